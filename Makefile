@@ -1,0 +1,137 @@
+# vigil build. `make` builds ./vigil; `make help` lists the targets.
+
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+BUILD    := build
+ARCH     := x86
+
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+LIBS_PC  := libbpf libelf zlib yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -lyaml)
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+	    -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
+	      -Wno-unused-parameter -I$(BUILD) -Iinclude -Ibpf/include -MMD -MP
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+
+MAIN_SRC := src/cli/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*/*.c))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIBVIGIL := $(BUILD)/libvigil.a
+
+# Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
+TEST_SUITES := unit integration xdp
+TEST_SRCS   := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.c))
+TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+HARNESS_OBJ := $(BUILD)/tests/harness.o
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+# Debian packages for building, testing and benchmarking (bookworm names).
+DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
+	    qemu-system-x86 auditd bpftrace nftables
+
+.SECONDARY:
+
+.PHONY: all deps run test test-unit test-integration bench format format-check clean help
+
+all: vigil
+
+help:
+	@echo "make            build ./vigil"
+	@echo "make deps       install build, test and bench dependencies (Debian, needs root)"
+	@echo "make run        deps + build + ./vigil run (needs root)"
+	@echo "make test       deps + build + every test suite (needs root for integration)"
+	@echo "make bench      run the benchmarks and print a table (needs root)"
+	@echo "make format     reformat the C sources with .clang-format"
+	@echo "make format-check  fail if any source is not formatted"
+
+deps:
+	@scripts/deps.sh $(DEB_PKGS)
+
+run: deps vigil
+	./vigil run
+
+test: deps vigil tests
+	@scripts/run-tests.sh $(TEST_BINS)
+
+tests: $(TEST_BINS)
+
+test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
+	@scripts/run-tests.sh $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
+
+test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
+	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
+
+bench: deps vigil $(BENCH_BINS)
+	@bench/run.sh
+
+vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIBVIGIL): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# User-space objects depend on every skeleton: skeletons are small and this keeps rules simple.
+$(BUILD)/%.o: %.c $(SKELS) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(LIBVIGIL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(HARNESS_OBJ) $(LIBVIGIL) $(LDLIBS) -ljson-c
+
+$(HARNESS_OBJ): tests/harness.c tests/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/bench/%: bench/%.c $(LIBVIGIL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBVIGIL) $(LDLIBS)
+
+# vmlinux.h is generated from the running kernel's BTF (see README, build notes).
+$(BUILD)/vmlinux.h: | $(BUILD)
+	@test -r /sys/kernel/btf/vmlinux || { echo "vigil: this kernel has no BTF" \
+		"(/sys/kernel/btf/vmlinux); build on a kernel with CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD):
+	@mkdir -p $@
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@out=$$(for f in $(FORMAT_SRCS); do clang-format --dry-run --Werror $$f 2>&1 >/dev/null \
+		|| echo $$f; done); test -z "$$out" || { echo "not formatted:"; echo "$$out"; exit 1; }
+	@echo "format-check: all sources formatted"
+
+clean:
+	rm -rf $(BUILD) vigil
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

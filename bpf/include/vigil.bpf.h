@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by every sensor: the ring buffer, the lost-record counter and the helpers that fill
+ * the common parts of a record. Each sensor object declares these maps; user space makes them
+ * all use the first sensor's maps (bpf_map__reuse_fd), so there is one stream and one counter.
+ */
+#ifndef VIGIL_BPF_H
+#define VIGIL_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "vigil/events.h"
+
+#define PF_KTHREAD 0x00200000
+
+/* Wake the consumer only once this much is waiting; it also polls on a timer. */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Records that did not fit in the ring buffer, per CPU: never lost silently. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+	if (lost)
+		(*lost)++;
+}
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Copy a finished record from scratch memory into the ring buffer, counting a failure. */
+static __always_inline void emit(void *record, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, record, size, wakeup_flags()))
+		count_lost();
+}
+
+static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task)
+{
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+
+	t->pid = BPF_CORE_READ(task, tgid);
+	t->tid = BPF_CORE_READ(task, pid);
+	t->ppid = BPF_CORE_READ(parent, tgid);
+	t->uid = BPF_CORE_READ(cred, uid.val);
+	t->euid = BPF_CORE_READ(cred, euid.val);
+	t->gid = BPF_CORE_READ(cred, gid.val);
+	t->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	t->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	t->parent_start_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
+	BPF_CORE_READ_STR_INTO(&t->comm, task, comm);
+}
+
+#endif

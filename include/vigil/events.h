@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records the kernel sensors send to user space through the ring buffer.
+ *
+ * Every record starts with struct vigil_event_hdr; hdr.size is the whole record, including
+ * the variable-length strings some types carry after their fixed part. Strings are raw bytes
+ * (no NUL), their lengths are in the fixed part, and user space checks every length against
+ * hdr.size before reading.
+ */
+#ifndef VIGIL_EVENTS_H
+#define VIGIL_EVENTS_H
+
+#include "vigil/types.h"
+
+#define VIGIL_COMM_LEN 16
+/* Longest path a sensor resolves; longer ones are cut at the root end and flagged. */
+#define VIGIL_PATH_MAX 4096
+/* Bytes of argv captured at exec; more is flagged as truncated. */
+#define VIGIL_ARGS_MAX 4096
+
+enum vigil_event_type {
+	VIGIL_EV_EXEC = 1,
+	VIGIL_EV_EXIT = 2,
+	VIGIL_EV_FORK = 3,
+	VIGIL_EV_TYPE_MAX,
+};
+
+struct vigil_event_hdr {
+	__u16 type;    /* enum vigil_event_type */
+	__u16 flags;   /* per type: VIGIL_EXEC_* */
+	__u32 size;    /* bytes in the whole record */
+	__u64 time_ns; /* CLOCK_BOOTTIME when it happened */
+};
+VIGIL_ASSERT_SIZE(struct vigil_event_hdr, 16);
+VIGIL_ASSERT_OFFSET(struct vigil_event_hdr, time_ns, 8);
+
+/* The task an event is about. pid is the thread-group id, as user space means it. */
+struct vigil_task {
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u64 cgroup_id;       /* cgroup v2 id (inode of its directory) */
+	__u64 start_ns;        /* group leader's start, CLOCK_BOOTTIME */
+	__u64 parent_start_ns; /* the parent's, so its identity is known even if never seen */
+	char comm[VIGIL_COMM_LEN];
+};
+VIGIL_ASSERT_SIZE(struct vigil_task, 64);
+VIGIL_ASSERT_OFFSET(struct vigil_task, cgroup_id, 24);
+VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
+
+/* hdr.flags of an exec record */
+#define VIGIL_EXEC_ARGS_TRUNCATED (1 << 0) /* argv was longer than VIGIL_ARGS_MAX */
+#define VIGIL_EXEC_EXE_TRUNCATED  (1 << 1) /* exe path deeper or longer than resolvable */
+#define VIGIL_EXEC_CWD_TRUNCATED  (1 << 2)
+#define VIGIL_EXEC_ARGS_FAULT     (1 << 3) /* argv could not be read from the new image */
+
+/* exec: followed by exe_len bytes of exe, cwd_len of cwd, args_len of NUL-separated argv. */
+struct vigil_exec_event {
+	struct vigil_event_hdr hdr;
+	struct vigil_task task;
+	__u32 argc;
+	__u16 exe_len;
+	__u16 cwd_len;
+	__u16 args_len;
+	__u16 pad[3];
+	/* the strings follow here */
+};
+VIGIL_ASSERT_SIZE(struct vigil_exec_event, 96);
+VIGIL_ASSERT_OFFSET(struct vigil_exec_event, argc, 80);
+
+/* fork: a new process (not a thread); task is the child. */
+struct vigil_fork_event {
+	struct vigil_event_hdr hdr;
+	struct vigil_task task;
+};
+VIGIL_ASSERT_SIZE(struct vigil_fork_event, 80);
+
+/* exit: the last thread of a process is gone. */
+struct vigil_exit_event {
+	struct vigil_event_hdr hdr;
+	struct vigil_task task;
+	__u32 status;      /* wait(2) status: code in bits 8..15, signal in bits 0..6 */
+	__u32 pad;
+	__u64 duration_ns; /* since the process was created */
+};
+VIGIL_ASSERT_SIZE(struct vigil_exit_event, 96);
+VIGIL_ASSERT_OFFSET(struct vigil_exit_event, duration_ns, 88);
+
+/* Largest record any sensor emits (bounds the decoder and the BPF scratch buffers). */
+#define VIGIL_EVENT_MAX (sizeof(struct vigil_exec_event) + 2 * VIGIL_PATH_MAX + VIGIL_ARGS_MAX)
+
+#endif

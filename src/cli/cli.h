@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Subcommands: each src/cli/cmd_<name>.c defines one `struct command` listed in main.c. */
+#ifndef VIGIL_CLI_CLI_H
+#define VIGIL_CLI_CLI_H
+
+#include <stdio.h>
+#include <sysexits.h>
+
+/*
+ * Exit codes (sysexits.h): 0 success, 1 runtime failure, EX_USAGE (64) bad arguments,
+ * EX_NOPERM (77) not enough privilege, EX_UNAVAILABLE (69) a kernel feature is missing.
+ */
+#define EXIT_RUNTIME 1
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+};
+
+extern const struct command cmd_run;
+extern const struct command cmd_trace;
+extern const struct command cmd_probe;
+extern const struct command cmd_version;
+
+/* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
