@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli/cli.h"
+#include "cli/stream_cmd.h"
+#include "core/log.h"
+#include "core/sensors.h"
+#include "events/stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_MS 100
+/* Wake the consumer for 1 MiB of pending records; otherwise it polls every POLL_MS. */
+#define WAKEUP_BYTES (1 << 20)
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
+{
+	fprintf(out,
+		"usage: vigil %s [options]\n\n%s\n\n"
+		"Output:\n"
+		"  -f, --format json|text  JSON Lines, or aligned columns (default: text on a\n"
+		"                          terminal, json otherwise)\n"
+		"  -o, --output FILE       append to FILE (created 0600) instead of stdout\n"
+		"      --color WHEN        colour text output: auto (default), always, never\n"
+		"Filters (comma-separated lists; repeat an option to add more):\n"
+		"  -e, --events TYPES      event types to show: exec, fork, exit (default: all)\n"
+		"  -p, --pid PIDS          only events of these processes\n"
+		"  -c, --comm NAMES        only events of processes with these command names\n"
+		"                          (the kernel keeps the first 15 bytes of a name)\n"
+		"%s"
+		"  -v, --verbose           debug messages, libbpf's included\n"
+		"  -h, --help              this help\n\n"
+		"Every event names its process, its parent and its ancestors, also for processes\n"
+		"started before vigil. Ctrl-C or SIGTERM stops and prints a summary: events seen,\n"
+		"shown and lost. Records the kernel could not queue are never dropped silently:\n"
+		"they appear in the stream as \"lost\" records.\n\n"
+		"Examples:\n"
+		"  sudo vigil %s\n"
+		"  sudo vigil %s --events exec --comm bash,sh --format json\n"
+		"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
+		cmd->name, cmd->purpose,
+		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "",
+		cmd->name, cmd->name, cmd->name);
+	if (cmd->extra_usage)
+		fputs(cmd->extra_usage, out);
+}
+
+struct stream_args {
+	struct stream_config cfg;
+	const char *output;
+	int colour; /* -1 auto, 0 never, 1 always */
+	bool format_set;
+	double duration;
+};
+
+static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struct stream_args *a)
+{
+	static const struct option long_opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char err[256], *end;
+	int opt;
+
+	a->colour = -1;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":f:o:e:p:c:d:vh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				a->cfg.format = FORMAT_JSON;
+			else if (!strcmp(optarg, "text"))
+				a->cfg.format = FORMAT_TEXT;
+			else
+				return usage_error(cmd->name, "unknown format '%s': use json or text",
+						   optarg);
+			a->format_set = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "auto"))
+				a->colour = -1;
+			else if (!strcmp(optarg, "always"))
+				a->colour = 1;
+			else if (!strcmp(optarg, "never"))
+				a->colour = 0;
+			else
+				return usage_error(cmd->name,
+						   "--color takes auto, always or never, not '%s'",
+						   optarg);
+			break;
+		case 'e':
+			if (filter_add_types(&a->cfg.filter, optarg, err, sizeof(err)))
+				return usage_error(cmd->name, "--events: %s", err);
+			break;
+		case 'p':
+			if (filter_add_pids(&a->cfg.filter, optarg, err, sizeof(err)))
+				return usage_error(cmd->name, "--pid: %s", err);
+			break;
+		case 'c':
+			if (filter_add_comms(&a->cfg.filter, optarg, err, sizeof(err)))
+				return usage_error(cmd->name, "--comm: %s", err);
+			break;
+		case 'd':
+			if (!cmd->has_duration)
+				return usage_error(cmd->name, "unknown option '--duration'");
+			errno = 0;
+			a->duration = strtod(optarg, &end);
+			if (errno || *end || !(a->duration > 0))
+				return usage_error(cmd->name,
+						   "--duration takes a positive number of seconds, "
+						   "not '%s'", optarg);
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			stream_cmd_usage(cmd, stdout);
+			exit(0);
+		case ':':
+			return usage_error(cmd->name, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(cmd->name, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static FILE *open_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "a");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: a signal must interrupt the wait for records. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
+{
+	struct stream_args a = { 0 };
+	struct sensors_opts sopts = { .wakeup_bytes = WAKEUP_BYTES };
+	struct sensors *sensors = NULL;
+	struct stream *stream = NULL;
+	const struct stream_stats *st;
+	double deadline = 0;
+	__u64 lost;
+	int err, ret = EXIT_RUNTIME;
+
+	err = parse_args(cmd, argc, argv, &a);
+	if (err)
+		return err;
+	a.cfg.out = stdout;
+	if (a.output) {
+		a.cfg.out = open_output(a.output);
+		if (!a.cfg.out) {
+			pr_err(cmd->name, "cannot open %s: %s", a.output, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	if (!a.format_set)
+		a.cfg.format = isatty(fileno(a.cfg.out)) ? FORMAT_TEXT : FORMAT_JSON;
+	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR")
+				      : a.colour;
+	a.cfg.procfs = "/proc";
+
+	err = sensors_start(&sensors, &sopts);
+	if (err) {
+		pr_err(cmd->name, "%s", sensors_strerror(err));
+		ret = err == -EPERM || err == -EACCES ? EX_NOPERM
+		      : err == -ENOENT || err == -EOPNOTSUPP ? EX_UNAVAILABLE
+							      : EXIT_RUNTIME;
+		goto out;
+	}
+	/* Seed the process table after attaching, so no process falls in between. */
+	err = stream_new(&stream, &a.cfg);
+	if (!err)
+		err = stream_attach_ringbuf(stream, sensors_ringbuf_fd(sensors));
+	if (err) {
+		pr_err(cmd->name, "cannot set up the event stream: %s", strerror(-err));
+		goto out;
+	}
+	install_signals();
+	pr_info(cmd->name, "watching process events (exec, fork, exit)%s; Ctrl-C to stop",
+		a.output ? ", writing to the output file" : "");
+	if (a.duration > 0)
+		deadline = now_s() + a.duration;
+
+	while (!stop_signal && (!deadline || now_s() < deadline)) {
+		err = stream_poll(stream, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			pr_err(cmd->name, "writing events failed: %s", strerror(-err));
+			goto out;
+		}
+		if (!sensors_lost(sensors, &lost))
+			stream_update_lost(stream, lost);
+	}
+	/* Drain what is queued, then account for every loss before the summary. */
+	while ((err = stream_poll(stream, 0)) > 0)
+		;
+	if (!sensors_lost(sensors, &lost))
+		stream_update_lost(stream, lost);
+	fflush(a.cfg.out);
+	st = stream_stats(stream);
+	pr_info(cmd->name, "%llu events seen, %llu shown, %llu lost%s",
+		(unsigned long long)st->records, (unsigned long long)st->written,
+		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
+out:
+	stream_free(stream);
+	sensors_stop(sensors);
+	if (a.output && a.cfg.out)
+		fclose(a.cfg.out);
+	return ret;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The kernel sensors' lifecycle: open, load, attach, and the shared ring buffer and counter. */
+#ifndef VIGIL_CORE_SENSORS_H
+#define VIGIL_CORE_SENSORS_H
+
+#include "vigil/types.h"
+
+struct sensors;
+
+struct sensors_opts {
+	/* Wake the consumer when this much data waits (0: on every record). */
+	__u64 wakeup_bytes;
+};
+
+/*
+ * Load and attach the sensors. Returns 0 or -errno: -EPERM without privilege, -ENOENT when
+ * the kernel has no BTF, -EOPNOTSUPP when a needed program type is missing.
+ */
+int sensors_start(struct sensors **out, const struct sensors_opts *opts);
+void sensors_stop(struct sensors *s);
+
+int sensors_ringbuf_fd(const struct sensors *s);
+/* Records the kernel could not put in the ring buffer, summed over CPUs. */
+int sensors_lost(const struct sensors *s, __u64 *lost);
+
+/* One line a user can act on for an error from sensors_start(). */
+const char *sensors_strerror(int err);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sensors stamp records with CLOCK_BOOTTIME; people and SIEMs want wall-clock time. */
+#ifndef VIGIL_EVENTS_CLOCK_H
+#define VIGIL_EVENTS_CLOCK_H
+
+#include <stddef.h>
+
+#include "vigil/types.h"
+
+struct wallclock {
+	__s64 offset_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+void wallclock_init(struct wallclock *c);
+/* "2026-11-21T11:41:36.123456789Z" (RFC 3339, UTC, nanoseconds). */
+void wallclock_rfc3339(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size);
+/* "11:41:36.123" in local time, for text output. */
+void wallclock_local_hms(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A ring-buffer record, checked and decoded: pointers into the record, lengths verified. */
+#ifndef VIGIL_EVENTS_EVENT_H
+#define VIGIL_EVENTS_EVENT_H
+
+#include <stddef.h>
+
+#include "vigil/events.h"
+
+struct event {
+	enum vigil_event_type type;
+	__u16 flags;
+	__u64 time_ns; /* CLOCK_BOOTTIME */
+	const struct vigil_task *task;
+
+	/* exec: raw bytes, not NUL-terminated */
+	const char *exe, *cwd, *args;
+	__u32 exe_len, cwd_len, args_len, argc;
+
+	/* exit */
+	__u32 status;
+	__u64 duration_ns;
+};
+
+/* Decode @size bytes from the ring buffer. Returns 0, or -EINVAL for a malformed record. */
+int event_decode(const void *data, size_t size, struct event *ev);
+
+/* "exec", "exit", ...; NULL for an unknown type. */
+const char *event_type_name(enum vigil_event_type type);
+/* The type named @name, or 0 when there is none. */
+enum vigil_event_type event_type_from_name(const char *name);
+
+#endif

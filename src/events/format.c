@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "events/format.h"
+
+void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour)
+{
+	f->format = format;
+	f->out = out;
+	f->colour = colour;
+	f->header_done = false;
+	wallclock_init(&f->clock);
+}
+
+void format_event(struct formatter *f, const struct event_view *v)
+{
+	if (f->format == FORMAT_JSON)
+		format_json_event(f, v);
+	else
+		format_text_event(f, v);
+}
+
+void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+{
+	if (f->format == FORMAT_JSON)
+		format_json_lost(f, boot_ns, count, total);
+	else
+		format_text_lost(f, boot_ns, count, total);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Turning events, with what the process table knows, into JSON lines or text columns. */
+#ifndef VIGIL_EVENTS_FORMAT_H
+#define VIGIL_EVENTS_FORMAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "events/clock.h"
+#include "events/event.h"
+#include "events/proctab.h"
+
+#define VIEW_MAX_ANCESTORS 32
+
+/* One event and its context, as the formatters print it. */
+struct event_view {
+	const struct event *ev;
+	const struct proc *proc;   /* the process, NULL when unknown */
+	const struct proc *parent; /* its parent, NULL when unknown */
+	const struct proc *ancestors[VIEW_MAX_ANCESTORS]; /* parent first */
+	size_t n_ancestors;
+	const char *cgroup; /* path below the cgroup2 root, NULL when unknown */
+};
+
+enum output_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+};
+
+struct formatter {
+	enum output_format format;
+	FILE *out;
+	bool colour;
+	bool header_done;
+	struct wallclock clock;
+};
+
+void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour);
+void format_event(struct formatter *f, const struct event_view *v);
+/* @count records were dropped by the kernel since the last report, @total in all. */
+void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+
+void format_json_event(struct formatter *f, const struct event_view *v);
+void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+void format_text_event(struct formatter *f, const struct event_view *v);
+void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+
+#endif

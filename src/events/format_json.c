@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* JSON Lines. The field names are a contract with SIEMs: add fields, never rename them. */
+#include "events/format.h"
+#include "events/json.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static void json_key(FILE *out, const char *key)
+{
+	fprintf(out, "\"%s\":", key);
+}
+
+/* A string, or null when it is unknown (NULL or empty). */
+static void json_opt_string(FILE *out, const char *s)
+{
+	if (s && *s)
+		json_cstring(out, s);
+	else
+		fputs("null", out);
+}
+
+/* NUL-separated argv as a JSON array; a cut last argument is still printed. */
+static void json_args(FILE *out, const char *args, size_t len)
+{
+	size_t i = 0;
+	bool first = true;
+
+	fputc('[', out);
+	while (i < len) {
+		const char *end = memchr(args + i, '\0', len - i);
+		size_t n = end ? (size_t)(end - (args + i)) : len - i;
+
+		if (!first)
+			fputc(',', out);
+		json_string(out, args + i, n);
+		first = false;
+		i += n + 1;
+	}
+	fputc(']', out);
+}
+
+static void json_exec_id(FILE *out, __u32 pid, __u64 exec_time)
+{
+	char id[48];
+
+	proc_exec_id(id, sizeof(id), pid, exec_time);
+	json_cstring(out, id);
+}
+
+static void json_process(FILE *out, const struct event_view *v)
+{
+	const struct vigil_task *t = v->ev->task;
+	const struct proc *p = v->proc;
+
+	fprintf(out,
+		"{\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32
+		",\"euid\":%" PRIu32 ",\"gid\":%" PRIu32 ",",
+		t->pid, t->tid, t->ppid, t->uid, t->euid, t->gid);
+	json_key(out, "comm");
+	json_string(out, t->comm, strnlen(t->comm, sizeof(t->comm)));
+	fputc(',', out);
+	json_key(out, "exe");
+	json_opt_string(out, p ? p->exe : NULL);
+	fputc(',', out);
+	json_key(out, "args");
+	if (p)
+		json_args(out, p->args, p->args_len);
+	else
+		fputs("[]", out);
+	if (p && p->args_truncated)
+		fputs(",\"args_truncated\":true", out);
+	if (v->ev->type == VIGIL_EV_EXEC && (v->ev->flags & VIGIL_EXEC_EXE_TRUNCATED))
+		fputs(",\"exe_truncated\":true", out);
+	fputc(',', out);
+	json_key(out, "cwd");
+	json_opt_string(out, p ? p->cwd : NULL);
+	fputc(',', out);
+	json_key(out, "cgroup");
+	json_opt_string(out, v->cgroup);
+	fprintf(out, ",\"cgroup_id\":%" PRIu64 ",", (uint64_t)t->cgroup_id);
+	json_key(out, "exec_id");
+	json_exec_id(out, t->pid, p ? p->exec_time : t->start_ns);
+	fputc('}', out);
+}
+
+static void json_parent(FILE *out, const struct event_view *v)
+{
+	const struct vigil_task *t = v->ev->task;
+	const struct proc *pp = v->parent;
+
+	fprintf(out, "{\"pid\":%" PRIu32 ",", t->ppid);
+	json_key(out, "exe");
+	json_opt_string(out, pp ? pp->exe : NULL);
+	fputc(',', out);
+	json_key(out, "comm");
+	json_opt_string(out, pp ? pp->comm : NULL);
+	fputc(',', out);
+	json_key(out, "exec_id");
+	json_exec_id(out, t->ppid,
+		     pp ? pp->exec_time : (v->proc ? v->proc->parent_exec_time : t->parent_start_ns));
+	fputc('}', out);
+}
+
+static void json_header(struct formatter *f, __u64 boot_ns, const char *type)
+{
+	char time[48];
+
+	wallclock_rfc3339(&f->clock, boot_ns, time, sizeof(time));
+	fprintf(f->out, "{\"time\":\"%s\",\"type\":\"%s\"", time, type);
+}
+
+void format_json_event(struct formatter *f, const struct event_view *v)
+{
+	const struct event *ev = v->ev;
+	FILE *out = f->out;
+
+	json_header(f, ev->time_ns, event_type_name(ev->type));
+	fputs(",\"process\":", out);
+	json_process(out, v);
+	fputs(",\"parent\":", out);
+	json_parent(out, v);
+	fputs(",\"ancestors\":[", out);
+	for (size_t i = 0; i < v->n_ancestors; i++) {
+		if (i)
+			fputc(',', out);
+		json_opt_string(out, v->ancestors[i]->exe);
+	}
+	fputc(']', out);
+	if (ev->type == VIGIL_EV_EXIT) {
+		fprintf(out,
+			",\"exit\":{\"code\":%u,\"signal\":%u,\"core_dumped\":%s,"
+			"\"duration_ns\":%" PRIu64 "}",
+			(ev->status >> 8) & 0xff, ev->status & 0x7f,
+			(ev->status & 0x80) ? "true" : "false", (uint64_t)ev->duration_ns);
+	}
+	fputs("}\n", out);
+}
+
+void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+{
+	json_header(f, boot_ns, "lost");
+	fprintf(f->out, ",\"lost\":{\"count\":%" PRIu64 ",\"total\":%" PRIu64 "}}\n",
+		(uint64_t)count, (uint64_t)total);
+}

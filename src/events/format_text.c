@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Aligned columns for people. Everything a process controls (comm, paths, argv) is printed
+ * with control and invalid bytes as \xNN: a hostile argv must not drive the terminal.
+ */
+#include "events/format.h"
+#include "events/json.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#define C_RESET  "\033[0m"
+#define C_DIM    "\033[2m"
+#define C_GREEN  "\033[32m"
+#define C_BLUE   "\033[34m"
+#define C_RED    "\033[31m"
+#define C_YELLOW "\033[33m"
+
+static void text_bytes(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = p[i] >= 0x80 ? utf8_sequence_len(p + i, len - i) : 1;
+
+		if (p[i] >= 0x20 && p[i] != 0x7f && n) {
+			fwrite(p + i, 1, n, out);
+			i += n;
+		} else {
+			fprintf(out, "\\x%02x", p[i]);
+			i++;
+		}
+	}
+}
+
+/* One argument, single-quoted when the shell would split or expand it. */
+static void text_arg(FILE *out, const char *s, size_t len)
+{
+	bool quote = len == 0 || strcspn(s, " \t'\"$`\\*?;&|<>()") < len;
+
+	if (quote)
+		fputc('\'', out);
+	text_bytes(out, s, len);
+	if (quote)
+		fputc('\'', out);
+}
+
+static void text_args(FILE *out, const struct proc *p)
+{
+	for (size_t i = 0; i < p->args_len;) {
+		const char *end = memchr(p->args + i, '\0', p->args_len - i);
+		size_t n = end ? (size_t)(end - (p->args + i)) : p->args_len - i;
+
+		fputc(' ', out);
+		text_arg(out, p->args + i, n);
+		i += n + 1;
+	}
+	if (p->args_truncated)
+		fputs(" ...", out);
+}
+
+static const char *type_colour(const struct event *ev)
+{
+	switch (ev->type) {
+	case VIGIL_EV_EXEC:
+		return C_GREEN;
+	case VIGIL_EV_FORK:
+		return C_BLUE;
+	case VIGIL_EV_EXIT:
+		return ev->status ? C_RED : C_DIM;
+	default:
+		return "";
+	}
+}
+
+static void text_header(struct formatter *f)
+{
+	if (f->header_done)
+		return;
+	f->header_done = true;
+	fprintf(f->out, "%s%-12s %-5s %7s %7s %5s %-16s %s%s\n", f->colour ? C_DIM : "", "TIME",
+		"EVENT", "PID", "PPID", "UID", "COMM", "DETAILS", f->colour ? C_RESET : "");
+}
+
+static void text_exit_details(FILE *out, const struct event *ev)
+{
+	unsigned int sig = ev->status & 0x7f;
+
+	if (sig && sigabbrev_np(sig))
+		fprintf(out, "signal=SIG%s%s", sigabbrev_np(sig),
+			(ev->status & 0x80) ? " (core dumped)" : "");
+	else if (sig)
+		fprintf(out, "signal=%u", sig);
+	else
+		fprintf(out, "code=%u", (ev->status >> 8) & 0xff);
+	fprintf(out, " after %.3fs", (double)ev->duration_ns / 1e9);
+}
+
+void format_text_event(struct formatter *f, const struct event_view *v)
+{
+	const struct event *ev = v->ev;
+	const struct vigil_task *t = ev->task;
+	FILE *out = f->out;
+	char time[32];
+
+	text_header(f);
+	wallclock_local_hms(&f->clock, ev->time_ns, time, sizeof(time));
+	fprintf(out, "%-12s %s%-5s%s %7" PRIu32 " %7" PRIu32 " %5" PRIu32 " ", time,
+		f->colour ? type_colour(ev) : "", event_type_name(ev->type),
+		f->colour ? C_RESET : "", t->pid, t->ppid, t->uid);
+	text_bytes(out, t->comm, strnlen(t->comm, sizeof(t->comm)));
+	fprintf(out, "%*s ", (int)(16 - strnlen(t->comm, sizeof(t->comm))), "");
+
+	switch (ev->type) {
+	case VIGIL_EV_EXEC:
+		if (v->proc) {
+			text_bytes(out, v->proc->exe, strlen(v->proc->exe));
+			text_args(out, v->proc);
+		}
+		break;
+	case VIGIL_EV_FORK:
+		fprintf(out, "from %" PRIu32, t->ppid);
+		if (v->parent) {
+			fputs(" (", out);
+			text_bytes(out, v->parent->exe, strlen(v->parent->exe));
+			fputc(')', out);
+		}
+		break;
+	case VIGIL_EV_EXIT:
+		text_exit_details(out, ev);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', out);
+}
+
+void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+{
+	char time[32];
+
+	text_header(f);
+	wallclock_local_hms(&f->clock, boot_ns, time, sizeof(time));
+	fprintf(f->out, "%-12s %sLOST  %" PRIu64 " events: the ring buffer was full (%" PRIu64
+			" in all)%s\n",
+		time, f->colour ? C_YELLOW : "", (uint64_t)count, (uint64_t)total,
+		f->colour ? C_RESET : "");
+}

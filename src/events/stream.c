@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "events/stream.h"
+#include "events/cgroup.h"
+#include "core/log.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_PROCTAB_CAPACITY 65536
+
+struct stream {
+	struct stream_config cfg;
+	struct formatter fmt;
+	struct proctab *procs;
+	struct cgroup_names *cgroups; /* NULL without a cgroup2 mount */
+	struct ring_buffer *ring;
+	struct stream_stats stats;
+};
+
+int stream_new(struct stream **out, const struct stream_config *cfg)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	formatter_init(&s->fmt, cfg->format, cfg->out, cfg->colour);
+	s->procs = proctab_new(cfg->proctab_capacity ? cfg->proctab_capacity
+						     : DEFAULT_PROCTAB_CAPACITY);
+	if (!s->procs) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	s->cgroups = cgroup_names_new();
+	if (!s->cgroups)
+		pr_warn("stream", "no cgroup2 mount: events will carry cgroup ids only");
+	if (cfg->procfs) {
+		err = proctab_seed(s->procs, cfg->procfs);
+		if (err)
+			pr_warn("stream", "cannot read %s (%s): processes started before vigil "
+					  "have no ancestry", cfg->procfs, strerror(-err));
+	}
+	*out = s;
+	return 0;
+fail:
+	stream_free(s);
+	return err;
+}
+
+void stream_free(struct stream *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->ring);
+	cgroup_names_free(s->cgroups);
+	proctab_free(s->procs);
+	free(s);
+}
+
+static int ring_callback(void *ctx, void *data, size_t size)
+{
+	stream_handle_record(ctx, data, size);
+	return 0;
+}
+
+int stream_attach_ringbuf(struct stream *s, int ringbuf_fd)
+{
+	s->ring = ring_buffer__new(ringbuf_fd, ring_callback, s, NULL);
+	return s->ring ? 0 : -errno;
+}
+
+static void view_init(struct stream *s, struct event_view *v, const struct event *ev,
+		      struct proc *proc)
+{
+	v->ev = ev;
+	v->proc = proc;
+	v->parent = proctab_lookup(s->procs, ev->task->ppid);
+	v->n_ancestors = proc ? proctab_ancestors(s->procs, proc, v->ancestors, VIEW_MAX_ANCESTORS)
+			      : 0;
+	v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
+}
+
+int stream_handle_record(struct stream *s, const void *data, size_t size)
+{
+	struct event_view view = { 0 };
+	struct proc *proc = NULL;
+	struct event ev;
+	bool show;
+
+	s->stats.records++;
+	if (event_decode(data, size, &ev)) {
+		s->stats.malformed++;
+		pr_debug("stream", "malformed record of %zu bytes dropped", size);
+		return -EINVAL;
+	}
+	/* The table follows every process, whatever the filter shows. */
+	switch (ev.type) {
+	case VIGIL_EV_EXEC:
+		proc = proctab_exec(s->procs, &ev);
+		break;
+	case VIGIL_EV_FORK:
+		proc = proctab_fork(s->procs, &ev);
+		break;
+	default:
+		proc = proctab_lookup(s->procs, ev.task->pid);
+		break;
+	}
+	show = filter_match(&s->cfg.filter, &ev);
+	if (show) {
+		view_init(s, &view, &ev, proc);
+		format_event(&s->fmt, &view);
+		s->stats.written++;
+	}
+	if (ev.type == VIGIL_EV_EXIT)
+		proctab_remove(s->procs, ev.task->pid);
+	return 0;
+}
+
+int stream_poll(struct stream *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->ring, timeout_ms);
+
+	/* The kernel wakes us only for large batches: take what is queued after each wait. */
+	if (n >= 0) {
+		int more = ring_buffer__consume(s->ring);
+
+		n = more < 0 ? more : n + more;
+	}
+
+	/* One flush per batch: lines reach a pipe or file promptly without a write per event. */
+	if (fflush(s->cfg.out))
+		return -errno;
+	if (ferror(s->cfg.out))
+		return -EIO;
+	return n;
+}
+
+void stream_update_lost(struct stream *s, __u64 total)
+{
+	struct timespec now;
+
+	if (total <= s->stats.lost)
+		return;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	format_lost(&s->fmt, (__u64)now.tv_sec * 1000000000 + now.tv_nsec, total - s->stats.lost,
+		    total);
+	s->stats.lost = total;
+}
+
+const struct stream_stats *stream_stats(const struct stream *s)
+{
+	return &s->stats;
+}
+
+struct proctab *stream_proctab(struct stream *s)
+{
+	return s->procs;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The event stream: ring buffer records in, decoded, given their process context, filtered,
+ * and written out. Lost records are reported in the stream itself.
+ */
+#ifndef VIGIL_EVENTS_STREAM_H
+#define VIGIL_EVENTS_STREAM_H
+
+#include <stdio.h>
+
+#include "events/filter.h"
+#include "events/format.h"
+
+struct stream_config {
+	struct filter filter;
+	enum output_format format;
+	FILE *out;
+	bool colour;
+	size_t proctab_capacity; /* 0: the default */
+	const char *procfs;      /* where to seed the process table from; NULL: no seeding */
+};
+
+struct stream_stats {
+	__u64 records;   /* read from the ring buffer */
+	__u64 written;   /* passed the filter and written */
+	__u64 lost;      /* dropped by the kernel (ring buffer full) */
+	__u64 malformed; /* records that failed to decode */
+};
+
+struct stream;
+
+int stream_new(struct stream **out, const struct stream_config *cfg);
+void stream_free(struct stream *s);
+
+/* Read records from the ring buffer map @ringbuf_fd (done once, before polling). */
+int stream_attach_ringbuf(struct stream *s, int ringbuf_fd);
+/* Wait up to @timeout_ms for records and handle them; returns how many, or -errno. */
+int stream_poll(struct stream *s, int timeout_ms);
+/* Handle one record: what the ring buffer callback does, callable on its own for tests. */
+int stream_handle_record(struct stream *s, const void *data, size_t size);
+/* The kernel's lost counter now reads @total: report any increase in the stream. */
+void stream_update_lost(struct stream *s, __u64 total);
+
+const struct stream_stats *stream_stats(const struct stream *s);
+struct proctab *stream_proctab(struct stream *s);
+
+#endif
