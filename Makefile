@@ -34,7 +34,8 @@ LIBVIGIL := $(BUILD)/libvigil.a
 TEST_SUITES := unit integration xdp
 TEST_SRCS   := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.c))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
-HARNESS_OBJ := $(BUILD)/tests/harness.o
+# The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -91,11 +92,11 @@ $(BUILD)/%.o: %.c $(SKELS) | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(LIBVIGIL)
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(HARNESS_OBJ) $(LIBVIGIL) $(LDLIBS) -ljson-c
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) $(LDLIBS) -ljson-c
 
-$(HARNESS_OBJ): tests/harness.c tests/harness.h
+$(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -c -o $@ $<
 

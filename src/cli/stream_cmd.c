@@ -40,6 +40,8 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"  -c, --comm NAMES        only events of processes with these command names\n"
 		"                          (the kernel keeps the first 15 bytes of a name)\n"
 		"%s"
+		"      --ring-buffer SIZE  kernel-to-vigil buffer, a power of two from 4K to 1G\n"
+		"                          (default 8M); larger survives longer bursts\n"
 		"  -v, --verbose           debug messages, libbpf's included\n"
 		"  -h, --help              this help\n\n"
 		"Every event names its process, its parent and its ancestors, also for processes\n"
@@ -63,7 +65,41 @@ struct stream_args {
 	int colour; /* -1 auto, 0 never, 1 always */
 	bool format_set;
 	double duration;
+	__u32 ring_bytes;
 };
+
+/* "64K", "8M", "1G" or bytes; a power of two from a page to 1 GiB. */
+static int parse_ring_size(const char *arg, __u32 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		v <<= 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		v <<= 30;
+		end++;
+		break;
+	}
+	if (*end || v < 4096 || v > (1ull << 30) || (v & (v - 1)))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
 
 static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struct stream_args *a)
 {
@@ -76,6 +112,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "ring-buffer", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -134,6 +171,12 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 				return usage_error(cmd->name,
 						   "--duration takes a positive number of seconds, "
 						   "not '%s'", optarg);
+			break;
+		case 'R':
+			if (parse_ring_size(optarg, &a->ring_bytes))
+				return usage_error(cmd->name,
+						   "--ring-buffer takes a power of two from 4K to 1G "
+						   "(like 64K or 8M), not '%s'", optarg);
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
@@ -210,6 +253,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR")
 				      : a.colour;
 	a.cfg.procfs = "/proc";
+	sopts.ring_bytes = a.ring_bytes;
+	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
+		sopts.wakeup_bytes = a.ring_bytes / 2;
 
 	err = sensors_start(&sensors, &sopts);
 	if (err) {

@@ -55,6 +55,11 @@ int sensors_start(struct sensors **out, const struct sensors_opts *opts)
 		goto fail;
 	}
 	s->process->rodata->wakeup_bytes = opts->wakeup_bytes;
+	if (opts->ring_bytes) {
+		err = bpf_map__set_max_entries(s->process->maps.events, opts->ring_bytes);
+		if (err)
+			goto fail;
+	}
 	err = process_bpf__load(s->process);
 	if (err)
 		goto fail;

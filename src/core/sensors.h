@@ -10,6 +10,8 @@ struct sensors;
 struct sensors_opts {
 	/* Wake the consumer when this much data waits (0: on every record). */
 	__u64 wakeup_bytes;
+	/* Ring buffer size in bytes: a power of two, at least a page (0: the default). */
+	__u32 ring_bytes;
 };
 
 /*

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The process sensor end to end: the real vigil binary, real BPF in the kernel, real
+ * processes, and the exact JSON events they must produce.
+ */
+#include "harness.h"
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static char self_exe[PATH_MAX], dash_exe[PATH_MAX], true_exe[PATH_MAX];
+
+__attribute__((constructor)) static void find_paths(void)
+{
+	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+
+	self_exe[n > 0 ? n : 0] = '\0';
+	if (!realpath("/bin/sh", dash_exe))
+		dash_exe[0] = '\0';
+	if (!realpath("/bin/true", true_exe))
+		true_exe[0] = '\0';
+}
+
+/* Start vigil with @args; on failure mark the test failed and say why. */
+static bool start(struct vigil_child *v, const char *const *args)
+{
+	if (vigil_start(v, args)) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v->err);
+		vigil_cleanup(v);
+		return false;
+	}
+	return true;
+}
+
+/* Stop vigil and load its events; every line must be valid JSON. */
+static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
+{
+	struct json_object **ev;
+	size_t bad;
+	int status = vigil_stop(v);
+
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "vigil exits 0 on SIGTERM");
+	ASSERT_TRUE(strstr(v->err, "events seen") != NULL, "vigil prints a summary on stop");
+	ev = events_load(v->out, n, &bad);
+	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
+	return ev;
+}
+
+static pid_t spawn(char *const argv[])
+{
+	pid_t pid;
+
+	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ))
+		return -1;
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status = -1;
+
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static bool is_rfc3339_ns_recent(const char *t)
+{
+	struct tm tm = { 0 };
+	const char *rest;
+	time_t when;
+
+	if (!t || strlen(t) != 30 || t[29] != 'Z' || t[19] != '.')
+		return false;
+	rest = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (rest != t + 19)
+		return false;
+	when = timegm(&tm);
+	return labs((long)(when - time(NULL))) < 120;
+}
+
+TEST(exec_args_ancestry_and_identity)
+{
+	static const char script[] = "/bin/echo \"$@\" >/dev/null";
+	char *const argv[] = { "/bin/sh", "-c", (char *)script, "sh", "a b", "q\"uo'te",
+			       "\xff\xfe" "bad", "sn\xc3\xb8w", NULL };
+	const char *want_args[] = { "/bin/sh", "-c", script, "sh", "a b", "q\"uo'te",
+				    "\\xff\\xfebad", "sn\xc3\xb8w" };
+	struct json_object **ev, *sh_exec, *echo_exec, *args;
+	struct vigil_child v;
+	char cwd[PATH_MAX], id_prefix[32];
+	size_t n = 0;
+	pid_t sh_pid;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", NULL }))
+		return;
+	sh_pid = spawn(argv);
+	ASSERT_EQ(WEXITSTATUS(wait_status(sh_pid)), 0, "sh exit code");
+	ev = stop_and_load(&v, &n);
+
+	sh_exec = find_exec(ev, n, dash_exe, sh_pid);
+	if (!ASSERT_NOT_NULL(sh_exec, "exec event of sh"))
+		goto out;
+	ASSERT_STREQ(jstr(sh_exec, "process.exe"), dash_exe, "exe resolved by the kernel");
+	args = jget(sh_exec, "process.args");
+	if (ASSERT_EQ(json_object_array_length(args), 8, "argc of sh"))
+		for (int i = 0; i < 8; i++)
+			ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, i)),
+				     want_args[i], "argv item");
+	ASSERT_EQ(jint(sh_exec, "process.tid"), sh_pid, "tid");
+	ASSERT_EQ(jint(sh_exec, "process.ppid"), getpid(), "ppid");
+	ASSERT_EQ(jint(sh_exec, "process.uid"), 0, "uid");
+	ASSERT_EQ(jint(sh_exec, "process.euid"), 0, "euid");
+	ASSERT_EQ(jint(sh_exec, "process.gid"), 0, "gid");
+	ASSERT_STREQ(jstr(sh_exec, "process.comm"), "sh", "comm");
+	ASSERT_STREQ(jstr(sh_exec, "process.cwd"), getcwd(cwd, sizeof(cwd)), "cwd");
+	ASSERT_TRUE(jstr(sh_exec, "process.cgroup") && jstr(sh_exec, "process.cgroup")[0] == '/',
+		    "cgroup path");
+	ASSERT_GE(jint(sh_exec, "process.cgroup_id"), 1, "cgroup id");
+	ASSERT_TRUE(is_rfc3339_ns_recent(jstr(sh_exec, "time")), "time is RFC 3339 UTC ns, now");
+	ASSERT_EQ(jint(sh_exec, "parent.pid"), getpid(), "parent pid");
+	ASSERT_STREQ(jstr(sh_exec, "parent.exe"), self_exe, "parent exe");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(
+			     jget(sh_exec, "ancestors"), 0)),
+		     self_exe, "first ancestor is the parent");
+	snprintf(id_prefix, sizeof(id_prefix), "%d:", sh_pid);
+	ASSERT_TRUE(jstr(sh_exec, "process.exec_id") &&
+			    !strncmp(jstr(sh_exec, "process.exec_id"), id_prefix, strlen(id_prefix)),
+		    "exec_id names the pid");
+
+	/* echo, the child of sh: its parent's identity is the exec of sh. */
+	echo_exec = find_exec(ev, n, "/echo", 0);
+	if (!ASSERT_NOT_NULL(echo_exec, "exec event of echo"))
+		goto out;
+	ASSERT_EQ(jint(echo_exec, "process.ppid"), sh_pid, "echo's ppid");
+	ASSERT_STREQ(jstr(echo_exec, "parent.exec_id"), jstr(sh_exec, "process.exec_id"),
+		     "parent.exec_id links to the parent's exec");
+	ASSERT_STREQ(jstr(echo_exec, "parent.exe"), dash_exe, "echo's parent exe");
+	args = jget(echo_exec, "ancestors");
+	ASSERT_TRUE(json_object_array_length(args) >= 2, "echo has two ancestors or more");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 0)), dash_exe,
+		     "echo's first ancestor");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 1)), self_exe,
+		     "echo's second ancestor");
+	args = jget(echo_exec, "process.args");
+	ASSERT_EQ(json_object_array_length(args), 5, "echo's argc");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 3)), "\\xff\\xfebad",
+		     "non-UTF-8 bytes escaped");
+out:
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(exit_code_and_signal)
+{
+	char *const exit3[] = { "/bin/sh", "-c", "exit 3", NULL };
+	char *const sleeper[] = { "/bin/sleep", "30", NULL };
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	pid_t p3, ps;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", NULL }))
+		return;
+	p3 = spawn(exit3);
+	ASSERT_EQ(WEXITSTATUS(wait_status(p3)), 3, "sh exit code");
+	ps = spawn(sleeper);
+	usleep(200 * 1000);
+	kill(ps, SIGKILL);
+	ASSERT_EQ(WTERMSIG(wait_status(ps)), SIGKILL, "sleep killed");
+	ev = stop_and_load(&v, &n);
+
+	e = find_event(ev, n, "exit", p3);
+	if (ASSERT_NOT_NULL(e, "exit event of sh -c 'exit 3'")) {
+		ASSERT_EQ(jint(e, "exit.code"), 3, "exit code");
+		ASSERT_EQ(jint(e, "exit.signal"), 0, "no signal");
+		ASSERT_GE(jint(e, "exit.duration_ns"), 1, "duration");
+		ASSERT_STREQ(jstr(e, "process.exe"), dash_exe, "exit names the exe");
+	}
+	e = find_event(ev, n, "exit", ps);
+	if (ASSERT_NOT_NULL(e, "exit event of the killed sleep")) {
+		ASSERT_EQ(jint(e, "exit.signal"), SIGKILL, "terminating signal");
+		ASSERT_EQ(jint(e, "exit.code"), 0, "no exit code");
+		ASSERT_GE(jint(e, "exit.duration_ns"), 150 * 1000 * 1000, "lived ~200 ms");
+		ASSERT_TRUE(jstr(e, "process.exe") && strstr(jstr(e, "process.exe"), "sleep"),
+			    "exit names the exe");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(double_fork_reparenting)
+{
+	struct json_object **ev, *fa, *fb, *eb, *xa;
+	struct vigil_child v;
+	int sync[2], status;
+	pid_t a, b = 0;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", NULL }))
+		return;
+	/* Orphans come back to us instead of init, so the test can reap and check them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (pipe2(sync, O_CLOEXEC))
+		return;
+	a = fork();
+	if (a == 0) {
+		pid_t first_parent = getpid(), child = fork();
+
+		if (child == 0) {
+			while (getppid() == first_parent)
+				usleep(1000);
+			execl("/bin/true", "true", "double-forked", NULL);
+			_exit(127);
+		}
+		if (write(sync[1], &child, sizeof(child)) != sizeof(child))
+			_exit(1);
+		_exit(0);
+	}
+	close(sync[1]);
+	if (read(sync[0], &b, sizeof(b)) != sizeof(b))
+		b = 0;
+	close(sync[0]);
+	waitpid(a, &status, 0);
+	ASSERT_TRUE(b > 0, "got the grandchild's pid");
+	while (b > 0 && waitpid(b, &status, 0) < 0 && errno == EINTR)
+		;
+	ASSERT_EQ(WEXITSTATUS(status), 0, "grandchild ran true");
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	ev = stop_and_load(&v, &n);
+
+	fa = find_event(ev, n, "fork", a);
+	fb = find_event(ev, n, "fork", b);
+	xa = find_event(ev, n, "exit", a);
+	eb = find_exec(ev, n, true_exe, b);
+	if (!ASSERT_NOT_NULL(fa, "fork of the child") || !ASSERT_NOT_NULL(fb, "fork of grandchild") ||
+	    !ASSERT_NOT_NULL(xa, "exit of the child") || !ASSERT_NOT_NULL(eb, "exec of grandchild"))
+		goto out;
+	ASSERT_EQ(jint(fa, "process.ppid"), getpid(), "child's parent");
+	ASSERT_STREQ(jstr(fa, "process.exe"), self_exe, "a forked child runs its parent's exe");
+	ASSERT_STREQ(jstr(fa, "parent.exe"), self_exe, "child's parent exe");
+	ASSERT_EQ(jint(fb, "process.ppid"), a, "grandchild's parent at fork");
+	ASSERT_STREQ(jstr(fb, "parent.exec_id"), jstr(fa, "process.exec_id"),
+		     "grandchild's parent identity");
+	ASSERT_EQ(jint(xa, "exit.code"), 0, "child exit code");
+	/* At exec the grandchild had been reparented to us, the subreaper. */
+	ASSERT_EQ(jint(eb, "process.ppid"), getpid(), "grandchild reparented");
+	ASSERT_STREQ(jstr(eb, "parent.exe"), self_exe, "grandchild's new parent exe");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(jget(eb, "process.args"), 1)),
+		     "double-forked", "grandchild's argv");
+out:
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(exe_is_resolved_not_as_given)
+{
+	char dir[] = "/tmp/vigil-exe-XXXXXX", link[PATH_MAX + 32], cwd[PATH_MAX];
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	size_t n = 0;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(link, sizeof(link), "%s/innocent-name", dir);
+	if (!ASSERT_OK(symlink("/bin/true", link), "symlink") ||
+	    !start(&v, (const char *[]){ "trace", NULL })) {
+		unlink(link);
+		rmdir(dir);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* A relative path, through a symlink, from another directory. */
+		if (chdir(dir))
+			_exit(126);
+		execl("./innocent-name", "innocent-name", NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(WEXITSTATUS(wait_status(pid)), 0, "exec through the link");
+	ev = stop_and_load(&v, &n);
+	e = find_event(ev, n, "exec", pid);
+	if (ASSERT_NOT_NULL(e, "exec event")) {
+		ASSERT_STREQ(jstr(e, "process.exe"), true_exe, "exe is the file the kernel ran");
+		ASSERT_STREQ(jstr(e, "process.cwd"), realpath(dir, cwd), "cwd");
+		ASSERT_STREQ(jstr(e, "process.comm"), "innocent-name", "comm is what it claims");
+	}
+	events_free(ev, n);
+	unlink(link);
+	rmdir(dir);
+	vigil_cleanup(&v);
+}
+
+TEST(ancestry_of_processes_started_before_vigil)
+{
+	char *const argv[] = { "/bin/sh", "-c", "read line; /bin/true from-old-shell", NULL };
+	posix_spawn_file_actions_t fa;
+	struct json_object **ev, *e, *anc;
+	struct vigil_child v;
+	int in[2];
+	pid_t sh_pid;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || pipe2(in, O_CLOEXEC))
+		return;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	if (posix_spawn(&sh_pid, argv[0], &fa, NULL, argv, environ))
+		sh_pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	if (!ASSERT_TRUE(sh_pid > 0, "spawned the old shell"))
+		return;
+	usleep(100 * 1000);
+	if (!start(&v, (const char *[]){ "trace", NULL })) {
+		close(in[1]);
+		wait_status(sh_pid);
+		return;
+	}
+	ASSERT_EQ(write(in[1], "go\n", 3), 3, "release the old shell");
+	close(in[1]);
+	ASSERT_EQ(WEXITSTATUS(wait_status(sh_pid)), 0, "old shell exit");
+	ev = stop_and_load(&v, &n);
+	e = find_exec(ev, n, true_exe, 0);
+	if (ASSERT_NOT_NULL(e, "exec of true by the old shell")) {
+		ASSERT_EQ(jint(e, "parent.pid"), sh_pid, "parent pid");
+		ASSERT_STREQ(jstr(e, "parent.exe"), dash_exe, "parent exe, from the seeded table");
+		ASSERT_STREQ(jstr(e, "parent.comm"), "sh", "parent comm");
+		anc = jget(e, "ancestors");
+		ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(anc, 1)), self_exe,
+			     "grandparent exe");
+	}
+	e = find_event(ev, n, "exit", sh_pid);
+	if (ASSERT_NOT_NULL(e, "exit of the old shell"))
+		ASSERT_STREQ(jstr(e, "process.exe"), dash_exe, "old shell's exe at exit");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(long_argv_is_flagged_truncated)
+{
+	enum { N_ARGS = 200 };
+	static char bufs[N_ARGS][48];
+	char *argv[N_ARGS + 2];
+	struct json_object **ev, *e, *args;
+	struct vigil_child v;
+	size_t n = 0, got;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", NULL }))
+		return;
+	argv[0] = "/bin/true";
+	for (int i = 0; i < N_ARGS; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "argument-%03d-padding-padding-padding", i);
+		argv[i + 1] = bufs[i];
+	}
+	argv[N_ARGS + 1] = NULL;
+	pid = spawn(argv);
+	wait_status(pid);
+	ev = stop_and_load(&v, &n);
+	e = find_event(ev, n, "exec", pid);
+	if (ASSERT_NOT_NULL(e, "exec event")) {
+		ASSERT_TRUE(json_object_get_boolean(jget(e, "process.args_truncated")),
+			    "args_truncated is set");
+		args = jget(e, "process.args");
+		got = json_object_array_length(args);
+		ASSERT_TRUE(got > 50 && got < N_ARGS + 1, "a prefix of argv is kept");
+		for (size_t i = 1; i + 1 < got; i++)
+			if (!ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, i)),
+					  bufs[i - 1], "kept args are exact"))
+				break;
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(filters_events_and_comm)
+{
+	char *const sh5[] = { "/bin/sh", "-c", "exit 5", NULL };
+	char *const tru[] = { "/bin/true", NULL };
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	size_t n = 0;
+	pid_t p5;
+
+	if (SKIP_UNLESS_ROOT() ||
+	    !start(&v, (const char *[]){ "trace", "--events", "exit", "--comm", "sh", NULL }))
+		return;
+	p5 = spawn(sh5);
+	wait_status(p5);
+	wait_status(spawn(tru));
+	ev = stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_STREQ(jstr(ev[i], "type"), "exit", "only exit events");
+		ASSERT_STREQ(jstr(ev[i], "process.comm"), "sh", "only comm sh");
+	}
+	e = find_event(ev, n, "exit", p5);
+	if (ASSERT_NOT_NULL(e, "exit of sh -c 'exit 5'")) {
+		ASSERT_EQ(jint(e, "exit.code"), 5, "exit code");
+		/* Filtered-out exec events still fed the process table. */
+		ASSERT_STREQ(jstr(e, "process.exe"), dash_exe, "exe known through the filter");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+static void *thread_fn(void *arg)
+{
+	usleep(20 * 1000);
+	return arg;
+}
+
+TEST(threads_are_not_processes)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	size_t n = 0, exits = 0, forks = 0;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", NULL }))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t[3];
+
+		for (int i = 0; i < 3; i++)
+			pthread_create(&t[i], NULL, thread_fn, NULL);
+		for (int i = 0; i < 3; i++)
+			pthread_join(t[i], NULL);
+		_exit(7);
+	}
+	ASSERT_EQ(WEXITSTATUS(wait_status(pid)), 7, "threaded child exit code");
+	ev = stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *type = jstr(ev[i], "type");
+
+		if (!strcmp(type, "exit") && jint(ev[i], "process.pid") == pid) {
+			exits++;
+			ASSERT_EQ(jint(ev[i], "exit.code"), 7, "process exit code");
+		}
+		if (!strcmp(type, "fork") && jint(ev[i], "process.ppid") == pid)
+			forks++;
+	}
+	ASSERT_EQ(exits, 1, "one exit event for the process");
+	ASSERT_EQ(forks, 0, "no fork events for its threads");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(pid_filter)
+{
+	char *const argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
+	posix_spawn_file_actions_t fa;
+	struct json_object **ev;
+	struct vigil_child v;
+	char pidarg[16];
+	size_t n = 0;
+	int in[2];
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || pipe2(in, O_CLOEXEC))
+		return;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ))
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	if (!start(&v, (const char *[]){ "trace", "--pid", pidarg, NULL })) {
+		close(in[1]);
+		wait_status(pid);
+		return;
+	}
+	wait_status(spawn((char *const[]){ "/bin/true", NULL }));
+	close(in[1]);
+	wait_status(pid);
+	ev = stop_and_load(&v, &n);
+	ASSERT_EQ(n, 1, "exactly the one exit event of that pid");
+	if (n >= 1) {
+		ASSERT_EQ(jint(ev[0], "process.pid"), pid, "the pid asked for");
+		ASSERT_EQ(jint(ev[0], "exit.code"), 9, "its exit code");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(lost_records_are_reported)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	long long reported = 0, total = -1;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", "--ring-buffer", "4K",
+								 NULL }))
+		return;
+	/* Freeze the consumer and overflow a one-page ring buffer. */
+	kill(v.pid, SIGSTOP);
+	for (int i = 0; i < 100; i++)
+		wait_status(spawn((char *const[]){ "/bin/true", NULL }));
+	kill(v.pid, SIGCONT);
+	usleep(300 * 1000);
+	ev = stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(jstr(ev[i], "type"), "lost"))
+			continue;
+		ASSERT_GE(jint(ev[i], "lost.count"), 1, "a lost record counts something");
+		reported += jint(ev[i], "lost.count");
+		total = jint(ev[i], "lost.total");
+	}
+	ASSERT_GE(reported, 1, "losses appear in the stream");
+	ASSERT_EQ(reported, total, "counts add up to the total");
+	ASSERT_TRUE(strstr(v.err, " lost") && !strstr(v.err, ", 0 lost"),
+		    "the summary counts the losses");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+TEST(sigint_stops_with_summary)
+{
+	struct vigil_child v;
+	int status = -1;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "run", NULL }))
+		return;
+	kill(v.pid, SIGINT);
+	waitpid(v.pid, &status, 0);
+	v.pid = 0;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on Ctrl-C");
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+}
+
+TEST(not_root_is_one_clear_line)
+{
+	int out[2], status;
+	char buf[1024] = "";
+	ssize_t len;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || pipe2(out, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 2);
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		execl(vigil_bin(), "vigil", "trace", NULL);
+		_exit(101);
+	}
+	close(out[1]);
+	len = read(out[0], buf, sizeof(buf) - 1);
+	buf[len > 0 ? len : 0] = '\0';
+	close(out[0]);
+	waitpid(pid, &status, 0);
+	ASSERT_EQ(WEXITSTATUS(status), 77, "exit code EX_NOPERM");
+	ASSERT_TRUE(strstr(buf, "run as root") != NULL, "says what to do");
+	ASSERT_EQ(strchr(buf, '\n') - buf + 1, (long long)strlen(buf), "one line");
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for tests that run the real vigil binary and read its JSON Lines output. */
+#ifndef VIGIL_TESTS_TESTLIB_H
+#define VIGIL_TESTS_TESTLIB_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The binary under test: $VIGIL_BIN, else ./vigil (tests run from the repository root). */
+const char *vigil_bin(void);
+
+struct vigil_child {
+	pid_t pid;
+	int err_fd;       /* its stderr */
+	char out[64];     /* its --output file */
+	char err[16384];  /* what it printed on stderr */
+	size_t err_len;
+};
+
+/*
+ * Start `vigil <args...> -f json -o <tmpfile>` and wait (at most 20 s) until it says it is
+ * watching. Returns 0, or -1 with what it printed in v->err.
+ */
+int vigil_start(struct vigil_child *v, const char *const *args);
+/* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
+int vigil_stop(struct vigil_child *v);
+void vigil_cleanup(struct vigil_child *v);
+
+/* Run argv (PATH searched) and wait: returns the wait status, or -1. */
+int run_wait(char *const argv[]);
+/* Run a command line with /bin/sh -c and wait. */
+int sh(const char *cmd);
+
+/* Every line of @path parsed as JSON; *n lines. Returns NULL (and *bad_line) on invalid JSON. */
+struct json_object **events_load(const char *path, size_t *n, size_t *bad_line);
+void events_free(struct json_object **ev, size_t n);
+
+/* Dotted-path access ("process.exe"); NULL / -1 when absent. */
+struct json_object *jget(struct json_object *o, const char *path);
+const char *jstr(struct json_object *o, const char *path);
+long long jint(struct json_object *o, const char *path);
+
+/* The first event of @type whose process.pid is @pid (pid 0: any), or NULL. */
+struct json_object *find_event(struct json_object **ev, size_t n, const char *type, pid_t pid);
+/* The first exec event of process @pid whose exe ends with @exe_suffix. */
+struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix,
+			      pid_t pid);
+
+#endif
