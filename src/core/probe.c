@@ -39,6 +39,7 @@
 #define ENOTSUPP_KERNEL	 524 /* kernel-internal ENOTSUPP; leaks out of some bpf() commands */
 
 #define VERIFIER_LOG_SIZE (64 * 1024)
+#define RINGBUF_MAGIC	  0x76696769UL /* the record probe_ringbuf writes (bpf/probe.bpf.c) */
 
 struct feature_def {
 	const char *name;
@@ -468,7 +469,7 @@ static int probe_ringbuf(enum vigil_feature f, struct probe_result *res)
 		goto out;
 	}
 	ring_buffer__consume(rb);
-	if (c.records != 1 || c.value != 0x76696769UL) {
+	if (c.records != 1 || c.value != RINGBUF_MAGIC) {
 		err = fail(res, -EIO, "read", "wrote one record, read back %d", c.records);
 		goto out;
 	}
