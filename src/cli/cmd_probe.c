@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/probe.h"
+#include "events/json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,31 +55,11 @@ static void probe_usage(FILE *out)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c == '\t')
-			fputs("\\t", out);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 /* A string, or null when it is empty (unknown). */
 static void json_str_or_null(FILE *out, const char *s)
 {
 	if (s[0])
-		json_str(out, s);
+		json_cstring(out, s);
 	else
 		fputs("null", out);
 }
@@ -103,9 +84,9 @@ static void print_json(FILE *out, const struct probe_system *s,
 	int avail = 0;
 
 	fputs("{\"kernel\":", out);
-	json_str(out, s->kernel);
+	json_cstring(out, s->kernel);
 	fputs(",\"machine\":", out);
-	json_str(out, s->machine);
+	json_cstring(out, s->machine);
 	fprintf(out, ",\"securityfs\":%s,\"lockdown\":", s->securityfs ? "true" : "false");
 	json_str_or_null(out, s->lockdown);
 	fputs(",\"lsm\":", out);
@@ -127,23 +108,23 @@ static void print_json(FILE *out, const struct probe_system *s,
 
 		avail += r->supported;
 		fprintf(out, "%s", f ? "," : "");
-		json_str(out, probe_feature_name(f));
+		json_cstring(out, probe_feature_name(f));
 		fprintf(out, ":{\"supported\":%s,\"how\":", r->supported ? "true" : "false");
-		json_str(out, r->how);
+		json_cstring(out, r->how);
 		if (r->supported) {
 			fputs(",\"errno\":null,\"step\":null,\"reason\":null", out);
 		} else {
 			fputs(",\"errno\":", out);
-			json_str(out, probe_errno_name(r->err));
+			json_cstring(out, probe_errno_name(r->err));
 			fputs(",\"step\":", out);
-			json_str(out, r->step);
+			json_cstring(out, r->step);
 			fputs(",\"reason\":", out);
-			json_str(out, r->reason);
+			json_cstring(out, r->reason);
 		}
 		fputs(",\"summary\":", out);
-		json_str(out, probe_feature_summary(f));
+		json_cstring(out, probe_feature_summary(f));
 		fputs(",\"without\":", out);
-		json_str(out, probe_feature_fallback(f));
+		json_cstring(out, probe_feature_fallback(f));
 		fputc('}', out);
 	}
 	fprintf(out, "},\"available\":%d,\"total\":%d}\n", avail, FEAT__COUNT);
