@@ -1,22 +1,320 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until the capability matrix lands from the probe branch. */
+/* vigil probe: the kernel capability matrix, as text or one JSON object. */
 #include "cli/cli.h"
+#include "core/log.h"
+#include "core/probe.h"
+#include "events/json.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOPERM_MSG                                                                                 \
+	"vigil: probe: needs root (CAP_BPF/CAP_SYS_ADMIN) to load test programs; "                 \
+	"try: sudo vigil probe"
 
 static void probe_usage(FILE *out)
 {
-	fprintf(out, "usage: vigil probe\n");
+	enum vigil_feature f;
+
+	fprintf(out,
+		"usage: vigil probe [--json] [-v]\n"
+		"\n"
+		"Find out what this kernel can do for vigil by really doing it: every map is\n"
+		"created, every program loaded and, where attaching is what can fail, attached\n"
+		"(to a temporary cgroup, or to lo in a private network namespace) and removed\n"
+		"again. Nothing is left behind. Other vigil commands use the same probes to\n"
+		"switch off what the kernel lacks.\n"
+		"\n"
+		"options:\n"
+		"  -j, --json     print one JSON object instead of the table\n"
+		"  -v, --verbose  show libbpf's and the verifier's messages (on stderr)\n"
+		"  -h, --help     this help\n"
+		"\n"
+		"The system section shows the facts the answers depend on: kernel release,\n"
+		"lockdown mode and the active LSMs (both read from securityfs, which may need\n"
+		"mounting: mount -t securityfs securityfs /sys/kernel/security), whether the\n"
+		"kernel has the BPF LSM built in, the cgroup2 mount used for cgroup hooks,\n"
+		"tracefs (needed to attach tp/ tracepoints), and two sysctls.\n"
+		"\n"
+		"Each feature line reads: NAME  yes|no  what was done (and the mode it runs in).\n"
+		"A 'no' line says ERRNO at STEP: why (STEP is open, load, attach, create, run, "
+		"...),\n"
+		"then 'without it:' what vigil does instead.\n"
+		"\n"
+		"features:\n");
+	probe_for_each_feature(f)
+		fprintf(out, "  %-19s %s\n", probe_feature_name(f), probe_feature_summary(f));
+	fprintf(out, "\n"
+		     "exit: 0 when the probe ran (even with features missing), 64 bad arguments,\n"
+		     "77 not root.\n");
 }
+
+/* ---------------------------------------------------------------- JSON */
+
+/* A string, or null when it is empty (unknown). */
+static void json_str_or_null(FILE *out, const char *s)
+{
+	if (s[0])
+		json_cstring(out, s);
+	else
+		fputs("null", out);
+}
+
+static void json_tristate(FILE *out, int v)
+{
+	fputs(v < 0 ? "null" : v ? "true" : "false", out);
+}
+
+static void json_int_or_null(FILE *out, int v)
+{
+	if (v < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%d", v);
+}
+
+static void print_json(FILE *out, const struct probe_system *s,
+		       const struct probe_result res[FEAT__COUNT])
+{
+	enum vigil_feature f;
+	int avail = 0;
+
+	fputs("{\"kernel\":", out);
+	json_cstring(out, s->kernel);
+	fputs(",\"machine\":", out);
+	json_cstring(out, s->machine);
+	fprintf(out, ",\"securityfs\":%s,\"lockdown\":", s->securityfs ? "true" : "false");
+	json_str_or_null(out, s->lockdown);
+	fputs(",\"lsm\":", out);
+	json_str_or_null(out, s->lsm);
+	fputs(",\"bpf_lsm_active\":", out);
+	json_tristate(out, s->bpf_lsm_active);
+	fputs(",\"bpf_lsm_built\":", out);
+	json_tristate(out, s->bpf_lsm_built);
+	fprintf(out, ",\"tracefs\":%s,\"cgroup2\":", s->tracefs ? "true" : "false");
+	json_str_or_null(out, s->cgroup2);
+	fputs(",\"unprivileged_bpf_disabled\":", out);
+	json_int_or_null(out, s->unprivileged_bpf_disabled);
+	fputs(",\"bpf_jit_enable\":", out);
+	json_int_or_null(out, s->bpf_jit_enable);
+	fputs(",\"features\":{", out);
+	probe_for_each_feature(f)
+	{
+		const struct probe_result *r = &res[f];
+
+		avail += r->supported;
+		fprintf(out, "%s", f ? "," : "");
+		json_cstring(out, probe_feature_name(f));
+		fprintf(out, ":{\"supported\":%s,\"how\":", r->supported ? "true" : "false");
+		json_cstring(out, r->how);
+		if (r->supported) {
+			fputs(",\"errno\":null,\"step\":null,\"reason\":null", out);
+		} else {
+			fputs(",\"errno\":", out);
+			json_cstring(out, probe_errno_name(r->err));
+			fputs(",\"step\":", out);
+			json_cstring(out, r->step);
+			fputs(",\"reason\":", out);
+			json_cstring(out, r->reason);
+		}
+		fputs(",\"summary\":", out);
+		json_cstring(out, probe_feature_summary(f));
+		fputs(",\"without\":", out);
+		json_cstring(out, probe_feature_fallback(f));
+		fputc('}', out);
+	}
+	fprintf(out, "},\"available\":%d,\"total\":%d}\n", avail, FEAT__COUNT);
+}
+
+/* ---------------------------------------------------------------- text */
+
+struct colours {
+	const char *yes, *no, *dim, *bold, *off;
+};
+
+static void sys_line(FILE *out, const struct colours *c, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void sys_line(FILE *out, const struct colours *c, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(out, "  %s%-26s%s ", c->bold, key, c->off);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+static const char *jit_meaning(int v)
+{
+	switch (v) {
+	case 0:
+		return "interpreter only";
+	case 1:
+		return "JIT on";
+	case 2:
+		return "JIT on, with debug output";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *unpriv_meaning(int v)
+{
+	switch (v) {
+	case 0:
+		return "unprivileged users may load BPF";
+	case 1:
+		return "unprivileged BPF off until reboot";
+	case 2:
+		return "unprivileged BPF off; an admin may turn it on";
+	default:
+		return "unknown";
+	}
+}
+
+static void print_text(FILE *out, const struct probe_system *s,
+		       const struct probe_result res[FEAT__COUNT], bool colour)
+{
+	static const struct colours plain = { "", "", "", "", "" };
+	static const struct colours ansi = { "\033[32m", "\033[31m", "\033[2m", "\033[1m",
+					     "\033[0m" };
+	const struct colours *c = colour ? &ansi : &plain;
+	const char *secfs_hint = "securityfs not mounted: mount -t securityfs securityfs "
+				 "/sys/kernel/security";
+	enum vigil_feature f;
+	int avail = 0;
+
+	fprintf(out, "%ssystem%s\n", c->bold, c->off);
+	sys_line(out, c, "kernel", "%s (%s)", s->kernel, s->machine);
+	if (s->lockdown[0])
+		sys_line(out, c, "lockdown", "%s", s->lockdown);
+	else
+		sys_line(out, c, "lockdown", "unknown (%s)",
+			 s->securityfs ? "/sys/kernel/security/lockdown unreadable" : secfs_hint);
+	if (s->lsm[0])
+		sys_line(out, c, "lsm", "%s ('bpf' %s)", s->lsm,
+			 s->bpf_lsm_active ? "active" : "not active");
+	else
+		sys_line(out, c, "lsm", "unknown (%s)",
+			 s->securityfs ? "/sys/kernel/security/lsm unreadable" : secfs_hint);
+	sys_line(out, c, "bpf lsm built in", "%s",
+		 s->bpf_lsm_built > 0	 ? "yes (bpf_lsm_* hooks in kernel BTF)"
+		 : s->bpf_lsm_built == 0 ? "no (no bpf_lsm_* hooks in kernel BTF)"
+					 : "unknown (no kernel BTF)");
+	sys_line(out, c, "cgroup2", "%s", s->cgroup2[0] ? s->cgroup2 : "not mounted");
+	sys_line(out, c, "tracefs", "%s",
+		 s->tracefs ? "mounted"
+			    : "not mounted (mount -t tracefs tracefs /sys/kernel/tracing)");
+	sys_line(out, c, "unprivileged_bpf_disabled", "%d (%s)", s->unprivileged_bpf_disabled,
+		 unpriv_meaning(s->unprivileged_bpf_disabled));
+	sys_line(out, c, "bpf_jit_enable", "%d (%s)", s->bpf_jit_enable,
+		 jit_meaning(s->bpf_jit_enable));
+
+	fprintf(out, "\n%sfeatures%s\n", c->bold, c->off);
+	probe_for_each_feature(f)
+	{
+		const struct probe_result *r = &res[f];
+
+		avail += r->supported;
+		fprintf(out, "  %-19s %s%-3s%s  %s\n", probe_feature_name(f),
+			r->supported ? c->yes : c->no, r->supported ? "yes" : "no", c->off,
+			r->supported ? r->how : r->reason);
+		if (!r->supported)
+			fprintf(out, "  %-19s      %swithout it: %s%s\n", "", c->dim,
+				probe_feature_fallback(f), c->off);
+	}
+	fprintf(out, "\n%d of %d features available", avail, FEAT__COUNT);
+	if (avail < FEAT__COUNT) {
+		const char *sep = "; missing: ";
+
+		probe_for_each_feature(f)
+		{
+			if (res[f].supported)
+				continue;
+			fprintf(out, "%s%s", sep, probe_feature_name(f));
+			sep = ", ";
+		}
+	}
+	fputs(".\n", out);
+}
+
+/* ---------------------------------------------------------------- the command */
 
 static int probe_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return EX_UNAVAILABLE;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct probe_result res[FEAT__COUNT];
+	struct probe_system sys;
+	enum vigil_feature f;
+	bool json = false;
+	int opt, err;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			probe_usage(stdout);
+			return 0;
+		default:
+			if (optopt)
+				return usage_error("probe", "unknown option '-%c'", optopt);
+			return usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("probe", "unexpected argument '%s'", argv[optind]);
+
+	if (probe_check_privilege()) {
+		fprintf(stderr, "%s\n", NOPERM_MSG);
+		if (json)
+			printf("{\"error\":\"needs root (CAP_BPF/CAP_SYS_ADMIN)\",\"exit\":%d}\n",
+			       EX_NOPERM);
+		return EX_NOPERM;
+	}
+
+	probe_system_info(&sys);
+	probe_for_each_feature(f)
+	{
+		err = probe_feature(f, &res[f]);
+		if (err) {
+			pr_err("probe", "%s: cannot probe: %s", probe_feature_name(f),
+			       strerror(-err));
+			return err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+		}
+	}
+
+	if (json)
+		print_json(stdout, &sys, res);
+	else
+		print_text(stdout, &sys, res, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	if (!res[FEAT_BTF].supported)
+		fprintf(stderr,
+			"vigil: probe: this kernel has no usable BTF (%s); vigil's sensors "
+			"need a kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
+			res[FEAT_BTF].reason);
+	return fflush(stdout) ? EXIT_RUNTIME : 0;
 }
 
 const struct command cmd_probe = {
 	.name = "probe",
-	.summary = "show what this kernel supports",
+	.summary = "show what this kernel supports (really loads and attaches test programs)",
 	.run = probe_run,
 	.usage = probe_usage,
 };
