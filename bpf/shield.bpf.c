@@ -329,7 +329,10 @@ static __always_inline void sample_drop(struct pkt *p, int reason, __u32 rule_id
 	ev.pkt_len = p->len;
 	__builtin_memcpy(ev.src, p->src, 16);
 	__builtin_memcpy(ev.dst, p->dst, 16);
-	emit(&ev, sizeof(ev));
+	/* no wakeup from the packet path: during a flood that would be an irq_work per sample;
+	 * the consumer polls on a timer */
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+		count_lost();
 }
 
 /* Count the verdict and return true when the packet is really to be dropped. */
@@ -418,7 +421,7 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 {
 	struct shield_src_key key = { .family = p->family };
 	struct shield_src_val *v;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	int reason = PARSE_OK;
 
 	if (p->family == 4) {

@@ -121,6 +121,11 @@ static int ensure_bpffs(char *err, size_t errlen)
 			 BPFFS, strerror(errno));
 		return ret;
 	}
+	/* 'ip netns exec' hides the host's /sys/fs/bpf: our mount dies with its namespace */
+	pr_warn("shield",
+		"mounted a new bpf filesystem on %s; under 'ip netns exec' the pins vanish when it "
+		"exits: use 'nsenter --net=/run/netns/NAME' instead",
+		BPFFS);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ int shield_rules_init(struct shield_ruleset *rs)
 	rs->ports = calloc(SHIELD_PT_SLOTS, sizeof(*rs->ports));
 	if (!rs->ports)
 		return -ENOMEM;
-	rs->cfg.sample_mask = 63;
+	rs->cfg.sample_mask = 1023; /* one record per 1024 drops per reason and CPU */
 	shield_set_prefix_len(&rs->cfg, 4, 32);
 	shield_set_prefix_len(&rs->cfg, 6, 64);
 	return 0;
