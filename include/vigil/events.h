@@ -22,6 +22,7 @@ enum vigil_event_type {
 	VIGIL_EV_EXEC = 1,
 	VIGIL_EV_EXIT = 2,
 	VIGIL_EV_FORK = 3,
+	VIGIL_EV_NET_DROP = 4, /* shield: struct vigil_net_drop_event (vigil/shield.h) */
 	VIGIL_EV_TYPE_MAX,
 };
 

@@ -23,6 +23,7 @@ extern const struct command cmd_run;
 extern const struct command cmd_trace;
 extern const struct command cmd_probe;
 extern const struct command cmd_version;
+extern const struct command cmd_shield;
 
 /* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

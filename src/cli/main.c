@@ -11,6 +11,7 @@ static const struct command *const commands[] = {
 	&cmd_trace,
 	&cmd_probe,
 	&cmd_version,
+	&cmd_shield,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shield benchmark: ns/packet through BPF_PROG_TEST_RUN (repeat), interleaved rounds,
+ * medians, against a minimal XDP_DROP program in the same run.
+ *
+ *   floor        r0 = XDP_DROP; exit
+ *   miss         legitimate TCP packet through every feature (management list, trie, port
+ *                rules, per-source pps/bps/SYN/ICMP limits, counters)
+ *   hit          blocked source (trie hit -> drop)
+ *   *-1M         the same with 1,000,000 prefixes in the trie
+ *
+ * usage: shield_bench [rounds] [repeat]
+ */
+#include "shield/shield.h"
+#include "core/log.h"
+#include "../tests/xdp/shield_pkt.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LEGIT "192.0.2.77"
+
+static const char *rules_yaml =
+	"shield:\n"
+	"  management: [10.0.0.0/8, 172.16.0.0/12, 'fd00::/8']\n"
+	"  block: [198.51.100.0/24, '2001:db8:bad::/48']\n"
+	"  allow: [198.51.100.128/25]\n"
+	"  ports:\n"
+	"    - {proto: tcp, port: 23, action: block}\n"
+	"    - {proto: udp, src_port: 19, action: block}\n"
+	"    - {proto: gre, action: block}\n"
+	"  rate_limit: {packets_per_sec: 1G, bytes_per_sec: 1000G, prefix_v4: 24}\n"
+	"  syn_limit: {per_sec: 1M}\n"
+	"  icmp_limit: {per_sec: 1M}\n";
+
+static char err[SHIELD_ERR_LEN];
+
+static int setup(struct shield_handle *h, size_t extra_prefixes)
+{
+	struct shield_ruleset rs;
+	__u32 legit;
+	int ret;
+
+	ret = shield_load(h, err, sizeof(err));
+	if (ret)
+		return ret;
+	shield_rules_init(&rs);
+	ret = shield_rules_parse_yaml(&rs, rules_yaml, strlen(rules_yaml), "bench", err,
+				      sizeof(err));
+	if (ret)
+		goto out;
+	inet_pton(AF_INET, LEGIT, &legit);
+	legit = ntohl(legit);
+	srand(1);
+	/* random prefixes of length 16..32 that cover neither test source */
+	for (size_t i = 0; i < extra_prefixes;) {
+		struct shield_prefix p = { .family = 4,
+					   .action = SHIELD_ACT_BLOCK,
+					   .rule_id = SHIELD_NO_RULE };
+		__u32 a = ((__u32)rand() << 16) ^ (__u32)rand(), mask, be;
+
+		p.len = 16 + rand() % 17;
+		mask = p.len == 32 ? ~0u : ~(~0u >> p.len);
+		a &= mask;
+		if ((legit & mask) == a || (a >> 24) == 10 || (a >> 24) == 198)
+			continue;
+		be = htonl(a);
+		memcpy(p.addr, &be, 4);
+		if (rs.n_prefixes == rs.cap_prefixes) {
+			rs.cap_prefixes = rs.cap_prefixes ? rs.cap_prefixes * 2 : 1024;
+			rs.prefixes = realloc(rs.prefixes, rs.cap_prefixes * sizeof(p));
+			if (!rs.prefixes) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
+		rs.prefixes[rs.n_prefixes++] = p;
+		i++;
+	}
+	ret = shield_install(&h->maps, &rs, err, sizeof(err));
+out:
+	shield_rules_free(&rs);
+	return ret;
+}
+
+static double run_ns(int fd, const void *pkt, size_t len, int repeat, int want)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &o) || (int)o.retval != want) {
+		fprintf(stderr, "shield_bench: test run failed (ret %u, want %d): %s\n", o.retval,
+			want, strerror(errno));
+		exit(1);
+	}
+	return o.duration; /* average ns per run */
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+enum { FLOOR, MISS, HIT, MISS_1M, HIT_1M, N_CASES };
+
+int main(int argc, char **argv)
+{
+	static const char *names[N_CASES] = { "floor (XDP_DROP)", "miss, 1 prefix set",
+					      "hit, 1 prefix set", "miss, 1M prefixes",
+					      "hit, 1M prefixes" };
+	struct bpf_insn drop[] = { { .code = 0xb7, .dst_reg = 0, .imm = 1 }, { .code = 0x95 } };
+	int rounds = argc > 1 ? atoi(argv[1]) : 9, repeat = argc > 2 ? atoi(argv[2]) : 200000;
+	struct pkt_spec legit = { .family = 4,
+				  .src = LEGIT,
+				  .dst = "192.0.2.1",
+				  .proto = IPPROTO_TCP,
+				  .sport = 40000,
+				  .dport = 443,
+				  .tcp_flags = 0x10 };
+	struct pkt_spec bad = legit;
+	uint8_t pl[PKT_MAX], pb[PKT_MAX];
+	struct shield_handle small, big;
+	double *res[N_CASES], med[N_CASES];
+	size_t ll, lb;
+	int floor_fd;
+
+	log_bridge_libbpf();
+	if (rounds < 1 || repeat < 1) {
+		fprintf(stderr, "usage: shield_bench [rounds >= 1] [repeat >= 1]\n");
+		return 64;
+	}
+	bad.src = "198.51.100.7";
+	ll = pkt_build(pl, &legit);
+	lb = pkt_build(pb, &bad);
+	floor_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "floor", "GPL", drop, 2, NULL);
+	if (floor_fd < 0) {
+		fprintf(stderr, "shield_bench: cannot load the floor program: %s (root?)\n",
+			strerror(errno));
+		return 1;
+	}
+	if (setup(&small, 0) || setup(&big, 1000000)) {
+		fprintf(stderr, "shield_bench: %s\n", err);
+		return 1;
+	}
+	for (int c = 0; c < N_CASES; c++)
+		res[c] = calloc(rounds, sizeof(double));
+	/* warm up caches and the LRU entry */
+	run_ns(shield_prog_fd(&small, false), pl, ll, repeat, 2);
+	run_ns(shield_prog_fd(&big, false), pl, ll, repeat, 2);
+	for (int r = 0; r < rounds; r++) {
+		res[FLOOR][r] = run_ns(floor_fd, pl, ll, repeat, 1);
+		res[MISS][r] = run_ns(shield_prog_fd(&small, false), pl, ll, repeat, 2);
+		res[HIT][r] = run_ns(shield_prog_fd(&small, false), pb, lb, repeat, 1);
+		res[MISS_1M][r] = run_ns(shield_prog_fd(&big, false), pl, ll, repeat, 2);
+		res[HIT_1M][r] = run_ns(shield_prog_fd(&big, false), pb, lb, repeat, 1);
+	}
+	for (int c = 0; c < N_CASES; c++)
+		med[c] = median(res[c], rounds);
+
+	printf("shield BPF_PROG_TEST_RUN: %d interleaved rounds x %d packets, medians\n\n", rounds,
+	       repeat);
+	printf("%-22s %10s %12s %10s\n", "case", "ns/pkt", "vs floor", "target");
+	for (int c = 0; c < N_CASES; c++) {
+		const char *target = c == MISS || c == MISS_1M ? "<= 2.5x"
+				     : c == HIT || c == HIT_1M ? "<= 1.5x"
+							       : "";
+
+		printf("%-22s %10.1f %11.2fx %10s\n", names[c], med[c], med[c] / med[FLOOR],
+		       target);
+	}
+	printf("\n1M vs 1 prefix: miss %.2fx, hit %.2fx (target <= 1.3x)\n",
+	       med[MISS_1M] / med[MISS], med[HIT_1M] / med[HIT]);
+	shield_close(&small);
+	shield_close(&big);
+	close(floor_fd);
+	return 0;
+}

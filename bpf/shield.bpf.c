@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shield: an XDP (or tc) packet filter for DDoS mitigation.
+ *
+ * Order of checks, cheapest and most decisive first:
+ *   parse L2 (up to two VLAN tags) and L3 (IPv4, IPv6 with a bounded extension chain)
+ *   -> source trie (longest prefix wins; management entries beat everything, never dropped)
+ *   -> fragments policy -> protocol and port rules
+ *   -> per-source-prefix GCRA token buckets: packets/s, bytes/s, TCP SYN budget, ICMP rate.
+ * Malformed packets get a fixed verdict (see shield_reason in vigil/shield.h); nothing reads
+ * past data_end. In shadow mode every drop is counted as SHADOW and the packet is passed.
+ *
+ * SYN floods: we use a per-source SYN budget, not SYN cookies generated in XDP. XDP cookies
+ * need the listener's state (or raw cookie helpers plus XDP_TX of a hand-built SYN-ACK and a
+ * netfilter SYNPROXY to validate the final ACK), i.e. a full handshake proxy in the data path.
+ * A budget is one GCRA check in the entry we already touch for rate limits; it stops
+ * non-spoofed and prefix-aggregated floods at the NIC, and spoofed-source floods that spread
+ * under every budget are still answered by the kernel's own SYN cookies (tcp_syncookies).
+ */
+#include "vigil.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#include "vigil/shield.h"
+
+#define ETH_P_IP     0x0800
+#define ETH_P_IPV6   0x86DD
+#define ETH_P_8021Q  0x8100
+#define ETH_P_8021AD 0x88A8
+
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAG_	 44
+#define IPPROTO_AH_	 51
+#define IPPROTO_DSTOPT_	 60
+#define IPPROTO_ICMPV6_	 58
+
+/* Headers deeper than this (L2 + L3 + IPv6 extensions) are not inspected: dropped. */
+#define SHIELD_MAX_HDR 512
+
+#define TC_PASS (-1) /* TCX_NEXT: let later programs and the stack decide */
+#define TC_DROP 2    /* TC_ACT_SHOT */
+
+struct lpm_v4_inner {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SHIELD_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	/* sizes, not types: BTF would only carry forward declarations for these */
+	__uint(key_size, sizeof(struct shield_lpm_v4));
+	__uint(value_size, sizeof(struct shield_rule_val));
+};
+
+struct lpm_v6_inner {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SHIELD_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct shield_lpm_v6));
+	__uint(value_size, sizeof(struct shield_rule_val));
+};
+
+/* One trie per family and generation; the control plane fills the idle slot, then flips. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SHIELD_GENS);
+	__type(key, __u32);
+	__array(values, struct lpm_v4_inner);
+} rules_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SHIELD_GENS);
+	__type(key, __u32);
+	__array(values, struct lpm_v6_inner);
+} rules_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHIELD_GENS *SHIELD_PT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct shield_rule_val);
+} port_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHIELD_GENS);
+	__type(key, __u32);
+	__type(value, struct shield_config);
+} shield_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct shield_state);
+} shield_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SHIELD_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, struct shield_counter);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SHIELD_GENS *SHIELD_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct shield_counter);
+} rule_counters SEC(".maps");
+
+/* Written by the control plane only; here so it is pinned and found with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHIELD_GENS *SHIELD_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct shield_rule_info);
+} rule_info SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SHIELD_L4_SLOTS);
+	__type(key, __u32);
+	__type(value, struct shield_counter);
+} l4_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SHIELD_MAX_SOURCES);
+	__type(key, struct shield_src_key);
+	__type(value, struct shield_src_val);
+} sources SEC(".maps");
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* What the parser learned. Addresses: IPv4 in the first 4 bytes. */
+struct pkt {
+	__u32 len;
+	__u32 ifindex;
+	__u8 family;
+	__u8 proto;
+	__u8 has_l4; /* L4 header parsed (not a non-first fragment, not an unknown protocol) */
+	__u8 frag;
+	__u8 syn; /* TCP SYN without ACK */
+	__u8 pad[3];
+	__u16 sport;
+	__u16 dport;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+#define PARSE_OK (-1)
+
+static __always_inline int parse_l4(struct pkt *p, void *data, void *data_end, __u32 off)
+{
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + off;
+		__u32 doff;
+
+		if ((void *)(th + 1) > data_end)
+			return SHIELD_R_BAD_L4;
+		doff = th->doff * 4;
+		if (doff < sizeof(*th) || off + doff > p->len)
+			return SHIELD_R_BAD_L4;
+		p->sport = bpf_ntohs(th->source);
+		p->dport = bpf_ntohs(th->dest);
+		p->syn = th->syn && !th->ack;
+		p->has_l4 = 1;
+	} else if (p->proto == IPPROTO_UDP) {
+		struct udphdr *uh = data + off;
+
+		if ((void *)(uh + 1) > data_end)
+			return SHIELD_R_BAD_L4;
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+		p->has_l4 = 1;
+	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6_) {
+		__u8 *ih = data + off;
+
+		/* type, code, checksum and the 4-byte rest of header */
+		if ((void *)(ih + 8) > data_end)
+			return SHIELD_R_BAD_L4;
+		p->sport = ih[0]; /* type, for display */
+		p->dport = ih[1]; /* code */
+		p->has_l4 = 1;
+	}
+	return PARSE_OK;
+}
+
+static __always_inline int parse_ipv4(struct pkt *p, void *data, void *data_end, __u32 off)
+{
+	struct iphdr *iph = data + off;
+	__u32 ihl, tot, frag_off;
+
+	if ((void *)(iph + 1) > data_end)
+		return SHIELD_R_BAD_L3;
+	if (iph->version != 4)
+		return SHIELD_R_BAD_L3;
+	ihl = iph->ihl * 4;
+	if (ihl < sizeof(*iph) || data + off + ihl > data_end)
+		return SHIELD_R_BAD_L3;
+	tot = bpf_ntohs(iph->tot_len);
+	/* against the real length: in tc mode data_end may end before the packet does */
+	if (tot < ihl || off + tot > p->len)
+		return SHIELD_R_BAD_L3;
+	p->family = 4;
+	p->proto = iph->protocol;
+	__builtin_memcpy(p->src, &iph->saddr, 4);
+	__builtin_memcpy(p->dst, &iph->daddr, 4);
+	frag_off = bpf_ntohs(iph->frag_off);
+	if (frag_off & 0x3fff) /* MF or an offset */
+		p->frag = 1;
+	if (frag_off & 0x1fff) /* not the first fragment: no L4 header here */
+		return PARSE_OK;
+	return parse_l4(p, data, data_end, off + ihl);
+}
+
+static __always_inline int parse_ipv6(struct pkt *p, void *data, void *data_end, __u32 off)
+{
+	struct ipv6hdr *ip6h = data + off;
+	__u8 nexthdr;
+
+	if ((void *)(ip6h + 1) > data_end)
+		return SHIELD_R_BAD_L3;
+	if (ip6h->version != 6)
+		return SHIELD_R_BAD_L3;
+	if (off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len) > p->len)
+		return SHIELD_R_BAD_L3;
+	p->family = 6;
+	__builtin_memcpy(p->src, &ip6h->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6h->daddr, 16);
+	nexthdr = ip6h->nexthdr;
+	off += sizeof(*ip6h);
+
+#pragma unroll
+	for (int i = 0; i < SHIELD_IPV6_EXT_MAX; i++) {
+		__u8 *eh = data + off;
+
+		if (nexthdr != IPPROTO_HOPOPTS_ && nexthdr != IPPROTO_ROUTING_ &&
+		    nexthdr != IPPROTO_DSTOPT_ && nexthdr != IPPROTO_AH_ &&
+		    nexthdr != IPPROTO_FRAG_)
+			break;
+		if ((void *)(eh + 8) > data_end) /* every extension header is at least 8 bytes */
+			return SHIELD_R_BAD_EXT;
+		if (nexthdr == IPPROTO_FRAG_) {
+			p->frag = 1;
+			/* fragment offset is the top 13 bits of bytes 2-3 */
+			if (bpf_ntohs(*(__be16 *)(eh + 2)) & 0xfff8)
+				p->has_l4 = 0xff; /* non-first fragment */
+			nexthdr = eh[0];
+			off += 8;
+		} else if (nexthdr == IPPROTO_AH_) {
+			nexthdr = eh[0];
+			off += ((__u32)eh[1] + 2) * 4;
+		} else {
+			nexthdr = eh[0];
+			off += ((__u32)eh[1] + 1) * 8;
+		}
+		if (off > SHIELD_MAX_HDR)
+			return SHIELD_R_BAD_EXT;
+	}
+	if (nexthdr == IPPROTO_HOPOPTS_ || nexthdr == IPPROTO_ROUTING_ ||
+	    nexthdr == IPPROTO_DSTOPT_ || nexthdr == IPPROTO_AH_ || nexthdr == IPPROTO_FRAG_)
+		return SHIELD_R_BAD_EXT; /* chain longer than we walk */
+	p->proto = nexthdr;
+	if (p->has_l4 == 0xff) {
+		p->has_l4 = 0;
+		return PARSE_OK;
+	}
+	return parse_l4(p, data, data_end, off);
+}
+
+static __always_inline int parse(struct pkt *p, void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
+	__u16 h_proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return SHIELD_R_BAD_L2;
+	h_proto = eth->h_proto;
+
+#pragma unroll
+	for (int i = 0; i < SHIELD_VLAN_MAX; i++) {
+		struct vlan_tag *vt = data + off;
+
+		if (h_proto != bpf_htons(ETH_P_8021Q) && h_proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vt + 1) > data_end)
+			return SHIELD_R_BAD_L2;
+		h_proto = vt->proto;
+		off += sizeof(*vt);
+	}
+	if (h_proto == bpf_htons(ETH_P_8021Q) || h_proto == bpf_htons(ETH_P_8021AD))
+		return SHIELD_R_BAD_L2; /* a third tag */
+	if (h_proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(p, data, data_end, off);
+	if (h_proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(p, data, data_end, off);
+	return SHIELD_R_NON_IP;
+}
+
+static __always_inline void count(void *map, __u32 idx, __u32 len)
+{
+	struct shield_counter *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+static __always_inline void sample_drop(struct pkt *p, int reason, __u32 rule_id, bool shadow)
+{
+	struct vigil_net_drop_event ev = {};
+
+	ev.hdr.type = VIGIL_EV_NET_DROP;
+	ev.hdr.flags = shadow ? SHIELD_DROP_SHADOW : 0;
+	ev.hdr.size = sizeof(ev);
+	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
+	ev.ifindex = p->ifindex;
+	ev.reason = reason;
+	ev.rule_id = rule_id;
+	ev.family = p->family;
+	ev.proto = p->proto;
+	ev.sport = p->sport;
+	ev.dport = p->dport;
+	ev.pkt_len = p->len;
+	__builtin_memcpy(ev.src, p->src, 16);
+	__builtin_memcpy(ev.dst, p->dst, 16);
+	/* no wakeup from the packet path: during a flood that would be an irq_work per sample;
+	 * the consumer polls on a timer */
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+		count_lost();
+}
+
+/* Count the verdict and return true when the packet is really to be dropped. */
+static __always_inline bool finish(struct pkt *p, const struct shield_config *cfg, __u32 gen,
+				   int reason, bool drop, __u32 rule_id)
+{
+	__u32 verdict = SHIELD_V_PASS, idx;
+	struct shield_counter *c;
+
+	if (drop)
+		verdict = cfg && (cfg->flags & SHIELD_CFG_SHADOW) ? SHIELD_V_SHADOW : SHIELD_V_DROP;
+	idx = verdict * SHIELD_R_MAX + reason;
+	c = bpf_map_lookup_elem(&counters, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += p->len;
+		/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
+		if (drop && cfg && !(c->packets & cfg->sample_mask))
+			sample_drop(p, reason, rule_id, verdict == SHIELD_V_SHADOW);
+	}
+	if (rule_id != SHIELD_NO_RULE)
+		count(&rule_counters, gen * SHIELD_MAX_RULES + (rule_id & (SHIELD_MAX_RULES - 1)),
+		      p->len);
+	if (p->family) {
+		if (p->has_l4 && p->proto == IPPROTO_TCP)
+			idx = SHIELD_L4_TCP + p->dport;
+		else if (p->has_l4 && p->proto == IPPROTO_UDP)
+			idx = SHIELD_L4_UDP + p->dport;
+		else
+			idx = SHIELD_L4_PROTO + p->proto;
+		count(&l4_stats, idx, p->len);
+	}
+	return verdict == SHIELD_V_DROP;
+}
+
+/* GCRA: admit when the schedule, advanced by this packet's cost, stays within the burst. */
+static __always_inline bool gcra(__u64 *tat, __u64 now, __u64 cost, __u64 burst)
+{
+	__u64 t = *tat;
+
+	if (t < now)
+		t = now;
+	t += cost;
+	if (t - now > burst)
+		return false;
+	*tat = t;
+	return true;
+}
+
+static __always_inline struct shield_rule_val *trie_lookup(struct pkt *p, __u32 gen)
+{
+	void *trie;
+
+	if (p->family == 4) {
+		struct shield_lpm_v4 k = { .prefixlen = 32 };
+
+		trie = bpf_map_lookup_elem(&rules_v4, &gen);
+		if (!trie)
+			return NULL;
+		__builtin_memcpy(k.addr, p->src, 4);
+		return bpf_map_lookup_elem(trie, &k);
+	} else {
+		struct shield_lpm_v6 k = { .prefixlen = 128 };
+
+		trie = bpf_map_lookup_elem(&rules_v6, &gen);
+		if (!trie)
+			return NULL;
+		__builtin_memcpy(k.addr, p->src, 16);
+		return bpf_map_lookup_elem(trie, &k);
+	}
+}
+
+static __always_inline struct shield_rule_val *port_lookup(__u32 gen, __u32 slot)
+{
+	__u32 idx = gen * SHIELD_PT_SLOTS + slot;
+
+	return bpf_map_lookup_elem(&port_rules, &idx);
+}
+
+#define HAS_LIMITS(cfg)                                                                            \
+	((cfg)->pps.cost_ns || (cfg)->bps.cost_ns || (cfg)->syn.cost_ns || (cfg)->icmp.cost_ns ||  \
+	 ((cfg)->flags & SHIELD_CFG_TRACK_SOURCES))
+
+/* Per-source-prefix limits. Returns a reason to drop, or PARSE_OK. */
+static __always_inline int check_source(struct pkt *p, const struct shield_config *cfg)
+{
+	struct shield_src_key key = { .family = p->family };
+	struct shield_src_val *v;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int reason = PARSE_OK;
+
+	if (p->family == 4) {
+		*(__u32 *)key.addr = *(__u32 *)p->src & cfg->mask_v4;
+	} else {
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			((__u32 *)key.addr)[i] = ((__u32 *)p->src)[i] & cfg->mask_v6[i];
+	}
+	v = bpf_map_lookup_elem(&sources, &key);
+	if (!v) {
+		struct shield_src_val init = {};
+
+		bpf_map_update_elem(&sources, &key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sources, &key);
+		if (!v)
+			return PARSE_OK; /* table churn: fail open rather than drop unjudged */
+	}
+	v->packets++;
+	v->bytes += p->len;
+	v->last_ns = now;
+	if (cfg->pps.cost_ns && !gcra(&v->tat_pps, now, cfg->pps.cost_ns, cfg->pps.burst_ns))
+		reason = SHIELD_R_RATE_PPS;
+	else if (cfg->bps.cost_ns &&
+		 !gcra(&v->tat_bps, now, (__u64)p->len * cfg->bps.cost_ns / 1000,
+		       cfg->bps.burst_ns))
+		reason = SHIELD_R_RATE_BPS;
+	else if (cfg->syn.cost_ns && p->syn &&
+		 !gcra(&v->tat_syn, now, cfg->syn.cost_ns, cfg->syn.burst_ns))
+		reason = SHIELD_R_SYN_BUDGET;
+	else if (cfg->icmp.cost_ns && p->has_l4 &&
+		 (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6_) &&
+		 !gcra(&v->tat_icmp, now, cfg->icmp.cost_ns, cfg->icmp.burst_ns))
+		reason = SHIELD_R_ICMP_LIMIT;
+	if (reason != PARSE_OK)
+		v->drops++;
+	return reason;
+}
+
+/* The whole decision; returns true to drop. */
+static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 ifindex)
+{
+	struct pkt p = { .len = len, .ifindex = ifindex };
+	const struct shield_config *cfg;
+	struct shield_rule_val *rv;
+	struct shield_state *st;
+	__u32 zero = 0, gen, rule = SHIELD_NO_RULE;
+	bool port_allowed = false;
+	int reason;
+
+	st = bpf_map_lookup_elem(&shield_state, &zero);
+	if (!st)
+		return false;
+	gen = st->active & 1; /* read once: this packet sees one generation only */
+	cfg = bpf_map_lookup_elem(&shield_cfg, &gen);
+
+	reason = parse(&p, data, data_end);
+	if (reason == SHIELD_R_NON_IP)
+		return finish(&p, cfg, gen, reason, false, SHIELD_NO_RULE);
+	if (reason != PARSE_OK && reason != SHIELD_R_BAD_L4)
+		return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
+	if (!cfg)
+		return finish(&p, cfg, gen, SHIELD_R_NO_RULES, false, SHIELD_NO_RULE);
+
+	/* source trie; a management source passes even with a malformed L4 header */
+	rv = trie_lookup(&p, gen);
+	if (rv) {
+		rule = rv->rule_id;
+		if (rv->action == SHIELD_ACT_MGMT)
+			return finish(&p, cfg, gen, SHIELD_R_MGMT, false, rule);
+		if (rv->action == SHIELD_ACT_BLOCK)
+			return finish(&p, cfg, gen, SHIELD_R_BLOCK_CIDR, true, rule);
+	}
+	if (reason == SHIELD_R_BAD_L4)
+		return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
+	if (p.frag && (cfg->flags & SHIELD_CFG_DROP_FRAGS))
+		return finish(&p, cfg, gen, SHIELD_R_FRAGMENT, true, SHIELD_NO_RULE);
+
+	/* protocol rules, then destination and source ports */
+	rv = port_lookup(gen, SHIELD_PT_PROTO + p.proto);
+	if (rv && rv->action == SHIELD_ACT_BLOCK)
+		return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+	if (rv && rv->action == SHIELD_ACT_ALLOW) {
+		port_allowed = true;
+		rule = rv->rule_id;
+	}
+	if (p.has_l4 && (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		__u32 d = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT;
+		__u32 s = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT;
+
+		rv = port_lookup(gen, d + p.dport);
+		if (rv && rv->action == SHIELD_ACT_BLOCK)
+			return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+		if (rv && rv->action == SHIELD_ACT_ALLOW) {
+			port_allowed = true;
+			rule = rv->rule_id;
+		}
+		rv = port_lookup(gen, s + p.sport);
+		if (rv && rv->action == SHIELD_ACT_BLOCK)
+			return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+	}
+	if (port_allowed)
+		return finish(&p, cfg, gen, SHIELD_R_ALLOW_PORT, false, rule);
+
+	if (HAS_LIMITS(cfg)) {
+		reason = check_source(&p, cfg);
+		if (reason != PARSE_OK)
+			return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
+	}
+	return finish(&p, cfg, gen, SHIELD_R_PASS, false, rule);
+}
+
+SEC("xdp")
+int shield_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	return shield(data, data_end, data_end - data, ctx->ingress_ifindex) ? XDP_DROP : XDP_PASS;
+}
+
+SEC("tc")
+int shield_tc(struct __sk_buff *skb)
+{
+	__u32 len = skb->len;
+
+	/* direct access covers only the linear part: make sure the headers are in it */
+	bpf_skb_pull_data(skb, len < SHIELD_MAX_HDR + 64 ? len : SHIELD_MAX_HDR + 64);
+	return shield((void *)(long)skb->data, (void *)(long)skb->data_end, len, skb->ifindex)
+		       ? TC_DROP
+		       : TC_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

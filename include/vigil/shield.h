@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shield (XDP/tc packet filter) ABI: map keys and values shared by bpf/shield.bpf.c and
+ * src/shield/. Every layout is checked at build time on both sides.
+ *
+ * Rule sets live in two generations (slots 0 and 1). The program reads shield_state.active
+ * once per packet and then uses only that generation's trie, port table and config, so a
+ * reload (fill the idle slot, flip active) is atomic for every packet.
+ */
+#ifndef VIGIL_SHIELD_H
+#define VIGIL_SHIELD_H
+
+#include "vigil/types.h"
+#include "vigil/events.h"
+
+#define SHIELD_GENS	    2
+#define SHIELD_MAX_PREFIXES 1048576 /* per family and generation (LPM trie, no prealloc) */
+#define SHIELD_MAX_RULES    256	    /* named rules with their own counters, per generation */
+#define SHIELD_MAX_SOURCES  131072  /* tracked sources / prefixes (LRU) */
+#define SHIELD_RULE_NAME    48
+#define SHIELD_VLAN_MAX	    2 /* 802.1Q + 802.1ad (QinQ); deeper stacks are dropped */
+#define SHIELD_IPV6_EXT_MAX 8 /* extension headers walked before giving up (drop) */
+
+/* Port table layout, per generation: index = region + port (or protocol number). */
+#define SHIELD_PT_TCP_DPORT 0
+#define SHIELD_PT_UDP_DPORT 65536
+#define SHIELD_PT_TCP_SPORT 131072
+#define SHIELD_PT_UDP_SPORT 196608
+#define SHIELD_PT_PROTO	    262144 /* + IP protocol number: whole-protocol rules */
+#define SHIELD_PT_SLOTS	    (262144 + 256)
+
+/* What a trie or port entry says. Trie: the longest prefix wins; MGMT beats everything. */
+enum shield_action {
+	SHIELD_ACT_NONE = 0,
+	SHIELD_ACT_ALLOW = 1, /* trie: exempt from the block list; port: exempt from limits */
+	SHIELD_ACT_BLOCK = 2,
+	SHIELD_ACT_MGMT = 3, /* trie only: management, never dropped, no limits */
+};
+
+/* Why a packet got its verdict: one counter per reason and action. */
+enum shield_reason {
+	SHIELD_R_PASS = 0,   /* went through every check */
+	SHIELD_R_MGMT,	     /* management source */
+	SHIELD_R_NON_IP,     /* ARP, LLDP, ...: not ours to judge */
+	SHIELD_R_ALLOW_PORT, /* port/protocol allow rule (no rate limits) */
+	SHIELD_R_BLOCK_CIDR, /* source in the block list */
+	SHIELD_R_BLOCK_PORT, /* port or protocol rule */
+	SHIELD_R_RATE_PPS,   /* per-source packet rate */
+	SHIELD_R_RATE_BPS,   /* per-source byte rate */
+	SHIELD_R_SYN_BUDGET, /* per-source TCP SYN budget */
+	SHIELD_R_ICMP_LIMIT, /* per-source ICMP/ICMPv6 rate */
+	SHIELD_R_FRAGMENT,   /* fragments, when the config drops them */
+	SHIELD_R_BAD_L2,     /* truncated Ethernet or VLAN header, too many VLAN tags */
+	SHIELD_R_BAD_L3,     /* truncated IP, bad version/IHL/total length */
+	SHIELD_R_BAD_EXT,    /* IPv6 extension chain truncated or longer than the limit */
+	SHIELD_R_BAD_L4,     /* truncated TCP/UDP/ICMP header, bad TCP data offset */
+	SHIELD_R_NO_RULES,   /* no rule set installed yet: pass */
+	SHIELD_R_MAX,
+};
+
+/* Counter index = action * SHIELD_R_MAX + reason. SHADOW = would have dropped (shadow mode). */
+enum shield_verdict {
+	SHIELD_V_PASS = 0,
+	SHIELD_V_DROP = 1,
+	SHIELD_V_SHADOW = 2,
+	SHIELD_V_MAX,
+};
+
+#define SHIELD_NR_COUNTERS (SHIELD_V_MAX * SHIELD_R_MAX)
+
+/* Per-CPU packet and byte counter (counters, rule_counters, l4_stats). */
+struct shield_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+VIGIL_ASSERT_SIZE(struct shield_counter, 16);
+
+/* l4_stats index: traffic by protocol and destination port (for `vigil shield top`). */
+#define SHIELD_L4_TCP	0
+#define SHIELD_L4_UDP	65536
+#define SHIELD_L4_PROTO 131072 /* + protocol number, for everything else */
+#define SHIELD_L4_SLOTS (131072 + 256)
+
+/* LPM trie keys. prefixlen first, as the kernel's struct bpf_lpm_trie_key requires. */
+struct shield_lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+VIGIL_ASSERT_SIZE(struct shield_lpm_v4, 8);
+
+struct shield_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+VIGIL_ASSERT_SIZE(struct shield_lpm_v6, 20);
+
+/* Trie and port-table value. rule_id indexes rule_counters within the generation. */
+struct shield_rule_val {
+	__u16 action; /* enum shield_action */
+	__u16 rule_id;
+};
+VIGIL_ASSERT_SIZE(struct shield_rule_val, 4);
+
+/* A token bucket as a GCRA: cost per unit and tolerance, both in nanoseconds. 0 = off. */
+struct shield_limit {
+	__u64 cost_ns;	/* ns per packet; for bytes: picoseconds per byte */
+	__u64 burst_ns; /* how far ahead of now the schedule may run */
+};
+VIGIL_ASSERT_SIZE(struct shield_limit, 16);
+
+#define SHIELD_CFG_SHADOW	 (1 << 0) /* count what would be dropped, drop nothing */
+#define SHIELD_CFG_DROP_FRAGS	 (1 << 1) /* drop every IP fragment */
+#define SHIELD_CFG_TRACK_SOURCES (1 << 2) /* keep per-source stats even without limits */
+
+/* Per-generation configuration (cfg map, index = generation). */
+struct shield_config {
+	__u32 flags;	   /* SHIELD_CFG_* */
+	__u32 sample_mask; /* emit one net_drop record per (mask + 1) drops per reason and CPU */
+	__u32 mask_v4;	   /* source aggregation mask, network byte order */
+	__u32 mask_v6[4];
+	__u32 pad;
+	struct shield_limit pps;  /* per source prefix */
+	struct shield_limit bps;  /* cost_ns here is picoseconds per byte */
+	struct shield_limit syn;  /* TCP SYN (without ACK) per source prefix */
+	struct shield_limit icmp; /* ICMP and ICMPv6 per source prefix */
+};
+VIGIL_ASSERT_SIZE(struct shield_config, 96);
+VIGIL_ASSERT_OFFSET(struct shield_config, pps, 32);
+VIGIL_ASSERT_OFFSET(struct shield_config, icmp, 80);
+
+/* Attach modes, as recorded in shield_state.mode. */
+enum shield_mode {
+	SHIELD_MODE_NONE = 0,
+	SHIELD_MODE_NATIVE = 1,
+	SHIELD_MODE_GENERIC = 2,
+	SHIELD_MODE_TC = 3,
+};
+
+/* The single entry of the state map. Only `active` is read by the program. */
+struct shield_state {
+	__u32 active;	  /* generation in use: 0 or 1 */
+	__u32 mode;	  /* enum shield_mode, written by the control plane */
+	__u32 ifindex;	  /* interface attached to */
+	__u32 rules_seq;  /* how many rule sets were installed */
+	__u64 loaded_ns;  /* CLOCK_REALTIME of the last install, in ns */
+	__u64 n_prefixes; /* prefixes in the active generation */
+};
+VIGIL_ASSERT_SIZE(struct shield_state, 32);
+
+/* Per-source (prefix) state and statistics, in the LRU hash `sources`. */
+struct shield_src_key {
+	__u32 family; /* 4 or 6 */
+	__u8 addr[16];
+};
+VIGIL_ASSERT_SIZE(struct shield_src_key, 20);
+
+struct shield_src_val {
+	__u64 tat_pps; /* GCRA theoretical arrival times, ktime ns */
+	__u64 tat_bps;
+	__u64 tat_syn;
+	__u64 tat_icmp;
+	__u64 packets; /* approximate: shared between CPUs without atomics */
+	__u64 bytes;
+	__u64 drops;
+	__u64 last_ns;
+};
+VIGIL_ASSERT_SIZE(struct shield_src_val, 64);
+
+/* Rule names for display, index = generation * SHIELD_MAX_RULES + rule_id. */
+struct shield_rule_info {
+	char name[SHIELD_RULE_NAME];
+	__u32 kind; /* enum shield_action of the rule */
+	__u32 pad;
+};
+VIGIL_ASSERT_SIZE(struct shield_rule_info, 56);
+
+/* A sampled drop, sent through vigil's event stream (type VIGIL_EV_NET_DROP). */
+#define SHIELD_DROP_SHADOW (1 << 0) /* hdr.flags: shadow mode, the packet was passed */
+
+struct vigil_net_drop_event {
+	struct vigil_event_hdr hdr; /* hdr.flags: SHIELD_DROP_* */
+	__u32 ifindex;
+	__u16 reason;  /* enum shield_reason */
+	__u16 rule_id; /* 0xffff: no rule (limits, malformed) */
+	__u8 family;   /* 4, 6 or 0 (not IP) */
+	__u8 proto;
+	__u16 sport; /* host byte order */
+	__u16 dport;
+	__u16 pad;
+	__u32 pkt_len;
+	__u32 pad2;
+	__u8 src[16];
+	__u8 dst[16];
+};
+VIGIL_ASSERT_SIZE(struct vigil_net_drop_event, 72);
+VIGIL_ASSERT_OFFSET(struct vigil_net_drop_event, ifindex, 16);
+VIGIL_ASSERT_OFFSET(struct vigil_net_drop_event, src, 40);
+
+#define SHIELD_NO_RULE 0xffff
+
+#endif

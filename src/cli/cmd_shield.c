@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vigil shield: attach/detach/reload the XDP shield, show its status and live traffic. */
+#include "cli/cli.h"
+#include "core/log.h"
+#include "shield/shield.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD "shield"
+
+static void shield_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vigil shield <action> [options]\n"
+		"\n"
+		"XDP/tc packet filter against floods: CIDR block/allow lists, protocol and port "
+		"rules,\n"
+		"per-source rate limits (packets/s, bytes/s, SYN budget, ICMP), a management\n"
+		"allowlist that is never blocked, shadow mode, counters and live traffic.\n"
+		"\n"
+		"actions:\n"
+		"  attach IFACE [--mode M] [--rules FILE]   load and attach; pinned under\n"
+		"                                           " SHIELD_PIN_ROOT "/IFACE\n"
+		"  reload IFACE --rules FILE                replace the rule set atomically\n"
+		"  detach IFACE                             detach and remove the pins\n"
+		"  status [IFACE] [--json]                  mode, rule set, counters per "
+		"reason/rule\n"
+		"  top IFACE [--json] [-i SEC] [-n COUNT] [--limit N]\n"
+		"                                           live traffic by source, protocol, "
+		"port\n"
+		"\n"
+		"options:\n"
+		"  -m, --mode M      native, generic, tc or auto (default auto: native XDP if the\n"
+		"                    driver supports it, else generic XDP, else tc); the result "
+		"is\n"
+		"                    printed and shown by status\n"
+		"  -r, --rules FILE  YAML file with a 'shield:' section (see below)\n"
+		"  -j, --json        JSON output (status, top)\n"
+		"  -i, --interval S  top: seconds between samples (default 1)\n"
+		"  -n, --count N     top: samples to print, then exit (default: until Ctrl-C)\n"
+		"      --limit N     top: rows per table (default 10)\n"
+		"  -v, --verbose     debug messages, including libbpf's\n"
+		"\n"
+		"rules file:\n"
+		"  shield:\n"
+		"    shadow: false                  # true: count what would be dropped, drop "
+		"nothing\n"
+		"    management: [10.0.0.0/8]       # never blocked or limited (no lock-out)\n"
+		"    allow: [192.0.2.0/24]          # exceptions inside block ranges\n"
+		"    block:                         # longest prefix wins; up to 1,000,000 per "
+		"family\n"
+		"      - 198.51.100.0/24\n"
+		"      - {name: bogons, file: /etc/vigil/bogons.txt}   # one CIDR per line\n"
+		"    ports:\n"
+		"      - {proto: tcp, port: 23, action: block}\n"
+		"      - {proto: udp, src_port: 19, action: block, name: chargen-reflection}\n"
+		"      - {proto: tcp, port: 8000-8100, action: allow}  # allow = skip rate limits\n"
+		"      - {proto: gre, action: block}\n"
+		"    rate_limit: {packets_per_sec: 10k, bytes_per_sec: 50M, prefix_v4: 24,\n"
+		"                 prefix_v6: 64}     # per source prefix; optional *_burst\n"
+		"    syn_limit: {per_sec: 100, burst: 200}   # TCP SYN budget per source prefix\n"
+		"    icmp_limit: {per_sec: 20}\n"
+		"    fragments: inspect             # or drop\n"
+		"    drop_sample: 64                # one net_drop event per 64 drops\n"
+		"\n"
+		"examples:\n"
+		"  vigil shield attach eth0 --rules /etc/vigil/shield.yaml\n"
+		"  vigil shield attach veth0 --mode generic\n"
+		"  vigil shield reload eth0 --rules /etc/vigil/shield.yaml\n"
+		"  vigil shield status --json\n"
+		"  vigil shield top eth0 -n 1 --json\n"
+		"  vigil shield detach eth0\n");
+}
+
+struct opts {
+	enum shield_mode mode;
+	const char *rules;
+	const char *ifname;
+	bool json;
+	double interval;
+	long count;
+	long limit;
+};
+
+static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *end;
+	int c;
+
+	*o = (struct opts){ .interval = 1, .count = -1, .limit = 10 };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "m:r:ji:n:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (shield_parse_mode(optarg, &o->mode))
+				return usage_error(CMD,
+						   "--mode must be native, generic, tc or auto, "
+						   "got '%s'",
+						   optarg);
+			break;
+		case 'r':
+			o->rules = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'i':
+			o->interval = strtod(optarg, &end);
+			if (*end || end == optarg || !(o->interval >= 0.1 && o->interval <= 3600))
+				return usage_error(CMD,
+						   "--interval must be 0.1..3600 seconds, got '%s'",
+						   optarg);
+			break;
+		case 'n':
+			o->count = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->count < 1)
+				return usage_error(
+					CMD, "--count must be a positive number, got '%s'", optarg);
+			break;
+		case 'L':
+			o->limit = strtol(optarg, &end, 10);
+			if (*end || end == optarg || o->limit < 1 || o->limit > 100000)
+				return usage_error(CMD, "--limit must be 1..100000, got '%s'",
+						   optarg);
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			shield_usage(stdout);
+			return -1;
+		default:
+			return usage_error(CMD, "%s: unknown option '%s'", action,
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->ifname = argv[optind++];
+	if (optind < argc)
+		return usage_error(CMD, "%s: unexpected argument '%s'", action, argv[optind]);
+	return 0;
+}
+
+static int errno_exit(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return EX_NOPERM;
+	if (err == -EINVAL || err == -ENODEV || err == -ENOENT || err == -EEXIST || err == -EBUSY)
+		return EX_USAGE;
+	return EXIT_RUNTIME;
+}
+
+static int fail(int err, const char *msg)
+{
+	pr_err("shield", "%s", msg);
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "vigil: shield: this needs root (CAP_BPF and CAP_NET_ADMIN)\n");
+	return errno_exit(err);
+}
+
+/* Serialise attach/reload/detach between vigil processes. */
+static int lock_shield(void)
+{
+	int fd;
+
+	mkdir("/sys/fs/bpf/vigil", 0700);
+	mkdir(SHIELD_PIN_ROOT, 0700);
+	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
+}
+
+static int load_rules(struct shield_ruleset *rs, const char *path, char *err, size_t errlen)
+{
+	int ret = shield_rules_init(rs);
+
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	ret = shield_rules_load_file(rs, path, err, errlen);
+	if (ret)
+		shield_rules_free(rs);
+	return ret;
+}
+
+static int do_attach(struct opts *o)
+{
+	char err[SHIELD_ERR_LEN];
+	struct shield_ruleset rs;
+	struct shield_handle h;
+	int ret, lock;
+
+	if (!o->ifname)
+		return usage_error(CMD, "attach: which interface? e.g. vigil shield attach eth0");
+	if (o->rules) {
+		ret = load_rules(&rs, o->rules, err, sizeof(err));
+		if (ret)
+			return fail(ret, err);
+	}
+	lock = lock_shield();
+	ret = shield_attach(&h, o->ifname, o->mode, o->rules ? &rs : NULL, true, err, sizeof(err));
+	if (lock >= 0)
+		close(lock);
+	if (o->rules)
+		shield_rules_free(&rs);
+	if (ret)
+		return fail(ret, err);
+	printf("shield attached to %s in %s mode%s%s\n", o->ifname, shield_mode_name(h.mode),
+	       o->mode != SHIELD_MODE_NONE || h.mode == SHIELD_MODE_NATIVE
+		       ? ""
+		       : " (native XDP unavailable)",
+	       o->rules ? "" : " with no rules (everything passes; use reload --rules)");
+	shield_close(&h);
+	return 0;
+}
+
+static int do_reload(struct opts *o)
+{
+	char err[SHIELD_ERR_LEN];
+	struct shield_ruleset rs;
+	struct shield_handle h;
+	struct shield_state st;
+	int ret, lock;
+
+	if (!o->ifname || !o->rules)
+		return usage_error(CMD, "reload: give an interface and --rules FILE");
+	ret = load_rules(&rs, o->rules, err, sizeof(err));
+	if (ret)
+		return fail(ret, err);
+	lock = lock_shield();
+	ret = shield_open_pinned(&h, o->ifname, err, sizeof(err));
+	if (!ret) {
+		ret = shield_install(&h.maps, &rs, err, sizeof(err));
+		if (!ret && !shield_read_state(&h.maps, &st))
+			printf("rule set %u installed on %s: %llu prefixes, %u rules\n",
+			       st.rules_seq, o->ifname, (unsigned long long)st.n_prefixes,
+			       rs.n_rules);
+		shield_close(&h);
+	}
+	if (lock >= 0)
+		close(lock);
+	shield_rules_free(&rs);
+	return ret ? fail(ret, err) : 0;
+}
+
+static int do_detach(struct opts *o)
+{
+	char err[SHIELD_ERR_LEN];
+	int ret, lock;
+
+	if (!o->ifname)
+		return usage_error(CMD, "detach: which interface?");
+	lock = lock_shield();
+	ret = shield_detach_pinned(o->ifname, err, sizeof(err));
+	if (lock >= 0)
+		close(lock);
+	if (ret)
+		return fail(ret, err);
+	printf("shield detached from %s\n", o->ifname);
+	return 0;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static const char *verdict_names[SHIELD_V_MAX] = { "pass", "drop", "shadow" };
+static const char *kind_names[] = { "none", "allow", "block", "management" };
+
+static int status_one(const char *ifname, bool json, bool first)
+{
+	struct bpf_link_info li = {};
+	__u32 li_len = sizeof(li);
+	char err[SHIELD_ERR_LEN], when[64] = "";
+	struct shield_config cfg = {};
+	struct shield_handle h;
+	struct shield_totals t;
+	struct shield_state st;
+	bool defunct;
+	time_t secs;
+	int ret;
+
+	ret = shield_open_pinned(&h, ifname, err, sizeof(err));
+	if (ret)
+		return fail(ret, err);
+	ret = shield_read_state(&h.maps, &st);
+	if (!ret)
+		ret = shield_read_counters(&h.maps, &t);
+	if (ret) {
+		shield_close(&h);
+		return fail(ret, "cannot read the shield's maps");
+	}
+	bpf_map_lookup_elem(h.maps.cfg, &st.active, &cfg);
+	bpf_obj_get_info_by_fd(h.link_fd, &li, &li_len);
+	defunct = li.xdp.ifindex == 0; /* xdp and tcx keep ifindex at the same place */
+	secs = st.loaded_ns / 1000000000ULL;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&secs));
+
+	if (json) {
+		printf("%s{\"ifname\":", first ? "" : ",");
+		json_str(ifname);
+		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"attached\":%s,\"link_id\":%u,"
+		       "\"prog_id\":%u,\"shadow\":%s,\"rules_seq\":%u,\"loaded\":\"%s\","
+		       "\"prefixes\":%llu,\"counters\":{",
+		       st.ifindex, shield_mode_name(st.mode), defunct ? "false" : "true", li.id,
+		       li.prog_id, cfg.flags & SHIELD_CFG_SHADOW ? "true" : "false", st.rules_seq,
+		       when, (unsigned long long)st.n_prefixes);
+		for (int v = 0; v < SHIELD_V_MAX; v++) {
+			bool any = false;
+
+			printf("%s\"%s\":{", v ? "," : "", verdict_names[v]);
+			for (int r = 0; r < SHIELD_R_MAX; r++) {
+				if (!t.c[v][r].packets)
+					continue;
+				printf("%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", any ? "," : "",
+				       shield_reason_name(r), (unsigned long long)t.c[v][r].packets,
+				       (unsigned long long)t.c[v][r].bytes);
+				any = true;
+			}
+			printf("}");
+		}
+		printf("},\"rules\":[");
+	} else {
+		printf("%s: %s mode, link %u, program %u%s\n", ifname, shield_mode_name(st.mode),
+		       li.id, li.prog_id,
+		       defunct ? " (DEFUNCT: the interface is gone; detach)" : "");
+		printf("  rule set %u installed %s: %llu prefixes, %s\n", st.rules_seq, when,
+		       (unsigned long long)st.n_prefixes,
+		       cfg.flags & SHIELD_CFG_SHADOW ? "SHADOW mode (nothing is dropped)"
+						     : "enforcing");
+		printf("  %-8s %-20s %14s %16s\n", "verdict", "reason", "packets", "bytes");
+		for (int v = 0; v < SHIELD_V_MAX; v++)
+			for (int r = 0; r < SHIELD_R_MAX; r++)
+				if (t.c[v][r].packets)
+					printf("  %-8s %-20s %14llu %16llu\n", verdict_names[v],
+					       shield_reason_name(r),
+					       (unsigned long long)t.c[v][r].packets,
+					       (unsigned long long)t.c[v][r].bytes);
+	}
+	for (__u32 i = 0, n = 0; i < SHIELD_MAX_RULES; i++) {
+		__u32 k = st.active * SHIELD_MAX_RULES + i;
+		struct shield_rule_info ri;
+		struct shield_counter c;
+
+		if (bpf_map_lookup_elem(h.maps.rule_info, &k, &ri) || !ri.name[0])
+			continue;
+		ri.name[sizeof(ri.name) - 1] = '\0';
+		if (shield_read_rule_counter(&h.maps, st.active, i, &c))
+			continue;
+		if (json) {
+			printf("%s{\"id\":%u,\"name\":", n ? "," : "", i);
+			json_str(ri.name);
+			printf(",\"kind\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
+			       kind_names[ri.kind & 3], (unsigned long long)c.packets,
+			       (unsigned long long)c.bytes);
+		} else {
+			if (!n)
+				printf("  %-4s %-32s %-10s %14s %16s\n", "rule", "name", "kind",
+				       "packets", "bytes");
+			printf("  %-4u %-32s %-10s %14llu %16llu\n", i, ri.name,
+			       kind_names[ri.kind & 3], (unsigned long long)c.packets,
+			       (unsigned long long)c.bytes);
+		}
+		n++;
+	}
+	if (json)
+		printf("]}");
+	shield_close(&h);
+	return 0;
+}
+
+static int do_status(struct opts *o)
+{
+	struct dirent *de;
+	int ret = 0, n = 0;
+	DIR *d;
+
+	if (o->json)
+		printf("{\"interfaces\":[");
+	if (o->ifname) {
+		ret = status_one(o->ifname, o->json, true);
+		n = 1;
+	} else {
+		d = opendir(SHIELD_PIN_ROOT);
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			ret = status_one(de->d_name, o->json, !n);
+			n++;
+			if (ret)
+				break;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (o->json)
+		printf("]}\n");
+	else if (!n)
+		printf("the shield is not attached anywhere (vigil shield attach IFACE)\n");
+	return ret;
+}
+
+/* ---- top ---- */
+
+static volatile sig_atomic_t stop_top;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_top = 1;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct shield_source_stat *)a)->key,
+		      &((const struct shield_source_stat *)b)->key, sizeof(struct shield_src_key));
+}
+
+struct row {
+	char label[64];
+	double pps, bps, dps;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->pps < y->pps ? 1 : x->pps > y->pps ? -1 : 0;
+}
+
+static int mask_len(const __u32 *m, int words)
+{
+	int n = 0;
+
+	for (int i = 0; i < words; i++)
+		n += __builtin_popcount(m[i]);
+	return n;
+}
+
+static void print_rows(const char *title, const char *col, struct row *rows, size_t n, long limit,
+		       bool json, bool last)
+{
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (json) {
+		printf("\"%s\":[", title);
+		for (size_t i = 0; i < n && (long)i < limit; i++) {
+			printf("%s{\"%s\":", i ? "," : "", col);
+			json_str(rows[i].label);
+			printf(",\"pps\":%.1f,\"bytes_per_sec\":%.1f", rows[i].pps, rows[i].bps);
+			if (!strcmp(title, "sources"))
+				printf(",\"drops_per_sec\":%.1f", rows[i].dps);
+			printf("}");
+		}
+		printf("]%s", last ? "" : ",");
+		return;
+	}
+	printf("%-43s %12s %14s%s\n", col, "pkts/s", "bytes/s",
+	       strcmp(title, "sources") ? "" : "     drops/s");
+	for (size_t i = 0; i < n && (long)i < limit; i++) {
+		printf("%-43s %12.0f %14.0f", rows[i].label, rows[i].pps, rows[i].bps);
+		if (!strcmp(title, "sources"))
+			printf(" %12.0f", rows[i].dps);
+		printf("\n");
+	}
+	printf("\n");
+}
+
+static int do_top(struct opts *o)
+{
+	struct shield_source_stat *prev = NULL, *cur = NULL;
+	struct shield_counter *l4a = NULL, *l4b = NULL;
+	struct row *rows = NULL;
+	char err[SHIELD_ERR_LEN];
+	struct shield_handle h;
+	int ret, np, nc;
+	long iter = 0;
+
+	if (!o->ifname)
+		return usage_error(CMD, "top: which interface?");
+	ret = shield_open_pinned(&h, o->ifname, err, sizeof(err));
+	if (ret)
+		return fail(ret, err);
+	prev = calloc(SHIELD_MAX_SOURCES, sizeof(*prev));
+	cur = calloc(SHIELD_MAX_SOURCES, sizeof(*cur));
+	l4a = calloc(SHIELD_L4_SLOTS, sizeof(*l4a));
+	l4b = calloc(SHIELD_L4_SLOTS, sizeof(*l4b));
+	rows = calloc(SHIELD_L4_SLOTS > SHIELD_MAX_SOURCES ? SHIELD_L4_SLOTS : SHIELD_MAX_SOURCES,
+		      sizeof(*rows));
+	if (!prev || !cur || !l4a || !l4b || !rows) {
+		ret = fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	np = shield_read_sources(&h.maps, prev, SHIELD_MAX_SOURCES);
+	ret = shield_read_l4(&h.maps, l4a);
+	if (np < 0 || ret) {
+		ret = fail(np < 0 ? np : ret, "cannot read the shield's statistics");
+		goto out;
+	}
+	qsort(prev, np, sizeof(*prev), key_cmp);
+	while (!stop_top && (o->count < 0 || iter < o->count)) {
+		struct timespec ts = { (time_t)o->interval,
+				       (long)((o->interval - (time_t)o->interval) * 1e9) };
+		struct shield_config cfg = {};
+		struct shield_state st = {};
+		size_t n = 0;
+		int l4v4, l4v6;
+
+		nanosleep(&ts, NULL);
+		if (stop_top)
+			break;
+		nc = shield_read_sources(&h.maps, cur, SHIELD_MAX_SOURCES);
+		ret = shield_read_l4(&h.maps, l4b);
+		if (nc < 0 || ret) {
+			ret = fail(nc < 0 ? nc : ret, "cannot read the shield's statistics");
+			goto out;
+		}
+		shield_read_state(&h.maps, &st);
+		bpf_map_lookup_elem(h.maps.cfg, &st.active, &cfg);
+		l4v4 = mask_len(&cfg.mask_v4, 1);
+		l4v6 = mask_len(cfg.mask_v6, 4);
+		qsort(cur, nc, sizeof(*cur), key_cmp);
+
+		if (o->json)
+			printf("{\"ifname\":\"%s\",\"interval_s\":%.3f,", o->ifname, o->interval);
+		else
+			printf("vigil shield top %s: per second over the last %.1f s\n\n",
+			       o->ifname, o->interval);
+		for (int i = 0; i < nc; i++) {
+			struct shield_source_stat *p =
+				bsearch(&cur[i], prev, np, sizeof(*prev), key_cmp);
+			__u64 dp = cur[i].packets - (p ? p->packets : 0);
+			__u64 db = cur[i].bytes - (p ? p->bytes : 0);
+			__u64 dd = cur[i].drops - (p ? p->drops : 0);
+			char addr[INET6_ADDRSTRLEN];
+
+			if (!dp && !dd)
+				continue;
+			inet_ntop(cur[i].key.family == 4 ? AF_INET : AF_INET6, cur[i].key.addr,
+				  addr, sizeof(addr));
+			snprintf(rows[n].label, sizeof(rows[n].label), "%s/%d", addr,
+				 cur[i].key.family == 4 ? l4v4 : l4v6);
+			rows[n].pps = dp / o->interval;
+			rows[n].bps = db / o->interval;
+			rows[n].dps = dd / o->interval;
+			n++;
+		}
+		print_rows("sources", "source", rows, n, o->limit, o->json, false);
+
+		/* protocols: sum the port slots of tcp and udp */
+		n = 0;
+		for (int proto = 0; proto < 256; proto++) {
+			double pk = 0, by = 0;
+
+			if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+				__u32 base = proto == IPPROTO_TCP ? SHIELD_L4_TCP : SHIELD_L4_UDP;
+
+				for (__u32 p = 0; p < 65536; p++) {
+					pk += l4b[base + p].packets - l4a[base + p].packets;
+					by += l4b[base + p].bytes - l4a[base + p].bytes;
+				}
+			}
+			pk += l4b[SHIELD_L4_PROTO + proto].packets -
+			      l4a[SHIELD_L4_PROTO + proto].packets;
+			by += l4b[SHIELD_L4_PROTO + proto].bytes -
+			      l4a[SHIELD_L4_PROTO + proto].bytes;
+			if (!pk)
+				continue;
+			snprintf(rows[n].label, sizeof(rows[n].label), "%s",
+				 proto == IPPROTO_TCP	   ? "tcp"
+				 : proto == IPPROTO_UDP	   ? "udp"
+				 : proto == IPPROTO_ICMP   ? "icmp"
+				 : proto == IPPROTO_ICMPV6 ? "icmpv6"
+							   : "");
+			if (!rows[n].label[0])
+				snprintf(rows[n].label, sizeof(rows[n].label), "%d", proto);
+			rows[n].pps = pk / o->interval;
+			rows[n].bps = by / o->interval;
+			n++;
+		}
+		print_rows("protocols", "protocol", rows, n, o->limit, o->json, false);
+
+		n = 0;
+		for (__u32 i = 0; i < SHIELD_L4_PROTO; i++) {
+			__u64 dp = l4b[i].packets - l4a[i].packets;
+
+			if (!dp)
+				continue;
+			snprintf(rows[n].label, sizeof(rows[n].label), "%s/%u",
+				 i < SHIELD_L4_UDP ? "tcp" : "udp", i % 65536);
+			rows[n].pps = dp / o->interval;
+			rows[n].bps = (l4b[i].bytes - l4a[i].bytes) / o->interval;
+			n++;
+		}
+		print_rows("ports", "destination port", rows, n, o->limit, o->json, true);
+		if (o->json)
+			printf("}\n");
+		fflush(stdout);
+
+		/* this sample becomes the baseline */
+		memcpy(prev, cur, nc * sizeof(*cur));
+		np = nc;
+		memcpy(l4a, l4b, SHIELD_L4_SLOTS * sizeof(*l4a));
+		iter++;
+	}
+	ret = 0;
+out:
+	free(prev);
+	free(cur);
+	free(l4a);
+	free(l4b);
+	free(rows);
+	shield_close(&h);
+	return ret;
+}
+
+static int shield_run(int argc, char **argv)
+{
+	const char *action;
+	struct opts o;
+	int ret;
+
+	if (argc < 2) {
+		shield_usage(stderr);
+		return EX_USAGE;
+	}
+	action = argv[1];
+	if (!strcmp(action, "--help") || !strcmp(action, "-h") || !strcmp(action, "help")) {
+		shield_usage(stdout);
+		return 0;
+	}
+	ret = parse_opts(action, argc - 1, argv + 1, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!strcmp(action, "attach"))
+		return do_attach(&o);
+	if (!strcmp(action, "reload"))
+		return do_reload(&o);
+	if (!strcmp(action, "detach"))
+		return do_detach(&o);
+	if (!strcmp(action, "status"))
+		return do_status(&o);
+	if (!strcmp(action, "top"))
+		return do_top(&o);
+	return usage_error(CMD, "unknown action '%s' (attach, reload, detach, status, top)",
+			   action);
+}
+
+const struct command cmd_shield = {
+	.name = "shield",
+	.summary = "XDP/tc firewall and flood defence: attach, reload, status, top",
+	.run = shield_run,
+	.usage = shield_usage,
+};

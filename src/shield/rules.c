@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shield rule sets in memory: CIDR and port entries, limits, list files. */
+#include "shield/shield.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSEC_PER_SEC 1000000000ULL
+#define PSEC_PER_SEC 1000000000000ULL
+
+int shield_rules_init(struct shield_ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->ports = calloc(SHIELD_PT_SLOTS, sizeof(*rs->ports));
+	if (!rs->ports)
+		return -ENOMEM;
+	rs->cfg.sample_mask = 1023; /* one record per 1024 drops per reason and CPU */
+	shield_set_prefix_len(&rs->cfg, 4, 32);
+	shield_set_prefix_len(&rs->cfg, 6, 64);
+	return 0;
+}
+
+void shield_rules_free(struct shield_ruleset *rs)
+{
+	free(rs->prefixes);
+	free(rs->ports);
+	memset(rs, 0, sizeof(*rs));
+}
+
+int shield_rules_add_rule(struct shield_ruleset *rs, const char *name, enum shield_action kind)
+{
+	struct shield_rule_info *ri;
+
+	if (rs->n_rules >= SHIELD_MAX_RULES)
+		return -ENOSPC;
+	ri = &rs->rules[rs->n_rules];
+	memset(ri, 0, sizeof(*ri));
+	snprintf(ri->name, sizeof(ri->name), "%s", name);
+	ri->kind = kind;
+	return rs->n_rules++;
+}
+
+int shield_parse_cidr(const char *s, struct shield_prefix *p, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long len;
+	int maxlen;
+
+	memset(p, 0, sizeof(*p));
+	if (!s || strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen,
+			 "'%.64s' is not a CIDR (want e.g. 192.0.2.0/24 or 2001:db8::/32)",
+			 s ? s : "");
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, p->addr) == 1) {
+		p->family = 4;
+		maxlen = 32;
+	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
+		p->family = 6;
+		maxlen = 128;
+	} else {
+		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", buf);
+		return -EINVAL;
+	}
+	len = maxlen;
+	if (slash) {
+		errno = 0;
+		len = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || len < 0 || len > maxlen) {
+			snprintf(err, errlen, "'%s': prefix length must be 0..%d", s, maxlen);
+			return -EINVAL;
+		}
+	}
+	p->len = len;
+	/* host bits set usually means a typo in the prefix length: refuse rather than guess */
+	for (int bit = len; bit < maxlen; bit++) {
+		if (p->addr[bit / 8] & (0x80 >> (bit % 8))) {
+			snprintf(err, errlen,
+				 "'%s' has host bits set (did you mean a /%d network?)", s, maxlen);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int push_prefix(struct shield_ruleset *rs, const struct shield_prefix *p)
+{
+	if (rs->n_prefixes == rs->cap_prefixes) {
+		size_t cap = rs->cap_prefixes ? rs->cap_prefixes * 2 : 64;
+		struct shield_prefix *n;
+
+		if (cap > 2 * SHIELD_MAX_PREFIXES + 2)
+			cap = 2 * SHIELD_MAX_PREFIXES + 2;
+		if (rs->n_prefixes >= cap)
+			return -E2BIG;
+		n = realloc(rs->prefixes, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		rs->prefixes = n;
+		rs->cap_prefixes = cap;
+	}
+	rs->prefixes[rs->n_prefixes++] = *p;
+	return 0;
+}
+
+int shield_rules_add_cidr(struct shield_ruleset *rs, const char *cidr, enum shield_action action,
+			  int rule_id, char *err, size_t errlen)
+{
+	struct shield_prefix p;
+	int ret;
+
+	ret = shield_parse_cidr(cidr, &p, err, errlen);
+	if (ret)
+		return ret;
+	p.action = action;
+	p.rule_id = rule_id < 0 ? SHIELD_NO_RULE : rule_id;
+	ret = push_prefix(rs, &p);
+	if (ret == -E2BIG)
+		snprintf(err, errlen, "more than %d prefixes per address family",
+			 SHIELD_MAX_PREFIXES);
+	else if (ret)
+		snprintf(err, errlen, "out of memory");
+	return ret;
+}
+
+int shield_rules_add_list_file(struct shield_ruleset *rs, const char *path,
+			       enum shield_action action, int rule_id, char *err, size_t errlen)
+{
+	char line[256], msg[SHIELD_ERR_LEN];
+	int lineno = 0, ret = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open list %s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *e;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		e = strchr(s, '#');
+		if (e)
+			*e = '\0';
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s)
+			continue;
+		ret = shield_rules_add_cidr(rs, s, action, rule_id, msg, sizeof(msg));
+		if (ret) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int shield_rules_add_port(struct shield_ruleset *rs, int proto, bool whole_proto, int lo, int hi,
+			  bool src, enum shield_action action, int rule_id, char *err,
+			  size_t errlen)
+{
+	struct shield_rule_val v = { .action = action,
+				     .rule_id = rule_id < 0 ? SHIELD_NO_RULE : rule_id };
+	__u32 base;
+
+	if (proto < 0 || proto > 255) {
+		snprintf(err, errlen, "protocol %d out of range 0..255", proto);
+		return -EINVAL;
+	}
+	if (whole_proto) {
+		rs->ports[SHIELD_PT_PROTO + proto] = v;
+		return 0;
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		snprintf(err, errlen, "ports only apply to tcp and udp");
+		return -EINVAL;
+	}
+	if (lo < 0 || hi > 65535 || lo > hi) {
+		snprintf(err, errlen, "port range %d-%d is not within 0..65535", lo, hi);
+		return -EINVAL;
+	}
+	if (proto == IPPROTO_TCP)
+		base = src ? SHIELD_PT_TCP_SPORT : SHIELD_PT_TCP_DPORT;
+	else
+		base = src ? SHIELD_PT_UDP_SPORT : SHIELD_PT_UDP_DPORT;
+	for (int port = lo; port <= hi; port++)
+		rs->ports[base + port] = v;
+	return 0;
+}
+
+int shield_parse_rate(const char *s, __u64 *out)
+{
+	double mult = 1, v;
+	char *end;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mult = 1e3;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1e6;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1e9;
+		end++;
+		break;
+	}
+	if (*end || !isfinite(v) || v * mult < 1 || v * mult > 1e12)
+		return -EINVAL;
+	*out = (__u64)(v * mult + 0.5);
+	return 0;
+}
+
+int shield_set_limit(struct shield_limit *l, __u64 rate, __u64 burst, bool per_byte)
+{
+	__u64 unit = per_byte ? PSEC_PER_SEC : NSEC_PER_SEC;
+
+	if (!rate) {
+		memset(l, 0, sizeof(*l));
+		return 0;
+	}
+	if (rate > unit)
+		return -ERANGE;
+	if (!burst)
+		burst = rate; /* one second's worth */
+	l->cost_ns = unit / rate;
+	if (burst > ULLONG_MAX / l->cost_ns)
+		return -ERANGE;
+	/* bytes: cost is in picoseconds per byte, the bucket depth in nanoseconds */
+	l->burst_ns = per_byte ? burst * l->cost_ns / 1000 : burst * l->cost_ns;
+	return 0;
+}
+
+int shield_set_prefix_len(struct shield_config *cfg, int family, int len)
+{
+	if (family == 4) {
+		if (len < 1 || len > 32)
+			return -EINVAL;
+		cfg->mask_v4 = htonl(len == 32 ? 0xffffffffu : ~(0xffffffffu >> len));
+		return 0;
+	}
+	if (len < 1 || len > 128)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++) {
+		int bits = len - 32 * i;
+
+		if (bits >= 32)
+			cfg->mask_v6[i] = 0xffffffffu;
+		else if (bits <= 0)
+			cfg->mask_v6[i] = 0;
+		else
+			cfg->mask_v6[i] = htonl(~(0xffffffffu >> bits));
+	}
+	return 0;
+}
+
+static bool prefix_contains(const struct shield_prefix *outer, const struct shield_prefix *p)
+{
+	if (outer->family != p->family || outer->len > p->len)
+		return false;
+	for (int bit = 0; bit < outer->len; bit++) {
+		__u8 m = 0x80 >> (bit % 8);
+
+		if ((outer->addr[bit / 8] & m) != (p->addr[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static int action_order(const void *a, const void *b)
+{
+	const struct shield_prefix *x = a, *y = b;
+
+	return (int)x->action - (int)y->action;
+}
+
+/*
+ * One trie per family: the longest prefix wins, so a block entry nested in a management
+ * prefix would beat it. Drop such entries, then order the inserts allow < block < mgmt so
+ * that on an identical prefix the later (stronger) one overwrites. Returns entries dropped.
+ */
+size_t shield_rules_finalize(struct shield_ruleset *rs)
+{
+	size_t n_mgmt = 0, kept = 0, dropped = 0;
+	struct shield_prefix *mgmt;
+
+	qsort(rs->prefixes, rs->n_prefixes, sizeof(*rs->prefixes), action_order);
+	for (size_t i = 0; i < rs->n_prefixes; i++)
+		if (rs->prefixes[i].action == SHIELD_ACT_MGMT)
+			n_mgmt++;
+	if (!n_mgmt)
+		return 0;
+	mgmt = rs->prefixes + rs->n_prefixes - n_mgmt;
+	for (size_t i = 0; i < rs->n_prefixes - n_mgmt; i++) {
+		bool covered = false;
+
+		for (size_t j = 0; j < n_mgmt && !covered; j++)
+			covered = prefix_contains(&mgmt[j], &rs->prefixes[i]);
+		if (covered)
+			dropped++;
+		else
+			rs->prefixes[kept++] = rs->prefixes[i];
+	}
+	memmove(rs->prefixes + kept, mgmt, n_mgmt * sizeof(*mgmt));
+	rs->n_prefixes = kept + n_mgmt;
+	return dropped;
+}

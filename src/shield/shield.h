@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shield control plane: rule sets (parsed, compiled to map images), their atomic install,
+ * attach/detach with pinned bpf_links, and statistics.
+ *
+ *   rules.c    rule set in memory: CIDRs, ports, limits, list files
+ *   yaml.c     the `shield:` YAML section -> rule set
+ *   install.c  rule set -> idle generation of the maps, then flip (atomic reload)
+ *   attach.c   load, attach (native/generic XDP or tc), pin, detach, open pinned
+ *   stats.c    counters, per-source and per-port snapshots for status and top
+ */
+#ifndef VIGIL_SRC_SHIELD_H
+#define VIGIL_SRC_SHIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+
+#include "vigil/shield.h"
+
+#define SHIELD_PIN_ROOT "/sys/fs/bpf/vigil/shield"
+#define SHIELD_ERR_LEN	256
+
+struct shield_prefix {
+	__u8 family; /* 4 or 6 */
+	__u8 len;
+	__u16 action; /* enum shield_action */
+	__u16 rule_id;
+	__u8 addr[16];
+};
+
+struct shield_ruleset {
+	struct shield_config cfg;
+	struct shield_prefix *prefixes;
+	size_t n_prefixes, cap_prefixes;
+	struct shield_rule_val *ports; /* SHIELD_PT_SLOTS entries */
+	struct shield_rule_info rules[SHIELD_MAX_RULES];
+	unsigned int n_rules;
+};
+
+/* rules.c */
+int shield_rules_init(struct shield_ruleset *rs);
+void shield_rules_free(struct shield_ruleset *rs);
+/* A named rule; returns its id (>= 0) or -ENOSPC. */
+int shield_rules_add_rule(struct shield_ruleset *rs, const char *name, enum shield_action kind);
+/* Parse "a.b.c.d[/n]" or "v6[/n]"; host bits must be zero. */
+int shield_parse_cidr(const char *s, struct shield_prefix *p, char *err, size_t errlen);
+int shield_rules_add_cidr(struct shield_ruleset *rs, const char *cidr, enum shield_action action,
+			  int rule_id, char *err, size_t errlen);
+/* One CIDR per line, '#' comments; errors name file:line. */
+int shield_rules_add_list_file(struct shield_ruleset *rs, const char *path,
+			       enum shield_action action, int rule_id, char *err, size_t errlen);
+/* proto: IPPROTO_*; ports lo..hi (ignored when whole_proto); src: match source port. */
+int shield_rules_add_port(struct shield_ruleset *rs, int proto, bool whole_proto, int lo, int hi,
+			  bool src, enum shield_action action, int rule_id, char *err,
+			  size_t errlen);
+/* Parse "10000", "10k", "1.5M", "2G" (powers of 1000) into a positive count. */
+int shield_parse_rate(const char *s, __u64 *out);
+/* rate per second and burst (units): a GCRA; per_byte computes picoseconds per byte. */
+int shield_set_limit(struct shield_limit *l, __u64 rate, __u64 burst, bool per_byte);
+int shield_set_prefix_len(struct shield_config *cfg, int family, int len);
+/* Resolve precedence (management beats nested block/allow entries); call before install. */
+size_t shield_rules_finalize(struct shield_ruleset *rs);
+
+/* yaml.c */
+int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
+			    const char *fname, char *err, size_t errlen);
+int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen);
+
+/* File descriptors of the shield's maps, from a fresh load or from the pins. */
+struct shield_maps {
+	int rules_v4, rules_v6, port_rules, cfg, state, counters, rule_counters, rule_info,
+		l4_stats, sources, events;
+};
+
+/* install.c */
+/* Wait until no BPF program still runs with what it read before (an RCU grace period). */
+int shield_rcu_sync(void);
+int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char *err,
+		   size_t errlen);
+
+/* attach.c */
+struct bpf_object;
+
+struct shield_handle {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	enum shield_mode mode;
+	struct shield_maps maps;
+	int link_fd;
+	void *skel; /* struct shield_bpf *, when we loaded it */
+};
+
+const char *shield_mode_name(enum shield_mode mode);
+int shield_parse_mode(const char *s, enum shield_mode *mode);
+int shield_pin_dir(const char *ifname, char *buf, size_t len);
+int shield_check_ifname(const char *ifname, int *ifindex, char *err, size_t errlen);
+/* Load, install rs, attach (SHIELD_MODE_NONE = best available), optionally pin. */
+int shield_attach(struct shield_handle *h, const char *ifname, enum shield_mode want,
+		  struct shield_ruleset *rs, bool pin, char *err, size_t errlen);
+/* Open the pinned maps and link of an attached interface. */
+int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, size_t errlen);
+/* Detach and remove the pins (pinned) or just detach (our own link). */
+int shield_detach_pinned(const char *ifname, char *err, size_t errlen);
+void shield_close(struct shield_handle *h);
+/* Load the program without attaching (tests, benchmarks). */
+int shield_load(struct shield_handle *h, char *err, size_t errlen);
+int shield_prog_fd(const struct shield_handle *h, bool tc);
+
+/* stats.c */
+struct shield_totals {
+	struct shield_counter c[SHIELD_V_MAX][SHIELD_R_MAX];
+};
+
+const char *shield_reason_name(enum shield_reason r);
+int shield_read_counters(const struct shield_maps *m, struct shield_totals *t);
+int shield_read_rule_counter(const struct shield_maps *m, __u32 gen, __u32 rule_id,
+			     struct shield_counter *out);
+int shield_read_state(const struct shield_maps *m, struct shield_state *st);
+
+struct shield_source_stat {
+	struct shield_src_key key;
+	__u64 packets, bytes, drops;
+};
+
+/* Up to max sources from the LRU (unsorted); returns how many or -errno. */
+int shield_read_sources(const struct shield_maps *m, struct shield_source_stat *out, size_t max);
+/* l4_stats summed over CPUs: SHIELD_L4_SLOTS entries into out. */
+int shield_read_l4(const struct shield_maps *m, struct shield_counter *out);
+
+#endif
