@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process sensor benchmark: a fork+exec+wait loop of /bin/true, timed in interleaved rounds
+ * under three conditions in the same run:
+ *
+ *   none    nothing attached
+ *   floor   empty programs on the three tracepoints vigil uses (the cheapest possible hook)
+ *   vigil   `vigil run -f json -o FILE`: the real agent, writing every event to a file
+ *
+ * Each round runs the conditions in turn (A B C A B C ...); the table shows the medians
+ * and the ratios to "none". Run as root from the repository root.
+ *
+ * usage: exec_bench [rounds] [iterations]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_floor.skel.h"
+
+enum cond { NONE, FLOOR, VIGIL, N_COND };
+static const char *const cond_names[N_COND] = { "none", "floor (empty progs)", "vigil run" };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ns per fork+exec+wait of /bin/true */
+static double exec_loop(int iterations)
+{
+	double start = now_ns();
+
+	for (int i = 0; i < iterations; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl("/bin/true", "true", NULL);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	return (now_ns() - start) / iterations;
+}
+
+/* Start vigil and wait until it is watching; returns its pid or -1. */
+static pid_t start_vigil(const char *out)
+{
+	int p[2];
+	char buf[4096];
+	size_t len = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 2);
+		execl("./vigil", "vigil", "run", "-f", "json", "-o", out, NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < sizeof(buf) - 1) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 20000) <= 0)
+			break;
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		if (strstr(buf, "Ctrl-C to stop")) {
+			close(p[0]);
+			return pid;
+		}
+	}
+	fprintf(stderr, "exec_bench: vigil did not start: %s\n", buf);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static double run_cond(enum cond c, int iterations)
+{
+	struct bench_floor_bpf *floor = NULL;
+	char out[] = "/tmp/vigil-bench-XXXXXX";
+	double ns = -1;
+	pid_t vigil = -1;
+	int fd;
+
+	switch (c) {
+	case NONE:
+		return exec_loop(iterations);
+	case FLOOR:
+		floor = bench_floor_bpf__open_and_load();
+		if (!floor || bench_floor_bpf__attach(floor)) {
+			fprintf(stderr, "exec_bench: cannot attach the floor programs\n");
+			goto out;
+		}
+		ns = exec_loop(iterations);
+		break;
+	case VIGIL:
+		fd = mkstemp(out);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		vigil = start_vigil(out);
+		if (vigil > 0)
+			ns = exec_loop(iterations);
+		break;
+	default:
+		break;
+	}
+out:
+	bench_floor_bpf__destroy(floor);
+	if (vigil > 0) {
+		kill(vigil, SIGTERM);
+		waitpid(vigil, NULL, 0);
+	}
+	if (c == VIGIL)
+		unlink(out);
+	return ns;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 7;
+	int iterations = argc > 2 ? atoi(argv[2]) : 2000;
+	double t[N_COND][64], med[N_COND];
+
+	if (rounds < 1 || rounds > 64 || iterations < 1) {
+		fprintf(stderr, "usage: exec_bench [rounds 1..64] [iterations]\n");
+		return 64;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "exec_bench: needs root (loads BPF)\n");
+		return 77;
+	}
+	exec_loop(iterations / 4); /* warm caches */
+	for (int r = 0; r < rounds; r++)
+		for (int c = 0; c < N_COND; c++) {
+			t[c][r] = run_cond(c, iterations);
+			if (t[c][r] < 0)
+				return 1;
+		}
+	for (int c = 0; c < N_COND; c++) {
+		qsort(t[c], rounds, sizeof(double), cmp_double);
+		med[c] = t[c][rounds / 2];
+	}
+	printf("process sensor: fork+exec+wait of /bin/true, %d rounds x %d, interleaved, "
+	       "medians\n", rounds, iterations);
+	printf("  %-22s %12s %10s\n", "condition", "us/exec", "vs none");
+	for (int c = 0; c < N_COND; c++)
+		printf("  %-22s %12.1f %9.3fx\n", cond_names[c], med[c] / 1000, med[c] / med[NONE]);
+	printf("  vigil overhead: %+.1f%% (target <= 3%%); floor overhead: %+.1f%%\n",
+	       (med[VIGIL] / med[NONE] - 1) * 100, (med[FLOOR] / med[NONE] - 1) * 100);
+	return 0;
+}

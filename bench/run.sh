@@ -1,0 +1,12 @@
+#!/bin/sh
+# make bench: every benchmark, one after the other, each printing its own table.
+# Benchmarks are not tests: they assert nothing, they measure. Run as root.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+for b in exec_bench shield_bench; do
+	echo "=== $b"
+	build/bench/$b || status=1
+	echo
+done
+exit $status
