@@ -128,7 +128,7 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 
 format-check:
-	@out=$$(for f in $(FORMAT_SRCS); do clang-format --dry-run --Werror $$f 2>&1 >/dev/null \
+	@out=$$(for f in $(FORMAT_SRCS); do clang-format --dry-run --Werror $$f >/dev/null 2>&1 \
 		|| echo $$f; done); test -z "$$out" || { echo "not formatted:"; echo "$$out"; exit 1; }
 	@echo "format-check: all sources formatted"
 

@@ -168,7 +168,8 @@ int main(int argc, char **argv)
 		med[c] = t[c][rounds / 2];
 	}
 	printf("process sensor: fork+exec+wait of /bin/true, %d rounds x %d, interleaved, "
-	       "medians\n", rounds, iterations);
+	       "medians\n",
+	       rounds, iterations);
 	printf("  %-22s %12s %10s\n", "condition", "us/exec", "vs none");
 	for (int c = 0; c < N_COND; c++)
 		printf("  %-22s %12.1f %9.3fx\n", cond_names[c], med[c] / 1000, med[c] / med[NONE]);

@@ -33,7 +33,7 @@ bool harness_is_root(void);
 	}                                                                                          \
 	static void name(void)
 
-#define ASSERT_TRUE(cond, what) harness_check(!!(cond), __FILE__, __LINE__, "%s", what)
+#define ASSERT_TRUE(cond, what)	 harness_check(!!(cond), __FILE__, __LINE__, "%s", what)
 #define ASSERT_FALSE(cond, what) harness_check(!(cond), __FILE__, __LINE__, "%s: is true", what)
 
 #define ASSERT_EQ(a, b, what)                                                                      \
@@ -67,7 +67,7 @@ bool harness_is_root(void);
 #define ASSERT_STREQ(a, b, what)                                                                   \
 	({                                                                                         \
 		const char *__a = (a), *__b = (b);                                                 \
-		harness_check(__a && __b && strcmp(__a, __b) == 0, __FILE__, __LINE__,             \
+		harness_check(__a &&__b &&strcmp(__a, __b) == 0, __FILE__, __LINE__,               \
 			      "%s: got \"%s\", want \"%s\"", what, __a ? __a : "(null)",           \
 			      __b ? __b : "(null)");                                               \
 	})

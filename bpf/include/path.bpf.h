@@ -10,10 +10,10 @@
 
 #include "vigil.bpf.h"
 
-#define PATH_NAME_MAX	255
-#define PATH_MAX_DEPTH	128
+#define PATH_NAME_MAX  255
+#define PATH_MAX_DEPTH 128
 /* Names are written downwards from VIGIL_PATH_MAX; the slack keeps the verifier's bounds easy. */
-#define PATH_BUF_SIZE	(VIGIL_PATH_MAX + PATH_NAME_MAX + 1)
+#define PATH_BUF_SIZE (VIGIL_PATH_MAX + PATH_NAME_MAX + 1)
 
 /*
  * The walk's state lives in the map value, not on the stack: the verifier then treats pos as

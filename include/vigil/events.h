@@ -44,7 +44,7 @@ struct vigil_task {
 	__u32 euid;
 	__u32 gid;
 	__u64 cgroup_id;       /* cgroup v2 id (inode of its directory) */
-	__u64 start_ns;        /* group leader's start, CLOCK_BOOTTIME */
+	__u64 start_ns;	       /* group leader's start, CLOCK_BOOTTIME */
 	__u64 parent_start_ns; /* the parent's, so its identity is known even if never seen */
 	char comm[VIGIL_COMM_LEN];
 };
@@ -56,7 +56,7 @@ VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
 #define VIGIL_EXEC_ARGS_TRUNCATED (1 << 0) /* argv was longer than VIGIL_ARGS_MAX */
 #define VIGIL_EXEC_EXE_TRUNCATED  (1 << 1) /* exe path deeper or longer than resolvable */
 #define VIGIL_EXEC_CWD_TRUNCATED  (1 << 2)
-#define VIGIL_EXEC_ARGS_FAULT     (1 << 3) /* argv could not be read from the new image */
+#define VIGIL_EXEC_ARGS_FAULT	  (1 << 3) /* argv could not be read from the new image */
 
 /* exec: followed by exe_len bytes of exe, cwd_len of cwd, args_len of NUL-separated argv. */
 struct vigil_exec_event {
@@ -83,7 +83,7 @@ VIGIL_ASSERT_SIZE(struct vigil_fork_event, 80);
 struct vigil_exit_event {
 	struct vigil_event_hdr hdr;
 	struct vigil_task task;
-	__u32 status;      /* wait(2) status: code in bits 8..15, signal in bits 0..6 */
+	__u32 status; /* wait(2) status: code in bits 8..15, signal in bits 0..6 */
 	__u32 pad;
 	__u64 duration_ns; /* since the process was created */
 };

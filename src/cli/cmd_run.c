@@ -4,7 +4,8 @@
 
 static const struct stream_cmd run = {
 	.name = "run",
-	.purpose = "Run the vigil agent: load the sensors and stream security events until stopped.",
+	.purpose =
+		"Run the vigil agent: load the sensors and stream security events until stopped.",
 };
 
 static int run_run(int argc, char **argv)

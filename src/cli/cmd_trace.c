@@ -4,7 +4,8 @@
 
 static const struct stream_cmd trace = {
 	.name = "trace",
-	.purpose = "Trace process activity now, like execsnoop: exec, fork and exit of every process,\n"
+	.purpose = "Trace process activity now, like execsnoop: exec, fork and exit of every "
+		   "process,\n"
 		   "with filters. Nothing is enforced.",
 	.has_duration = true,
 };

@@ -5,7 +5,8 @@
 
 static void version_usage(FILE *out)
 {
-	fprintf(out, "usage: vigil version\n\nPrint vigil's version and the libbpf it runs with.\n");
+	fprintf(out,
+		"usage: vigil version\n\nPrint vigil's version and the libbpf it runs with.\n");
 }
 
 static int version_run(int argc, char **argv)

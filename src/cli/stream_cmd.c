@@ -131,8 +131,8 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 			else if (!strcmp(optarg, "text"))
 				a->cfg.format = FORMAT_TEXT;
 			else
-				return usage_error(cmd->name, "unknown format '%s': use json or text",
-						   optarg);
+				return usage_error(cmd->name,
+						   "unknown format '%s': use json or text", optarg);
 			a->format_set = true;
 			break;
 		case 'o':
@@ -170,13 +170,16 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 			if (errno || *end || !(a->duration > 0))
 				return usage_error(cmd->name,
 						   "--duration takes a positive number of seconds, "
-						   "not '%s'", optarg);
+						   "not '%s'",
+						   optarg);
 			break;
 		case 'R':
 			if (parse_ring_size(optarg, &a->ring_bytes))
-				return usage_error(cmd->name,
-						   "--ring-buffer takes a power of two from 4K to 1G "
-						   "(like 64K or 8M), not '%s'", optarg);
+				return usage_error(
+					cmd->name,
+					"--ring-buffer takes a power of two from 4K to 1G "
+					"(like 64K or 8M), not '%s'",
+					optarg);
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
@@ -185,7 +188,8 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 			stream_cmd_usage(cmd, stdout);
 			exit(0);
 		case ':':
-			return usage_error(cmd->name, "option '%s' needs a value", argv[optind - 1]);
+			return usage_error(cmd->name, "option '%s' needs a value",
+					   argv[optind - 1]);
 		default:
 			return usage_error(cmd->name, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -250,8 +254,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	}
 	if (!a.format_set)
 		a.cfg.format = isatty(fileno(a.cfg.out)) ? FORMAT_TEXT : FORMAT_JSON;
-	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR")
-				      : a.colour;
+	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR") : a.colour;
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
 	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
@@ -260,9 +263,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	err = sensors_start(&sensors, &sopts);
 	if (err) {
 		pr_err(cmd->name, "%s", sensors_strerror(err));
-		ret = err == -EPERM || err == -EACCES ? EX_NOPERM
+		ret = err == -EPERM || err == -EACCES	     ? EX_NOPERM
 		      : err == -ENOENT || err == -EOPNOTSUPP ? EX_UNAVAILABLE
-							      : EXIT_RUNTIME;
+							     : EXIT_RUNTIME;
 		goto out;
 	}
 	/* Seed the process table after attaching, so no process falls in between. */

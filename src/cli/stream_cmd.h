@@ -10,7 +10,7 @@ struct stream_cmd {
 	const char *name;    /* "run" or "trace" */
 	const char *purpose; /* one line for --help */
 	const char *extra_usage;
-	bool has_duration;   /* accepts --duration */
+	bool has_duration; /* accepts --duration */
 };
 
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv);

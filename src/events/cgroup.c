@@ -40,8 +40,7 @@ int cgroup2_mount_point(char *buf, size_t size)
 
 		if (!dash || sscanf(dash, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
-		    strlen(point) < size) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strlen(point) < size) {
 			strcpy(buf, point);
 			found = 0;
 		}

@@ -9,8 +9,7 @@
 typedef int (*item_fn)(struct filter *f, const char *item, char *err, size_t errlen);
 
 /* Split @list on commas and hand each non-empty item to @add. */
-static int for_each_item(struct filter *f, const char *list, item_fn add, char *err,
-			 size_t errlen)
+static int for_each_item(struct filter *f, const char *list, item_fn add, char *err, size_t errlen)
 {
 	char *copy = strdup(list), *save = NULL, *item;
 	int ret = 0, n = 0;

@@ -15,8 +15,8 @@
 /* One event and its context, as the formatters print it. */
 struct event_view {
 	const struct event *ev;
-	const struct proc *proc;   /* the process, NULL when unknown */
-	const struct proc *parent; /* its parent, NULL when unknown */
+	const struct proc *proc;			  /* the process, NULL when unknown */
+	const struct proc *parent;			  /* its parent, NULL when unknown */
 	const struct proc *ancestors[VIEW_MAX_ANCESTORS]; /* parent first */
 	size_t n_ancestors;
 	const char *cgroup; /* path below the cgroup2 root, NULL when unknown */

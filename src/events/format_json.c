@@ -98,7 +98,8 @@ static void json_parent(FILE *out, const struct event_view *v)
 	fputc(',', out);
 	json_key(out, "exec_id");
 	json_exec_id(out, t->ppid,
-		     pp ? pp->exec_time : (v->proc ? v->proc->parent_exec_time : t->parent_start_ns));
+		     pp ? pp->exec_time
+			: (v->proc ? v->proc->parent_exec_time : t->parent_start_ns));
 	fputc('}', out);
 }
 

@@ -10,11 +10,11 @@
 #include <signal.h>
 #include <string.h>
 
-#define C_RESET  "\033[0m"
-#define C_DIM    "\033[2m"
-#define C_GREEN  "\033[32m"
-#define C_BLUE   "\033[34m"
-#define C_RED    "\033[31m"
+#define C_RESET	 "\033[0m"
+#define C_DIM	 "\033[2m"
+#define C_GREEN	 "\033[32m"
+#define C_BLUE	 "\033[34m"
+#define C_RED	 "\033[31m"
 #define C_YELLOW "\033[33m"
 
 static void text_bytes(FILE *out, const char *s, size_t len)
@@ -142,8 +142,9 @@ void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 tot
 
 	text_header(f);
 	wallclock_local_hms(&f->clock, boot_ns, time, sizeof(time));
-	fprintf(f->out, "%-12s %sLOST  %" PRIu64 " events: the ring buffer was full (%" PRIu64
-			" in all)%s\n",
+	fprintf(f->out,
+		"%-12s %sLOST  %" PRIu64 " events: the ring buffer was full (%" PRIu64
+		" in all)%s\n",
 		time, f->colour ? C_YELLOW : "", (uint64_t)count, (uint64_t)total,
 		f->colour ? C_RESET : "");
 }

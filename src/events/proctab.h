@@ -20,9 +20,9 @@ struct proc {
 	__u64 exec_time;
 	__u64 parent_exec_time;
 	char comm[VIGIL_COMM_LEN];
-	char *exe;    /* NUL-terminated, may be "" when unknown */
+	char *exe; /* NUL-terminated, may be "" when unknown */
 	char *cwd;
-	char *args;   /* NUL-separated argv, args_len bytes */
+	char *args; /* NUL-separated argv, args_len bytes */
 	__u32 args_len;
 	bool args_truncated;
 

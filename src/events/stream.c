@@ -41,8 +41,10 @@ int stream_new(struct stream **out, const struct stream_config *cfg)
 	if (cfg->procfs) {
 		err = proctab_seed(s->procs, cfg->procfs);
 		if (err)
-			pr_warn("stream", "cannot read %s (%s): processes started before vigil "
-					  "have no ancestry", cfg->procfs, strerror(-err));
+			pr_warn("stream",
+				"cannot read %s (%s): processes started before vigil "
+				"have no ancestry",
+				cfg->procfs, strerror(-err));
 	}
 	*out = s;
 	return 0;
@@ -79,8 +81,8 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->ev = ev;
 	v->proc = proc;
 	v->parent = proctab_lookup(s->procs, ev->task->ppid);
-	v->n_ancestors = proc ? proctab_ancestors(s->procs, proc, v->ancestors, VIEW_MAX_ANCESTORS)
-			      : 0;
+	v->n_ancestors =
+		proc ? proctab_ancestors(s->procs, proc, v->ancestors, VIEW_MAX_ANCESTORS) : 0;
 	v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
 }
 

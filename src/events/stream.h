@@ -17,13 +17,13 @@ struct stream_config {
 	FILE *out;
 	bool colour;
 	size_t proctab_capacity; /* 0: the default */
-	const char *procfs;      /* where to seed the process table from; NULL: no seeding */
+	const char *procfs;	 /* where to seed the process table from; NULL: no seeding */
 };
 
 struct stream_stats {
-	__u64 records;   /* read from the ring buffer */
-	__u64 written;   /* passed the filter and written */
-	__u64 lost;      /* dropped by the kernel (ring buffer full) */
+	__u64 records;	 /* read from the ring buffer */
+	__u64 written;	 /* passed the filter and written */
+	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
 	__u64 malformed; /* records that failed to decode */
 };
 

@@ -95,10 +95,18 @@ static bool is_rfc3339_ns_recent(const char *t)
 TEST(exec_args_ancestry_and_identity)
 {
 	static const char script[] = "/bin/echo \"$@\" >/dev/null";
-	char *const argv[] = { "/bin/sh", "-c", (char *)script, "sh", "a b", "q\"uo'te",
-			       "\xff\xfe" "bad", "sn\xc3\xb8w", NULL };
-	const char *want_args[] = { "/bin/sh", "-c", script, "sh", "a b", "q\"uo'te",
-				    "\\xff\\xfebad", "sn\xc3\xb8w" };
+	char *const argv[] = { "/bin/sh",
+			       "-c",
+			       (char *)script,
+			       "sh",
+			       "a b",
+			       "q\"uo'te",
+			       "\xff\xfe"
+			       "bad",
+			       "sn\xc3\xb8w",
+			       NULL };
+	const char *want_args[] = { "/bin/sh", "-c",	   script,	    "sh",
+				    "a b",     "q\"uo'te", "\\xff\\xfebad", "sn\xc3\xb8w" };
 	struct json_object **ev, *sh_exec, *echo_exec, *args;
 	struct vigil_child v;
 	char cwd[PATH_MAX], id_prefix[32];
@@ -133,12 +141,12 @@ TEST(exec_args_ancestry_and_identity)
 	ASSERT_TRUE(is_rfc3339_ns_recent(jstr(sh_exec, "time")), "time is RFC 3339 UTC ns, now");
 	ASSERT_EQ(jint(sh_exec, "parent.pid"), getpid(), "parent pid");
 	ASSERT_STREQ(jstr(sh_exec, "parent.exe"), self_exe, "parent exe");
-	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(
-			     jget(sh_exec, "ancestors"), 0)),
-		     self_exe, "first ancestor is the parent");
+	ASSERT_STREQ(
+		json_object_get_string(json_object_array_get_idx(jget(sh_exec, "ancestors"), 0)),
+		self_exe, "first ancestor is the parent");
 	snprintf(id_prefix, sizeof(id_prefix), "%d:", sh_pid);
-	ASSERT_TRUE(jstr(sh_exec, "process.exec_id") &&
-			    !strncmp(jstr(sh_exec, "process.exec_id"), id_prefix, strlen(id_prefix)),
+	ASSERT_TRUE(jstr(sh_exec, "process.exec_id") && !strncmp(jstr(sh_exec, "process.exec_id"),
+								 id_prefix, strlen(id_prefix)),
 		    "exec_id names the pid");
 
 	/* echo, the child of sh: its parent's identity is the exec of sh. */
@@ -246,7 +254,8 @@ TEST(double_fork_reparenting)
 	fb = find_event(ev, n, "fork", b);
 	xa = find_event(ev, n, "exit", a);
 	eb = find_exec(ev, n, true_exe, b);
-	if (!ASSERT_NOT_NULL(fa, "fork of the child") || !ASSERT_NOT_NULL(fb, "fork of grandchild") ||
+	if (!ASSERT_NOT_NULL(fa, "fork of the child") ||
+	    !ASSERT_NOT_NULL(fb, "fork of grandchild") ||
 	    !ASSERT_NOT_NULL(xa, "exit of the child") || !ASSERT_NOT_NULL(eb, "exec of grandchild"))
 		goto out;
 	ASSERT_EQ(jint(fa, "process.ppid"), getpid(), "child's parent");
@@ -381,8 +390,9 @@ TEST(long_argv_is_flagged_truncated)
 		got = json_object_array_length(args);
 		ASSERT_TRUE(got > 50 && got < N_ARGS + 1, "a prefix of argv is kept");
 		for (size_t i = 1; i + 1 < got; i++)
-			if (!ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, i)),
-					  bufs[i - 1], "kept args are exact"))
+			if (!ASSERT_STREQ(
+				    json_object_get_string(json_object_array_get_idx(args, i)),
+				    bufs[i - 1], "kept args are exact"))
 				break;
 	}
 	events_free(ev, n);
@@ -508,8 +518,8 @@ TEST(lost_records_are_reported)
 	long long reported = 0, total = -1;
 	size_t n = 0;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, (const char *[]){ "trace", "--ring-buffer", "4K",
-								 NULL }))
+	if (SKIP_UNLESS_ROOT() ||
+	    !start(&v, (const char *[]){ "trace", "--ring-buffer", "4K", NULL }))
 		return;
 	/* Freeze the consumer and overflow a one-page ring buffer. */
 	kill(v.pid, SIGSTOP);

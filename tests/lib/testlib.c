@@ -235,8 +235,7 @@ struct json_object *find_event(struct json_object **ev, size_t n, const char *ty
 	return NULL;
 }
 
-struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix,
-			      pid_t pid)
+struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix, pid_t pid)
 {
 	size_t slen = strlen(exe_suffix);
 

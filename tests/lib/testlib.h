@@ -12,9 +12,9 @@ const char *vigil_bin(void);
 
 struct vigil_child {
 	pid_t pid;
-	int err_fd;       /* its stderr */
-	char out[64];     /* its --output file */
-	char err[16384];  /* what it printed on stderr */
+	int err_fd;	 /* its stderr */
+	char out[64];	 /* its --output file */
+	char err[16384]; /* what it printed on stderr */
 	size_t err_len;
 };
 
@@ -44,7 +44,6 @@ long long jint(struct json_object *o, const char *path);
 /* The first event of @type whose process.pid is @pid (pid 0: any), or NULL. */
 struct json_object *find_event(struct json_object **ev, size_t n, const char *type, pid_t pid);
 /* The first exec event of process @pid whose exe ends with @exe_suffix. */
-struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix,
-			      pid_t pid);
+struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix, pid_t pid);
 
 #endif

@@ -89,5 +89,6 @@ TEST(usage_errors_exit_64_with_one_clear_message)
 		ASSERT_TRUE(!strncmp(out, "vigil: ", 7), "starts with vigil:");
 	}
 	run_vigil((const char *[]){ "trace", "--events", "exec,bogus", NULL }, out, sizeof(out));
-	ASSERT_TRUE(strstr(out, "'bogus'") && strstr(out, "exit"), "names the bad type and the good");
+	ASSERT_TRUE(strstr(out, "'bogus'") && strstr(out, "exit"),
+		    "names the bad type and the good");
 }

@@ -18,8 +18,7 @@ static struct vigil_task task_of(__u32 pid, __u32 ppid, const char *comm)
 	return t;
 }
 
-static struct proc *do_exec(struct proctab *t, __u32 pid, __u32 ppid, const char *exe,
-			    __u64 when)
+static struct proc *do_exec(struct proctab *t, __u32 pid, __u32 ppid, const char *exe, __u64 when)
 {
 	struct vigil_task task = task_of(pid, ppid, "x");
 	struct event ev = { .type = VIGIL_EV_EXEC, .time_ns = when, .task = &task };
@@ -160,11 +159,13 @@ TEST(seeding_from_procfs)
 	if (!mkdtemp(root))
 		return;
 	/* comm with spaces and parentheses; flags 0x400100; starttime 250 ticks */
-	fake_proc(root, 1, "1 (init) S 0 1 1 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 100 1 1", "/sbin/init");
+	fake_proc(root, 1, "1 (init) S 0 1 1 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 100 1 1",
+		  "/sbin/init");
 	fake_proc(root, 77, "77 (a b) (c)) S 1 77 77 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 250 1 1",
 		  "/usr/bin/odd");
 	/* a kernel thread (PF_KTHREAD 0x200000) is not a process here */
-	fake_proc(root, 2, "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", NULL);
+	fake_proc(root, 2, "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0",
+		  NULL);
 	ASSERT_OK(proctab_seed(t, root), "seed");
 	p = proctab_lookup(t, 77);
 	if (ASSERT_NOT_NULL(p, "seeded process")) {
