@@ -14,7 +14,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -le
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DVIGIL_VERSION='"$(VERSION)"' \
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE \
 	    -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lpthread
 
@@ -45,9 +45,9 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables
 
-.SECONDARY:
+.SECONDARY: $(BPF_OBJS)
 
-.PHONY: all deps run test test-unit test-integration bench format format-check clean help
+.PHONY: FORCE all deps run test test-unit test-integration bench format format-check clean help
 
 all: vigil
 
@@ -82,6 +82,11 @@ bench: deps vigil $(BENCH_BINS)
 
 vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Only this object carries the version, and it is rebuilt every time: commits rebuild nothing else.
+$(BUILD)/src/cli/cmd_version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
+$(BUILD)/src/cli/cmd_version.o: FORCE
+FORCE:
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@
