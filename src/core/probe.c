@@ -6,6 +6,7 @@
  * network namespace, links) is torn down before the probe returns.
  */
 #include "core/probe.h"
+#include "core/mounts.h"
 #include "core/log.h"
 
 #include "probe.skel.h"
@@ -165,52 +166,6 @@ static bool is_fs(const char *path, long magic)
 	return !statfs(path, &st) && st.f_type == magic;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
-int probe_cgroup2_mount(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char mnt[1024], *sep = strstr(line, " - ");
-
-		if (!sep || strncmp(sep, " - cgroup2 ", 11))
-			continue;
-		/* id parent major:minor root mount-point ... */
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
-			continue;
-		unescape_octal(mnt);
-		if (strlen(mnt) >= len) {
-			err = -ENAMETOOLONG;
-			continue;
-		}
-		snprintf(buf, len, "%s", mnt);
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
 static bool list_has(const char *list, const char *word)
 {
 	size_t n = strlen(word);
@@ -257,7 +212,7 @@ static const struct probe_system *sysinfo(void)
 	}
 	s->tracefs = is_fs("/sys/kernel/tracing", TRACEFS_MAGIC) ||
 		     is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC);
-	if (probe_cgroup2_mount(s->cgroup2, sizeof(s->cgroup2)))
+	if (cgroup2_mount_point(s->cgroup2, sizeof(s->cgroup2)))
 		s->cgroup2[0] = '\0';
 	s->unprivileged_bpf_disabled = read_int("/proc/sys/kernel/unprivileged_bpf_disabled");
 	s->bpf_jit_enable = read_int("/proc/sys/net/core/bpf_jit_enable");

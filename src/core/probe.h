@@ -106,7 +106,6 @@ struct probe_system {
 void probe_system_info(struct probe_system *sys);
 
 /* The first cgroup2 mount point in /proc/self/mountinfo: 0, or -ENOENT when there is none. */
-int probe_cgroup2_mount(char *buf, size_t len);
 
 /* "EPERM", "ENOTSUPP", ...: the name of a positive or negative errno. */
 const char *probe_errno_name(int err);

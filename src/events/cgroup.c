@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/cgroup.h"
+#include "core/mounts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,29 +26,6 @@ struct cgroup_names {
 	size_t mount_len;
 	struct cgroup_slot cache[CACHE_SLOTS];
 };
-
-int cgroup2_mount_point(char *buf, size_t size)
-{
-	char line[4096], point[PATH_MAX], fstype[64];
-	int found = -ENOENT;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return -errno;
-	/* "id parent maj:min root mount-point options... - fstype source superopts" */
-	while (found && fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(dash, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strlen(point) < size) {
-			strcpy(buf, point);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
-}
 
 struct cgroup_names *cgroup_names_new(void)
 {

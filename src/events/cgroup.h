@@ -20,7 +20,4 @@ const char *cgroup_names_get(struct cgroup_names *c, __u64 id);
 /* The mount point of the cgroup2 hierarchy, e.g. "/sys/fs/cgroup/unified". */
 const char *cgroup_names_mount(const struct cgroup_names *c);
 
-/* Find the cgroup2 mount point in /proc/self/mountinfo; 0 or -ENOENT. */
-int cgroup2_mount_point(char *buf, size_t size);
-
 #endif

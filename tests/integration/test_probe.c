@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/probe.h"
+#include "core/mounts.h"
 #include "probe_btf.skel.h"
 
 #include <bpf/bpf.h>
@@ -366,7 +367,7 @@ static int child_tracepoint_with_tracefs(void *arg)
 	return probe_has(FEAT_TRACEPOINT) ? 0 : 21;
 }
 
-static bool tracefs_mounted(void)
+static bool tracefs_present(void)
 {
 	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
 	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
@@ -379,7 +380,7 @@ TEST(tracepoint_agrees)
 	if (SKIP_UNLESS_ROOT())
 		return;
 	r = get(FEAT_TRACEPOINT);
-	if (tracefs_mounted()) {
+	if (tracefs_present()) {
 		ASSERT_TRUE(r.supported, "tracefs mounted: tp/ must attach");
 		return;
 	}
@@ -449,7 +450,7 @@ TEST(cgroup_hooks_agree)
 
 	if (SKIP_UNLESS_ROOT())
 		return;
-	if (probe_cgroup2_mount(root, sizeof(root))) {
+	if (cgroup2_mount_point(root, sizeof(root))) {
 		for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 			ASSERT_FALSE(probe_has(hooks[i].f), "no cgroup2 mount: must be no");
 		SKIP("no cgroup2 mount to attach to");
@@ -566,7 +567,7 @@ TEST(nothing_left_behind)
 
 	if (SKIP_UNLESS_ROOT())
 		return;
-	probe_cgroup2_mount(root, sizeof(root));
+	cgroup2_mount_point(root, sizeof(root));
 	readlink("/proc/thread-self/ns/net", ns_before, sizeof(ns_before) - 1);
 	links = count_links();
 	bpffs = count_entries("/sys/fs/bpf", NULL);

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "core/mounts.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
+
+#define TRACEFS_PATH "/sys/kernel/tracing"
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+int cgroup2_mount_point(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[1024], *sep = strstr(line, " - ");
+
+		if (!sep || strncmp(sep, " - cgroup2 ", 11))
+			continue;
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		if (strlen(mnt) >= len) {
+			err = -ENAMETOOLONG;
+			continue;
+		}
+		snprintf(buf, len, "%s", mnt);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+bool tracefs_mounted(void)
+{
+	struct statfs st;
+
+	return !statfs(TRACEFS_PATH, &st) && st.f_type == TRACEFS_MAGIC;
+}
+
+int tracefs_ensure(void)
+{
+	if (tracefs_mounted())
+		return 0;
+	/* Our own mount namespace, with no propagation back to the host's. */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return -errno;
+	pr_debug("mounts", "mounted tracefs on " TRACEFS_PATH " in vigil's own mount namespace");
+	return 0;
+}

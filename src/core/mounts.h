@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The pseudo-filesystems BPF work depends on: where they are, and mounting what is missing. */
+#ifndef VIGIL_CORE_MOUNTS_H
+#define VIGIL_CORE_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The cgroup2 mount point from /proc/self/mountinfo: 0, -ENOENT or -ENAMETOOLONG. */
+int cgroup2_mount_point(char *buf, size_t len);
+
+/* Whether tracefs is mounted where libbpf looks for tracepoint ids. */
+bool tracefs_mounted(void);
+
+/*
+ * Make tracefs available to this process (tp/ programs need it to attach). When it is not
+ * mounted, mount it in a private mount namespace of vigil's own: the host's mounts do not
+ * change. 0 or -errno.
+ */
+int tracefs_ensure(void);
+
+#endif
