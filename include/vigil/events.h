@@ -23,7 +23,15 @@ enum vigil_event_type {
 	VIGIL_EV_EXIT = 2,
 	VIGIL_EV_FORK = 3,
 	VIGIL_EV_NET_DROP = 4, /* shield: struct vigil_net_drop_event (vigil/shield.h) */
-	VIGIL_EV_TYPE_MAX,
+	/*
+	 * Each sensor family owns a range and names its types in its own header. Their records
+	 * start with struct vigil_event_hdr and struct vigil_task, like the process records.
+	 */
+	VIGIL_EV_FILE_FIRST = 8,    /* vigil/ev_file.h */
+	VIGIL_EV_NET_FIRST = 24,    /* vigil/ev_net.h */
+	VIGIL_EV_PRIV_FIRST = 32,   /* vigil/ev_priv.h */
+	VIGIL_EV_KERNEL_FIRST = 40, /* vigil/ev_kernel.h */
+	VIGIL_EV_TYPE_MAX = 64,	    /* types fit a 64-bit mask */
 };
 
 struct vigil_event_hdr {

@@ -238,6 +238,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct stream *stream = NULL;
 	const struct stream_stats *st;
 	double deadline = 0;
+	char what[256];
 	__u64 lost;
 	int err, ret = EXIT_RUNTIME;
 
@@ -257,6 +258,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR") : a.colour;
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
+	sopts.types = a.cfg.filter.type_mask;
 	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
 		sopts.wakeup_bytes = a.ring_bytes / 2;
 
@@ -277,7 +279,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	install_signals();
-	pr_info(cmd->name, "watching process events (exec, fork, exit)%s; Ctrl-C to stop",
+	sensors_describe(sensors, what, sizeof(what));
+	pr_info(cmd->name, "watching %s events%s; Ctrl-C to stop", what,
 		a.output ? ", writing to the output file" : "");
 	if (a.duration > 0)
 		deadline = now_s() + a.duration;

@@ -1,18 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/sensors.h"
+#include "core/sensor.h"
 #include "core/log.h"
+#include "core/mounts.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "process.skel.h"
 
+/* The sensors beside the process sensor, which always runs (it feeds the process table). */
+static const struct sensor_ops *const sensor_table[] = {
+	NULL, /* sensors are listed above this line */
+};
+
+#define MAX_SENSORS 16
+
+struct running_sensor {
+	const struct sensor_ops *ops;
+	void *state;
+};
+
 struct sensors {
 	struct process_bpf *process;
 	int n_cpus;
+	struct running_sensor running[MAX_SENSORS];
+	size_t n_running;
 };
 
 const char *sensors_strerror(int err)
@@ -34,6 +52,73 @@ const char *sensors_strerror(int err)
 	}
 }
 
+int sensor_share_maps(struct bpf_object *obj, const struct sensor_ctx *ctx)
+{
+	struct bpf_map *events = bpf_object__find_map_by_name(obj, "events");
+	struct bpf_map *lost = bpf_object__find_map_by_name(obj, "lost_events");
+	int err;
+
+	if (!events || !lost)
+		return -ENOENT;
+	err = bpf_map__reuse_fd(events, ctx->ringbuf_fd);
+	return err ? err : bpf_map__reuse_fd(lost, ctx->lost_fd);
+}
+
+static int start_process(struct sensors *s, const struct sensors_opts *opts)
+{
+	int err;
+
+	s->process = process_bpf__open();
+	if (!s->process)
+		return -errno;
+	s->process->rodata->wakeup_bytes = opts->wakeup_bytes;
+	if (opts->ring_bytes) {
+		err = bpf_map__set_max_entries(s->process->maps.events, opts->ring_bytes);
+		if (err)
+			return err;
+	}
+	err = process_bpf__load(s->process);
+	if (!err)
+		err = process_bpf__attach(s->process);
+	if (!err)
+		pr_debug("sensors", "process sensor attached (exec, fork, exit)");
+	return err;
+}
+
+/* Start the other sensors that emit something wanted. */
+static int start_others(struct sensors *s, const struct sensors_opts *opts)
+{
+	struct sensor_ctx ctx = {
+		.types = opts->types ? opts->types : ~0ull,
+		.wakeup_bytes = opts->wakeup_bytes,
+		.ringbuf_fd = bpf_map__fd(s->process->maps.events),
+		.lost_fd = bpf_map__fd(s->process->maps.lost_events),
+	};
+	int err;
+
+	for (size_t i = 0; sensor_table[i] && s->n_running < MAX_SENSORS; i++) {
+		const struct sensor_ops *ops = sensor_table[i];
+		void *state = NULL;
+
+		if (!(ops->types & ctx.types))
+			continue;
+		err = ops->needs_tracefs ? tracefs_ensure() : 0;
+		if (!err)
+			err = ops->start(&ctx, &state);
+		if (err) {
+			/* Asked for by name: fail. Part of "everything": say so and go on. */
+			if (opts->types)
+				return err;
+			pr_warn("sensors", "%s sensor unavailable (%s): its events are off",
+				ops->name, strerror(-err));
+			continue;
+		}
+		pr_debug("sensors", "%s sensor attached", ops->name);
+		s->running[s->n_running++] = (struct running_sensor){ ops, state };
+	}
+	return 0;
+}
+
 int sensors_start(struct sensors **out, const struct sensors_opts *opts)
 {
 	struct sensors *s;
@@ -49,24 +134,11 @@ int sensors_start(struct sensors **out, const struct sensors_opts *opts)
 		err = s->n_cpus ? s->n_cpus : -EINVAL;
 		goto fail;
 	}
-	s->process = process_bpf__open();
-	if (!s->process) {
-		err = -errno;
-		goto fail;
-	}
-	s->process->rodata->wakeup_bytes = opts->wakeup_bytes;
-	if (opts->ring_bytes) {
-		err = bpf_map__set_max_entries(s->process->maps.events, opts->ring_bytes);
-		if (err)
-			goto fail;
-	}
-	err = process_bpf__load(s->process);
+	err = start_process(s, opts);
+	if (!err)
+		err = start_others(s, opts);
 	if (err)
 		goto fail;
-	err = process_bpf__attach(s->process);
-	if (err)
-		goto fail;
-	pr_debug("sensors", "process sensor attached (exec, fork, exit)");
 	*out = s;
 	return 0;
 fail:
@@ -79,6 +151,8 @@ void sensors_stop(struct sensors *s)
 {
 	if (!s)
 		return;
+	while (s->n_running--)
+		s->running[s->n_running].ops->stop(s->running[s->n_running].state);
 	process_bpf__destroy(s->process);
 	free(s);
 }
@@ -86,6 +160,14 @@ void sensors_stop(struct sensors *s)
 int sensors_ringbuf_fd(const struct sensors *s)
 {
 	return bpf_map__fd(s->process->maps.events);
+}
+
+void sensors_describe(const struct sensors *s, char *buf, size_t size)
+{
+	size_t n = snprintf(buf, size, "process");
+
+	for (size_t i = 0; i < s->n_running && n < size; i++)
+		n += snprintf(buf + n, size - n, ", %s", s->running[i].ops->name);
 }
 
 int sensors_lost(const struct sensors *s, __u64 *lost)

@@ -3,11 +3,15 @@
 #ifndef VIGIL_CORE_SENSORS_H
 #define VIGIL_CORE_SENSORS_H
 
+#include <stddef.h>
+
 #include "vigil/types.h"
 
 struct sensors;
 
 struct sensors_opts {
+	/* Event types to produce (EVENT_BIT); 0 for all. Process events are always tracked. */
+	__u64 types;
 	/* Wake the consumer when this much data waits (0: on every record). */
 	__u64 wakeup_bytes;
 	/* Ring buffer size in bytes: a power of two, at least a page (0: the default). */
@@ -16,7 +20,8 @@ struct sensors_opts {
 
 /*
  * Load and attach the sensors. Returns 0 or -errno: -EPERM without privilege, -ENOENT when
- * the kernel has no BTF, -EOPNOTSUPP when a needed program type is missing.
+ * the kernel has no BTF, -EOPNOTSUPP when a needed program type is missing. A sensor that
+ * fails when its types were not asked for by name is left out with a warning.
  */
 int sensors_start(struct sensors **out, const struct sensors_opts *opts);
 void sensors_stop(struct sensors *s);
@@ -24,6 +29,8 @@ void sensors_stop(struct sensors *s);
 int sensors_ringbuf_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */
 int sensors_lost(const struct sensors *s, __u64 *lost);
+/* "process, file" : the sensors running, for the start-up line. */
+void sensors_describe(const struct sensors *s, char *buf, size_t size);
 
 /* One line a user can act on for an error from sensors_start(). */
 const char *sensors_strerror(int err);

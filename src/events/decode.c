@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/event.h"
+#include "events/family.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,15 +13,18 @@ static const char *const type_names[VIGIL_EV_TYPE_MAX] = {
 
 const char *event_type_name(enum vigil_event_type type)
 {
+	const struct event_family *fam;
+
 	if ((unsigned int)type >= VIGIL_EV_TYPE_MAX)
 		return NULL;
-	return type_names[type];
+	fam = event_family_of(type);
+	return fam ? fam->type_names[type - fam->first] : type_names[type];
 }
 
 enum vigil_event_type event_type_from_name(const char *name)
 {
 	for (int t = 1; t < VIGIL_EV_TYPE_MAX; t++)
-		if (type_names[t] && !strcmp(type_names[t], name))
+		if (event_type_name(t) && !strcmp(event_type_name(t), name))
 			return t;
 	return 0;
 }
@@ -77,9 +81,15 @@ int event_decode(const void *data, size_t size, struct event *ev)
 		break;
 	}
 	default:
-		return -EINVAL;
+		if (size < sizeof(*hdr) + sizeof(struct vigil_task) || !event_family_of(ev->type))
+			return -EINVAL;
+		break;
 	}
 	/* Every record type starts with the header and the task. */
 	ev->task = (const struct vigil_task *)((const char *)data + sizeof(*hdr));
+	ev->raw = data;
+	ev->raw_size = size;
+	if (event_family_of(ev->type))
+		return event_family_of(ev->type)->decode(ev);
 	return 0;
 }

@@ -20,6 +20,10 @@ struct event {
 	/* exit */
 	__u32 status;
 	__u64 duration_ns;
+
+	/* the whole record, for the family that owns the type (events/family.h) */
+	const void *raw;
+	size_t raw_size;
 };
 
 /* Decode @size bytes from the ring buffer. Returns 0, or -EINVAL for a malformed record. */

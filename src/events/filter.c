@@ -42,7 +42,7 @@ static int add_type(struct filter *f, const char *item, char *err, size_t errlen
 				n += snprintf(err + n, errlen - n, " %s", event_type_name(i));
 		return -EINVAL;
 	}
-	f->type_mask |= 1u << t;
+	f->type_mask |= 1ull << t;
 	return 0;
 }
 
@@ -95,7 +95,7 @@ bool filter_match(const struct filter *f, const struct event *ev)
 {
 	bool ok;
 
-	if (f->type_mask && !(f->type_mask & (1u << ev->type)))
+	if (f->type_mask && !(f->type_mask & (1ull << ev->type)))
 		return false;
 	if (f->n_pids) {
 		ok = false;

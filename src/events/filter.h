@@ -11,7 +11,7 @@
 #define FILTER_MAX_ITEMS 64
 
 struct filter {
-	__u32 type_mask; /* bit (1 << type); 0 means every type */
+	__u64 type_mask; /* bit (1 << type); 0 means every type */
 	__u32 pids[FILTER_MAX_ITEMS];
 	size_t n_pids;
 	char comms[FILTER_MAX_ITEMS][VIGIL_COMM_LEN];

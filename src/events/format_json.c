@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* JSON Lines. The field names are a contract with SIEMs: add fields, never rename them. */
 #include "events/format.h"
+#include "events/family.h"
 #include "events/json.h"
 
 #include <inttypes.h>
@@ -135,6 +136,8 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 			(ev->status >> 8) & 0xff, ev->status & 0x7f,
 			(ev->status & 0x80) ? "true" : "false", (uint64_t)ev->duration_ns);
 	}
+	if (event_family_of(ev->type))
+		event_family_of(ev->type)->json(out, ev);
 	fputs("}\n", out);
 }
 

@@ -4,7 +4,8 @@
  * with control and invalid bytes as \xNN: a hostile argv must not drive the terminal.
  */
 #include "events/format.h"
-#include "events/json.h"
+#include "events/family.h"
+#include "events/text.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -16,35 +17,6 @@
 #define C_BLUE	 "\033[34m"
 #define C_RED	 "\033[31m"
 #define C_YELLOW "\033[33m"
-
-static void text_bytes(FILE *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = p[i] >= 0x80 ? utf8_sequence_len(p + i, len - i) : 1;
-
-		if (p[i] >= 0x20 && p[i] != 0x7f && n) {
-			fwrite(p + i, 1, n, out);
-			i += n;
-		} else {
-			fprintf(out, "\\x%02x", p[i]);
-			i++;
-		}
-	}
-}
-
-/* One argument, single-quoted when the shell would split or expand it. */
-static void text_arg(FILE *out, const char *s, size_t len)
-{
-	bool quote = len == 0 || strcspn(s, " \t'\"$`\\*?;&|<>()") < len;
-
-	if (quote)
-		fputc('\'', out);
-	text_bytes(out, s, len);
-	if (quote)
-		fputc('\'', out);
-}
 
 static void text_args(FILE *out, const struct proc *p)
 {
@@ -131,6 +103,8 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 		text_exit_details(out, ev);
 		break;
 	default:
+		if (event_family_of(ev->type))
+			event_family_of(ev->type)->text(out, ev);
 		break;
 	}
 	fputc('\n', out);

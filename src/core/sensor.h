@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface of one kernel sensor (file, network, ...): what it emits and how to start it.
+ * Sensors write into one shared ring buffer and lost counter that the process sensor owns.
+ * Add a sensor: implement one of these in src/core/sensor_<name>.c, list it in sensors.c.
+ */
+#ifndef VIGIL_CORE_SENSOR_H
+#define VIGIL_CORE_SENSOR_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+
+#include "vigil/types.h"
+
+#define EVENT_BIT(type) (1ull << (type))
+
+struct sensor_ctx {
+	__u64 types;        /* the event types wanted (EVENT_BIT); attach nothing else */
+	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
+	int ringbuf_fd;     /* the shared stream */
+	int lost_fd;        /* the shared per-CPU lost counter */
+};
+
+struct sensor_ops {
+	const char *name;
+	__u64 types;        /* every type it can emit */
+	bool needs_tracefs; /* attaches tp/ programs */
+	/* Open, share maps, load, attach what ctx->types needs. 0 or -errno. */
+	int (*start)(const struct sensor_ctx *ctx, void **state);
+	void (*stop)(void *state);
+};
+
+/* Point @obj's `events` and `lost_events` maps at the shared ones; call before loading. */
+int sensor_share_maps(struct bpf_object *obj, const struct sensor_ctx *ctx);
+
+#endif

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "events/text.h"
+#include "events/json.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+void text_bytes(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = p[i] >= 0x80 ? utf8_sequence_len(p + i, len - i) : 1;
+
+		if (p[i] >= 0x20 && p[i] != 0x7f && n) {
+			fwrite(p + i, 1, n, out);
+			i += n;
+		} else {
+			fprintf(out, "\\x%02x", p[i]);
+			i++;
+		}
+	}
+}
+
+void text_arg(FILE *out, const char *s, size_t len)
+{
+	bool quote = len == 0 || strcspn(s, " \t'\"$`\\*?;&|<>()") < len;
+
+	if (quote)
+		fputc('\'', out);
+	text_bytes(out, s, len);
+	if (quote)
+		fputc('\'', out);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Printing bytes a process controls on a terminal, safely. */
+#ifndef VIGIL_EVENTS_TEXT_H
+#define VIGIL_EVENTS_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Printable ASCII and valid UTF-8 as they are; control and invalid bytes as \xNN. */
+void text_bytes(FILE *out, const char *s, size_t len);
+/* The same, single-quoted when a shell would split or expand it. */
+void text_arg(FILE *out, const char *s, size_t len);
+
+#endif
