@@ -18,6 +18,13 @@
 
 /* Wake the consumer only once this much is waiting; it also polls on a timer. */
 const volatile __u64 wakeup_bytes = 0;
+/* vigil's own process: what it does to report events must not report itself. */
+const volatile __u32 self_tgid = 0;
+
+static __always_inline bool is_self(void)
+{
+	return self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -35,10 +35,16 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"  -o, --output FILE       append to FILE (created 0600) instead of stdout\n"
 		"      --color WHEN        colour text output: auto (default), always, never\n"
 		"Filters (comma-separated lists; repeat an option to add more):\n"
-		"  -e, --events TYPES      event types to show: exec, fork, exit (default: all)\n"
+		"  -e, --events TYPES      event types to show (default: all): exec, fork, exit;\n"
+		"                          open, unlink, rename, chmod, chown, link, symlink,\n"
+		"                          mkdir, rmdir, truncate, mount, umount, setxattr\n"
 		"  -p, --pid PIDS          only events of these processes\n"
 		"  -c, --comm NAMES        only events of processes with these command names\n"
 		"                          (the kernel keeps the first 15 bytes of a name)\n"
+		"  -P, --path PATH         file events under PATH only (repeat for more); opens\n"
+		"                          are matched in the kernel by inode, so hard links and\n"
+		"                          other names of a watched file match too\n"
+		"  -a, --access MODE       opens with this access only: read, write, read,write\n"
 		"%s"
 		"      --ring-buffer SIZE  kernel-to-vigil buffer, a power of two from 4K to 1G\n"
 		"                          (default 8M); larger survives longer bursts\n"
@@ -51,10 +57,11 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"Examples:\n"
 		"  sudo vigil %s\n"
 		"  sudo vigil %s --events exec --comm bash,sh --format json\n"
+		"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
 		"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
 		cmd->name, cmd->purpose,
 		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "",
-		cmd->name, cmd->name, cmd->name);
+		cmd->name, cmd->name, cmd->name, cmd->name);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
 }
@@ -111,6 +118,8 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "events", required_argument, NULL, 'e' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "access", required_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ring-buffer", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -123,7 +132,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	a->colour = -1;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":f:o:e:p:c:d:vh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:o:e:p:c:P:a:d:vh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (!strcmp(optarg, "json"))
@@ -161,6 +170,14 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		case 'c':
 			if (filter_add_comms(&a->cfg.filter, optarg, err, sizeof(err)))
 				return usage_error(cmd->name, "--comm: %s", err);
+			break;
+		case 'P':
+			if (filter_add_path(&a->cfg.filter, optarg, err, sizeof(err)))
+				return usage_error(cmd->name, "--path: %s", err);
+			break;
+		case 'a':
+			if (filter_set_access(&a->cfg.filter, optarg, err, sizeof(err)))
+				return usage_error(cmd->name, "--access: %s", err);
 			break;
 		case 'd':
 			if (!cmd->has_duration)
@@ -243,14 +260,16 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	int err, ret = EXIT_RUNTIME;
 
 	err = parse_args(cmd, argc, argv, &a);
-	if (err)
+	if (err) {
+		filter_free(&a.cfg.filter);
 		return err;
+	}
 	a.cfg.out = stdout;
 	if (a.output) {
 		a.cfg.out = open_output(a.output);
 		if (!a.cfg.out) {
 			pr_err(cmd->name, "cannot open %s: %s", a.output, strerror(errno));
-			return EXIT_RUNTIME;
+			goto out;
 		}
 	}
 	if (!a.format_set)
@@ -259,6 +278,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
 	sopts.types = a.cfg.filter.type_mask;
+	sopts.watch_paths = (const char *const *)a.cfg.filter.paths;
+	sopts.n_watch_paths = a.cfg.filter.n_paths;
+	sopts.file_access = a.cfg.filter.access;
 	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
 		sopts.wakeup_bytes = a.ring_bytes / 2;
 
@@ -310,5 +332,6 @@ out:
 	sensors_stop(sensors);
 	if (a.output && a.cfg.out)
 		fclose(a.cfg.out);
+	filter_free(&a.cfg.filter);
 	return ret;
 }

@@ -9,6 +9,7 @@
 
 #include <bpf/libbpf.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "vigil/types.h"
 
@@ -19,6 +20,10 @@ struct sensor_ctx {
 	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
 	int ringbuf_fd;     /* the shared stream */
 	int lost_fd;        /* the shared per-CPU lost counter */
+	/* file sensor's interest filter: watched paths (none: all) and access wanted (0: any) */
+	const char *const *watch_paths;
+	size_t n_watch_paths;
+	__u16 file_access;
 };
 
 struct sensor_ops {

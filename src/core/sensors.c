@@ -15,7 +15,10 @@
 #include "process.skel.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
+extern const struct sensor_ops file_sensor;
+
 static const struct sensor_ops *const sensor_table[] = {
+	&file_sensor,
 	NULL, /* sensors are listed above this line */
 };
 
@@ -93,6 +96,9 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.wakeup_bytes = opts->wakeup_bytes,
 		.ringbuf_fd = bpf_map__fd(s->process->maps.events),
 		.lost_fd = bpf_map__fd(s->process->maps.lost_events),
+		.watch_paths = opts->watch_paths,
+		.n_watch_paths = opts->n_watch_paths,
+		.file_access = opts->file_access,
 	};
 	int err;
 

@@ -16,6 +16,10 @@ struct sensors_opts {
 	__u64 wakeup_bytes;
 	/* Ring buffer size in bytes: a power of two, at least a page (0: the default). */
 	__u32 ring_bytes;
+	/* File events: only under these paths (none: everywhere), only this access (0: any). */
+	const char *const *watch_paths;
+	size_t n_watch_paths;
+	__u16 file_access;
 };
 
 /*

@@ -11,7 +11,7 @@ static const char *const type_names[VIGIL_EV_TYPE_MAX] = {
 	[VIGIL_EV_FORK] = "fork",
 };
 
-const char *event_type_name(enum vigil_event_type type)
+const char *event_type_name(unsigned int type)
 {
 	const struct event_family *fam;
 
@@ -21,7 +21,7 @@ const char *event_type_name(enum vigil_event_type type)
 	return fam ? fam->type_names[type - fam->first] : type_names[type];
 }
 
-enum vigil_event_type event_type_from_name(const char *name)
+unsigned int event_type_from_name(const char *name)
 {
 	for (int t = 1; t < VIGIL_EV_TYPE_MAX; t++)
 		if (event_type_name(t) && !strcmp(event_type_name(t), name))

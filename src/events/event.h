@@ -8,7 +8,7 @@
 #include "vigil/events.h"
 
 struct event {
-	enum vigil_event_type type;
+	unsigned int type; /* enum vigil_event_type, or a family's type */
 	__u16 flags;
 	__u64 time_ns; /* CLOCK_BOOTTIME */
 	const struct vigil_task *task;
@@ -30,8 +30,8 @@ struct event {
 int event_decode(const void *data, size_t size, struct event *ev);
 
 /* "exec", "exit", ...; NULL for an unknown type. */
-const char *event_type_name(enum vigil_event_type type);
+const char *event_type_name(unsigned int type);
 /* The type named @name, or 0 when there is none. */
-enum vigil_event_type event_type_from_name(const char *name);
+unsigned int event_type_from_name(const char *name);
 
 #endif

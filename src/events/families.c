@@ -3,11 +3,14 @@
 
 #include <stddef.h>
 
+extern const struct event_family file_family;
+
 static const struct event_family *const families[] = {
+	&file_family,
 	NULL, /* families are listed above this line */
 };
 
-const struct event_family *event_family_of(enum vigil_event_type type)
+const struct event_family *event_family_of(unsigned int type)
 {
 	for (size_t i = 0; families[i]; i++)
 		if (type >= families[i]->first && type <= families[i]->last)

@@ -14,7 +14,7 @@
 
 struct event_family {
 	const char *name;
-	enum vigil_event_type first, last; /* inclusive */
+	unsigned int first, last; /* inclusive */
 	const char *const *type_names;     /* indexed by type - first; NULL for unused */
 	/*
 	 * Check a record of one of its types; ev->raw and ev->task are set and the record holds
@@ -29,6 +29,6 @@ struct event_family {
 };
 
 /* The family that owns @type, or NULL. */
-const struct event_family *event_family_of(enum vigil_event_type type);
+const struct event_family *event_family_of(unsigned int type);
 
 #endif

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/filter.h"
+#include "events/family_file.h"
+#include "vigil/ev_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +34,7 @@ static int for_each_item(struct filter *f, const char *list, item_fn add, char *
 
 static int add_type(struct filter *f, const char *item, char *err, size_t errlen)
 {
-	enum vigil_event_type t = event_type_from_name(item);
+	unsigned int t = event_type_from_name(item);
 
 	if (!t) {
 		size_t n = snprintf(err, errlen, "unknown event type '%s'; known:", item);
@@ -91,6 +93,88 @@ int filter_add_comms(struct filter *f, const char *list, char *err, size_t errle
 	return for_each_item(f, list, add_comm, err, errlen);
 }
 
+int filter_add_path(struct filter *f, const char *path, char *err, size_t errlen)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "'%s' is not an absolute path", path);
+		return -EINVAL;
+	}
+	if (f->n_paths == FILTER_MAX_ITEMS) {
+		snprintf(err, errlen, "too many paths (at most %d)", FILTER_MAX_ITEMS);
+		return -EINVAL;
+	}
+	f->paths[f->n_paths] = strdup(path);
+	if (!f->paths[f->n_paths])
+		return -ENOMEM;
+	/* "/etc/" and "/etc" mean the same subtree */
+	while (len > 1 && f->paths[f->n_paths][len - 1] == '/')
+		f->paths[f->n_paths][--len] = '\0';
+	f->n_paths++;
+	return 0;
+}
+
+int filter_set_access(struct filter *f, const char *list, char *err, size_t errlen)
+{
+	char *copy = strdup(list), *save = NULL, *item;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (item = strtok_r(copy, ",", &save); item && !ret; item = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(item, "read")) {
+			f->access |= VIGIL_FILE_ACCESS_READ;
+		} else if (!strcmp(item, "write")) {
+			f->access |= VIGIL_FILE_ACCESS_WRITE;
+		} else {
+			snprintf(err, errlen, "unknown access '%s': use read, write or read,write",
+				 item);
+			ret = -EINVAL;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+void filter_free(struct filter *f)
+{
+	while (f->n_paths)
+		free(f->paths[--f->n_paths]);
+}
+
+static bool under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && (path[n] == '/' || !path[n] || n == 1);
+}
+
+/*
+ * Opens the kernel resolved (an fd, an inode) were already chosen by the kernel's watch
+ * list, which also follows hard links: do not second-guess it by name. Everything else is
+ * matched here by its path or target.
+ */
+static bool file_match(const struct filter *f, const struct event *ev)
+{
+	char path[FILE_PATH_BUF];
+
+	if (f->access && ev->type == VIGIL_EV_OPEN &&
+	    !(((const struct vigil_file_event *)ev->raw)->access & f->access))
+		return false;
+	if (!f->n_paths || (ev->type == VIGIL_EV_OPEN && (ev->flags & VIGIL_FILE_HAS_INODE)))
+		return true;
+	for (int target = 0; target < 2; target++) {
+		if (target && (ev->flags & (VIGIL_FILE_TARGET_IS_XATTR | VIGIL_FILE_TARGET_IS_SOURCE)))
+			break; /* not a path */
+		file_event_path(ev, target, path, sizeof(path));
+		for (size_t i = 0; i < f->n_paths; i++)
+			if (under(path, f->paths[i]))
+				return true;
+	}
+	return false;
+}
+
 bool filter_match(const struct filter *f, const struct event *ev)
 {
 	bool ok;
@@ -111,5 +195,7 @@ bool filter_match(const struct filter *f, const struct event *ev)
 		if (!ok)
 			return false;
 	}
+	if (is_file_event(ev))
+		return file_match(f, ev);
 	return true;
 }

@@ -16,6 +16,10 @@ struct filter {
 	size_t n_pids;
 	char comms[FILTER_MAX_ITEMS][VIGIL_COMM_LEN];
 	size_t n_comms;
+	/* file events: under these paths (absolute, normalised), with this access (0: any) */
+	char *paths[FILTER_MAX_ITEMS];
+	size_t n_paths;
+	__u16 access;
 };
 
 /*
@@ -25,6 +29,12 @@ struct filter {
 int filter_add_types(struct filter *f, const char *list, char *err, size_t errlen);
 int filter_add_pids(struct filter *f, const char *list, char *err, size_t errlen);
 int filter_add_comms(struct filter *f, const char *list, char *err, size_t errlen);
+
+/* --path: an absolute path; files under it (or it) match. */
+int filter_add_path(struct filter *f, const char *path, char *err, size_t errlen);
+/* --access: "read", "write" or "read,write". */
+int filter_set_access(struct filter *f, const char *list, char *err, size_t errlen);
+void filter_free(struct filter *f);
 
 bool filter_match(const struct filter *f, const struct event *ev);
 

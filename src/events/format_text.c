@@ -51,7 +51,7 @@ static void text_header(struct formatter *f)
 	if (f->header_done)
 		return;
 	f->header_done = true;
-	fprintf(f->out, "%s%-12s %-5s %7s %7s %5s %-16s %s%s\n", f->colour ? C_DIM : "", "TIME",
+	fprintf(f->out, "%s%-12s %-8s %7s %7s %5s %-16s %s%s\n", f->colour ? C_DIM : "", "TIME",
 		"EVENT", "PID", "PPID", "UID", "COMM", "DETAILS", f->colour ? C_RESET : "");
 }
 
@@ -78,7 +78,7 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 
 	text_header(f);
 	wallclock_local_hms(&f->clock, ev->time_ns, time, sizeof(time));
-	fprintf(out, "%-12s %s%-5s%s %7" PRIu32 " %7" PRIu32 " %5" PRIu32 " ", time,
+	fprintf(out, "%-12s %s%-8s%s %7" PRIu32 " %7" PRIu32 " %5" PRIu32 " ", time,
 		f->colour ? type_colour(ev) : "", event_type_name(ev->type),
 		f->colour ? C_RESET : "", t->pid, t->ppid, t->uid);
 	text_bytes(out, t->comm, strnlen(t->comm, sizeof(t->comm)));
@@ -117,7 +117,7 @@ void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 tot
 	text_header(f);
 	wallclock_local_hms(&f->clock, boot_ns, time, sizeof(time));
 	fprintf(f->out,
-		"%-12s %sLOST  %" PRIu64 " events: the ring buffer was full (%" PRIu64
+		"%-12s %sLOST     %" PRIu64 " events: the ring buffer was full (%" PRIu64
 		" in all)%s\n",
 		time, f->colour ? C_YELLOW : "", (uint64_t)count, (uint64_t)total,
 		f->colour ? C_RESET : "");

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* File events: what the file sensor (bpf/file.bpf.c) sends. */
+#ifndef VIGIL_EV_FILE_H
+#define VIGIL_EV_FILE_H
+
+#include "vigil/events.h"
+
+enum {
+	VIGIL_EV_OPEN = VIGIL_EV_FILE_FIRST,
+	VIGIL_EV_UNLINK,
+	VIGIL_EV_RENAME,
+	VIGIL_EV_CHMOD,
+	VIGIL_EV_CHOWN,
+	VIGIL_EV_LINK,
+	VIGIL_EV_SYMLINK,
+	VIGIL_EV_MKDIR,
+	VIGIL_EV_RMDIR,
+	VIGIL_EV_TRUNCATE,
+	VIGIL_EV_MOUNT,
+	VIGIL_EV_UMOUNT,
+	VIGIL_EV_SETXATTR,
+	VIGIL_EV_FILE_LAST = VIGIL_EV_SETXATTR,
+};
+
+/* hdr.flags of a file record */
+#define VIGIL_FILE_PATH_TRUNCATED   (1 << 0)
+#define VIGIL_FILE_TARGET_TRUNCATED (1 << 1)
+/*
+ * The path was built from a directory the kernel resolved (the dirfd's file, or the cwd) and
+ * the name the caller passed, because no hook here shows the object the kernel looked up (no
+ * LSM or fentry on this host). User space normalises it; intermediate symlinks are resolved
+ * when the event is read.
+ */
+#define VIGIL_FILE_PATH_FROM_NAME   (1 << 2)
+#define VIGIL_FILE_TARGET_FROM_NAME (1 << 3)
+#define VIGIL_FILE_HAS_INODE        (1 << 4) /* inode and dev are the object's own */
+#define VIGIL_FILE_TARGET_IS_XATTR  (1 << 5) /* target holds an xattr name */
+#define VIGIL_FILE_TARGET_IS_SOURCE (1 << 6) /* target holds a mount source */
+
+/* access, from the opened file's f_mode */
+#define VIGIL_FILE_ACCESS_READ  (1 << 0)
+#define VIGIL_FILE_ACCESS_WRITE (1 << 1)
+
+/* Followed by path_len bytes of path, then target_len bytes of target (no NULs). */
+struct vigil_file_event {
+	struct vigil_event_hdr hdr;
+	struct vigil_task task;
+	__s64 result;  /* the syscall's return: an fd, 0, or -errno */
+	__u64 inode;   /* with VIGIL_FILE_HAS_INODE */
+	__u64 size;    /* truncate: the new length */
+	__u32 dev;     /* the kernel's dev_t: major << 20 | minor */
+	__u32 flags;   /* open: O_* flags as asked; mount: MS_*; unlinkat, *xattr: flags */
+	__u32 mode;    /* open/mkdir: create mode; chmod: new mode; open: i_mode of the file */
+	__u32 uid;     /* chown: new owner, (u32)-1 for unchanged */
+	__u32 gid;
+	__u16 access;  /* VIGIL_FILE_ACCESS_* */
+	__u16 syscall; /* enum vigil_file_syscall: which syscall it was */
+	__u16 path_len;
+	__u16 target_len;
+	__u32 pad;
+};
+VIGIL_ASSERT_SIZE(struct vigil_file_event, 136);
+VIGIL_ASSERT_OFFSET(struct vigil_file_event, result, 80);
+VIGIL_ASSERT_OFFSET(struct vigil_file_event, dev, 104);
+VIGIL_ASSERT_OFFSET(struct vigil_file_event, access, 124);
+VIGIL_ASSERT_OFFSET(struct vigil_file_event, path_len, 128);
+
+/* The syscalls the file sensor follows; names in the same order in file_syscall_names. */
+enum vigil_file_syscall {
+	FSC_OPEN,
+	FSC_OPENAT,
+	FSC_OPENAT2,
+	FSC_CREAT,
+	FSC_UNLINK,
+	FSC_UNLINKAT,
+	FSC_RENAME,
+	FSC_RENAMEAT,
+	FSC_RENAMEAT2,
+	FSC_CHMOD,
+	FSC_FCHMOD,
+	FSC_FCHMODAT,
+	FSC_FCHMODAT2,
+	FSC_CHOWN,
+	FSC_LCHOWN,
+	FSC_FCHOWN,
+	FSC_FCHOWNAT,
+	FSC_LINK,
+	FSC_LINKAT,
+	FSC_SYMLINK,
+	FSC_SYMLINKAT,
+	FSC_MKDIR,
+	FSC_MKDIRAT,
+	FSC_RMDIR,
+	FSC_TRUNCATE,
+	FSC_FTRUNCATE,
+	FSC_MOUNT,
+	FSC_UMOUNT2,
+	FSC_SETXATTR,
+	FSC_LSETXATTR,
+	FSC_FSETXATTR,
+	FSC_COUNT,
+};
+
+/* Interest filter for opens: watched objects, by the kernel's (dev, inode). */
+struct vigil_file_watch_key {
+	__u64 inode;
+	__u32 dev;
+	__u32 pad;
+};
+VIGIL_ASSERT_SIZE(struct vigil_file_watch_key, 16);
+
+#endif
