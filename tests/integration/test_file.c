@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file sensor end to end: vigil must report the object the kernel touched, whatever name
+ * the caller used to reach it.
+ */
+#include "harness.h"
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+struct fixture {
+	char dir[64];     /* a fresh directory under /tmp */
+	char secret[128]; /* dir/secret, the watched file */
+	struct stat st;
+};
+
+static bool setup(struct fixture *fx)
+{
+	int fd;
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/vigil-file-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return false;
+	snprintf(fx->secret, sizeof(fx->secret), "%s/secret", fx->dir);
+	fd = open(fx->secret, O_WRONLY | O_CREAT, 0600);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return !stat(fx->secret, &fx->st);
+}
+
+static void teardown(struct fixture *fx)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' /tmp/vigil-elsewhere-%d", fx->dir, getpid());
+	if (system(cmd))
+		harness_check(false, __FILE__, __LINE__, "cleanup of %s", fx->dir);
+}
+
+/* Events of @type by this test's processes whose file.path is @path, counted; the first. */
+static struct json_object *find_file(struct json_object **ev, size_t n, const char *type,
+				     const char *path, size_t *count)
+{
+	struct json_object *first = NULL;
+
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = jstr(ev[i], "type"), *p = jstr(ev[i], "file.path");
+
+		if (t && p && !strcmp(t, type) && !strcmp(p, path)) {
+			if (!first)
+				first = ev[i];
+			(*count)++;
+		}
+	}
+	return first;
+}
+
+static bool same_object(struct json_object *e, const struct stat *st)
+{
+	return jint(e, "file.inode") == (long long)st->st_ino &&
+	       jint(e, "file.dev") == (long long)st->st_dev;
+}
+
+static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
+{
+	size_t bad;
+	int status = vigil_stop(v);
+	struct json_object **ev;
+
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "vigil exit 0");
+	ev = events_load(v->out, n, &bad);
+	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
+	return ev;
+}
+
+static void read_close(int fd)
+{
+	char c;
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) < 0)
+			harness_check(false, __FILE__, __LINE__, "read: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+TEST(open_evasions_resolve_to_the_real_file)
+{
+	char path[PATH_MAX], soft[PATH_MAX], hard[PATH_MAX], elsewhere[64], cwd[PATH_MAX];
+	struct open_how how = { .flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS };
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	int dfd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	/* A symlink and a hard link to the secret from outside the watched directory. */
+	snprintf(elsewhere, sizeof(elsewhere), "/tmp/vigil-elsewhere-%d", getpid());
+	mkdir(elsewhere, 0700);
+	snprintf(soft, sizeof(soft), "%s/innocent-symlink", elsewhere);
+	snprintf(hard, sizeof(hard), "%s/innocent-hardlink", elsewhere);
+	if (!ASSERT_OK(symlink(fx.secret, soft), "symlink") ||
+	    !ASSERT_OK(link(fx.secret, hard), "link"))
+		goto out_fixture;
+	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open", "--path", fx.secret,
+					      NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		goto out_fixture;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	read_close(open(fx.secret, O_RDONLY));                         /* 1 absolute */
+	if (!chdir(fx.dir)) {
+		read_close(open("secret", O_RDONLY)); /* 2 relative */
+		snprintf(path, sizeof(path), "../%s/secret", fx.dir + 5);
+		read_close(open(path, O_RDONLY)); /* 3 relative through .. */
+	}
+	if (chdir(cwd))
+		harness_check(false, __FILE__, __LINE__, "chdir back");
+	dfd = open(fx.dir, O_RDONLY | O_DIRECTORY);
+	read_close(openat(dfd, "secret", O_RDONLY));                   /* 4 dirfd */
+	close(dfd);
+	snprintf(path, sizeof(path), "%s/../%s/./secret", fx.dir, fx.dir + 5);
+	read_close(open(path, O_RDONLY));                              /* 5 .. and . */
+	read_close(open(soft, O_RDONLY)); /* 6 symlink */
+	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
+	read_close(open(hard, O_RDONLY));                              /* 8 hard link */
+	ev = stop_and_load(&v, &n);
+
+	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
+	e = find_file(ev, n, "open", fx.secret, &count);
+	ASSERT_EQ(count, 7, "opens reported as the secret's own path");
+	if (ASSERT_NOT_NULL(e, "an open of the secret")) {
+		ASSERT_TRUE(same_object(e, &fx.st), "inode and dev are the secret's");
+		ASSERT_STREQ(jstr(e, "file.access"), "read", "access");
+		ASSERT_STREQ(jstr(e, "file.flags"), "O_RDONLY", "flags");
+		ASSERT_GE(jint(e, "result"), 0, "result is the fd");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), "openat2"))
+			ASSERT_STREQ(jstr(ev[i], "file.path"), fx.secret, "openat2 reported");
+	/* 8: another name for the same inode is caught by the kernel's inode match. */
+	e = find_file(ev, n, "open", hard, &count);
+	if (ASSERT_NOT_NULL(e, "the hard link open is reported"))
+		ASSERT_TRUE(same_object(e, &fx.st), "hard link: same inode and dev as the secret");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out_fixture:
+	teardown(&fx);
+}
+
+TEST(watched_directory_and_names_the_kernel_resolved)
+{
+	char path[2 * PATH_MAX], longdir[PATH_MAX], name[300];
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	struct stat st;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	/* A component of 255 bytes, a newline and a non-UTF-8 byte in names. */
+	memset(name, 'L', 255);
+	name[255] = '\0';
+	snprintf(longdir, sizeof(longdir), "%s/%s", fx.dir, name);
+	if (!ASSERT_OK(mkdir(longdir, 0700), "mkdir long"))
+		goto out;
+	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open,chmod", "--path", fx.dir,
+					      NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/odd\nname\xff", longdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	ASSERT_GE(fd, 0, "create the odd file");
+	/* Renamed after open: a later call through the fd names the file as it is now. */
+	snprintf(path, sizeof(path), "%s/renamed", fx.dir);
+	{
+		char old[2 * PATH_MAX];
+
+		snprintf(old, sizeof(old), "%s/odd\nname\xff", longdir);
+		ASSERT_OK(rename(old, path), "rename after open");
+	}
+	ASSERT_OK(fchmod(fd, 0600), "fchmod through the fd");
+	fstat(fd, &st);
+	close(fd);
+	/* Outside the watched directory: nothing. */
+	read_close(open("/etc/hostname", O_RDONLY));
+	ev = stop_and_load(&v, &n);
+
+	/* the byte that is not UTF-8 reads as the text \xff */
+	snprintf(path, sizeof(path), "%s/odd\nname\\xff", longdir);
+	e = find_file(ev, n, "open", path, &count);
+	if (ASSERT_NOT_NULL(e, "create of the oddly named file under a 255-byte component")) {
+		ASSERT_STREQ(jstr(e, "file.flags"), "O_WRONLY|O_CREAT|O_TRUNC", "flags");
+		ASSERT_STREQ(jstr(e, "file.mode"), "0640", "create mode");
+		ASSERT_STREQ(jstr(e, "file.access"), "write", "access");
+	}
+	snprintf(path, sizeof(path), "%s/renamed", fx.dir);
+	e = find_file(ev, n, "chmod", path, &count);
+	if (ASSERT_NOT_NULL(e, "fchmod names the file by its name now")) {
+		ASSERT_TRUE(same_object(e, &st), "same inode");
+		ASSERT_STREQ(jstr(e, "file.mode"), "0600", "mode");
+		ASSERT_EQ(jint(e, "result"), 0, "result");
+	}
+	ASSERT_TRUE(find_file(ev, n, "open", "/etc/hostname", &count) == NULL,
+		    "nothing outside the watched directory");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
+TEST(refused_open_and_access_filter)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	pid_t pid;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	chmod(fx.dir, 0755);
+	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open", "--path", fx.dir,
+					      "--access", "write", NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		goto out;
+	}
+	read_close(open(fx.secret, O_RDONLY)); /* a read: not wanted */
+	fd = open(fx.secret, O_WRONLY | O_APPEND);
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		/* nobody may not write the 0600 secret: refused with EACCES */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(open(fx.secret, O_WRONLY) < 0 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &fd, 0);
+	ASSERT_EQ(WEXITSTATUS(fd), 0, "nobody was refused");
+	ev = stop_and_load(&v, &n);
+
+	find_file(ev, n, "open", fx.secret, &count);
+	ASSERT_EQ(count, 2, "the write and the refused write, not the read");
+	for (size_t i = 0; i < n; i++) {
+		if (jint(ev[i], "process.uid") != 65534 || strcmp(jstr(ev[i], "type"), "open"))
+			continue;
+		ASSERT_EQ(jint(ev[i], "result"), -EACCES, "refused open's result");
+		ASSERT_STREQ(jstr(ev[i], "file.path"), fx.secret, "refused open's path");
+		ASSERT_TRUE(json_object_get_boolean(jget(ev[i], "file.path_from_name")),
+			    "flagged as built from the name");
+		ASSERT_STREQ(jstr(ev[i], "file.access"), "write", "access asked for");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
+/* Run the file-changing calls in a child, relative to its cwd where that is the harder case. */
+static void change_files(const char *dir)
+{
+	char a[PATH_MAX], b[PATH_MAX], m[PATH_MAX];
+	int fd;
+
+	if (chdir(dir))
+		_exit(10);
+	fd = open("a", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	if (chmod("a", 04755) || chown("a", 1234, 5678) || truncate("a", 42) ||
+	    setxattr("a", "user.vigil", "x", 1, 0) || link("a", "hard") || symlink("a", "soft") ||
+	    rename("a", "b") || unlink("hard") || mkdir("d", 0750) || rmdir("d"))
+		_exit(11);
+	/* mount and umount in a mount namespace of our own */
+	snprintf(m, sizeof(m), "%s/mnt", dir);
+	if (mkdir(m, 0700) || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("vigil-test", "mnt", "tmpfs", MS_NOSUID, "size=1m") || umount2("mnt", 0))
+		_exit(12);
+	(void)a;
+	(void)b;
+	_exit(0);
+}
+
+TEST(changes_to_files)
+{
+	char p[PATH_MAX];
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	int status;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (vigil_start(&v, (const char *[]){ "trace", "--path", fx.dir, NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0)
+		change_files(fx.dir);
+	waitpid(pid, &status, 0);
+	ASSERT_EQ(WEXITSTATUS(status), 0, "the child made every change");
+	ev = stop_and_load(&v, &n);
+
+#define PATH_OF(name) (snprintf(p, sizeof(p), "%s/%s", fx.dir, name), p)
+	e = find_file(ev, n, "chmod", PATH_OF("a"), &count);
+	if (ASSERT_NOT_NULL(e, "chmod"))
+		ASSERT_STREQ(jstr(e, "file.mode"), "4755", "setuid bit visible");
+	e = find_file(ev, n, "chown", PATH_OF("a"), &count);
+	if (ASSERT_NOT_NULL(e, "chown")) {
+		ASSERT_EQ(jint(e, "file.uid"), 1234, "uid");
+		ASSERT_EQ(jint(e, "file.gid"), 5678, "gid");
+	}
+	e = find_file(ev, n, "truncate", PATH_OF("a"), &count);
+	if (ASSERT_NOT_NULL(e, "truncate"))
+		ASSERT_EQ(jint(e, "file.size"), 42, "size");
+	e = find_file(ev, n, "setxattr", PATH_OF("a"), &count);
+	if (ASSERT_NOT_NULL(e, "setxattr"))
+		ASSERT_STREQ(jstr(e, "file.xattr"), "user.vigil", "xattr name");
+	e = find_file(ev, n, "link", PATH_OF("hard"), &count);
+	if (ASSERT_NOT_NULL(e, "link"))
+		ASSERT_STREQ(jstr(e, "file.target"), PATH_OF("a"), "link target");
+	e = find_file(ev, n, "symlink", PATH_OF("soft"), &count);
+	if (ASSERT_NOT_NULL(e, "symlink"))
+		ASSERT_STREQ(jstr(e, "file.target"), "a", "symlink content as written");
+	e = find_file(ev, n, "rename", PATH_OF("a"), &count);
+	if (ASSERT_NOT_NULL(e, "rename"))
+		ASSERT_STREQ(jstr(e, "file.target"), PATH_OF("b"), "rename target");
+	ASSERT_NOT_NULL(find_file(ev, n, "unlink", PATH_OF("hard"), &count), "unlink");
+	e = find_file(ev, n, "mkdir", PATH_OF("d"), &count);
+	if (ASSERT_NOT_NULL(e, "mkdir"))
+		ASSERT_STREQ(jstr(e, "file.mode"), "0750", "mkdir mode");
+	ASSERT_NOT_NULL(find_file(ev, n, "rmdir", PATH_OF("d"), &count), "rmdir");
+	e = find_file(ev, n, "mount", PATH_OF("mnt"), &count);
+	if (ASSERT_NOT_NULL(e, "mount"))
+		ASSERT_STREQ(jstr(e, "file.source"), "vigil-test", "mount source");
+	ASSERT_NOT_NULL(find_file(ev, n, "umount", PATH_OF("mnt"), &count), "umount");
+	for (size_t i = 0; i < n; i++)
+		if (jstr(ev[i], "file.path") && strcmp(jstr(ev[i], "type"), "open"))
+			ASSERT_EQ(jint(ev[i], "result"), 0, "every change succeeded");
+#undef PATH_OF
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
+TEST(unselected_types_are_not_attached)
+{
+	struct vigil_child v;
+	char out[65536];
+	FILE *p;
+	size_t len;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (vigil_start(&v, (const char *[]){ "trace", "--events", "unlink", NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		return;
+	}
+	p = popen("bpftool prog show 2>/dev/null", "r");
+	len = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+	out[len] = '\0';
+	if (p)
+		pclose(p);
+	ASSERT_TRUE(strstr(out, "name exit_unlinkat") != NULL, "unlinkat is attached");
+	ASSERT_TRUE(strstr(out, "name exit_openat") == NULL, "openat is not loaded");
+	ASSERT_TRUE(strstr(out, "name exit_chmod") == NULL, "chmod is not loaded");
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+	if (vigil_start(&v, (const char *[]){ "trace", "--events", "exec", NULL })) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+		return;
+	}
+	ASSERT_TRUE(strstr(v.err, "watching process events") != NULL,
+		    "only the process sensor for exec");
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+}
