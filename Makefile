@@ -39,13 +39,14 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables
 
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
 .PHONY: FORCE all deps run test test-unit test-integration bench format format-check clean help
 
@@ -105,9 +106,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -c -o $@ $<
 
-$(BUILD)/bench/%: bench/%.c $(LIBVIGIL)
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBVIGIL) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ibench/lib -o $@ $< $(BENCH_LIB_OBJS) $(LIBVIGIL) $(LDLIBS)
 
 # vmlinux.h is generated from the running kernel's BTF (see README, build notes).
 $(BUILD)/vmlinux.h: | $(BUILD)

@@ -23,18 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "bench_floor.skel.h"
 
 enum cond { NONE, FLOOR, VIGIL, N_COND };
 static const char *const cond_names[N_COND] = { "none", "floor (empty progs)", "vigil run" };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* ns per fork+exec+wait of /bin/true */
 static double exec_loop(int iterations)
@@ -53,46 +46,6 @@ static double exec_loop(int iterations)
 	return (now_ns() - start) / iterations;
 }
 
-/* Start vigil and wait until it is watching; returns its pid or -1. */
-static pid_t start_vigil(const char *out)
-{
-	int p[2];
-	char buf[4096];
-	size_t len = 0;
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 2);
-		execl("./vigil", "vigil", "run", "-f", "json", "-o", out, NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (len < sizeof(buf) - 1) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 20000) <= 0)
-			break;
-		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		buf[len] = '\0';
-		if (strstr(buf, "Ctrl-C to stop")) {
-			close(p[0]);
-			return pid;
-		}
-	}
-	fprintf(stderr, "exec_bench: vigil did not start: %s\n", buf);
-	close(p[0]);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return -1;
-}
-
 static double run_cond(enum cond c, int iterations)
 {
 	struct bench_floor_bpf *floor = NULL;
@@ -105,8 +58,10 @@ static double run_cond(enum cond c, int iterations)
 	case NONE:
 		return exec_loop(iterations);
 	case FLOOR:
-		floor = bench_floor_bpf__open_and_load();
-		if (!floor || bench_floor_bpf__attach(floor)) {
+		floor = bench_floor_bpf__open();
+		if (floor)
+			bpf_program__set_autoload(floor->progs.floor_openat, false);
+		if (!floor || bench_floor_bpf__load(floor) || bench_floor_bpf__attach(floor)) {
 			fprintf(stderr, "exec_bench: cannot attach the floor programs\n");
 			goto out;
 		}
@@ -117,7 +72,9 @@ static double run_cond(enum cond c, int iterations)
 		if (fd < 0)
 			return -1;
 		close(fd);
-		vigil = start_vigil(out);
+		vigil = start_until(
+			(char *const[]){ "./vigil", "run", "-f", "json", "-o", out, NULL },
+			"Ctrl-C to stop");
 		if (vigil > 0)
 			ns = exec_loop(iterations);
 		break;
@@ -126,20 +83,11 @@ static double run_cond(enum cond c, int iterations)
 	}
 out:
 	bench_floor_bpf__destroy(floor);
-	if (vigil > 0) {
-		kill(vigil, SIGTERM);
-		waitpid(vigil, NULL, 0);
-	}
+	if (vigil > 0)
+		stop_child(vigil);
 	if (c == VIGIL)
 		unlink(out);
 	return ns;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -163,10 +111,8 @@ int main(int argc, char **argv)
 			if (t[c][r] < 0)
 				return 1;
 		}
-	for (int c = 0; c < N_COND; c++) {
-		qsort(t[c], rounds, sizeof(double), cmp_double);
-		med[c] = t[c][rounds / 2];
-	}
+	for (int c = 0; c < N_COND; c++)
+		med[c] = median(t[c], rounds);
 	printf("process sensor: fork+exec+wait of /bin/true, %d rounds x %d, interleaved, "
 	       "medians\n",
 	       rounds, iterations);

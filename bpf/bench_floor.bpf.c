@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The floor for the process sensor's benchmark: empty programs on the same attach points.
- * Whatever this costs, any program there costs; vigil's overhead is judged against it.
+ * Floors for the benchmarks: empty programs on the attach points vigil's sensors use.
+ * Whatever these cost, any program there costs; vigil's overhead is judged against them.
+ * A benchmark turns on (autoload) only the ones it compares against.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,6 +24,12 @@ int BPF_PROG(floor_fork)
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(floor_exit)
+{
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int floor_openat(void *ctx)
 {
 	return 0;
 }

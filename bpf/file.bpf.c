@@ -22,18 +22,20 @@ char LICENSE[] SEC("license") = "GPL";
 #define AT_FDCWD     -100
 #define AT_REMOVEDIR 0x200
 #define O_WRONLY     01
-#define O_CREAT      0100
-#define O_TRUNC      01000
+#define O_CREAT	     0100
+#define O_TRUNC	     01000
 #define FMODE_READ   0x1
 #define FMODE_WRITE  0x2
-#define EPERM        1
-#define EACCES       13
+#define EPERM	     1
+#define EACCES	     13
 #define ARG_NONE     -1
-#define ARG_RAW      -2 /* dirfd2: the second string is data, not a path */
+#define ARG_RAW	     -2 /* dirfd2: the second string is data, not a path */
 
 /* Interest filter for opens, set by user space before load. */
 const volatile __u16 open_access = 0; /* VIGIL_FILE_ACCESS_* wanted; 0: any */
 const volatile bool watch_enabled = false;
+/* Event types to send (EVENT bits); programs may run only to keep the watch cache honest. */
+const volatile __u64 wanted_types = ~0ull;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -48,10 +50,6 @@ struct {
 struct file_scratch {
 	struct vigil_file_event ev;
 	char data[DATA_SIZE + 2 * VIGIL_PATH_MAX];
-	/* the walk over a file's ancestors for the interest filter */
-	__u64 walk_dentry;
-	__u64 walk_mnt;
-	__u32 walk_hit;
 };
 
 struct {
@@ -72,9 +70,11 @@ struct shape {
 	__s8 mode, uid, gid, size, flags;
 };
 
-#define SH(t, fd_, dfd, nm, dfd2, nm2, md, u, g, sz, fl)                                          \
-	{ .type = t, .fd = fd_, .dirfd = dfd, .name = nm, .dirfd2 = dfd2, .name2 = nm2,            \
-	  .mode = md, .uid = u, .gid = g, .size = sz, .flags = fl }
+#define SH(t, fd_, dfd, nm, dfd2, nm2, md, u, g, sz, fl)                                           \
+	{                                                                                          \
+		.type = t, .fd = fd_, .dirfd = dfd, .name = nm, .dirfd2 = dfd2, .name2 = nm2,      \
+		.mode = md, .uid = u, .gid = g, .size = sz, .flags = fl                            \
+	}
 #define N ARG_NONE
 
 static const struct shape shapes[FSC_COUNT] = {
@@ -140,16 +140,20 @@ static __always_inline __u64 arg(struct pt_regs *regs, int i)
 	}
 }
 
+/*
+ * Hot path: opens run this for every file opened on the host. Reads go through BTF pointers
+ * (plain loads the JIT guards) rather than bpf_probe_read_kernel calls, which cost several
+ * times more each.
+ */
 static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *file = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }
@@ -163,51 +167,93 @@ static __always_inline void set_inode(struct vigil_file_event *ev, struct file *
 	ev->hdr.flags |= VIGIL_FILE_HAS_INODE;
 }
 
-/* One step up from a file towards the root: is this directory (or the file) watched? */
-static long watch_step(__u64 index, void *data)
+#define WATCH_MAX_DEPTH 32
+
+/*
+ * The watch verdict of a dentry, cached: walking to the root costs tens of reads, and most
+ * opens are of the same few files. A verdict holds only while nothing could have changed it:
+ * the generation moves on every rename, unlink, mount and umount (which move trees under or
+ * out of a watched directory, or free dentries) and when user space changes the watch list,
+ * and the dentry must still belong to the same inode (dentry memory is reused). A slot is one
+ * 64-bit word, a tag of all that with the verdict in bit 0, written and read whole: two CPUs
+ * can never assemble a verdict from two different files. The array lookup is inlined.
+ */
+#define WATCH_CACHE_SLOTS 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WATCH_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_cache SEC(".maps");
+
+__u64 watch_gen = 0;
+
+static __always_inline __u64 verdict_tag(__u64 dentry, __u64 inode, __u64 gen)
 {
-	__u32 zero = 0;
-	struct file_scratch *s = bpf_map_lookup_elem(&file_scratch, &zero);
-	struct vigil_file_watch_key key = {};
-	struct dentry *dentry, *parent;
-	struct mount *mnt;
+	__u64 h = dentry * 0x9e3779b97f4a7c15ull ^ inode * 0xc2b2ae3d27d4eb4full ^
+		  (gen + 1) * 0x165667b19e3779f9ull;
 
-	if (!s)
-		return 1;
-	dentry = (struct dentry *)s->walk_dentry;
-	mnt = (struct mount *)s->walk_mnt;
-	key.inode = BPF_CORE_READ(dentry, d_inode, i_ino);
-	key.dev = BPF_CORE_READ(dentry, d_sb, s_dev);
-	if (bpf_map_lookup_elem(&file_watch, &key)) {
-		s->walk_hit = 1;
-		return 1;
-	}
-	parent = BPF_CORE_READ(dentry, d_parent);
-	if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
-		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (mnt == mnt_parent)
-			return 1;
-		s->walk_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-		s->walk_mnt = (__u64)mnt_parent;
-		return 0;
-	}
-	s->walk_dentry = (__u64)parent;
-	return 0;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h & ~1ull;
 }
 
-#define WATCH_MAX_DEPTH 64
-
-/* Is @file, or a directory above it, watched? Too deep to tell counts as watched. */
-static __always_inline bool watched(struct file_scratch *s, struct file *file)
+static __always_inline bool is_watched(struct dentry *dentry)
 {
-	long steps;
+	struct vigil_file_watch_key key = {
+		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
+		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
+	};
 
-	s->walk_dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
-	s->walk_mnt = (__u64)container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
-	s->walk_hit = 0;
-	steps = bpf_loop(WATCH_MAX_DEPTH, watch_step, NULL, 0);
-	return s->walk_hit || steps >= WATCH_MAX_DEPTH;
+	return bpf_map_lookup_elem(&file_watch, &key);
+}
+
+/* Walk d_parent, crossing mount points, to the root. Too deep counts as watched. */
+static __always_inline bool walk_watched(struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct mount *mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+
+	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (is_watched(dentry))
+			return true;
+		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
+			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (mnt == mnt_parent)
+				return false;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			continue;
+		}
+		dentry = parent;
+	}
+	return true;
+}
+
+/* Is @file, or a directory above it, watched? */
+static __always_inline bool watched(struct file *file)
+{
+	__u64 dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	__u64 inode = (__u64)BPF_CORE_READ(file, f_inode);
+	__u64 tag = verdict_tag(dentry, inode, watch_gen);
+	__u32 slot = ((dentry >> 6) ^ (dentry >> 20)) & (WATCH_CACHE_SLOTS - 1);
+	__u64 *cached = bpf_map_lookup_elem(&watch_cache, &slot);
+	__u64 seen;
+	bool hit;
+
+	if (!cached)
+		return true;
+	seen = *(volatile __u64 *)cached;
+	if ((seen & ~1ull) == tag)
+		return seen & 1;
+	hit = walk_watched(file);
+	*(volatile __u64 *)cached = tag | hit;
+	return hit;
 }
 
 /*
@@ -257,7 +303,8 @@ static __always_inline __u32 object_path(struct file_scratch *s, struct pt_regs 
 		len = append_path(s->data, 0, &file->f_path, &truncated);
 		set_inode(ev, file);
 	} else if (sh->name != ARG_NONE) {
-		len = append_name(s, 0, sh->dirfd == ARG_NONE ? AT_FDCWD : (int)arg(regs, sh->dirfd),
+		len = append_name(s, 0,
+				  sh->dirfd == ARG_NONE ? AT_FDCWD : (int)arg(regs, sh->dirfd),
 				  (const char *)arg(regs, sh->name), &truncated, &from_name);
 	}
 	if (truncated)
@@ -292,41 +339,67 @@ static __always_inline __u32 target_path(struct file_scratch *s, struct pt_regs 
 	return n;
 }
 
+/*
+ * An open's fate is decided before anything else is read: most opens on a host are of files
+ * nobody watches, and this runs for each of them.
+ */
+static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *access)
+{
+	struct file *file;
+
+	if (ret < 0)
+		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
+	file = fd_file(ret);
+	if (!file)
+		return false;
+	if (open_access) {
+		fmode_t fmode = BPF_CORE_READ(file, f_mode);
+
+		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
+			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
+		if (!(*access & open_access))
+			return false;
+	}
+	if (watch_enabled && !watched(file))
+		return false;
+	*filep = file;
+	return true;
+}
+
 static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_syscall sc)
 {
 	const struct shape *sh = &shapes[sc];
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct task_struct *task;
+	struct pt_regs *regs;
 	struct file_scratch *s;
 	struct file *file = NULL;
 	__u32 zero = 0, len, tlen;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
 
-	if (is_self())
-		return 0;
 	if (sh->type == VIGIL_EV_OPEN) {
-		/* Opens are frequent: decide cheaply, before any string work. */
-		if (ret >= 0) {
-			file = fd_file(ret);
-			if (!file)
-				return 0;
-			fmode_t fmode = BPF_CORE_READ(file, f_mode);
-
-			access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
-				 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
-			if (open_access && !(access & open_access))
-				return 0;
-		} else if (ret != -EACCES && ret != -EPERM) {
-			return 0; /* ENOENT and friends: lookups that found nothing */
-		}
-	} else if (sh->fd != ARG_NONE) {
+		if (!open_wanted(ret, &file, &access))
+			return 0;
+	} else if (watch_enabled && ret == 0 &&
+		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
+		    sh->type == VIGIL_EV_UMOUNT || sh->type == VIGIL_EV_UNLINK ||
+		    sh->type == VIGIL_EV_RMDIR)) {
+		__sync_fetch_and_add(&watch_gen, 1);
+	}
+	if ((!(wanted_types & (1ull << sh->type)) && sc != FSC_UNLINKAT) || is_self())
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (sh->type != VIGIL_EV_OPEN && sh->fd != ARG_NONE)
 		file = fd_file(arg(regs, sh->fd));
+	if (file && !access) {
+		fmode_t fmode = BPF_CORE_READ(file, f_mode);
+
+		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
+			 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 	}
 	s = bpf_map_lookup_elem(&file_scratch, &zero);
 	if (!s)
-		return 0;
-	if (sh->type == VIGIL_EV_OPEN && file && watch_enabled && !watched(s, file))
 		return 0;
 
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
@@ -335,7 +408,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	fill_task(&s->ev.task, task);
 	s->ev.result = ret;
 	s->ev.syscall = sc;
-	s->ev.access = access;
+	s->ev.access = sh->type == VIGIL_EV_OPEN ? access : 0;
 	if (sh->mode != ARG_NONE)
 		s->ev.mode = arg(regs, sh->mode);
 	if (sh->uid != ARG_NONE)
@@ -359,7 +432,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		/* a refused open: the access it asked for */
 		__u32 acc = s->ev.flags & 3;
 
-		s->ev.access = acc == 0 ? VIGIL_FILE_ACCESS_READ
+		s->ev.access = acc == 0	  ? VIGIL_FILE_ACCESS_READ
 			       : acc == 1 ? VIGIL_FILE_ACCESS_WRITE
 					  : VIGIL_FILE_ACCESS_READ | VIGIL_FILE_ACCESS_WRITE;
 		if (open_access && !(s->ev.access & open_access))
@@ -367,6 +440,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	}
 	if (sc == FSC_UNLINKAT && (s->ev.flags & AT_REMOVEDIR))
 		s->ev.hdr.type = VIGIL_EV_RMDIR;
+	if (!(wanted_types & (1ull << s->ev.hdr.type)))
+		return 0;
 	if (sh->type == VIGIL_EV_SETXATTR)
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_XATTR;
 	if (sh->type == VIGIL_EV_MOUNT)

@@ -33,25 +33,25 @@ enum {
  */
 #define VIGIL_FILE_PATH_FROM_NAME   (1 << 2)
 #define VIGIL_FILE_TARGET_FROM_NAME (1 << 3)
-#define VIGIL_FILE_HAS_INODE        (1 << 4) /* inode and dev are the object's own */
+#define VIGIL_FILE_HAS_INODE	    (1 << 4) /* inode and dev are the object's own */
 #define VIGIL_FILE_TARGET_IS_XATTR  (1 << 5) /* target holds an xattr name */
 #define VIGIL_FILE_TARGET_IS_SOURCE (1 << 6) /* target holds a mount source */
 
 /* access, from the opened file's f_mode */
-#define VIGIL_FILE_ACCESS_READ  (1 << 0)
+#define VIGIL_FILE_ACCESS_READ	(1 << 0)
 #define VIGIL_FILE_ACCESS_WRITE (1 << 1)
 
 /* Followed by path_len bytes of path, then target_len bytes of target (no NULs). */
 struct vigil_file_event {
 	struct vigil_event_hdr hdr;
 	struct vigil_task task;
-	__s64 result;  /* the syscall's return: an fd, 0, or -errno */
-	__u64 inode;   /* with VIGIL_FILE_HAS_INODE */
-	__u64 size;    /* truncate: the new length */
-	__u32 dev;     /* the kernel's dev_t: major << 20 | minor */
-	__u32 flags;   /* open: O_* flags as asked; mount: MS_*; unlinkat, *xattr: flags */
-	__u32 mode;    /* open/mkdir: create mode; chmod: new mode; open: i_mode of the file */
-	__u32 uid;     /* chown: new owner, (u32)-1 for unchanged */
+	__s64 result; /* the syscall's return: an fd, 0, or -errno */
+	__u64 inode;  /* with VIGIL_FILE_HAS_INODE */
+	__u64 size;   /* truncate: the new length */
+	__u32 dev;    /* the kernel's dev_t: major << 20 | minor */
+	__u32 flags;  /* open: O_* flags as asked; mount: MS_*; unlinkat, *xattr: flags */
+	__u32 mode;   /* open/mkdir: create mode; chmod: new mode; open: i_mode of the file */
+	__u32 uid;    /* chown: new owner, (u32)-1 for unchanged */
 	__u32 gid;
 	__u16 access;  /* VIGIL_FILE_ACCESS_* */
 	__u16 syscall; /* enum vigil_file_syscall: which syscall it was */

@@ -2,7 +2,9 @@
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
 #include "core/log.h"
+#include "core/sensor.h"
 #include "core/sensors.h"
+#include "vigil/ev_file.h"
 #include "events/stream.h"
 
 #include <errno.h>
@@ -25,6 +27,25 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+static void print_event_types(FILE *out)
+{
+	size_t col = 0;
+
+	fputs("\nEvent types:", out);
+	for (unsigned int t = 1; t < VIGIL_EV_TYPE_MAX; t++) {
+		const char *name = event_type_name(t);
+
+		if (!name)
+			continue;
+		if (col + strlen(name) > 70) {
+			fputs("\n ", out);
+			col = 0;
+		}
+		col += fprintf(out, " %s", name);
+	}
+	fputc('\n', out);
+}
+
 void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 {
 	fprintf(out,
@@ -35,9 +56,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"  -o, --output FILE       append to FILE (created 0600) instead of stdout\n"
 		"      --color WHEN        colour text output: auto (default), always, never\n"
 		"Filters (comma-separated lists; repeat an option to add more):\n"
-		"  -e, --events TYPES      event types to show (default: all): exec, fork, exit;\n"
-		"                          open, unlink, rename, chmod, chown, link, symlink,\n"
-		"                          mkdir, rmdir, truncate, mount, umount, setxattr\n"
+		"  -e, --events TYPES      event types to show (default: all but open, which "
+		"comes\n"
+		"                          when named here or with --path; list below)\n"
 		"  -p, --pid PIDS          only events of these processes\n"
 		"  -c, --comm NAMES        only events of processes with these command names\n"
 		"                          (the kernel keeps the first 15 bytes of a name)\n"
@@ -64,6 +85,7 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		cmd->name, cmd->name, cmd->name, cmd->name);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
+	print_event_types(out);
 }
 
 struct stream_args {
@@ -278,6 +300,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
 	sopts.types = a.cfg.filter.type_mask;
+	/* Every open on a busy host is a flood: opens come when named or watched. */
+	if (!sopts.types && !a.cfg.filter.n_paths)
+		sopts.types = ~0ull & ~EVENT_BIT(VIGIL_EV_OPEN);
 	sopts.watch_paths = (const char *const *)a.cfg.filter.paths;
 	sopts.n_watch_paths = a.cfg.filter.n_paths;
 	sopts.file_access = a.cfg.filter.access;

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum log_level max_level = LOG_INFO;
@@ -26,17 +27,20 @@ static void log_vmsg(enum log_level level, const char *subsys, const char *fmt, 
 		[LOG_INFO] = "",
 		[LOG_DEBUG] = "debug: ",
 	};
-	char line[1024];
+	char *line;
 	size_t len;
 
 	if (level > max_level)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	/* Whole messages, however long: the verifier's log is the one that matters most. */
+	if (vasprintf(&line, fmt, ap) < 0)
+		return;
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
 		line[--len] = '\0';
 	fprintf(stderr, "vigil: %s%s%s%s\n", subsys ? subsys : "", subsys ? ": " : "",
 		prefix[level], line);
+	free(line);
 }
 
 void log_msg(enum log_level level, const char *subsys, const char *fmt, ...)

@@ -60,17 +60,28 @@ static __u64 program_types(const char *syscall)
 	return 0;
 }
 
-/* Keep only the programs for wanted types whose tracepoint this kernel has. */
-static void choose_programs(struct file_bpf *skel, __u64 wanted)
+/* Calls that move trees or free dentries: they reset the kernel's watch verdict cache. */
+#define MOVES_TREES                                                                                \
+	(EVENT_BIT(VIGIL_EV_RENAME) | EVENT_BIT(VIGIL_EV_MOUNT) | EVENT_BIT(VIGIL_EV_UMOUNT) |     \
+	 EVENT_BIT(VIGIL_EV_UNLINK) | EVENT_BIT(VIGIL_EV_RMDIR))
+
+/*
+ * Keep only the programs for wanted types whose tracepoint this kernel has; with a watch
+ * list, also those that move trees, so that the kernel's verdict cache stays right.
+ */
+static void choose_programs(struct file_bpf *skel, __u64 wanted, bool watching)
 {
 	struct bpf_program *prog;
 	char tp[128];
 
-	bpf_object__for_each_program(prog, skel->obj) {
+	bpf_object__for_each_program(prog, skel->obj)
+	{
 		const char *syscall = bpf_program__name(prog) + strlen("exit_");
-		bool keep = program_types(syscall) & wanted;
+		__u64 types = program_types(syscall);
+		bool keep = (types & wanted) || (watching && (types & MOVES_TREES));
 
-		snprintf(tp, sizeof(tp), "/sys/kernel/tracing/events/syscalls/sys_exit_%s", syscall);
+		snprintf(tp, sizeof(tp), "/sys/kernel/tracing/events/syscalls/sys_exit_%s",
+			 syscall);
 		if (keep && access(tp, F_OK)) {
 			pr_debug("file", "no %s syscall tracepoint on this kernel", syscall);
 			keep = false;
@@ -116,7 +127,8 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->open_access = ctx->file_access;
 	skel->rodata->watch_enabled = ctx->n_watch_paths > 0;
-	choose_programs(skel, ctx->types);
+	skel->rodata->wanted_types = ctx->types;
+	choose_programs(skel, ctx->types, ctx->n_watch_paths > 0);
 	err = file_bpf__load(skel);
 	if (!err)
 		err = fill_watch(skel, ctx);
@@ -138,11 +150,13 @@ static void file_stop(void *state)
 
 const struct sensor_ops file_sensor = {
 	.name = "file",
-	.types = EVENT_BIT(VIGIL_EV_OPEN) | EVENT_BIT(VIGIL_EV_UNLINK) | EVENT_BIT(VIGIL_EV_RENAME) |
-		 EVENT_BIT(VIGIL_EV_CHMOD) | EVENT_BIT(VIGIL_EV_CHOWN) | EVENT_BIT(VIGIL_EV_LINK) |
-		 EVENT_BIT(VIGIL_EV_SYMLINK) | EVENT_BIT(VIGIL_EV_MKDIR) | EVENT_BIT(VIGIL_EV_RMDIR) |
-		 EVENT_BIT(VIGIL_EV_TRUNCATE) | EVENT_BIT(VIGIL_EV_MOUNT) |
-		 EVENT_BIT(VIGIL_EV_UMOUNT) | EVENT_BIT(VIGIL_EV_SETXATTR),
+	.types = EVENT_BIT(VIGIL_EV_OPEN) | EVENT_BIT(VIGIL_EV_UNLINK) |
+		 EVENT_BIT(VIGIL_EV_RENAME) | EVENT_BIT(VIGIL_EV_CHMOD) |
+		 EVENT_BIT(VIGIL_EV_CHOWN) | EVENT_BIT(VIGIL_EV_LINK) |
+		 EVENT_BIT(VIGIL_EV_SYMLINK) | EVENT_BIT(VIGIL_EV_MKDIR) |
+		 EVENT_BIT(VIGIL_EV_RMDIR) | EVENT_BIT(VIGIL_EV_TRUNCATE) |
+		 EVENT_BIT(VIGIL_EV_MOUNT) | EVENT_BIT(VIGIL_EV_UMOUNT) |
+		 EVENT_BIT(VIGIL_EV_SETXATTR),
 	.needs_tracefs = true,
 	.start = file_start,
 	.stop = file_stop,

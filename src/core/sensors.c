@@ -18,8 +18,7 @@
 extern const struct sensor_ops file_sensor;
 
 static const struct sensor_ops *const sensor_table[] = {
-	&file_sensor,
-	NULL, /* sensors are listed above this line */
+	&file_sensor, NULL, /* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

@@ -6,8 +6,7 @@
 extern const struct event_family file_family;
 
 static const struct event_family *const families[] = {
-	&file_family,
-	NULL, /* families are listed above this line */
+	&file_family, NULL, /* families are listed above this line */
 };
 
 const struct event_family *event_family_of(unsigned int type)

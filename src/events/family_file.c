@@ -14,21 +14,21 @@
 #include <sys/sysmacros.h>
 
 static const char *const type_names[] = {
-	"open",  "unlink", "rename",   "chmod", "chown",  "link",	"symlink",
+	"open",	 "unlink", "rename",   "chmod", "chown",  "link",     "symlink",
 	"mkdir", "rmdir",  "truncate", "mount", "umount", "setxattr",
 };
 
 static const char *const syscall_names[FSC_COUNT] = {
-	[FSC_OPEN] = "open",	       [FSC_OPENAT] = "openat",	    [FSC_OPENAT2] = "openat2",
-	[FSC_CREAT] = "creat",	       [FSC_UNLINK] = "unlink",	    [FSC_UNLINKAT] = "unlinkat",
-	[FSC_RENAME] = "rename",       [FSC_RENAMEAT] = "renameat", [FSC_RENAMEAT2] = "renameat2",
-	[FSC_CHMOD] = "chmod",	       [FSC_FCHMOD] = "fchmod",	    [FSC_FCHMODAT] = "fchmodat",
-	[FSC_FCHMODAT2] = "fchmodat2", [FSC_CHOWN] = "chown",	    [FSC_LCHOWN] = "lchown",
-	[FSC_FCHOWN] = "fchown",       [FSC_FCHOWNAT] = "fchownat", [FSC_LINK] = "link",
-	[FSC_LINKAT] = "linkat",       [FSC_SYMLINK] = "symlink",   [FSC_SYMLINKAT] = "symlinkat",
-	[FSC_MKDIR] = "mkdir",	       [FSC_MKDIRAT] = "mkdirat",   [FSC_RMDIR] = "rmdir",
+	[FSC_OPEN] = "open",	       [FSC_OPENAT] = "openat",	      [FSC_OPENAT2] = "openat2",
+	[FSC_CREAT] = "creat",	       [FSC_UNLINK] = "unlink",	      [FSC_UNLINKAT] = "unlinkat",
+	[FSC_RENAME] = "rename",       [FSC_RENAMEAT] = "renameat",   [FSC_RENAMEAT2] = "renameat2",
+	[FSC_CHMOD] = "chmod",	       [FSC_FCHMOD] = "fchmod",	      [FSC_FCHMODAT] = "fchmodat",
+	[FSC_FCHMODAT2] = "fchmodat2", [FSC_CHOWN] = "chown",	      [FSC_LCHOWN] = "lchown",
+	[FSC_FCHOWN] = "fchown",       [FSC_FCHOWNAT] = "fchownat",   [FSC_LINK] = "link",
+	[FSC_LINKAT] = "linkat",       [FSC_SYMLINK] = "symlink",     [FSC_SYMLINKAT] = "symlinkat",
+	[FSC_MKDIR] = "mkdir",	       [FSC_MKDIRAT] = "mkdirat",     [FSC_RMDIR] = "rmdir",
 	[FSC_TRUNCATE] = "truncate",   [FSC_FTRUNCATE] = "ftruncate", [FSC_MOUNT] = "mount",
-	[FSC_UMOUNT2] = "umount2",     [FSC_SETXATTR] = "setxattr", [FSC_LSETXATTR] = "lsetxattr",
+	[FSC_UMOUNT2] = "umount2",     [FSC_SETXATTR] = "setxattr",   [FSC_LSETXATTR] = "lsetxattr",
 	[FSC_FSETXATTR] = "fsetxattr",
 };
 
@@ -131,12 +131,14 @@ void file_open_flags(char *buf, size_t size, unsigned int flags)
 		unsigned int bit;
 		const char *name;
 	} names[] = {
-		{ O_CREAT, "O_CREAT" },	    { O_EXCL, "O_EXCL" },	  { O_NOCTTY, "O_NOCTTY" },
-		{ O_TRUNC, "O_TRUNC" },	    { O_APPEND, "O_APPEND" },	  { O_NONBLOCK, "O_NONBLOCK" },
-		{ O_SYNC, "O_SYNC" },	    { O_DSYNC, "O_DSYNC" },	  { O_DIRECT, "O_DIRECT" },
-		{ O_TMPFILE, "O_TMPFILE" }, { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
-		{ O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" },   { O_PATH, "O_PATH" },
-		{ 0100000, "O_LARGEFILE" },
+		{ O_CREAT, "O_CREAT" },		{ O_EXCL, "O_EXCL" },
+		{ O_NOCTTY, "O_NOCTTY" },	{ O_TRUNC, "O_TRUNC" },
+		{ O_APPEND, "O_APPEND" },	{ O_NONBLOCK, "O_NONBLOCK" },
+		{ O_SYNC, "O_SYNC" },		{ O_DSYNC, "O_DSYNC" },
+		{ O_DIRECT, "O_DIRECT" },	{ O_TMPFILE, "O_TMPFILE" },
+		{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+		{ O_NOATIME, "O_NOATIME" },	{ O_CLOEXEC, "O_CLOEXEC" },
+		{ O_PATH, "O_PATH" },		{ 0100000, "O_LARGEFILE" },
 	};
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
 	size_t n = snprintf(buf, size, "%s", acc[flags & O_ACCMODE]);
@@ -243,7 +245,8 @@ static void file_text(FILE *out, const struct event *ev)
 		text_bytes(out, path, len);
 	}
 	if (r->result < 0)
-		fprintf(out, " = -%s", strerrorname_np(-r->result) ? strerrorname_np(-r->result) : "?");
+		fprintf(out, " = -%s",
+			strerrorname_np(-r->result) ? strerrorname_np(-r->result) : "?");
 	else
 		fprintf(out, " = %" PRId64, (int64_t)r->result);
 }

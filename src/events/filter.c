@@ -165,7 +165,8 @@ static bool file_match(const struct filter *f, const struct event *ev)
 	if (!f->n_paths || (ev->type == VIGIL_EV_OPEN && (ev->flags & VIGIL_FILE_HAS_INODE)))
 		return true;
 	for (int target = 0; target < 2; target++) {
-		if (target && (ev->flags & (VIGIL_FILE_TARGET_IS_XATTR | VIGIL_FILE_TARGET_IS_SOURCE)))
+		if (target &&
+		    (ev->flags & (VIGIL_FILE_TARGET_IS_XATTR | VIGIL_FILE_TARGET_IS_SOURCE)))
 			break; /* not a path */
 		file_event_path(ev, target, path, sizeof(path));
 		for (size_t i = 0; i < f->n_paths; i++)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 struct fixture {
-	char dir[64];     /* a fresh directory under /tmp */
+	char dir[64];	  /* a fresh directory under /tmp */
 	char secret[128]; /* dir/secret, the watched file */
 	struct stat st;
 };
@@ -124,7 +124,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
-	read_close(open(fx.secret, O_RDONLY));                         /* 1 absolute */
+	read_close(open(fx.secret, O_RDONLY)); /* 1 absolute */
 	if (!chdir(fx.dir)) {
 		read_close(open("secret", O_RDONLY)); /* 2 relative */
 		snprintf(path, sizeof(path), "../%s/secret", fx.dir + 5);
@@ -133,13 +133,13 @@ TEST(open_evasions_resolve_to_the_real_file)
 	if (chdir(cwd))
 		harness_check(false, __FILE__, __LINE__, "chdir back");
 	dfd = open(fx.dir, O_RDONLY | O_DIRECTORY);
-	read_close(openat(dfd, "secret", O_RDONLY));                   /* 4 dirfd */
+	read_close(openat(dfd, "secret", O_RDONLY)); /* 4 dirfd */
 	close(dfd);
 	snprintf(path, sizeof(path), "%s/../%s/./secret", fx.dir, fx.dir + 5);
-	read_close(open(path, O_RDONLY));                              /* 5 .. and . */
-	read_close(open(soft, O_RDONLY)); /* 6 symlink */
+	read_close(open(path, O_RDONLY));					  /* 5 .. and . */
+	read_close(open(soft, O_RDONLY));					  /* 6 symlink */
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
-	read_close(open(hard, O_RDONLY));                              /* 8 hard link */
+	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
 	ev = stop_and_load(&v, &n);
 
 	/* 1-7: the kernel opened the secret itself, and says so under its real name. */

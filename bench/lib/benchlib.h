@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the benchmarks share: clocks, medians, and starting and stopping the tools compared. */
+#ifndef VIGIL_BENCH_BENCHLIB_H
+#define VIGIL_BENCH_BENCHLIB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+double now_ns(void);
+/* The median of @n values (sorts them). */
+double median(double *v, size_t n);
+
+/*
+ * Start @argv (argv[0] a path) with stdout and stderr into a pipe, and wait up to 30 s until
+ * it prints @ready. Returns the pid, or -1 (and prints what it said).
+ */
+pid_t start_until(char *const argv[], const char *ready);
+/* SIGTERM (then SIGKILL after 10 s) and reap. */
+void stop_child(pid_t pid);
+/* Run a command line with sh -c, quietly; returns its exit status. */
+int quiet(const char *cmd);
+
+#endif

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File sensor benchmark: an open+close loop on a file nobody watches and on a watched one,
+ * under five conditions in the same run, interleaved (A B C D E A B ...), medians:
+ *
+ *   none      nothing attached
+ *   floor     an empty program on sys_exit_openat, vigil's attach point
+ *   vigil     vigil run --events open --path WATCHED (kernel inode filter, JSON to a file)
+ *   auditd    auditd with -w WATCHED -p r
+ *   bpftrace  a one-liner on sys_enter_openat printing opens of WATCHED
+ *
+ * Targets (issue 3): vigil's added cost <= 1.5x the floor's, <= 1/3 of auditd's and of
+ * bpftrace's. Run as root from the repository root.
+ *
+ * usage: open_bench [rounds] [iterations]
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "benchlib.h"
+#include "core/mounts.h"
+#include "bench_floor.skel.h"
+
+enum cond { NONE, FLOOR, VIGIL, AUDITD, BPFTRACE, N_COND };
+static const char *const cond_names[N_COND] = { "none", "floor (empty prog)", "vigil",
+						"auditd -w -p r", "bpftrace" };
+
+#define MAX_ROUNDS 32
+
+static char plain[64], watched[64], out[64];
+
+static double open_loop(const char *path, int iterations)
+{
+	double start = now_ns();
+
+	for (int i = 0; i < iterations; i++)
+		close(open(path, O_RDONLY));
+	return (now_ns() - start) / iterations;
+}
+
+struct running {
+	struct bench_floor_bpf *floor;
+	pid_t pid;
+};
+
+static int setup(enum cond c, struct running *r)
+{
+	char script[256];
+
+	memset(r, 0, sizeof(*r));
+	switch (c) {
+	case FLOOR:
+		r->floor = bench_floor_bpf__open();
+		if (!r->floor)
+			return -1;
+		bpf_program__set_autoload(r->floor->progs.floor_exec, false);
+		bpf_program__set_autoload(r->floor->progs.floor_fork, false);
+		bpf_program__set_autoload(r->floor->progs.floor_exit, false);
+		return bench_floor_bpf__load(r->floor) || bench_floor_bpf__attach(r->floor) ? -1 : 0;
+	case VIGIL:
+		r->pid = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
+						      watched, "-f", "json", "-o", out, NULL },
+				     "Ctrl-C to stop");
+		return r->pid > 0 ? 0 : -1;
+	case AUDITD:
+		quiet("pkill -x auditd");
+		usleep(200 * 1000);
+		if (quiet("auditd") || quiet("auditctl -D") || quiet("auditctl -e 1"))
+			return -1;
+		snprintf(script, sizeof(script), "auditctl -w %s -p r", watched);
+		return quiet(script) ? -1 : 0;
+	case BPFTRACE:
+		snprintf(script, sizeof(script),
+			 "tracepoint:syscalls:sys_enter_openat /str(args->filename) == \"%s\"/ "
+			 "{ printf(\"%%d %%s\\n\", pid, comm); }",
+			 watched);
+		r->pid = start_until((char *const[]){ "/usr/bin/bpftrace", "-e", script, NULL },
+				     "Attaching");
+		return r->pid > 0 ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+static void teardown(enum cond c, struct running *r)
+{
+	bench_floor_bpf__destroy(r->floor);
+	if (r->pid > 0)
+		stop_child(r->pid);
+	if (c == AUDITD) {
+		quiet("auditctl -D");
+		quiet("auditctl -e 0");
+		quiet("pkill -x auditd");
+		usleep(300 * 1000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 5;
+	int iterations = argc > 2 ? atoi(argv[2]) : 200000;
+	double t[2][N_COND][MAX_ROUNDS], med[2][N_COND];
+	bool have[N_COND] = { true, true, true, true, true };
+	int fd, ret = 0;
+
+	if (rounds < 1 || rounds > MAX_ROUNDS || iterations < 1) {
+		fprintf(stderr, "usage: open_bench [rounds 1..%d] [iterations]\n", MAX_ROUNDS);
+		return 64;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "open_bench: needs root (loads BPF)\n");
+		return 77;
+	}
+	/* Tracepoints need tracefs; mount it for us (and the tools we start) only. */
+	if (tracefs_ensure()) {
+		fprintf(stderr, "open_bench: cannot mount tracefs\n");
+		return 1;
+	}
+	snprintf(plain, sizeof(plain), "/tmp/vigil-bench-plain-%d", getpid());
+	snprintf(watched, sizeof(watched), "/tmp/vigil-bench-watched-%d", getpid());
+	snprintf(out, sizeof(out), "/tmp/vigil-bench-out-%d", getpid());
+	for (int i = 0; i < 2; i++) {
+		fd = open(i ? watched : plain, O_WRONLY | O_CREAT, 0600);
+		close(fd);
+	}
+	open_loop(plain, iterations / 4); /* warm up */
+	for (int r = 0; r < rounds; r++)
+		for (int c = 0; c < N_COND; c++) {
+			struct running run;
+
+			if (!have[c])
+				continue;
+			if (setup(c, &run)) {
+				fprintf(stderr, "open_bench: %s unavailable, left out\n",
+					cond_names[c]);
+				teardown(c, &run);
+				have[c] = false;
+				continue;
+			}
+			t[0][c][r] = open_loop(plain, iterations);
+			t[1][c][r] = open_loop(watched, iterations);
+			teardown(c, &run);
+		}
+	for (int f = 0; f < 2; f++)
+		for (int c = 0; c < N_COND; c++)
+			med[f][c] = have[c] ? median(t[f][c], rounds) : 0;
+
+	printf("file sensor: open+close loop, %d rounds x %d, interleaved, medians (ns/op)\n",
+	       rounds, iterations);
+	printf("  %-20s %14s %10s %14s %10s\n", "condition", "plain file", "added", "watched file",
+	       "added");
+	for (int c = 0; c < N_COND; c++) {
+		if (!have[c])
+			continue;
+		printf("  %-20s %14.0f %+10.0f %14.0f %+10.0f\n", cond_names[c], med[0][c],
+		       med[0][c] - med[0][NONE], med[1][c], med[1][c] - med[1][NONE]);
+	}
+	for (int f = 0; f < 2; f++) {
+		double added = med[f][VIGIL] - med[f][NONE];
+		double floor = med[f][FLOOR] - med[f][NONE];
+
+		printf("  %s file: vigil added / floor added = %.2fx (target <= 1.5x)", f ? "watched" : "plain",
+		       floor > 0 ? added / floor : 0);
+		if (have[AUDITD])
+			printf(", / auditd added = %.2f", added / (med[f][AUDITD] - med[f][NONE]));
+		if (have[BPFTRACE])
+			printf(", / bpftrace added = %.2f", added / (med[f][BPFTRACE] - med[f][NONE]));
+		printf(" (targets <= 0.33)\n");
+	}
+	unlink(plain);
+	unlink(watched);
+	unlink(out);
+	return ret;
+}
