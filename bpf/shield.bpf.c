@@ -57,7 +57,26 @@ struct lpm_v6_inner {
 	__uint(value_size, sizeof(struct shield_rule_val));
 };
 
-/* One trie per family and generation; the control plane fills the idle slot, then flips. */
+/* mmapable so that the control plane paints it in place; lookups are still inlined */
+struct tbl4_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SHIELD_TBL4_ELEMS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct shield_tbl4_elem));
+};
+
+/*
+ * One table and trie per family and generation; the control plane fills the idle slot, then
+ * flips. rules_v4 holds only prefixes longer than /24, table_v4 everything up to /24.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SHIELD_GENS);
+	__type(key, __u32);
+	__array(values, struct tbl4_inner);
+} table_v4 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SHIELD_GENS);
@@ -95,17 +114,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SHIELD_NR_COUNTERS);
+	__uint(max_entries, SHIELD_STATS_SLOTS);
 	__type(key, __u32);
-	__type(value, struct shield_counter);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SHIELD_GENS *SHIELD_MAX_RULES);
-	__type(key, __u32);
-	__type(value, struct shield_counter);
-} rule_counters SEC(".maps");
+	__type(value, struct shield_stats);
+} stats SEC(".maps");
 
 /* Written by the control plane only; here so it is pinned and found with the rest. */
 struct {
@@ -123,11 +135,21 @@ struct {
 } l4_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SHIELD_MAX_SOURCES);
-	__type(key, struct shield_src_key);
-	__type(value, struct shield_src_val);
+	__type(key, __u32);
+	__type(value, struct shield_src_entry);
 } sources SEC(".maps");
+
+/* Set by the control plane before load: keeps source-table collisions unpredictable. */
+const volatile __u32 src_hash_seed = 0;
+
+/*
+ * The clock for rate limits. bpf_ktime_get_coarse_ns costs ~14 ns a call here, bpf_jiffies64
+ * ~2 ns and has the same tick resolution. CONFIG_HZ is a load-time constant (0 when the
+ * kernel config is unreadable): the verifier prunes the branches not taken.
+ */
+extern unsigned int CONFIG_HZ __kconfig __weak;
 
 struct vlan_tag {
 	__be16 tci;
@@ -335,27 +357,36 @@ static __always_inline void sample_drop(struct pkt *p, int reason, __u32 rule_id
 		count_lost();
 }
 
-/* Count the verdict and return true when the packet is really to be dropped. */
+/*
+ * Count the verdict and return true when the packet is really to be dropped. Verdict and rule
+ * counters share one per-CPU value: one lookup per packet.
+ */
 static __always_inline bool finish(struct pkt *p, const struct shield_config *cfg, __u32 gen,
-				   int reason, bool drop, __u32 rule_id)
+				   __u32 reason, bool drop, __u32 rule_id)
 {
 	__u32 verdict = SHIELD_V_PASS, idx;
 	struct shield_counter *c;
+	struct shield_stats *s;
 
 	if (drop)
 		verdict = cfg && (cfg->flags & SHIELD_CFG_SHADOW) ? SHIELD_V_SHADOW : SHIELD_V_DROP;
-	idx = verdict * SHIELD_R_MAX + reason;
-	c = bpf_map_lookup_elem(&counters, &idx);
-	if (c) {
-		c->packets++;
-		c->bytes += p->len;
-		/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
-		if (drop && cfg && !(c->packets & cfg->sample_mask))
-			sample_drop(p, reason, rule_id, verdict == SHIELD_V_SHADOW);
+	s = bpf_map_lookup_elem(&stats, &gen);
+	if (s) {
+		idx = verdict * SHIELD_R_MAX + reason;
+		if (idx < SHIELD_NR_COUNTERS) {
+			c = &s->verdict[idx];
+			c->packets++;
+			c->bytes += p->len;
+			/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
+			if (drop && cfg && !(c->packets & cfg->sample_mask))
+				sample_drop(p, reason, rule_id, verdict == SHIELD_V_SHADOW);
+		}
+		if (rule_id != SHIELD_NO_RULE) {
+			c = &s->rule[rule_id & (SHIELD_MAX_RULES - 1)];
+			c->packets++;
+			c->bytes += p->len;
+		}
 	}
-	if (rule_id != SHIELD_NO_RULE)
-		count(&rule_counters, gen * SHIELD_MAX_RULES + (rule_id & (SHIELD_MAX_RULES - 1)),
-		      p->len);
 	if (p->family) {
 		if (p->has_l4 && p->proto == IPPROTO_TCP)
 			idx = SHIELD_L4_TCP + p->dport;
@@ -382,26 +413,52 @@ static __always_inline bool gcra(__u64 *tat, __u64 now, __u64 cost, __u64 burst)
 	return true;
 }
 
-static __always_inline struct shield_rule_val *trie_lookup(struct pkt *p, __u32 gen)
+/* What the source-prefix lookup returns: action in the low half, rule id in the high half. */
+#define SRC_RULE(action, rule) ((__u32)(action) | (__u32)(rule) << 16)
+
+static __always_inline __u32 table_entry(__u16 e)
 {
-	void *trie;
+	return SRC_RULE(e & SHIELD_TE_ACTION,
+			e & SHIELD_TE_RULE ? e >> SHIELD_TE_RULE_SHIFT : SHIELD_NO_RULE);
+}
+
+/* Longest matching source prefix: the IPv4 table, the trie only for a DEEP /24 and IPv6. */
+static __always_inline __u32 source_rule(struct pkt *p, __u32 gen)
+{
+	const __u32 none = SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
+	struct shield_rule_val *rv;
+	void *map;
 
 	if (p->family == 4) {
 		struct shield_lpm_v4 k = { .prefixlen = 32 };
+		__u32 a = bpf_ntohl(*(__u32 *)p->src), idx = a >> 10;
+		struct shield_tbl4_elem *el;
+		__u32 e;
 
-		trie = bpf_map_lookup_elem(&rules_v4, &gen);
-		if (!trie)
-			return NULL;
+		map = bpf_map_lookup_elem(&table_v4, &gen);
+		if (!map)
+			return none; /* no IPv4 prefixes in this generation */
+		el = bpf_map_lookup_elem(map, &idx);
+		if (!el)
+			return none;
+		e = el->e[(a >> 8) & 3];
+		if (!(e & SHIELD_TE_DEEP))
+			return table_entry(e);
+		map = bpf_map_lookup_elem(&rules_v4, &gen);
+		if (!map)
+			return table_entry(e);
 		__builtin_memcpy(k.addr, p->src, 4);
-		return bpf_map_lookup_elem(trie, &k);
+		rv = bpf_map_lookup_elem(map, &k);
+		return rv ? SRC_RULE(rv->action, rv->rule_id) : table_entry(e);
 	} else {
 		struct shield_lpm_v6 k = { .prefixlen = 128 };
 
-		trie = bpf_map_lookup_elem(&rules_v6, &gen);
-		if (!trie)
-			return NULL;
+		map = bpf_map_lookup_elem(&rules_v6, &gen);
+		if (!map)
+			return none;
 		__builtin_memcpy(k.addr, p->src, 16);
-		return bpf_map_lookup_elem(trie, &k);
+		rv = bpf_map_lookup_elem(map, &k);
+		return rv ? SRC_RULE(rv->action, rv->rule_id) : none;
 	}
 }
 
@@ -416,12 +473,70 @@ static __always_inline struct shield_rule_val *port_lookup(__u32 gen, __u32 slot
 	((cfg)->pps.cost_ns || (cfg)->bps.cost_ns || (cfg)->syn.cost_ns || (cfg)->icmp.cost_ns ||  \
 	 ((cfg)->flags & SHIELD_CFG_TRACK_SOURCES))
 
+static __always_inline __u64 now_ns(void)
+{
+	if (CONFIG_HZ == 100)
+		return bpf_jiffies64() * 10000000ULL;
+	if (CONFIG_HZ == 250)
+		return bpf_jiffies64() * 4000000ULL;
+	if (CONFIG_HZ == 300)
+		return bpf_jiffies64() * 3333333ULL;
+	if (CONFIG_HZ == 1000)
+		return bpf_jiffies64() * 1000000ULL;
+	return bpf_ktime_get_coarse_ns();
+}
+
+static __always_inline bool src_key_eq(const struct shield_src_key *a,
+				       const struct shield_src_key *b)
+{
+	const __u32 *x = (const __u32 *)a->addr, *y = (const __u32 *)b->addr;
+
+	return a->family == b->family && x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
+	       x[3] == y[3];
+}
+
+/* The source's slot in its two-slot bucket; a new source takes the empty or the older one. */
+static __always_inline struct shield_src_entry *source_slot(const struct shield_src_key *key)
+{
+	const __u32 *w = (const __u32 *)key->addr;
+	struct shield_src_entry *a, *b;
+	__u32 h = (w[0] ^ src_hash_seed) * 0x9e3779b1;
+
+	if (key->family == 6) {
+		h = (h ^ w[1]) * 0x85ebca77;
+		h = (h ^ w[2]) * 0xc2b2ae3d;
+		h = (h ^ w[3]) * 0x27d4eb2f;
+	}
+	h ^= h >> 16;
+	h *= 0x7feb352d;
+	h ^= h >> 15;
+	h &= SHIELD_MAX_SOURCES - 2; /* even: the first slot of the bucket */
+	a = bpf_map_lookup_elem(&sources, &h);
+	if (!a)
+		return NULL;
+	if (src_key_eq(&a->key, key))
+		return a;
+	h++;
+	b = bpf_map_lookup_elem(&sources, &h);
+	if (!b)
+		return NULL;
+	if (src_key_eq(&b->key, key))
+		return b;
+	if (a->key.family && (!b->key.family || b->val.last_ns < a->val.last_ns))
+		a = b;
+	/* racing CPUs may both claim it: the loser's packets start a fresh state, no harm */
+	__builtin_memset(a, 0, sizeof(*a));
+	a->key = *key;
+	return a;
+}
+
 /* Per-source-prefix limits. Returns a reason to drop, or PARSE_OK. */
 static __always_inline int check_source(struct pkt *p, const struct shield_config *cfg)
 {
 	struct shield_src_key key = { .family = p->family };
+	struct shield_src_entry *e;
 	struct shield_src_val *v;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = now_ns();
 	int reason = PARSE_OK;
 
 	if (p->family == 4) {
@@ -431,15 +546,10 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 		for (int i = 0; i < 4; i++)
 			((__u32 *)key.addr)[i] = ((__u32 *)p->src)[i] & cfg->mask_v6[i];
 	}
-	v = bpf_map_lookup_elem(&sources, &key);
-	if (!v) {
-		struct shield_src_val init = {};
-
-		bpf_map_update_elem(&sources, &key, &init, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&sources, &key);
-		if (!v)
-			return PARSE_OK; /* table churn: fail open rather than drop unjudged */
-	}
+	e = source_slot(&key);
+	if (!e)
+		return PARSE_OK;
+	v = &e->val;
 	v->packets++;
 	v->bytes += p->len;
 	v->last_ns = now;
@@ -468,7 +578,7 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
 	struct shield_state *st;
-	__u32 zero = 0, gen, rule = SHIELD_NO_RULE;
+	__u32 zero = 0, gen, src, rule;
 	bool port_allowed = false;
 	int reason;
 
@@ -486,15 +596,14 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 	if (!cfg)
 		return finish(&p, cfg, gen, SHIELD_R_NO_RULES, false, SHIELD_NO_RULE);
 
-	/* source trie; a management source passes even with a malformed L4 header */
-	rv = trie_lookup(&p, gen);
-	if (rv) {
-		rule = rv->rule_id;
-		if (rv->action == SHIELD_ACT_MGMT)
-			return finish(&p, cfg, gen, SHIELD_R_MGMT, false, rule);
-		if (rv->action == SHIELD_ACT_BLOCK)
-			return finish(&p, cfg, gen, SHIELD_R_BLOCK_CIDR, true, rule);
-	}
+	/* source prefix first: a blocked source costs this lookup and its counters, no more;
+	 * a management source passes even with a malformed L4 header */
+	src = source_rule(&p, gen);
+	rule = src >> 16;
+	if ((src & 0xffff) == SHIELD_ACT_MGMT)
+		return finish(&p, cfg, gen, SHIELD_R_MGMT, false, rule);
+	if ((src & 0xffff) == SHIELD_ACT_BLOCK)
+		return finish(&p, cfg, gen, SHIELD_R_BLOCK_CIDR, true, rule);
 	if (reason == SHIELD_R_BAD_L4)
 		return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
 	if (p.frag && (cfg->flags & SHIELD_CFG_DROP_FRAGS))

@@ -4,8 +4,14 @@
  * src/shield/. Every layout is checked at build time on both sides.
  *
  * Rule sets live in two generations (slots 0 and 1). The program reads shield_state.active
- * once per packet and then uses only that generation's trie, port table and config, so a
- * reload (fill the idle slot, flip active) is atomic for every packet.
+ * once per packet and then uses only that generation's table, tries, port table and config,
+ * so a reload (fill the idle slot, flip active) is atomic for every packet.
+ *
+ * IPv4 sources are judged by a direct table with one 16-bit entry per /24 (every prefix up to
+ * /24 painted in, longest last): one array load instead of an LPM trie walk. A /24 that holds
+ * longer prefixes is marked DEEP and only then the trie, which holds only those, is asked.
+ * Memory: 2^24 entries x 2 bytes = 32 MiB per generation, allocated only while the
+ * generation has IPv4 prefixes (64 MiB for a moment during a reload). IPv6 uses the trie.
  */
 #ifndef VIGIL_SHIELD_H
 #define VIGIL_SHIELD_H
@@ -16,7 +22,7 @@
 #define SHIELD_GENS	    2
 #define SHIELD_MAX_PREFIXES 1048576 /* per family and generation (LPM trie, no prealloc) */
 #define SHIELD_MAX_RULES    256	    /* named rules with their own counters, per generation */
-#define SHIELD_MAX_SOURCES  131072  /* tracked sources / prefixes (LRU) */
+#define SHIELD_MAX_SOURCES  131072  /* tracked source prefixes: hashed array, 2-way buckets */
 #define SHIELD_RULE_NAME    48
 #define SHIELD_VLAN_MAX	    2 /* 802.1Q + 802.1ad (QinQ); deeper stacks are dropped */
 #define SHIELD_IPV6_EXT_MAX 8 /* extension headers walked before giving up (drop) */
@@ -68,12 +74,26 @@ enum shield_verdict {
 
 #define SHIELD_NR_COUNTERS (SHIELD_V_MAX * SHIELD_R_MAX)
 
-/* Per-CPU packet and byte counter (counters, rule_counters, l4_stats). */
+/* Per-CPU packet and byte counter (stats, l4_stats). */
 struct shield_counter {
 	__u64 packets;
 	__u64 bytes;
 };
 VIGIL_ASSERT_SIZE(struct shield_counter, 16);
+
+/*
+ * Verdict and rule counters of one generation, in one per-CPU value: a packet looks up one
+ * map entry for all its counting. Entries 0 and 1 are the generations; entry SHIELD_GENS is
+ * written by the control plane only: a reload folds the verdict counters of the slot it is
+ * about to reuse into it before zeroing that slot (totals survive reloads, rules restart).
+ */
+struct shield_stats {
+	struct shield_counter verdict[SHIELD_NR_COUNTERS]; /* action * SHIELD_R_MAX + reason */
+	struct shield_counter rule[SHIELD_MAX_RULES];
+};
+VIGIL_ASSERT_SIZE(struct shield_stats, 16 * (48 + 256));
+
+#define SHIELD_STATS_SLOTS (SHIELD_GENS + 1)
 
 /* l4_stats index: traffic by protocol and destination port (for `vigil shield top`). */
 #define SHIELD_L4_TCP	0
@@ -93,6 +113,20 @@ struct shield_lpm_v6 {
 	__u8 addr[16];
 };
 VIGIL_ASSERT_SIZE(struct shield_lpm_v6, 20);
+
+/* IPv4 table: entry index = source address >> 8, four entries per array element. */
+#define SHIELD_TBL4_SLOTS (1u << 24)
+#define SHIELD_TBL4_ELEMS (SHIELD_TBL4_SLOTS / 4)
+
+#define SHIELD_TE_ACTION     0x3 /* enum shield_action of the longest prefix up to /24 */
+#define SHIELD_TE_DEEP	     0x4 /* longer prefixes inside this /24: ask the trie */
+#define SHIELD_TE_RULE	     0x8 /* bits 8-15 hold the rule id; without it: SHIELD_NO_RULE */
+#define SHIELD_TE_RULE_SHIFT 8
+
+struct shield_tbl4_elem {
+	__u16 e[4];
+};
+VIGIL_ASSERT_SIZE(struct shield_tbl4_elem, 8);
 
 /* Trie and port-table value. rule_id indexes rule_counters within the generation. */
 struct shield_rule_val {
@@ -147,7 +181,12 @@ struct shield_state {
 };
 VIGIL_ASSERT_SIZE(struct shield_state, 32);
 
-/* Per-source (prefix) state and statistics, in the LRU hash `sources`. */
+/*
+ * Per-source (prefix) state and statistics in `sources`: an array indexed by a seeded hash of
+ * the prefix, two slots per bucket, the key stored in the slot. A new prefix takes the empty
+ * or the least recently seen slot of its bucket. An inlined array lookup costs a few ns where
+ * an LRU hash lookup cost ~30 ns; the seed keeps collisions out of an attacker's control.
+ */
 struct shield_src_key {
 	__u32 family; /* 4 or 6 */
 	__u8 addr[16];
@@ -165,6 +204,14 @@ struct shield_src_val {
 	__u64 last_ns;
 };
 VIGIL_ASSERT_SIZE(struct shield_src_val, 64);
+
+struct shield_src_entry {
+	struct shield_src_key key; /* family 0: empty slot */
+	__u32 pad;
+	struct shield_src_val val;
+};
+VIGIL_ASSERT_SIZE(struct shield_src_entry, 88);
+VIGIL_ASSERT_OFFSET(struct shield_src_entry, val, 24);
 
 /* Rule names for display, index = generation * SHIELD_MAX_RULES + rule_id. */
 struct shield_rule_info {

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -31,13 +33,13 @@ static const struct {
 	const char *name;
 	size_t off;
 } map_slots[] = {
+	{ "table_v4", offsetof(struct shield_maps, table_v4) },
 	{ "rules_v4", offsetof(struct shield_maps, rules_v4) },
 	{ "rules_v6", offsetof(struct shield_maps, rules_v6) },
 	{ "port_rules", offsetof(struct shield_maps, port_rules) },
 	{ "shield_cfg", offsetof(struct shield_maps, cfg) },
 	{ "shield_state", offsetof(struct shield_maps, state) },
-	{ "counters", offsetof(struct shield_maps, counters) },
-	{ "rule_counters", offsetof(struct shield_maps, rule_counters) },
+	{ "stats", offsetof(struct shield_maps, stats) },
 	{ "rule_info", offsetof(struct shield_maps, rule_info) },
 	{ "l4_stats", offsetof(struct shield_maps, l4_stats) },
 	{ "sources", offsetof(struct shield_maps, sources) },
@@ -153,20 +155,46 @@ static void maps_reset(struct shield_maps *m)
 		*map_slot(m, i) = -1;
 }
 
+/*
+ * libbpf reads CONFIG_HZ from the kernel config and fails the load when it finds none. Then
+ * say 0: the program falls back from jiffies to bpf_ktime_get_coarse_ns (slower, as exact).
+ */
+static const char *kconfig_fallback(void)
+{
+	char path[PATH_MAX];
+	struct utsname u;
+
+	if (!uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		if (!access(path, R_OK))
+			return NULL;
+	}
+	if (!access("/proc/config.gz", R_OK))
+		return NULL;
+	pr_debug("shield", "no kernel config found: rate limits use bpf_ktime_get_coarse_ns");
+	return "CONFIG_HZ=0\n";
+}
+
 int shield_load(struct shield_handle *h, char *err, size_t errlen)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .kconfig = kconfig_fallback());
 	struct shield_bpf *skel;
+	__u32 seed = 0;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
 	maps_reset(&h->maps);
 	h->link_fd = -1;
-	skel = shield_bpf__open();
+	skel = shield_bpf__open_opts(&opts);
 	if (!skel) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the shield BPF object: %s", strerror(errno));
 		return ret;
 	}
+	/* a weak seed still works, it only makes collisions predictable */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (__u32)getpid() * 2654435761u;
+	skel->rodata->src_hash_seed = seed;
 	ret = shield_bpf__load(skel);
 	if (ret) {
 		snprintf(

@@ -3,7 +3,7 @@
  * Atomic rule-set install: build the new generation next to the live one, then flip.
  *
  * The program reads shield_state.active once per packet and uses only that generation's
- * trie, port table and config. So: (1) wait out packets that may still use the idle slot,
+ * table, tries, port table and config. So: (1) wait out packets that may still use the idle slot,
  * (2) fill the idle slot completely (fresh tries, port table, config, counters),
  * (3) flip `active` with one aligned 4-byte store, (4) wait out packets of the old
  * generation, then free its tries. No packet ever sees a half-built or mixed rule set.
@@ -11,12 +11,14 @@
 #include "shield/shield.h"
 #include "core/log.h"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +50,13 @@ out:
 	return ret;
 }
 
-static int fill_trie(int fd, const struct shield_ruleset *rs, int family, size_t *n)
+/* The IPv4 trie holds only what the /24 table cannot: prefixes longer than /24. */
+static bool in_trie(const struct shield_prefix *p, int family)
+{
+	return p->family == family && (family == 6 || p->len > 24);
+}
+
+static int fill_trie(int fd, const struct shield_ruleset *rs, int family)
 {
 	for (size_t i = 0; i < rs->n_prefixes; i++) {
 		const struct shield_prefix *p = &rs->prefixes[i];
@@ -58,7 +66,7 @@ static int fill_trie(int fd, const struct shield_ruleset *rs, int family, size_t
 			struct shield_lpm_v6 v6;
 		} k;
 
-		if (p->family != family)
+		if (!in_trie(p, family))
 			continue;
 		if (family == 4) {
 			k.v4.prefixlen = p->len;
@@ -69,12 +77,11 @@ static int fill_trie(int fd, const struct shield_ruleset *rs, int family, size_t
 		}
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			return -errno;
-		(*n)++;
 	}
 	return 0;
 }
 
-static int new_trie(int family, const struct shield_ruleset *rs, size_t *n)
+static int new_trie(int family, const struct shield_ruleset *rs)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	__u32 ksz = family == 4 ? sizeof(struct shield_lpm_v4) : sizeof(struct shield_lpm_v6);
@@ -84,11 +91,84 @@ static int new_trie(int family, const struct shield_ruleset *rs, size_t *n)
 			    ksz, sizeof(struct shield_rule_val), SHIELD_MAX_PREFIXES, &opts);
 	if (fd < 0)
 		return -errno;
-	ret = fill_trie(fd, rs, family, n);
+	ret = fill_trie(fd, rs, family);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
+	return fd;
+}
+
+static __u16 table_entry(const struct shield_prefix *p)
+{
+	__u16 e = p->action & SHIELD_TE_ACTION;
+
+	if (p->rule_id < SHIELD_MAX_RULES)
+		e |= SHIELD_TE_RULE | p->rule_id << SHIELD_TE_RULE_SHIFT;
+	return e;
+}
+
+/*
+ * Paint the /24 table: prefixes by length, shortest first, each over its whole range, so the
+ * longest prefix up to /24 is what stays; within one length, the finalize order (the trie's
+ * insertion order) decides, as it did for the trie. Then mark the /24s of longer prefixes.
+ */
+static void paint_table(__u16 *tbl, const struct shield_ruleset *rs)
+{
+	for (int len = 0; len <= 24; len++) {
+		for (size_t i = 0; i < rs->n_prefixes; i++) {
+			const struct shield_prefix *p = &rs->prefixes[i];
+			__u32 a, n;
+			__u16 e;
+
+			if (p->family != 4 || p->len != len)
+				continue;
+			memcpy(&a, p->addr, 4);
+			a = ntohl(a) >> 8;
+			n = 1u << (24 - len);
+			e = table_entry(p);
+			for (__u32 j = 0; j < n; j++)
+				tbl[a + j] = e;
+		}
+	}
+	for (size_t i = 0; i < rs->n_prefixes; i++) {
+		const struct shield_prefix *p = &rs->prefixes[i];
+		__u32 a;
+
+		if (p->family != 4 || p->len <= 24)
+			continue;
+		memcpy(&a, p->addr, 4);
+		tbl[ntohl(a) >> 8] |= SHIELD_TE_DEEP;
+	}
+}
+
+/* The generation's IPv4 table, or -ENOENT when it has no IPv4 prefix (no 32 MiB then). */
+static int new_table(const struct shield_ruleset *rs)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	size_t size = (size_t)SHIELD_TBL4_ELEMS * sizeof(struct shield_tbl4_elem);
+	bool any = false;
+	void *tbl;
+	int fd;
+
+	for (size_t i = 0; i < rs->n_prefixes && !any; i++)
+		any = rs->prefixes[i].family == 4;
+	if (!any)
+		return -ENOENT;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "shield_table4", sizeof(__u32),
+			    sizeof(struct shield_tbl4_elem), SHIELD_TBL4_ELEMS, &opts);
+	if (fd < 0)
+		return -errno;
+	tbl = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (tbl == MAP_FAILED) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	/* the kernel hands it out zeroed: SHIELD_ACT_NONE everywhere */
+	paint_table(tbl, rs);
+	munmap(tbl, size);
 	return fd;
 }
 
@@ -116,36 +196,60 @@ static int write_ports(int fd, __u32 gen, const struct shield_ruleset *rs)
 	return ret;
 }
 
-static int reset_rule_counters(const struct shield_maps *m, __u32 gen,
-			       const struct shield_ruleset *rs)
+/*
+ * Make the idle generation's stats slot fresh: fold its verdict counters into the control
+ * plane's slot (totals survive reloads), zero it (rule counters restart), write rule names.
+ * Only called after an RCU sync: no packet uses the idle generation, so nothing races.
+ */
+static int reset_stats(const struct shield_maps *m, __u32 gen, const struct shield_ruleset *rs)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct shield_counter *zero;
-	int ret = 0;
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct shield_stats *cur = NULL, *acc = NULL;
+	__u32 keep = SHIELD_GENS;
 
 	if (ncpu < 0)
 		return ncpu;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
+	cur = calloc(ncpu, sizeof(*cur));
+	acc = calloc(ncpu, sizeof(*acc));
+	if (!cur || !acc) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(m->stats, &gen, cur) || bpf_map_lookup_elem(m->stats, &keep, acc)) {
+		ret = -errno;
+		goto out;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		for (int i = 0; i < SHIELD_NR_COUNTERS; i++) {
+			acc[c].verdict[i].packets += cur[c].verdict[i].packets;
+			acc[c].verdict[i].bytes += cur[c].verdict[i].bytes;
+		}
+	}
+	memset(cur, 0, ncpu * sizeof(*cur));
+	if (bpf_map_update_elem(m->stats, &keep, acc, BPF_ANY) ||
+	    bpf_map_update_elem(m->stats, &gen, cur, BPF_ANY)) {
+		ret = -errno;
+		goto out;
+	}
 	for (__u32 i = 0; i < SHIELD_MAX_RULES; i++) {
 		struct shield_rule_info empty = {};
 		__u32 k = gen * SHIELD_MAX_RULES + i;
 		const void *info = i < rs->n_rules ? (const void *)&rs->rules[i] : &empty;
 
-		if (bpf_map_update_elem(m->rule_counters, &k, zero, BPF_ANY) ||
-		    bpf_map_update_elem(m->rule_info, &k, info, BPF_ANY)) {
+		if (bpf_map_update_elem(m->rule_info, &k, info, BPF_ANY)) {
 			ret = -errno;
 			break;
 		}
 	}
-	free(zero);
+out:
+	free(cur);
+	free(acc);
 	return ret;
 }
 
 int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char *err, size_t errlen)
 {
-	int fd4 = -1, fd6 = -1, ret;
+	int fd4 = -1, fd6 = -1, tbl = -1, ret;
 	struct shield_state st;
 	struct timespec now;
 	__u32 zero = 0, next, old;
@@ -165,25 +269,37 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	if (ret)
 		goto fail;
 
-	fd4 = new_trie(4, rs, &n);
+	tbl = new_table(rs);
+	if (tbl < 0 && tbl != -ENOENT) {
+		ret = tbl;
+		goto fail;
+	}
+	fd4 = new_trie(4, rs);
 	if (fd4 < 0) {
 		ret = fd4;
 		goto fail;
 	}
-	fd6 = new_trie(6, rs, &n);
+	fd6 = new_trie(6, rs);
 	if (fd6 < 0) {
 		ret = fd6;
 		goto fail;
 	}
+	n = rs->n_prefixes;
 	ret = write_ports(m->port_rules, next, rs);
 	if (ret)
 		goto fail;
-	ret = reset_rule_counters(m, next, rs);
+	ret = reset_stats(m, next, rs);
 	if (ret)
 		goto fail;
 	if (bpf_map_update_elem(m->cfg, &next, &rs->cfg, BPF_ANY) ||
 	    bpf_map_update_elem(m->rules_v4, &next, &fd4, BPF_ANY) ||
-	    bpf_map_update_elem(m->rules_v6, &next, &fd6, BPF_ANY)) {
+	    bpf_map_update_elem(m->rules_v6, &next, &fd6, BPF_ANY) ||
+	    (tbl >= 0 && bpf_map_update_elem(m->table_v4, &next, &tbl, BPF_ANY))) {
+		ret = -errno;
+		goto fail;
+	}
+	/* no IPv4 prefixes: the program must find no table, not a stale one */
+	if (tbl < 0 && bpf_map_delete_elem(m->table_v4, &next) && errno != ENOENT) {
 		ret = -errno;
 		goto fail;
 	}
@@ -202,9 +318,12 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	/* packets that read the old `active` may still be running: wait, then free */
 	ret = shield_rcu_sync();
 	if (!ret) {
+		bpf_map_delete_elem(m->table_v4, &old);
 		bpf_map_delete_elem(m->rules_v4, &old);
 		bpf_map_delete_elem(m->rules_v6, &old);
 	}
+	if (tbl >= 0)
+		close(tbl);
 	close(fd4);
 	close(fd6);
 	pr_debug("shield", "installed generation %u: %zu prefixes, %u rules", next, n, rs->n_rules);
@@ -216,5 +335,7 @@ fail:
 		close(fd4);
 	if (fd6 >= 0)
 		close(fd6);
+	if (tbl >= 0)
+		close(tbl);
 	return ret;
 }

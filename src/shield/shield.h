@@ -69,8 +69,8 @@ int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *er
 
 /* File descriptors of the shield's maps, from a fresh load or from the pins. */
 struct shield_maps {
-	int rules_v4, rules_v6, port_rules, cfg, state, counters, rule_counters, rule_info,
-		l4_stats, sources, events;
+	int table_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info, l4_stats,
+		sources, events;
 };
 
 /* install.c */
@@ -123,7 +123,7 @@ struct shield_source_stat {
 	__u64 packets, bytes, drops;
 };
 
-/* Up to max sources from the LRU (unsorted); returns how many or -errno. */
+/* Up to max sources from the source table (unsorted); returns how many or -errno. */
 int shield_read_sources(const struct shield_maps *m, struct shield_source_stat *out, size_t max);
 /* l4_stats summed over CPUs: SHIELD_L4_SLOTS entries into out. */
 int shield_read_l4(const struct shield_maps *m, struct shield_counter *out);

@@ -32,53 +32,74 @@ const char *shield_reason_name(enum shield_reason r)
 	return r < SHIELD_R_MAX && reason_names[r] ? reason_names[r] : "unknown";
 }
 
-static int read_percpu(int fd, __u32 key, struct shield_counter *buf, int ncpu,
-		       struct shield_counter *sum)
+/* Every CPU's copy of one stats slot. */
+static struct shield_stats *read_stats(const struct shield_maps *m, __u32 slot, int *ncpu)
 {
-	if (bpf_map_lookup_elem(fd, &key, buf))
-		return -errno;
-	memset(sum, 0, sizeof(*sum));
-	for (int c = 0; c < ncpu; c++) {
-		sum->packets += buf[c].packets;
-		sum->bytes += buf[c].bytes;
+	struct shield_stats *buf;
+
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu < 0) {
+		errno = -*ncpu;
+		return NULL;
 	}
-	return 0;
+	buf = calloc(*ncpu, sizeof(*buf));
+	if (!buf)
+		return NULL;
+	if (bpf_map_lookup_elem(m->stats, &slot, buf)) {
+		int e = errno;
+
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	return buf;
 }
 
+/* Totals: both generations plus what reloads folded into the control plane's slot. */
 int shield_read_counters(const struct shield_maps *m, struct shield_totals *t)
 {
-	int ncpu = libbpf_num_possible_cpus(), ret = 0;
-	struct shield_counter *buf;
+	memset(t, 0, sizeof(*t));
+	for (__u32 slot = 0; slot < SHIELD_STATS_SLOTS; slot++) {
+		struct shield_stats *buf;
+		int ncpu;
 
-	if (ncpu < 0)
-		return ncpu;
-	buf = calloc(ncpu, sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
-	for (int v = 0; v < SHIELD_V_MAX && !ret; v++)
-		for (int r = 0; r < SHIELD_R_MAX && !ret; r++)
-			ret = read_percpu(m->counters, v * SHIELD_R_MAX + r, buf, ncpu,
-					  &t->c[v][r]);
-	free(buf);
-	return ret;
+		buf = read_stats(m, slot, &ncpu);
+		if (!buf)
+			return -errno;
+		for (int c = 0; c < ncpu; c++) {
+			for (int v = 0; v < SHIELD_V_MAX; v++) {
+				for (int r = 0; r < SHIELD_R_MAX; r++) {
+					const struct shield_counter *x =
+						&buf[c].verdict[v * SHIELD_R_MAX + r];
+
+					t->c[v][r].packets += x->packets;
+					t->c[v][r].bytes += x->bytes;
+				}
+			}
+		}
+		free(buf);
+	}
+	return 0;
 }
 
 int shield_read_rule_counter(const struct shield_maps *m, __u32 gen, __u32 rule_id,
 			     struct shield_counter *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), ret;
-	struct shield_counter *buf;
+	struct shield_stats *buf;
+	int ncpu;
 
-	if (ncpu < 0)
-		return ncpu;
 	if (gen >= SHIELD_GENS || rule_id >= SHIELD_MAX_RULES)
 		return -EINVAL;
-	buf = calloc(ncpu, sizeof(*buf));
+	buf = read_stats(m, gen, &ncpu);
 	if (!buf)
-		return -ENOMEM;
-	ret = read_percpu(m->rule_counters, gen * SHIELD_MAX_RULES + rule_id, buf, ncpu, out);
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++) {
+		out->packets += buf[c].rule[rule_id].packets;
+		out->bytes += buf[c].rule[rule_id].bytes;
+	}
 	free(buf);
-	return ret;
+	return 0;
 }
 
 int shield_read_state(const struct shield_maps *m, struct shield_state *st)
@@ -90,25 +111,38 @@ int shield_read_state(const struct shield_maps *m, struct shield_state *st)
 
 int shield_read_sources(const struct shield_maps *m, struct shield_source_stat *out, size_t max)
 {
-	struct shield_src_key key, next;
-	struct shield_src_val val;
-	void *prev = NULL;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct shield_src_entry *vals;
+	__u32 *keys, batch, count = SHIELD_MAX_SOURCES;
 	size_t n = 0;
+	int ret = 0;
 
-	/* bounded: the LRU never holds more than SHIELD_MAX_SOURCES */
-	while (n < max && n < SHIELD_MAX_SOURCES &&
-	       !bpf_map_get_next_key(m->sources, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->sources, &key, &val))
-			continue; /* evicted meanwhile */
-		out[n].key = key;
-		out[n].packets = val.packets;
-		out[n].bytes = val.bytes;
-		out[n].drops = val.drops;
+	keys = calloc(SHIELD_MAX_SOURCES, sizeof(*keys));
+	vals = calloc(SHIELD_MAX_SOURCES, sizeof(*vals));
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* one syscall for the whole table; a slot is in use when it has a family */
+	if (bpf_map_lookup_batch(m->sources, NULL, &batch, keys, vals, &count, &opts) &&
+	    errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	for (__u32 i = 0; i < count && n < max; i++) {
+		if (vals[i].key.family != 4 && vals[i].key.family != 6)
+			continue;
+		out[n].key = vals[i].key;
+		out[n].packets = vals[i].val.packets;
+		out[n].bytes = vals[i].val.bytes;
+		out[n].drops = vals[i].val.drops;
 		n++;
 	}
-	return n;
+	ret = n;
+out:
+	free(keys);
+	free(vals);
+	return ret;
 }
 
 int shield_read_l4(const struct shield_maps *m, struct shield_counter *out)
