@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Network events: connect, accept, bind, listen, raw/packet socket creation and DNS queries.
+ *
+ * One record layout for every type. Addresses are 16 bytes: an IPv4 address fills the first 4
+ * (family AF_INET), an IPv6 address all 16 (an IPv4-mapped one stays in its ::ffff:a.b.c.d
+ * form; user space prints the IPv4 part). Ports are in host byte order.
+ */
+#ifndef VIGIL_EV_NET_H
+#define VIGIL_EV_NET_H
+
+#include "vigil/events.h"
+
+enum vigil_net_type {
+	VIGIL_EV_CONNECT = VIGIL_EV_NET_FIRST, /* 24 */
+	VIGIL_EV_ACCEPT,		       /* 25 */
+	VIGIL_EV_LISTEN,		       /* 26 */
+	VIGIL_EV_BIND,			       /* 27 */
+	VIGIL_EV_SOCKET,		       /* 28: raw and packet sockets only */
+	VIGIL_EV_DNS,			       /* 29 */
+	VIGIL_EV_NET_LAST = VIGIL_EV_DNS,
+};
+
+/* hdr.flags of a net record */
+#define VIGIL_NET_DADDR_ASKED                                                                      \
+	(1 << 0)			 /* daddr/dport are what the caller passed: the kernel had \
+					  * already dropped them (a failed connect) */
+#define VIGIL_NET_SADDR_ASKED	(1 << 1) /* saddr/sport are what the caller passed (failed bind) */
+#define VIGIL_NET_NO_SOCKET	(1 << 2) /* the socket could not be read (fd closed meanwhile) */
+#define VIGIL_NET_DNS_MALFORMED (1 << 3) /* not a well-formed query: name is what parsed, type 0   \
+					  */
+#define VIGIL_NET_DNS_RESPONSE (1 << 4)	 /* the QR bit was set: a response sent to port 53 */
+
+/* Longest DNS name in wire format (RFC 1035: 255 octets, so 253 characters in dotted form). */
+#define VIGIL_DNS_NAME_MAX 255
+
+/* Every net type; for dns it is followed by name_len bytes of the query name in wire format. */
+struct vigil_net_event {
+	struct vigil_event_hdr hdr;
+	struct vigil_task task;
+	__s64 result;	 /* the syscall's return: 0, a new fd, or -errno; 0 for dns */
+	__u16 family;	 /* AF_INET, AF_INET6, AF_PACKET, ... (the socket's, from the kernel) */
+	__u16 type;	 /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
+	__u16 protocol;	 /* IPPROTO_*, or the ethertype (host order) for AF_PACKET */
+	__u16 sport;	 /* local port */
+	__u16 dport;	 /* remote port */
+	__u16 dns_qtype; /* dns: QTYPE (1 A, 28 AAAA, ...) */
+	__u16 name_len;	 /* dns: bytes of wire-format name after the fixed part */
+	__u16 pad;
+	__u8 saddr[16]; /* local address */
+	__u8 daddr[16]; /* remote address */
+};
+VIGIL_ASSERT_SIZE(struct vigil_net_event, 136);
+VIGIL_ASSERT_OFFSET(struct vigil_net_event, result, 80);
+VIGIL_ASSERT_OFFSET(struct vigil_net_event, family, 88);
+VIGIL_ASSERT_OFFSET(struct vigil_net_event, name_len, 100);
+VIGIL_ASSERT_OFFSET(struct vigil_net_event, saddr, 104);
+VIGIL_ASSERT_OFFSET(struct vigil_net_event, daddr, 120);
+
+#endif
