@@ -15,8 +15,10 @@
 #include "process.skel.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
+extern const struct sensor_ops sensor_net;
 static const struct sensor_ops *const sensor_table[] = {
-	NULL, /* sensors are listed above this line */
+	&sensor_net, /* connect, accept, listen, bind, socket, dns */
+	NULL,	     /* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

@@ -3,8 +3,10 @@
 
 #include <stddef.h>
 
+extern const struct event_family family_net;
 static const struct event_family *const families[] = {
-	NULL, /* families are listed above this line */
+	&family_net, /* connect, accept, listen, bind, socket, dns */
+	NULL,	     /* families are listed above this line */
 };
 
 const struct event_family *event_family_of(enum vigil_event_type type)
