@@ -21,15 +21,18 @@ enum vigil_net_type {
 	VIGIL_EV_NET_LAST = VIGIL_EV_DNS,
 };
 
-/* hdr.flags of a net record */
-#define VIGIL_NET_DADDR_ASKED                                                                      \
-	(1 << 0)			 /* daddr/dport are what the caller passed: the kernel had \
-					  * already dropped them (a failed connect) */
-#define VIGIL_NET_SADDR_ASKED	(1 << 1) /* saddr/sport are what the caller passed (failed bind) */
-#define VIGIL_NET_NO_SOCKET	(1 << 2) /* the socket could not be read (fd closed meanwhile) */
-#define VIGIL_NET_DNS_MALFORMED (1 << 3) /* not a well-formed query: name is what parsed, type 0   \
-					  */
-#define VIGIL_NET_DNS_RESPONSE (1 << 4)	 /* the QR bit was set: a response sent to port 53 */
+/*
+ * hdr.flags of a net record. *_ASKED: the address is the one the caller passed, because the
+ * kernel had already dropped its own (a connect that failed is disconnected; a failed bind
+ * binds nothing). NO_SOCKET: the fd was closed before it could be read. DNS_MALFORMED: not a
+ * well-formed query; the name is what parsed and the type is 0. DNS_RESPONSE: the QR bit was
+ * set (a response sent to port 53).
+ */
+#define VIGIL_NET_DADDR_ASKED	(1 << 0)
+#define VIGIL_NET_SADDR_ASKED	(1 << 1)
+#define VIGIL_NET_NO_SOCKET	(1 << 2)
+#define VIGIL_NET_DNS_MALFORMED (1 << 3)
+#define VIGIL_NET_DNS_RESPONSE	(1 << 4)
 
 /* Longest DNS name in wire format (RFC 1035: 255 octets, so 253 characters in dotted form). */
 #define VIGIL_DNS_NAME_MAX 255
