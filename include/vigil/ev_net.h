@@ -11,15 +11,14 @@
 
 #include "vigil/events.h"
 
-enum vigil_net_type {
-	VIGIL_EV_CONNECT = VIGIL_EV_NET_FIRST, /* 24 */
-	VIGIL_EV_ACCEPT,		       /* 25 */
-	VIGIL_EV_LISTEN,		       /* 26 */
-	VIGIL_EV_BIND,			       /* 27 */
-	VIGIL_EV_SOCKET,		       /* 28: raw and packet sockets only */
-	VIGIL_EV_DNS,			       /* 29 */
-	VIGIL_EV_NET_LAST = VIGIL_EV_DNS,
-};
+/* Plain numbers, not an enum: they are used wherever an enum vigil_event_type is. */
+#define VIGIL_EV_CONNECT  (VIGIL_EV_NET_FIRST + 0) /* 24 */
+#define VIGIL_EV_ACCEPT	  (VIGIL_EV_NET_FIRST + 1)
+#define VIGIL_EV_LISTEN	  (VIGIL_EV_NET_FIRST + 2)
+#define VIGIL_EV_BIND	  (VIGIL_EV_NET_FIRST + 3)
+#define VIGIL_EV_SOCKET	  (VIGIL_EV_NET_FIRST + 4) /* raw and packet sockets only */
+#define VIGIL_EV_DNS	  (VIGIL_EV_NET_FIRST + 5)
+#define VIGIL_EV_NET_LAST VIGIL_EV_DNS
 
 /*
  * hdr.flags of a net record. *_ASKED: the address is the one the caller passed, because the

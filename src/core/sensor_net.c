@@ -27,7 +27,7 @@ static void select_programs(struct net_bpf *skel, __u64 types)
 {
 	const struct {
 		struct bpf_program *prog;
-		enum vigil_net_type type;
+		unsigned int type;
 	} progs[] = {
 		{ skel->progs.net_connect_in, VIGIL_EV_CONNECT },
 		{ skel->progs.net_connect_out, VIGIL_EV_CONNECT },

@@ -33,9 +33,9 @@ static const struct vigil_net_event *rec(const struct event *ev)
 	return ev->raw;
 }
 
-static enum vigil_net_type net_type(const struct event *ev)
+static unsigned int net_type(const struct event *ev)
 {
-	return (enum vigil_net_type)ev->type;
+	return ev->type;
 }
 
 static int net_decode(struct event *ev)
@@ -224,10 +224,10 @@ static void net_json(FILE *out, const struct event *ev)
 
 	if (net_type(ev) == VIGIL_EV_DNS) {
 		char name[DNS_TEXT_MAX], qtype[16];
+		size_t len = dns_name(r, name, sizeof(name));
 
-		dns_name(r, name, sizeof(name));
 		fputs(",\"dns\":{\"name\":", out);
-		json_cstring(out, name);
+		json_string(out, name, len);
 		fputs(",\"type\":", out);
 		if (ev->flags & VIGIL_NET_DNS_MALFORMED)
 			fputs("null,\"malformed\":true", out);
@@ -255,14 +255,14 @@ static void net_text(FILE *out, const struct event *ev)
 
 	if (net_type(ev) == VIGIL_EV_DNS) {
 		char name[DNS_TEXT_MAX], qtype[16];
+		size_t len = dns_name(r, name, sizeof(name));
 
-		dns_name(r, name, sizeof(name));
 		fputs(ev->flags & VIGIL_NET_DNS_MALFORMED
 			      ? "malformed"
 			      : dns_type_name(r->dns_qtype, qtype, sizeof(qtype)),
 		      out);
 		fputc(' ', out);
-		text_bytes(out, name, strlen(name));
+		text_bytes(out, name, len);
 		fputc(' ', out);
 		text_endpoint(out, r, r->saddr, r->sport);
 		fputs(" -> ", out);
@@ -288,7 +288,7 @@ static void net_text(FILE *out, const struct event *ev)
 const struct event_family family_net = {
 	.name = "net",
 	.first = VIGIL_EV_NET_FIRST,
-	.last = (enum vigil_event_type)VIGIL_EV_NET_LAST,
+	.last = VIGIL_EV_NET_LAST,
 	.type_names = net_type_names,
 	.decode = net_decode,
 	.json = net_json,
