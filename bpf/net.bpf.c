@@ -430,12 +430,16 @@ static __always_inline void dns_question(struct __sk_buff *skb, __u32 off, struc
 			break;
 		pos += len + 1;
 	}
-	if (ok && !bpf_skb_load_bytes(skb, off + pos + 1, &qtype, sizeof(qtype))) {
+	/* The terminating zero at pos: the name is pos + 1 bytes, at most 255 on the wire. */
+	if (ok && pos < VIGIL_DNS_NAME_MAX &&
+	    !bpf_skb_load_bytes(skb, off + pos + 1, &qtype, sizeof(qtype))) {
 		ev->dns_qtype = bpf_ntohs(qtype);
 		ev->name_len = pos + 1;
 	} else {
 		ev->hdr.flags |= VIGIL_NET_DNS_MALFORMED;
 		ev->name_len = pos < n ? pos : n;
+		if (ev->name_len > VIGIL_DNS_NAME_MAX)
+			ev->name_len = VIGIL_DNS_NAME_MAX;
 	}
 }
 
