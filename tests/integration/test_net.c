@@ -24,6 +24,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "events/event.h"
+#include "events/family.h"
+#include "net.skel.h"
+
 static const char *const all_net[] = { "trace", "--events", "connect,accept,listen,bind,socket,dns",
 				       NULL };
 
@@ -599,4 +606,264 @@ TEST(events_connect_attaches_only_connect)
 	close(cli);
 	close(acc);
 	close(raw);
+}
+
+/*
+ * The in-kernel DNS parser on crafted packets through BPF_PROG_TEST_RUN: the real program, the
+ * real verifier, packets no resolver would send. Every packet must pass (return 1); what it
+ * emits must decode and format as valid JSON.
+ */
+struct collected {
+	unsigned char rec[8][512];
+	size_t size[8];
+	size_t n, total;
+};
+
+static int collect(void *ctx, void *data, size_t size)
+{
+	struct collected *c = ctx;
+
+	if (c->n < 8 && size <= sizeof(c->rec[0])) {
+		memcpy(c->rec[c->n], data, size);
+		c->size[c->n++] = size;
+	}
+	c->total++;
+	return 0;
+}
+
+struct pkt {
+	unsigned char b[1600];
+	size_t len;
+};
+
+/* Ethernet + IPv4 (or IPv6) + UDP to @dport, followed by @payload. */
+static void make_pkt(struct pkt *p, bool v6, int proto, int dport, const void *payload, size_t plen)
+{
+	size_t ip_len = v6 ? 40 : 20, off = 14;
+
+	memset(p, 0, sizeof(*p));
+	p->b[12] = v6 ? 0x86 : 0x08;
+	p->b[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		p->b[off] = 0x60;
+		p->b[off + 4] = (8 + plen) >> 8;
+		p->b[off + 5] = (8 + plen) & 0xff;
+		p->b[off + 6] = proto;
+		p->b[off + 7] = 64;
+		p->b[off + 8 + 15] = 1;	 /* ::1 */
+		p->b[off + 24 + 15] = 1; /* ::1 */
+	} else {
+		p->b[off] = 0x45;
+		p->b[off + 2] = (20 + 8 + plen) >> 8;
+		p->b[off + 3] = (20 + 8 + plen) & 0xff;
+		p->b[off + 8] = 64;
+		p->b[off + 9] = proto;
+		memcpy(p->b + off + 12, "\x7f\x00\x00\x01\x7f\x00\x00\x35", 8);
+	}
+	off += ip_len;
+	p->b[off] = 0x9c; /* sport 40000 */
+	p->b[off + 1] = 0x40;
+	p->b[off + 2] = dport >> 8;
+	p->b[off + 3] = dport & 0xff;
+	p->b[off + 4] = (8 + plen) >> 8;
+	p->b[off + 5] = (8 + plen) & 0xff;
+	memcpy(p->b + off + 8, payload, plen);
+	p->len = off + 8 + plen;
+}
+
+/* Run @p through the program; the records it emitted are in *c. */
+static bool run_pkt(struct net_bpf *skel, struct ring_buffer *rb, const struct pkt *p,
+		    struct collected *c)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = p->len);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.net_dns_egress), &opts);
+
+	memset(c, 0, sizeof(*c));
+	if (!ASSERT_OK(err, "test run") || !ASSERT_EQ(opts.retval, 1, "packet passes"))
+		return false;
+	ring_buffer__consume(rb);
+	return true;
+}
+
+/* The one dns record in *c, decoded and formatted: its JSON, or NULL. */
+static struct json_object *only_dns(struct collected *c)
+{
+	struct event ev;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct json_object *o;
+
+	if (!ASSERT_EQ(c->total, 1, "exactly one record") ||
+	    !ASSERT_OK(event_decode(c->rec[0], c->size[0], &ev), "record decodes"))
+		return NULL;
+	f = open_memstream(&buf, &len);
+	fputs("{\"x\":0", f);
+	event_family_of(ev.type)->json(f, &ev);
+	fputs("}", f);
+	fclose(f);
+	o = json_tokener_parse(buf);
+	free(buf);
+	ASSERT_NOT_NULL(o, "valid JSON");
+	return o;
+}
+
+static bool is_null_member(struct json_object *o, const char *obj, const char *key)
+{
+	struct json_object *v = o;
+
+	return json_object_object_get_ex(jget(o, obj), key, &v) && !v;
+}
+
+TEST(dns_parser_on_crafted_packets)
+{
+	unsigned char q[600];
+	struct collected c;
+	struct json_object *o;
+	struct ring_buffer *rb = NULL;
+	struct net_bpf *skel;
+	struct pkt p;
+	char longname[300];
+	unsigned int seed = 4242;
+	size_t len;
+	int err;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	skel = net_bpf__open();
+	if (!ASSERT_NOT_NULL(skel, "open"))
+		return;
+	for (struct bpf_program *prog = bpf_object__next_program(skel->obj, NULL); prog;
+	     prog = bpf_object__next_program(skel->obj, prog))
+		bpf_program__set_autoload(prog, prog == skel->progs.net_dns_egress);
+	err = net_bpf__load(skel);
+	if (!ASSERT_OK(err, "load the dns program"))
+		goto out;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), collect, &c, NULL);
+	if (!ASSERT_NOT_NULL(rb, "ring buffer"))
+		goto out;
+
+	len = dns_query(q, "a.example", 1);
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c) && (o = only_dns(&c))) {
+		ASSERT_STREQ(jstr(o, "dns.name"), "a.example", "IPv4 query name");
+		ASSERT_STREQ(jstr(o, "dns.type"), "A", "type");
+		ASSERT_STREQ(jstr(o, "net.saddr"), "127.0.0.1", "saddr from the packet");
+		ASSERT_STREQ(jstr(o, "net.daddr"), "127.0.0.53", "daddr from the packet");
+		ASSERT_EQ(jint(o, "net.sport"), 40000, "sport");
+		json_object_put(o);
+	}
+	len = dns_query(q, "six.example", 28);
+	make_pkt(&p, true, IPPROTO_UDP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c) && (o = only_dns(&c))) {
+		ASSERT_STREQ(jstr(o, "dns.name"), "six.example", "IPv6 query name");
+		ASSERT_STREQ(jstr(o, "net.family"), "inet6", "family");
+		ASSERT_STREQ(jstr(o, "net.daddr"), "::1", "daddr");
+		json_object_put(o);
+	}
+
+	/* 253 characters: the longest name DNS allows. */
+	memset(longname, 'x', 253);
+	longname[253] = '\0';
+	longname[63] = longname[127] = longname[191] = '.';
+	len = dns_query(q, longname, 16);
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c) && (o = only_dns(&c))) {
+		ASSERT_STREQ(jstr(o, "dns.name"), longname, "253-character name");
+		ASSERT_STREQ(jstr(o, "dns.type"), "TXT", "type");
+		json_object_put(o);
+	}
+	/* One label more: 255 bytes exceeded, flagged. */
+	memset(longname, 'y', 299);
+	longname[299] = '\0';
+	longname[63] = longname[127] = longname[191] = longname[255] = '.';
+	len = dns_query(q, longname, 1);
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c) && (o = only_dns(&c))) {
+		ASSERT_TRUE(jget(o, "dns.malformed") != NULL, "over-long name flagged");
+		ASSERT_TRUE(is_null_member(o, "dns", "type"), "no type");
+		json_object_put(o);
+	}
+
+	/* Not DNS queries: nothing at all. */
+	len = dns_query(q, "a.example", 1);
+	make_pkt(&p, false, IPPROTO_UDP, 54, q, len);
+	if (run_pkt(skel, rb, &p, &c))
+		ASSERT_EQ(c.total, 0, "UDP to port 54: no record");
+	make_pkt(&p, false, IPPROTO_TCP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c))
+		ASSERT_EQ(c.total, 0, "TCP to port 53: no record");
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, len);
+	p.b[14 + 6] = 0x00;
+	p.b[14 + 7] = 0x10; /* fragment offset 16 */
+	if (run_pkt(skel, rb, &p, &c))
+		ASSERT_EQ(c.total, 0, "a later IP fragment: no record");
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, 0);
+	p.len = 14 + 20 + 4; /* ends inside the UDP header */
+	if (run_pkt(skel, rb, &p, &c))
+		ASSERT_EQ(c.total, 0, "truncated UDP header: no record");
+
+	/* Port 53, but no proper query: one flagged record each. */
+	{
+		static const struct {
+			const char *what;
+			const char *payload;
+			size_t len;
+			const char *name;
+		} bad[] = {
+			{ "short header", "\x12\x34\x01\x00\x00", 5, "" },
+			{ "no question",
+			  "\x12\x34\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01x\x00", 15, "" },
+			{ "name runs off the end",
+			  "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05hello", 18,
+			  "hello" },
+			{ "no qtype after the name",
+			  "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01x\x00\x00", 16,
+			  "x" },
+			{ "compression pointer",
+			  "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01x\xc0\x0c\x00\x01"
+			  "\x00\x01",
+			  20, "x" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			make_pkt(&p, false, IPPROTO_UDP, 53, bad[i].payload, bad[i].len);
+			if (!run_pkt(skel, rb, &p, &c) || !(o = only_dns(&c)))
+				continue;
+			if (!ASSERT_TRUE(jget(o, "dns.malformed") != NULL, bad[i].what))
+				fprintf(stderr, "  (%s)\n", json_object_to_json_string(o));
+			ASSERT_STREQ(jstr(o, "dns.name"), bad[i].name, bad[i].what);
+			json_object_put(o);
+		}
+	}
+
+	/* A response sent to port 53 is reported, flagged. */
+	len = dns_query(q, "r.example", 1);
+	q[2] |= 0x80;
+	make_pkt(&p, false, IPPROTO_UDP, 53, q, len);
+	if (run_pkt(skel, rb, &p, &c) && (o = only_dns(&c))) {
+		ASSERT_TRUE(jget(o, "dns.response") != NULL, "QR bit flagged");
+		ASSERT_STREQ(jstr(o, "dns.name"), "r.example", "name");
+		json_object_put(o);
+	}
+
+	/* Random payloads after a DNS header with one question: never a crash, one record each. */
+	for (int i = 0; i < 3000; i++) {
+		size_t plen = 12 + rand_r(&seed) % 300;
+
+		for (size_t j = 0; j < plen; j++)
+			q[j] = rand_r(&seed);
+		q[4] = 0;
+		q[5] = 1;
+		if (i % 2) /* mostly plain labels, to reach deep into the parser */
+			for (size_t j = 12; j < plen; j++)
+				q[j] = rand_r(&seed) % 8 ? q[j] % 12 : 0;
+		make_pkt(&p, i % 3 == 0, IPPROTO_UDP, 53, q, plen);
+		if (!run_pkt(skel, rb, &p, &c) || !(o = only_dns(&c)))
+			break;
+		json_object_put(o);
+	}
+out:
+	ring_buffer__free(rb);
+	net_bpf__destroy(skel);
 }
