@@ -16,9 +16,12 @@
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
 extern const struct sensor_ops file_sensor;
+extern const struct sensor_ops sensor_net;
 
 static const struct sensor_ops *const sensor_table[] = {
-	&file_sensor, NULL, /* sensors are listed above this line */
+	&file_sensor, /* open, unlink, rename, chmod, ... */
+	&sensor_net,  /* connect, accept, listen, bind, socket, dns */
+	NULL,	      /* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

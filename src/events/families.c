@@ -4,9 +4,12 @@
 #include <stddef.h>
 
 extern const struct event_family file_family;
+extern const struct event_family family_net;
 
 static const struct event_family *const families[] = {
-	&file_family, NULL, /* families are listed above this line */
+	&file_family, /* open, unlink, rename, chmod, ... */
+	&family_net,  /* connect, accept, listen, bind, socket, dns */
+	NULL,	      /* families are listed above this line */
 };
 
 const struct event_family *event_family_of(unsigned int type)
