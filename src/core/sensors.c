@@ -14,9 +14,11 @@
 
 #include "process.skel.h"
 
+extern const struct sensor_ops priv_sensor, kernel_sensor;
+
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
 static const struct sensor_ops *const sensor_table[] = {
-	NULL, /* sensors are listed above this line */
+	&priv_sensor, NULL, /* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

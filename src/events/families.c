@@ -3,8 +3,10 @@
 
 #include <stddef.h>
 
+extern const struct event_family priv_family, kernel_family;
+
 static const struct event_family *const families[] = {
-	NULL, /* families are listed above this line */
+	&priv_family, NULL, /* families are listed above this line */
 };
 
 const struct event_family *event_family_of(enum vigil_event_type type)
