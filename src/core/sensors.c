@@ -18,7 +18,9 @@ extern const struct sensor_ops priv_sensor, kernel_sensor;
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
 static const struct sensor_ops *const sensor_table[] = {
-	&priv_sensor, NULL, /* sensors are listed above this line */
+	&priv_sensor,	/* core/sensor_priv.c */
+	&kernel_sensor, /* core/sensor_kernel.c */
+	NULL,		/* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

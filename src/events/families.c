@@ -6,7 +6,9 @@
 extern const struct event_family priv_family, kernel_family;
 
 static const struct event_family *const families[] = {
-	&priv_family, NULL, /* families are listed above this line */
+	&priv_family,	/* events/family_priv.c */
+	&kernel_family, /* events/family_kernel.c */
+	NULL,		/* families are listed above this line */
 };
 
 const struct event_family *event_family_of(enum vigil_event_type type)
