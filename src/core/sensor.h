@@ -15,15 +15,15 @@
 #define EVENT_BIT(type) (1ull << (type))
 
 struct sensor_ctx {
-	__u64 types;        /* the event types wanted (EVENT_BIT); attach nothing else */
+	__u64 types;	    /* the event types wanted (EVENT_BIT); attach nothing else */
 	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
-	int ringbuf_fd;     /* the shared stream */
-	int lost_fd;        /* the shared per-CPU lost counter */
+	int ringbuf_fd;	    /* the shared stream */
+	int lost_fd;	    /* the shared per-CPU lost counter */
 };
 
 struct sensor_ops {
 	const char *name;
-	__u64 types;        /* every type it can emit */
+	__u64 types;	    /* every type it can emit */
 	bool needs_tracefs; /* attaches tp/ programs */
 	/* Open, share maps, load, attach what ctx->types needs. 0 or -errno. */
 	int (*start)(const struct sensor_ctx *ctx, void **state);

@@ -15,7 +15,7 @@
 struct event_family {
 	const char *name;
 	enum vigil_event_type first, last; /* inclusive */
-	const char *const *type_names;     /* indexed by type - first; NULL for unused */
+	const char *const *type_names;	   /* indexed by type - first; NULL for unused */
 	/*
 	 * Check a record of one of its types; ev->raw and ev->task are set and the record holds
 	 * at least a header and a task. Return 0 or -EINVAL; a record that passes must be safe
