@@ -46,7 +46,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables
 
-.SECONDARY: $(BPF_OBJS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
 .PHONY: FORCE all deps run test test-unit test-integration bench format format-check clean help
 

@@ -28,6 +28,47 @@ static __always_inline bool is_kthread(struct task_struct *task)
 	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
 }
 
+#define TMPFS_MAGIC	0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
+
+/* Whether the @len bytes at @s start with @prefix (@plen bytes). */
+static __always_inline bool has_prefix(const char *s, __u32 len, const char *prefix, __u32 plen)
+{
+	if (len < plen)
+		return false;
+	for (__u32 i = 0; i < plen; i++)
+		if (s[i] != prefix[i])
+			return false;
+	return true;
+}
+
+/*
+ * Where the executed file lives, from its dentry: a memfd is a pseudo file (its own root, in
+ * no directory) on the kernel's internal tmpfs or hugetlbfs mount, named "memfd:..."; a
+ * file named so on a visible tmpfs has a parent directory and is not one. "deleted" is the
+ * kernel's d_unlinked(). "shm" from the resolved path, which the caller does not choose.
+ */
+static __always_inline __u16 exe_flags(struct file *file, const char *exe, __u32 exe_len)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	unsigned long magic = BPF_CORE_READ(dentry, d_sb, s_magic);
+	struct qstr name = BPF_CORE_READ(dentry, d_name);
+	char prefix[8] = {};
+	__u16 flags = 0;
+
+	if (dentry == BPF_CORE_READ(dentry, d_parent)) {
+		if ((magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC) && name.len > 6 &&
+		    !bpf_probe_read_kernel(prefix, 6, name.name) &&
+		    has_prefix(prefix, 6, "memfd:", 6))
+			flags |= VIGIL_EXE_MEMFD;
+	} else if (!BPF_CORE_READ(dentry, d_hash.pprev)) {
+		flags |= VIGIL_EXE_DELETED;
+	}
+	if (has_prefix(exe, exe_len, "/dev/shm/", 9))
+		flags |= VIGIL_EXE_SHM;
+	return flags;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -52,6 +93,16 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	ev->exe_len = off;
 	if (truncated)
 		flags |= VIGIL_EXEC_EXE_TRUNCATED;
+	ev->exe_flags = exe_flags(BPF_CORE_READ(bprm, file), s->data, off);
+	if (ev->exe_flags & VIGIL_EXE_MEMFD) {
+		/* A memfd is in no directory (the walk gives "/"): its name is "memfd:<name>". */
+		long n = bpf_probe_read_kernel_str(
+			s->data, PATH_NAME_MAX + 1,
+			BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
+
+		off = n > 1 ? n - 1 : 0;
+		ev->exe_len = off;
+	}
 
 	len = append_path(s->data, off, &task->fs->pwd, &truncated);
 	ev->cwd_len = len;

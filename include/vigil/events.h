@@ -66,6 +66,15 @@ VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
 #define VIGIL_EXEC_CWD_TRUNCATED  (1 << 2)
 #define VIGIL_EXEC_ARGS_FAULT	  (1 << 3) /* argv could not be read from the new image */
 
+/* vigil_exec_event.exe_flags: where the executed file lives */
+#define VIGIL_EXE_MEMFD	  (1 << 0) /* a memfd (memfd_create), not a file in any directory */
+#define VIGIL_EXE_DELETED (1 << 1) /* unlinked from its directory */
+#define VIGIL_EXE_SHM	  (1 << 2) /* under /dev/shm */
+/* Their names by bit, as JSON and text show them. */
+/* clang-format off */
+#define VIGIL_EXE_FLAG_NAMES { "memfd", "deleted", "shm" }
+/* clang-format on */
+
 /* exec: followed by exe_len bytes of exe, cwd_len of cwd, args_len of NUL-separated argv. */
 struct vigil_exec_event {
 	struct vigil_event_hdr hdr;
@@ -74,11 +83,13 @@ struct vigil_exec_event {
 	__u16 exe_len;
 	__u16 cwd_len;
 	__u16 args_len;
-	__u16 pad[3];
+	__u16 exe_flags; /* VIGIL_EXE_* */
+	__u16 pad[2];
 	/* the strings follow here */
 };
 VIGIL_ASSERT_SIZE(struct vigil_exec_event, 96);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, argc, 80);
+VIGIL_ASSERT_OFFSET(struct vigil_exec_event, exe_flags, 90);
 
 /* fork: a new process (not a thread); task is the child. */
 struct vigil_fork_event {

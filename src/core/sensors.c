@@ -15,13 +15,14 @@
 #include "process.skel.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
-extern const struct sensor_ops file_sensor;
-extern const struct sensor_ops sensor_net;
+extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor;
 
 static const struct sensor_ops *const sensor_table[] = {
-	&file_sensor, /* open, unlink, rename, chmod, ... */
-	&sensor_net,  /* connect, accept, listen, bind, socket, dns */
-	NULL,	      /* sensors are listed above this line */
+	&file_sensor,	/* open, unlink, rename, chmod, ... */
+	&sensor_net,	/* connect, accept, listen, bind, socket, dns */
+	&priv_sensor,	/* setuid, setgid, capset */
+	&kernel_sensor, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write */
+	NULL,		/* sensors are listed above this line */
 };
 
 #define MAX_SENSORS 16

@@ -47,6 +47,7 @@ static int decode_exec(const void *data, size_t size, struct event *ev)
 	ev->args = ev->cwd + r->cwd_len;
 	ev->args_len = r->args_len;
 	ev->argc = r->argc;
+	ev->exe_flags = r->exe_flags;
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct event {
 	/* exec: raw bytes, not NUL-terminated */
 	const char *exe, *cwd, *args;
 	__u32 exe_len, cwd_len, args_len, argc;
+	__u16 exe_flags; /* VIGIL_EXE_* */
 
 	/* exit */
 	__u32 status;

@@ -3,13 +3,14 @@
 
 #include <stddef.h>
 
-extern const struct event_family file_family;
-extern const struct event_family family_net;
+extern const struct event_family file_family, family_net, priv_family, kernel_family;
 
 static const struct event_family *const families[] = {
-	&file_family, /* open, unlink, rename, chmod, ... */
-	&family_net,  /* connect, accept, listen, bind, socket, dns */
-	NULL,	      /* families are listed above this line */
+	&file_family,	/* open, unlink, rename, chmod, ... */
+	&family_net,	/* connect, accept, listen, bind, socket, dns */
+	&priv_family,	/* setuid, setgid, capset */
+	&kernel_family, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write */
+	NULL,		/* families are listed above this line */
 };
 
 const struct event_family *event_family_of(unsigned int type)

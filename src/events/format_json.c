@@ -49,6 +49,22 @@ static void json_exec_id(FILE *out, __u32 pid, __u64 exec_time)
 	json_cstring(out, id);
 }
 
+/* exec: where the executed file lives (process.exe_flags), only when it is unusual */
+static void json_exe_flags(FILE *out, __u16 flags)
+{
+	static const char *const names[] = VIGIL_EXE_FLAG_NAMES;
+	const char *sep = "";
+
+	fputs(",\"exe_flags\":[", out);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & (1u << i)) {
+			fprintf(out, "%s\"%s\"", sep, names[i]);
+			sep = ",";
+		}
+	}
+	fputc(']', out);
+}
+
 static void json_process(FILE *out, const struct event_view *v)
 {
 	const struct vigil_task *t = v->ev->task;
@@ -73,6 +89,8 @@ static void json_process(FILE *out, const struct event_view *v)
 		fputs(",\"args_truncated\":true", out);
 	if (v->ev->type == VIGIL_EV_EXEC && (v->ev->flags & VIGIL_EXEC_EXE_TRUNCATED))
 		fputs(",\"exe_truncated\":true", out);
+	if (v->ev->type == VIGIL_EV_EXEC && v->ev->exe_flags)
+		json_exe_flags(out, v->ev->exe_flags);
 	fputc(',', out);
 	json_key(out, "cwd");
 	json_opt_string(out, p ? p->cwd : NULL);

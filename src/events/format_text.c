@@ -32,6 +32,22 @@ static void text_args(FILE *out, const struct proc *p)
 		fputs(" ...", out);
 }
 
+/* exec: " [memfd,deleted]" after the exe when it lives somewhere unusual */
+static void text_exe_flags(FILE *out, __u16 flags)
+{
+	static const char *const names[] = VIGIL_EXE_FLAG_NAMES;
+	char sep = '[';
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & (1u << i)) {
+			fprintf(out, "%s%c%s", sep == '[' ? " " : "", sep, names[i]);
+			sep = ',';
+		}
+	}
+	if (sep != '[')
+		fputc(']', out);
+}
+
 static const char *type_colour(const struct event *ev)
 {
 	switch (ev->type) {
@@ -88,6 +104,7 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 	case VIGIL_EV_EXEC:
 		if (v->proc) {
 			text_bytes(out, v->proc->exe, strlen(v->proc->exe));
+			text_exe_flags(out, ev->exe_flags);
 			text_args(out, v->proc);
 		}
 		break;

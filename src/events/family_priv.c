@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Privilege events (vigil/ev_priv.h): setuid, setgid, capset. */
+#include "events/family.h"
+#include "vigil/ev_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+static const char *const priv_type_names[] = {
+	[VIGIL_EV_SETUID - VIGIL_EV_PRIV_FIRST] = "setuid",
+	[VIGIL_EV_SETGID - VIGIL_EV_PRIV_FIRST] = "setgid",
+	[VIGIL_EV_CAPSET - VIGIL_EV_PRIV_FIRST] = "capset",
+};
+
+static const char *const setid_syscalls[VIGIL_SYS_SETID_MAX] = {
+	[VIGIL_SYS_SETUID] = "setuid",	     [VIGIL_SYS_SETREUID] = "setreuid",
+	[VIGIL_SYS_SETRESUID] = "setresuid", [VIGIL_SYS_SETFSUID] = "setfsuid",
+	[VIGIL_SYS_SETGID] = "setgid",	     [VIGIL_SYS_SETREGID] = "setregid",
+	[VIGIL_SYS_SETRESGID] = "setresgid", [VIGIL_SYS_SETFSGID] = "setfsgid",
+};
+
+static int priv_decode(struct event *ev)
+{
+	switch ((unsigned int)ev->type) {
+	case VIGIL_EV_SETUID:
+	case VIGIL_EV_SETGID: {
+		const struct vigil_setid_event *r = ev->raw;
+
+		if (ev->raw_size < sizeof(*r) || !r->syscall || r->syscall >= VIGIL_SYS_SETID_MAX)
+			return -EINVAL;
+		/* The syscall must be of the record's kind: a uid syscall in a setgid record lies.
+		 */
+		if ((r->syscall >= VIGIL_SYS_SETGID) != (ev->type == VIGIL_EV_SETGID))
+			return -EINVAL;
+		return 0;
+	}
+	case VIGIL_EV_CAPSET:
+		return ev->raw_size < sizeof(struct vigil_capset_event) ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void json_ids(FILE *out, const struct vigil_ids *ids, const char *const names[4])
+{
+	fprintf(out,
+		"{\"%s\":%" PRIu32 ",\"%s\":%" PRIu32 ",\"%s\":%" PRIu32 ",\"%s\":%" PRIu32 "}",
+		names[0], ids->real, names[1], ids->eff, names[2], ids->saved, names[3], ids->fs);
+}
+
+/* Capability masks as /proc/<pid>/status prints them (capsh --decode reads them). */
+static void json_caps(FILE *out, const struct vigil_caps *c)
+{
+	fprintf(out,
+		"{\"effective\":\"%016" PRIx64 "\",\"permitted\":\"%016" PRIx64
+		"\",\"inheritable\":\"%016" PRIx64 "\"}",
+		(uint64_t)c->effective, (uint64_t)c->permitted, (uint64_t)c->inheritable);
+}
+
+static void priv_json(FILE *out, const struct event *ev)
+{
+	static const char *const uids[4] = { "uid", "euid", "suid", "fsuid" };
+	static const char *const gids[4] = { "gid", "egid", "sgid", "fsgid" };
+
+	if (ev->type == VIGIL_EV_CAPSET) {
+		const struct vigil_capset_event *r = ev->raw;
+
+		fprintf(out, ",\"syscall\":\"capset\",\"result\":%" PRId64 ",\"cred\":{\"before\":",
+			(int64_t)r->result);
+		json_caps(out, &r->before);
+		fputs(",\"after\":", out);
+		json_caps(out, &r->after);
+		fputc('}', out);
+	} else {
+		const struct vigil_setid_event *r = ev->raw;
+		const char *const *names = ev->type == VIGIL_EV_SETGID ? gids : uids;
+
+		fprintf(out, ",\"syscall\":\"%s\",\"result\":%" PRId64 ",\"cred\":{\"before\":",
+			setid_syscalls[r->syscall], (int64_t)r->result);
+		json_ids(out, &r->before, names);
+		fputs(",\"after\":", out);
+		json_ids(out, &r->after, names);
+		fputc('}', out);
+	}
+}
+
+static void priv_text(FILE *out, const struct event *ev)
+{
+	if (ev->type == VIGIL_EV_CAPSET) {
+		const struct vigil_capset_event *r = ev->raw;
+
+		fprintf(out, "capset eff %" PRIx64 " -> %" PRIx64 " prm %" PRIx64 " -> %" PRIx64,
+			(uint64_t)r->before.effective, (uint64_t)r->after.effective,
+			(uint64_t)r->before.permitted, (uint64_t)r->after.permitted);
+		fprintf(out, " inh %" PRIx64 " -> %" PRIx64 " = %" PRId64,
+			(uint64_t)r->before.inheritable, (uint64_t)r->after.inheritable,
+			(int64_t)r->result);
+	} else {
+		const struct vigil_setid_event *r = ev->raw;
+		const struct vigil_ids *b = &r->before, *a = &r->after;
+
+		fprintf(out,
+			"%s %" PRIu32 "/%" PRIu32 "/%" PRIu32 "/%" PRIu32 " -> %" PRIu32 "/%" PRIu32
+			"/%" PRIu32 "/%" PRIu32 " = %" PRId64,
+			setid_syscalls[r->syscall], b->real, b->eff, b->saved, b->fs, a->real,
+			a->eff, a->saved, a->fs, (int64_t)r->result);
+	}
+}
+
+const struct event_family priv_family = {
+	.name = "priv",
+	.first = VIGIL_EV_PRIV_FIRST,
+	.last = (enum vigil_event_type)VIGIL_EV_PRIV_LAST,
+	.type_names = priv_type_names,
+	.decode = priv_decode,
+	.json = priv_json,
+	.text = priv_text,
+};
