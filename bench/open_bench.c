@@ -60,11 +60,13 @@ static int setup(enum cond c, struct running *r)
 		bpf_program__set_autoload(r->floor->progs.floor_exec, false);
 		bpf_program__set_autoload(r->floor->progs.floor_fork, false);
 		bpf_program__set_autoload(r->floor->progs.floor_exit, false);
-		return bench_floor_bpf__load(r->floor) || bench_floor_bpf__attach(r->floor) ? -1 : 0;
+		return bench_floor_bpf__load(r->floor) || bench_floor_bpf__attach(r->floor) ? -1
+											    : 0;
 	case VIGIL:
-		r->pid = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
-						      watched, "-f", "json", "-o", out, NULL },
-				     "Ctrl-C to stop");
+		r->pid =
+			start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
+						     watched, "-f", "json", "-o", out, NULL },
+				    "Ctrl-C to stop");
 		return r->pid > 0 ? 0 : -1;
 	case AUDITD:
 		quiet("pkill -x auditd");
@@ -163,12 +165,13 @@ int main(int argc, char **argv)
 		double added = med[f][VIGIL] - med[f][NONE];
 		double floor = med[f][FLOOR] - med[f][NONE];
 
-		printf("  %s file: vigil added / floor added = %.2fx (target <= 1.5x)", f ? "watched" : "plain",
-		       floor > 0 ? added / floor : 0);
+		printf("  %s file: vigil added / floor added = %.2fx (target <= 1.5x)",
+		       f ? "watched" : "plain", floor > 0 ? added / floor : 0);
 		if (have[AUDITD])
 			printf(", / auditd added = %.2f", added / (med[f][AUDITD] - med[f][NONE]));
 		if (have[BPFTRACE])
-			printf(", / bpftrace added = %.2f", added / (med[f][BPFTRACE] - med[f][NONE]));
+			printf(", / bpftrace added = %.2f",
+			       added / (med[f][BPFTRACE] - med[f][NONE]));
 		printf(" (targets <= 0.33)\n");
 	}
 	unlink(plain);

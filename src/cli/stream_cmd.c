@@ -300,6 +300,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
 	sopts.types = a.cfg.filter.type_mask;
+	sopts.named_types = a.cfg.filter.type_mask;
 	/* Every open on a busy host is a flood: opens come when named or watched. */
 	if (!sopts.types && !a.cfg.filter.n_paths)
 		sopts.types = ~0ull & ~EVENT_BIT(VIGIL_EV_OPEN);

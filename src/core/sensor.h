@@ -17,6 +17,7 @@
 
 struct sensor_ctx {
 	__u64 types;	    /* the event types wanted (EVENT_BIT); attach nothing else */
+	__u64 named_types;  /* those the user named (--events); costly fallbacks need a name */
 	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
 	int ringbuf_fd;	    /* the shared stream */
 	int lost_fd;	    /* the shared per-CPU lost counter */

@@ -51,8 +51,13 @@ static bool kernel_has_module_load_tp(void)
 	return found;
 }
 
-/* Which module programs fit this kernel: syscall tracepoints, else raw sys_enter/exit. */
-static void choose_module_progs(struct kernel_bpf *skel)
+/*
+ * Which module programs fit this kernel: syscall tracepoints, else raw sys_enter/exit. The
+ * raw fallback runs on every syscall of every task, and a kernel without those tracepoints
+ * is one built without modules, where a load can only fail: it is used only when module_load
+ * was asked for by name.
+ */
+static void choose_module_progs(struct kernel_bpf *skel, bool named)
 {
 	bool modules = !access(FINIT_MODULE_TP, F_OK);
 
@@ -60,12 +65,13 @@ static void choose_module_progs(struct kernel_bpf *skel)
 	bpf_program__set_autoload(skel->progs.exit_init_module, modules);
 	bpf_program__set_autoload(skel->progs.enter_finit_module, modules);
 	bpf_program__set_autoload(skel->progs.exit_finit_module, modules);
-	bpf_program__set_autoload(skel->progs.raw_enter_module, !modules);
-	bpf_program__set_autoload(skel->progs.raw_exit_module, !modules);
+	bpf_program__set_autoload(skel->progs.raw_enter_module, !modules && named);
+	bpf_program__set_autoload(skel->progs.raw_exit_module, !modules && named);
 	bpf_program__set_autoload(skel->progs.module_load_name, kernel_has_module_load_tp());
 	if (!modules)
-		pr_debug("kernel", "no module syscall tracepoints (kernel without modules): "
-				   "watching init_module/finit_module on raw sys_enter/sys_exit");
+		pr_debug("kernel", "no module syscall tracepoints (kernel without modules): %s",
+			 named ? "watching init_module/finit_module on raw sys_enter/sys_exit"
+			       : "module loads are not watched unless module_load is named");
 }
 
 static int kernel_start(const struct sensor_ctx *ctx, void **state)
@@ -81,7 +87,7 @@ static int kernel_start(const struct sensor_ctx *ctx, void **state)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, !!(ctx->types & EVENT_BIT(prog_type(prog))));
 	if (ctx->types & EVENT_BIT(VIGIL_EV_MODULE_LOAD))
-		choose_module_progs(skel);
+		choose_module_progs(skel, ctx->named_types & EVENT_BIT(VIGIL_EV_MODULE_LOAD));
 	err = sensor_share_maps(skel->obj, ctx);
 	if (!err)
 		err = kernel_bpf__load(skel);

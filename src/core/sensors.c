@@ -96,6 +96,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 {
 	struct sensor_ctx ctx = {
 		.types = opts->types ? opts->types : ~0ull,
+		.named_types = opts->named_types,
 		.wakeup_bytes = opts->wakeup_bytes,
 		.ringbuf_fd = bpf_map__fd(s->process->maps.events),
 		.lost_fd = bpf_map__fd(s->process->maps.lost_events),
@@ -116,7 +117,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 			err = ops->start(&ctx, &state);
 		if (err) {
 			/* Asked for by name: fail. Part of "everything": say so and go on. */
-			if (opts->types)
+			if (ops->types & opts->named_types)
 				return err;
 			pr_warn("sensors", "%s sensor unavailable (%s): its events are off",
 				ops->name, strerror(-err));

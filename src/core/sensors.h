@@ -12,6 +12,8 @@ struct sensors;
 struct sensors_opts {
 	/* Event types to produce (EVENT_BIT); 0 for all. Process events are always tracked. */
 	__u64 types;
+	/* The types the user named; a sensor may refuse a costly fallback for the others. */
+	__u64 named_types;
 	/* Wake the consumer when this much data waits (0: on every record). */
 	__u64 wakeup_bytes;
 	/* Ring buffer size in bytes: a power of two, at least a page (0: the default). */
