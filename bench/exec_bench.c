@@ -69,13 +69,16 @@ static double run_cond(enum cond c, int iterations)
 		ns = exec_loop(iterations);
 		break;
 	case VIGIL:
+	case VIGIL_ALL:
 		fd = mkstemp(out);
 		if (fd < 0)
 			return -1;
 		close(fd);
-		vigil = start_until(
-			(char *const[]){ "./vigil", "run", "-f", "json", "-o", out, NULL },
-			"Ctrl-C to stop");
+		/* argv ends early for the defaults: "--events" becomes the terminating NULL */
+		vigil = start_until((char *const[]){ "./vigil", "run", "-f", "json", "-o", out,
+						     c == VIGIL ? "--events" : NULL,
+						     "exec,fork,exit", NULL },
+				    "Ctrl-C to stop");
 		if (vigil > 0)
 			ns = exec_loop(iterations);
 		break;
