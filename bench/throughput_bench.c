@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event throughput: one process opens a watched file as fast as it can (or at a set rate) for
+ * a few seconds while `vigil run --events open --path FILE -f json -o OUT` writes every event
+ * to a file. Reports events/s delivered as JSON, and for each rate whether every event was
+ * either delivered or counted as lost (nothing unaccounted), and the rate at which loss starts.
+ * Target (issue 3): at least 500,000 events/s. Run as root from the repository root.
+ *
+ * usage: throughput_bench [seconds]
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "benchlib.h"
+
+static char watched[64], out[64];
+
+/* Open+close @path at about @rate per second (0: flat out) for @seconds; returns the count. */
+static long generate(double rate, double seconds)
+{
+	double start = now_ns(), end = start + seconds * 1e9, t;
+	long n = 0;
+
+	while ((t = now_ns()) < end) {
+		if (rate > 0 && n > (t - start) * rate / 1e9) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		for (int i = 0; i < 64; i++)
+			close(open(watched, O_RDONLY));
+		n += 64;
+	}
+	return n;
+}
+
+/* Opens by @pid that reached the file, and the records reported lost, from vigil's output. */
+static void count_output(pid_t pid, long *delivered, long *lost)
+{
+	char *line = NULL, needle[64];
+	size_t cap = 0;
+	FILE *f = fopen(out, "r");
+
+	*delivered = *lost = 0;
+	if (!f)
+		return;
+	snprintf(needle, sizeof(needle), "\"process\":{\"pid\":%d,", pid);
+	while (getline(&line, &cap, f) > 0) {
+		const char *l = strstr(line, "\"lost\":{\"count\":");
+
+		if (strstr(line, "\"type\":\"open\"") && strstr(line, needle))
+			(*delivered)++;
+		else if (l)
+			*lost += atol(l + strlen("\"lost\":{\"count\":"));
+	}
+	free(line);
+	fclose(f);
+}
+
+struct result {
+	double rate;
+	long generated, delivered, lost;
+};
+
+static int run_at(double rate, double seconds, struct result *r)
+{
+	int p[2];
+	pid_t vigil, gen;
+
+	unlink(out);
+	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path", watched,
+					     "-f", "json", "-o", out, NULL },
+			    "Ctrl-C to stop");
+	if (vigil < 0 || pipe(p))
+		return -1;
+	gen = fork();
+	if (gen == 0) {
+		long n = generate(rate, seconds);
+
+		if (write(p[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &r->generated, sizeof(r->generated)) != sizeof(r->generated))
+		r->generated = -1;
+	close(p[0]);
+	waitpid(gen, NULL, 0);
+	stop_child(vigil); /* it drains what is queued before it exits */
+	r->rate = rate;
+	count_output(gen, &r->delivered, &r->lost);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 2;
+	static const double rates[] = { 0, 100000, 200000, 300000, 400000, 500000, 700000 };
+	double first_loss = -1;
+	int fd;
+
+	if (geteuid()) {
+		fprintf(stderr, "throughput_bench: needs root (loads BPF)\n");
+		return 77;
+	}
+	snprintf(watched, sizeof(watched), "/tmp/vigil-tput-%d", getpid());
+	snprintf(out, sizeof(out), "/tmp/vigil-tput-out-%d", getpid());
+	fd = open(watched, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	printf("event throughput: open events of a watched file to JSON in a file, %.0f s a rate\n",
+	       seconds);
+	printf("  %-12s %12s %12s %10s %12s\n", "asked (/s)", "generated/s", "delivered/s", "lost",
+	       "unaccounted");
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		struct result r;
+		long unaccounted;
+		char label[32];
+
+		if (run_at(rates[i], seconds, &r)) {
+			fprintf(stderr, "throughput_bench: vigil did not start\n");
+			break;
+		}
+		unaccounted = r.generated - r.delivered - r.lost;
+		if (r.lost && (first_loss < 0 || r.generated / seconds < first_loss))
+			first_loss = r.generated / seconds;
+		snprintf(label, sizeof(label), rates[i] ? "%.0f" : "flat out", rates[i]);
+		printf("  %-12s %12.0f %12.0f %10ld %12ld\n", label, r.generated / seconds,
+		       r.delivered / seconds, r.lost, unaccounted);
+	}
+	if (first_loss > 0)
+		printf("  loss starts at about %.0f events/s (target: >= 500,000 delivered)\n",
+		       first_loss);
+	else
+		printf("  no loss at any rate tried\n");
+	unlink(watched);
+	unlink(out);
+	return 0;
+}
