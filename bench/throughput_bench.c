@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +100,52 @@ static int run_at(double rate, double seconds, struct result *r)
 	return 0;
 }
 
+/*
+ * The consumer's own speed: with vigil stopped (SIGSTOP), fill a large ring buffer, then let
+ * it go and time how long it takes to write everything out. Returns events/s, or -1.
+ */
+static double drain_rate(long events, long *lost)
+{
+	long delivered = 0, generated;
+	double start, last_change;
+	struct stat st;
+	off_t size = -1;
+	pid_t vigil, gen;
+	int status;
+
+	unlink(out);
+	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path", watched,
+					     "--ring-buffer", "1G", "-f", "json", "-o", out, NULL },
+			    "Ctrl-C to stop");
+	if (vigil < 0)
+		return -1;
+	kill(vigil, SIGSTOP);
+	gen = fork();
+	if (gen == 0) {
+		for (long i = 0; i < events; i++)
+			close(open(watched, O_RDONLY));
+		_exit(0);
+	}
+	waitpid(gen, &status, 0);
+	generated = events;
+	start = last_change = now_ns();
+	kill(vigil, SIGCONT);
+	/* Done when the file stops growing for 300 ms. */
+	while (now_ns() - last_change < 300e6) {
+		usleep(10000);
+		if (!stat(out, &st) && st.st_size != size) {
+			size = st.st_size;
+			last_change = now_ns();
+		}
+	}
+	stop_child(vigil);
+	count_output(gen, &delivered, lost);
+	if (delivered + *lost != generated)
+		fprintf(stderr, "throughput_bench: %ld events unaccounted in the drain run\n",
+			generated - delivered - *lost);
+	return delivered / ((last_change - start) / 1e9);
+}
+
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 2;
@@ -138,6 +186,14 @@ int main(int argc, char **argv)
 		       first_loss);
 	else
 		printf("  no loss at any rate tried\n");
+	{
+		long lost = 0;
+		double rate = drain_rate(1000000, &lost);
+
+		printf("  consumer alone: 1,000,000 queued events written out at %.0f events/s "
+		       "(%ld lost; target >= 500,000)\n",
+		       rate, lost);
+	}
 	unlink(watched);
 	unlink(out);
 	return 0;
