@@ -6,7 +6,7 @@
  * either delivered or counted as lost (nothing unaccounted), and the rate at which loss starts.
  * Target (issue 3): at least 500,000 events/s. Run as root from the repository root.
  *
- * usage: throughput_bench [seconds]
+ * usage: throughput_bench [seconds] [directory for the output file, default /tmp]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	snprintf(watched, sizeof(watched), "/tmp/vigil-tput-%d", getpid());
-	snprintf(out, sizeof(out), "/tmp/vigil-tput-out-%d", getpid());
+	snprintf(out, sizeof(out), "%s/vigil-tput-out-%d", argc > 2 ? argv[2] : "/tmp", getpid());
 	fd = open(watched, O_WRONLY | O_CREAT, 0600);
 	close(fd);
 	printf("event throughput: open events of a watched file to JSON in a file, %.0f s a rate\n",

@@ -2,6 +2,7 @@
 #include "events/clock.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static __s64 ns_of(clockid_t id)
@@ -29,7 +30,7 @@ void wallclock_init(struct wallclock *c)
 	}
 }
 
-static void split(const struct wallclock *c, __u64 boot_ns, time_t *sec, long *nsec)
+void wallclock_real(const struct wallclock *c, __u64 boot_ns, __s64 *sec, long *nsec)
 {
 	__s64 real = (__s64)boot_ns + c->offset_ns;
 
@@ -37,27 +38,37 @@ static void split(const struct wallclock *c, __u64 boot_ns, time_t *sec, long *n
 	*nsec = real % 1000000000;
 }
 
+void wallclock_utc_seconds(__s64 sec, char *buf, size_t size)
+{
+	time_t t = sec;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
 void wallclock_rfc3339(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t sec;
+	__s64 sec;
 	long nsec;
 	size_t n;
 
-	split(c, boot_ns, &sec, &nsec);
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	wallclock_real(c, boot_ns, &sec, &nsec);
+	wallclock_utc_seconds(sec, buf, size);
+	n = strlen(buf);
 	snprintf(buf + n, size - n, ".%09ldZ", nsec);
 }
 
 void wallclock_local_hms(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size)
 {
 	struct tm tm;
+	__s64 real_sec;
 	time_t sec;
 	long nsec;
 	size_t n;
 
-	split(c, boot_ns, &sec, &nsec);
+	wallclock_real(c, boot_ns, &real_sec, &nsec);
+	sec = real_sec;
 	localtime_r(&sec, &tm);
 	n = strftime(buf, size, "%H:%M:%S", &tm);
 	snprintf(buf + n, size - n, ".%03ld", nsec / 1000000);

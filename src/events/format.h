@@ -14,12 +14,11 @@
 
 /* One event and its context, as the formatters print it. */
 struct event_view {
-	const struct event *ev;
-	const struct proc *proc;			  /* the process, NULL when unknown */
-	const struct proc *parent;			  /* its parent, NULL when unknown */
-	const struct proc *ancestors[VIEW_MAX_ANCESTORS]; /* parent first */
-	size_t n_ancestors;
+	const struct event *ev;	const struct proc *proc;   /* the process, NULL when unknown */
+	const struct proc *parent; /* its parent, NULL when unknown */
+	struct proctab *procs;     /* for the ancestors, looked up only when written */
 	const char *cgroup; /* path below the cgroup2 root, NULL when unknown */
+	__u64 proctab_gen;  /* the process table's generation when the view was made */
 };
 
 enum output_format {
@@ -27,15 +26,22 @@ enum output_format {
 	FORMAT_JSON,
 };
 
+struct json_context_cache;
+
 struct formatter {
 	enum output_format format;
 	FILE *out;
 	bool colour;
 	bool header_done;
 	struct wallclock clock;
+	/* JSON: the last second's time prefix, and the last process context written */
+	__s64 time_sec;
+	char time_prefix[32];
+	struct json_context_cache *context;
 };
 
 void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour);
+void formatter_free(struct formatter *f);
 void format_event(struct formatter *f, const struct event_view *v);
 /* @count records were dropped by the kernel since the last report, @total in all. */
 void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);

@@ -5,6 +5,7 @@
 #include "events/json.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void json_key(FILE *out, const char *key)
@@ -122,12 +123,112 @@ static void json_parent(FILE *out, const struct event_view *v)
 	fputc('}', out);
 }
 
+/* The time is formatted once a second; the nanoseconds are written digit by digit. */
 static void json_header(struct formatter *f, __u64 boot_ns, const char *type)
 {
-	char time[48];
+	char ns[10];
+	__s64 sec;
+	long nsec;
 
-	wallclock_rfc3339(&f->clock, boot_ns, time, sizeof(time));
-	fprintf(f->out, "{\"time\":\"%s\",\"type\":\"%s\"", time, type);
+	wallclock_real(&f->clock, boot_ns, &sec, &nsec);
+	if (sec != f->time_sec) {
+		wallclock_utc_seconds(sec, f->time_prefix, sizeof(f->time_prefix));
+		f->time_sec = sec;
+	}
+	for (int i = 8; i >= 0; i--, nsec /= 10)
+		ns[i] = '0' + nsec % 10;
+	ns[9] = '\0';
+	fputs("{\"time\":\"", f->out);
+	fputs(f->time_prefix, f->out);
+	fputc('.', f->out);
+	fputs(ns, f->out);
+	fputs("Z\",\"type\":\"", f->out);
+	fputs(type, f->out);
+	fputc('"', f->out);
+}
+
+/*
+ * The process, parent and ancestors of an event, as JSON. Floods of events come from one
+ * process at a time, and this part is most of each line: it is kept from the last event and
+ * written again while the task, its cgroup and the process table are all unchanged.
+ */
+#define CONTEXT_MAX 65536
+
+struct json_context_cache {
+	bool valid;
+	struct vigil_task task;
+	__u64 proctab_gen;
+	char cgroup[256];
+	size_t len;
+	char text[CONTEXT_MAX];
+};
+
+static void json_ancestors(FILE *out, const struct event_view *v)
+{
+	const struct proc *anc[VIEW_MAX_ANCESTORS];
+	size_t n = v->proc ? proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS) : 0;
+
+	fputs(",\"ancestors\":[", out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_opt_string(out, anc[i]->exe);
+	}
+	fputc(']', out);
+}
+
+static void json_context(FILE *out, const struct event_view *v)
+{
+	fputs(",\"process\":", out);
+	json_process(out, v);
+	fputs(",\"parent\":", out);
+	json_parent(out, v);	json_ancestors(out, v);
+}
+
+static bool context_cached(const struct json_context_cache *c, const struct event_view *v)
+{
+	return c->valid && c->proctab_gen == v->proctab_gen &&
+	       !memcmp(&c->task, v->ev->task, sizeof(c->task)) &&
+	       !strcmp(c->cgroup, v->cgroup ? v->cgroup : "");
+}
+
+static void write_context(struct formatter *f, const struct event_view *v)
+{
+	struct json_context_cache *c = f->context;
+	FILE *mem;
+	long len;
+
+	/* exec and fork change the process itself: not worth keeping */
+	if (v->ev->type == VIGIL_EV_EXEC || v->ev->type == VIGIL_EV_FORK ||
+	    (v->cgroup && strlen(v->cgroup) >= sizeof(c->cgroup))) {
+		json_context(f->out, v);
+		return;
+	}
+	if (!c && !(c = f->context = calloc(1, sizeof(*c)))) {
+		json_context(f->out, v);
+		return;
+	}
+	if (!context_cached(c, v)) {
+		c->valid = false;
+		mem = fmemopen(c->text, sizeof(c->text), "w");
+		if (!mem) {
+			json_context(f->out, v);
+			return;
+		}
+		json_context(mem, v);
+		len = ftell(mem);
+		c->valid = !ferror(mem) && len > 0 && len < (long)sizeof(c->text) - 1;
+		fclose(mem);
+		if (!c->valid) {
+			json_context(f->out, v);
+			return;
+		}
+		c->len = len;
+		c->task = *v->ev->task;
+		c->proctab_gen = v->proctab_gen;
+		strcpy(c->cgroup, v->cgroup ? v->cgroup : "");
+	}
+	fwrite(c->text, 1, c->len, f->out);
 }
 
 void format_json_event(struct formatter *f, const struct event_view *v)
@@ -136,17 +237,7 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 	FILE *out = f->out;
 
 	json_header(f, ev->time_ns, event_type_name(ev->type));
-	fputs(",\"process\":", out);
-	json_process(out, v);
-	fputs(",\"parent\":", out);
-	json_parent(out, v);
-	fputs(",\"ancestors\":[", out);
-	for (size_t i = 0; i < v->n_ancestors; i++) {
-		if (i)
-			fputc(',', out);
-		json_opt_string(out, v->ancestors[i]->exe);
-	}
-	fputc(']', out);
+	write_context(f, v);
 	if (ev->type == VIGIL_EV_EXIT) {
 		fprintf(out,
 			",\"exit\":{\"code\":%u,\"signal\":%u,\"core_dumped\":%s,"

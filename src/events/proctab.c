@@ -16,6 +16,7 @@ struct proctab {
 	struct proc **buckets;
 	size_t n_buckets; /* a power of two */
 	size_t size, capacity;
+	__u64 generation; /* moves on every change, so cached views of it can tell */
 	/* least recently started first */
 	struct proc *lru_head, *lru_tail;
 };
@@ -70,6 +71,11 @@ size_t proctab_size(const struct proctab *t)
 	return t->size;
 }
 
+__u64 proctab_generation(const struct proctab *t)
+{
+	return t->generation;
+}
+
 struct proc *proctab_lookup(struct proctab *t, __u32 pid)
 {
 	struct proc *p;
@@ -113,6 +119,7 @@ static void unlink_and_free(struct proctab *t, struct proc *p)
 	*pp = p->hash_next;
 	lru_unlink(t, p);
 	t->size--;
+	t->generation++;
 	proc_free(p);
 }
 
@@ -149,6 +156,7 @@ static struct proc *proc_reset(struct proctab *t, __u32 pid)
 	struct proc *p = proctab_lookup(t, pid);
 	size_t b;
 
+	t->generation++;
 	if (p) {
 		free(p->exe);
 		free(p->cwd);

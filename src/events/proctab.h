@@ -38,6 +38,8 @@ void proctab_free(struct proctab *t);
 
 struct proc *proctab_lookup(struct proctab *t, __u32 pid);
 size_t proctab_size(const struct proctab *t);
+/* Changes whenever an entry is added, changed or removed. */
+__u64 proctab_generation(const struct proctab *t);
 
 /* Apply an exec/fork record; returns the (new) entry of the process, or NULL without memory. */
 struct proc *proctab_exec(struct proctab *t, const struct event *ev);

@@ -58,6 +58,7 @@ void stream_free(struct stream *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->ring);
+	formatter_free(&s->fmt);
 	cgroup_names_free(s->cgroups);
 	proctab_free(s->procs);
 	free(s);
@@ -80,10 +81,9 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 {
 	v->ev = ev;
 	v->proc = proc;
-	v->parent = proctab_lookup(s->procs, ev->task->ppid);
-	v->n_ancestors =
-		proc ? proctab_ancestors(s->procs, proc, v->ancestors, VIEW_MAX_ANCESTORS) : 0;
-	v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
+	v->parent = proctab_lookup(s->procs, ev->task->ppid);	v->procs = s->procs;
+v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
+	v->proctab_gen = proctab_generation(s->procs);
 }
 
 int stream_handle_record(struct stream *s, const void *data, size_t size)
