@@ -76,8 +76,8 @@ static int run_at(double rate, double seconds, struct result *r)
 	pid_t vigil, gen;
 
 	unlink(out);
-	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path", watched,
-					     "-f", "json", "-o", out, NULL },
+	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
+					     watched, "-f", "json", "-o", out, NULL },
 			    "Ctrl-C to stop");
 	if (vigil < 0 || pipe(p))
 		return -1;
@@ -114,8 +114,9 @@ static double drain_rate(long events, long *lost)
 	int status;
 
 	unlink(out);
-	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path", watched,
-					     "--ring-buffer", "1G", "-f", "json", "-o", out, NULL },
+	vigil = start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
+					     watched, "--ring-buffer", "1G", "-f", "json", "-o",
+					     out, NULL },
 			    "Ctrl-C to stop");
 	if (vigil < 0)
 		return -1;

@@ -182,7 +182,8 @@ static void json_context(FILE *out, const struct event_view *v)
 	fputs(",\"process\":", out);
 	json_process(out, v);
 	fputs(",\"parent\":", out);
-	json_parent(out, v);	json_ancestors(out, v);
+	json_parent(out, v);
+	json_ancestors(out, v);
 }
 
 static bool context_cached(const struct json_context_cache *c, const struct event_view *v)

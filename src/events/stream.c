@@ -81,8 +81,9 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 {
 	v->ev = ev;
 	v->proc = proc;
-	v->parent = proctab_lookup(s->procs, ev->task->ppid);	v->procs = s->procs;
-v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
+	v->parent = proctab_lookup(s->procs, ev->task->ppid);
+	v->procs = s->procs;
+	v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
 	v->proctab_gen = proctab_generation(s->procs);
 }
 

@@ -74,18 +74,6 @@ static bool same_object(struct json_object *e, const struct stat *st)
 	       jint(e, "file.dev") == (long long)st->st_dev;
 }
 
-static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
-{
-	size_t bad;
-	int status = vigil_stop(v);
-	struct json_object **ev;
-
-	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "vigil exit 0");
-	ev = events_load(v->out, n, &bad);
-	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
-	return ev;
-}
-
 static void read_close(int fd)
 {
 	char c;
@@ -117,11 +105,9 @@ TEST(open_evasions_resolve_to_the_real_file)
 	if (!ASSERT_OK(symlink(fx.secret, soft), "symlink") ||
 	    !ASSERT_OK(link(fx.secret, hard), "link"))
 		goto out_fixture;
-	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open", "--path", fx.secret,
-					      NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "trace", "--events", "open", "--path", fx.secret, NULL }))
 		goto out_fixture;
-	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
 	read_close(open(fx.secret, O_RDONLY)); /* 1 absolute */
@@ -140,7 +126,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	read_close(open(soft, O_RDONLY));					  /* 6 symlink */
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
 	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
 	e = find_file(ev, n, "open", fx.secret, &count);
@@ -182,11 +168,9 @@ TEST(watched_directory_and_names_the_kernel_resolved)
 	snprintf(longdir, sizeof(longdir), "%s/%s", fx.dir, name);
 	if (!ASSERT_OK(mkdir(longdir, 0700), "mkdir long"))
 		goto out;
-	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open,chmod", "--path", fx.dir,
-					      NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "open,chmod", "--path",
+						       fx.dir, NULL }))
 		goto out;
-	}
 	snprintf(path, sizeof(path), "%s/odd\nname\xff", longdir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
 	ASSERT_GE(fd, 0, "create the odd file");
@@ -203,7 +187,7 @@ TEST(watched_directory_and_names_the_kernel_resolved)
 	close(fd);
 	/* Outside the watched directory: nothing. */
 	read_close(open("/etc/hostname", O_RDONLY));
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	/* the byte that is not UTF-8 reads as the text \xff */
 	snprintf(path, sizeof(path), "%s/odd\nname\\xff", longdir);
@@ -240,11 +224,9 @@ TEST(refused_open_and_access_filter)
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
 	chmod(fx.dir, 0755);
-	if (vigil_start(&v, (const char *[]){ "trace", "--events", "open", "--path", fx.dir,
-					      "--access", "write", NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "open", "--path",
+						       fx.dir, "--access", "write", NULL }))
 		goto out;
-	}
 	read_close(open(fx.secret, O_RDONLY)); /* a read: not wanted */
 	fd = open(fx.secret, O_WRONLY | O_APPEND);
 	close(fd);
@@ -257,7 +239,7 @@ TEST(refused_open_and_access_filter)
 	}
 	waitpid(pid, &fd, 0);
 	ASSERT_EQ(WEXITSTATUS(fd), 0, "nobody was refused");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	find_file(ev, n, "open", fx.secret, &count);
 	ASSERT_EQ(count, 2, "the write and the refused write, not the read");
@@ -313,16 +295,14 @@ TEST(changes_to_files)
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
-	if (vigil_start(&v, (const char *[]){ "trace", "--path", fx.dir, NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--path", fx.dir, NULL }))
 		goto out;
-	}
 	pid = fork();
 	if (pid == 0)
 		change_files(fx.dir);
 	waitpid(pid, &status, 0);
 	ASSERT_EQ(WEXITSTATUS(status), 0, "the child made every change");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 #define PATH_OF(name) (snprintf(p, sizeof(p), "%s/%s", fx.dir, name), p)
 	e = find_file(ev, n, "chmod", PATH_OF("a"), &count);
@@ -376,10 +356,8 @@ TEST(unselected_types_are_not_attached)
 
 	if (SKIP_UNLESS_ROOT())
 		return;
-	if (vigil_start(&v, (const char *[]){ "trace", "--events", "unlink", NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "unlink", NULL }))
 		return;
-	}
 	p = popen("bpftool prog show 2>/dev/null", "r");
 	len = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
 	out[len] = '\0';
@@ -390,10 +368,8 @@ TEST(unselected_types_are_not_attached)
 	ASSERT_TRUE(strstr(out, "name exit_chmod") == NULL, "chmod is not loaded");
 	vigil_stop(&v);
 	vigil_cleanup(&v);
-	if (vigil_start(&v, (const char *[]){ "trace", "--events", "exec", NULL })) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v.err);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec", NULL }))
 		return;
-	}
 	ASSERT_TRUE(strstr(v.err, "watching process events") != NULL,
 		    "only the process sensor for exec");
 	vigil_stop(&v);

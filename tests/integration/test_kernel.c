@@ -27,25 +27,7 @@ static bool start(struct vigil_child *v, const char *events)
 {
 	const char *args[] = { "trace", "--events", events, NULL };
 
-	if (vigil_start(v, args)) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v->err);
-		vigil_cleanup(v);
-		return false;
-	}
-	return true;
-}
-
-static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
-{
-	struct json_object **ev;
-	size_t bad;
-	int status = vigil_stop(v);
-
-	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "vigil exits 0 on SIGTERM");
-	ev = events_load(v->out, n, &bad);
-	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
-	return ev;
+	return vigil_start_checked(v, args);
 }
 
 /* The first event of @type by @pid whose string at @key is @value. */
@@ -113,7 +95,7 @@ TEST(ptrace_attach_and_peekdata)
 	ASSERT_EQ(word, (long)victim_word, "PEEKDATA read the child's word");
 	ptrace(PTRACE_DETACH, child, NULL, NULL);
 	reap(child);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_by(ev, n, "ptrace", getpid(), "ptrace.request", "PTRACE_ATTACH");
 	if (ASSERT_NOT_NULL(e, "PTRACE_ATTACH event")) {
@@ -151,7 +133,7 @@ TEST(process_vm_writev_into_a_child)
 	wrote = process_vm_writev(child, &local, 1, &remote, 1, 0);
 	ASSERT_EQ(wrote, sizeof(value), "process_vm_writev wrote 8 bytes");
 	reap(child);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_event(ev, n, "process_vm_write", getpid());
 	if (ASSERT_NOT_NULL(e, "process_vm_write event")) {
@@ -194,7 +176,7 @@ TEST(proc_pid_mem_write_names_the_target_from_the_inode)
 	close(dirfd);
 	close(fd);
 	reap(child);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_by(ev, n, "proc_mem_write", getpid(), "proc_mem.access", "read_write");
 	if (ASSERT_NOT_NULL(e, "proc_mem_write event for O_RDWR")) {
@@ -263,7 +245,7 @@ TEST(memfd_create_and_exec_from_the_memfd)
 	}
 	ASSERT_EQ(wait_code(child), 0, "fexecve of the memfd ran true");
 	close(fd);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_event(ev, n, "memfd", getpid());
 	if (ASSERT_NOT_NULL(e, "memfd event")) {
@@ -329,7 +311,7 @@ TEST(exec_of_a_deleted_binary_and_from_dev_shm)
 	snprintf(shm, sizeof(shm), "/dev/shm/vigil-test-%d", getpid());
 	from_shm = exec_copy(shm, false);
 	ASSERT_TRUE(from_shm > 0, "exec from /dev/shm ran (is /dev/shm noexec?)");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_event(ev, n, "exec", deleted);
 	if (ASSERT_NOT_NULL(e, "exec event of the deleted binary")) {
@@ -392,7 +374,7 @@ TEST(bpf_program_and_map_loads_by_another_process)
 	strcpy(attr.map_name, "vigil_tmap");
 	map = sys_bpf(BPF_MAP_CREATE, &attr);
 	ASSERT_TRUE(map >= 0, "array map created");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_by(ev, n, "bpf", getpid(), "bpf.name", "vigil_test");
 	if (ASSERT_NOT_NULL(e, "bpf event of the program load")) {
@@ -449,7 +431,7 @@ TEST(module_loads_that_fail_are_reported)
 	close(fd);
 	ASSERT_TRUE(finit_ret < 0, "finit_module of /bin/true fails");
 	ASSERT_TRUE(init_ret < 0, "init_module of a text fails");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_by(ev, n, "module_load", getpid(), "syscall", "finit_module");
 	if (ASSERT_NOT_NULL(e, "finit_module event")) {

@@ -34,29 +34,6 @@
 static const char *const all_net[] = { "trace", "--events", "connect,accept,listen,bind,socket,dns",
 				       NULL };
 
-static bool start(struct vigil_child *v, const char *const *args)
-{
-	if (vigil_start(v, args)) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v->err);
-		vigil_cleanup(v);
-		return false;
-	}
-	return true;
-}
-
-static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
-{
-	struct json_object **ev;
-	size_t bad;
-	int status = vigil_stop(v);
-
-	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "vigil exits 0 on SIGTERM");
-	ev = events_load(v->out, n, &bad);
-	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
-	return ev;
-}
-
 /* The first @type event of @pid whose integer field @key is @val (key NULL: any). */
 static struct json_object *find_net(struct json_object **ev, size_t n, const char *type, pid_t pid,
 				    const char *key, long long val)
@@ -154,7 +131,7 @@ static void tcp_roundtrip(int family, const char *ip, const char *fam_name)
 	size_t n = 0;
 	socklen_t len;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, all_net))
+	if (SKIP_UNLESS_ROOT() || !vigil_start_checked(&v, all_net))
 		return;
 	srv = tcp_server(family, ip, &sport);
 	if (srv >= 0) {
@@ -165,7 +142,7 @@ static void tcp_roundtrip(int family, const char *ip, const char *fam_name)
 		acc = accept(srv, NULL, NULL);
 	}
 	ASSERT_TRUE(srv >= 0 && rc == 0 && acc >= 0, "server, connect and accept work");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_net(ev, n, "connect", getpid(), "net.dport", sport);
 	if (ASSERT_NOT_NULL(e, "connect event")) {
@@ -225,7 +202,7 @@ TEST(connect_refused_nonblocking_and_mapped)
 		return;
 	closed4 = closed_port(AF_INET, "127.0.0.1");
 	closed6 = closed_port(AF_INET6, "::1");
-	if (!start(&v, all_net))
+	if (!vigil_start_checked(&v, all_net))
 		return;
 	fd4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	rc4 = connect(fd4, (struct sockaddr *)&ss, make_addr(&ss, AF_INET, "127.0.0.1", closed4))
@@ -246,7 +223,7 @@ TEST(connect_refused_nonblocking_and_mapped)
 		      make_addr(&ss, AF_INET6, "::ffff:127.0.0.1", sport))
 		      ? -errno
 		      : 0;
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_EQ(rc4, -ECONNREFUSED, "connect to a closed IPv4 port fails");
 	ASSERT_EQ(rc6, -ECONNREFUSED, "connect to a closed IPv6 port fails");
 
@@ -297,7 +274,7 @@ TEST(bind_failure_and_udp)
 	int srv, sport = -1, dup, rc, udp, uport;
 	size_t n = 0;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, all_net))
+	if (SKIP_UNLESS_ROOT() || !vigil_start_checked(&v, all_net))
 		return;
 	srv = tcp_server(AF_INET, "127.0.0.1", &sport);
 	dup = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -306,7 +283,7 @@ TEST(bind_failure_and_udp)
 	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	bind(udp, (struct sockaddr *)&ss, make_addr(&ss, AF_INET, "127.0.0.1", 0));
 	uport = local_port(udp);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_EQ(rc, -EADDRINUSE, "second bind to the port fails");
 
 	e = find_net(ev, n, "bind", getpid(), "result", -EADDRINUSE);
@@ -334,14 +311,14 @@ TEST(raw_and_packet_sockets_only)
 	int raw, pkt, tcp, udp, unix_fd;
 	size_t n = 0;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, all_net))
+	if (SKIP_UNLESS_ROOT() || !vigil_start_checked(&v, all_net))
 		return;
 	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	udp = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	unix_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_TRUE(raw >= 0 && pkt >= 0, "raw and packet sockets created");
 
 	e = find_net(ev, n, "socket", getpid(), "result", raw);
@@ -510,13 +487,13 @@ TEST(dns_queries_and_malformed_payloads)
 	int status = -1;
 	pid_t child;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, all_net))
+	if (SKIP_UNLESS_ROOT() || !vigil_start_checked(&v, all_net))
 		return;
 	child = fork();
 	if (child == 0)
 		_exit(dns_child());
 	waitpid(child, &status, 0);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_TRUE(WIFEXITED(status), "dns child exited");
 	ASSERT_EQ(WEXITSTATUS(status), 0, "dns child steps (10+: which failed)");
 
@@ -575,7 +552,7 @@ TEST(events_connect_attaches_only_connect)
 	int srv, sport = -1, cli, acc, raw;
 	size_t n = 0;
 
-	if (SKIP_UNLESS_ROOT() || !start(&v, args))
+	if (SKIP_UNLESS_ROOT() || !vigil_start_checked(&v, args))
 		return;
 	bpf_prog_names(progs, sizeof(progs));
 	srv = tcp_server(AF_INET, "127.0.0.1", &sport);
@@ -583,7 +560,7 @@ TEST(events_connect_attaches_only_connect)
 	connect(cli, (struct sockaddr *)&ss, make_addr(&ss, AF_INET, "127.0.0.1", sport));
 	acc = accept(srv, NULL, NULL);
 	raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	ASSERT_NOT_NULL(find_net(ev, n, "connect", getpid(), "net.dport", sport), "connect seen");
 	ASSERT_EQ(count_type(ev, n, "bind", getpid()) + count_type(ev, n, "listen", getpid()) +

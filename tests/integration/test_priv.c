@@ -20,25 +20,7 @@ static bool start(struct vigil_child *v)
 {
 	static const char *const args[] = { "trace", "--events", "setuid,setgid,capset", NULL };
 
-	if (vigil_start(v, args)) {
-		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v->err);
-		vigil_cleanup(v);
-		return false;
-	}
-	return true;
-}
-
-static struct json_object **stop_and_load(struct vigil_child *v, size_t *n)
-{
-	struct json_object **ev;
-	size_t bad;
-	int status = vigil_stop(v);
-
-	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "vigil exits 0 on SIGTERM");
-	ev = events_load(v->out, n, &bad);
-	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
-	return ev;
+	return vigil_start_checked(v, args);
 }
 
 /* The @nth (0-based) event of @type by @pid made by @syscall. */
@@ -111,7 +93,7 @@ TEST(setgid_setresuid_setuid_before_and_after)
 		return;
 	pid = run_child(drop_ids);
 	ASSERT_EQ(wait_code(pid), 0, "child changed its ids");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_priv(ev, n, "setgid", pid, "setgid", 0);
 	if (ASSERT_NOT_NULL(e, "setgid event")) {
@@ -162,7 +144,7 @@ TEST(failed_setuid_as_nobody_reports_eperm_and_unchanged_creds)
 		return;
 	pid = run_child(nobody_tries_root);
 	ASSERT_EQ(wait_code(pid), 0, "child ran as nobody and failed to get root");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_priv(ev, n, "setgid", pid, "setresgid", 0);
 	if (ASSERT_NOT_NULL(e, "setresgid event"))
@@ -215,7 +197,7 @@ TEST(capset_dropping_cap_net_raw)
 		return;
 	pid = run_child(drop_net_raw);
 	ASSERT_EQ(wait_code(pid), 0, "child dropped CAP_NET_RAW");
-	ev = stop_and_load(&v, &n);
+	ev = vigil_stop_and_load(&v, &n);
 
 	e = find_priv(ev, n, "capset", pid, "capset", 0);
 	if (ASSERT_NOT_NULL(e, "capset event")) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "testlib.h"
+#include "harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,30 @@ void vigil_cleanup(struct vigil_child *v)
 		close(v->err_fd);
 	if (v->out[0])
 		unlink(v->out);
+}
+
+bool vigil_start_checked(struct vigil_child *v, const char *const *args)
+{
+	if (vigil_start(v, args)) {
+		harness_check(false, __FILE__, __LINE__, "vigil did not start: %s", v->err);
+		vigil_cleanup(v);
+		return false;
+	}
+	return true;
+}
+
+struct json_object **vigil_stop_and_load(struct vigil_child *v, size_t *n)
+{
+	struct json_object **ev;
+	size_t bad;
+	int status = vigil_stop(v);
+
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "vigil exits 0 on SIGTERM");
+	ASSERT_TRUE(strstr(v->err, "events seen") != NULL, "vigil prints a summary on stop");
+	ev = events_load(v->out, n, &bad);
+	ASSERT_EQ(bad, 0, "first invalid JSON line (0: none)");
+	return ev;
 }
 
 int run_wait(char *const argv[])

@@ -27,6 +27,14 @@ int vigil_start(struct vigil_child *v, const char *const *args);
 int vigil_stop(struct vigil_child *v);
 void vigil_cleanup(struct vigil_child *v);
 
+/* vigil_start(), and on failure the test fails with what vigil printed (cleaned up). */
+bool vigil_start_checked(struct vigil_child *v, const char *const *args);
+/*
+ * Stop vigil and load its events, as checks of the test: vigil exits 0 with its summary, and
+ * every line it wrote is valid JSON.
+ */
+struct json_object **vigil_stop_and_load(struct vigil_child *v, size_t *n);
+
 /* Run argv (PATH searched) and wait: returns the wait status, or -1. */
 int run_wait(char *const argv[]);
 /* Run a command line with /bin/sh -c and wait. */
