@@ -2,6 +2,7 @@
 /* vigil probe: the kernel capability matrix, as text or one JSON object. */
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/mounts.h"
 #include "core/probe.h"
 #include "events/json.h"
 
@@ -95,7 +96,8 @@ static void print_json(FILE *out, const struct probe_system *s,
 	json_tristate(out, s->bpf_lsm_active);
 	fputs(",\"bpf_lsm_built\":", out);
 	json_tristate(out, s->bpf_lsm_built);
-	fprintf(out, ",\"tracefs\":%s,\"cgroup2\":", s->tracefs ? "true" : "false");
+	fprintf(out, ",\"tracefs\":%s,\"tracefs_own_namespace\":%s,\"cgroup2\":",
+		s->tracefs ? "true" : "false", s->tracefs_own_ns ? "true" : "false");
 	json_str_or_null(out, s->cgroup2);
 	fputs(",\"unprivileged_bpf_disabled\":", out);
 	json_int_or_null(out, s->unprivileged_bpf_disabled);
@@ -208,8 +210,10 @@ static void print_text(FILE *out, const struct probe_system *s,
 					 : "unknown (no kernel BTF)");
 	sys_line(out, c, "cgroup2", "%s", s->cgroup2[0] ? s->cgroup2 : "not mounted");
 	sys_line(out, c, "tracefs", "%s",
-		 s->tracefs ? "mounted"
-			    : "not mounted (mount -t tracefs tracefs /sys/kernel/tracing)");
+		 !s->tracefs ? "not mounted (mount -t tracefs tracefs /sys/kernel/tracing)"
+		 : !s->tracefs_own_ns
+			 ? "mounted"
+			 : "not mounted on the host: vigil mounts it in its own mount namespace");
 	sys_line(out, c, "unprivileged_bpf_disabled", "%d (%s)", s->unprivileged_bpf_disabled,
 		 unpriv_meaning(s->unprivileged_bpf_disabled));
 	sys_line(out, c, "bpf_jit_enable", "%d (%s)", s->bpf_jit_enable,
@@ -256,7 +260,7 @@ static int probe_run(int argc, char **argv)
 	struct probe_result res[FEAT__COUNT];
 	struct probe_system sys;
 	enum vigil_feature f;
-	bool json = false;
+	bool json = false, host_tracefs;
 	int opt, err;
 
 	opterr = 0;
@@ -287,9 +291,12 @@ static int probe_run(int argc, char **argv)
 			printf("{\"error\":\"needs root (CAP_BPF/CAP_SYS_ADMIN)\",\"exit\":%d}\n",
 			       EX_NOPERM);
 		return EX_NOPERM;
-	}
-
+	} /* As the sensors do: tracefs, when the host has none, in vigil's own mount namespace. */
+	host_tracefs = tracefs_mounted();
+	if (!host_tracefs && tracefs_ensure())
+		pr_debug("probe", "could not mount tracefs for the probes");
 	probe_system_info(&sys);
+	sys.tracefs_own_ns = sys.tracefs && !host_tracefs;
 	probe_for_each_feature(f)
 	{
 		err = probe_feature(f, &res[f]);

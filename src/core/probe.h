@@ -89,15 +89,16 @@ void probe_cache_reset(void);
 
 /* The system facts the answers depend on. Strings are "" when unknown. */
 struct probe_system {
-	char kernel[65];    /* uname -r */
-	char machine[65];   /* uname -m */
-	bool securityfs;    /* /sys/kernel/security is mounted (lockdown, lsm readable) */
-	char lockdown[32];  /* "none", "integrity", "confidentiality"; "" unknown */
-	char lsm[256];	    /* the active LSM list; "" unknown */
-	int bpf_lsm_active; /* "bpf" in the LSM list: 1, 0, or -1 unknown */
-	int bpf_lsm_built;  /* bpf_lsm_* hooks in kernel BTF (CONFIG_BPF_LSM): 1, 0, -1 */
-	bool tracefs;	    /* tracefs mounted at /sys/kernel/tracing or debugfs/tracing */
-	char cgroup2[256];  /* cgroup2 mount point from /proc/self/mountinfo; "" none */
+	char kernel[65];     /* uname -r */
+	char machine[65];    /* uname -m */
+	bool securityfs;     /* /sys/kernel/security is mounted (lockdown, lsm readable) */
+	char lockdown[32];   /* "none", "integrity", "confidentiality"; "" unknown */
+	char lsm[256];	     /* the active LSM list; "" unknown */
+	int bpf_lsm_active;  /* "bpf" in the LSM list: 1, 0, or -1 unknown */
+	int bpf_lsm_built;   /* bpf_lsm_* hooks in kernel BTF (CONFIG_BPF_LSM): 1, 0, -1 */
+	bool tracefs;	     /* tracefs mounted at /sys/kernel/tracing or debugfs/tracing */
+	bool tracefs_own_ns; /* mounted by vigil in its own mount namespace, not the host\'s */
+	char cgroup2[256];   /* cgroup2 mount point from /proc/self/mountinfo; "" none */
 	int unprivileged_bpf_disabled; /* kernel.unprivileged_bpf_disabled, -1 unknown */
 	int bpf_jit_enable;	       /* net.core.bpf_jit_enable, -1 unknown */
 };

@@ -54,7 +54,8 @@ static const char *type_colour(const struct event *ev)
 	case VIGIL_EV_EXEC:
 		return C_GREEN;
 	case VIGIL_EV_FORK:
-		return C_BLUE;	case VIGIL_EV_EXIT:
+		return C_BLUE;
+	case VIGIL_EV_EXIT:
 		return ev->status ? C_RED : C_DIM;
 	default:
 		return C_YELLOW; /* file, network, privilege and kernel events */
