@@ -690,7 +690,8 @@ TEST(cli_json_has_every_feature)
 	struct utsname u;
 
 	if (SKIP_UNLESS_ROOT() || !have_vigil())
-		return;	run_vigil(&o, 0, (const char *const[]){ "probe", "--json", NULL });
+		return;
+	run_vigil(&o, 0, (const char *const[]){ "probe", "--json", NULL });
 	ASSERT_EQ(o.status, 0, "vigil probe --json exits 0");
 	same_tracefs_as_vigil();
 	root = json_tokener_parse(o.out);
