@@ -291,7 +291,8 @@ static int probe_run(int argc, char **argv)
 			printf("{\"error\":\"needs root (CAP_BPF/CAP_SYS_ADMIN)\",\"exit\":%d}\n",
 			       EX_NOPERM);
 		return EX_NOPERM;
-	} /* As the sensors do: tracefs, when the host has none, in vigil's own mount namespace. */
+	}
+	/* As the sensors do: tracefs, when the host has none, in vigil's own mount namespace. */
 	host_tracefs = tracefs_mounted();
 	if (!host_tracefs && tracefs_ensure())
 		pr_debug("probe", "could not mount tracefs for the probes");

@@ -318,8 +318,8 @@ TEST(ancestry_of_processes_started_before_vigil)
 	ASSERT_EQ(write(in[1], "go\n", 3), 3, "release the old shell");
 	close(in[1]);
 	ASSERT_EQ(WEXITSTATUS(wait_status(sh_pid)), 0, "old shell exit");
-	ev = vigil_stop_and_load(&v, &n); /* the exec of true whose parent is the old shell (others
-					     may run on the host) */
+	ev = vigil_stop_and_load(&v, &n);
+	/* the exec of true whose parent is the old shell (others may run on the host) */
 	e = NULL;
 	for (size_t i = 0; i < n && !e; i++)
 		if (jint(ev[i], "parent.pid") == sh_pid && find_exec(ev + i, 1, true_exe, 0))
