@@ -34,6 +34,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Interest filter for opens, set by user space before load. */
 const volatile __u16 open_access = 0; /* VIGIL_FILE_ACCESS_* wanted; 0: any */
 const volatile bool watch_enabled = false;
+/* Fold repeated identical opens within this window (0: report each one). */
+const volatile __u64 agg_window_ns = 0;
 /* Event types to send (EVENT bits); programs may run only to keep the watch cache honest. */
 const volatile __u64 wanted_types = ~0ull;
 
@@ -363,6 +365,43 @@ static __always_inline __u32 target_path(struct file_scratch *s, struct pt_regs 
 }
 
 /*
+ * Repeated identical opens (same process, file, flags) within agg_window_ns of a reported one
+ * are counted, not sent: a program polling a file would otherwise flood the stream. The next
+ * open after the window is reported with the counts; user space reports what is left when a
+ * window ends quietly (it reads open_agg). Returns true when the open was folded.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vigil_file_agg);
+} open_agg SEC(".maps");
+
+static __always_inline bool fold_repeat(struct vigil_file_event *ev, struct file *file)
+{
+	__u64 now = ev->hdr.time_ns, dentry, inode, key;
+	struct vigil_file_agg *agg, fresh = { .window_start = now };
+
+	file_dentry_inode(file, &dentry, &inode);
+	key = verdict_tag(dentry ^ ((__u64)ev->task.pid << 32 | ev->flags), inode, 0) | 1;
+	agg = bpf_map_lookup_elem(&open_agg, &key);
+	if (agg && now - agg->window_start < agg_window_ns) {
+		__sync_fetch_and_add(&agg->total, 1);
+		return true;
+	}
+	ev->agg_key = key;
+	if (agg) {
+		ev->agg_total = agg->total;
+		ev->agg_reported = agg->reported;
+		agg->reported = ev->agg_total;
+		agg->window_start = now;
+	} else {
+		bpf_map_update_elem(&open_agg, &key, &fresh, BPF_NOEXIST);
+	}
+	return false;
+}
+
+/*
  * An open's fate is decided before anything else is read: most opens on a host are of files
  * nobody watches, and this runs for each of them.
  */
@@ -469,7 +508,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_XATTR;
 	if (sh->type == VIGIL_EV_MOUNT)
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_SOURCE;
-
+	if (sh->type == VIGIL_EV_OPEN && file && agg_window_ns && fold_repeat(&s->ev, file))
+		return 0;
 	len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)
 		len = 2 * VIGIL_PATH_MAX;

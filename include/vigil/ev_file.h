@@ -36,6 +36,8 @@ enum {
 #define VIGIL_FILE_HAS_INODE	    (1 << 4) /* inode and dev are the object's own */
 #define VIGIL_FILE_TARGET_IS_XATTR  (1 << 5) /* target holds an xattr name */
 #define VIGIL_FILE_TARGET_IS_SOURCE (1 << 6) /* target holds a mount source */
+/* Set by user space on the copy it reports for opens folded after the last reported one. */
+#define VIGIL_FILE_SUMMARY (1 << 7)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -58,8 +60,16 @@ struct vigil_file_event {
 	__u16 path_len;
 	__u16 target_len;
 	__u32 pad;
+	/*
+	 * Aggregation of repeated identical opens (same process, file and flags): the kernel
+	 * counts them in `total` and reports at most one a window; `reported` is the total at
+	 * its previous report. 0 when opens are not aggregated.
+	 */
+	__u64 agg_key;
+	__u64 agg_total;
+	__u64 agg_reported;
 };
-VIGIL_ASSERT_SIZE(struct vigil_file_event, 136);
+VIGIL_ASSERT_SIZE(struct vigil_file_event, 160);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, result, 80);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, dev, 104);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, access, 124);
@@ -100,6 +110,14 @@ enum vigil_file_syscall {
 	FSC_FSETXATTR,
 	FSC_COUNT,
 };
+
+/* The kernel's aggregation state for one (process, file, flags): map open_agg, by agg_key. */
+struct vigil_file_agg {
+	__u64 window_start; /* CLOCK_BOOTTIME of the last reported open */
+	__u64 total;	    /* opens folded in, ever */
+	__u64 reported;	    /* total at the last report */
+};
+VIGIL_ASSERT_SIZE(struct vigil_file_agg, 24);
 
 /* Interest filter for opens: watched objects, by the kernel's (dev, inode). */
 struct vigil_file_watch_key {

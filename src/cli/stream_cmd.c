@@ -67,6 +67,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"                          other names of a watched file match too\n"
 		"  -a, --access MODE       opens with this access only: read, write, read,write\n"
 		"%s"
+		"      --aggregate SECONDS repeated identical opens (same process, file, flags)\n"
+		"                          within this window are counted in the kernel and\n"
+		"                          reported once with file.repeats (default 1; 0: off)\n"
 		"      --ring-buffer SIZE  kernel-to-vigil buffer, a power of two from 4K to 1G\n"
 		"                          (default 8M); larger survives longer bursts\n"
 		"  -v, --verbose           debug messages, libbpf's included\n"
@@ -95,6 +98,7 @@ struct stream_args {
 	bool format_set;
 	double duration;
 	__u32 ring_bytes;
+	double aggregate_s;
 };
 
 /* "64K", "8M", "1G" or bytes; a power of two from a page to 1 GiB. */
@@ -144,6 +148,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "access", required_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ring-buffer", required_argument, NULL, 'R' },
+		{ "aggregate", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -152,6 +157,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	int opt;
 
 	a->colour = -1;
+	a->aggregate_s = 1;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":f:o:e:p:c:P:a:d:vh", long_opts, NULL)) != -1) {
@@ -211,6 +217,16 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 						   "--duration takes a positive number of seconds, "
 						   "not '%s'",
 						   optarg);
+			break;
+		case 'A':
+			errno = 0;
+			a->aggregate_s = strtod(optarg, &end);
+			if (errno || *end || a->aggregate_s < 0 || a->aggregate_s > 3600)
+				return usage_error(
+					cmd->name,
+					"--aggregate takes seconds from 0 (off) to 3600, "
+					"not '%s'",
+					optarg);
 			break;
 		case 'R':
 			if (parse_ring_size(optarg, &a->ring_bytes))
@@ -276,7 +292,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
 	const struct stream_stats *st;
-	double deadline = 0;
+	double deadline = 0, next_flush;
+	int agg_fd;
 	char what[256];
 	__u64 lost;
 	int err, ret = EXIT_RUNTIME;
@@ -307,6 +324,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	sopts.watch_paths = (const char *const *)a.cfg.filter.paths;
 	sopts.n_watch_paths = a.cfg.filter.n_paths;
 	sopts.file_access = a.cfg.filter.access;
+	sopts.agg_window_ns = a.aggregate_s * 1e9;
 	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
 		sopts.wakeup_bytes = a.ring_bytes / 2;
 
@@ -332,7 +350,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		a.output ? ", writing to the output file" : "");
 	if (a.duration > 0)
 		deadline = now_s() + a.duration;
-
+	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
+	next_flush = now_s() + 1;
 	while (!stop_signal && (!deadline || now_s() < deadline)) {
 		err = stream_poll(stream, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -341,10 +360,16 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		}
 		if (!sensors_lost(sensors, &lost))
 			stream_update_lost(stream, lost);
+		if (agg_fd >= 0 && now_s() >= next_flush) {
+			stream_flush_aggregates(stream, agg_fd, sopts.agg_window_ns);
+			next_flush = now_s() + 1;
+		}
 	}
-	/* Drain what is queued, then account for every loss before the summary. */
+	/* Drain what is queued, report every folded open, account for every loss. */
 	while ((err = stream_poll(stream, 0)) > 0)
 		;
+	if (agg_fd >= 0)
+		stream_flush_aggregates(stream, agg_fd, 0);
 	if (!sensors_lost(sensors, &lost))
 		stream_update_lost(stream, lost);
 	fflush(a.cfg.out);

@@ -25,6 +25,7 @@ struct sensor_ctx {
 	const char *const *watch_paths;
 	size_t n_watch_paths;
 	__u16 file_access;
+	__u64 agg_window_ns; /* fold repeated identical opens within this window (0: never) */
 };
 
 struct sensor_ops {
@@ -34,6 +35,8 @@ struct sensor_ops {
 	/* Open, share maps, load, attach what ctx->types needs. 0 or -errno. */
 	int (*start)(const struct sensor_ctx *ctx, void **state);
 	void (*stop)(void *state);
+	/* Optional: the fd of one of its maps that user space reads, or -ENOENT. */
+	int (*map_fd)(void *state, const char *name);
 };
 
 /* Point @obj's `events` and `lost_events` maps at the shared ones; call before loading. */

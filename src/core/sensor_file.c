@@ -128,6 +128,7 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->open_access = ctx->file_access;
 	skel->rodata->watch_enabled = ctx->n_watch_paths > 0;
 	skel->rodata->wanted_types = ctx->types;
+	skel->rodata->agg_window_ns = ctx->agg_window_ns;
 	choose_programs(skel, ctx->types, ctx->n_watch_paths > 0);
 	err = file_bpf__load(skel);
 	if (!err)
@@ -148,6 +149,14 @@ static void file_stop(void *state)
 	file_bpf__destroy(state);
 }
 
+static int file_map_fd(void *state, const char *name)
+{
+	struct file_bpf *skel = state;
+	struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
+
+	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
 const struct sensor_ops file_sensor = {
 	.name = "file",
 	.types = EVENT_BIT(VIGIL_EV_OPEN) | EVENT_BIT(VIGIL_EV_UNLINK) |
@@ -160,4 +169,5 @@ const struct sensor_ops file_sensor = {
 	.needs_tracefs = true,
 	.start = file_start,
 	.stop = file_stop,
+	.map_fd = file_map_fd,
 };

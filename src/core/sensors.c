@@ -103,6 +103,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.watch_paths = opts->watch_paths,
 		.n_watch_paths = opts->n_watch_paths,
 		.file_access = opts->file_access,
+		.agg_window_ns = opts->agg_window_ns,
 	};
 	int err;
 
@@ -170,6 +171,18 @@ void sensors_stop(struct sensors *s)
 int sensors_ringbuf_fd(const struct sensors *s)
 {
 	return bpf_map__fd(s->process->maps.events);
+}
+
+int sensors_map_fd(const struct sensors *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_running; i++) {
+		const struct running_sensor *r = &s->running[i];
+		int fd = r->ops->map_fd ? r->ops->map_fd(r->state, name) : -ENOENT;
+
+		if (fd >= 0)
+			return fd;
+	}
+	return -ENOENT;
 }
 
 void sensors_describe(const struct sensors *s, char *buf, size_t size)

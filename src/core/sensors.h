@@ -22,6 +22,8 @@ struct sensors_opts {
 	const char *const *watch_paths;
 	size_t n_watch_paths;
 	__u16 file_access;
+	/* Fold repeated identical opens (process, file, flags) within this window; 0: never. */
+	__u64 agg_window_ns;
 };
 
 /*
@@ -35,6 +37,8 @@ void sensors_stop(struct sensors *s);
 int sensors_ringbuf_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */
 int sensors_lost(const struct sensors *s, __u64 *lost);
+/* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */
+int sensors_map_fd(const struct sensors *s, const char *name);
 /* "process, file" : the sensors running, for the start-up line. */
 void sensors_describe(const struct sensors *s, char *buf, size_t size);
 

@@ -22,6 +22,9 @@ struct event {
 	__u32 status;
 	__u64 duration_ns;
 
+	/* opens folded into this one by aggregation (events/aggregate.h) */
+	__u64 repeats;
+
 	/* the whole record, for the family that owns the type (events/family.h) */
 	const void *raw;
 	size_t raw_size;

@@ -220,6 +220,10 @@ static void file_json(FILE *out, const struct event *ev)
 		      out);
 		json_string(out, path, len);
 	}
+	if (ev->repeats || (ev->flags & VIGIL_FILE_SUMMARY))
+		fprintf(out, ",\"repeats\":%" PRIu64, (uint64_t)ev->repeats);
+	if (ev->flags & VIGIL_FILE_SUMMARY)
+		fputs(",\"summary\":true", out);
 	fprintf(out, "},\"syscall\":\"%s\",\"result\":%" PRId64, syscall_names[r->syscall],
 		(int64_t)r->result);
 }
@@ -249,6 +253,10 @@ static void file_text(FILE *out, const struct event *ev)
 			strerrorname_np(-r->result) ? strerrorname_np(-r->result) : "?");
 	else
 		fprintf(out, " = %" PRId64, (int64_t)r->result);
+	if (ev->flags & VIGIL_FILE_SUMMARY)
+		fprintf(out, " (%" PRIu64 " more like the last, folded)", (uint64_t)ev->repeats);
+	else if (ev->repeats)
+		fprintf(out, " (and %" PRIu64 " like it before, folded)", (uint64_t)ev->repeats);
 }
 
 const struct event_family file_family = {

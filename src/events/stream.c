@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/stream.h"
+#include "events/aggregate.h"
 #include "events/cgroup.h"
 #include "core/log.h"
 
@@ -17,6 +18,7 @@ struct stream {
 	struct proctab *procs;
 	struct cgroup_names *cgroups; /* NULL without a cgroup2 mount */
 	struct ring_buffer *ring;
+	struct aggregate *agg;
 	struct stream_stats stats;
 };
 
@@ -29,9 +31,10 @@ int stream_new(struct stream **out, const struct stream_config *cfg)
 		return -ENOMEM;
 	s->cfg = *cfg;
 	formatter_init(&s->fmt, cfg->format, cfg->out, cfg->colour);
+	s->agg = aggregate_new();
 	s->procs = proctab_new(cfg->proctab_capacity ? cfg->proctab_capacity
 						     : DEFAULT_PROCTAB_CAPACITY);
-	if (!s->procs) {
+	if (!s->procs || !s->agg) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -59,6 +62,7 @@ void stream_free(struct stream *s)
 		return;
 	ring_buffer__free(s->ring);
 	formatter_free(&s->fmt);
+	aggregate_free(s->agg);
 	cgroup_names_free(s->cgroups);
 	proctab_free(s->procs);
 	free(s);
@@ -87,13 +91,42 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->proctab_gen = proctab_generation(s->procs);
 }
 
-int stream_handle_record(struct stream *s, const void *data, size_t size)
+static void show_event(struct stream *s, const struct event *ev, struct proc *proc)
 {
 	struct event_view view = { 0 };
+
+	if (!filter_match(&s->cfg.filter, ev))
+		return;
+	view_init(s, &view, ev, proc);
+	format_event(&s->fmt, &view);
+	s->stats.written++;
+}
+
+/* A summary of opens folded after the last one reported (events/aggregate.h). */
+static void show_summary(void *ctx, const void *record, size_t size, __u64 repeats)
+{
+	struct stream *s = ctx;
+	struct event ev;
+
+	if (event_decode(record, size, &ev))
+		return;
+	ev.repeats = repeats;
+	show_event(s, &ev, proctab_lookup(s->procs, ev.task->pid));
+}
+
+int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return aggregate_flush(s->agg, map_fd, (__u64)now.tv_sec * 1000000000 + now.tv_nsec,
+			       window_ns, show_summary, s);
+}
+
+int stream_handle_record(struct stream *s, const void *data, size_t size)
+{
 	struct proc *proc = NULL;
 	struct event ev;
-	bool show;
-
 	s->stats.records++;
 	if (event_decode(data, size, &ev)) {
 		s->stats.malformed++;
@@ -112,12 +145,8 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		proc = proctab_lookup(s->procs, ev.task->pid);
 		break;
 	}
-	show = filter_match(&s->cfg.filter, &ev);
-	if (show) {
-		view_init(s, &view, &ev, proc);
-		format_event(&s->fmt, &view);
-		s->stats.written++;
-	}
+	ev.repeats = aggregate_on_event(s->agg, &ev);
+	show_event(s, &ev, proc);
 	if (ev.type == VIGIL_EV_EXIT)
 		proctab_remove(s->procs, ev.task->pid);
 	return 0;

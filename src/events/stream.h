@@ -38,6 +38,8 @@ int stream_attach_ringbuf(struct stream *s, int ringbuf_fd);
 int stream_poll(struct stream *s, int timeout_ms);
 /* Handle one record: what the ring buffer callback does, callable on its own for tests. */
 int stream_handle_record(struct stream *s, const void *data, size_t size);
+/* Report opens the kernel folded whose window ended quietly (map open_agg at @map_fd). */
+int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns);
 /* The kernel's lost counter now reads @total: report any increase in the stream. */
 void stream_update_lost(struct stream *s, __u64 total);
 

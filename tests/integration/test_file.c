@@ -105,8 +105,8 @@ TEST(open_evasions_resolve_to_the_real_file)
 	if (!ASSERT_OK(symlink(fx.secret, soft), "symlink") ||
 	    !ASSERT_OK(link(fx.secret, hard), "link"))
 		goto out_fixture;
-	if (!vigil_start_checked(
-		    &v, (const char *[]){ "trace", "--events", "open", "--path", fx.secret, NULL }))
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--aggregate", "0", "--events",
+						       "open", "--path", fx.secret, NULL }))
 		goto out_fixture;
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
@@ -374,4 +374,43 @@ TEST(unselected_types_are_not_attached)
 		    "only the process sensor for exec");
 	vigil_stop(&v);
 	vigil_cleanup(&v);
+}
+
+TEST(repeated_opens_are_folded_and_all_counted)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	long long accounted = 0, lines = 0, summaries = 0;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "open", "--path",
+						       fx.secret, "--aggregate", "0.5", NULL }))
+		goto out;
+	/* a burst, a quiet window, a second burst; vigil's stop reports what is still folded */
+	for (int i = 0; i < 1000; i++)
+		close(open(fx.secret, O_RDONLY));
+	usleep(1600 * 1000);
+	for (int i = 0; i < 10; i++)
+		close(open(fx.secret, O_RDONLY));
+	ev = vigil_stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		bool summary = json_object_get_boolean(jget(ev[i], "file.summary"));
+		long long repeats = jint(ev[i], "file.repeats");
+
+		if (jint(ev[i], "process.pid") != getpid())
+			continue;
+		lines++;
+		summaries += summary;
+		accounted += (summary ? 0 : 1) + (repeats > 0 ? repeats : 0);
+	}
+	ASSERT_EQ(accounted, 1010, "every open is counted once: reported, or folded");
+	ASSERT_TRUE(lines >= 2 && lines <= 6, "a few lines, not a thousand");
+	ASSERT_GE(summaries, 1, "a quiet window's folded opens are reported");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
 }

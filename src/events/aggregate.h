@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User space's half of open aggregation (bpf/file.bpf.c, fold_repeat): turn the kernel's
+ * counters into "repeats" on reported events, and report what a window folded when no later
+ * open came to carry it. Every folded open is counted exactly once in the stream.
+ */
+#ifndef VIGIL_EVENTS_AGGREGATE_H
+#define VIGIL_EVENTS_AGGREGATE_H
+
+#include <stddef.h>
+
+#include "events/event.h"
+
+struct aggregate;
+
+struct aggregate *aggregate_new(void);
+void aggregate_free(struct aggregate *a);
+
+/* For a reported open: how many identical opens it stands for beyond itself. */
+__u64 aggregate_on_event(struct aggregate *a, const struct event *ev);
+
+/* Called with a copy of the last reported record, marked as a summary, and its repeats. */
+typedef void (*aggregate_emit_fn)(void *ctx, const void *record, size_t size, __u64 repeats);
+
+/*
+ * Read the kernel's map (fd @map_fd) and emit a summary for each (process, file, flags) whose
+ * window ended (@now_ns - start >= @window_ns) with opens folded and not yet reported. Also
+ * forgets what the kernel has forgotten. Returns 0 or -errno.
+ */
+int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_ns,
+		    aggregate_emit_fn emit, void *ctx);
+
+#endif
