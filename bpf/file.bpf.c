@@ -126,19 +126,20 @@ struct sys_exit_ctx {
 /* The syscall's arguments, from the user registers saved at entry (x86-64 convention). */
 static __always_inline __u64 arg(struct pt_regs *regs, int i)
 {
+	/* regs comes from bpf_task_pt_regs: a typed pointer, read with plain loads */
 	switch (i) {
 	case 0:
-		return BPF_CORE_READ(regs, di);
+		return regs->di;
 	case 1:
-		return BPF_CORE_READ(regs, si);
+		return regs->si;
 	case 2:
-		return BPF_CORE_READ(regs, dx);
+		return regs->dx;
 	case 3:
-		return BPF_CORE_READ(regs, r10);
+		return regs->r10;
 	case 4:
-		return BPF_CORE_READ(regs, r8);
+		return regs->r8;
 	default:
-		return BPF_CORE_READ(regs, r9);
+		return regs->r9;
 	}
 }
 
@@ -383,7 +384,9 @@ static __always_inline bool fold_repeat(struct vigil_file_event *ev, struct file
 	struct vigil_file_agg *agg, fresh = { .window_start = now };
 
 	file_dentry_inode(file, &dentry, &inode);
-	key = verdict_tag(dentry ^ ((__u64)ev->task.pid << 32 | ev->flags), inode, 0) | 1;
+	key = verdict_tag(dentry ^ ((bpf_get_current_pid_tgid() >> 32) << 32 | ev->flags), inode,
+			  0) |
+	      1;
 	agg = bpf_map_lookup_elem(&open_agg, &key);
 	if (agg && now - agg->window_start < agg_window_ns) {
 		__sync_fetch_and_add(&agg->total, 1);
@@ -467,7 +470,6 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
 	s->ev.hdr.type = sh->type;
 	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
-	fill_task(&s->ev.task, task);
 	s->ev.result = ret;
 	s->ev.syscall = sc;
 	s->ev.access = sh->type == VIGIL_EV_OPEN ? access : 0;
@@ -510,6 +512,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_SOURCE;
 	if (sh->type == VIGIL_EV_OPEN && file && agg_window_ns && fold_repeat(&s->ev, file))
 		return 0;
+	fill_task(&s->ev.task, task);
 	len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)
 		len = 2 * VIGIL_PATH_MAX;
