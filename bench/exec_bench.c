@@ -62,6 +62,8 @@ static double run_cond(enum cond c, int iterations)
 		floor = bench_floor_bpf__open();
 		if (floor)
 			bpf_program__set_autoload(floor->progs.floor_openat, false);
+		if (floor)
+			bpf_program__set_autoload(floor->progs.floor_sys_exit, false);
 		if (!floor || bench_floor_bpf__load(floor) || bench_floor_bpf__attach(floor)) {
 			fprintf(stderr, "exec_bench: cannot attach the floor programs\n");
 			goto out;

@@ -25,9 +25,9 @@
 #include "core/mounts.h"
 #include "bench_floor.skel.h"
 
-enum cond { NONE, FLOOR, VIGIL, AUDITD, BPFTRACE, N_COND };
-static const char *const cond_names[N_COND] = { "none", "floor (empty prog)", "vigil",
-						"auditd -w -p r", "bpftrace" };
+enum cond { NONE, FLOOR, FLOOR_RAW, VIGIL, AUDITD, BPFTRACE, N_COND };
+static const char *const cond_names[N_COND] = { "none",	 "floor (empty prog)", "empty raw sys_exit",
+						"vigil", "auditd -w -p r",     "bpftrace" };
 
 #define MAX_ROUNDS 32
 
@@ -54,12 +54,15 @@ static int setup(enum cond c, struct running *r)
 	memset(r, 0, sizeof(*r));
 	switch (c) {
 	case FLOOR:
+	case FLOOR_RAW:
 		r->floor = bench_floor_bpf__open();
 		if (!r->floor)
 			return -1;
 		bpf_program__set_autoload(r->floor->progs.floor_exec, false);
 		bpf_program__set_autoload(r->floor->progs.floor_fork, false);
 		bpf_program__set_autoload(r->floor->progs.floor_exit, false);
+		bpf_program__set_autoload(r->floor->progs.floor_openat, c == FLOOR);
+		bpf_program__set_autoload(r->floor->progs.floor_sys_exit, c == FLOOR_RAW);
 		return bench_floor_bpf__load(r->floor) || bench_floor_bpf__attach(r->floor) ? -1
 											    : 0;
 	case VIGIL:
@@ -106,7 +109,7 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	int iterations = argc > 2 ? atoi(argv[2]) : 200000;
 	double t[2][N_COND][MAX_ROUNDS], med[2][N_COND];
-	bool have[N_COND] = { true, true, true, true, true };
+	bool have[N_COND] = { true, true, true, true, true, true };
 	int fd, ret = 0;
 
 	if (rounds < 1 || rounds > MAX_ROUNDS || iterations < 1) {

@@ -33,3 +33,9 @@ int floor_openat(void *ctx)
 {
 	return 0;
 }
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(floor_sys_exit)
+{
+	return 0;
+}
