@@ -248,11 +248,7 @@ static void file_text(FILE *out, const struct event *ev)
 		fputs(ev->flags & VIGIL_FILE_TARGET_IS_XATTR ? " xattr " : " -> ", out);
 		text_bytes(out, path, len);
 	}
-	if (r->result < 0)
-		fprintf(out, " = -%s",
-			strerrorname_np(-r->result) ? strerrorname_np(-r->result) : "?");
-	else
-		fprintf(out, " = %" PRId64, (int64_t)r->result);
+	text_result(out, r->result);
 	if (ev->flags & VIGIL_FILE_SUMMARY)
 		fprintf(out, " (%" PRIu64 " more like the last, folded)", (uint64_t)ev->repeats);
 	else if (ev->repeats)

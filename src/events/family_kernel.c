@@ -304,7 +304,7 @@ static void kernel_text(FILE *out, const struct event *ev)
 			((const struct vigil_proc_mem_event *)ev->raw)->target_tid);
 		break;
 	}
-	fprintf(out, " = %" PRId64, result);
+	text_result(out, result);
 }
 
 const struct event_family kernel_family = {

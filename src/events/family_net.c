@@ -280,9 +280,7 @@ static void net_text(FILE *out, const struct event *ev)
 			text_endpoint(out, r, r->daddr, r->dport);
 		}
 	}
-	fprintf(out, " = %" PRId64, (int64_t)r->result);
-	if (r->result < 0 && r->result > -4096 && strerrorname_np(-r->result))
-		fprintf(out, " (%s)", strerrorname_np(-r->result));
+	text_result(out, r->result);
 }
 
 const struct event_family family_net = {

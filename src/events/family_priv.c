@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Privilege events (vigil/ev_priv.h): setuid, setgid, capset. */
 #include "events/family.h"
+#include "events/text.h"
 #include "vigil/ev_priv.h"
 
 #include <errno.h>
@@ -92,18 +93,19 @@ static void priv_text(FILE *out, const struct event *ev)
 		fprintf(out, "capset eff %" PRIx64 " -> %" PRIx64 " prm %" PRIx64 " -> %" PRIx64,
 			(uint64_t)r->before.effective, (uint64_t)r->after.effective,
 			(uint64_t)r->before.permitted, (uint64_t)r->after.permitted);
-		fprintf(out, " inh %" PRIx64 " -> %" PRIx64 " = %" PRId64,
-			(uint64_t)r->before.inheritable, (uint64_t)r->after.inheritable,
-			(int64_t)r->result);
+		fprintf(out, " inh %" PRIx64 " -> %" PRIx64, (uint64_t)r->before.inheritable,
+			(uint64_t)r->after.inheritable);
+		text_result(out, r->result);
 	} else {
 		const struct vigil_setid_event *r = ev->raw;
 		const struct vigil_ids *b = &r->before, *a = &r->after;
 
 		fprintf(out,
 			"%s %" PRIu32 "/%" PRIu32 "/%" PRIu32 "/%" PRIu32 " -> %" PRIu32 "/%" PRIu32
-			"/%" PRIu32 "/%" PRIu32 " = %" PRId64,
+			"/%" PRIu32 "/%" PRIu32,
 			setid_syscalls[r->syscall], b->real, b->eff, b->saved, b->fs, a->real,
-			a->eff, a->saved, a->fs, (int64_t)r->result);
+			a->eff, a->saved, a->fs);
+		text_result(out, r->result);
 	}
 }
 

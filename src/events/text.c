@@ -32,3 +32,10 @@ void text_arg(FILE *out, const char *s, size_t len)
 	if (quote)
 		fputc('\'', out);
 }
+
+void text_result(FILE *out, long long result)
+{
+	fprintf(out, " = %lld", result);
+	if (result < 0 && result > -4096 && strerrorname_np(-result))
+		fprintf(out, " (%s)", strerrorname_np(-result));
+}

@@ -10,5 +10,7 @@
 void text_bytes(FILE *out, const char *s, size_t len);
 /* The same, single-quoted when a shell would split or expand it. */
 void text_arg(FILE *out, const char *s, size_t len);
+/* A syscall's result: " = 3", or " = -13 (EACCES)". */
+void text_result(FILE *out, long long result);
 
 #endif
