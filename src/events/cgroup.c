@@ -59,11 +59,6 @@ void cgroup_names_free(struct cgroup_names *c)
 	free(c);
 }
 
-const char *cgroup_names_mount(const struct cgroup_names *c)
-{
-	return c->mount;
-}
-
 /* Open the cgroup directory by id and read back its path: no tree walk. */
 static char *resolve(struct cgroup_names *c, __u64 id)
 {

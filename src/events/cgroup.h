@@ -17,7 +17,5 @@ void cgroup_names_free(struct cgroup_names *c);
  * is gone or unknown. The string lives until the next call. */
 const char *cgroup_names_get(struct cgroup_names *c, __u64 id);
 
-/* The mount point of the cgroup2 hierarchy, e.g. "/sys/fs/cgroup/unified". */
-const char *cgroup_names_mount(const struct cgroup_names *c);
 
 #endif

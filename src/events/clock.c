@@ -47,18 +47,6 @@ void wallclock_utc_seconds(__s64 sec, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-void wallclock_rfc3339(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size)
-{
-	__s64 sec;
-	long nsec;
-	size_t n;
-
-	wallclock_real(c, boot_ns, &sec, &nsec);
-	wallclock_utc_seconds(sec, buf, size);
-	n = strlen(buf);
-	snprintf(buf + n, size - n, ".%09ldZ", nsec);
-}
-
 void wallclock_local_hms(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size)
 {
 	struct tm tm;

@@ -12,8 +12,6 @@ struct wallclock {
 };
 
 void wallclock_init(struct wallclock *c);
-/* "2026-11-21T11:41:36.123456789Z" (RFC 3339, UTC, nanoseconds). */
-void wallclock_rfc3339(const struct wallclock *c, __u64 boot_ns, char *buf, size_t size);
 /* The wall-clock time of @boot_ns as seconds and nanoseconds since the epoch. */
 void wallclock_real(const struct wallclock *c, __u64 boot_ns, __s64 *sec, long *nsec);
 /* "2026-11-21T11:41:36" for @sec, UTC. */
