@@ -143,24 +143,6 @@ static __always_inline __u64 arg(struct pt_regs *regs, int i)
 	}
 }
 
-/*
- * Hot path: opens run this for every file opened on the host. Reads go through BTF pointers
- * (plain loads the JIT guards) rather than bpf_probe_read_kernel calls, which cost several
- * times more each.
- */
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds = fdt->fd;
-	struct file *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
 static __always_inline void set_inode(struct vigil_file_event *ev, struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);

@@ -101,20 +101,6 @@ static __always_inline void fill_hdr(struct vigil_event_hdr *hdr, __u16 type, __
 	hdr->time_ns = bpf_ktime_get_boot_ns();
 }
 
-/* The file behind @fd in the current task's fd table, or NULL. */
-static __always_inline struct file *fd_file(long fd)
-{
-	struct files_struct *files = BPF_CORE_READ(current_task(), files);
-	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
 /* Whether @file's dentry is named exactly @want (@len bytes, without NUL). */
 static __always_inline bool dentry_named(struct file *file, const char *want, __u32 len)
 {

@@ -62,6 +62,24 @@ static __always_inline void emit(void *record, __u64 size)
 		count_lost();
 }
 
+/*
+ * The file behind @fd in the current task's fd table, or NULL. Sensors run this on hot
+ * paths: the walk to the table goes through typed pointers (plain loads the JIT guards); only
+ * the indexed slot needs a probe read, since the verifier allows no variable offset there.
+ */
+static __always_inline struct file *fd_file(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
 static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);

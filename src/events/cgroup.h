@@ -17,5 +17,4 @@ void cgroup_names_free(struct cgroup_names *c);
  * is gone or unknown. The string lives until the next call. */
 const char *cgroup_names_get(struct cgroup_names *c, __u64 id);
 
-
 #endif
