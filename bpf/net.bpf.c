@@ -494,7 +494,6 @@ int net_dns_egress(struct __sk_buff *skb)
 	}
 	dns_question(skb, off + sizeof(udp), s);
 	ev->hdr.size = sizeof(*ev) + (ev->name_len & 0x1ff);
-	if (ev->hdr.size <= sizeof(*s))
-		emit(s, ev->hdr.size);
+	emit_fitting(s, ev->hdr.size, sizeof(*s));
 	return 1; /* observe only: the packet always goes on */
 }
