@@ -48,7 +48,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
-.PHONY: FORCE all deps run test test-unit test-integration bench format format-check clean help
+.PHONY: FORCE all deps run test test-unit test-integration test-vm bench format format-check clean help
 
 all: vigil
 
@@ -57,6 +57,7 @@ help:
 	@echo "make deps       install build, test and bench dependencies (Debian, needs root)"
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
+	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make format     reformat the C sources with .clang-format"
 	@echo "make format-check  fail if any source is not formatted"
@@ -77,6 +78,24 @@ test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
 
 test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
+
+# The VM suite (scripts/vm/run.sh) boots Debian's 6.1 cloud kernel, which has BPF LSM, and runs
+# statically linked binaries from a busybox initramfs. Same objects, linked with -static.
+STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
+VM_TESTS      := process file priv kernel net probe
+VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
+
+test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
+
+$(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(STATIC_LDLIBS)
+
+$(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) -l:libjson-c.a \
+		$(STATIC_LDLIBS)
 
 bench: deps vigil $(BENCH_BINS)
 	@bench/run.sh

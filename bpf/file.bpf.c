@@ -504,8 +504,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	s->ev.path_len = len;
 	s->ev.target_len = tlen;
 	s->ev.hdr.size = sizeof(s->ev) + len + tlen;
-	if (s->ev.hdr.size <= sizeof(s->ev) + DATA_SIZE)
-		emit(s, s->ev.hdr.size);
+	emit_fitting(s, s->ev.hdr.size, sizeof(s->ev) + DATA_SIZE);
 	return 0;
 }
 

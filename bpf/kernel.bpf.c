@@ -170,8 +170,7 @@ static __always_inline void module_exit(long ret)
 		}
 	}
 	ev->hdr.size = sizeof(*ev) + ev->path_len;
-	if (ev->hdr.size <= sizeof(*s))
-		emit(s, ev->hdr.size);
+	emit_fitting(s, ev->hdr.size, sizeof(*s));
 out:
 	if (p)
 		bpf_map_delete_elem(&pending, &id);
@@ -447,8 +446,7 @@ int exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 	len = len > 0 ? len - 1 : 0; /* without the NUL */
 	ev->name_len = len & VIGIL_MEMFD_NAME_MAX;
 	ev->hdr.size = sizeof(*ev) + ev->name_len;
-	if (ev->hdr.size <= sizeof(*s))
-		emit(s, ev->hdr.size);
+	emit_fitting(s, ev->hdr.size, sizeof(*s));
 out:
 	if (p)
 		bpf_map_delete_elem(&pending, &id);

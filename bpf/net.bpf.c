@@ -74,6 +74,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_scratch);
 } dns_scratch SEC(".maps");
+_Static_assert((sizeof(((struct dns_scratch *)0)->name) &
+		(sizeof(((struct dns_scratch *)0)->name) - 1)) == 0,
+	       "the DNS name buffer's size is a power of two (see dns_question)");
 
 /* The struct sock behind @fd in the current task's fd table, or NULL if it is no socket. */
 static __always_inline struct sock *fd_sock(long fd)
@@ -407,7 +410,12 @@ static __always_inline void dns_question(struct __sk_buff *skb, __u32 off, struc
 	off += DNS_HDR_LEN;
 	avail = skb->len > off ? skb->len - off : 0;
 	n = avail < sizeof(s->name) ? avail : sizeof(s->name);
-	if (n == 0 || bpf_skb_load_bytes(skb, off, s->name, n)) {
+	/*
+	 * The same n, written so that older verifiers (6.1) can see 1 <= n <= 256 in the register
+	 * passed to the helper: they do not carry "n != 0" over from the test of another register.
+	 */
+	n = ((n - 1) & (sizeof(s->name) - 1)) + 1;
+	if (avail == 0 || bpf_skb_load_bytes(skb, off, s->name, n)) {
 		ev->hdr.flags |= VIGIL_NET_DNS_MALFORMED;
 		return;
 	}
@@ -489,7 +497,6 @@ int net_dns_egress(struct __sk_buff *skb)
 	}
 	dns_question(skb, off + sizeof(udp), s);
 	ev->hdr.size = sizeof(*ev) + (ev->name_len & 0x1ff);
-	if (ev->hdr.size <= sizeof(*s))
-		emit(s, ev->hdr.size);
+	emit_fitting(s, ev->hdr.size, sizeof(*s));
 	return 1; /* observe only: the packet always goes on */
 }

@@ -128,8 +128,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 	ev->hdr.flags = flags;
 	ev->hdr.size = sizeof(*ev) + off;
-	if (ev->hdr.size <= sizeof(*s))
-		emit(s, ev->hdr.size);
+	emit_fitting(s, ev->hdr.size, sizeof(*s));
 	return 0;
 }
 

@@ -80,6 +80,19 @@ static __always_inline struct file *fd_file(long fd)
 	return file;
 }
 
+/*
+ * emit() @size bytes of @record when they fit in @cap. The barrier makes the compiler test the
+ * very register it passes to the helper: left alone it tests the length before the header size
+ * is added, and older verifiers (6.1) do not carry that bound over to length + header
+ * ("R2 min value is outside of the allowed memory range"); 6.18 tracks the linked registers.
+ */
+static __always_inline void emit_fitting(void *record, __u64 size, __u64 cap)
+{
+	asm volatile("" : "+r"(size));
+	if (size <= cap)
+		emit(record, size);
+}
+
 static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);

@@ -331,9 +331,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	err = sensors_start(&sensors, &sopts);
 	if (err) {
 		pr_err(cmd->name, "%s", sensors_strerror(err));
-		ret = err == -EPERM || err == -EACCES	     ? EX_NOPERM
-		      : err == -ENOENT || err == -EOPNOTSUPP ? EX_UNAVAILABLE
-							     : EXIT_RUNTIME;
+		ret = err == -EPERM					       ? EX_NOPERM
+		      : err == -ENOENT || err == -EOPNOTSUPP || err == -EACCES ? EX_UNAVAILABLE
+									       : EXIT_RUNTIME;
 		goto out;
 	}
 	/* Seed the process table after attaching, so no process falls in between. */

@@ -43,9 +43,11 @@ const char *sensors_strerror(int err)
 {
 	switch (err) {
 	case -EPERM:
-	case -EACCES:
 		return "not allowed to load BPF programs: run as root (or with CAP_BPF, "
 		       "CAP_PERFMON and CAP_SYS_RESOURCE)";
+	case -EACCES:
+		return "this kernel's verifier rejected a sensor program: run with -v to see which "
+		       "and why, and 'vigil probe' for what the kernel supports";
 	case -ENOENT:
 		return "this kernel has no BTF (/sys/kernel/btf/vmlinux): vigil needs a kernel "
 		       "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are)";

@@ -269,8 +269,9 @@ static void change_files(const char *dir)
 	fd = open("a", O_WRONLY | O_CREAT, 0644);
 	close(fd);
 	if (chmod("a", 04755) || chown("a", 1234, 5678) || truncate("a", 42) ||
-	    setxattr("a", "user.vigil", "x", 1, 0) || link("a", "hard") || symlink("a", "soft") ||
-	    rename("a", "b") || unlink("hard") || mkdir("d", 0750) || rmdir("d"))
+	    setxattr("a", "trusted.vigil", "x", 1, 0) || link("a", "hard") ||
+	    symlink("a", "soft") || rename("a", "b") || unlink("hard") || mkdir("d", 0750) ||
+	    rmdir("d"))
 		_exit(11);
 	/* mount and umount in a mount namespace of our own */
 	snprintf(m, sizeof(m), "%s/mnt", dir);
@@ -318,7 +319,7 @@ TEST(changes_to_files)
 		ASSERT_EQ(jint(e, "file.size"), 42, "size");
 	e = find_file(ev, n, "setxattr", PATH_OF("a"), &count);
 	if (ASSERT_NOT_NULL(e, "setxattr"))
-		ASSERT_STREQ(jstr(e, "file.xattr"), "user.vigil", "xattr name");
+		ASSERT_STREQ(jstr(e, "file.xattr"), "trusted.vigil", "xattr name");
 	e = find_file(ev, n, "link", PATH_OF("hard"), &count);
 	if (ASSERT_NOT_NULL(e, "link"))
 		ASSERT_STREQ(jstr(e, "file.target"), PATH_OF("a"), "link target");

@@ -1,0 +1,67 @@
+#!/bin/sh
+# make test-vm: boot Debian's cloud kernel (6.1, BPF LSM built in) under qemu (TCG) with an
+# initramfs holding busybox, the static vigil and the static test binaries; print the serial
+# console; add up the tests' closing lines ("N passed, N failed, N skipped"). A test without a
+# closing line, a test that exited non-zero with no failure counted, and a VM that did not reach
+# the end of /init each count as one failure. Exits non-zero when anything failed.
+# Usage: run.sh VIGIL TEST_BIN...   (env: VM_CACHE, VM_TIMEOUT seconds, QEMU)
+set -eu
+[ $# -ge 1 ] || { echo "usage: run.sh VIGIL TEST_BIN..." >&2; exit 2; }
+here=$(dirname "$0")
+cache=${VM_CACHE:-.vm-cache}
+timeout_s=${VM_TIMEOUT:-900}
+qemu=${QEMU:-qemu-system-x86_64}
+
+command -v "$qemu" >/dev/null ||
+	{ echo "test-vm: $qemu not found: install qemu-system-x86 (make deps)" >&2; exit 1; }
+vmlinuz=$("$here/fetch-kernel.sh" "$cache")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$here/build-initramfs.sh" "$work/initrd.cpio.gz" "$@"
+
+echo "test-vm: booting $vmlinuz (timeout ${timeout_s}s)"
+start=$(date +%s)
+timeout -k 10 "$timeout_s" "$qemu" -accel tcg -cpu max -m 1G -smp 2 -nographic -no-reboot \
+	-kernel "$vmlinuz" -initrd "$work/initrd.cpio.gz" \
+	-append "console=ttyS0 quiet lsm=lockdown,capability,landlock,bpf panic=-1" \
+	</dev/null 2>&1 | tr -d '\r' | tee "$work/console.log"
+# The pipeline's status is tee's: a timeout or a crash shows up as a missing "vigil-vm: done".
+echo "test-vm: VM ran $(($(date +%s) - start))s"
+
+awk -v timeout_s="$timeout_s" '
+function close_test(rc) {
+	if (summary == "") {
+		printf "test-vm: %s: %s without a summary line: counted as a failure\n", name, \
+			(rc == "" ? "did not finish" : "exited " rc)
+		failed++
+	} else {
+		split(summary, f, /[ ,]+/)
+		passed += f[1]; failed += f[3]; skipped += f[5]
+		if (rc != "" && rc != 0 && f[3] == 0) {
+			printf "test-vm: %s: exited %s: counted as a failure\n", name, rc
+			failed++
+		}
+		if (rc == "") {
+			printf "test-vm: %s: did not finish: counted as a failure\n", name
+			failed++
+		}
+	}
+	name = ""
+}
+/^vigil-vm: begin / { name = $3; summary = ""; next }
+/^vigil-vm: end / { sub(/^rc=/, "", $4); close_test($4); next }
+/^vigil-vm: done$/ { done = 1; next }
+name != "" && /^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { summary = $0 }
+END {
+	if (name != "")
+		close_test("")
+	if (!done) {
+		printf "test-vm: the VM did not reach the end of /init (crash, panic or %ss timeout)\n", \
+			timeout_s
+		failed++
+	}
+	print "=== total (VM)"
+	printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
+	exit failed != 0
+}' "$work/console.log"
