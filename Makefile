@@ -37,6 +37,11 @@ TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
+# The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
+STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
+VM_TESTS      := process file priv kernel net probe
+VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
+
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
@@ -68,8 +73,9 @@ deps:
 run: deps vigil
 	./vigil run
 
-test: deps vigil tests
-	@scripts/run-tests.sh $(TEST_BINS)
+# Every suite: the host's, then the VM's (BPF LSM and Debian's 6.1 kernel), one total.
+test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/test-all.sh "$(TEST_BINS)" $(BUILD)/static/vigil $(VM_TEST_BINS)
 
 tests: $(TEST_BINS)
 
@@ -81,9 +87,6 @@ test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 
 # The VM suite (scripts/vm/run.sh) boots Debian's 6.1 cloud kernel, which has BPF LSM, and runs
 # statically linked binaries from a busybox initramfs. Same objects, linked with -static.
-STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
-VM_TESTS      := process file priv kernel net probe
-VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
 
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)

@@ -59,6 +59,14 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "nogroup:x:65534:" >>"$root/etc/group"
+# Name resolution for the static tests: glibc's getaddrinfo loads the NSS modules at run time
+# (the DNS test points /etc/resolv.conf at its own server with a bind mount).
+for lib in libnss_dns.so.2 libnss_files.so.2 libresolv.so.2; do
+	cp -L "/lib/x86_64-linux-gnu/$lib" "$root/lib/x86_64-linux-gnu/$lib"
+done
+echo "hosts: files dns" >"$root/etc/nsswitch.conf"
+: >"$root/etc/resolv.conf"
+: >"$root/etc/hosts"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

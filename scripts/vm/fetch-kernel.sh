@@ -9,8 +9,16 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
 # The metapackage only depends on the versioned image; resolve it so we fetch the real kernel.
-pkg=$(apt-cache depends "$meta" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1)
+resolve() {
+	apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+	# A fresh machine may have no package lists yet.
+	apt-get update -qq >/dev/null 2>&1 || true
+	pkg=$(resolve)
+fi
 if [ -z "$pkg" ]; then
 	echo "test-vm: cannot resolve the kernel package $meta depends on" \
 		"(run apt-get update?)" >&2
