@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -175,6 +176,19 @@ int sh(const char *cmd)
 	char *const argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
 
 	return run_wait(argv);
+}
+
+int shf(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = sh(cmd);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 struct json_object **events_load(const char *path, size_t *n, size_t *bad_line)

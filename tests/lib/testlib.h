@@ -39,6 +39,8 @@ struct json_object **vigil_stop_and_load(struct vigil_child *v, size_t *n);
 int run_wait(char *const argv[]);
 /* Run a command line with /bin/sh -c and wait. */
 int sh(const char *cmd);
+/* The same for a printf-style command line; returns its exit code, or -1. */
+int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Every line of @path parsed as JSON; *n lines. Returns NULL (and *bad_line) on invalid JSON. */
 struct json_object **events_load(const char *path, size_t *n, size_t *bad_line);

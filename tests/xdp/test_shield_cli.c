@@ -32,21 +32,6 @@ static char ns_cli[32], ns_srv[32], if_srv[16], rules[64], rules2[64], bad_rules
 static bool env_ready, env_failed;
 static char out[65536];
 
-static int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int shf(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = sh(cmd);
-	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 __attribute__((destructor)) static void env_down(void)
 {
 	if (!ns_srv[0])

@@ -9,6 +9,7 @@
  * Everything is named with our pid and removed at exit, also when a test fails.
  */
 #include "harness.h"
+#include "testlib.h"
 #include "shield/shield.h"
 
 #include <arpa/inet.h>
@@ -38,21 +39,6 @@ static int orig_ns = -1, cli_ns = -1, srv_ns = -1;
 static bool env_ready, env_failed;
 static char err[SHIELD_ERR_LEN];
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	ret = system(cmd);
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 static void env_down(void)
 {
 	char dir[128];
@@ -61,8 +47,8 @@ static void env_down(void)
 		return;
 	if (orig_ns >= 0)
 		setns(orig_ns, CLONE_NEWNET);
-	sh("ip netns del %s 2>/dev/null", ns_cli);
-	sh("ip netns del %s 2>/dev/null", ns_srv);
+	shf("ip netns del %s 2>/dev/null", ns_cli);
+	shf("ip netns del %s 2>/dev/null", ns_srv);
 	if (!shield_pin_dir(if_srv, dir, sizeof(dir)))
 		shield_detach_pinned(if_srv, err, sizeof(err));
 	ns_cli[0] = '\0';
@@ -88,7 +74,7 @@ static bool env_up(void)
 		SKIP("netns/veth set-up failed earlier");
 		return false;
 	}
-	if (sh("command -v ip >/dev/null && busybox ping --help >/dev/null 2>&1")) {
+	if (shf("command -v ip >/dev/null && busybox ping --help >/dev/null 2>&1")) {
 		SKIP("needs ip (iproute2) and busybox ping (busybox-static)");
 		env_failed = true;
 		return false;
@@ -99,18 +85,18 @@ static bool env_up(void)
 	snprintf(if_srv, sizeof(if_srv), "vs%d", pid);
 	atexit(env_down);
 	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (sh("ip netns add %s && ip netns add %s", ns_cli, ns_srv) ||
-	    sh("ip link add %s netns %s type veth peer name %s netns %s", if_cli, ns_cli, if_srv,
-	       ns_srv) ||
-	    sh("ip -n %s addr add " GOOD "/24 dev %s && ip -n %s addr add " BAD "/24 dev %s && "
-	       "ip -n %s addr add " GOOD6 "/64 dev %s nodad",
-	       ns_cli, if_cli, ns_cli, if_cli, ns_cli, if_cli) ||
-	    sh("ip -n %s addr add " SERVER "/24 dev %s && ip -n %s addr add " SERVER6
-	       "/64 dev %s nodad",
-	       ns_srv, if_srv, ns_srv, if_srv) ||
-	    sh("ip -n %s link set %s up && ip -n %s link set lo up && ip -n %s link set %s up && "
-	       "ip -n %s link set lo up",
-	       ns_cli, if_cli, ns_cli, ns_srv, if_srv, ns_srv)) {
+	if (shf("ip netns add %s && ip netns add %s", ns_cli, ns_srv) ||
+	    shf("ip link add %s netns %s type veth peer name %s netns %s", if_cli, ns_cli, if_srv,
+		ns_srv) ||
+	    shf("ip -n %s addr add " GOOD "/24 dev %s && ip -n %s addr add " BAD "/24 dev %s && "
+		"ip -n %s addr add " GOOD6 "/64 dev %s nodad",
+		ns_cli, if_cli, ns_cli, if_cli, ns_cli, if_cli) ||
+	    shf("ip -n %s addr add " SERVER "/24 dev %s && ip -n %s addr add " SERVER6
+		"/64 dev %s nodad",
+		ns_srv, if_srv, ns_srv, if_srv) ||
+	    shf("ip -n %s link set %s up && ip -n %s link set lo up && ip -n %s link set %s up && "
+		"ip -n %s link set lo up",
+		ns_cli, if_cli, ns_cli, ns_srv, if_srv, ns_srv)) {
 		env_failed = true;
 		ASSERT_TRUE(false, "netns + veth set-up");
 		return false;
@@ -144,8 +130,8 @@ static bool attach(struct shield_handle *h, enum shield_mode mode, const char *y
 
 static int ping(const char *src, const char *dst, int count)
 {
-	return sh("ip netns exec %s busybox ping %s -c %d -i 0.2 -W 1 -I %s %s >/dev/null 2>&1",
-		  ns_cli, strchr(dst, ':') ? "-6" : "-4", count, src, dst);
+	return shf("ip netns exec %s busybox ping %s -c %d -i 0.2 -W 1 -I %s %s >/dev/null 2>&1",
+		   ns_cli, strchr(dst, ':') ? "-6" : "-4", count, src, dst);
 }
 
 static __u64 counter(struct shield_handle *h, int v, int r)
