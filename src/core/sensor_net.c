@@ -102,8 +102,8 @@ static int net_start(const struct sensor_ctx *ctx, void **state)
 		err = net_bpf__attach(st->skel); /* every loaded tracepoint; not the cgroup one */
 	if (!err && (ctx->types & EVENT_BIT(VIGIL_EV_DNS))) {
 		err = attach_dns(st);
-		/* Part of "everything" (no --events): keep the other net events. */
-		if (err && ctx->types == ~0ull) {
+		/* Not named with --events: keep the other net events without it. */
+		if (err && !(ctx->named_types & EVENT_BIT(VIGIL_EV_DNS))) {
 			pr_warn("net", "dns events are off");
 			err = 0;
 		}
