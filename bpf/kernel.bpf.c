@@ -463,7 +463,7 @@ out:
  */
 static __always_inline int proc_mem_open_exit(long ret)
 {
-	struct vigil_proc_mem_event ev = {};
+	struct vigil_proc_mem_event ev;
 	struct task_struct *target;
 	struct hlist_node *first;
 	struct file *file;
@@ -480,6 +480,8 @@ static __always_inline int proc_mem_open_exit(long ret)
 	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC ||
 	    !dentry_named(file, "mem", 3))
 		return 0;
+	/* a /proc/<pid>/mem open for writing: rare, so the record is cleared only now */
+	__builtin_memset(&ev, 0, sizeof(ev));
 	pi = (void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode);
 	pid = BPF_CORE_READ((struct proc_inode *)pi, pid);
 	fill_hdr(&ev.hdr, VIGIL_EV_PROC_MEM_WRITE, sizeof(ev));
