@@ -439,7 +439,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (sh->type != VIGIL_EV_OPEN && sh->fd != ARG_NONE)
 		file = fd_file(arg(regs, sh->fd));
-	if (file && !access) {
+	if (sh->type == VIGIL_EV_OPEN && file && !access) {
+		/* not yet read when no --access filter asked for it */
 		fmode_t fmode = BPF_CORE_READ(file, f_mode);
 
 		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
@@ -454,7 +455,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	s->ev.result = ret;
 	s->ev.syscall = sc;
-	s->ev.access = sh->type == VIGIL_EV_OPEN ? access : 0;
+	s->ev.access = access;
 	if (sh->mode != ARG_NONE)
 		s->ev.mode = arg(regs, sh->mode);
 	if (sh->uid != ARG_NONE)
