@@ -15,7 +15,7 @@ struct agg_entry {
 	__u64 key;
 	__u64 counted; /* the kernel total up to which folded opens are in the stream */
 	bool seen;     /* still in the kernel map at the last flush */
-	size_t size;
+	size_t size, cap;
 	void *record; /* the last reported record, to describe a summary */
 	struct agg_entry *next;
 };
@@ -81,13 +81,16 @@ __u64 aggregate_on_event(struct aggregate *a, const struct event *ev)
 	repeats = r->agg_total > from ? r->agg_total - from : 0;
 	if (r->agg_total > e->counted)
 		e->counted = r->agg_total;
-	copy = malloc(ev->raw_size);
-	if (copy) {
-		memcpy(copy, ev->raw, ev->raw_size);
-		free(e->record);
+	/* Keep the record to describe a later summary; its buffer only ever grows. */
+	if (ev->raw_size > e->cap) {
+		copy = realloc(e->record, ev->raw_size);
+		if (!copy)
+			return repeats;
 		e->record = copy;
-		e->size = ev->raw_size;
+		e->cap = ev->raw_size;
 	}
+	memcpy(e->record, ev->raw, ev->raw_size);
+	e->size = ev->raw_size;
 	return repeats;
 }
 
