@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Policies (docs/policy.md): YAML files of rules, parsed into this tree, checked, matched
+ * against events, and compiled into the kernel's interest filters.
+ */
+#ifndef VIGIL_POLICY_POLICY_H
+#define VIGIL_POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vigil/types.h"
+
+#define POLICY_NAME_MAX 64
+
+enum policy_mode { MODE_AUDIT, MODE_ENFORCE };
+enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+enum rule_action { ACTION_ALERT, ACTION_DENY, ACTION_KILL };
+enum cond_op { OP_IN, OP_NOT, OP_CONTAINS };
+
+/* How a value is written and compared; fixed by the field (policy/fields.h). */
+enum value_kind {
+	VAL_PATH,   /* exact, "dir/" subtree, or glob with * not crossing / */
+	VAL_STRING, /* exact or glob */
+	VAL_NUMBER, /* number or lo-hi range */
+	VAL_ADDR,   /* address or CIDR */
+	VAL_NAMES,  /* a bit set; names from the field's table */
+};
+
+enum path_form { PATH_EXACT, PATH_SUBTREE, PATH_GLOB };
+
+struct value {
+	char *str; /* as written (for paths and strings: what is compared) */
+	union {
+		enum path_form path_form; /* VAL_PATH */
+		bool is_glob;		  /* VAL_STRING */
+		struct {
+			long long lo, hi;
+		} num;			/* VAL_NUMBER */
+		struct {
+			__u8 addr[16];	/* IPv4 as IPv4-mapped IPv6 */
+			__u8 prefix_len; /* of the 128 bits */
+		} cidr;			/* VAL_ADDR */
+		__u64 bits;		/* VAL_NAMES */
+	};
+};
+
+struct cond {
+	int field; /* index into the field table */
+	enum cond_op op;
+	struct value *values;
+	size_t n_values;
+	unsigned int line, col;
+};
+
+/* Conditions that must all hold. */
+struct cond_group {
+	struct cond *conds;
+	size_t n_conds;
+	unsigned int line, col;
+};
+
+struct policy;
+
+struct rule {
+	char *id;
+	char *description;
+	enum severity severity;
+	char **mitre;
+	size_t n_mitre;
+	__u64 types; /* EVENT_BIT of the event types it is on */
+	struct cond_group match;
+	struct cond_group *excepts; /* any that holds whole silences the event */
+	size_t n_excepts;
+	enum rule_action action;
+	const struct policy *policy;
+	unsigned int line, col;
+	__u64 hits; /* events it matched since loaded */
+};
+
+struct policy {
+	char *name;
+	char *file; /* where it came from, for messages */
+	enum policy_mode mode;
+	struct rule *rules;
+	size_t n_rules;
+};
+
+/* Problems found while parsing and checking, each with its place. */
+enum diag_level { DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+	enum diag_level level;
+	char *file;
+	unsigned int line, col; /* 1-based; 0 when not tied to a place */
+	char *msg;
+};
+
+struct diags {
+	struct diag *items;
+	size_t n, n_errors;
+};
+
+void diags_add(struct diags *d, enum diag_level level, const char *file, unsigned int line,
+	       unsigned int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* "file:line:col: error: msg" per line. */
+void diags_print(const struct diags *d, FILE *out);
+void diags_free(struct diags *d);
+
+/*
+ * Parse and check one policy from @len bytes of YAML; @file names it in messages. Returns the
+ * policy, or NULL when any error was found (all of them in @d, with the warnings).
+ */
+struct policy *policy_parse(const char *buf, size_t len, const char *file, struct diags *d);
+void policy_free(struct policy *p);
+
+/* The loaded policies, matched together. Replaced whole on reload, never changed in place. */
+struct policy_set {
+	struct policy **policies;
+	size_t n_policies;
+	size_t n_rules;
+	/* per event type, the rules on it, in load order */
+	struct rule **by_type[64];
+	size_t n_by_type[64];
+	__u64 types; /* union of the rules' types */
+};
+
+/*
+ * Build a set from files and directories (each *.yaml/*.yml in a directory, sorted), plus the
+ * built-in ruleset when @defaults. Checks ids across policies. NULL when any error was found.
+ */
+struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
+				   struct diags *d);
+void policy_set_free(struct policy_set *s);
+
+/* The built-in ruleset: rules/<name>.yaml files, embedded at build time. */
+struct builtin_policy {
+	const char *name; /* file name */
+	const char *text;
+	size_t len;
+};
+extern const struct builtin_policy builtin_policies[];
+extern const size_t n_builtin_policies;
+
+const char *severity_name(enum severity s);
+const char *action_name(enum rule_action a);
+
+#endif
