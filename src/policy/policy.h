@@ -37,12 +37,13 @@ struct value {
 		bool is_glob;		  /* VAL_STRING */
 		struct {
 			long long lo, hi;
-		} num;			/* VAL_NUMBER */
+			bool mask; /* a named bit set: lo holds the bits, all must be set */
+		} num;		   /* VAL_NUMBER */
 		struct {
-			__u8 addr[16];	/* IPv4 as IPv4-mapped IPv6 */
+			__u8 addr[16];	 /* IPv4 as IPv4-mapped IPv6 */
 			__u8 prefix_len; /* of the 128 bits */
-		} cidr;			/* VAL_ADDR */
-		__u64 bits;		/* VAL_NAMES */
+		} cidr;			 /* VAL_ADDR */
+		__u64 bits;		 /* VAL_NAMES */
 	};
 };
 
@@ -127,14 +128,24 @@ struct policy_set {
 };
 
 /*
- * Build a set from files and directories (each *.yaml/*.yml in a directory, sorted), plus the
+ * Build a set from files and directories (a directory: its .yaml and .yml files, sorted), plus the
  * built-in ruleset when @defaults. Checks ids across policies. NULL when any error was found.
  */
 struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
 				   struct diags *d);
 void policy_set_free(struct policy_set *s);
 
-/* The built-in ruleset: rules/<name>.yaml files, embedded at build time. */
+/* Is @name (a file name) one a policy directory holds: *.yaml or *.yml, not hidden? */
+bool policy_file_name(const char *name);
+
+/* Building a set step by step (what policy_set_load does): add, then finish once. */
+int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d);
+int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d);
+int policy_set_add_builtin(struct policy_set *s, struct diags *d);
+int policy_set_add(struct policy_set *s, struct policy *p); /* takes @p */
+int policy_set_finish(struct policy_set *s, struct diags *d);
+
+/* The built-in ruleset: the YAML files of rules/, embedded at build time. */
 struct builtin_policy {
 	const char *name; /* file name */
 	const char *text;
