@@ -41,7 +41,7 @@ const volatile __u64 wanted_types = ~0ull;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 65536);
 	__type(key, struct vigil_file_watch_key);
 	__type(value, __u8);
 } file_watch SEC(".maps");
@@ -182,42 +182,53 @@ static __always_inline __u64 verdict_tag(__u64 dentry, __u64 inode, __u64 gen)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
-	return h & ~1ull;
+	return h & ~3ull;
 }
 
-static __always_inline bool is_watched(struct dentry *dentry)
+/* The VIGIL_WATCH_* mask of @dentry's inode, 0 when it is not watched. */
+static __always_inline __u8 watch_bits(struct dentry *dentry)
 {
 	struct vigil_file_watch_key key = {
 		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
 		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
 	};
+	__u8 *bits = bpf_map_lookup_elem(&file_watch, &key);
 
-	return bpf_map_lookup_elem(&file_watch, &key);
+	return bits ? *bits : 0;
 }
 
-/* Walk d_parent, crossing mount points, to the root. Too deep counts as watched. */
-static __always_inline bool walk_watched(struct file *file)
+/*
+ * Walk d_parent, crossing mount points, to the root, gathering the accesses (read 1, write 2)
+ * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
+ * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted.
+ */
+static __always_inline __u8 walk_watched(struct file *file)
 {
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct mount *mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+	bool self = true;
+	__u8 want = 0;
 
 	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		__u8 bits = watch_bits(dentry);
 
-		if (is_watched(dentry))
-			return true;
+		want |= self ? bits & 3 : bits >> 2;
+		if (want == 3)
+			return 3;
 		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
 			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (mnt == mnt_parent)
-				return false;
+				return want;
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
 			continue;
 		}
+		self = false;
 		dentry = parent;
 	}
-	return true;
+	return 3;
 }
 
 /*
@@ -242,12 +253,12 @@ static __always_inline void file_dentry_inode(struct file *file, __u64 *dentry, 
 	*inode = (__u64)BPF_CORE_READ(file, f_inode);
 }
 
-/* Is @file, or a directory above it, watched? */
-static __always_inline bool watched(struct file *file)
+/* The accesses (read 1, write 2) for which opens of @file are watched. */
+static __always_inline __u8 watched(struct file *file)
 {
 	__u64 dentry, inode, tag, seen, *cached;
 	__u32 slot;
-	bool hit;
+	__u8 want;
 
 	file_dentry_inode(file, &dentry, &inode);
 	tag = verdict_tag(dentry, inode, watch_gen);
@@ -255,13 +266,13 @@ static __always_inline bool watched(struct file *file)
 	cached = bpf_map_lookup_elem(&watch_cache, &slot);
 
 	if (!cached)
-		return true;
+		return 3;
 	seen = *(volatile __u64 *)cached;
-	if ((seen & ~1ull) == tag)
-		return seen & 1;
-	hit = walk_watched(file);
-	*(volatile __u64 *)cached = tag | hit;
-	return hit;
+	if ((seen & ~3ull) == tag)
+		return seen & 3;
+	want = walk_watched(file);
+	*(volatile __u64 *)cached = tag | want;
+	return want;
 }
 
 /*
@@ -393,22 +404,26 @@ static __always_inline bool fold_repeat(struct vigil_file_event *ev, struct file
 static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *access)
 {
 	struct file *file;
+	__u8 want;
 
 	if (ret < 0)
 		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
 	file = fd_file(ret);
 	if (!file)
 		return false;
-	if (open_access) {
+	want = open_access ?: 3;
+	if (watch_enabled)
+		want &= watched(file);
+	if (!want)
+		return false;
+	if (want != 3) {
 		fmode_t fmode = BPF_CORE_READ(file, f_mode);
 
 		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
-		if (!(*access & open_access))
+		if (!(*access & want))
 			return false;
 	}
-	if (watch_enabled && !watched(file))
-		return false;
 	*filep = file;
 	return true;
 }

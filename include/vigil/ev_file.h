@@ -119,7 +119,16 @@ struct vigil_file_agg {
 };
 VIGIL_ASSERT_SIZE(struct vigil_file_agg, 24);
 
-/* Interest filter for opens: watched objects, by the kernel's (dev, inode). */
+/*
+ * Interest filter for opens: watched objects, by the kernel's (dev, inode), each with the
+ * accesses wanted of it and of what lies beneath it (map value: a mask of VIGIL_WATCH_*).
+ */
+#define VIGIL_WATCH_READ	(1 << 0) /* this object opened for reading */
+#define VIGIL_WATCH_WRITE	(1 << 1)
+#define VIGIL_WATCH_BELOW_READ	(1 << 2) /* anything beneath this directory */
+#define VIGIL_WATCH_BELOW_WRITE (1 << 3)
+#define VIGIL_WATCH_ALL		0xf
+
 struct vigil_file_watch_key {
 	__u64 inode;
 	__u32 dev;
