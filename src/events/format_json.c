@@ -232,6 +232,24 @@ static void write_context(struct formatter *f, const struct event_view *v)
 	fwrite(c->text, 1, c->len, f->out);
 }
 
+static void json_verdict(FILE *out, const struct event_verdict *vd)
+{
+	fputs(",\"rule\":{\"id\":", out);
+	json_cstring(out, vd->rule_id);
+	fputs(",\"severity\":", out);
+	json_cstring(out, vd->severity);
+	fputs(",\"mitre\":[", out);
+	for (size_t i = 0; i < vd->n_mitre; i++) {
+		if (i)
+			fputc(',', out);
+		json_cstring(out, vd->mitre[i]);
+	}
+	fputs("],\"policy\":", out);
+	json_cstring(out, vd->policy);
+	fputs("},\"action\":", out);
+	json_cstring(out, vd->action);
+}
+
 void format_json_event(struct formatter *f, const struct event_view *v)
 {
 	const struct event *ev = v->ev;
@@ -248,6 +266,8 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 	}
 	if (event_family_of(ev->type))
 		event_family_of(ev->type)->json(out, ev);
+	if (v->verdict)
+		json_verdict(out, v->verdict);
 	fputs("}\n", out);
 }
 

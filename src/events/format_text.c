@@ -124,6 +124,9 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 			event_family_of(ev->type)->text(out, ev);
 		break;
 	}
+	if (v->verdict)
+		fprintf(out, "  %s[%s %s %s]%s", f->colour ? C_RED : "", v->verdict->action,
+			v->verdict->severity, v->verdict->rule_id, f->colour ? C_RESET : "");
 	fputc('\n', out);
 }
 
