@@ -50,7 +50,7 @@ static void json_exec_id(FILE *out, __u32 pid, __u64 exec_time)
 	json_cstring(out, id);
 }
 
-/* exec: where the executed file lives (process.exe_flags), only when it is unusual */
+/* exec: process.exe_flags (where the file lives, stdio on the network), only when set */
 static void json_exe_flags(FILE *out, __u16 flags)
 {
 	static const char *const names[] = VIGIL_EXE_FLAG_NAMES;
