@@ -38,6 +38,8 @@ enum {
 #define VIGIL_FILE_TARGET_IS_SOURCE (1 << 6) /* target holds a mount source */
 /* Set by user space on the copy it reports for opens folded after the last reported one. */
 #define VIGIL_FILE_SUMMARY (1 << 7)
+/* The kernel sent SIGKILL to the process at the open's return (a kill rule, VIGIL_WATCH_KILL_*) */
+#define VIGIL_FILE_KILLED (1 << 8)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -128,6 +130,8 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 24);
 #define VIGIL_WATCH_BELOW_READ	(1 << 2) /* anything beneath this directory */
 #define VIGIL_WATCH_BELOW_WRITE (1 << 3)
 #define VIGIL_WATCH_ALL		0xf
+/* SIGKILL the opener, for the same four cases shifted by 4 (an enforced kill rule) */
+#define VIGIL_WATCH_KILL_SHIFT 4
 
 struct vigil_file_watch_key {
 	__u64 inode;

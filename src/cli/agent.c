@@ -232,8 +232,7 @@ static int remember_applied(struct agent *a, const char *name, const char *text,
 	return ap->name && ap->text ? 0 : -ENOMEM;
 }
 
-int agent_reload(struct agent *a, const char *text, size_t len, const char *name,
-		 struct diags *d)
+int agent_reload(struct agent *a, const char *text, size_t len, const char *name, struct diags *d)
 {
 	struct watch_list watches;
 	struct policy *extra = NULL;

@@ -16,9 +16,10 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(out, "{\"pid\":%d,\"uptime_s\":%.0f,\"events\":{\"seen\":%" PRIu64
-		     ",\"shown\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"malformed\":%" PRIu64
-		     "},\"matched\":%" PRIu64 ",\"killed\":%" PRIu64 ",\"policies\":[",
+	fprintf(out,
+		"{\"pid\":%d,\"uptime_s\":%.0f,\"events\":{\"seen\":%" PRIu64 ",\"shown\":%" PRIu64
+		",\"lost\":%" PRIu64 ",\"malformed\":%" PRIu64 "},\"matched\":%" PRIu64
+		",\"killed\":%" PRIu64 ",\"policies\":[",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed,
 		(uint64_t)ps->alerts, (uint64_t)ps->kills);
@@ -40,9 +41,9 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
 				"\"hits\":%" PRIu64 "}",
 				severity_name(r->severity), action_name(r->action),
-				r->action == ACTION_ALERT	  ? "none"
-				: p->mode == MODE_AUDIT		  ? "none (audit)"
-								  : "kill from user space",
+				r->action == ACTION_ALERT ? "none"
+				: p->mode == MODE_AUDIT	  ? "none (audit)"
+							  : "kill from user space",
 				(uint64_t)r->hits);
 		}
 		fputs("]}", out);

@@ -50,8 +50,7 @@ static int check(int argc, char **argv, bool builtin)
 	if (s)
 		printf("ok: %zu %s, %zu %s%s\n", s->n_policies,
 		       s->n_policies == 1 ? "policy" : "policies", s->n_rules,
-		       s->n_rules == 1 ? "rule" : "rules",
-		       d.n ? " (see the warnings above)" : "");
+		       s->n_rules == 1 ? "rule" : "rules", d.n ? " (see the warnings above)" : "");
 	ret = s ? 0 : EXIT_RUNTIME;
 	policy_set_free(s);
 	diags_free(&d);
@@ -104,10 +103,10 @@ static void explain_rule(const struct rule *r)
 		printf("    kernel: every event of its other types is sent%s\n",
 		       r->types & (1ull << VIGIL_EV_EXEC) ? " (exec: the process table needs them)"
 							  : "");
-	printf("    user space: %s\n",
-	       r->match.n_conds || r->n_excepts ? "the conditions above, on what the kernel sent"
-						: "nothing more: every event sent matches");
-	if (r->action != ACTION_ALERT)
+	printf("    user space: %s\n", r->match.n_conds || r->n_excepts
+					       ? "the conditions above, on what the kernel sent"
+					       : "nothing more: every event sent matches");
+	if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",
 		       r->policy->mode == MODE_ENFORCE ? "kill" : "none (audit mode)");
@@ -207,8 +206,8 @@ static int policy_apply(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", CONTROL_PATH,
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
-			: ret == -EACCES			? "run it as root"
-								: strerror(-ret));
+			: ret == -EACCES		       ? "run it as root"
+							       : strerror(-ret));
 		return ret == -EACCES ? EX_NOPERM : EX_UNAVAILABLE;
 	}
 	fputs(resp, ret ? stderr : stdout);

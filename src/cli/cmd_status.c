@@ -38,10 +38,12 @@ static int status_run(int argc, char **argv)
 		if (ret == -EACCES || ret == -EPERM)
 			fprintf(stderr, "vigil: status: permission denied: run it as root\n");
 		else if (ret == -ENOENT || ret == -ECONNREFUSED)
-			fprintf(stderr, "vigil: status: no agent is running (nothing answers at %s)\n",
+			fprintf(stderr,
+				"vigil: status: no agent is running (nothing answers at %s)\n",
 				CONTROL_PATH);
 		else
-			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n", strerror(-ret));
+			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
+				strerror(-ret));
 		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
 	}
 	fputs(resp, ret ? stderr : stdout);

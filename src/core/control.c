@@ -61,8 +61,8 @@ int control_open(struct control **out, const char *path, control_handler fn, voi
 	}
 	unlink(path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, 0600) || listen(c->fd, 16)) {
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
+	    listen(c->fd, 16)) {
 		err = -errno;
 		goto fail;
 	}
@@ -150,9 +150,9 @@ static void serve_one(struct control *c, int fd)
 		free(req);
 		return;
 	}
-	status = !strcmp(req, "ping") ? 0
-				      : c->fn(c->ctx, req, nl ? nl + 1 : "",
-					      nl ? len - (nl + 1 - req) : 0, out);
+	status = !strcmp(req, "ping")
+			 ? 0
+			 : c->fn(c->ctx, req, nl ? nl + 1 : "", nl ? len - (nl + 1 - req) : 0, out);
 	fclose(out);
 	dprintf(fd, "%d\n", status ? 1 : 0);
 	for (size_t off = 0; resp && off < resp_len;) {
@@ -176,8 +176,7 @@ void control_serve(struct control *c)
 	}
 }
 
-int control_request(const char *path, const char *cmd, const char *body, size_t len,
-		    char **resp)
+int control_request(const char *path, const char *cmd, const char *body, size_t len, char **resp)
 {
 	struct sockaddr_un sa;
 	size_t n = 0, cap = 4096;

@@ -10,14 +10,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CONTROL_PATH "/run/vigil/control.sock"
+#define CONTROL_PATH	 "/run/vigil/control.sock"
 #define CONTROL_BODY_MAX (16 << 20)
 
 struct control;
 
 /* Answer one request: write the response to @out; return 0 for success, else non-zero. */
-typedef int (*control_handler)(void *ctx, const char *cmd, const char *body, size_t len,
-			       FILE *out);
+typedef int (*control_handler)(void *ctx, const char *cmd, const char *body, size_t len, FILE *out);
 
 /* Listen on @path (its directory is created 0700). -EADDRINUSE when an agent answers there. */
 int control_open(struct control **out, const char *path, control_handler fn, void *ctx);
@@ -30,7 +29,6 @@ void control_serve(struct control *c);
  * NUL-terminated). Returns the agent's status (0 ok, 1 refused), or -errno when it cannot
  * talk to an agent (-ENOENT, -ECONNREFUSED: none is running).
  */
-int control_request(const char *path, const char *cmd, const char *body, size_t len,
-		    char **resp);
+int control_request(const char *path, const char *cmd, const char *body, size_t len, char **resp);
 
 #endif

@@ -136,7 +136,10 @@ static int watch_key(const char *path, __u8 bits, struct vigil_file_watch_key *k
 	}
 	key->inode = st.st_ino;
 	key->dev = major(st.st_dev) << 20 | minor(st.st_dev);
-	/* from an ancestor, the file is beneath: what was wanted of it applies below */
+	/*
+	 * From an ancestor, the file is beneath: what was wanted of it applies below, to be
+	 * finished in user space; a kill in the kernel would hit its neighbours too, so none.
+	 */
 	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE) : bits;
 	return 0;
 }

@@ -69,6 +69,28 @@ static size_t glob_dir_len(const char *glob)
 	return len;
 }
 
+/*
+ * Can the kernel kill for @r on its own? Only an enforced kill (or deny, which falls back to
+ * kill here) whose every condition the watch decides: exact or subtree paths and the access.
+ */
+bool policy_kernel_kills(const struct rule *r)
+{
+	if (r->policy->mode != MODE_ENFORCE || r->action == ACTION_ALERT || r->n_excepts ||
+	    r->types != (1ull << VIGIL_EV_OPEN) || !path_cond(r))
+		return false;
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+
+		if (c->op != OP_IN ||
+		    (c->field != FIELD_FILE_PATH && c->field != FIELD_FILE_ACCESS))
+			return false;
+		for (size_t j = 0; j < c->n_values; j++)
+			if (c->field == FIELD_FILE_PATH && c->values[j].path_form == PATH_GLOB)
+				return false;
+	}
+	return true;
+}
+
 int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 {
 	const unsigned int open = VIGIL_EV_OPEN;
@@ -79,6 +101,7 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		const struct rule *r = s->by_type[open][i];
 		const struct cond *c = path_cond(r);
 		__u8 access = rule_access(r);
+		__u8 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
 			err = add(out, "/", 1, access | access << 2);
@@ -89,10 +112,11 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 
 			switch (v->path_form) {
 			case PATH_EXACT:
-				err = add(out, v->str, strlen(v->str), access);
+				err = add(out, v->str, strlen(v->str), access | kill);
 				break;
 			case PATH_SUBTREE:
-				err = add(out, v->str, strlen(v->str), access | access << 2);
+				err = add(out, v->str, strlen(v->str),
+					  (access | kill) | (access | kill) << 2);
 				break;
 			case PATH_GLOB:
 				err = add(out, v->str, glob_dir_len(v->str), access << 2);
@@ -137,4 +161,9 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 				v->path_form == PATH_SUBTREE ? " and beneath" : "");
 	}
 	fputs(" (by inode; a missing file by its nearest existing directory)\n", out);
+	if (policy_kernel_kills(r))
+		fputs("    kernel: SIGKILL to the opener before the open returns "
+		      "(bpf_send_signal), "
+		      "for the paths that exist when the policy loads\n",
+		      out);
 }

@@ -18,6 +18,9 @@ struct watch_list {
 int policy_compile_watches(const struct policy_set *s, struct watch_list *out);
 void watch_list_free(struct watch_list *w);
 
+/* Does the kernel itself SIGKILL for @r (an enforced kill of exact or subtree paths)? */
+bool policy_kernel_kills(const struct rule *r);
+
 /* How one open rule is filtered in the kernel, in words, for `vigil policy explain`. */
 void policy_explain_rule(const struct rule *r, FILE *out);
 

@@ -41,7 +41,8 @@ void diags_print(const struct diags *d, FILE *out)
 			fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->line, g->col, level,
 				g->msg ? g->msg : "(out of memory)");
 		else
-			fprintf(out, "%s: %s: %s\n", g->file, level, g->msg ? g->msg : "(out of memory)");
+			fprintf(out, "%s: %s: %s\n", g->file, level,
+				g->msg ? g->msg : "(out of memory)");
 	}
 }
 

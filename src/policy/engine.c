@@ -2,6 +2,8 @@
 #include "policy/engine.h"
 #include "core/log.h"
 #include "policy/match.h"
+#include "events/family_file.h"
+#include "vigil/ev_file.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -72,10 +74,16 @@ static const char *kill_process(struct policy_engine *e, const struct rule *r, _
  * The outcome of @r on the event's process. Without a synchronous deny mechanism in this
  * build, an enforced deny falls back to killing the process, and says so: never "denied".
  */
-static const char *carry_out(struct policy_engine *e, const struct rule *r, __u32 pid)
+static const char *carry_out(struct policy_engine *e, const struct rule *r, const struct event *ev)
 {
 	bool enforce = r->policy->mode == MODE_ENFORCE;
+	__u32 pid = ev->task->pid;
 
+	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
+	    (ev->flags & VIGIL_FILE_KILLED)) {
+		e->stats.kills++;
+		return "killed"; /* by the kernel, before the open returned */
+	}
 	switch (r->action) {
 	case ACTION_KILL:
 		return enforce ? kill_process(e, r, pid) : "would_kill";
@@ -100,7 +108,7 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		.policy = r->policy->name,
 		.mitre = r->mitre,
 		.n_mitre = r->n_mitre,
-		.action = carry_out(e, r, v->ev->task->pid),
+		.action = carry_out(e, r, v->ev),
 	};
 	return &e->verdict;
 }

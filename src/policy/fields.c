@@ -11,13 +11,13 @@
 #include <string.h>
 
 #define RANGE(first, last) ((EVENT_BIT((last) + 1) - 1) & ~(EVENT_BIT(first) - 1))
-#define T_PROC	 (EVENT_BIT(VIGIL_EV_EXEC) | EVENT_BIT(VIGIL_EV_FORK) | EVENT_BIT(VIGIL_EV_EXIT))
-#define T_FILE	 RANGE(VIGIL_EV_FILE_FIRST, VIGIL_EV_FILE_LAST)
-#define T_NET	 RANGE(VIGIL_EV_NET_FIRST, VIGIL_EV_NET_LAST)
-#define T_PRIV	 RANGE(VIGIL_EV_PRIV_FIRST, VIGIL_EV_PRIV_LAST)
-#define T_KERNEL RANGE(VIGIL_EV_KERNEL_FIRST, VIGIL_EV_KERNEL_LAST)
-#define T_ALL	 (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL)
-#define T_SETID	 (EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID))
+#define T_PROC		   (EVENT_BIT(VIGIL_EV_EXEC) | EVENT_BIT(VIGIL_EV_FORK) | EVENT_BIT(VIGIL_EV_EXIT))
+#define T_FILE		   RANGE(VIGIL_EV_FILE_FIRST, VIGIL_EV_FILE_LAST)
+#define T_NET		   RANGE(VIGIL_EV_NET_FIRST, VIGIL_EV_NET_LAST)
+#define T_PRIV		   RANGE(VIGIL_EV_PRIV_FIRST, VIGIL_EV_PRIV_LAST)
+#define T_KERNEL	   RANGE(VIGIL_EV_KERNEL_FIRST, VIGIL_EV_KERNEL_LAST)
+#define T_ALL		   (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL)
+#define T_SETID		   (EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID))
 #define T_TARGET                                                                                   \
 	(EVENT_BIT(VIGIL_EV_PTRACE) | EVENT_BIT(VIGIL_EV_PROCESS_VM_WRITE) |                       \
 	 EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE))
@@ -30,16 +30,15 @@ static const char *const direction_names[] = { "out", "in" };
 static const char *const mode_names[] = { "setuid", "setgid", "sticky", "world_writable" };
 static const __u64 mode_bits[] = { 04000, 02000, 01000, 00002 };
 static const char *const open_flag_names[] = {
-	"O_WRONLY", "O_RDWR",	   "O_CREAT",	 "O_EXCL",     "O_NOCTTY",  "O_TRUNC",
-	"O_APPEND", "O_NONBLOCK", "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_TMPFILE",
-	"O_PATH",   "O_NOATIME",
+	"O_WRONLY",   "O_RDWR",	     "O_CREAT",	   "O_EXCL",	"O_NOCTTY",  "O_TRUNC", "O_APPEND",
+	"O_NONBLOCK", "O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_TMPFILE", "O_PATH",	"O_NOATIME",
 };
 static const __u64 open_flag_bits[] = {
-	O_WRONLY, O_RDWR,     O_CREAT,	   O_EXCL,     O_NOCTTY, O_TRUNC, O_APPEND,
-	O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_TMPFILE, O_PATH, O_NOATIME,
+	O_WRONLY,   O_RDWR,	 O_CREAT,    O_EXCL,	O_NOCTTY,  O_TRUNC, O_APPEND,
+	O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_TMPFILE, O_PATH,  O_NOATIME,
 };
 
-#define NAMES(a)	.names = a, .n_names = sizeof(a) / sizeof(a[0])
+#define NAMES(a)	 .names = a, .n_names = sizeof(a) / sizeof(a[0])
 #define NAMED_BITS(a, b) NAMES(a), .name_bits = b
 
 static const struct field_def fields[FIELD_COUNT] = {

@@ -12,7 +12,7 @@
 struct field_def {
 	const char *name;
 	enum value_kind kind;
-	__u64 types;		     /* EVENT_BIT of the event types that have it */
+	__u64 types;		  /* EVENT_BIT of the event types that have it */
 	const char *const *names; /* VAL_NAMES: the name of each bit; VAL_NUMBER: named masks */
 	const __u64 *name_bits;	  /* the bits of each name (NULL: bit i) */
 	unsigned int n_names;

@@ -28,7 +28,8 @@ struct parser {
 #define LINE(n) ((unsigned int)(n)->start_mark.line + 1)
 #define COL(n)	((unsigned int)(n)->start_mark.column + 1)
 
-#define error_at(ps, n, ...) diags_add((ps)->d, DIAG_ERROR, (ps)->file, LINE(n), COL(n), __VA_ARGS__)
+#define error_at(ps, n, ...)                                                                       \
+	diags_add((ps)->d, DIAG_ERROR, (ps)->file, LINE(n), COL(n), __VA_ARGS__)
 #define warn_at(ps, n, ...)                                                                        \
 	diags_add((ps)->d, DIAG_WARNING, (ps)->file, LINE(n), COL(n), __VA_ARGS__)
 
@@ -44,8 +45,9 @@ static const char *scalar(yaml_node_t *n)
 
 static const char *kind_name(yaml_node_t *n)
 {
-	return n->type == YAML_SCALAR_NODE ? "a value" : n->type == YAML_SEQUENCE_NODE ? "a list"
-											 : "a map";
+	return n->type == YAML_SCALAR_NODE     ? "a value"
+	       : n->type == YAML_SEQUENCE_NODE ? "a list"
+					       : "a map";
 }
 
 /* A scalar, or an error naming @what it should be. */
@@ -156,7 +158,8 @@ static int add_type(struct parser *ps, yaml_node_t *n, void *arg)
 	__u64 *types = arg;
 
 	if (!type || !(field_all_types() & (1ull << type))) {
-		error_at(ps, n, "unknown event type '%s' (see docs/events.md: exec, open, connect, ...)",
+		error_at(ps, n,
+			 "unknown event type '%s' (see docs/events.md: exec, open, connect, ...)",
 			 scalar(n));
 		return -EINVAL;
 	}
@@ -180,7 +183,8 @@ static int add_mitre(struct parser *ps, yaml_node_t *n, void *arg)
 	char **m;
 
 	if (!is_mitre_id(scalar(n))) {
-		error_at(ps, n, "'%s' is not an ATT&CK technique id; write it like T1003 or T1003.008",
+		error_at(ps, n,
+			 "'%s' is not an ATT&CK technique id; write it like T1003 or T1003.008",
 			 scalar(n));
 		return -EINVAL;
 	}
@@ -247,8 +251,8 @@ static int add_value(struct parser *ps, yaml_node_t *n, void *arg)
 		return -EINVAL;
 	}
 	if (!(c->n_values & (c->n_values - 1))) {
-		struct value *vals = realloc(c->values, (c->n_values ? 2 * c->n_values : 1) *
-								sizeof(*vals));
+		struct value *vals =
+			realloc(c->values, (c->n_values ? 2 * c->n_values : 1) * sizeof(*vals));
 
 		if (!vals) {
 			value_free(&v);
@@ -269,14 +273,16 @@ static int parse_cond_key(struct parser *ps, yaml_node_t *k, struct cond *c, __u
 
 	if (!key || sscanf(key, "%63s %15s", name, op) < 1 ||
 	    strlen(key) > strlen(name) + 1 + strlen(op)) {
-		error_at(ps, k, "a condition is 'field: values' or 'field not: values' or "
-				"'field contains: values'");
+		error_at(ps, k,
+			 "a condition is 'field: values' or 'field not: values' or "
+			 "'field contains: values'");
 		return -EINVAL;
 	}
 	c->field = field_lookup(name);
 	if (c->field < 0) {
-		error_at(ps, k, "unknown field '%s' (docs/policy.md lists them: process.exe, "
-				"file.path, net.dport, ...)",
+		error_at(ps, k,
+			 "unknown field '%s' (docs/policy.md lists them: process.exe, "
+			 "file.path, net.dport, ...)",
 			 name);
 		return -EINVAL;
 	}
@@ -287,15 +293,17 @@ static int parse_cond_key(struct parser *ps, yaml_node_t *k, struct cond *c, __u
 	else if (!strcmp(op, "contains"))
 		c->op = OP_CONTAINS;
 	else {
-		error_at(ps, k, "unknown operator '%s' after %s; use 'not' or 'contains'", op, name);
+		error_at(ps, k, "unknown operator '%s' after %s; use 'not' or 'contains'", op,
+			 name);
 		return -EINVAL;
 	}
 	f = field_def(c->field);
 	if (types & ~f->types) {
 		for (unsigned int t = 0; t < 64; t++)
 			if ((types & ~f->types) & (1ull << t)) {
-				error_at(ps, k, "%s is not a field of %s events; name only event "
-						"types that have it in 'on:'",
+				error_at(ps, k,
+					 "%s is not a field of %s events; name only event "
+					 "types that have it in 'on:'",
 					 name, event_type_name(t));
 				return -EINVAL;
 			}
@@ -349,7 +357,8 @@ static int parse_group(struct parser *ps, yaml_node_t *map, struct cond_group *g
 		if (for_each_scalar(ps, v, vc.f->name, add_value, &vc))
 			err = -EINVAL;
 		else if (!c->n_values) {
-			error_at(ps, v, "%s has no values: an empty list matches nothing", vc.f->name);
+			error_at(ps, v, "%s has no values: an empty list matches nothing",
+				 vc.f->name);
 			err = -EINVAL;
 		}
 	}
@@ -417,8 +426,8 @@ static const char *const rule_keys[] = {
 	"id", "description", "severity", "mitre", "on", "match", "except", "action", NULL,
 };
 
-static int parse_enum(struct parser *ps, yaml_node_t *n, const char *what,
-		      const char *const *names, int count)
+static int parse_enum(struct parser *ps, yaml_node_t *n, const char *what, const char *const *names,
+		      int count)
 {
 	const char *s = want_scalar(ps, n, what);
 	char list[128];
@@ -457,8 +466,9 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 		if (!n)
 			error_at(ps, rn, "this rule has no 'id'");
 		else if (scalar(n))
-			error_at(ps, n, "id '%s' must be letters, digits, '_', '.' or '-', at most "
-					"63 of them",
+			error_at(ps, n,
+				 "id '%s' must be letters, digits, '_', '.' or '-', at most "
+				 "63 of them",
 				 scalar(n));
 		err = -EINVAL;
 	}
@@ -467,8 +477,9 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 	n = get(ps, rn, "description");
 	if (!n || !want_scalar(ps, n, "description") || !*scalar(n)) {
 		if (!n || scalar(n))
-			error_at(ps, n ? n : rn, "rule '%s' needs a description: one line saying "
-						 "what it catches",
+			error_at(ps, n ? n : rn,
+				 "rule '%s' needs a description: one line saying "
+				 "what it catches",
 				 r->id);
 		err = -EINVAL;
 	}
@@ -516,9 +527,9 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 	n = get(ps, rn, "except");
 	if (n) {
 		bool list = n->type == YAML_SEQUENCE_NODE;
-		size_t count = list ? (size_t)(n->data.sequence.items.top -
-					       n->data.sequence.items.start)
-				    : 1;
+		size_t count =
+			list ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+			     : 1;
 
 		r->excepts = calloc(count, sizeof(*r->excepts));
 		if (!r->excepts)
@@ -594,8 +605,9 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 	int err = 0, v;
 
 	if (root->type != YAML_MAPPING_NODE) {
-		error_at(ps, root, "a policy must be a map with policy:, rules: and optionally "
-				   "mode: and lists:");
+		error_at(ps, root,
+			 "a policy must be a map with policy:, rules: and optionally "
+			 "mode: and lists:");
 		return -EINVAL;
 	}
 	if (!check_keys(ps, root, "policy", policy_keys))
@@ -606,8 +618,9 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 		err = -EINVAL;
 	} else if (!want_scalar(ps, n, "policy") || !is_name(scalar(n))) {
 		if (scalar(n))
-			error_at(ps, n, "policy name '%s' must be letters, digits, '_', '.' or "
-					"'-', at most 63 of them",
+			error_at(ps, n,
+				 "policy name '%s' must be letters, digits, '_', '.' or "
+				 "'-', at most 63 of them",
 				 scalar(n));
 		err = -EINVAL;
 	}
@@ -678,16 +691,17 @@ struct policy *policy_parse(const char *buf, size_t len, const char *file, struc
 	if (!yaml_parser_load(&parser, &ps.doc)) {
 		diags_add(d, DIAG_ERROR, file, parser.problem_mark.line + 1,
 			  parser.problem_mark.column + 1, "bad YAML: %s%s%s",
-			  parser.problem ? parser.problem : "unreadable",
-			  parser.context ? " " : "", parser.context ? parser.context : "");
+			  parser.problem ? parser.problem : "unreadable", parser.context ? " " : "",
+			  parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		policy_free(p);
 		return NULL;
 	}
 	root = yaml_document_get_root_node(&ps.doc);
 	if (!root)
-		diags_add(d, DIAG_ERROR, file, 0, 0, "the file is empty: a policy needs policy: and "
-						      "rules:");
+		diags_add(d, DIAG_ERROR, file, 0, 0,
+			  "the file is empty: a policy needs policy: and "
+			  "rules:");
 	else
 		parse_root(&ps, root, p);
 	yaml_document_delete(&ps.doc);

@@ -95,7 +95,8 @@ static int add_dir(struct policy_set *s, const char *dir, struct diags *d)
 		char path[4096];
 
 		if (policy_file_name(names[i]->d_name) &&
-		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) < (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+			    (int)sizeof(path))
 			err = policy_set_add_file(s, path, d) ?: err;
 		free(names[i]);
 	}
@@ -170,7 +171,8 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 
 				if (!(rule->types & (1ull << t)))
 					continue;
-				list = realloc(s->by_type[t], (s->n_by_type[t] + 1) * sizeof(*list));
+				list = realloc(s->by_type[t],
+					       (s->n_by_type[t] + 1) * sizeof(*list));
 				if (!list)
 					return -ENOMEM;
 				s->by_type[t] = list;

@@ -17,8 +17,8 @@ static bool has_glob(const char *s)
 static bool glob_ok(const char *s, char *why, size_t len)
 {
 	for (const char *p = s; (p = strchr(p, '[')); p++) {
-		const char *close = strchr(p + 1 + (p[1] == '!' || p[1] == '^') + (p[1] == ']'),
-					   ']');
+		const char *close =
+			strchr(p + 1 + (p[1] == '!' || p[1] == '^') + (p[1] == ']'), ']');
 
 		if (!close) {
 			snprintf(why, len, "'%s' opens a '[' class that is never closed", s);
@@ -38,15 +38,17 @@ static int parse_path(int field, const char *s, struct value *v, char *why, size
 		return -EINVAL;
 	}
 	if (strstr(s, "**")) {
-		snprintf(why, len, "'%s': '**' is not supported; end a directory with '/' to match "
-				   "everything beneath it",
+		snprintf(why, len,
+			 "'%s': '**' is not supported; end a directory with '/' to match "
+			 "everything beneath it",
 			 s);
 		return -EINVAL;
 	}
 	if (strstr(s, "/./") || strstr(s, "/../") || strstr(s, "//") ||
 	    (n >= 3 && !strcmp(s + n - 3, "/..")) || (n >= 2 && !strcmp(s + n - 2, "/."))) {
-		snprintf(why, len, "'%s' is not a normalised path: vigil matches resolved paths, "
-				   "without '.', '..' or '//'",
+		snprintf(why, len,
+			 "'%s' is not a normalised path: vigil matches resolved paths, "
+			 "without '.', '..' or '//'",
 			 s);
 		return -EINVAL;
 	}
@@ -95,8 +97,9 @@ static int parse_number(const struct field_def *f, int field, const char *s, str
 	return 0;
 bad:
 	if (f->n_names)
-		snprintf(why, len, "'%s' is not an octal mode or one of setuid, setgid, sticky, "
-				   "world_writable",
+		snprintf(why, len,
+			 "'%s' is not an octal mode or one of setuid, setgid, sticky, "
+			 "world_writable",
 			 s);
 	else
 		snprintf(why, len, "'%s' is not a number or a range like 1024-65535", s);
@@ -163,8 +166,8 @@ static int parse_names(const struct field_def *f, const char *s, struct value *v
 	return -EINVAL;
 }
 
-int value_parse(const struct field_def *f, int field, const char *text, struct value *v,
-		char *why, size_t why_len)
+int value_parse(const struct field_def *f, int field, const char *text, struct value *v, char *why,
+		size_t why_len)
 {
 	int err;
 

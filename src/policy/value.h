@@ -6,8 +6,8 @@
 #include "policy/fields.h"
 
 /* Parse @text for @f (field id @field); on error return -EINVAL and the reason in @why. */
-int value_parse(const struct field_def *f, int field, const char *text, struct value *v,
-		char *why, size_t why_len);
+int value_parse(const struct field_def *f, int field, const char *text, struct value *v, char *why,
+		size_t why_len);
 void value_free(struct value *v);
 
 /* Does the event's @fv match @v (operator `contains` when @contains)? */
