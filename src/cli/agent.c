@@ -309,6 +309,7 @@ void agent_tick(struct agent *a, bool sighup)
 	}
 	if (a->sensors && now >= a->refresh_at) {
 		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		policy_engine_refresh(a->engine);
 		a->refresh_at = now + REFRESH_S;
 	}
 }

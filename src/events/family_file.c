@@ -282,6 +282,10 @@ static bool file_field(const struct event *ev, enum field_id id, struct field_va
 	case FIELD_FILE_FLAGS:
 		out->bits = r->flags;
 		return ev->type == VIGIL_EV_OPEN;
+	case FIELD_FILE_INODE:
+		out->num = r->inode;
+		out->bits = r->dev;
+		return ev->flags & VIGIL_FILE_HAS_INODE;
 	case FIELD_FILE_MODE:
 		out->num = r->mode & 07777;
 		return ev->type == VIGIL_EV_CHMOD || ev->type == VIGIL_EV_MKDIR ||

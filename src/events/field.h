@@ -54,7 +54,9 @@ enum field_id {
 	FIELD_BPF_CMD,
 	FIELD_BPF_PROG_TYPE,
 	FIELD_PTRACE_REQUEST,
-	FIELD_TARGET_PID, /* not a condition: the pid target.exe is looked up by */
+	/* not conditions: what target.exe and hard-link matching look up */
+	FIELD_TARGET_PID,
+	FIELD_FILE_INODE, /* num: the inode; bits: the kernel's dev_t (major << 20 | minor) */
 	FIELD_COUNT,
 };
 

@@ -52,6 +52,12 @@ const struct policy_set *policy_engine_set(const struct policy_engine *e)
 	return e->set;
 }
 
+void policy_engine_refresh(struct policy_engine *e)
+{
+	if (e->set)
+		policy_set_resolve_aliases(e->set);
+}
+
 /* SIGKILL the process; "killed", or what the rule could not do. */
 static const char *kill_process(struct policy_engine *e, const struct rule *r, __u32 pid)
 {

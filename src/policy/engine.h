@@ -17,6 +17,8 @@ void policy_engine_free(struct policy_engine *e);
 /* Put @s in force in one step (the engine owns it from now on; the old set is freed). */
 void policy_engine_replace(struct policy_engine *e, struct policy_set *s);
 const struct policy_set *policy_engine_set(const struct policy_engine *e);
+/* Files named by rules may have been replaced (new inodes): look them up again. */
+void policy_engine_refresh(struct policy_engine *e);
 
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);

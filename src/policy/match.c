@@ -79,7 +79,21 @@ static bool any_ancestor(const struct cond *c, const struct event_view *v)
 	return false;
 }
 
-static bool cond_holds(const struct cond *c, struct match_cache *mc, const struct event_view *v)
+/* A hard link to a file a rule names is that file: the kernel gave its (dev, inode). */
+static bool alias_matches(const struct cond *c, struct match_cache *mc, const struct event_view *v,
+			  const struct policy_set *s)
+{
+	const struct field_value *id = value_of(mc, v, FIELD_FILE_INODE);
+	struct field_value alias = { 0 };
+
+	if (!id || !s || !(alias.str = policy_set_alias(s, id->bits, id->num)))
+		return false;
+	alias.len = strlen(alias.str);
+	return any_value(c, &alias);
+}
+
+static bool cond_holds(const struct cond *c, struct match_cache *mc, const struct event_view *v,
+		       const struct policy_set *s)
 {
 	const struct field_value *fv;
 	bool hit;
@@ -90,25 +104,28 @@ static bool cond_holds(const struct cond *c, struct match_cache *mc, const struc
 		fv = value_of(mc, v, c->field);
 		/* an unknown value matches no value: `not` holds, the others do not */
 		hit = fv && any_value(c, fv);
+		if (!hit && c->field == FIELD_FILE_PATH)
+			hit = alias_matches(c, mc, v, s);
 	}
 	return c->op == OP_NOT ? !hit : hit;
 }
 
 static bool group_holds(const struct cond_group *g, struct match_cache *mc,
-			const struct event_view *v)
+			const struct event_view *v, const struct policy_set *s)
 {
 	for (size_t i = 0; i < g->n_conds; i++)
-		if (!cond_holds(&g->conds[i], mc, v))
+		if (!cond_holds(&g->conds[i], mc, v, s))
 			return false;
 	return true;
 }
 
-static bool rule_holds(const struct rule *r, struct match_cache *c, const struct event_view *v)
+static bool rule_holds(const struct rule *r, struct match_cache *c, const struct event_view *v,
+		       const struct policy_set *s)
 {
-	if (!(r->types & (1ull << v->ev->type)) || !group_holds(&r->match, c, v))
+	if (!(r->types & (1ull << v->ev->type)) || !group_holds(&r->match, c, v, s))
 		return false;
 	for (size_t i = 0; i < r->n_excepts; i++)
-		if (group_holds(&r->excepts[i], c, v))
+		if (group_holds(&r->excepts[i], c, v, s))
 			return false;
 	return true;
 }
@@ -116,7 +133,7 @@ static bool rule_holds(const struct rule *r, struct match_cache *c, const struct
 bool rule_matches(const struct rule *r, struct match_cache *c, const struct event_view *v)
 {
 	c->event++;
-	return rule_holds(r, c, v);
+	return rule_holds(r, c, v, NULL);
 }
 
 /* Rank: severity, then action (kill > deny > alert), then enforcing over auditing. */
@@ -139,7 +156,7 @@ struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 	for (size_t i = 0; i < s->n_by_type[type]; i++) {
 		struct rule *r = s->by_type[type][i];
 
-		if (!rule_holds(r, c, v))
+		if (!rule_holds(r, c, v, s))
 			continue;
 		r->hits++;
 		if (!best || strength(r) > strength(best))

@@ -125,7 +125,24 @@ struct policy_set {
 	struct rule **by_type[64];
 	size_t n_by_type[64];
 	__u64 types; /* union of the rules' types */
+	/*
+	 * The objects that exact file.path values name, by (dev, inode), sorted: an open of
+	 * one of them through a hard link matches as the path the rule names.
+	 */
+	struct inode_alias *aliases;
+	size_t n_aliases;
 };
+
+struct inode_alias {
+	__u64 inode;
+	__u32 dev; /* the kernel's dev_t: major << 20 | minor */
+	const char *path;
+};
+
+/* (Re)read the (dev, inode) of the set's exact file.path values; 0 or -ENOMEM. */
+int policy_set_resolve_aliases(struct policy_set *s);
+/* The path a rule names for the object (@dev, @inode), or NULL. */
+const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode);
 
 /*
  * Build a set from files and directories (a directory: its .yaml and .yml files, sorted), plus the

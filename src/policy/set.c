@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "events/field.h"
+#include "vigil/ev_file.h"
 
 #define POLICY_FILE_MAX (16 << 20)
 
@@ -181,7 +185,9 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 			s->n_rules++;
 		}
 	}
-	return d->n_errors > errors ? -EINVAL : 0;
+	if (d->n_errors > errors)
+		return -EINVAL;
+	return policy_set_resolve_aliases(s);
 }
 
 struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
@@ -216,5 +222,65 @@ void policy_set_free(struct policy_set *s)
 	free(s->policies);
 	for (unsigned int t = 0; t < 64; t++)
 		free(s->by_type[t]);
+	free(s->aliases);
 	free(s);
+}
+
+static int alias_cmp(const void *a, const void *b)
+{
+	const struct inode_alias *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+int policy_set_resolve_aliases(struct policy_set *s)
+{
+	const unsigned int open = VIGIL_EV_OPEN;
+	struct inode_alias *a = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < s->n_by_type[open]; i++) {
+		const struct cond_group *m = &s->by_type[open][i]->match;
+
+		for (size_t j = 0; j < m->n_conds; j++) {
+			const struct cond *c = &m->conds[j];
+
+			for (size_t k = 0; c->field == FIELD_FILE_PATH && k < c->n_values; k++) {
+				struct stat st;
+
+				if (c->values[k].path_form != PATH_EXACT ||
+				    stat(c->values[k].str, &st) || !S_ISREG(st.st_mode))
+					continue;
+				if (n == cap) {
+					void *more = realloc(a, (cap = 2 * cap + 16) * sizeof(*a));
+
+					if (!more) {
+						free(a);
+						return -ENOMEM;
+					}
+					a = more;
+				}
+				a[n++] = (struct inode_alias){ st.st_ino,
+							       major(st.st_dev) << 20 |
+								       minor(st.st_dev),
+							       c->values[k].str };
+			}
+		}
+	}
+	qsort(a, n, sizeof(*a), alias_cmp);
+	free(s->aliases);
+	s->aliases = a;
+	s->n_aliases = n;
+	return 0;
+}
+
+const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
+{
+	struct inode_alias key = { .inode = inode, .dev = dev };
+	const struct inode_alias *hit;
+
+	hit = bsearch(&key, s->aliases, s->n_aliases, sizeof(key), alias_cmp);
+	return hit ? hit->path : NULL;
 }
