@@ -106,7 +106,10 @@ static void explain_rule(const struct rule *r)
 	printf("    user space: %s\n", r->match.n_conds || r->n_excepts
 					       ? "the conditions above, on what the kernel sent"
 					       : "nothing more: every event sent matches");
-	if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
+	if (policy_kernel_denies(r))
+		printf("    action: the kernel refuses the connect with EPERM (cgroup connect4/6 "
+		       "hooks on the cgroup2 root)\n");
+	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",
 		       r->policy->mode == MODE_ENFORCE ? "kill" : "none (audit mode)");
