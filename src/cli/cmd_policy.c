@@ -100,7 +100,7 @@ static void explain_rule(const struct rule *r)
 		print_group(stdout, "except", &r->excepts[i]);
 	policy_explain_rule(r, stdout);
 	if (r->types & ~(1ull << VIGIL_EV_OPEN))
-		printf("    kernel: every event of its other types is sent%s\n",
+		printf("    kernel: every event of its types but open is sent%s\n",
 		       r->types & (1ull << VIGIL_EV_EXEC) ? " (exec: the process table needs them)"
 							  : "");
 	printf("    user space: %s\n", r->match.n_conds || r->n_excepts

@@ -43,8 +43,8 @@ int netdeny_start(struct netdeny **out)
 	}
 	/* Links on the root: every cgroup below runs them, whatever other programs it has. */
 	n->links[0] = bpf_program__attach_cgroup(n->skel->progs.deny_connect4, fd);
-	n->links[1] = n->links[0] ? bpf_program__attach_cgroup(n->skel->progs.deny_connect6, fd)
-				  : NULL;
+	n->links[1] =
+		n->links[0] ? bpf_program__attach_cgroup(n->skel->progs.deny_connect6, fd) : NULL;
 	if (!n->links[1]) {
 		err = -errno;
 		goto fail;
@@ -77,7 +77,8 @@ static void delete_stale(int fd, size_t size, bool (*keep)(const void *key, cons
 	size_t n = 0;
 	int r;
 
-	for (r = bpf_map_get_next_key(fd, NULL, next); !r; r = bpf_map_get_next_key(fd, key, next)) {
+	for (r = bpf_map_get_next_key(fd, NULL, next); !r;
+	     r = bpf_map_get_next_key(fd, key, next)) {
 		char *more;
 
 		memcpy(key, next, size);
@@ -146,7 +147,8 @@ int netdeny_set(struct netdeny *n, const struct net_deny *d, size_t count)
 			err = bpf_map_update_elem(any_fd, &k, &one, BPF_ANY);
 		}
 		if (err) {
-			pr_warn("enforce", "cannot deny a network destination: %s", strerror(errno));
+			pr_warn("enforce", "cannot deny a network destination: %s",
+				strerror(errno));
 			return -errno;
 		}
 	}
