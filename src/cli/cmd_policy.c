@@ -204,10 +204,10 @@ static int policy_apply(int argc, char **argv)
 	}
 	policy_free(p);
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
-	ret = control_request(CONTROL_PATH, cmd, text, len, &resp);
+	ret = control_request(control_path(), cmd, text, len, &resp);
 	free(text);
 	if (ret < 0) {
-		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", CONTROL_PATH,
+		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", control_path(),
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
 			: ret == -EACCES		       ? "run it as root"
 							       : strerror(-ret));

@@ -28,7 +28,8 @@ struct server {
 static bool listen_on(struct server *s, int family, int port)
 {
 	struct sockaddr_storage ss = { 0 };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	socklen_t len =
+		family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 
 	ss.ss_family = family;
 	if (family == AF_INET) {
@@ -51,7 +52,8 @@ static bool listen_on(struct server *s, int family, int port)
 static int connect_to(const struct server *s, int family)
 {
 	struct sockaddr_storage ss = { 0 };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	socklen_t len =
+		family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
 
 	ss.ss_family = family;
@@ -122,13 +124,14 @@ static void connect_rule(const char *mode)
 	v6 = listen_on(&denied6, AF_INET6, denied.port);
 	if (!write_policy(policy, mode, denied.port, v6 ? "\"::1/128\"" : NULL))
 		return;
-	if (!vigil_start_checked(&v, (const char *[]){ "run", "--no-default-rules", "--policy",
-						       policy, NULL }))
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--policy", policy, NULL }))
 		goto out;
 	ASSERT_EQ(connect_to(&denied, AF_INET), enforce ? EPERM : 0, "connect to the denied port");
 	ASSERT_EQ(accepted(&denied), !enforce, "a connection reached the denied server");
 	if (v6) {
-		ASSERT_EQ(connect_to(&denied6, AF_INET6), enforce ? EPERM : 0, "the same over IPv6");
+		ASSERT_EQ(connect_to(&denied6, AF_INET6), enforce ? EPERM : 0,
+			  "the same over IPv6");
 		ASSERT_EQ(accepted(&denied6), !enforce, "a connection reached the IPv6 server");
 	}
 	ASSERT_EQ(connect_to(&other, AF_INET), 0, "connect to another port works");
@@ -138,7 +141,8 @@ static void connect_rule(const char *mode)
 	ASSERT_NOT_NULL(e, "the denied connect is reported");
 	if (e) {
 		ASSERT_STREQ(jstr(e, "rule.id"), "no-port", "with its rule");
-		ASSERT_STREQ(jstr(e, "action"), enforce ? "denied" : "would_deny", "and the outcome");
+		ASSERT_STREQ(jstr(e, "action"), enforce ? "denied" : "would_deny",
+			     "and the outcome");
 		ASSERT_EQ(jint(e, "result"), enforce ? -EPERM : 0, "the syscall's result");
 	}
 	ASSERT_TRUE(!find_connect(ev, n, other.port), "the allowed connect matched no rule");
@@ -187,12 +191,12 @@ TEST(open_kill_rule_kills_before_the_open_returns)
 		"      file.path: %s\n      file.access: read\n",
 		secret);
 	fclose(f);
-	if (!vigil_start_checked(&v, (const char *[]){ "run", "--no-default-rules", "--policy",
-						       policy, NULL }))
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--policy", policy, NULL }))
 		goto out;
 	/* the shell prints after cat only if cat survived: it must not */
-	snprintf(cmd, sizeof(cmd), "exec 2>/dev/null; cat %s > %s/out; echo $? > %s/rc", secret, dir,
-		 dir);
+	snprintf(cmd, sizeof(cmd), "exec 2>/dev/null; cat %s > %s/out; echo $? > %s/rc", secret,
+		 dir, dir);
 	status = sh(cmd);
 	ASSERT_TRUE(WIFEXITED(status), "the shell itself lives");
 	ASSERT_EQ(shf("test \"$(cat %s/rc)\" = 137", dir), 0, "cat died of SIGKILL (128 + 9)");
