@@ -17,6 +17,8 @@ struct agg_entry {
 	bool seen;     /* still in the kernel map at the last flush */
 	size_t size, cap;
 	void *record; /* the last reported record, to describe a summary */
+	bool shown;   /* what became of it */
+	struct event_verdict *verdict;
 	struct agg_entry *next;
 };
 
@@ -32,6 +34,7 @@ struct aggregate *aggregate_new(void)
 static void entry_free(struct agg_entry *e)
 {
 	free(e->record);
+	verdict_free(e->verdict);
 	free(e);
 }
 
@@ -94,6 +97,19 @@ __u64 aggregate_on_event(struct aggregate *a, const struct event *ev)
 	return repeats;
 }
 
+void aggregate_note_outcome(struct aggregate *a, const struct event *ev, bool shown,
+			    const struct event_verdict *verdict)
+{
+	const struct vigil_file_event *r = ev->raw;
+	struct agg_entry *e;
+
+	if (ev->type != VIGIL_EV_OPEN || !r->agg_key || !(e = *slot(a, r->agg_key)))
+		return;
+	e->shown = shown;
+	verdict_free(e->verdict);
+	e->verdict = verdict ? verdict_dup(verdict) : NULL;
+}
+
 int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_ns,
 		    aggregate_emit_fn emit, void *ctx)
 {
@@ -120,7 +136,7 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 
 			r->hdr.time_ns = now_ns;
 			r->hdr.flags |= VIGIL_FILE_SUMMARY;
-			emit(ctx, r, e->size, v.total - from);
+			emit(ctx, r, e->size, v.total - from, e->shown, e->verdict);
 			r->hdr.flags &= ~VIGIL_FILE_SUMMARY;
 			e->counted = v.total;
 		}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "events/event.h"
+#include "events/format.h"
 
 struct aggregate;
 
@@ -19,8 +20,20 @@ void aggregate_free(struct aggregate *a);
 /* For a reported open: how many identical opens it stands for beyond itself. */
 __u64 aggregate_on_event(struct aggregate *a, const struct event *ev);
 
-/* Called with a copy of the last reported record, marked as a summary, and its repeats. */
-typedef void (*aggregate_emit_fn)(void *ctx, const void *record, size_t size, __u64 repeats);
+/*
+ * What became of a reported open: written or not, and the rule that matched it (NULL: none).
+ * Its summary is written the same way, without judging it again: by then the process may be
+ * gone, and with it what the rule's exceptions look at.
+ */
+void aggregate_note_outcome(struct aggregate *a, const struct event *ev, bool shown,
+			    const struct event_verdict *verdict);
+
+/*
+ * Called with a copy of the last reported record, marked as a summary, its repeats, and the
+ * outcome noted for that record.
+ */
+typedef void (*aggregate_emit_fn)(void *ctx, const void *record, size_t size, __u64 repeats,
+				  bool shown, const struct event_verdict *verdict);
 
 /*
  * Read the kernel's map (fd @map_fd) and emit a summary for each (process, file, flags) whose

@@ -3,6 +3,7 @@
 
 #include <stdio_ext.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define FILE_BUFFER (1 << 20)
@@ -42,4 +43,41 @@ void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
 		format_json_lost(f, boot_ns, count, total);
 	else
 		format_text_lost(f, boot_ns, count, total);
+}
+
+struct event_verdict *verdict_dup(const struct event_verdict *v)
+{
+	struct event_verdict *d = calloc(1, sizeof(*d));
+	char **mitre;
+	bool ok;
+
+	if (!d)
+		return NULL;
+	d->rule_id = strdup(v->rule_id);
+	d->severity = strdup(v->severity);
+	d->policy = strdup(v->policy);
+	d->action = strdup(v->action);
+	d->mitre = mitre = calloc(v->n_mitre + 1, sizeof(*mitre));
+	ok = d->rule_id && d->severity && d->policy && d->action && mitre;
+	for (size_t i = 0; ok && i < v->n_mitre; i++, d->n_mitre++)
+		ok = (mitre[i] = strdup(v->mitre[i])) != NULL;
+	if (!ok) {
+		verdict_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void verdict_free(struct event_verdict *v)
+{
+	if (!v)
+		return;
+	free((char *)v->rule_id);
+	free((char *)v->severity);
+	free((char *)v->policy);
+	free((char *)v->action);
+	for (size_t i = 0; i < v->n_mitre; i++)
+		free(v->mitre[i]);
+	free((char **)v->mitre);
+	free(v);
 }

@@ -20,6 +20,10 @@ struct event_verdict {
 	const char *action; /* "alert", "killed", "would_kill", ... */
 };
 
+/* A copy that owns its strings (NULL without memory), and its release. */
+struct event_verdict *verdict_dup(const struct event_verdict *v);
+void verdict_free(struct event_verdict *v);
+
 /* One event and its context, as the formatters print it. */
 struct event_view {
 	const struct event *ev;

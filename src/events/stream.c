@@ -91,34 +91,39 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->proctab_gen = proctab_generation(s->procs);
 }
 
-static void show_event(struct stream *s, const struct event *ev, struct proc *proc)
+/* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
+static void show_event(struct stream *s, const struct event *ev, struct proc *proc,
+		       const struct event_verdict **summary_of)
 {
 	struct event_view view = { 0 };
+	bool shown;
 
-	if (!s->cfg.judge) {
-		if (!filter_match(&s->cfg.filter, ev))
-			return;
-		view_init(s, &view, ev, proc);
-	} else {
-		view_init(s, &view, ev, proc);
+	view_init(s, &view, ev, proc);
+	if (summary_of)
+		view.verdict = *summary_of;
+	else if (s->cfg.judge)
 		view.verdict = s->cfg.judge(s->cfg.judge_ctx, &view);
-		if (!view.verdict && !(s->cfg.show_unmatched && filter_match(&s->cfg.filter, ev)))
-			return;
-	}
+	shown = view.verdict ||
+		((!s->cfg.judge || s->cfg.show_unmatched) && filter_match(&s->cfg.filter, ev));
+	if (!summary_of)
+		aggregate_note_outcome(s->agg, ev, shown, view.verdict);
+	if (!shown)
+		return;
 	format_event(&s->fmt, &view);
 	s->stats.written++;
 }
 
 /* A summary of opens folded after the last one reported (events/aggregate.h). */
-static void show_summary(void *ctx, const void *record, size_t size, __u64 repeats)
+static void show_summary(void *ctx, const void *record, size_t size, __u64 repeats, bool shown,
+			 const struct event_verdict *verdict)
 {
 	struct stream *s = ctx;
 	struct event ev;
 
-	if (event_decode(record, size, &ev))
+	if (!shown || event_decode(record, size, &ev))
 		return;
 	ev.repeats = repeats;
-	show_event(s, &ev, proctab_lookup(s->procs, ev.task->pid));
+	show_event(s, &ev, proctab_lookup(s->procs, ev.task->pid), &verdict);
 }
 
 int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns)
@@ -153,7 +158,7 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		break;
 	}
 	ev.repeats = aggregate_on_event(s->agg, &ev);
-	show_event(s, &ev, proc);
+	show_event(s, &ev, proc, NULL);
 	if (ev.type == VIGIL_EV_EXIT)
 		proctab_remove(s->procs, ev.task->pid);
 	return 0;
