@@ -27,7 +27,9 @@ SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
 MAIN_SRC := src/cli/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*/*.c))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o
+# The default ruleset, embedded in the binary.
+RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -110,6 +112,13 @@ vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
 $(BUILD)/src/cli/cmd_version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
 $(BUILD)/src/cli/cmd_version.o: FORCE
 FORCE:
+
+$(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
+	@mkdir -p $(@D)
+	scripts/embed-rules.sh $@ $(RULES)
+
+$(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

@@ -77,7 +77,7 @@ static double run_cond(enum cond c, int iterations)
 			return -1;
 		close(fd);
 		/* argv ends early for the defaults: "--events" becomes the terminating NULL */
-		vigil = start_until((char *const[]){ "./vigil", "run", "-f", "json", "-o", out,
+		vigil = start_until((char *const[]){ "./vigil", "trace", "-f", "json", "-o", out,
 						     c == VIGIL ? "--events" : NULL,
 						     "exec,fork,exit", NULL },
 				    "Ctrl-C to stop");

@@ -67,7 +67,7 @@ static int setup(enum cond c, struct running *r)
 											    : 0;
 	case VIGIL:
 		r->pid =
-			start_until((char *const[]){ "./vigil", "run", "--events", "open", "--path",
+			start_until((char *const[]){ "./vigil", "trace", "--events", "open", "--path",
 						     watched, "-f", "json", "-o", out, NULL },
 				    "Ctrl-C to stop");
 		return r->pid > 0 ? 0 : -1;

@@ -77,7 +77,7 @@ static int run_at(double rate, double seconds, struct result *r)
 	pid_t vigil, gen;
 
 	unlink(out);
-	vigil = start_until((char *const[]){ "./vigil", "run", "--aggregate", "0", "--events",
+	vigil = start_until((char *const[]){ "./vigil", "trace", "--aggregate", "0", "--events",
 					     "open", "--path", watched, "-f", "json", "-o", out,
 					     NULL },
 			    "Ctrl-C to stop");
@@ -116,7 +116,7 @@ static double drain_rate(long events, long *lost)
 	int status;
 
 	unlink(out);
-	vigil = start_until((char *const[]){ "./vigil", "run", "--aggregate", "0", "--events",
+	vigil = start_until((char *const[]){ "./vigil", "trace", "--aggregate", "0", "--events",
 					     "open", "--path", watched, "--ring-buffer", "1G", "-f",
 					     "json", "-o", out, NULL },
 			    "Ctrl-C to stop");

@@ -28,6 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_WRITE  0x2
 #define EPERM	     1
 #define EACCES	     13
+#define SIGKILL	     9
 #define ARG_NONE     -1
 #define ARG_RAW	     -2 /* dirfd2: the second string is data, not a path */
 
@@ -41,7 +42,7 @@ const volatile __u64 wanted_types = ~0ull;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 65536);
 	__type(key, struct vigil_file_watch_key);
 	__type(value, __u8);
 } file_watch SEC(".maps");
@@ -182,42 +183,57 @@ static __always_inline __u64 verdict_tag(__u64 dentry, __u64 inode, __u64 gen)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
-	return h & ~1ull;
+	return h & ~15ull;
 }
 
-static __always_inline bool is_watched(struct dentry *dentry)
+/* The VIGIL_WATCH_* mask of @dentry's inode, 0 when it is not watched. */
+static __always_inline __u8 watch_bits(struct dentry *dentry)
 {
 	struct vigil_file_watch_key key = {
 		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
 		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
 	};
+	__u8 *bits = bpf_map_lookup_elem(&file_watch, &key);
 
-	return bpf_map_lookup_elem(&file_watch, &key);
+	return bits ? *bits : 0;
 }
 
-/* Walk d_parent, crossing mount points, to the root. Too deep counts as watched. */
-static __always_inline bool walk_watched(struct file *file)
+/*
+ * Walk d_parent, crossing mount points, to the root, gathering the accesses (read 1, write 2)
+ * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
+ * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted.
+ * Bits 2-3 of the result are the accesses that kill, gathered the same way.
+ */
+static __always_inline __u8 walk_watched(struct file *file)
 {
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct mount *mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+	bool self = true;
+	__u8 want = 0;
 
 	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		__u8 bits = watch_bits(dentry);
 
-		if (is_watched(dentry))
-			return true;
+		if (self)
+			want |= (bits & 3) | (bits >> VIGIL_WATCH_KILL_SHIFT & 3) << 2;
+		else
+			want |= (bits >> 2 & 3) | (bits >> (VIGIL_WATCH_KILL_SHIFT + 2) & 3) << 2;
+		if (want == 15)
+			return 15;
 		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
 			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (mnt == mnt_parent)
-				return false;
+				return want;
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
 			continue;
 		}
+		self = false;
 		dentry = parent;
 	}
-	return true;
+	return 3 | (want & 12);
 }
 
 /*
@@ -242,12 +258,12 @@ static __always_inline void file_dentry_inode(struct file *file, __u64 *dentry, 
 	*inode = (__u64)BPF_CORE_READ(file, f_inode);
 }
 
-/* Is @file, or a directory above it, watched? */
-static __always_inline bool watched(struct file *file)
+/* The accesses (read 1, write 2) for which opens of @file are watched; bits 2-3: kill. */
+static __always_inline __u8 watched(struct file *file)
 {
 	__u64 dentry, inode, tag, seen, *cached;
 	__u32 slot;
-	bool hit;
+	__u8 want;
 
 	file_dentry_inode(file, &dentry, &inode);
 	tag = verdict_tag(dentry, inode, watch_gen);
@@ -255,13 +271,13 @@ static __always_inline bool watched(struct file *file)
 	cached = bpf_map_lookup_elem(&watch_cache, &slot);
 
 	if (!cached)
-		return true;
+		return 3;
 	seen = *(volatile __u64 *)cached;
-	if ((seen & ~1ull) == tag)
-		return seen & 1;
-	hit = walk_watched(file);
-	*(volatile __u64 *)cached = tag | hit;
-	return hit;
+	if ((seen & ~15ull) == tag)
+		return seen & 15;
+	want = walk_watched(file);
+	*(volatile __u64 *)cached = tag | want;
+	return want;
 }
 
 /*
@@ -390,25 +406,38 @@ static __always_inline bool fold_repeat(struct vigil_file_event *ev, struct file
  * An open's fate is decided before anything else is read: most opens on a host are of files
  * nobody watches, and this runs for each of them.
  */
-static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *access)
+static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *access, bool *killed)
 {
 	struct file *file;
+	__u8 want, kill = 0;
 
 	if (ret < 0)
 		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
 	file = fd_file(ret);
 	if (!file)
 		return false;
-	if (open_access) {
+	want = open_access ?: 3;
+	if (watch_enabled) {
+		__u8 verdict = watched(file);
+
+		want &= verdict;
+		kill = verdict >> 2;
+	}
+	if (!want && !kill)
+		return false;
+	if (want != 3 || kill) {
 		fmode_t fmode = BPF_CORE_READ(file, f_mode);
 
 		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
-		if (!(*access & open_access))
+		/* An enforced kill rule: the process dies before the open returns to it. */
+		if (*access & kill && !is_self()) {
+			bpf_send_signal(SIGKILL);
+			*killed = true;
+		} else if (!(*access & want)) {
 			return false;
+		}
 	}
-	if (watch_enabled && !watched(file))
-		return false;
 	*filep = file;
 	return true;
 }
@@ -423,9 +452,10 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	__u32 zero = 0, len, tlen;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
+	bool killed = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
-		if (!open_wanted(ret, &file, &access))
+		if (!open_wanted(ret, &file, &access, &killed))
 			return 0;
 	} else if (watch_enabled && ret == 0 &&
 		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
@@ -433,7 +463,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		    sh->type == VIGIL_EV_RMDIR)) {
 		__sync_fetch_and_add(&watch_gen, 1);
 	}
-	if ((!(wanted_types & (1ull << sh->type)) && sc != FSC_UNLINKAT) || is_self())
+	if ((!(wanted_types & (1ull << sh->type)) && sc != FSC_UNLINKAT && !killed) || is_self())
 		return 0;
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -487,13 +517,15 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	}
 	if (sc == FSC_UNLINKAT && (s->ev.flags & AT_REMOVEDIR))
 		s->ev.hdr.type = VIGIL_EV_RMDIR;
-	if (!(wanted_types & (1ull << s->ev.hdr.type)))
+	if (!(wanted_types & (1ull << s->ev.hdr.type)) && !killed)
 		return 0;
 	if (sh->type == VIGIL_EV_SETXATTR)
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_XATTR;
 	if (sh->type == VIGIL_EV_MOUNT)
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_SOURCE;
-	if (sh->type == VIGIL_EV_OPEN && file && agg_window_ns && fold_repeat(&s->ev, file))
+	if (killed)
+		s->ev.hdr.flags |= VIGIL_FILE_KILLED;
+	else if (sh->type == VIGIL_EV_OPEN && file && agg_window_ns && fold_repeat(&s->ev, file))
 		return 0;
 	fill_task(&s->ev.task, task);
 	len = object_path(s, regs, sh, file);

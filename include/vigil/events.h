@@ -66,13 +66,14 @@ VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
 #define VIGIL_EXEC_CWD_TRUNCATED  (1 << 2)
 #define VIGIL_EXEC_ARGS_FAULT	  (1 << 3) /* argv could not be read from the new image */
 
-/* vigil_exec_event.exe_flags: where the executed file lives */
-#define VIGIL_EXE_MEMFD	  (1 << 0) /* a memfd (memfd_create), not a file in any directory */
-#define VIGIL_EXE_DELETED (1 << 1) /* unlinked from its directory */
-#define VIGIL_EXE_SHM	  (1 << 2) /* under /dev/shm */
+/* vigil_exec_event.exe_flags: where the executed file lives, and what the new image holds */
+#define VIGIL_EXE_MEMFD	       (1 << 0) /* a memfd (memfd_create), not a file in any directory */
+#define VIGIL_EXE_DELETED      (1 << 1) /* unlinked from its directory */
+#define VIGIL_EXE_SHM	       (1 << 2) /* under /dev/shm */
+#define VIGIL_EXE_STDIO_SOCKET (1 << 3) /* fd 0 or 1 is an AF_INET/AF_INET6 socket */
 /* Their names by bit, as JSON and text show them. */
 /* clang-format off */
-#define VIGIL_EXE_FLAG_NAMES { "memfd", "deleted", "shm" }
+#define VIGIL_EXE_FLAG_NAMES { "memfd", "deleted", "shm", "stdio_socket" }
 /* clang-format on */
 
 /* exec: followed by exe_len bytes of exe, cwd_len of cwd, args_len of NUL-separated argv. */

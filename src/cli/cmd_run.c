@@ -4,8 +4,10 @@
 
 static const struct stream_cmd run = {
 	.name = "run",
-	.purpose =
-		"Run the vigil agent: load the sensors and stream security events until stopped.",
+	.purpose = "Run the vigil agent: load the sensors and the policies (the built-in MITRE "
+		   "ATT&CK\n"
+		   "ruleset unless --no-default-rules), and report what matches until stopped.",
+	.has_policies = true,
 };
 
 static int run_run(int argc, char **argv)

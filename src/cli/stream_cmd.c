@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
+#include "cli/agent.h"
+#include "cli/agent_control.h"
+#include "core/control.h"
 #include "core/log.h"
 #include "core/sensor.h"
 #include "core/sensors.h"
@@ -20,11 +23,14 @@
 /* Wake the consumer for 1 MiB of pending records; otherwise it polls every POLL_MS. */
 #define WAKEUP_BYTES (1 << 20)
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, hangup;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		hangup = 1;
+	else
+		stop_signal = sig;
 }
 
 static void print_event_types(FILE *out)
@@ -86,6 +92,19 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		cmd->name, cmd->purpose,
 		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "",
 		cmd->name, cmd->name, cmd->name, cmd->name);
+	if (cmd->has_policies)
+		fputs("\nPolicies (docs/policy.md):\n"
+		      "      --policy PATH       load a policy file, or every .yaml/.yml file of "
+		      "a\n"
+		      "                          directory (repeat for more); edits are picked up\n"
+		      "      --no-default-rules  leave out the built-in ruleset (vigil policy "
+		      "list)\n"
+		      "Events that match a rule are written with \"rule\" and \"action\"; others "
+		      "only\n"
+		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
+		      "policy\n"
+		      "with errors is rejected and the ones in force stay.\n",
+		      out);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
 	print_event_types(out);
@@ -99,6 +118,7 @@ struct stream_args {
 	double duration;
 	__u32 ring_bytes;
 	double aggregate_s;
+	struct agent_config agent;
 };
 
 /* "64K", "8M", "1G" or bytes; a power of two from a page to 1 GiB. */
@@ -149,6 +169,8 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ring-buffer", required_argument, NULL, 'R' },
 		{ "aggregate", required_argument, NULL, 'A' },
+		{ "policy", required_argument, NULL, 'Y' },
+		{ "no-default-rules", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -236,6 +258,20 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 					"(like 64K or 8M), not '%s'",
 					optarg);
 			break;
+		case 'Y':
+			if (!cmd->has_policies)
+				return usage_error(cmd->name, "unknown option '--policy'");
+			if (a->agent.n_paths == AGENT_MAX_PATHS)
+				return usage_error(cmd->name, "at most %d --policy paths",
+						   AGENT_MAX_PATHS);
+			a->agent.paths[a->agent.n_paths++] = optarg;
+			break;
+		case 'N':
+			if (!cmd->has_policies)
+				return usage_error(cmd->name,
+						   "unknown option '--no-default-rules'");
+			a->agent.no_defaults = true;
+			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -282,6 +318,7 @@ static void install_signals(void)
 	/* No SA_RESTART: a signal must interrupt the wait for records. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -289,6 +326,10 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 {
 	struct stream_args a = { 0 };
 	struct sensors_opts sopts = { .wakeup_bytes = WAKEUP_BYTES };
+	struct agent *agent = NULL;
+	struct agent_status_ctx status = { 0 };
+	struct control *control = NULL;
+	struct watch_entry trace_watches[FILTER_MAX_ITEMS];
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
 	const struct stream_stats *st;
@@ -321,8 +362,39 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	/* Every open on a busy host is a flood: opens come when named or watched. */
 	if (!sopts.types && !a.cfg.filter.n_paths)
 		sopts.types = ~0ull & ~EVENT_BIT(VIGIL_EV_OPEN);
-	sopts.watch_paths = (const char *const *)a.cfg.filter.paths;
-	sopts.n_watch_paths = a.cfg.filter.n_paths;
+	for (size_t i = 0; i < a.cfg.filter.n_paths; i++)
+		trace_watches[i] = (struct watch_entry){ a.cfg.filter.paths[i], VIGIL_WATCH_ALL };
+	sopts.watches = trace_watches;
+	sopts.n_watches = a.cfg.filter.n_paths;
+	if (cmd->has_policies) {
+		/* Every sensor runs, so that a reload can bring rules on any event type; opens
+		 * come only as the rules' watch list asks. Events no rule matched are shown
+		 * only when traced with --events or --path. */
+		a.agent.trace_watches = trace_watches;
+		a.agent.n_trace_watches = a.cfg.filter.n_paths;
+		if (agent_new(&agent, &a.agent)) {
+			pr_err(cmd->name, "the policies have errors (above): nothing was started");
+			ret = EX_CONFIG;
+			goto out;
+		}
+		err = control_open(&control, CONTROL_PATH, agent_control_handle, &status);
+		if (err == -EADDRINUSE) {
+			pr_err(cmd->name, "another vigil agent is running (%s answers)",
+			       CONTROL_PATH);
+			goto out;
+		}
+		if (err)
+			pr_warn(cmd->name,
+				"no control socket (%s): vigil status and policy apply will not "
+				"reach this agent",
+				strerror(-err));
+		agent_watches(agent, &sopts.watches, &sopts.n_watches);
+		sopts.watch = true;
+		sopts.types = ~0ull;
+		a.cfg.judge = policy_engine_judge;
+		a.cfg.judge_ctx = agent_engine(agent);
+		a.cfg.show_unmatched = a.cfg.filter.type_mask || a.cfg.filter.n_paths;
+	}
 	sopts.file_access = a.cfg.filter.access;
 	sopts.agg_window_ns = a.aggregate_s * 1e9;
 	if (a.ring_bytes && a.ring_bytes / 2 < sopts.wakeup_bytes)
@@ -345,6 +417,10 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	if (agent) {
+		agent_attach(agent, sensors);
+		status = (struct agent_status_ctx){ agent, stream, getpid(), now_s() };
+	}
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(cmd->name, "watching %s events%s; Ctrl-C to stop", what,
 		a.output ? ", writing to the output file" : "");
@@ -360,6 +436,14 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		}
 		if (!sensors_lost(sensors, &lost))
 			stream_update_lost(stream, lost);
+		if (agent) {
+			bool hup = hangup;
+
+			hangup = 0;
+			agent_tick(agent, hup);
+			if (control)
+				control_serve(control);
+		}
 		if (agg_fd >= 0 && now_s() >= next_flush) {
 			stream_flush_aggregates(stream, agg_fd, sopts.agg_window_ns);
 			next_flush = now_s() + 1;
@@ -377,10 +461,15 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	pr_info(cmd->name, "%llu events seen, %llu shown, %llu lost%s",
 		(unsigned long long)st->records, (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+	if (agent)
+		pr_info(cmd->name, "%llu events matched a rule",
+			(unsigned long long)policy_engine_stats(agent_engine(agent))->alerts);
 	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
 out:
 	stream_free(stream);
 	sensors_stop(sensors);
+	control_close(control);
+	agent_free(agent);
 	if (a.output && a.cfg.out)
 		fclose(a.cfg.out);
 	filter_free(&a.cfg.filter);

@@ -11,6 +11,7 @@ struct stream_cmd {
 	const char *purpose; /* one line for --help */
 	const char *extra_usage;
 	bool has_duration; /* accepts --duration */
+	bool has_policies; /* enforces policies: --policy, --no-default-rules */
 };
 
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv);

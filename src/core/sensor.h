@@ -15,15 +15,22 @@
 
 #define EVENT_BIT(type) (1ull << (type))
 
+/* One watched path for the file sensor's in-kernel open filter, with VIGIL_WATCH_* bits. */
+struct watch_entry {
+	const char *path;
+	__u8 bits;
+};
+
 struct sensor_ctx {
 	__u64 types;	    /* the event types wanted (EVENT_BIT); attach nothing else */
 	__u64 named_types;  /* those the user named (--events); costly fallbacks need a name */
 	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
 	int ringbuf_fd;	    /* the shared stream */
 	int lost_fd;	    /* the shared per-CPU lost counter */
-	/* file sensor's interest filter: watched paths (none: all) and access wanted (0: any) */
-	const char *const *watch_paths;
-	size_t n_watch_paths;
+	/* file sensor's interest filter: watched paths, and access wanted (0: any) */
+	const struct watch_entry *watches;
+	size_t n_watches;
+	bool watch; /* filter opens by the watch list, even while it is empty */
 	__u16 file_access;
 	__u64 agg_window_ns; /* fold repeated identical opens within this window (0: never) */
 };
@@ -37,6 +44,8 @@ struct sensor_ops {
 	void (*stop)(void *state);
 	/* Optional: the fd of one of its maps that user space reads, or -ENOENT. */
 	int (*map_fd)(void *state, const char *name);
+	/* Optional: replace the watch list while running (file sensor). 0 or -errno. */
+	int (*set_watches)(void *state, const struct watch_entry *w, size_t n);
 };
 
 /* Point @obj's `events` and `lost_events` maps at the shared ones; call before loading. */

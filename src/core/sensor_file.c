@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -90,27 +93,134 @@ static void choose_programs(struct file_bpf *skel, __u64 wanted, bool watching)
 	}
 }
 
-/* The watch map holds each watched path's (dev, inode): what the kernel walk compares. */
-static int fill_watch(struct file_bpf *skel, const struct sensor_ctx *ctx)
+/*
+ * The kernel entry for @path: its (dev, inode) and bits. A path that does not exist (yet) is
+ * watched through its nearest existing directory, for what will be beneath it; on procfs and
+ * sysfs, whose inode numbers are made up anew when an inode is evicted, through the mount's
+ * root. User space finishes the match on the path.
+ */
+static int watch_key(const char *path, __u8 bits, struct vigil_file_watch_key *key, __u8 *out)
 {
-	int fd = bpf_map__fd(skel->maps.file_watch);
-	__u8 one = 1;
+	char dir[4096];
+	struct statfs sfs;
+	struct stat st;
+	bool up = false;
 
-	for (size_t i = 0; i < ctx->n_watch_paths; i++) {
-		struct vigil_file_watch_key key = { 0 };
-		struct stat st;
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (stat(dir, &st)) {
+		char *slash = strrchr(dir, '/');
 
-		if (stat(ctx->watch_paths[i], &st)) {
-			pr_warn("file", "cannot watch %s: %s (it is matched by name only)",
-				ctx->watch_paths[i], strerror(errno));
-			continue;
-		}
-		key.inode = st.st_ino;
-		key.dev = major(st.st_dev) << 20 | minor(st.st_dev);
-		if (bpf_map_update_elem(fd, &key, &one, BPF_ANY))
+		if (errno != ENOENT && errno != ENOTDIR)
 			return -errno;
+		if (!slash || slash == dir) {
+			strcpy(dir, "/");
+			if (stat(dir, &st))
+				return -errno;
+		} else {
+			*slash = '\0';
+		}
+		up = true;
 	}
+	if (!statfs(dir, &sfs) && (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)) {
+		struct stat parent;
+
+		for (char *slash; (slash = strrchr(dir, '/')) && slash != dir;) {
+			*slash = '\0';
+			if (stat(dir, &parent) || parent.st_dev != st.st_dev) {
+				*slash = '/';
+				break;
+			}
+			st = parent;
+			up = true;
+		}
+	}
+	key->inode = st.st_ino;
+	key->dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	/*
+	 * From an ancestor, the file is beneath: what was wanted of it applies below, to be
+	 * finished in user space; a kill in the kernel would hit its neighbours too, so none.
+	 */
+	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE) : bits;
 	return 0;
+}
+
+struct resolved_watch {
+	struct vigil_file_watch_key key;
+	__u8 bits;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vigil_file_watch_key));
+}
+
+/*
+ * Make the watch map hold exactly @w: entries are added or updated first and removed last, so
+ * that while it changes the kernel sends at least what the new list wants. Then the verdict
+ * cache is invalidated.
+ */
+static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
+{
+	struct file_bpf *skel = state;
+	int fd = bpf_map__fd(skel->maps.file_watch);
+	struct resolved_watch *rw = calloc(n ? n : 1, sizeof(*rw));
+	struct vigil_file_watch_key key, next, *stale = NULL;
+	size_t n_rw = 0, n_stale = 0, cap_stale = 0;
+	bool changed = false;
+	int err = 0;
+
+	if (!rw)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		memset(&rw[n_rw], 0, sizeof(rw[n_rw]));
+		err = watch_key(w[i].path, w[i].bits, &rw[n_rw].key, &rw[n_rw].bits);
+		if (err)
+			pr_warn("file", "cannot watch %s: %s", w[i].path, strerror(-err));
+		else
+			n_rw++;
+	}
+	err = 0;
+	/* several paths may share an inode: one entry with all their bits */
+	qsort(rw, n_rw, sizeof(*rw), key_cmp);
+	for (size_t i = 0; i < n_rw; i++) {
+		__u8 bits = rw[i].bits, old;
+
+		while (i + 1 < n_rw && !key_cmp(&rw[i], &rw[i + 1]))
+			bits |= rw[++i].bits;
+		if (!bpf_map_lookup_elem(fd, &rw[i].key, &old) && old == bits)
+			continue;
+		changed = true;
+		if (bpf_map_update_elem(fd, &rw[i].key, &bits, BPF_ANY)) {
+			err = -errno;
+			pr_warn("file", "the watch list is full (%u entries): %s",
+				bpf_map__max_entries(skel->maps.file_watch), strerror(-err));
+			goto out;
+		}
+	}
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (bsearch(&key, rw, n_rw, sizeof(*rw), key_cmp))
+			continue;
+		if (n_stale == cap_stale) {
+			void *more = realloc(stale, (cap_stale = 2 * cap_stale + 64) * sizeof(key));
+
+			if (!more) {
+				err = -ENOMEM;
+				goto out;
+			}
+			stale = more;
+		}
+		stale[n_stale++] = key;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	if (changed || n_stale)
+		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
+out:
+	free(rw);
+	free(stale);
+	return err;
 }
 
 static int file_start(const struct sensor_ctx *ctx, void **state)
@@ -126,13 +236,13 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->wakeup_bytes = ctx->wakeup_bytes;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->open_access = ctx->file_access;
-	skel->rodata->watch_enabled = ctx->n_watch_paths > 0;
+	skel->rodata->watch_enabled = ctx->watch;
 	skel->rodata->wanted_types = ctx->types;
 	skel->rodata->agg_window_ns = ctx->agg_window_ns;
-	choose_programs(skel, ctx->types, ctx->n_watch_paths > 0);
+	choose_programs(skel, ctx->types, ctx->watch);
 	err = file_bpf__load(skel);
 	if (!err)
-		err = fill_watch(skel, ctx);
+		err = file_set_watches(skel, ctx->watches, ctx->n_watches);
 	if (!err)
 		err = file_bpf__attach(skel);
 	if (err)
@@ -170,4 +280,5 @@ const struct sensor_ops file_sensor = {
 	.start = file_start,
 	.stop = file_stop,
 	.map_fd = file_map_fd,
+	.set_watches = file_set_watches,
 };

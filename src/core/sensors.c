@@ -102,8 +102,9 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.wakeup_bytes = opts->wakeup_bytes,
 		.ringbuf_fd = bpf_map__fd(s->process->maps.events),
 		.lost_fd = bpf_map__fd(s->process->maps.lost_events),
-		.watch_paths = opts->watch_paths,
-		.n_watch_paths = opts->n_watch_paths,
+		.watches = opts->watches,
+		.n_watches = opts->n_watches,
+		.watch = opts->watch || opts->n_watches,
 		.file_access = opts->file_access,
 		.agg_window_ns = opts->agg_window_ns,
 	};
@@ -184,6 +185,14 @@ int sensors_map_fd(const struct sensors *s, const char *name)
 		if (fd >= 0)
 			return fd;
 	}
+	return -ENOENT;
+}
+
+int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n)
+{
+	for (size_t i = 0; i < s->n_running; i++)
+		if (s->running[i].ops->set_watches)
+			return s->running[i].ops->set_watches(s->running[i].state, w, n);
 	return -ENOENT;
 }
 

@@ -3,7 +3,10 @@
 #ifndef VIGIL_CORE_SENSORS_H
 #define VIGIL_CORE_SENSORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "core/sensor.h"
 
 #include "vigil/types.h"
 
@@ -18,9 +21,13 @@ struct sensors_opts {
 	__u64 wakeup_bytes;
 	/* Ring buffer size in bytes: a power of two, at least a page (0: the default). */
 	__u32 ring_bytes;
-	/* File events: only under these paths (none: everywhere), only this access (0: any). */
-	const char *const *watch_paths;
-	size_t n_watch_paths;
+	/*
+	 * Opens: only of these watched paths (when watch is set or the list is not empty), only
+	 * with this access (0: any).
+	 */
+	const struct watch_entry *watches;
+	size_t n_watches;
+	bool watch;
 	__u16 file_access;
 	/* Fold repeated identical opens (process, file, flags) within this window; 0: never. */
 	__u64 agg_window_ns;
@@ -39,6 +46,8 @@ int sensors_ringbuf_fd(const struct sensors *s);
 int sensors_lost(const struct sensors *s, __u64 *lost);
 /* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */
 int sensors_map_fd(const struct sensors *s, const char *name);
+/* Replace the file sensor's watch list (policy reload); -ENOENT when it is not running. */
+int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n);
 /* "process, file" : the sensors running, for the start-up line. */
 void sensors_describe(const struct sensors *s, char *buf, size_t size);
 

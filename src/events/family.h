@@ -8,9 +8,11 @@
 #ifndef VIGIL_EVENTS_FAMILY_H
 #define VIGIL_EVENTS_FAMILY_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "events/event.h"
+#include "events/field.h"
 
 struct event_family {
 	const char *name;
@@ -26,6 +28,11 @@ struct event_family {
 	void (*json)(FILE *out, const struct event *ev);
 	/* Write the text DETAILS column (escape what processes control with text_bytes). */
 	void (*text)(FILE *out, const struct event *ev);
+	/*
+	 * The value of one of its fields (events/field.h) for policy conditions, built in @buf
+	 * (FIELD_BUF_SIZE bytes) when it must be. Returns false when the event has none.
+	 */
+	bool (*field)(const struct event *ev, enum field_id id, struct field_value *out, char *buf);
 };
 
 /* The family that owns @type, or NULL. */

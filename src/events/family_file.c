@@ -255,6 +255,46 @@ static void file_text(FILE *out, const struct event *ev)
 		fprintf(out, " (and %" PRIu64 " like it before, folded)", (uint64_t)ev->repeats);
 }
 
+static bool file_field(const struct event *ev, enum field_id id, struct field_value *out, char *buf)
+{
+	const struct vigil_file_event *r = rec(ev);
+
+	switch (id) {
+	case FIELD_RESULT:
+		out->num = r->result;
+		return true;
+	case FIELD_FILE_PATH:
+		out->len = file_event_path(ev, false, buf, FIELD_BUF_SIZE);
+		out->str = buf;
+		return true;
+	case FIELD_FILE_TARGET:
+	case FIELD_FILE_XATTR:
+		if (!r->target_len ||
+		    !(ev->flags & VIGIL_FILE_TARGET_IS_XATTR) != (id == FIELD_FILE_TARGET) ||
+		    (ev->flags & VIGIL_FILE_TARGET_IS_SOURCE))
+			return false;
+		out->len = file_event_path(ev, true, buf, FIELD_BUF_SIZE);
+		out->str = buf;
+		return true;
+	case FIELD_FILE_ACCESS:
+		out->bits = r->access;
+		return ev->type == VIGIL_EV_OPEN;
+	case FIELD_FILE_FLAGS:
+		out->bits = r->flags;
+		return ev->type == VIGIL_EV_OPEN;
+	case FIELD_FILE_INODE:
+		out->num = r->inode;
+		out->bits = r->dev;
+		return ev->flags & VIGIL_FILE_HAS_INODE;
+	case FIELD_FILE_MODE:
+		out->num = r->mode & 07777;
+		return ev->type == VIGIL_EV_CHMOD || ev->type == VIGIL_EV_MKDIR ||
+		       (ev->type == VIGIL_EV_OPEN && (r->flags & (O_CREAT | __O_TMPFILE)));
+	default:
+		return false;
+	}
+}
+
 const struct event_family file_family = {
 	.name = "file",
 	.first = VIGIL_EV_FILE_FIRST,
@@ -263,4 +303,5 @@ const struct event_family file_family = {
 	.decode = file_decode,
 	.json = file_json,
 	.text = file_text,
+	.field = file_field,
 };

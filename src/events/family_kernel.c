@@ -307,6 +307,66 @@ static void kernel_text(FILE *out, const struct event *ev)
 	text_result(out, result);
 }
 
+static bool kernel_field(const struct event *ev, enum field_id id, struct field_value *out,
+			 char *buf)
+{
+	const struct vigil_module_event *mod = ev->raw;
+	const struct vigil_bpf_event *bpf = ev->raw;
+	const struct vigil_ptrace_event *pt = ev->raw;
+	const struct vigil_pvm_event *pvm = ev->raw;
+	const struct vigil_proc_mem_event *pm = ev->raw;
+	unsigned int type = ev->type;
+
+	switch (id) {
+	case FIELD_RESULT:
+		out->num = mod->result; /* at the same offset in every record */
+		return true;
+	case FIELD_MODULE_NAME:
+		if (type != VIGIL_EV_MODULE_LOAD)
+			return false;
+		out->str = mod->name;
+		out->len = strnlen(mod->name, sizeof(mod->name));
+		return true;
+	case FIELD_MODULE_PATH:
+		if (type != VIGIL_EV_MODULE_LOAD)
+			return false;
+		out->len = mod->path_len < FIELD_BUF_SIZE ? mod->path_len : FIELD_BUF_SIZE - 1;
+		memcpy(buf, mod + 1, out->len);
+		buf[out->len] = '\0';
+		out->str = buf;
+		return true;
+	case FIELD_BPF_CMD:
+		out->str = bpf_cmd_name(bpf->cmd);
+		break;
+	case FIELD_BPF_PROG_TYPE:
+		out->str = bpf->cmd == 5 ? bpf_obj_type_name(bpf) : NULL;
+		break;
+	case FIELD_PTRACE_REQUEST:
+		if (type != VIGIL_EV_PTRACE)
+			return false;
+		out->str = ptrace_request_name(pt->request);
+		if (!out->str) {
+			snprintf(buf, FIELD_BUF_SIZE, "%lld", (long long)pt->request);
+			out->str = buf;
+		}
+		break;
+	case FIELD_TARGET_PID:
+		out->num = type == VIGIL_EV_PTRACE	       ? pt->target_pid
+			   : type == VIGIL_EV_PROCESS_VM_WRITE ? pvm->target_pid
+			   : type == VIGIL_EV_PROC_MEM_WRITE   ? pm->target_pid
+							       : 0;
+		return out->num > 0;
+	default:
+		return false;
+	}
+	if (id == FIELD_BPF_CMD || id == FIELD_BPF_PROG_TYPE) {
+		if (type != VIGIL_EV_BPF || !out->str)
+			return false;
+	}
+	out->len = strlen(out->str);
+	return true;
+}
+
 const struct event_family kernel_family = {
 	.name = "kernel",
 	.first = VIGIL_EV_KERNEL_FIRST,
@@ -315,4 +375,5 @@ const struct event_family kernel_family = {
 	.decode = kernel_decode,
 	.json = kernel_json,
 	.text = kernel_text,
+	.field = kernel_field,
 };

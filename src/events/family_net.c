@@ -283,6 +283,61 @@ static void net_text(FILE *out, const struct event *ev)
 	text_result(out, r->result);
 }
 
+/* IPv4 as ::ffff:a.b.c.d, so that one CIDR matches both kinds of socket. */
+static void addr_mapped(const struct vigil_net_event *r, const __u8 *addr, __u8 out[16])
+{
+	if (r->family == AF_INET) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, addr, 4);
+	} else {
+		memcpy(out, addr, 16);
+	}
+}
+
+static bool net_field(const struct event *ev, enum field_id id, struct field_value *out, char *buf)
+{
+	const struct vigil_net_event *r = rec(ev);
+	bool dns = net_type(ev) == VIGIL_EV_DNS;
+
+	switch (id) {
+	case FIELD_RESULT:
+		out->num = r->result;
+		return !dns;
+	case FIELD_NET_DADDR:
+	case FIELD_NET_SADDR:
+		addr_mapped(r, id == FIELD_NET_DADDR ? r->daddr : r->saddr, out->addr);
+		return inet(r);
+	case FIELD_NET_DPORT:
+	case FIELD_NET_SPORT:
+		out->num = id == FIELD_NET_DPORT ? r->dport : r->sport;
+		return inet(r);
+	case FIELD_NET_PROTO:
+		out->str = proto_name(r);
+		break;
+	case FIELD_NET_FAMILY:
+		out->str = family_name(r->family, buf, FIELD_BUF_SIZE);
+		break;
+	case FIELD_NET_DIRECTION:
+		out->bits = net_type(ev) == VIGIL_EV_CONNECT || dns ? FIELD_DIR_OUT
+			    : net_type(ev) == VIGIL_EV_SOCKET	    ? 0
+								    : FIELD_DIR_IN;
+		return true;
+	case FIELD_DNS_NAME:
+		if (!dns)
+			return false;
+		out->len = dns_name(r, buf, FIELD_BUF_SIZE);
+		out->str = buf;
+		return true;
+	default:
+		return false;
+	}
+	if (!out->str)
+		return false;
+	out->len = strlen(out->str);
+	return true;
+}
+
 const struct event_family family_net = {
 	.name = "net",
 	.first = VIGIL_EV_NET_FIRST,
@@ -291,4 +346,5 @@ const struct event_family family_net = {
 	.decode = net_decode,
 	.json = net_json,
 	.text = net_text,
+	.field = net_field,
 };

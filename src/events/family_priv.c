@@ -109,6 +109,41 @@ static void priv_text(FILE *out, const struct event *ev)
 	}
 }
 
+static bool priv_field(const struct event *ev, enum field_id id, struct field_value *out, char *buf)
+{
+	const struct vigil_setid_event *r = ev->raw;
+	bool uid = ev->type == VIGIL_EV_SETUID;
+
+	(void)buf;
+	if (id == FIELD_RESULT) {
+		/* result is at the same offset in setid and capset records */
+		out->num = r->result;
+		return true;
+	}
+	if (ev->type == VIGIL_EV_CAPSET)
+		return false;
+	switch (id) {
+	case FIELD_CRED_UID:
+	case FIELD_CRED_GID:
+		out->num = r->after.real;
+		return uid == (id == FIELD_CRED_UID);
+	case FIELD_CRED_EUID:
+	case FIELD_CRED_EGID:
+		out->num = r->after.eff;
+		return uid == (id == FIELD_CRED_EUID);
+	case FIELD_CRED_BEFORE_UID:
+	case FIELD_CRED_BEFORE_GID:
+		out->num = r->before.real;
+		return uid == (id == FIELD_CRED_BEFORE_UID);
+	case FIELD_CRED_BEFORE_EUID:
+	case FIELD_CRED_BEFORE_EGID:
+		out->num = r->before.eff;
+		return uid == (id == FIELD_CRED_BEFORE_EUID);
+	default:
+		return false;
+	}
+}
+
 const struct event_family priv_family = {
 	.name = "priv",
 	.first = VIGIL_EV_PRIV_FIRST,
@@ -117,4 +152,5 @@ const struct event_family priv_family = {
 	.decode = priv_decode,
 	.json = priv_json,
 	.text = priv_text,
+	.field = priv_field,
 };

@@ -12,6 +12,14 @@
 
 #define VIEW_MAX_ANCESTORS 32
 
+/* The rule an event matched and what was done about it, as the formatters print it. */
+struct event_verdict {
+	const char *rule_id, *severity, *policy;
+	char *const *mitre;
+	size_t n_mitre;
+	const char *action; /* "alert", "killed", "would_kill", ... */
+};
+
 /* One event and its context, as the formatters print it. */
 struct event_view {
 	const struct event *ev;
@@ -20,6 +28,7 @@ struct event_view {
 	struct proctab *procs;	   /* for the ancestors, looked up only when written */
 	const char *cgroup;	   /* path below the cgroup2 root, NULL when unknown */
 	__u64 proctab_gen;	   /* the process table's generation when the view was made */
+	const struct event_verdict *verdict; /* NULL: it matched no rule */
 };
 
 enum output_format {

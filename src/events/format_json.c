@@ -50,7 +50,7 @@ static void json_exec_id(FILE *out, __u32 pid, __u64 exec_time)
 	json_cstring(out, id);
 }
 
-/* exec: where the executed file lives (process.exe_flags), only when it is unusual */
+/* exec: process.exe_flags (where the file lives, stdio on the network), only when set */
 static void json_exe_flags(FILE *out, __u16 flags)
 {
 	static const char *const names[] = VIGIL_EXE_FLAG_NAMES;
@@ -232,6 +232,24 @@ static void write_context(struct formatter *f, const struct event_view *v)
 	fwrite(c->text, 1, c->len, f->out);
 }
 
+static void json_verdict(FILE *out, const struct event_verdict *vd)
+{
+	fputs(",\"rule\":{\"id\":", out);
+	json_cstring(out, vd->rule_id);
+	fputs(",\"severity\":", out);
+	json_cstring(out, vd->severity);
+	fputs(",\"mitre\":[", out);
+	for (size_t i = 0; i < vd->n_mitre; i++) {
+		if (i)
+			fputc(',', out);
+		json_cstring(out, vd->mitre[i]);
+	}
+	fputs("],\"policy\":", out);
+	json_cstring(out, vd->policy);
+	fputs("},\"action\":", out);
+	json_cstring(out, vd->action);
+}
+
 void format_json_event(struct formatter *f, const struct event_view *v)
 {
 	const struct event *ev = v->ev;
@@ -248,6 +266,8 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 	}
 	if (event_family_of(ev->type))
 		event_family_of(ev->type)->json(out, ev);
+	if (v->verdict)
+		json_verdict(out, v->verdict);
 	fputs("}\n", out);
 }
 

@@ -32,7 +32,7 @@ static void text_args(FILE *out, const struct proc *p)
 		fputs(" ...", out);
 }
 
-/* exec: " [memfd,deleted]" after the exe when it lives somewhere unusual */
+/* exec: " [deleted,stdio_socket]" after the exe: its VIGIL_EXE_* flags, when any */
 static void text_exe_flags(FILE *out, __u16 flags)
 {
 	static const char *const names[] = VIGIL_EXE_FLAG_NAMES;
@@ -124,6 +124,9 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 			event_family_of(ev->type)->text(out, ev);
 		break;
 	}
+	if (v->verdict)
+		fprintf(out, "  %s[%s %s %s]%s", f->colour ? C_RED : "", v->verdict->action,
+			v->verdict->severity, v->verdict->rule_id, f->colour ? C_RESET : "");
 	fputc('\n', out);
 }
 

@@ -95,9 +95,16 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 {
 	struct event_view view = { 0 };
 
-	if (!filter_match(&s->cfg.filter, ev))
-		return;
-	view_init(s, &view, ev, proc);
+	if (!s->cfg.judge) {
+		if (!filter_match(&s->cfg.filter, ev))
+			return;
+		view_init(s, &view, ev, proc);
+	} else {
+		view_init(s, &view, ev, proc);
+		view.verdict = s->cfg.judge(s->cfg.judge_ctx, &view);
+		if (!view.verdict && !(s->cfg.show_unmatched && filter_match(&s->cfg.filter, ev)))
+			return;
+	}
 	format_event(&s->fmt, &view);
 	s->stats.written++;
 }

@@ -18,11 +18,18 @@ struct stream_config {
 	bool colour;
 	size_t proctab_capacity; /* 0: the default */
 	const char *procfs;	 /* where to seed the process table from; NULL: no seeding */
+	/*
+	 * Rules: the verdict on each event, NULL when it matched none. Events with a verdict are
+	 * always written; the others only when @show_unmatched and the filter passes them.
+	 */
+	const struct event_verdict *(*judge)(void *ctx, const struct event_view *v);
+	void *judge_ctx;
+	bool show_unmatched;
 };
 
 struct stream_stats {
 	__u64 records;	 /* read from the ring buffer */
-	__u64 written;	 /* passed the filter and written */
+	__u64 written;	 /* passed the filter or matched a rule, and written */
 	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
 	__u64 malformed; /* records that failed to decode */
 };

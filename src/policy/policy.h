@@ -37,12 +37,13 @@ struct value {
 		bool is_glob;		  /* VAL_STRING */
 		struct {
 			long long lo, hi;
-		} num;			/* VAL_NUMBER */
+			bool mask; /* a named bit set: lo holds the bits, all must be set */
+		} num;		   /* VAL_NUMBER */
 		struct {
-			__u8 addr[16];	/* IPv4 as IPv4-mapped IPv6 */
+			__u8 addr[16];	 /* IPv4 as IPv4-mapped IPv6 */
 			__u8 prefix_len; /* of the 128 bits */
-		} cidr;			/* VAL_ADDR */
-		__u64 bits;		/* VAL_NAMES */
+		} cidr;			 /* VAL_ADDR */
+		__u64 bits;		 /* VAL_NAMES */
 	};
 };
 
@@ -124,17 +125,44 @@ struct policy_set {
 	struct rule **by_type[64];
 	size_t n_by_type[64];
 	__u64 types; /* union of the rules' types */
+	/*
+	 * The objects that exact file.path values name, by (dev, inode), sorted: an open of
+	 * one of them through a hard link matches as the path the rule names.
+	 */
+	struct inode_alias *aliases;
+	size_t n_aliases;
 };
 
+struct inode_alias {
+	__u64 inode;
+	__u32 dev; /* the kernel's dev_t: major << 20 | minor */
+	const char *path;
+};
+
+/* (Re)read the (dev, inode) of the set's exact file.path values; 0 or -ENOMEM. */
+int policy_set_resolve_aliases(struct policy_set *s);
+/* The path a rule names for the object (@dev, @inode), or NULL. */
+const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode);
+
 /*
- * Build a set from files and directories (each *.yaml/*.yml in a directory, sorted), plus the
+ * Build a set from files and directories (a directory: its .yaml and .yml files, sorted), plus the
  * built-in ruleset when @defaults. Checks ids across policies. NULL when any error was found.
  */
 struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
 				   struct diags *d);
 void policy_set_free(struct policy_set *s);
 
-/* The built-in ruleset: rules/<name>.yaml files, embedded at build time. */
+/* Is @name (a file name) one a policy directory holds: *.yaml or *.yml, not hidden? */
+bool policy_file_name(const char *name);
+
+/* Building a set step by step (what policy_set_load does): add, then finish once. */
+int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d);
+int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d);
+int policy_set_add_builtin(struct policy_set *s, struct diags *d);
+int policy_set_add(struct policy_set *s, struct policy *p); /* takes @p */
+int policy_set_finish(struct policy_set *s, struct diags *d);
+
+/* The built-in ruleset: the YAML files of rules/, embedded at build time. */
 struct builtin_policy {
 	const char *name; /* file name */
 	const char *text;

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,6 +339,156 @@ TEST(ancestry_of_processes_started_before_vigil)
 		ASSERT_STREQ(jstr(e, "process.exe"), dash_exe, "old shell's exe at exit");
 	events_free(ev, n);
 	vigil_cleanup(&v);
+}
+
+/* Whether @e's process.exe_flags holds @flag. */
+static bool has_exe_flag(struct json_object *e, const char *flag)
+{
+	struct json_object *a = jget(e, "process.exe_flags");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), flag))
+			return true;
+	return false;
+}
+
+/*
+ * A TCP connection over the loopback of @family: *client is the connecting end, *server the
+ * accepted one. False (nothing left open) when that loopback is not there.
+ */
+static bool tcp_loopback(int family, int *client, int *server)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	socklen_t len =
+		family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int lfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	*client = *server = -1;
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &len))
+		goto fail;
+	*client = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*client < 0 || connect(*client, (struct sockaddr *)&ss, len))
+		goto fail;
+	*server = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (*server < 0)
+		goto fail;
+	close(lfd);
+	return true;
+fail:
+	if (*client >= 0)
+		close(*client);
+	if (lfd >= 0)
+		close(lfd);
+	*client = -1;
+	return false;
+}
+
+static void close_all(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Run /bin/true with @in as its stdin and @out as its stdout; its pid, once it is reaped. */
+static pid_t true_with_stdio(int in, int out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+			_exit(126);
+		execl("/bin/true", "true", NULL);
+		_exit(127);
+	}
+	if (WEXITSTATUS(wait_status(pid)) != 0)
+		return -1;
+	return pid;
+}
+
+TEST(exec_with_a_network_connection_as_stdio)
+{
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	int c4 = -1, s4 = -1, c6 = -1, s6 = -1, null;
+	pid_t both = -1, out_only = -1, in6 = -1;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (!ASSERT_TRUE(null >= 0, "open /dev/null") ||
+	    !ASSERT_TRUE(tcp_loopback(AF_INET, &c4, &s4), "TCP connection on 127.0.0.1"))
+		goto out;
+	/* IPv6 may be off (ipv6.disable=1): then only the inet cases run. */
+	tcp_loopback(AF_INET6, &c6, &s6);
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec", NULL }))
+		goto out;
+	/* A reverse shell's stdio: both ends on the connection (bash -i >& /dev/tcp/... 0>&1). */
+	both = true_with_stdio(c4, c4);
+	ASSERT_TRUE(both > 0, "true ran with the connection as stdin and stdout");
+	/* Either one is enough: stdout alone (stdin /dev/null), and an inet6 stdin alone. */
+	out_only = true_with_stdio(null, c4);
+	ASSERT_TRUE(out_only > 0, "true ran with the connection as stdout");
+	if (c6 >= 0)
+		in6 = true_with_stdio(c6, null);
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_event(ev, n, "exec", both);
+	if (ASSERT_NOT_NULL(e, "exec with a TCP connection as stdin and stdout"))
+		ASSERT_TRUE(has_exe_flag(e, "stdio_socket"), "exe_flags has stdio_socket");
+	e = find_event(ev, n, "exec", out_only);
+	if (ASSERT_NOT_NULL(e, "exec with a TCP connection as stdout only"))
+		ASSERT_TRUE(has_exe_flag(e, "stdio_socket"), "stdout alone sets stdio_socket");
+	if (c6 >= 0) {
+		e = find_event(ev, n, "exec", in6);
+		if (ASSERT_NOT_NULL(e, "exec with a TCP/IPv6 connection as stdin only"))
+			ASSERT_TRUE(has_exe_flag(e, "stdio_socket"),
+				    "an inet6 stdin alone sets stdio_socket");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	close_all((int[]){ c4, s4, c6, s6, null }, 5);
+}
+
+TEST(exec_with_a_unix_socket_or_pipe_as_stdio_is_not_flagged)
+{
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	int sv[2] = { -1, -1 }, p[2] = { -1, -1 };
+	pid_t unix_pid, pipe_pid;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair") ||
+	    !ASSERT_OK(pipe2(p, O_CLOEXEC), "pipe") ||
+	    !vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec", NULL }))
+		goto out;
+	/* A systemd service's stdout is a unix socket to journald; a shell pipeline's, a pipe. */
+	unix_pid = true_with_stdio(sv[1], sv[1]);
+	ASSERT_TRUE(unix_pid > 0, "true ran with a unix socket as stdin and stdout");
+	pipe_pid = true_with_stdio(p[0], p[1]);
+	ASSERT_TRUE(pipe_pid > 0, "true ran with a pipe as stdin and stdout");
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_event(ev, n, "exec", unix_pid);
+	if (ASSERT_NOT_NULL(e, "exec with a unix socket as stdio"))
+		ASSERT_FALSE(has_exe_flag(e, "stdio_socket"), "a unix socket is no stdio_socket");
+	e = find_event(ev, n, "exec", pipe_pid);
+	if (ASSERT_NOT_NULL(e, "exec with a pipe as stdio"))
+		ASSERT_FALSE(has_exe_flag(e, "stdio_socket"), "a pipe is no stdio_socket");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	close_all(sv, 2);
+	close_all(p, 2);
 }
 
 TEST(long_argv_is_flagged_truncated)

@@ -133,11 +133,13 @@ TEST(module_path_and_memfd_name_lengths_are_checked)
 TEST(exec_exe_flags_decode)
 {
 	struct vigil_exec_event r = { .hdr = { .type = VIGIL_EV_EXEC, .size = sizeof(r) },
-				      .exe_flags = VIGIL_EXE_MEMFD | VIGIL_EXE_SHM };
+				      .exe_flags = VIGIL_EXE_MEMFD | VIGIL_EXE_SHM |
+						   VIGIL_EXE_STDIO_SOCKET };
 	struct event ev;
 
 	if (ASSERT_OK(event_decode(&r, sizeof(r), &ev), "exec decodes"))
-		ASSERT_EQ(ev.exe_flags, VIGIL_EXE_MEMFD | VIGIL_EXE_SHM, "exe_flags");
+		ASSERT_EQ(ev.exe_flags, VIGIL_EXE_MEMFD | VIGIL_EXE_SHM | VIGIL_EXE_STDIO_SOCKET,
+			  "exe_flags");
 }
 
 TEST(random_priv_and_kernel_records_never_break)

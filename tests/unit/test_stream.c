@@ -115,6 +115,30 @@ out:
 	capture_close(&c);
 }
 
+TEST(exe_flags_are_named_in_json_and_text)
+{
+	unsigned char buf[1024];
+	struct capture c;
+	size_t size;
+
+	size = exec_record(buf, 40, 1, "/usr/bin/bash", "bash\0-i", 8, 1);
+	((struct vigil_exec_event *)buf)->exe_flags = VIGIL_EXE_DELETED | VIGIL_EXE_STDIO_SOCKET;
+	if (capture_open(&c, FORMAT_JSON, NULL)) {
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "exec as JSON");
+		ASSERT_TRUE(strstr(captured(&c), "\"exe_flags\":[\"deleted\",\"stdio_socket\"]") !=
+				    NULL,
+			    "JSON names both flags");
+		capture_close(&c);
+	}
+	if (capture_open(&c, FORMAT_TEXT, NULL)) {
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "exec as text");
+		ASSERT_TRUE(strstr(captured(&c), "/usr/bin/bash [deleted,stdio_socket] bash -i") !=
+				    NULL,
+			    "text names both flags after the exe");
+		capture_close(&c);
+	}
+}
+
 TEST(malformed_records_are_counted_not_printed)
 {
 	unsigned char junk[40] = { 0xff, 0xff, 0xff, 0xff };

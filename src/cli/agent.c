@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli/agent.h"
+#include "core/log.h"
+#include "policy/compile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Seconds between re-resolving watched paths (a file replaced by rename has a new inode). */
+#define REFRESH_S 2
+/* Edits come in bursts (an editor's write, rename, chmod): reload once they settle. */
+#define SETTLE_MS 300
+
+struct applied {
+	char *name; /* the policy's name */
+	char *text;
+	size_t len;
+};
+
+struct agent {
+	struct agent_config cfg;
+	struct policy_engine *engine;
+	struct sensors *sensors;
+	struct watch_list watches; /* the policies' and the trace's */
+	struct applied *applied;
+	size_t n_applied;
+	int inotify_fd;
+	double edit_at, refresh_at; /* CLOCK_MONOTONIC seconds; 0: none pending */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Drop @name from the set: an applied policy of that name replaces it. */
+static void drop_policy(struct policy_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (!strcmp(s->policies[i]->name, name)) {
+			policy_free(s->policies[i]);
+			memmove(&s->policies[i], &s->policies[i + 1],
+				(--s->n_policies - i) * sizeof(s->policies[0]));
+			return;
+		}
+}
+
+/* Every source, plus @extra (parsed, not yet applied); NULL on any error. */
+static struct policy_set *build(struct agent *a, struct policy *extra, struct diags *d)
+{
+	struct policy_set *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	if (!s) {
+		policy_free(extra);
+		return NULL;
+	}
+	if (!a->cfg.no_defaults)
+		err = policy_set_add_builtin(s, d);
+	for (size_t i = 0; i < a->cfg.n_paths; i++)
+		err = policy_set_add_path(s, a->cfg.paths[i], d) ?: err;
+	for (size_t i = 0; i < a->n_applied && !err; i++) {
+		const struct applied *ap = &a->applied[i];
+		struct policy *p;
+
+		if (extra && !strcmp(ap->name, extra->name))
+			continue;
+		p = policy_parse(ap->text, ap->len, ap->name, d);
+		drop_policy(s, ap->name);
+		err = !p ? -EINVAL : policy_set_add(s, p);
+	}
+	if (extra) {
+		drop_policy(s, extra->name);
+		err = policy_set_add(s, extra) ?: err;
+	}
+	if (!err)
+		err = policy_set_finish(s, d);
+	if (err) {
+		policy_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int compile_watches(struct agent *a, const struct policy_set *s, struct watch_list *out)
+{
+	int err = policy_compile_watches(s, out);
+
+	for (size_t i = 0; !err && i < a->cfg.n_trace_watches; i++) {
+		struct watch_entry *e = realloc(out->entries, (out->n + 1) * sizeof(*e));
+		char *path = strdup(a->cfg.trace_watches[i].path);
+
+		if (!e || !path) {
+			free(path);
+			if (e)
+				out->entries = e;
+			err = -ENOMEM;
+			break;
+		}
+		out->entries = e;
+		e[out->n++] = (struct watch_entry){ path, a->cfg.trace_watches[i].bits };
+	}
+	if (err)
+		watch_list_free(out);
+	return err;
+}
+
+/* Watch each policy path (a directory, or a file's directory) for edits. */
+static void watch_sources(struct agent *a)
+{
+	const __u32 mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->inotify_fd < 0)
+		return;
+	for (size_t i = 0; i < a->cfg.n_paths; i++) {
+		char dir[PATH_MAX];
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "%s", a->cfg.paths[i]);
+		if (!stat(dir, &st) && !S_ISDIR(st.st_mode)) {
+			char *slash = strrchr(dir, '/');
+
+			if (slash)
+				*(slash == dir ? slash + 1 : slash) = '\0';
+			else
+				strcpy(dir, ".");
+		}
+		if (inotify_add_watch(a->inotify_fd, dir, mask) < 0)
+			pr_warn("policy", "cannot follow edits of %s: %s", dir, strerror(errno));
+	}
+}
+
+int agent_new(struct agent **out, const struct agent_config *cfg)
+{
+	struct diags d = { 0 };
+	struct policy_set *s;
+	struct agent *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	a->cfg = *cfg;
+	a->inotify_fd = -1;
+	err = policy_engine_new(&a->engine);
+	if (err)
+		goto fail;
+	s = build(a, NULL, &d);
+	diags_print(&d, stderr);
+	if (!s) {
+		err = -EINVAL;
+		goto fail;
+	}
+	err = compile_watches(a, s, &a->watches);
+	if (err) {
+		policy_set_free(s);
+		goto fail;
+	}
+	policy_engine_replace(a->engine, s);
+	watch_sources(a);
+	diags_free(&d);
+	*out = a;
+	return 0;
+fail:
+	diags_free(&d);
+	agent_free(a);
+	return err;
+}
+
+void agent_free(struct agent *a)
+{
+	if (!a)
+		return;
+	policy_engine_free(a->engine);
+	watch_list_free(&a->watches);
+	for (size_t i = 0; i < a->n_applied; i++) {
+		free(a->applied[i].name);
+		free(a->applied[i].text);
+	}
+	free(a->applied);
+	if (a->inotify_fd >= 0)
+		close(a->inotify_fd);
+	free(a);
+}
+
+struct policy_engine *agent_engine(struct agent *a)
+{
+	return a->engine;
+}
+
+void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n)
+{
+	*w = a->watches.entries;
+	*n = a->watches.n;
+}
+
+void agent_attach(struct agent *a, struct sensors *sensors)
+{
+	a->sensors = sensors;
+	a->refresh_at = now_s() + REFRESH_S;
+}
+
+static int remember_applied(struct agent *a, const char *name, const char *text, size_t len)
+{
+	struct applied *ap = NULL;
+
+	for (size_t i = 0; i < a->n_applied; i++)
+		if (!strcmp(a->applied[i].name, name))
+			ap = &a->applied[i];
+	if (!ap) {
+		ap = realloc(a->applied, (a->n_applied + 1) * sizeof(*ap));
+		if (!ap)
+			return -ENOMEM;
+		a->applied = ap;
+		ap = &ap[a->n_applied++];
+		ap->name = strdup(name);
+	} else {
+		free(ap->text);
+	}
+	ap->text = strndup(text, len);
+	ap->len = len;
+	return ap->name && ap->text ? 0 : -ENOMEM;
+}
+
+int agent_reload(struct agent *a, const char *text, size_t len, const char *name, struct diags *d)
+{
+	struct watch_list watches;
+	struct policy *extra = NULL;
+	struct policy_set *s;
+	int err;
+
+	if (text) {
+		extra = policy_parse(text, len, name, d);
+		if (!extra)
+			return -EINVAL;
+		name = extra->name;
+	}
+	s = build(a, extra, d);
+	if (!s)
+		return -EINVAL;
+	err = compile_watches(a, s, &watches);
+	if (err) {
+		policy_set_free(s);
+		return err;
+	}
+	/* Widen the kernel's watch list first: the new rules never miss an open it filters. */
+	if (a->sensors)
+		err = sensors_set_watches(a->sensors, watches.entries, watches.n);
+	if (!err && text)
+		err = remember_applied(a, name, text, len);
+	if (err) {
+		diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
+			  "cannot update the kernel's watch list: %s", strerror(-err));
+		if (a->sensors)
+			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		watch_list_free(&watches);
+		policy_set_free(s);
+		return -EINVAL;
+	}
+	watch_list_free(&a->watches);
+	a->watches = watches;
+	policy_engine_replace(a->engine, s);
+	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
+	return 0;
+}
+
+static void reload_logged(struct agent *a, const char *why)
+{
+	struct diags d = { 0 };
+
+	pr_info("policy", "reloading (%s)", why);
+	if (agent_reload(a, NULL, 0, NULL, &d)) {
+		diags_print(&d, stderr);
+		pr_warn("policy", "the new policies were rejected: the old ones stay in force");
+	}
+	diags_free(&d);
+}
+
+void agent_tick(struct agent *a, bool sighup)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	double now = now_s();
+
+	if (sighup)
+		reload_logged(a, "SIGHUP");
+	for (ssize_t n; a->inotify_fd >= 0 && (n = read(a->inotify_fd, buf, sizeof(buf))) > 0;) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+
+			/* not an editor's swap file or a log in the same directory */
+			if (ie->len && policy_file_name(ie->name))
+				a->edit_at = now + SETTLE_MS / 1e3;
+			p += sizeof(*ie) + ie->len;
+		}
+	}
+	if (a->edit_at && now >= a->edit_at) {
+		a->edit_at = 0;
+		reload_logged(a, "policy files changed");
+	}
+	if (a->sensors && now >= a->refresh_at) {
+		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		policy_engine_refresh(a->engine);
+		a->refresh_at = now + REFRESH_S;
+	}
+}
+
+int agent_inotify_fd(const struct agent *a)
+{
+	return a->inotify_fd;
+}

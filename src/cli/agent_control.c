@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the running agent answers on its control socket: status and apply. */
+#include "cli/agent.h"
+#include "cli/agent_control.h"
+#include "events/json.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+static void status_json(const struct agent_status_ctx *c, FILE *out)
+{
+	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
+	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
+	const struct stream_stats *st = stream_stats(c->stream);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(out,
+		"{\"pid\":%d,\"uptime_s\":%.0f,\"events\":{\"seen\":%" PRIu64 ",\"shown\":%" PRIu64
+		",\"lost\":%" PRIu64 ",\"malformed\":%" PRIu64 "},\"matched\":%" PRIu64
+		",\"killed\":%" PRIu64 ",\"policies\":[",
+		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
+		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed,
+		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+	for (size_t i = 0; i < s->n_policies; i++) {
+		const struct policy *p = s->policies[i];
+
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		json_cstring(out, p->name);
+		fputs(",\"file\":", out);
+		json_cstring(out, p->file);
+		fprintf(out, ",\"mode\":\"%s\",\"rules\":[",
+			p->mode == MODE_ENFORCE ? "enforce" : "audit");
+		for (size_t j = 0; j < p->n_rules; j++) {
+			const struct rule *r = &p->rules[j];
+
+			fputs(j ? ",{\"id\":" : "{\"id\":", out);
+			json_cstring(out, r->id);
+			fprintf(out,
+				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
+				"\"hits\":%" PRIu64 "}",
+				severity_name(r->severity), action_name(r->action),
+				r->action == ACTION_ALERT ? "none"
+				: p->mode == MODE_AUDIT	  ? "none (audit)"
+							  : "kill from user space",
+				(uint64_t)r->hits);
+		}
+		fputs("]}", out);
+	}
+	fputs("]}\n", out);
+}
+
+static void status_text(const struct agent_status_ctx *c, FILE *out)
+{
+	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
+	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
+	const struct stream_stats *st = stream_stats(c->stream);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(out,
+		"agent: pid %d, up %.0f s\n"
+		"events: %" PRIu64 " seen, %" PRIu64 " written, %" PRIu64 " lost\n"
+		"rules: %zu in %zu policies; %" PRIu64 " events matched, %" PRIu64
+		" processes killed\n\n",
+		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
+		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
+		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
+		"ACTION", "POLICY");
+	for (size_t i = 0; i < s->n_policies; i++) {
+		const struct policy *p = s->policies[i];
+
+		for (size_t j = 0; j < p->n_rules; j++)
+			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %s\n",
+				(uint64_t)p->rules[j].hits,
+				p->mode == MODE_ENFORCE ? "enforce" : "audit", p->rules[j].id,
+				severity_name(p->rules[j].severity),
+				action_name(p->rules[j].action), p->name);
+	}
+}
+
+int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t len, FILE *out)
+{
+	struct agent_status_ctx *c = ctx;
+
+	if (!strcmp(cmd, "status json")) {
+		status_json(c, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "status")) {
+		status_text(c, out);
+		return 0;
+	}
+	if (!strncmp(cmd, "apply ", 6)) {
+		struct diags d = { 0 };
+		int err = agent_reload(c->agent, body, len, cmd + 6, &d);
+
+		diags_print(&d, out);
+		diags_free(&d);
+		if (err)
+			fputs("rejected: the policies in force are unchanged\n", out);
+		else
+			fprintf(out, "applied: %zu rules in force\n",
+				policy_engine_set(agent_engine(c->agent))->n_rules);
+		return err ? 1 : 0;
+	}
+	fprintf(out, "unknown request '%s'\n", cmd);
+	return 1;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The agent's answers on the control socket (core/control.h): "status" and "apply NAME". */
+#ifndef VIGIL_CLI_AGENT_CONTROL_H
+#define VIGIL_CLI_AGENT_CONTROL_H
+
+#include <stdio.h>
+
+#include "cli/agent.h"
+#include "events/stream.h"
+
+struct agent_status_ctx {
+	struct agent *agent;
+	struct stream *stream;
+	int pid;
+	double started_s; /* CLOCK_MONOTONIC */
+};
+
+/* A control_handler (core/control.h). */
+int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t len, FILE *out);
+
+#endif

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vigil policy check|explain|list: policies read and judged without loading anything. */
+#include "cli/cli.h"
+#include "core/control.h"
+#include "policy/compile.h"
+#include "policy/fields.h"
+#include "policy/policy.h"
+#include "vigil/ev_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void policy_usage(FILE *out)
+{
+	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n\n"
+	      "Policies are YAML files of rules (docs/policy.md).\n\n"
+	      "  check FILE|DIR...     parse and check without loading anything: every problem\n"
+	      "                        as file:line:col; exit 1 when any is an error\n"
+	      "  explain FILE|DIR...   what each rule matches, and which part of it the kernel\n"
+	      "                        decides and which part vigil finishes in user space\n"
+	      "  list [FILE|DIR...]    the rules: id, severity, ATT&CK ids, action, events;\n"
+	      "                        the built-in ruleset when no file is named\n"
+	      "  apply FILE            put FILE in force in the running agent (vigil run)\n\n"
+	      "Options:\n"
+	      "      --builtin         check, explain or list the built-in ruleset too\n\n"
+	      "Examples:\n"
+	      "  vigil policy check /etc/vigil/policies/\n"
+	      "  vigil policy explain my-rules.yaml\n"
+	      "  vigil policy list\n"
+	      "  sudo vigil policy apply /etc/vigil/policies/ssh.yaml\n",
+	      out);
+}
+
+static struct policy_set *load(int argc, char **argv, bool builtin, struct diags *d)
+{
+	return policy_set_load((const char *const *)argv, argc, builtin, d);
+}
+
+static int check(int argc, char **argv, bool builtin)
+{
+	struct diags d = { 0 };
+	struct policy_set *s;
+	int ret;
+
+	if (!argc && !builtin)
+		return usage_error("policy", "check needs a file or directory");
+	s = load(argc, argv, builtin, &d);
+	diags_print(&d, stderr);
+	if (s)
+		printf("ok: %zu %s, %zu %s%s\n", s->n_policies,
+		       s->n_policies == 1 ? "policy" : "policies", s->n_rules,
+		       s->n_rules == 1 ? "rule" : "rules", d.n ? " (see the warnings above)" : "");
+	ret = s ? 0 : EXIT_RUNTIME;
+	policy_set_free(s);
+	diags_free(&d);
+	return ret;
+}
+
+static void print_types(FILE *out, __u64 types)
+{
+	const char *sep = "";
+
+	for (unsigned int t = 0; t < 64; t++)
+		if (types & (1ull << t)) {
+			fprintf(out, "%s%s", sep, event_type_name(t));
+			sep = ",";
+		}
+}
+
+static void print_group(FILE *out, const char *what, const struct cond_group *g)
+{
+	static const char *const ops[] = { "", " not", " contains" };
+
+	for (size_t i = 0; i < g->n_conds; i++) {
+		const struct cond *c = &g->conds[i];
+
+		fprintf(out, "    %s %s%s:", what, field_def(c->field)->name, ops[c->op]);
+		for (size_t j = 0; j < c->n_values && j < 8; j++)
+			fprintf(out, "%s %s", j ? "," : "", c->values[j].str);
+		if (c->n_values > 8)
+			fprintf(out, ", ... (%zu in all)", c->n_values);
+		fputc('\n', out);
+		what = "and";
+	}
+}
+
+static void explain_rule(const struct rule *r)
+{
+	printf("  %s (%s, %s%s): %s\n", r->id, severity_name(r->severity), action_name(r->action),
+	       r->action != ACTION_ALERT && r->policy->mode == MODE_AUDIT ? ", audit: reported as "
+									    "would_"
+									  : "",
+	       r->description);
+	printf("    on: ");
+	print_types(stdout, r->types);
+	putchar('\n');
+	print_group(stdout, "match", &r->match);
+	for (size_t i = 0; i < r->n_excepts; i++)
+		print_group(stdout, "except", &r->excepts[i]);
+	policy_explain_rule(r, stdout);
+	if (r->types & ~(1ull << VIGIL_EV_OPEN))
+		printf("    kernel: every event of its other types is sent%s\n",
+		       r->types & (1ull << VIGIL_EV_EXEC) ? " (exec: the process table needs them)"
+							  : "");
+	printf("    user space: %s\n", r->match.n_conds || r->n_excepts
+					       ? "the conditions above, on what the kernel sent"
+					       : "nothing more: every event sent matches");
+	if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
+		printf("    action: %s in user space after the event (SIGKILL); it may come after "
+		       "the operation completed\n",
+		       r->policy->mode == MODE_ENFORCE ? "kill" : "none (audit mode)");
+}
+
+static int explain(int argc, char **argv, bool builtin)
+{
+	struct diags d = { 0 };
+	struct policy_set *s;
+
+	if (!argc && !builtin)
+		return usage_error("policy", "explain needs a file or directory");
+	s = load(argc, argv, builtin, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (!s)
+		return EXIT_RUNTIME;
+	for (size_t i = 0; i < s->n_policies; i++) {
+		const struct policy *p = s->policies[i];
+
+		printf("policy %s (%s, %s mode): %zu rules\n", p->name, p->file,
+		       p->mode == MODE_ENFORCE ? "enforce" : "audit", p->n_rules);
+		for (size_t j = 0; j < p->n_rules; j++)
+			explain_rule(&p->rules[j]);
+	}
+	policy_set_free(s);
+	return 0;
+}
+
+static int list(int argc, char **argv, bool builtin)
+{
+	struct diags d = { 0 };
+	struct policy_set *s = load(argc, argv, builtin || !argc, &d);
+
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (!s)
+		return EXIT_RUNTIME;
+	printf("%-36s %-9s %-7s %-22s %s\n", "RULE", "SEVERITY", "ACTION", "ATT&CK", "EVENTS");
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+			const struct rule *r = &s->policies[i]->rules[j];
+			char mitre[128] = "";
+			size_t n = 0;
+
+			for (size_t k = 0; k < r->n_mitre && n < sizeof(mitre); k++)
+				n += snprintf(mitre + n, sizeof(mitre) - n, "%s%s", k ? "," : "",
+					      r->mitre[k]);
+			printf("%-36s %-9s %-7s %-22s ", r->id, severity_name(r->severity),
+			       action_name(r->action), mitre);
+			print_types(stdout, r->types);
+			putchar('\n');
+		}
+	printf("%zu rules in %zu policies\n", s->n_rules, s->n_policies);
+	policy_set_free(s);
+	return 0;
+}
+
+/* Send FILE to the running agent, which checks it and puts it in force, or keeps the old. */
+static int policy_apply(int argc, char **argv)
+{
+	struct diags d = { 0 };
+	struct policy *p;
+	char cmd[4200], *text = NULL, *resp = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (argc != 1)
+		return usage_error("policy", "apply takes one policy file");
+	f = fopen(argv[0], "re");
+	if (!f) {
+		fprintf(stderr, "vigil: policy: cannot read %s: %m\n", argv[0]);
+		return EXIT_RUNTIME;
+	}
+	text = malloc(CONTROL_BODY_MAX + 1);
+	if (text)
+		len = fread(text, 1, CONTROL_BODY_MAX + 1, f);
+	fclose(f);
+	if (!text || len > CONTROL_BODY_MAX) {
+		fprintf(stderr, "vigil: policy: %s is larger than 16 MiB\n", argv[0]);
+		free(text);
+		return EXIT_RUNTIME;
+	}
+	/* Checked here too, so that its errors show with no agent running. */
+	p = policy_parse(text, len, argv[0], &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (!p) {
+		free(text);
+		return EXIT_RUNTIME;
+	}
+	policy_free(p);
+	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
+	ret = control_request(CONTROL_PATH, cmd, text, len, &resp);
+	free(text);
+	if (ret < 0) {
+		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", CONTROL_PATH,
+			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
+			: ret == -EACCES		       ? "run it as root"
+							       : strerror(-ret));
+		return ret == -EACCES ? EX_NOPERM : EX_UNAVAILABLE;
+	}
+	fputs(resp, ret ? stderr : stdout);
+	free(resp);
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+static int policy_run(int argc, char **argv)
+{
+	bool builtin = false;
+	const char *sub;
+	int n = 0;
+
+	if (argc < 2) {
+		policy_usage(stderr);
+		return EX_USAGE;
+	}
+	sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+		policy_usage(stdout);
+		return 0;
+	}
+	/* operands, with --builtin taken out */
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--builtin"))
+			builtin = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			policy_usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("policy", "unknown option '%s'", argv[i]);
+		else
+			argv[n++] = argv[i];
+	}
+	if (!strcmp(sub, "check"))
+		return check(n, argv, builtin);
+	if (!strcmp(sub, "explain"))
+		return explain(n, argv, builtin);
+	if (!strcmp(sub, "list"))
+		return list(n, argv, builtin);
+	if (!strcmp(sub, "apply"))
+		return policy_apply(n, argv);
+	return usage_error("policy", "unknown subcommand '%s': use check, explain, list or apply",
+			   sub);
+}
+
+const struct command cmd_policy = {
+	.name = "policy",
+	.summary = "check, explain, list or apply policies (YAML rules)",
+	.run = policy_run,
+	.usage = policy_usage,
+};

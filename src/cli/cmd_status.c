@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vigil status: what the running agent has in force and has seen. */
+#include "cli/cli.h"
+#include "core/control.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void status_usage(FILE *out)
+{
+	fputs("usage: vigil status [--json]\n\n"
+	      "Ask the running agent (vigil run) what it has in force: its policies and rules\n"
+	      "with their hits, and the events it has seen, shown and lost. Needs root: the\n"
+	      "agent's control socket (" CONTROL_PATH ") is root's only.\n\n"
+	      "  -j, --json   the agent's answer as one JSON object\n",
+	      out);
+}
+
+static int status_run(int argc, char **argv)
+{
+	bool json = false;
+	char *resp = NULL;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			status_usage(stdout);
+			return 0;
+		} else
+			return usage_error("status", "unknown argument '%s'", argv[i]);
+	}
+	ret = control_request(CONTROL_PATH, json ? "status json" : "status", NULL, 0, &resp);
+	if (ret < 0) {
+		if (ret == -EACCES || ret == -EPERM)
+			fprintf(stderr, "vigil: status: permission denied: run it as root\n");
+		else if (ret == -ENOENT || ret == -ECONNREFUSED)
+			fprintf(stderr,
+				"vigil: status: no agent is running (nothing answers at %s)\n",
+				CONTROL_PATH);
+		else
+			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
+				strerror(-ret));
+		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
+	}
+	fputs(resp, ret ? stderr : stdout);
+	free(resp);
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+const struct command cmd_status = {
+	.name = "status",
+	.summary = "what the running agent has in force: policies, rule hits, events",
+	.run = status_run,
+	.usage = status_usage,
+};

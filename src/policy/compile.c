@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "policy/compile.h"
+#include "policy/fields.h"
+#include "vigil/ev_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Add the first @len bytes of @path (the list owns a copy). */
+static int add(struct watch_list *w, const char *path, size_t len, __u8 bits)
+{
+	struct watch_entry *e;
+	char *copy = strndup(path, len);
+
+	if (!(w->n & (w->n - 1)) || !w->n) {
+		e = realloc(w->entries, (w->n ? 2 * w->n : 1) * sizeof(*e));
+		if (!e) {
+			free(copy);
+			return -ENOMEM;
+		}
+		w->entries = e;
+	}
+	if (!copy)
+		return -ENOMEM;
+	w->entries[w->n++] = (struct watch_entry){ copy, bits };
+	return 0;
+}
+
+/* The accesses an open rule wants: its file.access condition, or both. */
+static __u8 rule_access(const struct rule *r)
+{
+	__u8 access = 0;
+
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+
+		if (c->field != FIELD_FILE_ACCESS)
+			continue;
+		for (size_t j = 0; j < c->n_values; j++)
+			access |= c->values[j].bits;
+		if (c->op == OP_NOT)
+			access = ~access & 3;
+		return access ? access : 3;
+	}
+	return 3;
+}
+
+/* The file.path condition the kernel can use: `file.path: [...]`, or NULL. */
+static const struct cond *path_cond(const struct rule *r)
+{
+	for (size_t i = 0; i < r->match.n_conds; i++)
+		if (r->match.conds[i].field == FIELD_FILE_PATH && r->match.conds[i].op == OP_IN)
+			return &r->match.conds[i];
+	return NULL;
+}
+
+/*
+ * The literal directory of a glob: "/home/" for "/home/ * /.ssh/id_*" (written with no
+ * spaces). Its length, with the final '/', or 1 for "/".
+ */
+static size_t glob_dir_len(const char *glob)
+{
+	size_t first = strcspn(glob, "*?[");
+	size_t len = first;
+
+	while (len > 1 && glob[len - 1] != '/')
+		len--;
+	return len;
+}
+
+/*
+ * Can the kernel kill for @r on its own? Only an enforced kill (or deny, which falls back to
+ * kill here) whose every condition the watch decides: exact or subtree paths and the access.
+ */
+bool policy_kernel_kills(const struct rule *r)
+{
+	if (r->policy->mode != MODE_ENFORCE || r->action == ACTION_ALERT || r->n_excepts ||
+	    r->types != (1ull << VIGIL_EV_OPEN) || !path_cond(r))
+		return false;
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+
+		if (c->op != OP_IN ||
+		    (c->field != FIELD_FILE_PATH && c->field != FIELD_FILE_ACCESS))
+			return false;
+		for (size_t j = 0; j < c->n_values; j++)
+			if (c->field == FIELD_FILE_PATH && c->values[j].path_form == PATH_GLOB)
+				return false;
+	}
+	return true;
+}
+
+int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
+{
+	const unsigned int open = VIGIL_EV_OPEN;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->n_by_type[open] && !err; i++) {
+		const struct rule *r = s->by_type[open][i];
+		const struct cond *c = path_cond(r);
+		__u8 access = rule_access(r);
+		__u8 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
+
+		if (!c) {
+			err = add(out, "/", 1, access | access << 2);
+			continue;
+		}
+		for (size_t j = 0; j < c->n_values && !err; j++) {
+			const struct value *v = &c->values[j];
+
+			switch (v->path_form) {
+			case PATH_EXACT:
+				err = add(out, v->str, strlen(v->str), access | kill);
+				break;
+			case PATH_SUBTREE:
+				err = add(out, v->str, strlen(v->str),
+					  (access | kill) | (access | kill) << 2);
+				break;
+			case PATH_GLOB:
+				err = add(out, v->str, glob_dir_len(v->str), access << 2);
+				break;
+			}
+		}
+	}
+	if (err)
+		watch_list_free(out);
+	return err;
+}
+
+void watch_list_free(struct watch_list *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free((char *)w->entries[i].path);
+	free(w->entries);
+	memset(w, 0, sizeof(*w));
+}
+
+void policy_explain_rule(const struct rule *r, FILE *out)
+{
+	const struct cond *c = path_cond(r);
+	__u8 access = rule_access(r);
+	const char *acc = access == 3 ? "any access" : access == 1 ? "reading" : "writing";
+
+	if (!(r->types & (1ull << VIGIL_EV_OPEN)))
+		return;
+	if (!c) {
+		fprintf(out, "    kernel: every open for %s is sent (no file.path)\n", acc);
+		return;
+	}
+	fprintf(out, "    kernel: opens for %s of", acc);
+	for (size_t j = 0; j < c->n_values; j++) {
+		const struct value *v = &c->values[j];
+
+		if (v->path_form == PATH_GLOB)
+			fprintf(out, "%s anything under %.*s", j ? "," : "",
+				(int)glob_dir_len(v->str), v->str);
+		else
+			fprintf(out, "%s %s%s", j ? "," : "", v->str,
+				v->path_form == PATH_SUBTREE ? " and beneath" : "");
+	}
+	fputs(" (by inode; a missing file by its nearest existing directory)\n", out);
+	if (policy_kernel_kills(r))
+		fputs("    kernel: SIGKILL to the opener before the open returns "
+		      "(bpf_send_signal), "
+		      "for the paths that exist when the policy loads\n",
+		      out);
+}

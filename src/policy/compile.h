@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What of a policy set runs in the kernel: the event types its rules need and the watch list
+ * of the file sensor's open filter. The rest of every rule is matched in user space.
+ */
+#ifndef VIGIL_POLICY_COMPILE_H
+#define VIGIL_POLICY_COMPILE_H
+
+#include "core/sensor.h"
+#include "policy/policy.h"
+
+struct watch_list {
+	struct watch_entry *entries; /* the paths are the list's own */
+	size_t n;
+};
+
+/* The watch list for the set's open rules. 0 or -ENOMEM. */
+int policy_compile_watches(const struct policy_set *s, struct watch_list *out);
+void watch_list_free(struct watch_list *w);
+
+/* Does the kernel itself SIGKILL for @r (an enforced kill of exact or subtree paths)? */
+bool policy_kernel_kills(const struct rule *r);
+
+/* How one open rule is filtered in the kernel, in words, for `vigil policy explain`. */
+void policy_explain_rule(const struct rule *r, FILE *out);
+
+#endif

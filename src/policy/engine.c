@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "policy/engine.h"
+#include "core/log.h"
+#include "policy/match.h"
+#include "events/family_file.h"
+#include "vigil/ev_file.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct policy_engine {
+	struct policy_set *set;
+	struct match_cache *cache;
+	struct event_verdict verdict;
+	struct policy_engine_stats stats;
+};
+
+int policy_engine_new(struct policy_engine **out)
+{
+	struct policy_engine *e = calloc(1, sizeof(*e));
+
+	if (!e || !(e->cache = match_cache_new())) {
+		free(e);
+		return -ENOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+void policy_engine_free(struct policy_engine *e)
+{
+	if (!e)
+		return;
+	policy_set_free(e->set);
+	match_cache_free(e->cache);
+	free(e);
+}
+
+void policy_engine_replace(struct policy_engine *e, struct policy_set *s)
+{
+	struct policy_set *old = e->set;
+
+	e->set = s;
+	policy_set_free(old);
+}
+
+const struct policy_set *policy_engine_set(const struct policy_engine *e)
+{
+	return e->set;
+}
+
+void policy_engine_refresh(struct policy_engine *e)
+{
+	if (e->set)
+		policy_set_resolve_aliases(e->set);
+}
+
+/* SIGKILL the process; "killed", or what the rule could not do. */
+static const char *kill_process(struct policy_engine *e, const struct rule *r, __u32 pid)
+{
+	if (pid <= 1 || pid == (__u32)getpid()) {
+		pr_warn("policy", "rule %s: will not kill pid %u", r->id, pid);
+		return "alert";
+	}
+	if (kill(pid, SIGKILL)) {
+		/* the kill comes after the event: a short-lived process may be gone already */
+		if (errno != ESRCH)
+			pr_warn("policy", "rule %s: cannot kill pid %u: %s", r->id, pid,
+				strerror(errno));
+		return "kill_failed";
+	}
+	e->stats.kills++;
+	return "killed";
+}
+
+/*
+ * The outcome of @r on the event's process. Without a synchronous deny mechanism in this
+ * build, an enforced deny falls back to killing the process, and says so: never "denied".
+ */
+static const char *carry_out(struct policy_engine *e, const struct rule *r, const struct event *ev)
+{
+	bool enforce = r->policy->mode == MODE_ENFORCE;
+	__u32 pid = ev->task->pid;
+
+	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
+	    (ev->flags & VIGIL_FILE_KILLED)) {
+		e->stats.kills++;
+		return "killed"; /* by the kernel, before the open returned */
+	}
+	switch (r->action) {
+	case ACTION_KILL:
+		return enforce ? kill_process(e, r, pid) : "would_kill";
+	case ACTION_DENY:
+		return enforce ? kill_process(e, r, pid) : "would_deny";
+	default:
+		return "alert";
+	}
+}
+
+const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
+{
+	struct policy_engine *e = engine;
+	const struct rule *r = policy_match(e->set, e->cache, v);
+
+	if (!r)
+		return NULL;
+	e->stats.alerts++;
+	e->verdict = (struct event_verdict){
+		.rule_id = r->id,
+		.severity = severity_name(r->severity),
+		.policy = r->policy->name,
+		.mitre = r->mitre,
+		.n_mitre = r->n_mitre,
+		.action = carry_out(e, r, v->ev),
+	};
+	return &e->verdict;
+}
+
+const struct policy_engine_stats *policy_engine_stats(const struct policy_engine *e)
+{
+	return &e->stats;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policies in force: judges each event the stream decodes, and carries out the rule's
+ * action (docs/policy.md, "What happens on a match").
+ */
+#ifndef VIGIL_POLICY_ENGINE_H
+#define VIGIL_POLICY_ENGINE_H
+
+#include "events/format.h"
+#include "policy/policy.h"
+
+struct policy_engine;
+
+int policy_engine_new(struct policy_engine **out);
+void policy_engine_free(struct policy_engine *e);
+
+/* Put @s in force in one step (the engine owns it from now on; the old set is freed). */
+void policy_engine_replace(struct policy_engine *e, struct policy_set *s);
+const struct policy_set *policy_engine_set(const struct policy_engine *e);
+/* Files named by rules may have been replaced (new inodes): look them up again. */
+void policy_engine_refresh(struct policy_engine *e);
+
+/* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
+const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);
+
+struct policy_engine_stats {
+	__u64 alerts; /* events that matched a rule */
+	__u64 kills;  /* processes killed */
+};
+const struct policy_engine_stats *policy_engine_stats(const struct policy_engine *e);
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "policy/match.h"
+#include "policy/fields.h"
+#include "policy/value.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cached_field {
+	__u64 event; /* the event it was read for (match_cache.event) */
+	bool present;
+	struct field_value value;
+	char *buf; /* FIELD_BUF_SIZE, allocated on first use */
+};
+
+struct match_cache {
+	__u64 event; /* counts events: cached values of an older one are stale */
+	struct cached_field fields[FIELD_COUNT];
+};
+
+struct match_cache *match_cache_new(void)
+{
+	struct match_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->event = 1; /* fields start at 0: never read */
+	return c;
+}
+
+void match_cache_free(struct match_cache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < FIELD_COUNT; i++)
+		free(c->fields[i].buf);
+	free(c);
+}
+
+/* The field's value for @v, read once per event. */
+static const struct field_value *value_of(struct match_cache *c, const struct event_view *v,
+					  int field)
+{
+	struct cached_field *cf = &c->fields[field];
+
+	if (cf->event != c->event) {
+		if (!cf->buf && !(cf->buf = malloc(FIELD_BUF_SIZE)))
+			return NULL;
+		cf->event = c->event;
+		cf->present = field_get(v, field, &cf->value, cf->buf);
+	}
+	return cf->present ? &cf->value : NULL;
+}
+
+static bool any_value(const struct cond *c, const struct field_value *fv)
+{
+	const struct field_def *f = field_def(c->field);
+
+	for (size_t i = 0; i < c->n_values; i++)
+		if (value_match(f, &c->values[i], fv, c->op == OP_CONTAINS))
+			return true;
+	return false;
+}
+
+/* process.ancestors: does any ancestor's exe match any value? */
+static bool any_ancestor(const struct cond *c, const struct event_view *v)
+{
+	const struct proc *anc[VIEW_MAX_ANCESTORS];
+	size_t n;
+
+	if (!v->proc || !v->procs)
+		return false;
+	n = proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS);
+	for (size_t i = 0; i < n; i++) {
+		struct field_value fv = { .str = anc[i]->exe, .len = strlen(anc[i]->exe) };
+
+		if (fv.len && any_value(c, &fv))
+			return true;
+	}
+	return false;
+}
+
+/* A hard link to a file a rule names is that file: the kernel gave its (dev, inode). */
+static bool alias_matches(const struct cond *c, struct match_cache *mc, const struct event_view *v,
+			  const struct policy_set *s)
+{
+	const struct field_value *id = value_of(mc, v, FIELD_FILE_INODE);
+	struct field_value alias = { 0 };
+
+	if (!id || !s || !(alias.str = policy_set_alias(s, id->bits, id->num)))
+		return false;
+	alias.len = strlen(alias.str);
+	return any_value(c, &alias);
+}
+
+static bool cond_holds(const struct cond *c, struct match_cache *mc, const struct event_view *v,
+		       const struct policy_set *s)
+{
+	const struct field_value *fv;
+	bool hit;
+
+	if (c->field == FIELD_PROCESS_ANCESTORS) {
+		hit = any_ancestor(c, v);
+	} else {
+		fv = value_of(mc, v, c->field);
+		/* an unknown value matches no value: `not` holds, the others do not */
+		hit = fv && any_value(c, fv);
+		if (!hit && c->field == FIELD_FILE_PATH)
+			hit = alias_matches(c, mc, v, s);
+	}
+	return c->op == OP_NOT ? !hit : hit;
+}
+
+static bool group_holds(const struct cond_group *g, struct match_cache *mc,
+			const struct event_view *v, const struct policy_set *s)
+{
+	for (size_t i = 0; i < g->n_conds; i++)
+		if (!cond_holds(&g->conds[i], mc, v, s))
+			return false;
+	return true;
+}
+
+static bool rule_holds(const struct rule *r, struct match_cache *c, const struct event_view *v,
+		       const struct policy_set *s)
+{
+	if (!(r->types & (1ull << v->ev->type)) || !group_holds(&r->match, c, v, s))
+		return false;
+	for (size_t i = 0; i < r->n_excepts; i++)
+		if (group_holds(&r->excepts[i], c, v, s))
+			return false;
+	return true;
+}
+
+bool rule_matches(const struct rule *r, struct match_cache *c, const struct event_view *v)
+{
+	c->event++;
+	return rule_holds(r, c, v, NULL);
+}
+
+/* Rank: severity, then action (kill > deny > alert), then enforcing over auditing. */
+static int strength(const struct rule *r)
+{
+	int action = r->action == ACTION_KILL ? 2 : r->action == ACTION_DENY ? 1 : 0;
+
+	return r->severity * 8 + action * 2 + (r->policy->mode == MODE_ENFORCE);
+}
+
+struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
+			  const struct event_view *v)
+{
+	unsigned int type = v->ev->type;
+	struct rule *best = NULL;
+
+	if (!s || type >= 64)
+		return NULL;
+	c->event++;
+	for (size_t i = 0; i < s->n_by_type[type]; i++) {
+		struct rule *r = s->by_type[type][i];
+
+		if (!rule_holds(r, c, v, s))
+			continue;
+		r->hits++;
+		if (!best || strength(r) > strength(best))
+			best = r;
+	}
+	return best;
+}

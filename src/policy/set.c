@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading policies from files, directories and the built-in ruleset into one set. */
+#include "policy/policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "events/field.h"
+#include "vigil/ev_file.h"
+
+#define POLICY_FILE_MAX (16 << 20)
+
+static int add_policy(struct policy_set *s, struct policy *p)
+{
+	struct policy **ps = realloc(s->policies, (s->n_policies + 1) * sizeof(*ps));
+
+	if (!ps)
+		return -ENOMEM;
+	s->policies = ps;
+	ps[s->n_policies++] = p;
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *len, struct diags *d)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	struct stat st;
+
+	if (!f || fstat(fileno(f), &st)) {
+		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > POLICY_FILE_MAX) {
+		diags_add(d, DIAG_ERROR, path, 0, 0,
+			  S_ISREG(st.st_mode) ? "larger than 16 MiB: not a policy"
+					      : "not a regular file");
+		goto out;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf || fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s",
+			  buf ? "short read" : "out of memory");
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[st.st_size] = '\0';
+	*len = st.st_size;
+out:
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d)
+{
+	struct policy *p;
+	size_t len;
+	char *buf = read_file(path, &len, d);
+
+	if (!buf)
+		return -EINVAL;
+	p = policy_parse(buf, len, path, d);
+	free(buf);
+	if (!p)
+		return -EINVAL;
+	if (add_policy(s, p)) {
+		policy_free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+bool policy_file_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && ((n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+				  (n > 4 && !strcmp(name + n - 4, ".yml")));
+}
+
+/* A directory: each *.yaml / *.yml in it, in name order (not recursive). */
+static int add_dir(struct policy_set *s, const char *dir, struct diags *d)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort), err = 0;
+
+	if (n < 0) {
+		diags_add(d, DIAG_ERROR, dir, 0, 0, "cannot read the directory: %s",
+			  strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		if (policy_file_name(names[i]->d_name) &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+			    (int)sizeof(path))
+			err = policy_set_add_file(s, path, d) ?: err;
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}
+
+int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot open it: %s", strerror(errno));
+		return -errno;
+	}
+	return S_ISDIR(st.st_mode) ? add_dir(s, path, d) : policy_set_add_file(s, path, d);
+}
+
+int policy_set_add_builtin(struct policy_set *s, struct diags *d)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n_builtin_policies; i++) {
+		char name[128];
+		struct policy *p;
+
+		snprintf(name, sizeof(name), "<built-in>/%s", builtin_policies[i].name);
+		p = policy_parse(builtin_policies[i].text, builtin_policies[i].len, name, d);
+		if (!p || add_policy(s, p)) {
+			policy_free(p);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
+int policy_set_add(struct policy_set *s, struct policy *p)
+{
+	return add_policy(s, p);
+}
+
+/* Names unique across the set, and the rules indexed by event type. */
+int policy_set_finish(struct policy_set *s, struct diags *d)
+{
+	size_t errors = d->n_errors;
+
+	for (size_t i = 0; i < s->n_policies; i++) {
+		struct policy *p = s->policies[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(s->policies[j]->name, p->name))
+				diags_add(d, DIAG_ERROR, p->file, 0, 0,
+					  "policy name '%s' is also the name of %s", p->name,
+					  s->policies[j]->file);
+		for (size_t r = 0; r < p->n_rules; r++) {
+			struct rule *rule = &p->rules[r];
+
+			for (size_t j = 0; j <= i; j++) {
+				const struct policy *q = s->policies[j];
+
+				for (size_t k = 0; k < (j == i ? 0 : q->n_rules); k++)
+					if (!strcmp(q->rules[k].id, rule->id))
+						diags_add(d, DIAG_ERROR, p->file, rule->line,
+							  rule->col,
+							  "rule id '%s' is also used in %s "
+							  "(line %u)",
+							  rule->id, q->file, q->rules[k].line);
+			}
+			s->types |= rule->types;
+			for (unsigned int t = 0; t < 64; t++) {
+				struct rule **list;
+
+				if (!(rule->types & (1ull << t)))
+					continue;
+				list = realloc(s->by_type[t],
+					       (s->n_by_type[t] + 1) * sizeof(*list));
+				if (!list)
+					return -ENOMEM;
+				s->by_type[t] = list;
+				list[s->n_by_type[t]++] = rule;
+			}
+			s->n_rules++;
+		}
+	}
+	if (d->n_errors > errors)
+		return -EINVAL;
+	return policy_set_resolve_aliases(s);
+}
+
+struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
+				   struct diags *d)
+{
+	struct policy_set *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	if (!s) {
+		diags_add(d, DIAG_ERROR, "vigil", 0, 0, "out of memory");
+		return NULL;
+	}
+	if (defaults)
+		err = policy_set_add_builtin(s, d);
+	for (size_t i = 0; i < n_paths; i++)
+		err = policy_set_add_path(s, paths[i], d) ?: err;
+	if (!err)
+		err = policy_set_finish(s, d);
+	if (err) {
+		policy_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void policy_set_free(struct policy_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_policies; i++)
+		policy_free(s->policies[i]);
+	free(s->policies);
+	for (unsigned int t = 0; t < 64; t++)
+		free(s->by_type[t]);
+	free(s->aliases);
+	free(s);
+}
+
+static int alias_cmp(const void *a, const void *b)
+{
+	const struct inode_alias *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+int policy_set_resolve_aliases(struct policy_set *s)
+{
+	const unsigned int open = VIGIL_EV_OPEN;
+	struct inode_alias *a = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < s->n_by_type[open]; i++) {
+		const struct cond_group *m = &s->by_type[open][i]->match;
+
+		for (size_t j = 0; j < m->n_conds; j++) {
+			const struct cond *c = &m->conds[j];
+
+			for (size_t k = 0; c->field == FIELD_FILE_PATH && k < c->n_values; k++) {
+				struct stat st;
+
+				if (c->values[k].path_form != PATH_EXACT ||
+				    stat(c->values[k].str, &st) || !S_ISREG(st.st_mode))
+					continue;
+				if (n == cap) {
+					void *more = realloc(a, (cap = 2 * cap + 16) * sizeof(*a));
+
+					if (!more) {
+						free(a);
+						return -ENOMEM;
+					}
+					a = more;
+				}
+				a[n++] = (struct inode_alias){ st.st_ino,
+							       major(st.st_dev) << 20 |
+								       minor(st.st_dev),
+							       c->values[k].str };
+			}
+		}
+	}
+	qsort(a, n, sizeof(*a), alias_cmp);
+	free(s->aliases);
+	s->aliases = a;
+	s->n_aliases = n;
+	return 0;
+}
+
+const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
+{
+	struct inode_alias key = { .inode = inode, .dev = dev };
+	const struct inode_alias *hit;
+
+	hit = bsearch(&key, s->aliases, s->n_aliases, sizeof(key), alias_cmp);
+	return hit ? hit->path : NULL;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One condition value: parsed from its text as its field says, and matched against events. */
+#ifndef VIGIL_POLICY_VALUE_H
+#define VIGIL_POLICY_VALUE_H
+
+#include "policy/fields.h"
+
+/* Parse @text for @f (field id @field); on error return -EINVAL and the reason in @why. */
+int value_parse(const struct field_def *f, int field, const char *text, struct value *v, char *why,
+		size_t why_len);
+void value_free(struct value *v);
+
+/* Does the event's @fv match @v (operator `contains` when @contains)? */
+bool value_match(const struct field_def *f, const struct value *v, const struct field_value *fv,
+		 bool contains);
+
+#endif
