@@ -178,8 +178,16 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 {
 	struct vigil_exit_event ev = {};
 
-	/* signal->live reaches zero when the last thread of the group is exiting. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0 || is_kthread(task))
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	/*
+	 * signal->live reaches zero when the last thread of the group is exiting. A thread that
+	 * was joined just before exit_group() may still be passing here then: while the leader
+	 * has not finished exiting itself, the leader is the one to report (with the group's
+	 * exit code).
+	 */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 || is_kthread(task) ||
+	    (task != leader && !BPF_CORE_READ(leader, exit_state)))
 		return 0;
 	ev.hdr.type = VIGIL_EV_EXIT;
 	ev.hdr.size = sizeof(ev);

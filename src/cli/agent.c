@@ -43,52 +43,35 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Drop @name from the set: an applied policy of that name replaces it. */
-static void drop_policy(struct policy_set *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_policies; i++)
-		if (!strcmp(s->policies[i]->name, name)) {
-			policy_free(s->policies[i]);
-			memmove(&s->policies[i], &s->policies[i + 1],
-				(--s->n_policies - i) * sizeof(s->policies[0]));
-			return;
-		}
-}
-
 /* Every source, plus @extra (parsed, not yet applied); NULL on any error. */
 static struct policy_set *build(struct agent *a, struct policy *extra, struct diags *d)
 {
-	struct policy_set *s = calloc(1, sizeof(*s));
+	struct policy **applied = calloc(a->n_applied + 1, sizeof(*applied));
+	struct policy_set *s;
+	size_t n = 0;
 	int err = 0;
 
-	if (!s) {
+	if (!applied) {
 		policy_free(extra);
 		return NULL;
 	}
-	if (!a->cfg.no_defaults)
-		err = policy_set_add_builtin(s, d);
-	for (size_t i = 0; i < a->cfg.n_paths; i++)
-		err = policy_set_add_path(s, a->cfg.paths[i], d) ?: err;
-	for (size_t i = 0; i < a->n_applied && !err; i++) {
+	for (size_t i = 0; i < a->n_applied; i++) {
 		const struct applied *ap = &a->applied[i];
-		struct policy *p;
 
 		if (extra && !strcmp(ap->name, extra->name))
-			continue;
-		p = policy_parse(ap->text, ap->len, ap->name, d);
-		drop_policy(s, ap->name);
-		err = !p ? -EINVAL : policy_set_add(s, p);
+			continue; /* its new version */
+		applied[n] = policy_parse(ap->text, ap->len, ap->name, d);
+		if (!applied[n++])
+			err = -EINVAL;
 	}
-	if (extra) {
-		drop_policy(s, extra->name);
-		err = policy_set_add(s, extra) ?: err;
-	}
-	if (!err)
-		err = policy_set_finish(s, d);
-	if (err) {
-		policy_set_free(s);
-		return NULL;
-	}
+	if (extra)
+		applied[n++] = extra;
+	for (size_t i = 0; err && i < n; i++)
+		policy_free(applied[i]);
+	s = err ? NULL
+		: policy_set_load_with(a->cfg.paths, a->cfg.n_paths, !a->cfg.no_defaults, applied,
+				       n, d);
+	free(applied);
 	return s;
 }
 

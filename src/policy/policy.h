@@ -150,6 +150,12 @@ const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
  */
 struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
 				   struct diags *d);
+/*
+ * The same, plus @extra policies (taken, also on failure), each replacing a loaded policy of
+ * the same name: what `vigil policy apply` sent.
+ */
+struct policy_set *policy_set_load_with(const char *const *paths, size_t n_paths, bool defaults,
+					struct policy **extra, size_t n_extra, struct diags *d);
 void policy_set_free(struct policy_set *s);
 
 /* Is @name (a file name) one a policy directory holds: *.yaml or *.yml, not hidden? */
@@ -159,7 +165,6 @@ bool policy_file_name(const char *name);
 int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d);
 int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d);
 int policy_set_add_builtin(struct policy_set *s, struct diags *d);
-int policy_set_add(struct policy_set *s, struct policy *p); /* takes @p */
 int policy_set_finish(struct policy_set *s, struct diags *d);
 
 /* The built-in ruleset: the YAML files of rules/, embedded at build time. */

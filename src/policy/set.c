@@ -137,11 +137,6 @@ int policy_set_add_builtin(struct policy_set *s, struct diags *d)
 	return err;
 }
 
-int policy_set_add(struct policy_set *s, struct policy *p)
-{
-	return add_policy(s, p);
-}
-
 /* Names unique across the set, and the rules indexed by event type. */
 int policy_set_finish(struct policy_set *s, struct diags *d)
 {
@@ -190,20 +185,41 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 	return policy_set_resolve_aliases(s);
 }
 
-struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
-				   struct diags *d)
+/* Drop the policy called @name from @s. */
+static void drop_policy(struct policy_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (!strcmp(s->policies[i]->name, name)) {
+			policy_free(s->policies[i]);
+			memmove(&s->policies[i], &s->policies[i + 1],
+				(--s->n_policies - i) * sizeof(s->policies[0]));
+			return;
+		}
+}
+
+struct policy_set *policy_set_load_with(const char *const *paths, size_t n_paths, bool defaults,
+					struct policy **extra, size_t n_extra, struct diags *d)
 {
 	struct policy_set *s = calloc(1, sizeof(*s));
 	int err = 0;
 
 	if (!s) {
 		diags_add(d, DIAG_ERROR, "vigil", 0, 0, "out of memory");
+		for (size_t i = 0; i < n_extra; i++)
+			policy_free(extra[i]);
 		return NULL;
 	}
 	if (defaults)
 		err = policy_set_add_builtin(s, d);
 	for (size_t i = 0; i < n_paths; i++)
 		err = policy_set_add_path(s, paths[i], d) ?: err;
+	for (size_t i = 0; i < n_extra; i++) {
+		drop_policy(s, extra[i]->name);
+		if (add_policy(s, extra[i])) {
+			policy_free(extra[i]);
+			err = -ENOMEM;
+		}
+	}
 	if (!err)
 		err = policy_set_finish(s, d);
 	if (err) {
@@ -211,6 +227,12 @@ struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, boo
 		return NULL;
 	}
 	return s;
+}
+
+struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
+				   struct diags *d)
+{
+	return policy_set_load_with(paths, n_paths, defaults, NULL, 0, d);
 }
 
 void policy_set_free(struct policy_set *s)
