@@ -86,6 +86,11 @@ static const char LIB[] =
 	"accounts() { ovl /etc && ovl /var; }\n"
 	"# home: an empty /home with a home directory for user u\n"
 	"home() { scratch /home && mkdir -p /home/u; }\n"
+	"# wait_exe PID EXE: wait (at most 5 s) until process PID runs EXE\n"
+	"wait_exe() {\n"
+	"	i=0; while [ \"$(readlink /proc/$1/exe)\" != \"$2\" ] && [ $i -lt 100 ]; do\n"
+	"		sleep 0.05; i=$((i + 1)); done\n"
+	"}\n"
 	"# sysctl_rewrite FILE: write a kernel setting's current value back\n"
 	"sysctl_rewrite() { v=$(cat \"$1\") && printf '%s\\n' \"$v\" > \"$1\"; }\n";
 
@@ -122,8 +127,8 @@ static const struct scenario scenarios[] = {
 	  "$H @connect 169.254.169.254 80",
 	  "$H @connect 127.0.0.1 1; fake /usr/local/bin/cloud-init $H && cloud-init @connect 169.254.169.254 80", NULL },
 	{ "credential-process-memory-read",
-	  "ssh-agent -D -a $S/agent.sock >/dev/null 2>&1 & sleep 0.3; $H @peek $!",
-	  "sleep 5 & sleep 0.3; $H @peek $!", "ssh-agent" },
+	  "ssh-agent -D -a $S/agent.sock >/dev/null 2>&1 & wait_exe $! /usr/bin/ssh-agent; $H @peek $!",
+	  "sleep 5 & wait_exe $! /usr/bin/sleep; $H @peek $!", "ssh-agent" },
 
 	/* persistence.yaml */
 	{ "cron-job-written",
@@ -952,10 +957,22 @@ static bool start_agent(struct vigil_child *v)
 	return true;
 }
 
+/* Does scenario @i mount overlays (ovl, and the helpers built on it)? */
+static bool uses_overlay(size_t i)
+{
+	const char *words[] = { "ovl ", "fake ", "run_as ", "accounts " };
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+		if (strstr(scenarios[i].trigger, words[w]) || strstr(scenarios[i].benign, words[w]))
+			return true;
+	return false;
+}
+
 static void run_all(void)
 {
 	char path[PATH_MAX], cmdline[256];
 	struct vigil_child v;
+	bool have_overlay;
 	ssize_t n;
 	int fd;
 
@@ -1004,6 +1021,11 @@ static void run_all(void)
 	}
 	close(fd);
 
+	/* Scenarios that stand programs in, or change /etc or /var, need overlayfs. */
+	have_overlay = !shf("unshare -m sh -c 'd=%s/ovl-probe && mkdir -p $d/l $d/u $d/w $d/m && "
+			    "mount -t overlay o -o lowerdir=$d/l,upperdir=$d/u,workdir=$d/w $d/m' "
+			    "2>/dev/null",
+			    run.work);
 	if (!start_agent(&v)) {
 		run.fail = "vigil run did not start";
 		return;
@@ -1015,6 +1037,11 @@ static void run_all(void)
 		if (!selected(i))
 			continue;
 		missing_programs(scenarios[i].needs, missing, sizeof(missing));
+		if (!have_overlay && uses_overlay(i)) {
+			snprintf(run.skip[i], sizeof(run.skip[i]),
+				 "no overlayfs: the scenario's mounts cannot be made");
+			continue;
+		}
 		if (missing[0]) {
 			snprintf(run.skip[i], sizeof(run.skip[i]), "%s",
 				 strstr(missing, "/proc/modules")
