@@ -29,6 +29,8 @@ struct agent {
 	struct policy_engine *engine;
 	struct sensors *sensors;
 	struct watch_list watches; /* the policies' and the trace's */
+	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
+	struct net_deny_list denies;
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -144,7 +146,7 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		err = -EINVAL;
 		goto fail;
 	}
-	err = compile_watches(a, s, &a->watches);
+	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies);
 	if (err) {
 		policy_set_free(s);
 		goto fail;
@@ -165,7 +167,9 @@ void agent_free(struct agent *a)
 	if (!a)
 		return;
 	policy_engine_free(a->engine);
+	netdeny_stop(a->netdeny);
 	watch_list_free(&a->watches);
+	net_deny_list_free(&a->denies);
 	for (size_t i = 0; i < a->n_applied; i++) {
 		free(a->applied[i].name);
 		free(a->applied[i].text);
@@ -189,8 +193,19 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
+	int err = netdeny_start(&a->netdeny);
+
 	a->sensors = sensors;
 	a->refresh_at = now_s() + REFRESH_S;
+	if (!err)
+		err = netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
+	if (err) {
+		pr_warn("policy", "no cgroup connect hooks (%s): connect deny rules kill instead",
+			strerror(-err));
+		netdeny_stop(a->netdeny);
+		a->netdeny = NULL;
+	}
+	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
 }
 
 static int remember_applied(struct agent *a, const char *name, const char *text, size_t len)
@@ -218,6 +233,7 @@ static int remember_applied(struct agent *a, const char *name, const char *text,
 int agent_reload(struct agent *a, const char *text, size_t len, const char *name, struct diags *d)
 {
 	struct watch_list watches;
+	struct net_deny_list denies = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
 	int err;
@@ -232,26 +248,36 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	if (!s)
 		return -EINVAL;
 	err = compile_watches(a, s, &watches);
+	if (!err)
+		err = policy_compile_net_denies(s, &denies);
 	if (err) {
+		watch_list_free(&watches);
 		policy_set_free(s);
 		return err;
 	}
 	/* Widen the kernel's watch list first: the new rules never miss an open it filters. */
 	if (a->sensors)
 		err = sensors_set_watches(a->sensors, watches.entries, watches.n);
+	if (!err && a->netdeny)
+		err = netdeny_set(a->netdeny, denies.entries, denies.n);
 	if (!err && text)
 		err = remember_applied(a, name, text, len);
 	if (err) {
 		diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
-			  "cannot update the kernel's watch list: %s", strerror(-err));
+			  "cannot update the kernel's maps: %s", strerror(-err));
 		if (a->sensors)
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		if (a->netdeny)
+			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 		watch_list_free(&watches);
+		net_deny_list_free(&denies);
 		policy_set_free(s);
 		return -EINVAL;
 	}
 	watch_list_free(&a->watches);
 	a->watches = watches;
+	net_deny_list_free(&a->denies);
+	a->denies = denies;
 	policy_engine_replace(a->engine, s);
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;

@@ -3,10 +3,25 @@
 #include "cli/agent.h"
 #include "cli/agent_control.h"
 #include "events/json.h"
+#include "policy/compile.h"
 
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+
+/* What carries out @r's action on this host (docs/policy.md). */
+static const char *enforced_by(const struct rule *r)
+{
+	if (r->action == ACTION_ALERT)
+		return "none";
+	if (r->policy->mode == MODE_AUDIT)
+		return "none (audit)";
+	if (policy_kernel_denies(r))
+		return "cgroup connect hook (EPERM)";
+	if (policy_kernel_kills(r))
+		return "SIGKILL in the kernel at the open";
+	return "SIGKILL from user space after the event";
+}
 
 static void status_json(const struct agent_status_ctx *c, FILE *out)
 {
@@ -40,10 +55,7 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 			fprintf(out,
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
 				"\"hits\":%" PRIu64 "}",
-				severity_name(r->severity), action_name(r->action),
-				r->action == ACTION_ALERT ? "none"
-				: p->mode == MODE_AUDIT	  ? "none (audit)"
-							  : "kill from user space",
+				severity_name(r->severity), action_name(r->action), enforced_by(r),
 				(uint64_t)r->hits);
 		}
 		fputs("]}", out);

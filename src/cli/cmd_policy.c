@@ -100,13 +100,16 @@ static void explain_rule(const struct rule *r)
 		print_group(stdout, "except", &r->excepts[i]);
 	policy_explain_rule(r, stdout);
 	if (r->types & ~(1ull << VIGIL_EV_OPEN))
-		printf("    kernel: every event of its other types is sent%s\n",
+		printf("    kernel: every event of its types but open is sent%s\n",
 		       r->types & (1ull << VIGIL_EV_EXEC) ? " (exec: the process table needs them)"
 							  : "");
 	printf("    user space: %s\n", r->match.n_conds || r->n_excepts
 					       ? "the conditions above, on what the kernel sent"
 					       : "nothing more: every event sent matches");
-	if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
+	if (policy_kernel_denies(r))
+		printf("    action: the kernel refuses the connect with EPERM (cgroup connect4/6 "
+		       "hooks on the cgroup2 root)\n");
+	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",
 		       r->policy->mode == MODE_ENFORCE ? "kill" : "none (audit mode)");
@@ -201,10 +204,10 @@ static int policy_apply(int argc, char **argv)
 	}
 	policy_free(p);
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
-	ret = control_request(CONTROL_PATH, cmd, text, len, &resp);
+	ret = control_request(control_path(), cmd, text, len, &resp);
 	free(text);
 	if (ret < 0) {
-		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", CONTROL_PATH,
+		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", control_path(),
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
 			: ret == -EACCES		       ? "run it as root"
 							       : strerror(-ret));

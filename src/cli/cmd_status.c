@@ -13,7 +13,7 @@ static void status_usage(FILE *out)
 	fputs("usage: vigil status [--json]\n\n"
 	      "Ask the running agent (vigil run) what it has in force: its policies and rules\n"
 	      "with their hits, and the events it has seen, shown and lost. Needs root: the\n"
-	      "agent's control socket (" CONTROL_PATH ") is root's only.\n\n"
+	      "agent's control socket (" CONTROL_PATH ", or $" CONTROL_ENV ") is root's only.\n\n"
 	      "  -j, --json   the agent's answer as one JSON object\n",
 	      out);
 }
@@ -33,14 +33,14 @@ static int status_run(int argc, char **argv)
 		} else
 			return usage_error("status", "unknown argument '%s'", argv[i]);
 	}
-	ret = control_request(CONTROL_PATH, json ? "status json" : "status", NULL, 0, &resp);
+	ret = control_request(control_path(), json ? "status json" : "status", NULL, 0, &resp);
 	if (ret < 0) {
 		if (ret == -EACCES || ret == -EPERM)
 			fprintf(stderr, "vigil: status: permission denied: run it as root\n");
 		else if (ret == -ENOENT || ret == -ECONNREFUSED)
 			fprintf(stderr,
 				"vigil: status: no agent is running (nothing answers at %s)\n",
-				CONTROL_PATH);
+				control_path());
 		else
 			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
 				strerror(-ret));

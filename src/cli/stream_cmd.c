@@ -377,10 +377,10 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 			ret = EX_CONFIG;
 			goto out;
 		}
-		err = control_open(&control, CONTROL_PATH, agent_control_handle, &status);
+		err = control_open(&control, control_path(), agent_control_handle, &status);
 		if (err == -EADDRINUSE) {
 			pr_err(cmd->name, "another vigil agent is running (%s answers)",
-			       CONTROL_PATH);
+			       control_path());
 			goto out;
 		}
 		if (err)

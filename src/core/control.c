@@ -31,6 +31,13 @@ static int address(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
+const char *control_path(void)
+{
+	const char *env = getenv(CONTROL_ENV);
+
+	return env && *env ? env : CONTROL_PATH;
+}
+
 int control_open(struct control **out, const char *path, control_handler fn, void *ctx)
 {
 	struct control *c = calloc(1, sizeof(*c));

@@ -10,7 +10,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CONTROL_PATH	 "/run/vigil/control.sock"
+#define CONTROL_PATH "/run/vigil/control.sock"
+/* Another socket, for a second agent (tests): the environment variable VIGIL_CONTROL_SOCKET. */
+#define CONTROL_ENV "VIGIL_CONTROL_SOCKET"
+
+/* The control socket's path: $VIGIL_CONTROL_SOCKET, else CONTROL_PATH. */
+const char *control_path(void);
 #define CONTROL_BODY_MAX (16 << 20)
 
 struct control;

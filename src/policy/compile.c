@@ -2,6 +2,7 @@
 #include "policy/compile.h"
 #include "policy/fields.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_net.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -166,4 +167,103 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 		      "(bpf_send_signal), "
 		      "for the paths that exist when the policy loads\n",
 		      out);
+}
+
+/* The ports of a net.dport condition (NULL: any), counted in *n; false when too many. */
+static bool dport_count(const struct cond *c, size_t *n)
+{
+	*n = 0;
+	if (!c)
+		return true;
+	for (size_t i = 0; i < c->n_values; i++) {
+		const struct value *v = &c->values[i];
+
+		if (v->num.lo < 0 || v->num.hi > 65535)
+			return false;
+		*n += v->num.hi - v->num.lo + 1;
+	}
+	return *n <= NET_DENY_MAX_PORTS;
+}
+
+static const struct cond *find_cond(const struct rule *r, int field)
+{
+	for (size_t i = 0; i < r->match.n_conds; i++)
+		if (r->match.conds[i].field == field)
+			return &r->match.conds[i];
+	return NULL;
+}
+
+bool policy_kernel_denies(const struct rule *r)
+{
+	size_t ports;
+
+	if (r->policy->mode != MODE_ENFORCE || r->action != ACTION_DENY || r->n_excepts ||
+	    r->types != (1ull << VIGIL_EV_CONNECT))
+		return false;
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+
+		if (c->op != OP_IN || (c->field != FIELD_NET_DADDR && c->field != FIELD_NET_DPORT))
+			return false;
+	}
+	return dport_count(find_cond(r, FIELD_NET_DPORT), &ports);
+}
+
+static int add_deny(struct net_deny_list *l, const __u8 addr[16], __u8 prefix_len, int port)
+{
+	if (!(l->n & (l->n - 1)) || !l->n) {
+		struct net_deny *e = realloc(l->entries, (l->n ? 2 * l->n : 1) * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		l->entries = e;
+	}
+	memcpy(l->entries[l->n].addr, addr, 16);
+	l->entries[l->n].prefix_len = prefix_len;
+	l->entries[l->n++].port = port;
+	return 0;
+}
+
+/* Every (address, port) pair of one rule: its CIDRs (or ::/0) times its ports (or any). */
+static int add_rule_denies(const struct rule *r, struct net_deny_list *out)
+{
+	static const struct value anywhere = { .cidr = { .prefix_len = 0 } };
+	const struct cond *addrs = find_cond(r, FIELD_NET_DADDR);
+	const struct cond *ports = find_cond(r, FIELD_NET_DPORT);
+	size_t n_addrs = addrs ? addrs->n_values : 1;
+	int err = 0;
+
+	for (size_t i = 0; i < n_addrs && !err; i++) {
+		const struct value *a = addrs ? &addrs->values[i] : &anywhere;
+
+		if (!ports) {
+			err = add_deny(out, a->cidr.addr, a->cidr.prefix_len, -1);
+			continue;
+		}
+		for (size_t j = 0; j < ports->n_values && !err; j++)
+			for (long long p = ports->values[j].num.lo;
+			     p <= ports->values[j].num.hi && !err; p++)
+				err = add_deny(out, a->cidr.addr, a->cidr.prefix_len, p);
+	}
+	return err;
+}
+
+int policy_compile_net_denies(const struct policy_set *s, struct net_deny_list *out)
+{
+	const unsigned int connect = VIGIL_EV_CONNECT;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->n_by_type[connect] && !err; i++)
+		if (policy_kernel_denies(s->by_type[connect][i]))
+			err = add_rule_denies(s->by_type[connect][i], out);
+	if (err)
+		net_deny_list_free(out);
+	return err;
+}
+
+void net_deny_list_free(struct net_deny_list *l)
+{
+	free(l->entries);
+	memset(l, 0, sizeof(*l));
 }

@@ -7,6 +7,7 @@
 #define VIGIL_POLICY_COMPILE_H
 
 #include "core/sensor.h"
+#include "enforce/netdeny.h"
 #include "policy/policy.h"
 
 struct watch_list {
@@ -17,6 +18,20 @@ struct watch_list {
 /* The watch list for the set's open rules. 0 or -ENOMEM. */
 int policy_compile_watches(const struct policy_set *s, struct watch_list *out);
 void watch_list_free(struct watch_list *w);
+
+/* Network destinations the kernel refuses (enforce/netdeny.h), from enforced deny rules. */
+struct net_deny_list {
+	struct net_deny *entries;
+	size_t n;
+};
+
+/* Most ports one rule may deny in the kernel (ranges are expanded); beyond: kill instead. */
+#define NET_DENY_MAX_PORTS 1024
+
+/* Does the kernel itself refuse what @r denies (a connect rule on net.daddr / net.dport)? */
+bool policy_kernel_denies(const struct rule *r);
+int policy_compile_net_denies(const struct policy_set *s, struct net_deny_list *out);
+void net_deny_list_free(struct net_deny_list *l);
 
 /* Does the kernel itself SIGKILL for @r (an enforced kill of exact or subtree paths)? */
 bool policy_kernel_kills(const struct rule *r);

@@ -3,7 +3,9 @@
 #include "core/log.h"
 #include "policy/match.h"
 #include "events/family_file.h"
+#include "policy/compile.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_net.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +18,7 @@ struct policy_engine {
 	struct match_cache *cache;
 	struct event_verdict verdict;
 	struct policy_engine_stats stats;
+	bool net_deny; /* enforce/netdeny.h hooks are attached */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -50,6 +53,11 @@ void policy_engine_replace(struct policy_engine *e, struct policy_set *s)
 const struct policy_set *policy_engine_set(const struct policy_engine *e)
 {
 	return e->set;
+}
+
+void policy_engine_set_net_deny(struct policy_engine *e, bool active)
+{
+	e->net_deny = active;
 }
 
 void policy_engine_refresh(struct policy_engine *e)
@@ -90,6 +98,10 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 		e->stats.kills++;
 		return "killed"; /* by the kernel, before the open returned */
 	}
+	/* refused by the connect hook: the syscall failed with EPERM */
+	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
+	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM)
+		return "denied";
 	switch (r->action) {
 	case ACTION_KILL:
 		return enforce ? kill_process(e, r, pid) : "would_kill";

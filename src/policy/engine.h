@@ -20,6 +20,9 @@ const struct policy_set *policy_engine_set(const struct policy_engine *e);
 /* Files named by rules may have been replaced (new inodes): look them up again. */
 void policy_engine_refresh(struct policy_engine *e);
 
+/* Are the kernel's connect hooks refusing what kernel-deniable rules name? */
+void policy_engine_set_net_deny(struct policy_engine *e, bool active);
+
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);
 

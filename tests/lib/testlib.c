@@ -56,6 +56,16 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 
 	memset(v, 0, sizeof(*v));
 	v->err_fd = -1;
+	/*
+	 * An agent of its own, apart from one that may run on this machine (and other tests'):
+	 * vigil status and policy apply run from this test reach it too.
+	 */
+	if (!getenv("VIGIL_CONTROL_SOCKET")) {
+		char sock[64];
+
+		snprintf(sock, sizeof(sock), "/run/vigil/test-%d.sock", (int)getpid());
+		setenv("VIGIL_CONTROL_SOCKET", sock, 1);
+	}
 	snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
 	fd = mkstemp(v->out);
 	if (fd < 0)
