@@ -932,32 +932,18 @@ static int run_one(size_t i, char which)
 }
 
 /*
- * Start `vigil run`; another agent (one runs at a time) is waited for, up to two minutes.
- * VIGIL_RULES_POLICY=DIR runs DIR's policies instead of the built-in ones: with a copy of
- * rules/ whose excepts are removed, the benign twins that fail are the ones that exercise an
- * allow-list.
+ * Start `vigil run` with the built-in ruleset. VIGIL_RULES_POLICY=DIR runs DIR's policies
+ * instead: with a copy of rules/ whose excepts are removed, the benign twins that fail are the
+ * ones that exercise an allow-list.
  */
 static bool start_agent(struct vigil_child *v)
 {
 	const char *policy = getenv("VIGIL_RULES_POLICY");
 	const char *args[] = { "run", "--no-default-rules", "--policy", policy, NULL };
-	double deadline = now_s() + 120;
 
-	if (!policy) {
+	if (!policy)
 		args[1] = NULL;
-	}
-
-	while (vigil_start(v, args)) {
-		if (!strstr(v->err, "another vigil agent is running") || now_s() > deadline) {
-			harness_check(false, __FILE__, __LINE__, "vigil run did not start: %s",
-				      v->err);
-			vigil_cleanup(v);
-			return false;
-		}
-		vigil_cleanup(v);
-		sleep(2);
-	}
-	return true;
+	return vigil_start_checked(v, args);
 }
 
 /* Does scenario @i mount overlays (ovl, and the helpers built on it)? */
