@@ -66,10 +66,10 @@ static int setup(enum cond c, struct running *r)
 		return bench_floor_bpf__load(r->floor) || bench_floor_bpf__attach(r->floor) ? -1
 											    : 0;
 	case VIGIL:
-		r->pid =
-			start_until((char *const[]){ "./vigil", "trace", "--events", "open", "--path",
-						     watched, "-f", "json", "-o", out, NULL },
-				    "Ctrl-C to stop");
+		r->pid = start_until((char *const[]){ "./vigil", "trace", "--events", "open",
+						      "--path", watched, "-f", "json", "-o", out,
+						      NULL },
+				     "Ctrl-C to stop");
 		return r->pid > 0 ? 0 : -1;
 	case AUDITD:
 		quiet("pkill -x auditd");
