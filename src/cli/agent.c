@@ -31,6 +31,8 @@ struct agent {
 	struct watch_list watches; /* the policies' and the trace's */
 	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
 	struct net_deny_list denies;
+	struct lsmdeny *lsmdeny; /* NULL: exec and file denials fall back to kill */
+	struct lsm_deny_list lsm_denies;
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -146,7 +148,8 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		err = -EINVAL;
 		goto fail;
 	}
-	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies);
+	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies)
+		?: policy_compile_lsm_denies(s, &a->lsm_denies);
 	if (err) {
 		policy_set_free(s);
 		goto fail;
@@ -168,8 +171,10 @@ void agent_free(struct agent *a)
 		return;
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny);
+	lsmdeny_stop(a->lsmdeny);
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
+	lsm_deny_list_free(&a->lsm_denies);
 	for (size_t i = 0; i < a->n_applied; i++) {
 		free(a->applied[i].name);
 		free(a->applied[i].text);
@@ -206,6 +211,28 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 		a->netdeny = NULL;
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
+
+	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors));
+	if (!err)
+		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+	if (err) {
+		if (err == -EOPNOTSUPP)
+			pr_info("policy", "no BPF LSM on this kernel (vigil probe says why): exec "
+					  "and file deny rules kill instead");
+		else
+			pr_warn("policy",
+				"BPF LSM programs did not start (%s): exec and file "
+				"deny rules kill instead",
+				strerror(-err));
+		lsmdeny_stop(a->lsmdeny);
+		a->lsmdeny = NULL;
+	}
+	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+}
+
+bool agent_lsm_active(const struct agent *a)
+{
+	return a->lsmdeny != NULL;
 }
 
 static int remember_applied(struct agent *a, const char *name, const char *text, size_t len)
@@ -234,6 +261,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 {
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
+	struct lsm_deny_list lsm_denies = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
 	int err;
@@ -250,8 +278,11 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	err = compile_watches(a, s, &watches);
 	if (!err)
 		err = policy_compile_net_denies(s, &denies);
+	if (!err)
+		err = policy_compile_lsm_denies(s, &lsm_denies);
 	if (err) {
 		watch_list_free(&watches);
+		net_deny_list_free(&denies);
 		policy_set_free(s);
 		return err;
 	}
@@ -260,6 +291,8 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = sensors_set_watches(a->sensors, watches.entries, watches.n);
 	if (!err && a->netdeny)
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
+	if (!err && a->lsmdeny)
+		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
 	if (!err && text)
 		err = remember_applied(a, name, text, len);
 	if (err) {
@@ -269,8 +302,11 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
 		if (a->netdeny)
 			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
+		if (a->lsmdeny)
+			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
+		lsm_deny_list_free(&lsm_denies);
 		policy_set_free(s);
 		return -EINVAL;
 	}
@@ -278,7 +314,11 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	a->watches = watches;
 	net_deny_list_free(&a->denies);
 	a->denies = denies;
+	/* the engine's view of the LSM list and its rules change together */
 	policy_engine_replace(a->engine, s);
+	lsm_deny_list_free(&a->lsm_denies);
+	a->lsm_denies = lsm_denies;
+	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;
 }

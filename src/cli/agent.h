@@ -37,6 +37,9 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 /* The sensors are running: reload and watch-list refreshes go to them from now on. */
 void agent_attach(struct agent *a, struct sensors *sensors);
 
+/* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
+bool agent_lsm_active(const struct agent *a);
+
 /*
  * Rebuild the set from its sources, plus @text (a policy sent by `vigil policy apply`, named
  * @name in messages) when not NULL. On success the new set is in force and 0 is returned; on

@@ -109,6 +109,12 @@ static void explain_rule(const struct rule *r)
 	if (policy_kernel_denies(r))
 		printf("    action: the kernel refuses the connect with EPERM (cgroup connect4/6 "
 		       "hooks on the cgroup2 root)\n");
+	else if (policy_lsm_denies(r))
+		printf("    action: refused with EPERM before it happens by BPF LSM, by inode%s; "
+		       "where the kernel has no BPF LSM (vigil probe): %s\n",
+		       r->types == (1ull << VIGIL_EV_EXEC) ? " of the executed file" : "",
+		       policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
+					      : "SIGKILL from user space after the event");
 	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",

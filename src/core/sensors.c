@@ -176,6 +176,11 @@ int sensors_ringbuf_fd(const struct sensors *s)
 	return bpf_map__fd(s->process->maps.events);
 }
 
+int sensors_lost_fd(const struct sensors *s)
+{
+	return bpf_map__fd(s->process->maps.lost_events);
+}
+
 int sensors_map_fd(const struct sensors *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_running; i++) {

@@ -42,6 +42,8 @@ int sensors_start(struct sensors **out, const struct sensors_opts *opts);
 void sensors_stop(struct sensors *s);
 
 int sensors_ringbuf_fd(const struct sensors *s);
+/* The per-CPU counter of records that did not fit (enforcers that report share it). */
+int sensors_lost_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */
 int sensors_lost(const struct sensors *s, __u64 *lost);
 /* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */

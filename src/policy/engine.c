@@ -18,7 +18,8 @@ struct policy_engine {
 	struct match_cache *cache;
 	struct event_verdict verdict;
 	struct policy_engine_stats stats;
-	bool net_deny; /* enforce/netdeny.h hooks are attached */
+	bool net_deny;			 /* enforce/netdeny.h hooks are attached */
+	const struct lsm_deny_list *lsm; /* what BPF LSM refuses; NULL: not running */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -60,6 +61,31 @@ void policy_engine_set_net_deny(struct policy_engine *e, bool active)
 	e->net_deny = active;
 }
 
+void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *l)
+{
+	e->lsm = l;
+}
+
+/* Did vigil's BPF LSM program refuse the operation (and send this record itself)? */
+static bool lsm_denied(const struct event *ev)
+{
+	if (ev->type == VIGIL_EV_EXEC)
+		return ev->flags & VIGIL_EXEC_DENIED;
+	return is_file_event(ev) && (ev->flags & VIGIL_FILE_DENIED);
+}
+
+/* The rule the LSM program named for a refusal, when it is still loaded. */
+static struct rule *lsm_rule(const struct policy_engine *e, const struct event *ev)
+{
+	__u32 index = ev->type == VIGIL_EV_EXEC
+			      ? ((const struct vigil_exec_event *)ev->raw)->deny_rule
+			      : ((const struct vigil_file_event *)ev->raw)->deny_rule;
+
+	if (!e->lsm || index >= e->lsm->n_rules)
+		return NULL;
+	return (struct rule *)e->lsm->rules[index];
+}
+
 void policy_engine_refresh(struct policy_engine *e)
 {
 	if (e->set)
@@ -93,6 +119,9 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	bool enforce = r->policy->mode == MODE_ENFORCE;
 	__u32 pid = ev->task->pid;
 
+	if (lsm_denied(ev))
+		return "denied"; /* refused by the kernel before it happened */
+
 	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
 	    (ev->flags & VIGIL_FILE_KILLED)) {
 		e->stats.kills++;
@@ -115,8 +144,18 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	const struct rule *r = policy_match(e->set, e->cache, v);
+	struct rule *r = policy_match(e->set, e->cache, v);
 
+	/* a refusal is reported under the deny rule that caused it, whatever else matched */
+	if (lsm_denied(v->ev) && (!r || r->action != ACTION_DENY)) {
+		struct rule *denier = lsm_rule(e, v->ev);
+
+		if (denier) {
+			if (denier != r)
+				denier->hits++;
+			r = denier;
+		}
+	}
 	if (!r)
 		return NULL;
 	e->stats.alerts++;

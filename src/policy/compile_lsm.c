@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What of a policy set BPF LSM refuses by itself: enforced deny rules on exec and file events
+ * whose every condition the kernel decides, by inode and cgroup (docs/policy.md, "Where the
+ * denial happens").
+ */
+#include "policy/compile.h"
+#include "policy/fields.h"
+#include "vigil/enforce.h"
+#include "vigil/ev_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The operation refused for each event type an LSM hook covers (0: none covers it). */
+static __u32 type_op(unsigned int type)
+{
+	switch (type) {
+	case VIGIL_EV_EXEC:
+		return VIGIL_DENY_EXEC;
+	case VIGIL_EV_OPEN:
+		return VIGIL_DENY_READ | VIGIL_DENY_WRITE;
+	case VIGIL_EV_UNLINK:
+		return VIGIL_DENY_UNLINK;
+	case VIGIL_EV_RMDIR:
+		return VIGIL_DENY_RMDIR;
+	case VIGIL_EV_RENAME:
+		return VIGIL_DENY_RENAME;
+	case VIGIL_EV_LINK:
+		return VIGIL_DENY_LINK;
+	case VIGIL_EV_SYMLINK:
+		return VIGIL_DENY_SYMLINK;
+	case VIGIL_EV_MKDIR:
+		return VIGIL_DENY_MKDIR;
+	case VIGIL_EV_CHMOD:
+		return VIGIL_DENY_CHMOD;
+	case VIGIL_EV_CHOWN:
+		return VIGIL_DENY_CHOWN;
+	case VIGIL_EV_TRUNCATE:
+		return VIGIL_DENY_TRUNCATE;
+	default:
+		return 0;
+	}
+}
+
+/* The VIGIL_DENY_* of @r's event types, with its file.access; 0 when a type has no hook. */
+static __u32 rule_ops(const struct rule *r)
+{
+	__u32 ops = 0;
+
+	for (unsigned int t = 0; t < 64; t++) {
+		if (!(r->types & (1ull << t)))
+			continue;
+		if (!type_op(t))
+			return 0;
+		ops |= type_op(t);
+	}
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+		__u64 access = 0;
+
+		if (c->field != FIELD_FILE_ACCESS)
+			continue;
+		for (size_t j = 0; j < c->n_values; j++)
+			access |= c->values[j].bits;
+		ops &= ~(VIGIL_DENY_READ | VIGIL_DENY_WRITE);
+		ops |= (access & VIGIL_FILE_ACCESS_READ ? VIGIL_DENY_READ : 0) |
+		       (access & VIGIL_FILE_ACCESS_WRITE ? VIGIL_DENY_WRITE : 0);
+	}
+	return ops;
+}
+
+/* The field that names the object: process.exe for exec (the new image), else file.path. */
+static int object_field(const struct rule *r)
+{
+	return r->types == (1ull << VIGIL_EV_EXEC) ? FIELD_PROCESS_EXE : FIELD_FILE_PATH;
+}
+
+bool policy_lsm_denies(const struct rule *r)
+{
+	bool has_object = false;
+
+	if (r->policy->mode != MODE_ENFORCE || r->action != ACTION_DENY || r->n_excepts ||
+	    !rule_ops(r) ||
+	    ((r->types & (1ull << VIGIL_EV_EXEC)) && r->types != (1ull << VIGIL_EV_EXEC)))
+		return false;
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+
+		if (c->op != OP_IN)
+			return false;
+		if (c->field == object_field(r)) {
+			has_object = true;
+		} else if (c->field != FIELD_PROCESS_CGROUP && c->field != FIELD_FILE_ACCESS) {
+			return false;
+		}
+		/* paths by inode: exact or subtree; cgroups: subtrees (ancestor ids) */
+		for (size_t j = 0; j < c->n_values; j++)
+			if (c->field != FIELD_FILE_ACCESS &&
+			    (c->values[j].path_form == PATH_GLOB ||
+			     (c->field == FIELD_PROCESS_CGROUP &&
+			      c->values[j].path_form != PATH_SUBTREE)))
+				return false;
+	}
+	return has_object;
+}
+
+static const struct cond *find(const struct rule *r, int field)
+{
+	for (size_t i = 0; i < r->match.n_conds; i++)
+		if (r->match.conds[i].field == field)
+			return &r->match.conds[i];
+	return NULL;
+}
+
+static int add(struct lsm_deny_list *l, const struct value *path, __u32 ops, const char *cgroup,
+	       __u32 rule)
+{
+	struct lsm_deny *e;
+
+	if (!(l->n & (l->n - 1)) || !l->n) {
+		e = realloc(l->entries, (l->n ? 2 * l->n : 1) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		l->entries = e;
+	}
+	l->entries[l->n++] = (struct lsm_deny){
+		.path = path->str,
+		.below = path->path_form == PATH_SUBTREE,
+		.ops = ops,
+		.cgroup = cgroup,
+		.rule = rule,
+	};
+	return 0;
+}
+
+static int add_rule(struct lsm_deny_list *l, const struct rule *r)
+{
+	const struct cond *objects = find(r, object_field(r));
+	const struct cond *cgroups = find(r, FIELD_PROCESS_CGROUP);
+	size_t n_scopes = cgroups ? cgroups->n_values : 1;
+	const struct rule **rules;
+	__u32 ops = rule_ops(r);
+	int err = 0;
+
+	rules = realloc(l->rules, (l->n_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	l->rules = rules;
+	rules[l->n_rules] = r;
+	for (size_t i = 0; i < objects->n_values && !err; i++)
+		for (size_t j = 0; j < n_scopes && !err; j++)
+			err = add(l, &objects->values[i], ops,
+				  cgroups ? cgroups->values[j].str : NULL, l->n_rules);
+	l->n_rules++;
+	return err;
+}
+
+int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *out)
+{
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t p = 0; p < s->n_policies && !err; p++)
+		for (size_t i = 0; i < s->policies[p]->n_rules && !err; i++)
+			if (policy_lsm_denies(&s->policies[p]->rules[i]))
+				err = add_rule(out, &s->policies[p]->rules[i]);
+	if (err)
+		lsm_deny_list_free(out);
+	return err;
+}
+
+void lsm_deny_list_free(struct lsm_deny_list *l)
+{
+	free(l->entries);
+	free(l->rules);
+	memset(l, 0, sizeof(*l));
+}
