@@ -76,6 +76,8 @@ static struct policy_set *build(struct agent *a, struct policy *extra, struct di
 		: policy_set_load_with(a->cfg.paths, a->cfg.n_paths, !a->cfg.no_defaults, applied,
 				       n, d);
 	free(applied);
+	if (s)
+		s->scope = a->cfg.scope;
 	return s;
 }
 
@@ -198,7 +200,7 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
-	int err = netdeny_start(&a->netdeny);
+	int err = netdeny_start(&a->netdeny, a->cfg.scope);
 
 	a->sensors = sensors;
 	a->refresh_at = now_s() + REFRESH_S;

@@ -102,7 +102,9 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		const struct rule *r = s->by_type[open][i];
 		const struct cond *c = path_cond(r);
 		__u8 access = rule_access(r);
-		__u8 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
+		/* the file sensor kills whoever opens: not for a set scoped to a cgroup */
+		__u8 kill =
+			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
 			err = add(out, "/", 1, access | access << 2);

@@ -135,7 +135,7 @@ static int add(struct lsm_deny_list *l, const struct value *path, __u32 ops, con
 	return 0;
 }
 
-static int add_rule(struct lsm_deny_list *l, const struct rule *r)
+static int add_rule(struct lsm_deny_list *l, const struct rule *r, const char *set_scope)
 {
 	const struct cond *objects = find(r, object_field(r));
 	const struct cond *cgroups = find(r, FIELD_PROCESS_CGROUP);
@@ -152,7 +152,7 @@ static int add_rule(struct lsm_deny_list *l, const struct rule *r)
 	for (size_t i = 0; i < objects->n_values && !err; i++)
 		for (size_t j = 0; j < n_scopes && !err; j++)
 			err = add(l, &objects->values[i], ops,
-				  cgroups ? cgroups->values[j].str : NULL, l->n_rules);
+				  cgroups ? cgroups->values[j].str : set_scope, l->n_rules);
 	l->n_rules++;
 	return err;
 }
@@ -164,8 +164,10 @@ int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *
 	memset(out, 0, sizeof(*out));
 	for (size_t p = 0; p < s->n_policies && !err; p++)
 		for (size_t i = 0; i < s->policies[p]->n_rules && !err; i++)
-			if (policy_lsm_denies(&s->policies[p]->rules[i]))
-				err = add_rule(out, &s->policies[p]->rules[i]);
+			/* in a scoped set, a rule's own cgroups are left to user space */
+			if (policy_lsm_denies(&s->policies[p]->rules[i]) &&
+			    !(s->scope && find(&s->policies[p]->rules[i], FIELD_PROCESS_CGROUP)))
+				err = add_rule(out, &s->policies[p]->rules[i], s->scope);
 	if (err)
 		lsm_deny_list_free(out);
 	return err;

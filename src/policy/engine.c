@@ -119,8 +119,10 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	bool enforce = r->policy->mode == MODE_ENFORCE;
 	__u32 pid = ev->task->pid;
 
-	if (lsm_denied(ev))
+	if (lsm_denied(ev)) {
+		e->stats.denied++;
 		return "denied"; /* refused by the kernel before it happened */
+	}
 
 	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
 	    (ev->flags & VIGIL_FILE_KILLED)) {
@@ -129,8 +131,10 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
 	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
-	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM)
+	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM) {
+		e->stats.denied++;
 		return "denied";
+	}
 	switch (r->action) {
 	case ACTION_KILL:
 		return enforce ? kill_process(e, r, pid) : "would_kill";

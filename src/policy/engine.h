@@ -33,6 +33,7 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 struct policy_engine_stats {
 	__u64 alerts; /* events that matched a rule */
 	__u64 kills;  /* processes killed */
+	__u64 denied; /* operations the kernel refused */
 };
 const struct policy_engine_stats *policy_engine_stats(const struct policy_engine *e);
 

@@ -144,13 +144,21 @@ static int strength(const struct rule *r)
 	return r->severity * 8 + action * 2 + (r->policy->mode == MODE_ENFORCE);
 }
 
+/* Is @cgroup ("/a/b") @scope ("/a/") or beneath it? An unknown cgroup is not. */
+static bool in_scope(const char *cgroup, const char *scope)
+{
+	size_t len = strlen(scope) - 1; /* without its final '/' */
+
+	return cgroup && !strncmp(cgroup, scope, len) && (!cgroup[len] || cgroup[len] == '/');
+}
+
 struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 			  const struct event_view *v)
 {
 	unsigned int type = v->ev->type;
 	struct rule *best = NULL;
 
-	if (!s || type >= 64)
+	if (!s || type >= 64 || (s->scope && !in_scope(v->cgroup, s->scope)))
 		return NULL;
 	c->event++;
 	for (size_t i = 0; i < s->n_by_type[type]; i++) {

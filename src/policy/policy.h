@@ -126,6 +126,11 @@ struct policy_set {
 	size_t n_by_type[64];
 	__u64 types; /* union of the rules' types */
 	/*
+	 * Only processes in this cgroup subtree ("/a/b/", below the cgroup2 root) are judged
+	 * (vigil sandbox); NULL: every process. Not owned by the set.
+	 */
+	const char *scope;
+	/*
 	 * The objects that exact file.path values name, by (dev, inode), sorted: an open of
 	 * one of them through a hard link matches as the path the rule names.
 	 */

@@ -417,3 +417,43 @@ TEST(without_bpf_lsm_deny_rules_fall_back_to_kill)
 out:
 	teardown(&f);
 }
+
+/* vigil sandbox: the deny applies to the command and its children only, not to the host. */
+TEST(sandbox_denies_inside_its_cgroup_only)
+{
+	struct json_object **ev;
+	struct fixture f = { 0 };
+	char out[160];
+	size_t n = 0, bad = 0;
+	int rc;
+
+	if (!lsm_or_skip() || !mkdtemp(strcpy(f.dir, "/tmp/vigil-lsm-XXXXXX")))
+		return;
+	snprintf(f.policy, sizeof(f.policy), "%s/policy.yaml", f.dir);
+	snprintf(out, sizeof(out), "%s/events.json", f.dir);
+	if (!ASSERT_OK(shf("mkdir -p %s/bin %s/prot && cp /bin/true %s/bin/denied", f.dir, f.dir,
+			   f.dir),
+		       "test files") ||
+	    !write_policy(&f, "enforce", "the denied binary does not run in the sandbox"))
+		goto out;
+	/* inside: the exec fails (126); outside, while the sandbox runs: it works */
+	rc = shf("D=%s; %s sandbox --policy $D/policy.yaml -f json -o %s -- "
+		 "sh -c \"$D/bin/denied 2>/dev/null; echo \\$? > $D/in; sleep 1; exit 3\" & "
+		 "for i in $(seq 100); do [ -s $D/in ] && break; sleep 0.1; done; "
+		 "$D/bin/denied; echo $? > $D/outside; wait $!",
+		 f.dir, vigil_bin(), out);
+	ASSERT_EQ(rc, 3, "vigil sandbox exits with the command's status");
+	ASSERT_EQ(shf("test \"$(cat %s/in)\" = 126", f.dir), 0,
+		  "inside the sandbox the exec was refused");
+	ASSERT_EQ(shf("test \"$(cat %s/outside)\" = 0", f.dir), 0,
+		  "outside it, the same binary ran at the same time");
+	ev = events_load(out, &n, &bad);
+	ASSERT_NOT_NULL(ev, "the sandbox wrote valid JSON lines");
+	ASSERT_EQ(count_rule(ev, n, "exec", "no-denied-binary", "denied"), 1,
+		  "one refused exec, the sandbox's");
+	events_free(ev, n);
+	ASSERT_NEQ(shf("ls -d /sys/fs/cgroup/vigil-sandbox-* 2>/dev/null"), 0,
+		   "the sandbox's cgroup is gone");
+out:
+	teardown(&f);
+}
