@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/agent.h"
 #include "core/log.h"
+#include "core/mounts.h"
+#include "core/pins.h"
 #include "policy/compile.h"
 
 #include <errno.h>
@@ -198,9 +200,26 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 	*n = a->watches.n;
 }
 
+/* Where enforcement pins go (a sandbox does not pin: its cgroup ends with it); NULL: none. */
+static const char *pin_dir(const struct agent *a, const char *what, char *buf, size_t len)
+{
+	int err;
+
+	if (a->cfg.scope)
+		return NULL;
+	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len);
+	if (err) {
+		pr_warn("policy", "no bpf filesystem (%s): enforcement ends with this agent",
+			strerror(-err));
+		return NULL;
+	}
+	return buf;
+}
+
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
-	int err = netdeny_start(&a->netdeny, a->cfg.scope);
+	char dir[PATH_MAX];
+	int err = netdeny_start(&a->netdeny, a->cfg.scope, pin_dir(a, "netdeny", dir, sizeof(dir)));
 
 	a->sensors = sensors;
 	a->refresh_at = now_s() + REFRESH_S;

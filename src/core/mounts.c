@@ -13,7 +13,7 @@
 #include <sys/vfs.h>
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
-#define BPFFS_PATH "/sys/fs/bpf"
+#define BPFFS_PATH   "/sys/fs/bpf"
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "core/pins.h"
+#include "core/mounts.h"
+
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *pin_root(void)
+{
+	const char *env = getenv(PIN_ROOT_ENV);
+
+	return env && *env ? env : PIN_ROOT;
+}
+
+int pin_enforce_dir(const char *what, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/enforce/%s", pin_root(), what);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pin_get(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int pin_put(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int err = mkdir_p(dir);
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s_new", dir, name); /* bpffs refuses dots */
+	unlink(tmp);
+	/* pinned aside, then renamed over: the old pin is there until the new one is */
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+	}
+	return err;
+}
+
+void pin_prune(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t root = strlen(pin_root());
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	/* the root too, when nothing else is pinned there */
+	while (strlen(buf) >= root && !rmdir(buf)) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+	}
+}
+
+void pin_drop(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+/* What a pinned object is, from its fd's anon inode name. */
+static unsigned int *kind_of(int fd, struct pin_count *c)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return NULL;
+	target[n] = '\0';
+	if (!strcmp(target, "anon_inode:bpf_link"))
+		return &c->links;
+	if (!strcmp(target, "anon_inode:bpf-map"))
+		return &c->maps;
+	if (!strcmp(target, "anon_inode:bpf-prog"))
+		return &c->progs;
+	return NULL;
+}
+
+int pin_remove_tree(const char *dir, struct pin_count *c)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		unsigned int *kind;
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			int e = pin_remove_tree(path, c);
+
+			err = err ?: e;
+			continue;
+		}
+		fd = bpf_obj_get(path);
+		kind = fd >= 0 ? kind_of(fd, c) : NULL;
+		/* detach now even if a process still holds the link (LSM links cannot: their
+		 * last reference detaches them) */
+		if (kind == &c->links)
+			bpf_link_detach(fd);
+		if (fd >= 0)
+			close(fd);
+		if (unlink(path)) {
+			err = err ?: -errno;
+			continue;
+		}
+		if (kind)
+			(*kind)++;
+	}
+	closedir(d);
+	if (rmdir(dir))
+		err = err ?: -errno;
+	return err;
+}
