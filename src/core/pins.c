@@ -90,7 +90,8 @@ static unsigned int *kind_of(int fd, struct pin_count *c)
 	if (n < 0)
 		return NULL;
 	target[n] = '\0';
-	if (!strcmp(target, "anon_inode:bpf_link"))
+	/* "bpf_link" when created, "bpf-link" when opened from a pin */
+	if (!strcmp(target, "anon_inode:bpf_link") || !strcmp(target, "anon_inode:bpf-link"))
 		return &c->links;
 	if (!strcmp(target, "anon_inode:bpf-map"))
 		return &c->maps;

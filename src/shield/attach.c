@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
@@ -116,6 +118,17 @@ static int ensure_bpffs(char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a bpf filesystem and mounting one failed: %s",
 			 BPFFS, strerror(-ret));
 	return ret;
+}
+
+int shield_lock(void)
+{
+	int fd;
+
+	mkdir_p(SHIELD_PIN_ROOT);
+	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
 }
 
 static void maps_reset(struct shield_maps *m)

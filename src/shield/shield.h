@@ -103,6 +103,8 @@ int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, s
 /* Detach and remove the pins (pinned) or just detach (our own link). */
 int shield_detach_pinned(const char *ifname, char *err, size_t errlen);
 void shield_close(struct shield_handle *h);
+/* Serialise attach/reload/detach between vigil processes: a held fd (close to release), or -1. */
+int shield_lock(void);
 /* Load the program without attaching (tests, benchmarks). */
 int shield_load(struct shield_handle *h, char *err, size_t errlen);
 int shield_prog_fd(const struct shield_handle *h, bool tc);
