@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Enforcement that survives a crash of the agent: pinned under $VIGIL_BPF_ROOT/enforce, still
+ * refusing with no agent, adopted by the next `vigil run`, removed by a clean stop or by
+ * `vigil unload`. Connect deny here (cgroup hooks); BPF LSM exec deny in the VM suite.
+ */
+#include "harness.h"
+#include "sockets.h"
+#include "testlib.h"
+#include "core/probe.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* <pin root>/enforce[/what], in the root of this test's own that vigil_start sets */
+static const char *enforce_path(const char *what)
+{
+	static char path[PATH_MAX];
+
+	if (!getenv("VIGIL_BPF_ROOT")) {
+		snprintf(path, sizeof(path), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
+		setenv("VIGIL_BPF_ROOT", path, 1);
+	}
+	snprintf(path, sizeof(path), "%s/enforce%s%s", getenv("VIGIL_BPF_ROOT"), what ? "/" : "",
+		 what ? what : "");
+	return path;
+}
+
+static bool exists(const char *path)
+{
+	return !access(path, F_OK);
+}
+
+/* A policy named pin-test: connects to 127.0.0.1:@port are refused. */
+static bool write_connect_policy(char *path, int port)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/vigil-pin-XXXXXX.yaml");
+	fd = mkstemps(path, 5);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return false;
+	fprintf(f,
+		"policy: pin-test\nmode: enforce\nrules:\n"
+		"  - id: no-port\n    description: no connections to the test port\n"
+		"    severity: high\n    on: connect\n    action: deny\n    match:\n"
+		"      net.daddr: 127.0.0.0/8\n      net.dport: %d\n",
+		port);
+	return !fclose(f);
+}
+
+/* `vigil <args>`, its stdout in @out: its exit code, or -1. */
+static int vigil_cmd(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", vigil_bin(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool start_run(struct vigil_child *v, const char *policy)
+{
+	return vigil_start_checked(
+		v, (const char *[]){ "run", "--no-default-rules", "--policy", policy, NULL });
+}
+
+TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
+{
+	struct server a = { .fd = -1 }, b = { .fd = -1 };
+	char policy[64] = "", applied[64] = "", cmd[128], out[4096];
+	struct vigil_child v;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) || !listen_on(&b, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port) || !write_connect_policy(applied, b.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "the agent refuses the denied port");
+	ASSERT_TRUE(exists(enforce_path("netdeny/connect4")), "and has pinned its hooks");
+
+	vigil_kill(&v);
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "killed, the denied port is still refused");
+	ASSERT_FALSE(accepted(&a), "no connection reached it");
+	ASSERT_EQ(connect_to(&b, AF_INET), 0, "another port works");
+	ASSERT_TRUE(accepted(&b), "and its server got the connection");
+
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
+		    "the new agent says it adopted the pins");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "adopted, still refused");
+
+	/* the same policy name, another port: the adopted maps follow the agent */
+	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
+	ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "after apply, the old port works");
+	ASSERT_TRUE(accepted(&a), "and its server got the connection");
+	ASSERT_EQ(connect_to(&b, AF_INET), EPERM, "and the newly denied one is refused");
+
+	vigil_kill(&v);
+	ASSERT_EQ(connect_to(&b, AF_INET), EPERM, "killed again, the applied policy stays");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and the old port still works");
+	ASSERT_TRUE(accepted(&a), "its server got the connection");
+
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
+	ASSERT_TRUE(strstr(out, "connect deny hooks") && strstr(out, "2 links detached"),
+		    "and says what it removed");
+	ASSERT_EQ(connect_to(&b, AF_INET), 0, "unloaded, the port works again");
+	ASSERT_TRUE(accepted(&b), "its server got the connection");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "unload again exits 0");
+	ASSERT_TRUE(strstr(out, "nothing to remove") != NULL, "with nothing to do");
+	ASSERT_EQ(vigil_cmd("unload --json", out, sizeof(out)), 0, "and with --json");
+	harness_check(strstr(out, "\"removed\":[]") != NULL, __FILE__, __LINE__,
+		      "an empty list: %s", out);
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (applied[0])
+		unlink(applied);
+	if (a.fd >= 0)
+		close(a.fd);
+	if (b.fd >= 0)
+		close(b.fd);
+}
+
+TEST(a_clean_stop_removes_the_pins)
+{
+	struct server a = { .fd = -1 };
+	char policy[64] = "";
+	struct vigil_child v;
+	int status;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "refused while the agent runs");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "no pins left");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and nothing refused");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+TEST(unload_refuses_while_an_agent_runs_unless_forced)
+{
+	struct server a = { .fd = -1 };
+	char policy[64] = "", out[4096];
+	struct vigil_child v;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 1, "unload refuses");
+	harness_check(strstr(out, "an agent is running") != NULL, __FILE__, __LINE__,
+		      "and says why: %s", out);
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "enforcement is untouched");
+	ASSERT_EQ(vigil_cmd("unload --force --json", out, sizeof(out)), 0, "--force unloads");
+	harness_check(strstr(out, "\"name\":\"netdeny\"") && strstr(out, "\"links\":2"), __FILE__,
+		      __LINE__, "JSON names what it removed: %s", out);
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "the port works");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+TEST(a_sandbox_never_pins)
+{
+	char policy[64] = "", cmd[1024];
+	struct server a = { .fd = -1 };
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	/* the sandbox's command looks for pins while the sandbox enforces */
+	snprintf(cmd, sizeof(cmd),
+		 "%s sandbox --policy %s -o /dev/null -- /bin/sh -c 'test ! -e %s' 2>/dev/null",
+		 vigil_bin(), policy, enforce_path(NULL));
+	ASSERT_EQ(shf("%s", cmd), 0, "no pins while the sandbox runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "nor after");
+out:
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
