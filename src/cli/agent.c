@@ -233,7 +233,8 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
 
-	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors));
+	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors),
+			    pin_dir(a, "lsm", dir, sizeof(dir)));
 	if (!err)
 		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 	if (err) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -218,4 +219,95 @@ out:
 		unlink(policy);
 	if (a.fd >= 0)
 		close(a.fd);
+}
+
+/* A policy named pin-lsm: exec of @dir/bin/@name is refused. */
+static bool write_exec_policy(const char *path, const char *dir, const char *name)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return false;
+	fprintf(f,
+		"policy: pin-lsm\nmode: enforce\nrules:\n"
+		"  - id: no-binary\n    description: the test binary does not run\n"
+		"    severity: high\n    on: exec\n    action: deny\n    match:\n"
+		"      process.exe: %s/bin/%s\n",
+		dir, name);
+	return !fclose(f);
+}
+
+/* Run @path: 0 when it ran and exited 0, else the errno of its execve. */
+static int exec_errno(const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(100 + errno);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
+}
+
+TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
+{
+	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[128], applied[128];
+	char first[128], second[128], cmd[256], out[4096];
+	struct vigil_child v;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!probe_has(FEAT_BPF_LSM)) {
+		SKIP("no BPF LSM on this kernel (the VM suite runs this)");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	snprintf(policy, sizeof(policy), "%s/policy.yaml", dir);
+	snprintf(applied, sizeof(applied), "%s/applied.yaml", dir);
+	snprintf(first, sizeof(first), "%s/bin/first", dir);
+	snprintf(second, sizeof(second), "%s/bin/second", dir);
+	if (!ASSERT_OK(
+		    shf("mkdir %s/bin && cp /bin/true %s && cp /bin/true %s", dir, first, second),
+		    "test binaries") ||
+	    !write_exec_policy(policy, dir, "first") || !write_exec_policy(applied, dir, "second"))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(!strstr(v.err, "kill instead"), "the agent runs its BPF LSM programs");
+	ASSERT_EQ(exec_errno(first), EPERM, "the agent refuses the denied binary");
+	ASSERT_TRUE(exists(enforce_path("lsm/deny_exec")), "and has pinned its programs");
+
+	vigil_kill(&v);
+	ASSERT_EQ(exec_errno(first), EPERM, "killed, the binary is still refused");
+	ASSERT_EQ(exec_errno(second), 0, "another one runs");
+
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "adopted the BPF LSM deny programs") != NULL,
+		    "the new agent says it adopted the pins");
+	ASSERT_EQ(exec_errno(first), EPERM, "adopted, still refused");
+
+	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
+	ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply");
+	ASSERT_EQ(exec_errno(first), 0, "after apply, the first binary runs");
+	ASSERT_EQ(exec_errno(second), EPERM, "and the newly denied one is refused");
+
+	vigil_kill(&v);
+	ASSERT_EQ(exec_errno(second), EPERM, "killed again, the applied policy stays");
+	ASSERT_EQ(exec_errno(first), 0, "and the first binary still runs");
+
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
+	ASSERT_TRUE(strstr(out, "BPF LSM deny programs") != NULL, "and says what it removed");
+	ASSERT_EQ(exec_errno(second), 0, "unloaded, the binary runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "unload again exits 0");
+	ASSERT_TRUE(strstr(out, "nothing to remove") != NULL, "with nothing to do");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	shf("rm -rf %s", dir);
 }
