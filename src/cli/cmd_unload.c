@@ -23,7 +23,9 @@ static void unload_usage(FILE *out)
 	      "keep\nrefusing what the last policies denied, with no agent running.\n\n"
 	      "A running agent removes its own pins when it stops (Ctrl-C, SIGTERM): while one\n"
 	      "answers on its control socket, unload refuses unless --force.\n\n"
-	      "  -f, --force  unload even while an agent runs (its enforcement ends now)\n"
+	      "  -f, --force  unload even while an agent runs: its connect hooks are detached\n"
+	      "               now and its connect deny rules kill instead; its BPF LSM\n"
+	      "               programs stay until it exits (the kernel cannot detach them)\n"
 	      "  -j, --json   what was removed, as one JSON object\n\n"
 	      "Exit status: 0 when everything is gone (also when there was nothing), 1 when an\n"
 	      "agent is running (without --force) or a pin could not be removed.\n",

@@ -176,6 +176,7 @@ TEST(unload_refuses_while_an_agent_runs_unless_forced)
 	struct server a = { .fd = -1 };
 	char policy[64] = "", out[4096];
 	struct vigil_child v;
+	int status;
 
 	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
 	    !write_connect_policy(policy, a.port))
@@ -189,6 +190,11 @@ TEST(unload_refuses_while_an_agent_runs_unless_forced)
 	ASSERT_EQ(vigil_cmd("unload --force --json", out, sizeof(out)), 0, "--force unloads");
 	harness_check(strstr(out, "\"name\":\"netdeny\"") && strstr(out, "\"links\":2"), __FILE__,
 		      __LINE__, "JSON names what it removed: %s", out);
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the pins are gone under the running agent");
+	/* a connect now would meet the agent's fallback (a kill): test it with no agent */
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+		    "the agent stops cleanly, its pins gone already");
 	ASSERT_EQ(connect_to(&a, AF_INET), 0, "the port works");
 	ASSERT_TRUE(accepted(&a), "the server got the connection");
 	vigil_cleanup(&v);
