@@ -13,7 +13,7 @@
 #include "vigil/types.h"
 
 struct lsm_deny {
-	const char *path;   /* an existing object */
+	const char *path;   /* an existing object; NULL: VIGIL_DENY_GLOBAL ops, whatever the object */
 	bool below;	    /* also everything beneath it (a directory) */
 	__u32 ops;	    /* VIGIL_DENY_* (vigil/enforce.h) */
 	const char *cgroup; /* only processes in this cgroup subtree ("/a/b"); NULL: all */

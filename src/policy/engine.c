@@ -5,6 +5,7 @@
 #include "events/family_file.h"
 #include "policy/compile.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
 
 #include <errno.h>
@@ -74,6 +75,32 @@ static bool lsm_denied(const struct event *ev)
 	return is_file_event(ev) && (ev->flags & VIGIL_FILE_DENIED);
 }
 
+/*
+ * Did a BPF LSM hook with no object (module loads, bpf, ptrace) refuse @ev for @r? The kernel
+ * sensor reported it; the syscall failed with EPERM.
+ */
+static bool lsm_refused(const struct policy_engine *e, const struct rule *r, const struct event *ev)
+{
+	__s64 result;
+
+	if (!e->lsm || !policy_lsm_denies(r))
+		return false;
+	switch (ev->type) {
+	case VIGIL_EV_MODULE_LOAD:
+		result = ((const struct vigil_module_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_BPF:
+		result = ((const struct vigil_bpf_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_PTRACE:
+		result = ((const struct vigil_ptrace_event *)ev->raw)->result;
+		break;
+	default:
+		return false;
+	}
+	return result == -EPERM;
+}
+
 /* The rule the LSM program named for a refusal, when it is still loaded. */
 static struct rule *lsm_rule(const struct policy_engine *e, const struct event *ev)
 {
@@ -119,7 +146,7 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	bool enforce = r->policy->mode == MODE_ENFORCE;
 	__u32 pid = ev->task->pid;
 
-	if (lsm_denied(ev)) {
+	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
 		return "denied"; /* refused by the kernel before it happened */
 	}
