@@ -33,6 +33,7 @@ struct agent {
 	struct net_deny_list denies;
 	struct lsmdeny *lsmdeny; /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
+	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -177,6 +178,7 @@ void agent_free(struct agent *a)
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
+	exec_kill_list_free(&a->exec_kills);
 	for (size_t i = 0; i < a->n_applied; i++) {
 		free(a->applied[i].name);
 		free(a->applied[i].text);
@@ -230,6 +232,16 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 		a->lsmdeny = NULL;
 	}
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+
+	err = policy_compile_exec_kills(policy_engine_set(a->engine), a->lsmdeny != NULL,
+					&a->exec_kills)
+		      ?: sensors_set_exec_kills(sensors, a->exec_kills.entries, a->exec_kills.n);
+	if (err)
+		pr_warn("policy",
+			"cannot kill at exec in the kernel (%s): exec rules kill from "
+			"user space",
+			strerror(-err));
+	policy_engine_set_exec_kills(a->engine, &a->exec_kills);
 }
 
 bool agent_lsm_active(const struct agent *a)
@@ -264,6 +276,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
 	struct lsm_deny_list lsm_denies = { 0 };
+	struct exec_kill_list exec_kills = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
 	int err;
@@ -282,9 +295,12 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = policy_compile_net_denies(s, &denies);
 	if (!err)
 		err = policy_compile_lsm_denies(s, &lsm_denies);
+	if (!err)
+		err = policy_compile_exec_kills(s, a->lsmdeny != NULL, &exec_kills);
 	if (err) {
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
+		lsm_deny_list_free(&lsm_denies);
 		policy_set_free(s);
 		return err;
 	}
@@ -295,6 +311,8 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
 	if (!err && a->lsmdeny)
 		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
+	if (!err && a->sensors)
+		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
 	if (!err && text)
 		err = remember_applied(a, name, text, len);
 	if (err) {
@@ -306,9 +324,12 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 		if (a->lsmdeny)
 			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+		if (a->sensors)
+			sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
 		lsm_deny_list_free(&lsm_denies);
+		exec_kill_list_free(&exec_kills);
 		policy_set_free(s);
 		return -EINVAL;
 	}
@@ -321,6 +342,8 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	lsm_deny_list_free(&a->lsm_denies);
 	a->lsm_denies = lsm_denies;
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+	exec_kill_list_free(&a->exec_kills);
+	a->exec_kills = exec_kills;
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;
 }
@@ -359,7 +382,11 @@ void agent_tick(struct agent *a, bool sighup)
 		reload_logged(a, "policy files changed");
 	}
 	if (a->sensors && now >= a->refresh_at) {
+		/* files replaced (new inodes) or created since: the kernel follows them */
 		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
+		if (a->lsmdeny)
+			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 		policy_engine_refresh(a->engine);
 		a->refresh_at = now + REFRESH_S;
 	}

@@ -22,6 +22,8 @@ static const char *enforced_by(const struct agent *a, const struct rule *r)
 		return "cgroup connect hook (EPERM)";
 	if (policy_kernel_kills(r))
 		return "SIGKILL in the kernel at the open";
+	if (policy_exec_kills(r, agent_lsm_active(a)))
+		return "SIGKILL in the kernel at exec, before the image runs";
 	return "SIGKILL from user space after the event";
 }
 

@@ -208,3 +208,58 @@ void lsm_deny_list_free(struct lsm_deny_list *l)
 	free(l->rules);
 	memset(l, 0, sizeof(*l));
 }
+
+/*
+ * Does the process sensor kill at exec for @r: an enforced exec kill rule, or an exec deny rule
+ * BPF LSM does not refuse (@lsm: it runs), naming exact files by process.exe only? The kill
+ * comes before the new image runs an instruction; it is host-wide, so not for a scoped set.
+ */
+bool policy_exec_kills(const struct rule *r, bool lsm)
+{
+	if (r->policy->mode != MODE_ENFORCE || r->types != (1ull << VIGIL_EV_EXEC) ||
+	    r->n_excepts || r->match.n_conds != 1 || r->action == ACTION_ALERT ||
+	    (r->action == ACTION_DENY && lsm && policy_lsm_denies(r)))
+		return false;
+	if (r->match.conds[0].field != FIELD_PROCESS_EXE || r->match.conds[0].op != OP_IN)
+		return false;
+	for (size_t j = 0; j < r->match.conds[0].n_values; j++)
+		if (r->match.conds[0].values[j].path_form != PATH_EXACT)
+			return false;
+	return true;
+}
+
+int policy_compile_exec_kills(const struct policy_set *s, bool lsm, struct exec_kill_list *out)
+{
+	const unsigned int exec = VIGIL_EV_EXEC;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->n_by_type[exec] && !s->scope; i++) {
+		const struct rule *r = s->by_type[exec][i];
+		const struct cond *c = &r->match.conds[0];
+		const struct rule **rules;
+		struct exec_kill *e;
+
+		if (!policy_exec_kills(r, lsm))
+			continue;
+		rules = realloc(out->rules, (out->n_rules + 1) * sizeof(*rules));
+		e = rules ? realloc(out->entries, (out->n + c->n_values) * sizeof(*e)) : NULL;
+		if (rules)
+			out->rules = rules;
+		if (!e) {
+			exec_kill_list_free(out);
+			return -ENOMEM;
+		}
+		out->entries = e;
+		for (size_t j = 0; j < c->n_values; j++)
+			e[out->n++] = (struct exec_kill){ c->values[j].str, out->n_rules };
+		out->rules[out->n_rules++] = r;
+	}
+	return 0;
+}
+
+void exec_kill_list_free(struct exec_kill_list *l)
+{
+	free(l->entries);
+	free(l->rules);
+	memset(l, 0, sizeof(*l));
+}

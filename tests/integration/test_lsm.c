@@ -409,12 +409,21 @@ TEST(without_bpf_lsm_deny_rules_fall_back_to_kill)
 	snprintf(path, sizeof(path), "%s/secret", f.dir);
 	ASSERT_EQ(shf("cat %s >/dev/null 2>&1", path), 128 + SIGKILL,
 		  "reading the secret: cat is killed in the kernel before the open returns");
+	/* the denied file becomes touch (same inode): killed before it can touch anything */
+	ASSERT_EQ(shf("cd %s && cp /bin/touch bin/denied && { bin/denied marker; echo $? > rc; }",
+		      f.dir),
+		  0, "run the denied binary");
+	ASSERT_EQ(shf("test \"$(cat %s/rc)\" = %d", f.dir, 128 + SIGKILL), 0,
+		  "it died of SIGKILL");
+	ASSERT_NEQ(shf("test -e %s/marker", f.dir), 0, "before its first instruction: no marker");
 	ev = vigil_stop_and_load(&f.v, &n);
 	ASSERT_TRUE(strstr(f.v.err, "no BPF LSM on this kernel") != NULL,
 		    "the agent says at start-up that exec and file denials fall back to kill");
 	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "killed"), 1,
 		  "the open is reported killed, never denied");
 	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 0, "and not denied");
+	ASSERT_EQ(count_rule(ev, n, "exec", "no-denied-binary", "killed"), 1,
+		  "the exec is reported killed (in the kernel, at exec)");
 	events_free(ev, n);
 out:
 	teardown(&f);
