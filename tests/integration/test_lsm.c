@@ -413,8 +413,7 @@ TEST(without_bpf_lsm_deny_rules_fall_back_to_kill)
 	ASSERT_EQ(shf("cd %s && cp /bin/touch bin/denied && { bin/denied marker; echo $? > rc; }",
 		      f.dir),
 		  0, "run the denied binary");
-	ASSERT_EQ(shf("test \"$(cat %s/rc)\" = %d", f.dir, 128 + SIGKILL), 0,
-		  "it died of SIGKILL");
+	ASSERT_EQ(shf("test \"$(cat %s/rc)\" = %d", f.dir, 128 + SIGKILL), 0, "it died of SIGKILL");
 	ASSERT_NEQ(shf("test -e %s/marker", f.dir), 0, "before its first instruction: no marker");
 	ev = vigil_stop_and_load(&f.v, &n);
 	ASSERT_TRUE(strstr(f.v.err, "no BPF LSM on this kernel") != NULL,
