@@ -200,6 +200,21 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 	*n = a->watches.n;
 }
 
+/* One line per enforced rule: what carries out its action on this kernel. */
+static void log_enforcement(const struct agent *a)
+{
+	const struct policy_set *s = policy_engine_set(a->engine);
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+			const struct rule *r = &s->policies[i]->rules[j];
+
+			if (r->action != ACTION_ALERT && r->policy->mode == MODE_ENFORCE)
+				pr_info("policy", "rule %s (%s): %s", r->id, action_name(r->action),
+					agent_enforced_by(a, r));
+		}
+}
+
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
 	int err = netdeny_start(&a->netdeny, a->cfg.scope);
@@ -242,6 +257,25 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 			"user space",
 			strerror(-err));
 	policy_engine_set_exec_kills(a->engine, &a->exec_kills);
+	log_enforcement(a);
+}
+
+/* What carries out @r's action on this host (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r)
+{
+	if (r->action == ACTION_ALERT)
+		return "none";
+	if (r->policy->mode == MODE_AUDIT)
+		return "none (audit)";
+	if (agent_lsm_active(a) && policy_lsm_denies(r))
+		return "BPF LSM (EPERM before the operation)";
+	if (policy_kernel_denies(r))
+		return "cgroup connect hook (EPERM)";
+	if (policy_kernel_kills(r))
+		return "SIGKILL in the kernel at the open";
+	if (policy_exec_kills(r, agent_lsm_active(a)))
+		return "SIGKILL in the kernel at exec, before the image runs";
+	return "SIGKILL from user space after the event";
 }
 
 bool agent_lsm_active(const struct agent *a)
