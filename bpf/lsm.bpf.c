@@ -39,9 +39,18 @@ struct {
 	__type(value, struct vigil_deny_scope);
 } deny_scopes SEC(".maps");
 
-/* What the map holds, as VIGIL_DENY_* unions, so that unwatched operations cost one load. */
+/* Operations refused whatever the object (VIGIL_DENY_GLOBAL bits), per scope slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VIGIL_DENY_SCOPES);
+	__type(key, __u32);
+	__type(value, __u32);
+} deny_global SEC(".maps");
+
+/* What the maps hold, as VIGIL_DENY_* unions, so that unwatched operations cost one load. */
 __u32 ops_self = 0;
 __u32 ops_below = 0;
+__u32 ops_global = 0;
 
 struct file_record {
 	struct vigil_file_event ev;
@@ -469,4 +478,72 @@ int BPF_PROG(deny_truncate, const struct path *path, int ret)
 	return ret
 		       ?: judge(VIGIL_EV_TRUNCATE, FSC_TRUNCATE, VIGIL_DENY_TRUNCATE,
 				BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), true);
+}
+
+/* Is @op (VIGIL_DENY_GLOBAL) refused to the current task? */
+static __always_inline bool denied_everywhere(__u32 op)
+{
+	__u32 scopes;
+
+	if (!(ops_global & op) || is_self())
+		return false;
+	scopes = task_scopes();
+#pragma unroll
+	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++) {
+		__u32 slot = i, *ops;
+
+		if (!(scopes & (1u << i)))
+			continue;
+		ops = bpf_map_lookup_elem(&deny_global, &slot);
+		if (ops && (*ops & op))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The kernel sensor reports these refusals (result -EPERM), with what it knows of them; the
+ * previous program's verdict (ret) is not read: the bpf hook gained an argument in 6.12.
+ */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(deny_module_file, struct file *file, enum kernel_read_file_id id)
+{
+	return id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE) &&
+			       denied_everywhere(VIGIL_DENY_MODULE)
+		       ? -EPERM
+		       : 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(deny_module_data, enum kernel_load_data_id id)
+{
+	return id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE) &&
+			       denied_everywhere(VIGIL_DENY_MODULE)
+		       ? -EPERM
+		       : 0;
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(deny_bpf, int cmd)
+{
+	if (cmd == BPF_PROG_LOAD)
+		return denied_everywhere(VIGIL_DENY_BPF_PROG) ? -EPERM : 0;
+	if (cmd == BPF_MAP_CREATE)
+		return denied_everywhere(VIGIL_DENY_BPF_MAP) ? -EPERM : 0;
+	return 0;
+}
+
+#define PTRACE_MODE_ATTACH 0x02
+
+/* ptrace attach, and what checks the same right: writing /proc/PID/mem, process_vm_writev */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(deny_ptrace, struct task_struct *child, unsigned int mode)
+{
+	return (mode & PTRACE_MODE_ATTACH) && denied_everywhere(VIGIL_DENY_PTRACE) ? -EPERM : 0;
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(deny_traceme, struct task_struct *parent)
+{
+	return denied_everywhere(VIGIL_DENY_PTRACE) ? -EPERM : 0;
 }

@@ -35,6 +35,7 @@ struct agent {
 	struct net_deny_list denies;
 	struct lsmdeny *lsmdeny; /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
+	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -179,6 +180,7 @@ void agent_free(struct agent *a)
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
+	exec_kill_list_free(&a->exec_kills);
 	for (size_t i = 0; i < a->n_applied; i++) {
 		free(a->applied[i].name);
 		free(a->applied[i].text);
@@ -216,6 +218,21 @@ static const char *pin_dir(const struct agent *a, const char *what, char *buf, s
 	return buf;
 }
 
+/* One line per enforced rule: what carries out its action on this kernel. */
+static void log_enforcement(const struct agent *a)
+{
+	const struct policy_set *s = policy_engine_set(a->engine);
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+			const struct rule *r = &s->policies[i]->rules[j];
+
+			if (r->action != ACTION_ALERT && r->policy->mode == MODE_ENFORCE)
+				pr_info("policy", "rule %s (%s): %s", r->id, action_name(r->action),
+					agent_enforced_by(a, r));
+		}
+}
+
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
 	char dir[PATH_MAX];
@@ -250,6 +267,35 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 		a->lsmdeny = NULL;
 	}
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+
+	err = policy_compile_exec_kills(policy_engine_set(a->engine), a->lsmdeny != NULL,
+					&a->exec_kills)
+		      ?: sensors_set_exec_kills(sensors, a->exec_kills.entries, a->exec_kills.n);
+	if (err)
+		pr_warn("policy",
+			"cannot kill at exec in the kernel (%s): exec rules kill from "
+			"user space",
+			strerror(-err));
+	policy_engine_set_exec_kills(a->engine, &a->exec_kills);
+	log_enforcement(a);
+}
+
+/* What carries out @r's action on this host (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r)
+{
+	if (r->action == ACTION_ALERT)
+		return "none";
+	if (r->policy->mode == MODE_AUDIT)
+		return "none (audit)";
+	if (agent_lsm_active(a) && policy_lsm_denies(r))
+		return "BPF LSM (EPERM before the operation)";
+	if (policy_kernel_denies(r))
+		return "cgroup connect hook (EPERM)";
+	if (policy_kernel_kills(r))
+		return "SIGKILL in the kernel at the open";
+	if (policy_exec_kills(r, agent_lsm_active(a)))
+		return "SIGKILL in the kernel at exec, before the image runs";
+	return "SIGKILL from user space after the event";
 }
 
 bool agent_lsm_active(const struct agent *a)
@@ -284,6 +330,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
 	struct lsm_deny_list lsm_denies = { 0 };
+	struct exec_kill_list exec_kills = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
 	int err;
@@ -302,9 +349,12 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = policy_compile_net_denies(s, &denies);
 	if (!err)
 		err = policy_compile_lsm_denies(s, &lsm_denies);
+	if (!err)
+		err = policy_compile_exec_kills(s, a->lsmdeny != NULL, &exec_kills);
 	if (err) {
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
+		lsm_deny_list_free(&lsm_denies);
 		policy_set_free(s);
 		return err;
 	}
@@ -315,6 +365,8 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
 	if (!err && a->lsmdeny)
 		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
+	if (!err && a->sensors)
+		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
 	if (!err && text)
 		err = remember_applied(a, name, text, len);
 	if (err) {
@@ -326,9 +378,12 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 		if (a->lsmdeny)
 			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+		if (a->sensors)
+			sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
 		lsm_deny_list_free(&lsm_denies);
+		exec_kill_list_free(&exec_kills);
 		policy_set_free(s);
 		return -EINVAL;
 	}
@@ -341,6 +396,8 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	lsm_deny_list_free(&a->lsm_denies);
 	a->lsm_denies = lsm_denies;
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+	exec_kill_list_free(&a->exec_kills);
+	a->exec_kills = exec_kills;
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;
 }
@@ -379,7 +436,11 @@ void agent_tick(struct agent *a, bool sighup)
 		reload_logged(a, "policy files changed");
 	}
 	if (a->sensors && now >= a->refresh_at) {
+		/* files replaced (new inodes) or created since: the kernel follows them */
 		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
+		if (a->lsmdeny)
+			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 		policy_engine_refresh(a->engine);
 		a->refresh_at = now + REFRESH_S;
 	}

@@ -41,6 +41,8 @@ void agent_attach(struct agent *a, struct sensors *sensors);
 
 /* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
 bool agent_lsm_active(const struct agent *a);
+/* What carries out @r's action on this kernel, in words (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
 /*
  * Rebuild the set from its sources, plus @text (a policy sent by `vigil policy apply`, named

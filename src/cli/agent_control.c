@@ -9,22 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-/* What carries out @r's action on this host (docs/policy.md). */
-static const char *enforced_by(const struct agent *a, const struct rule *r)
-{
-	if (r->action == ACTION_ALERT)
-		return "none";
-	if (r->policy->mode == MODE_AUDIT)
-		return "none (audit)";
-	if (agent_lsm_active(a) && policy_lsm_denies(r))
-		return "BPF LSM (EPERM before the operation)";
-	if (policy_kernel_denies(r))
-		return "cgroup connect hook (EPERM)";
-	if (policy_kernel_kills(r))
-		return "SIGKILL in the kernel at the open";
-	return "SIGKILL from user space after the event";
-}
-
 static void status_json(const struct agent_status_ctx *c, FILE *out)
 {
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
@@ -58,7 +42,7 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
 				"\"hits\":%" PRIu64 "}",
 				severity_name(r->severity), action_name(r->action),
-				enforced_by(c->agent, r), (uint64_t)r->hits);
+				agent_enforced_by(c->agent, r), (uint64_t)r->hits);
 		}
 		fputs("]}", out);
 	}
@@ -92,7 +76,7 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 				p->mode == MODE_ENFORCE ? "enforce" : "audit", p->rules[j].id,
 				severity_name(p->rules[j].severity),
 				action_name(p->rules[j].action), p->name,
-				enforced_by(c->agent, &p->rules[j]));
+				agent_enforced_by(c->agent, &p->rules[j]));
 	}
 }
 

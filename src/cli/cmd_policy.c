@@ -114,7 +114,12 @@ static void explain_rule(const struct rule *r)
 		       "where the kernel has no BPF LSM (vigil probe): %s\n",
 		       r->types == (1ull << VIGIL_EV_EXEC) ? " of the executed file" : "",
 		       policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
-					      : "SIGKILL from user space after the event");
+		       : policy_exec_kills(r, false) ? "SIGKILL in the kernel at exec, before the "
+						       "new image runs"
+						     : "SIGKILL from user space after the event");
+	else if (policy_exec_kills(r, false))
+		printf("    action: SIGKILL in the kernel at exec (by inode), before the new image "
+		       "runs an instruction\n");
 	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",

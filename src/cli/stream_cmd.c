@@ -57,7 +57,7 @@ static void print_event_types(FILE *out)
 void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 {
 	fprintf(out,
-		"usage: vigil %s [options]\n\n%s\n\n"
+		"usage: vigil %s [options]%s\n\n%s\n\n"
 		"Output:\n"
 		"  -f, --format json|text  JSON Lines, or aligned columns (default: text on a\n"
 		"                          terminal, json otherwise)\n"
@@ -85,15 +85,17 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"Every event names its process, its parent and its ancestors, also for processes\n"
 		"started before vigil. Ctrl-C or SIGTERM stops and prints a summary: events seen,\n"
 		"shown and lost. Records the kernel could not queue are never dropped silently:\n"
-		"they appear in the stream as \"lost\" records.\n\n"
-		"Examples:\n"
-		"  sudo vigil %s\n"
-		"  sudo vigil %s --events exec --comm bash,sh --format json\n"
-		"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
-		"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
-		cmd->name, cmd->purpose,
-		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "",
-		cmd->name, cmd->name, cmd->name, cmd->name);
+		"they appear in the stream as \"lost\" records.\n",
+		cmd->name, cmd->sandbox ? " --policy FILE -- CMD [ARGS...]" : "", cmd->purpose,
+		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "");
+	if (!cmd->sandbox)
+		fprintf(out,
+			"\nExamples:\n"
+			"  sudo vigil %s\n"
+			"  sudo vigil %s --events exec --comm bash,sh --format json\n"
+			"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
+			"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
+			cmd->name, cmd->name, cmd->name, cmd->name);
 	if (cmd->has_policies)
 		fputs("\nPolicies (docs/policy.md):\n"
 		      "      --policy PATH       load a policy file, or every .yaml/.yml file of "

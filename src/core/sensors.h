@@ -50,6 +50,15 @@ int sensors_lost(const struct sensors *s, __u64 *lost);
 int sensors_map_fd(const struct sensors *s, const char *name);
 /* Replace the file sensor's watch list (policy reload); -ENOENT when it is not running. */
 int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n);
+/* An executable whose new image the kernel kills before it runs, and the rule's index. */
+struct exec_kill {
+	const char *path;
+	__u32 rule;
+};
+
+/* Make the process sensor kill exactly the execs of @k (a path that does not exist: none). */
+int sensors_set_exec_kills(struct sensors *s, const struct exec_kill *k, size_t n);
+
 /* "process, file" : the sensors running, for the start-up line. */
 void sensors_describe(const struct sensors *s, char *buf, size_t size);
 

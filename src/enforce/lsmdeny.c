@@ -28,9 +28,13 @@ struct lsmdeny {
 };
 
 /* The maps a later run adopts; the bss (which ops to judge) is each run's own. */
+#define N_PINNED_MAPS 3
+
 static struct bpf_map *pinned_map(const struct lsmdeny *l, int i)
 {
-	return i ? l->skel->maps.deny_scopes : l->skel->maps.deny_objects;
+	return i == 2 ? l->skel->maps.deny_global
+	       : i    ? l->skel->maps.deny_scopes
+		      : l->skel->maps.deny_objects;
 }
 
 static int open_skel(struct lsmdeny *l, const struct sensor_ctx *ctx)
@@ -47,7 +51,7 @@ static int reuse_pinned(struct lsmdeny *l)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++) {
+	for (int i = 0; i < N_PINNED_MAPS && !err; i++) {
 		int fd = pin_get(l->pin_dir, bpf_map__name(pinned_map(l, i)));
 
 		err = fd < 0 ? fd : bpf_map__reuse_fd(pinned_map(l, i), fd);
@@ -126,7 +130,7 @@ static bool ours(const struct lsmdeny *l, const char *name)
 {
 	const struct bpf_object_skeleton *s = l->skel->skeleton;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < N_PINNED_MAPS; i++)
 		if (!strcmp(name, bpf_map__name(pinned_map(l, i))))
 			return true;
 	for (int i = 0; i < s->prog_cnt; i++)
@@ -148,7 +152,7 @@ static void pin_now(struct lsmdeny *l)
 	DIR *d;
 
 	l->pin_pending = false;
-	for (int i = 0; i < 2 && !err; i++)
+	for (int i = 0; i < N_PINNED_MAPS && !err; i++)
 		err = pin_put(bpf_map__fd(pinned_map(l, i)), l->pin_dir,
 			      bpf_map__name(pinned_map(l, i)));
 	for (int i = 0; i < s->prog_cnt && !err; i++)
@@ -176,7 +180,7 @@ void lsmdeny_stop(struct lsmdeny *l)
 	if (l->pin_dir[0] && !l->pin_pending && l->skel) {
 		const struct bpf_object_skeleton *s = l->skel->skeleton;
 
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < N_PINNED_MAPS; i++)
 			pin_drop(l->pin_dir, bpf_map__name(pinned_map(l, i)));
 		for (int i = 0; i < s->prog_cnt; i++)
 			pin_drop(l->pin_dir, s->progs[i].name);
@@ -248,28 +252,41 @@ static int scope_slot(struct lsmdeny *l, struct vigil_deny_scope *next, const ch
 	return -E2BIG;
 }
 
-/* Resolve @d into sorted, merged entries; their number, or -errno. */
-static long resolve(struct lsmdeny *l, const struct lsm_deny *d, size_t count,
-		    struct vigil_deny_scope *next, struct entry *e, __u32 *self, __u32 *below)
+/* What the kernel's maps are to hold. */
+struct image {
+	struct entry *e; /* sorted by key, merged */
+	size_t n;
+	struct vigil_deny_scope scopes[VIGIL_DENY_SCOPES];
+	__u32 global[VIGIL_DENY_SCOPES]; /* VIGIL_DENY_GLOBAL ops per scope slot */
+	__u32 self, below, any_global;	 /* the unions, for the programs' quick exits */
+};
+
+/* Resolve @d into @img (whose e has room for @count). 0 or -errno. */
+static int resolve(struct lsmdeny *l, const struct lsm_deny *d, size_t count, struct image *img)
 {
-	size_t n = 0, merged = 0;
+	size_t merged = 0;
 
 	for (size_t i = 0; i < count; i++) {
 		struct stat st;
 		__u32 slot;
 		int err;
 
-		if (stat(d[i].path, &st)) {
+		if (d[i].path && stat(d[i].path, &st)) {
 			pr_debug("enforce", "%s: %s: not refused in the kernel until it exists",
 				 d[i].path, strerror(errno));
 			continue;
 		}
-		err = scope_slot(l, next, d[i].cgroup, &slot);
+		err = scope_slot(l, img->scopes, d[i].cgroup, &slot);
 		if (err) {
 			pr_warn("enforce", "cgroup %s: %s", d[i].cgroup, strerror(-err));
 			return err;
 		}
-		e[n] = (struct entry){
+		if (!d[i].path) {
+			img->global[slot] |= d[i].ops;
+			img->any_global |= d[i].ops;
+			continue;
+		}
+		img->e[img->n] = (struct entry){
 			.key = { .inode = st.st_ino,
 				 .dev = major(st.st_dev) << 20 | minor(st.st_dev),
 				 .scope = slot },
@@ -277,21 +294,22 @@ static long resolve(struct lsmdeny *l, const struct lsm_deny *d, size_t count,
 				   .below = d[i].below ? d[i].ops : 0,
 				   .rule = d[i].rule },
 		};
-		*self |= e[n].value.self;
-		*below |= e[n].value.below;
-		n++;
+		img->self |= img->e[img->n].value.self;
+		img->below |= img->e[img->n].value.below;
+		img->n++;
 	}
 	/* several paths may name one inode: one entry with all their bits, the first rule */
-	qsort(e, n, sizeof(*e), key_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (merged && !key_cmp(&e[merged - 1].key, &e[i].key)) {
-			e[merged - 1].value.self |= e[i].value.self;
-			e[merged - 1].value.below |= e[i].value.below;
+	qsort(img->e, img->n, sizeof(*img->e), key_cmp);
+	for (size_t i = 0; i < img->n; i++) {
+		if (merged && !key_cmp(&img->e[merged - 1].key, &img->e[i].key)) {
+			img->e[merged - 1].value.self |= img->e[i].value.self;
+			img->e[merged - 1].value.below |= img->e[i].value.below;
 			continue;
 		}
-		e[merged++] = e[i];
+		img->e[merged++] = img->e[i];
 	}
-	return merged;
+	img->n = merged;
+	return 0;
 }
 
 static void delete_stale(int fd, const struct entry *e, size_t n)
@@ -319,50 +337,62 @@ static void delete_stale(int fd, const struct entry *e, size_t n)
 
 int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
 {
+	struct lsm_bpf__bss *bss = l->skel->bss;
 	int objects_fd = bpf_map__fd(l->skel->maps.deny_objects);
 	int scopes_fd = bpf_map__fd(l->skel->maps.deny_scopes);
-	struct vigil_deny_scope next[VIGIL_DENY_SCOPES] = { 0 };
-	struct entry *e = calloc(count ? count : 1, sizeof(*e));
-	__u32 self = 0, below = 0;
-	long n;
+	int global_fd = bpf_map__fd(l->skel->maps.deny_global);
+	struct image img = { .e = calloc(count ? count : 1, sizeof(*img.e)) };
 	int err = 0;
 
-	if (!e)
+	if (!img.e)
 		return -ENOMEM;
-	n = resolve(l, d, count, next, e, &self, &below);
-	if (n < 0) {
-		err = n;
+	err = resolve(l, d, count, &img);
+	if (err)
 		goto out;
-	}
 	/* widen first: the old list's operations stay watched until its entries are gone */
-	l->skel->bss->ops_self |= self;
-	l->skel->bss->ops_below |= below;
-	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++)
-		if (next[i].cgroup_id && bpf_map_update_elem(scopes_fd, &i, &next[i], BPF_ANY)) {
+	bss->ops_self |= img.self;
+	bss->ops_below |= img.below;
+	bss->ops_global |= img.any_global;
+	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++) {
+		__u32 ops = 0;
+
+		if (img.scopes[i].cgroup_id &&
+		    bpf_map_update_elem(scopes_fd, &i, &img.scopes[i], BPF_ANY)) {
 			err = -errno;
 			goto out;
 		}
-	for (long i = 0; i < n; i++)
-		if (bpf_map_update_elem(objects_fd, &e[i].key, &e[i].value, BPF_ANY)) {
+		bpf_map_lookup_elem(global_fd, &i, &ops);
+		ops |= img.global[i];
+		if (bpf_map_update_elem(global_fd, &i, &ops, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < img.n; i++)
+		if (bpf_map_update_elem(objects_fd, &img.e[i].key, &img.e[i].value, BPF_ANY)) {
 			err = -errno;
 			pr_warn("enforce", "the LSM deny map is full (%u entries): %s",
 				bpf_map__max_entries(l->skel->maps.deny_objects), strerror(-err));
 			goto out;
 		}
-	delete_stale(objects_fd, e, n);
-	l->skel->bss->ops_self = self;
-	l->skel->bss->ops_below = below;
+	/* then narrow to exactly the new list */
+	delete_stale(objects_fd, img.e, img.n);
+	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++)
+		bpf_map_update_elem(global_fd, &i, &img.global[i], BPF_ANY);
+	bss->ops_self = img.self;
+	bss->ops_below = img.below;
+	bss->ops_global = img.any_global;
 	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++) {
-		if (l->scopes[i].cgroup_id && !next[i].cgroup_id) {
+		if (l->scopes[i].cgroup_id && !img.scopes[i].cgroup_id) {
 			struct vigil_deny_scope none = { 0 };
 
 			bpf_map_update_elem(scopes_fd, &i, &none, BPF_ANY);
 		}
-		l->scopes[i] = next[i];
+		l->scopes[i] = img.scopes[i];
 	}
 	if (l->pin_pending)
 		pin_now(l);
 out:
-	free(e);
+	free(img.e);
 	return err;
 }

@@ -13,9 +13,9 @@
 #include "vigil/types.h"
 
 struct lsm_deny {
-	const char *path;   /* an existing object */
-	bool below;	    /* also everything beneath it (a directory) */
-	__u32 ops;	    /* VIGIL_DENY_* (vigil/enforce.h) */
+	const char *path; /* an existing object; NULL: VIGIL_DENY_GLOBAL ops, whatever the object */
+	bool below;	  /* also everything beneath it (a directory) */
+	__u32 ops;	  /* VIGIL_DENY_* (vigil/enforce.h) */
 	const char *cgroup; /* only processes in this cgroup subtree ("/a/b"); NULL: all */
 	__u32 rule;	    /* the rule's index, reported with each refusal */
 };

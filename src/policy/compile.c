@@ -164,7 +164,7 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 				v->path_form == PATH_SUBTREE ? " and beneath" : "");
 	}
 	fputs(" (by inode; a missing file by its nearest existing directory)\n", out);
-	if (policy_kernel_kills(r))
+	if (policy_kernel_kills(r) && r->action == ACTION_KILL)
 		fputs("    kernel: SIGKILL to the opener before the open returns "
 		      "(bpf_send_signal), "
 		      "for the paths that exist when the policy loads\n",

@@ -7,6 +7,7 @@
 #define VIGIL_POLICY_COMPILE_H
 
 #include "core/sensor.h"
+#include "core/sensors.h"
 #include "enforce/lsmdeny.h"
 #include "enforce/netdeny.h"
 #include "policy/policy.h"
@@ -53,6 +54,18 @@ struct lsm_deny_list {
 bool policy_lsm_denies(const struct rule *r);
 int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *out);
 void lsm_deny_list_free(struct lsm_deny_list *l);
+
+/* The process sensor's kills at exec (compile_lsm.c): rules[entry.rule] for each. */
+struct exec_kill_list {
+	struct exec_kill *entries; /* paths point into the set's rules */
+	size_t n;
+	const struct rule **rules;
+	size_t n_rules;
+};
+
+bool policy_exec_kills(const struct rule *r, bool lsm);
+int policy_compile_exec_kills(const struct policy_set *s, bool lsm, struct exec_kill_list *out);
+void exec_kill_list_free(struct exec_kill_list *l);
 
 /* How one open rule is filtered in the kernel, in words, for `vigil policy explain`. */
 void policy_explain_rule(const struct rule *r, FILE *out);

@@ -5,6 +5,7 @@
 #include "events/family_file.h"
 #include "policy/compile.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
 
 #include <errno.h>
@@ -18,8 +19,9 @@ struct policy_engine {
 	struct match_cache *cache;
 	struct event_verdict verdict;
 	struct policy_engine_stats stats;
-	bool net_deny;			 /* enforce/netdeny.h hooks are attached */
-	const struct lsm_deny_list *lsm; /* what BPF LSM refuses; NULL: not running */
+	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
+	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
+	const struct exec_kill_list *exec_kills; /* what the kernel kills at exec, or NULL */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -66,6 +68,17 @@ void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *
 	e->lsm = l;
 }
 
+void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l)
+{
+	e->exec_kills = l;
+}
+
+/* Did the process sensor kill the new image before it ran? */
+static bool killed_at_exec(const struct event *ev)
+{
+	return ev->type == VIGIL_EV_EXEC && (ev->flags & VIGIL_EXEC_KILLED);
+}
+
 /* Did vigil's BPF LSM program refuse the operation (and send this record itself)? */
 static bool lsm_denied(const struct event *ev)
 {
@@ -74,13 +87,43 @@ static bool lsm_denied(const struct event *ev)
 	return is_file_event(ev) && (ev->flags & VIGIL_FILE_DENIED);
 }
 
-/* The rule the LSM program named for a refusal, when it is still loaded. */
-static struct rule *lsm_rule(const struct policy_engine *e, const struct event *ev)
+/*
+ * Did a BPF LSM hook with no object (module loads, bpf, ptrace) refuse @ev for @r? The kernel
+ * sensor reported it; the syscall failed with EPERM.
+ */
+static bool lsm_refused(const struct policy_engine *e, const struct rule *r, const struct event *ev)
+{
+	__s64 result;
+
+	if (!e->lsm || !policy_lsm_denies(r))
+		return false;
+	switch (ev->type) {
+	case VIGIL_EV_MODULE_LOAD:
+		result = ((const struct vigil_module_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_BPF:
+		result = ((const struct vigil_bpf_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_PTRACE:
+		result = ((const struct vigil_ptrace_event *)ev->raw)->result;
+		break;
+	default:
+		return false;
+	}
+	return result == -EPERM;
+}
+
+/* The rule the kernel named for a refusal or a kill at exec, when it is still loaded. */
+static struct rule *kernel_rule(const struct policy_engine *e, const struct event *ev)
 {
 	__u32 index = ev->type == VIGIL_EV_EXEC
 			      ? ((const struct vigil_exec_event *)ev->raw)->deny_rule
 			      : ((const struct vigil_file_event *)ev->raw)->deny_rule;
 
+	if (killed_at_exec(ev))
+		return e->exec_kills && index < e->exec_kills->n_rules
+			       ? (struct rule *)e->exec_kills->rules[index]
+			       : NULL;
 	if (!e->lsm || index >= e->lsm->n_rules)
 		return NULL;
 	return (struct rule *)e->lsm->rules[index];
@@ -119,7 +162,11 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	bool enforce = r->policy->mode == MODE_ENFORCE;
 	__u32 pid = ev->task->pid;
 
-	if (lsm_denied(ev)) {
+	if (killed_at_exec(ev)) {
+		e->stats.kills++;
+		return "killed"; /* by the kernel, before the new image ran */
+	}
+	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
 		return "denied"; /* refused by the kernel before it happened */
 	}
@@ -150,9 +197,9 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 	struct policy_engine *e = engine;
 	struct rule *r = policy_match(e->set, e->cache, v);
 
-	/* a refusal is reported under the deny rule that caused it, whatever else matched */
-	if (lsm_denied(v->ev) && (!r || r->action != ACTION_DENY)) {
-		struct rule *denier = lsm_rule(e, v->ev);
+	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
+	if ((lsm_denied(v->ev) || killed_at_exec(v->ev)) && (!r || r->action == ACTION_ALERT)) {
+		struct rule *denier = kernel_rule(e, v->ev);
 
 		if (denier) {
 			if (denier != r)

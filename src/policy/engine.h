@@ -26,6 +26,9 @@ void policy_engine_set_net_deny(struct policy_engine *e, bool active);
 /* What BPF LSM refuses (the agent's list, kept in step with the set); NULL: not running. */
 struct lsm_deny_list;
 void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *l);
+/* What the process sensor kills at exec (the agent's list); NULL: nothing. */
+struct exec_kill_list;
+void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l);
 
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);

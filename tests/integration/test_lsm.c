@@ -12,11 +12,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -407,12 +409,20 @@ TEST(without_bpf_lsm_deny_rules_fall_back_to_kill)
 	snprintf(path, sizeof(path), "%s/secret", f.dir);
 	ASSERT_EQ(shf("cat %s >/dev/null 2>&1", path), 128 + SIGKILL,
 		  "reading the secret: cat is killed in the kernel before the open returns");
+	/* the denied file becomes touch (same inode): killed before it can touch anything */
+	ASSERT_EQ(shf("cd %s && cp /bin/touch bin/denied && { bin/denied marker; echo $? > rc; }",
+		      f.dir),
+		  0, "run the denied binary");
+	ASSERT_EQ(shf("test \"$(cat %s/rc)\" = %d", f.dir, 128 + SIGKILL), 0, "it died of SIGKILL");
+	ASSERT_NEQ(shf("test -e %s/marker", f.dir), 0, "before its first instruction: no marker");
 	ev = vigil_stop_and_load(&f.v, &n);
 	ASSERT_TRUE(strstr(f.v.err, "no BPF LSM on this kernel") != NULL,
 		    "the agent says at start-up that exec and file denials fall back to kill");
 	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "killed"), 1,
 		  "the open is reported killed, never denied");
 	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 0, "and not denied");
+	ASSERT_EQ(count_rule(ev, n, "exec", "no-denied-binary", "killed"), 1,
+		  "the exec is reported killed (in the kernel, at exec)");
 	events_free(ev, n);
 out:
 	teardown(&f);
@@ -454,6 +464,114 @@ TEST(sandbox_denies_inside_its_cgroup_only)
 	events_free(ev, n);
 	ASSERT_NEQ(shf("ls -d /sys/fs/cgroup/vigil-sandbox-* 2>/dev/null"), 0,
 		   "the sandbox's cgroup is gone");
+out:
+	teardown(&f);
+}
+
+/* A socket filter that returns 0: the smallest program bpf() loads. */
+static int load_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr = {
+		.prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
+		.insns = (__u64)(unsigned long)insns,
+		.insn_cnt = 2,
+		.license = (__u64)(unsigned long)"GPL",
+	};
+	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+
+	if (fd >= 0)
+		close(fd);
+	return err_of(fd);
+}
+
+static int create_map(void)
+{
+	union bpf_attr attr = {
+		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1
+	};
+	int fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+
+	if (fd >= 0)
+		close(fd);
+	return err_of(fd);
+}
+
+/* finit_module of a file that is no module: EPERM when refused, another error when read. */
+static int load_module(const char *dir)
+{
+	char path[128];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/not-a-module.ko", dir);
+	if (shf("echo garbage > %s", path))
+		return -1;
+	fd = open(path, O_RDONLY);
+	err = err_of(syscall(SYS_finit_module, fd, "", 0));
+	close(fd);
+	return err;
+}
+
+/* PTRACE_ATTACH to a child of ours: 0 or the errno. */
+static int attach_child(void)
+{
+	pid_t child = fork();
+	int err;
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	err = err_of(ptrace(PTRACE_ATTACH, child, NULL, NULL));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return err;
+}
+
+TEST(module_bpf_and_ptrace_are_refused_whatever_the_object)
+{
+	struct json_object **ev;
+	struct fixture f = { 0 };
+	size_t n = 0;
+	FILE *out;
+
+	if (!lsm_or_skip() || !mkdtemp(strcpy(f.dir, "/tmp/vigil-lsm-XXXXXX")))
+		return;
+	snprintf(f.policy, sizeof(f.policy), "%s/policy.yaml", f.dir);
+	out = fopen(f.policy, "w");
+	if (!out)
+		goto out;
+	fputs("policy: lsm-kernel\nmode: enforce\nrules:\n"
+	      "  - {id: no-modules, description: d, severity: high, on: module_load, "
+	      "action: deny}\n"
+	      "  - {id: no-bpf-progs, description: d, severity: high, on: bpf, action: deny, "
+	      "match: {bpf.cmd: BPF_PROG_LOAD}}\n"
+	      "  - {id: no-ptrace, description: d, severity: high, on: ptrace, action: deny}\n",
+	      out);
+	fclose(out);
+	f.running = vigil_start_checked(
+		&f.v, (const char *[]){ "run", "--no-default-rules", "--policy", f.policy, NULL });
+	if (!f.running)
+		goto out;
+	ASSERT_EQ(load_module(f.dir), EPERM, "finit_module is refused");
+	ASSERT_EQ(load_prog(), EPERM, "bpf(BPF_PROG_LOAD) is refused");
+	ASSERT_EQ(create_map(), 0, "bpf(BPF_MAP_CREATE) is not what the rule names");
+	ASSERT_EQ(attach_child(), EPERM, "PTRACE_ATTACH is refused");
+	ev = vigil_stop_and_load(&f.v, &n);
+	ASSERT_EQ(count_rule(ev, n, "module_load", "no-modules", "denied"), 1,
+		  "the module load is reported denied");
+	ASSERT_EQ(count_rule(ev, n, "bpf", "no-bpf-progs", "denied"), 1,
+		  "the program load is reported denied");
+	ASSERT_EQ(count_rule(ev, n, "ptrace", "no-ptrace", "denied"), 1,
+		  "the attach is reported denied");
+	events_free(ev, n);
+	/* the agent is gone: the same calls are the kernel's own business again */
+	ASSERT_NEQ(load_module(f.dir), EPERM, "finit_module without the agent fails otherwise");
+	ASSERT_EQ(load_prog(), 0, "a program loads without the agent");
+	ASSERT_EQ(attach_child(), 0, "PTRACE_ATTACH works without the agent");
 out:
 	teardown(&f);
 }
