@@ -10,8 +10,10 @@
 #include "core/probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,67 @@ static int vigil_cmd(const char *args, char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * A child that tries @try(@arg) again and again until stopped, counting the tries and those
+ * that went through (@try returned 0): across a crash and a restart, none may.
+ */
+struct hammer {
+	pid_t pid;
+	int fd; /* its counts */
+};
+
+static volatile sig_atomic_t hammer_stop;
+
+static void on_hammer_stop(int sig)
+{
+	(void)sig;
+	hammer_stop = 1;
+}
+
+static bool hammer_start(struct hammer *h, int (*try)(const void *arg), const void *arg)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return false;
+	h->pid = fork();
+	if (h->pid == 0) {
+		long counts[2] = { 0, 0 };
+
+		signal(SIGTERM, on_hammer_stop);
+		while (!hammer_stop) {
+			counts[0]++;
+			counts[1] += !try(arg);
+		}
+		_exit(write(p[1], counts, sizeof(counts)) == sizeof(counts) ? 0 : 1);
+	}
+	close(p[1]);
+	h->fd = p[0];
+	return h->pid > 0;
+}
+
+/* Stop it: 0 and its counts, or -1. */
+static int hammer_stop_count(struct hammer *h, long *tries, long *through)
+{
+	long counts[2];
+	int ok;
+
+	kill(h->pid, SIGTERM);
+	ok = read(h->fd, counts, sizeof(counts)) == sizeof(counts);
+	waitpid(h->pid, NULL, 0);
+	close(h->fd);
+	if (!ok)
+		return -1;
+	*tries = counts[0];
+	*through = counts[1];
+	return 0;
+}
+
+static int try_connect(const void *srv)
+{
+	return connect_to(srv, AF_INET);
+}
+
 static bool start_run(struct vigil_child *v, const char *policy)
 {
 	return vigil_start_checked(
@@ -86,7 +149,10 @@ TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 {
 	struct server a = { .fd = -1 }, b = { .fd = -1 };
 	char policy[64] = "", applied[64] = "", cmd[128], out[4096];
+	long tries = 0, through = -1;
 	struct vigil_child v;
+	struct hammer h = { .pid = -1, .fd = -1 };
+	bool ok;
 
 	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) || !listen_on(&b, AF_INET, 0) ||
 	    !write_connect_policy(policy, a.port) || !write_connect_policy(applied, b.port))
@@ -102,10 +168,19 @@ TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 	ASSERT_EQ(connect_to(&b, AF_INET), 0, "another port works");
 	ASSERT_TRUE(accepted(&b), "and its server got the connection");
 
-	if (!start_run(&v, policy))
+	/* connects all through the new agent's start: not one gets through */
+	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
 		goto out;
 	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
 		    "the new agent says it adopted the pins");
+	printf("  %ld connects tried while the new agent started\n", tries);
+	ASSERT_GE(tries, 1, "connects tried while the agent started");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_FALSE(accepted(&a), "none reached the server");
 	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "adopted, still refused");
 
 	/* the same policy name, another port: the adopted maps follow the agent */
@@ -258,11 +333,19 @@ static int exec_errno(const char *path)
 	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
 }
 
+static int try_exec(const void *path)
+{
+	return exec_errno(path);
+}
+
 TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 {
 	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[128], applied[128];
 	char first[128], second[128], cmd[256], out[4096];
+	struct hammer h = { .pid = -1, .fd = -1 };
+	long tries = 0, through = -1;
 	struct vigil_child v;
+	bool ok;
 
 	if (SKIP_UNLESS_ROOT())
 		return;
@@ -291,10 +374,18 @@ TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 	ASSERT_EQ(exec_errno(first), EPERM, "killed, the binary is still refused");
 	ASSERT_EQ(exec_errno(second), 0, "another one runs");
 
-	if (!start_run(&v, policy))
+	/* execs all through the new agent's start: not one runs */
+	if (!ASSERT_TRUE(hammer_start(&h, try_exec, first), "a child running it in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
 		goto out;
 	ASSERT_TRUE(strstr(v.err, "adopted the BPF LSM deny programs") != NULL,
 		    "the new agent says it adopted the pins");
+	printf("  %ld execs tried while the new agent started\n", tries);
+	ASSERT_GE(tries, 1, "execs tried while the agent started");
+	ASSERT_EQ(through, 0, "execs that ran meanwhile");
 	ASSERT_EQ(exec_errno(first), EPERM, "adopted, still refused");
 
 	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
