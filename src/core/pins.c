@@ -3,6 +3,7 @@
 #include "core/mounts.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +34,28 @@ int pin_get(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
+}
+
+int pin_reuse_map(struct bpf_map *map, const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = pin_get(dir, bpf_map__name(map)), err;
+
+	if (fd < 0)
+		return fd;
+	/* libbpf takes any map: one of another layout would be read with this one's keys */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		 info.value_size != bpf_map__value_size(map) ||
+		 info.max_entries != bpf_map__max_entries(map) ||
+		 info.map_flags != bpf_map__map_flags(map))
+		err = -EINVAL;
+	else
+		err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err;
 }
 
 int pin_put(int fd, const char *dir, const char *name)

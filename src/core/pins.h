@@ -18,6 +18,12 @@ int pin_enforce_dir(const char *what, char *buf, size_t len);
 
 /* An fd for <dir>/<name>, or -errno (-ENOENT: not pinned). */
 int pin_get(const char *dir, const char *name);
+struct bpf_map;
+/*
+ * Make @map (opened, not loaded) use the map pinned as <dir>/<its name>, when that one has the
+ * same type, key, value, size and flags: 0, -ENOENT, -EINVAL (another map), or -errno.
+ */
+int pin_reuse_map(struct bpf_map *map, const char *dir);
 /* Pin @fd as <dir>/<name> (directories made), replacing atomically what is there. */
 int pin_put(int fd, const char *dir, const char *name);
 /* Remove the pin <dir>/<name>, then @dir and its parents up to the root once empty. */

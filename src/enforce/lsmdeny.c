@@ -51,13 +51,8 @@ static int reuse_pinned(struct lsmdeny *l)
 {
 	int err = 0;
 
-	for (int i = 0; i < N_PINNED_MAPS && !err; i++) {
-		int fd = pin_get(l->pin_dir, bpf_map__name(pinned_map(l, i)));
-
-		err = fd < 0 ? fd : bpf_map__reuse_fd(pinned_map(l, i), fd);
-		if (fd >= 0)
-			close(fd);
-	}
+	for (int i = 0; i < N_PINNED_MAPS && !err; i++)
+		err = pin_reuse_map(pinned_map(l, i), l->pin_dir);
 	return err;
 }
 
@@ -97,7 +92,21 @@ int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char 
 	if (pin_dir) {
 		snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", pin_dir);
 		l->pin_pending = true;
-		reused = !reuse_pinned(l);
+		err = reuse_pinned(l);
+		reused = !err;
+		if (err && err != -ENOENT)
+			pr_warn("enforce",
+				"cannot adopt the BPF LSM maps pinned under %s (%s): replacing "
+				"them "
+				"once the policies are in force",
+				pin_dir, strerror(-err));
+		if (err) {
+			/* none of them half-reused */
+			lsm_bpf__destroy(l->skel);
+			err = open_skel(l, &ctx);
+			if (err)
+				goto fail;
+		}
 	}
 	err = lsm_bpf__load(l->skel);
 	if (err && reused) {

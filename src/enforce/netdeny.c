@@ -64,13 +64,8 @@ static int load_reusing(struct netdeny *n)
 {
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++) {
-		int fd = pin_get(n->pin_dir, bpf_map__name(map_at(n, i)));
-
-		err = fd < 0 ? fd : bpf_map__reuse_fd(map_at(n, i), fd);
-		if (fd >= 0)
-			close(fd);
-	}
+	for (int i = 0; i < 2 && !err; i++)
+		err = pin_reuse_map(map_at(n, i), n->pin_dir);
 	if (!err && !netdeny_bpf__load(n->skel))
 		return 0;
 	err = err ?: -errno;
