@@ -9,6 +9,8 @@
 #include "testlib.h"
 #include "core/probe.h"
 
+#include <bpf/bpf.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -217,6 +219,55 @@ out:
 		close(a.fd);
 	if (b.fd >= 0)
 		close(b.fd);
+}
+
+TEST(pins_of_another_layout_are_replaced_not_adopted)
+{
+	struct server a = { .fd = -1 };
+	struct hammer h = { .pid = -1, .fd = -1 };
+	long tries = 0, through = -1;
+	char policy[64] = "", path[PATH_MAX];
+	struct vigil_child v;
+	int fd, status;
+	bool ok;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	vigil_kill(&v);
+	/* another vigil's map under the same name: its keys are not ours */
+	snprintf(path, sizeof(path), "%s", enforce_path("netdeny/net_deny"));
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "net_deny", 4, 4, 1, NULL);
+	if (!ASSERT_TRUE(fd >= 0 && !unlink(path) && !bpf_obj_pin(fd, path),
+			 "a map of another layout pinned in its place"))
+		goto out;
+	close(fd);
+	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "cannot adopt the connect deny hooks") &&
+			    !strstr(v.err, "adopted the"),
+		    "the new agent says it replaces them");
+	ASSERT_GE(tries, 1, "connects tried while the agent started");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "refused by the new hooks");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "no pins left, old or new");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and nothing refused: the old hooks went too");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
 }
 
 TEST(a_clean_stop_removes_the_pins)
