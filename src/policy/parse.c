@@ -456,7 +456,8 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 	if (rn->type != YAML_MAPPING_NODE) {
 		error_at(ps, rn, "a rule must be a map (id:, description:, on:, ...), not %s",
 			 kind_name(rn));
-		return -EINVAL;
+		r->id = strdup("?"); /* the id checks that follow compare every rule's */
+		return r->id ? -EINVAL : -ENOMEM;
 	}
 	if (!check_keys(ps, rn, "rule", rule_keys))
 		err = -EINVAL;
@@ -473,6 +474,8 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 		err = -EINVAL;
 	}
 	r->id = strdup(n && scalar(n) ? scalar(n) : "?");
+	if (!r->id)
+		return -ENOMEM;
 
 	n = get(ps, rn, "description");
 	if (!n || !want_scalar(ps, n, "description") || !*scalar(n)) {
@@ -658,7 +661,8 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 		if (parse_rule(ps, node(ps, *i), r))
 			err = -EINVAL;
 		for (size_t j = 0; j + 1 < p->n_rules; j++)
-			if (!strcmp(p->rules[j].id, r->id) && strcmp(r->id, "?")) {
+			if (r->id && p->rules[j].id && !strcmp(p->rules[j].id, r->id) &&
+			    strcmp(r->id, "?")) {
 				diags_add(ps->d, DIAG_ERROR, ps->file, r->line, r->col,
 					  "rule id '%s' is used twice (first at line %u)", r->id,
 					  p->rules[j].line);
