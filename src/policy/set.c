@@ -291,7 +291,8 @@ int policy_set_resolve_aliases(struct policy_set *s)
 			}
 		}
 	}
-	qsort(a, n, sizeof(*a), alias_cmp);
+	if (n) /* qsort and bsearch take no NULL array, even empty */
+		qsort(a, n, sizeof(*a), alias_cmp);
 	free(s->aliases);
 	s->aliases = a;
 	s->n_aliases = n;
@@ -303,6 +304,8 @@ const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
 	struct inode_alias key = { .inode = inode, .dev = dev };
 	const struct inode_alias *hit;
 
+	if (!s->n_aliases)
+		return NULL;
 	hit = bsearch(&key, s->aliases, s->n_aliases, sizeof(key), alias_cmp);
 	return hit ? hit->path : NULL;
 }
