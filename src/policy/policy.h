@@ -82,7 +82,8 @@ struct rule {
 
 struct policy {
 	char *name;
-	char *file; /* where it came from, for messages */
+	char *file;		/* where it came from, for messages */
+	unsigned int line, col; /* of its name */
 	enum policy_mode mode;
 	struct rule *rules;
 	size_t n_rules;

@@ -147,9 +147,10 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(s->policies[j]->name, p->name))
-				diags_add(d, DIAG_ERROR, p->file, 0, 0,
-					  "policy name '%s' is also the name of %s", p->name,
-					  s->policies[j]->file);
+				diags_add(d, DIAG_ERROR, p->file, p->line, p->col,
+					  "policy name '%s' is also the name of %s; policy names "
+					  "must be unique",
+					  p->name, s->policies[j]->file);
 		for (size_t r = 0; r < p->n_rules; r++) {
 			struct rule *rule = &p->rules[r];
 
