@@ -163,7 +163,12 @@ $(BUILD)/%.o: %.c $(SKELS) | $(BUILD)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) $(LDLIBS) -ljson-c
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_EXTRA_OBJS) $(TEST_LIB_OBJS) $(LIBVIGIL) \
+		$(LDLIBS) -ljson-c
+
+# test_policy runs the fuzz target, built without sanitizers, on the corpus and regressions.
+$(BUILD)/tests/unit/test_policy: TEST_EXTRA_OBJS := $(BUILD)/fuzz/fuzz_policy.o
+$(BUILD)/tests/unit/test_policy: $(BUILD)/fuzz/fuzz_policy.o
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
