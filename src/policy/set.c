@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading policies from files, directories and the built-in ruleset into one set. */
+#include "policy/index.h"
 #include "policy/policy.h"
 
 #include <dirent.h>
@@ -165,6 +166,7 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 							  "(line %u)",
 							  rule->id, q->file, q->rules[k].line);
 			}
+			rule->seq = s->n_rules;
 			s->types |= rule->types;
 			for (unsigned int t = 0; t < 64; t++) {
 				struct rule **list;
@@ -183,7 +185,7 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 	}
 	if (d->n_errors > errors)
 		return -EINVAL;
-	return policy_set_resolve_aliases(s);
+	return rule_index_build(s) ?: policy_set_resolve_aliases(s);
 }
 
 /* Drop the policy called @name from @s. */
@@ -246,6 +248,7 @@ void policy_set_free(struct policy_set *s)
 	for (unsigned int t = 0; t < 64; t++)
 		free(s->by_type[t]);
 	free(s->aliases);
+	rule_index_free(s->index);
 	free(s);
 }
 

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "events/event.h"
+#include "policy/match.h"
 #include "policy/policy.h"
+#include "vigil/ev_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -388,4 +391,119 @@ TEST(docs_examples_load)
 	}
 	ASSERT_GE(n, 1, "examples found");
 	free(doc);
+}
+
+/* ---- the index (policy/index.h) decides as a scan of every rule in load order would ---- */
+
+struct file_record {
+	struct vigil_file_event r;
+	char path[64];
+};
+
+static void file_event(struct file_record *rec, struct event *ev, unsigned int type,
+		       const char *path, const char *comm, __u16 access)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->r.hdr.type = type;
+	rec->r.access = access;
+	rec->r.path_len = strlen(path);
+	memcpy(rec->path, path, rec->r.path_len);
+	snprintf(rec->r.task.comm, sizeof(rec->r.task.comm), "%s", comm);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->task = &rec->r.task;
+	ev->raw = rec;
+	ev->raw_size = sizeof(rec->r) + rec->r.path_len;
+}
+
+static int rank(const struct rule *r)
+{
+	int action = r->action == ACTION_KILL ? 2 : r->action == ACTION_DENY ? 1 : 0;
+
+	return r->severity * 8 + action * 2 + (r->policy->mode == MODE_ENFORCE);
+}
+
+/* What policy_match decided before the index: every rule of the type, the first strongest. */
+static const struct rule *scan(const struct policy_set *s, struct match_cache *c,
+			       const struct event_view *v, size_t *matched)
+{
+	const struct rule *best = NULL;
+
+	for (size_t i = 0; i < s->n_by_type[v->ev->type]; i++) {
+		const struct rule *r = s->by_type[v->ev->type][i];
+
+		if (!rule_matches(r, c, v))
+			continue;
+		(*matched)++;
+		if (!best || rank(r) > rank(best))
+			best = r;
+	}
+	return best;
+}
+
+TEST(index_decides_as_a_scan_of_every_rule)
+{
+	static const char yaml[] =
+		"policy: idx\nrules:\n"
+		"  - {id: a, description: d, severity: medium, on: open,"
+		"     match: {file.path: [/x/a, /x/b, /x/a]}}\n"
+		"  - {id: b, description: d, severity: medium, on: [open, unlink],"
+		"     match: {file.path: /x/a}}\n"
+		"  - {id: c, description: d, severity: high, on: open,"
+		"     match: {process.comm: [cat, bash], file.access: write}}\n"
+		"  - {id: d, description: d, severity: low, on: open, match: {file.path: /x/}}\n"
+		"  - {id: e, description: d, severity: high, on: [open, unlink],"
+		"     match: {file.path: \"/x/*\"}, except: {process.comm: cat}}\n"
+		"  - {id: f, description: d, severity: medium, on: open,"
+		"     match: {file.path: /x/a, process.comm: bash}, action: kill}\n"
+		"  - {id: g, description: d, severity: critical, on: unlink,"
+		"     match: {process.comm: rm, file.path not: /x/b}}\n"
+		"  - {id: h, description: d, severity: low, on: unlink, match: {process.comm: [rm, "
+		"\"c*\"]}}\n";
+	static const char *const paths[] = { "/x/a", "/x/b", "/x/c", "/x", "/etc/shadow", "/y" };
+	static const char *const comms[] = { "cat", "bash", "rm", "vim" };
+	static const unsigned int types[] = { VIGIL_EV_OPEN, VIGIL_EV_UNLINK };
+	struct diags d = { 0 };
+	struct policy *p = policy_parse(yaml, sizeof(yaml) - 1, "idx.yaml", &d);
+	struct policy_set *s;
+	struct match_cache *c = match_cache_new();
+	size_t scanned = 0, hits = 0, events = 0, decided = 0;
+
+	if (!ASSERT_NOT_NULL(p, "the policy parses")) {
+		diags_print(&d, stderr);
+		return;
+	}
+	s = policy_set_load_with(NULL, 0, true, &p, 1, &d); /* with the built-in ruleset too */
+	if (!ASSERT_NOT_NULL(s, "the set loads") || !ASSERT_NOT_NULL(c, "cache"))
+		goto out;
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			for (size_t j = 0; j < sizeof(comms) / sizeof(comms[0]); j++)
+				for (__u16 access = 1; access <= 3; access++) {
+					struct file_record rec;
+					struct event ev;
+					struct event_view v = { .ev = &ev };
+					const struct rule *want, *got;
+					char what[128];
+
+					file_event(&rec, &ev, types[t], paths[i], comms[j], access);
+					want = scan(s, c, &v, &scanned);
+					got = policy_match(s, c, &v);
+					snprintf(what, sizeof(what), "type %u %s by %s access %u",
+						 types[t], paths[i], comms[j], access);
+					ASSERT_STREQ(got ? got->id : "none",
+						     want ? want->id : "none", what);
+					events++;
+					decided += want != NULL;
+				}
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++)
+			hits += s->policies[i]->rules[j].hits;
+	ASSERT_EQ(hits, scanned, "each matching rule counted once per event");
+	ASSERT_GE(decided, 20, "the events exercise the rules");
+	ASSERT_TRUE(decided < events, "and some match none");
+out:
+	match_cache_free(c);
+	policy_set_free(s);
+	diags_free(&d);
 }
