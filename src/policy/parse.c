@@ -5,6 +5,7 @@
  * one run shows them all.
  */
 #include "policy/fields.h"
+#include "policy/ids.h"
 #include "policy/policy.h"
 #include "policy/value.h"
 #include "events/event.h"
@@ -647,6 +648,31 @@ static int parse_lists(struct parser *ps, yaml_node_t *lists)
 	return err;
 }
 
+/* Each rule id once in the policy. */
+static int check_ids(struct parser *ps, struct policy *p)
+{
+	struct rule **rules = calloc(p->n_rules + 1, sizeof(*rules));
+	const struct rule **first = calloc(p->n_rules + 1, sizeof(*first));
+	int err = -ENOMEM;
+
+	if (!rules || !first)
+		goto out;
+	for (size_t i = 0; i < p->n_rules; i++)
+		rules[i] = &p->rules[i];
+	err = rules_first_same_id(rules, p->n_rules, first);
+	for (size_t i = 0; i < p->n_rules && !err; i++)
+		if (first[i])
+			diags_add(ps->d, DIAG_ERROR, ps->file, rules[i]->line, rules[i]->col,
+				  "rule id '%s' is used twice (first at line %u)", rules[i]->id,
+				  first[i]->line);
+	for (size_t i = 0; i < p->n_rules && !err; i++)
+		err = first[i] ? -EINVAL : 0;
+out:
+	free(rules);
+	free(first);
+	return err;
+}
+
 static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 {
 	static const char *const modes[] = { "audit", "enforce" };
@@ -710,16 +736,8 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 		r->policy = p;
 		if (parse_rule(ps, node(ps, *i), r))
 			err = -EINVAL;
-		for (size_t j = 0; j + 1 < p->n_rules; j++)
-			if (r->id && p->rules[j].id && !strcmp(p->rules[j].id, r->id) &&
-			    strcmp(r->id, "?")) {
-				diags_add(ps->d, DIAG_ERROR, ps->file, r->line, r->col,
-					  "rule id '%s' is used twice (first at line %u)", r->id,
-					  p->rules[j].line);
-				err = -EINVAL;
-			}
 	}
-	return err;
+	return check_ids(ps, p) ?: err;
 }
 
 struct policy *policy_parse(const char *buf, size_t len, const char *file, struct diags *d)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading policies from files, directories and the built-in ruleset into one set. */
+#include "policy/ids.h"
 #include "policy/index.h"
 #include "policy/policy.h"
 
@@ -138,10 +139,36 @@ int policy_set_add_builtin(struct policy_set *s, struct diags *d)
 	return err;
 }
 
+/* Each rule id in one policy only (policy_parse checks within one). */
+static int check_ids(struct policy_set *s, struct diags *d)
+{
+	struct rule **rules = calloc(s->n_rules + 1, sizeof(*rules));
+	const struct rule **first = calloc(s->n_rules + 1, sizeof(*first));
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	if (!rules || !first)
+		goto out;
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t r = 0; r < s->policies[i]->n_rules; r++)
+			rules[n++] = &s->policies[i]->rules[r];
+	err = rules_first_same_id(rules, n, first);
+	for (size_t i = 0; i < n && !err; i++)
+		if (first[i] && first[i]->policy != rules[i]->policy)
+			diags_add(d, DIAG_ERROR, rules[i]->policy->file, rules[i]->line,
+				  rules[i]->col, "rule id '%s' is also used in %s (line %u)",
+				  rules[i]->id, first[i]->policy->file, first[i]->line);
+out:
+	free(rules);
+	free(first);
+	return err;
+}
+
 /* Names unique across the set, and the rules indexed by event type. */
 int policy_set_finish(struct policy_set *s, struct diags *d)
 {
 	size_t errors = d->n_errors;
+	int err;
 
 	for (size_t i = 0; i < s->n_policies; i++) {
 		struct policy *p = s->policies[i];
@@ -155,17 +182,6 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 		for (size_t r = 0; r < p->n_rules; r++) {
 			struct rule *rule = &p->rules[r];
 
-			for (size_t j = 0; j <= i; j++) {
-				const struct policy *q = s->policies[j];
-
-				for (size_t k = 0; k < (j == i ? 0 : q->n_rules); k++)
-					if (!strcmp(q->rules[k].id, rule->id))
-						diags_add(d, DIAG_ERROR, p->file, rule->line,
-							  rule->col,
-							  "rule id '%s' is also used in %s "
-							  "(line %u)",
-							  rule->id, q->file, q->rules[k].line);
-			}
 			rule->seq = s->n_rules;
 			s->types |= rule->types;
 			for (unsigned int t = 0; t < 64; t++) {
@@ -183,8 +199,9 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 			s->n_rules++;
 		}
 	}
-	if (d->n_errors > errors)
-		return -EINVAL;
+	err = check_ids(s, d);
+	if (err || d->n_errors > errors)
+		return err ?: -EINVAL;
 	return rule_index_build(s) ?: policy_set_resolve_aliases(s);
 }
 
