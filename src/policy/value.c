@@ -186,7 +186,16 @@ static int parse_addr(const char *s, struct value *v, char *why, size_t len)
 	/* host bits set in a CIDR are a typo more often than not */
 	for (unsigned int i = v->cidr.prefix_len; i < 128; i++)
 		if (v->cidr.addr[i / 8] & (0x80 >> (i % 8))) {
-			snprintf(why, len, "'%s' has bits set beyond its /%ld prefix", s, bits);
+			char net[INET6_ADDRSTRLEN] = "?";
+
+			for (unsigned int j = v->cidr.prefix_len; j < 128; j++)
+				v->cidr.addr[j / 8] &= ~(0x80 >> (j % 8));
+			if (v->cidr.prefix_len >= 96 && inet_pton(AF_INET, buf, &a4) == 1)
+				inet_ntop(AF_INET, v->cidr.addr + 12, net, sizeof(net));
+			else
+				inet_ntop(AF_INET6, v->cidr.addr, net, sizeof(net));
+			snprintf(why, len, "'%s' has bits set beyond its /%ld prefix; write %s/%ld",
+				 s, bits, net, bits);
 			return -EINVAL;
 		}
 	return 0;

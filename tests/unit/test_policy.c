@@ -99,7 +99,11 @@ static const struct error_case errors[] = {
 	  "t.yaml:8:18: error: file.path: 'etc/shadow' is not an absolute path; paths start with "
 	  "'/'\n" },
 	{ "bad CIDR", HEAD "    on: connect\n    match:\n      net.daddr: 10.0.0.1/8\n",
-	  "t.yaml:8:18: error: net.daddr: '10.0.0.1/8' has bits set beyond its /8 prefix\n" },
+	  "t.yaml:8:18: error: net.daddr: '10.0.0.1/8' has bits set beyond its /8 prefix; write "
+	  "10.0.0.0/8\n" },
+	{ "bad IPv6 CIDR", HEAD "    on: connect\n    match:\n      net.daddr: fd00::1/8\n",
+	  "t.yaml:8:18: error: net.daddr: 'fd00::1/8' has bits set beyond its /8 prefix; write "
+	  "fd00::/8\n" },
 	{ "bad address", HEAD "    on: connect\n    match:\n      net.daddr: 10.0.0/33\n",
 	  "t.yaml:8:18: error: net.daddr: '10.0.0/33' is not an address or CIDR (10.0.0.0/8, "
 	  "fd00::/8)\n" },
