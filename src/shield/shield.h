@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <net/if.h>
+#include <yaml.h>
 
 #include "vigil/shield.h"
 
@@ -63,6 +64,32 @@ int shield_set_prefix_len(struct shield_config *cfg, int family, int len);
 size_t shield_rules_finalize(struct shield_ruleset *rs);
 
 /* yaml.c */
+#define SHIELD_MAX_IFACES 16
+
+/* Where a policy's shield section applies (its interfaces: and attach: keys). */
+struct shield_targets {
+	struct {
+		char name[IF_NAMESIZE];
+		unsigned int line, col; /* where the name is written */
+	} ifaces[SHIELD_MAX_IFACES];
+	size_t n;
+	enum shield_mode mode; /* SHIELD_MODE_NONE: auto */
+};
+
+struct shield_yaml_error {
+	unsigned int line, col; /* 1-based; 0: not tied to a place */
+	char msg[SHIELD_ERR_LEN];
+};
+
+/*
+ * The shield mapping @section of a loaded document: a policy file's `shield:` (@targets
+ * receives its interfaces, which it must name) or, with @targets NULL, a rules file's (where
+ * interfaces are not accepted). 0, or -errno with the first problem in @e.
+ */
+int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
+			       yaml_node_t *section, struct shield_targets *targets,
+			       struct shield_yaml_error *e);
+/* A whole file's `shield:` section; errors as "fname:line:col: what". */
 int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
 			    const char *fname, char *err, size_t errlen);
 int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen);
