@@ -121,6 +121,9 @@ struct shield_handle {
 const char *shield_mode_name(enum shield_mode mode);
 int shield_parse_mode(const char *s, enum shield_mode *mode);
 int shield_pin_dir(const char *ifname, char *buf, size_t len);
+/* Serialise attach, reload and detach between vigil processes: an fd to unlock, or -1. */
+int shield_lock(void);
+void shield_unlock(int fd);
 int shield_check_ifname(const char *ifname, int *ifindex, char *err, size_t errlen);
 /* Load, install rs, attach (SHIELD_MODE_NONE = best available), optionally pin. */
 int shield_attach(struct shield_handle *h, const char *ifname, enum shield_mode want,
