@@ -36,6 +36,7 @@ static const struct {
 	size_t off;
 } map_slots[] = {
 	{ "table_v4", offsetof(struct shield_maps, table_v4) },
+	{ "deep_v4", offsetof(struct shield_maps, deep_v4) },
 	{ "rules_v4", offsetof(struct shield_maps, rules_v4) },
 	{ "rules_v6", offsetof(struct shield_maps, rules_v6) },
 	{ "port_rules", offsetof(struct shield_maps, port_rules) },

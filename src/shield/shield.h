@@ -96,8 +96,8 @@ int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *er
 
 /* File descriptors of the shield's maps, from a fresh load or from the pins. */
 struct shield_maps {
-	int table_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info, l4_stats,
-		sources, events;
+	int table_v4, deep_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info,
+		l4_stats, sources, events;
 };
 
 /* install.c */
