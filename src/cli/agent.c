@@ -192,6 +192,11 @@ struct policy_engine *agent_engine(struct agent *a)
 	return a->engine;
 }
 
+struct agent_shields *agent_shields(struct agent *a)
+{
+	return a->shields;
+}
+
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n)
 {
 	*w = a->watches.entries;

@@ -18,6 +18,7 @@ struct slot {
 	struct shield_handle h;
 	bool attached;			  /* h is open and the shield is on the interface */
 	struct policy_shield *cur;	  /* the rules in force, NULL: none of ours yet */
+	const char *cur_policy;		  /* its policy's name */
 	enum shield_mode cur_mode;	  /* what cur asked for */
 	struct policy_shield *next;	  /* during an apply; NULL: no longer named */
 	const struct policy *next_policy; /* for messages */
@@ -284,12 +285,24 @@ void agent_shields_commit(struct agent_shields *sh)
 		if (!sl->next)
 			detach(sl);
 		sl->cur = sl->next;
+		sl->cur_policy = sl->next ? sl->next_policy->name : NULL;
 		sl->cur_mode = sl->next ? sl->next->targets.mode : SHIELD_MODE_NONE;
 		sl->next = NULL;
 		sl->step = STEP_NONE;
 	}
 	shield_unlock(lock);
 	compact(sh);
+}
+
+void agent_shields_each(const struct agent_shields *sh,
+			void (*fn)(void *ctx, const char *ifname, const char *mode,
+				   const char *policy),
+			void *ctx)
+{
+	for (size_t i = 0; i < sh->n; i++)
+		if (sh->slots[i].attached && sh->slots[i].cur)
+			fn(ctx, sh->slots[i].ifname, shield_mode_name(sh->slots[i].h.mode),
+			   sh->slots[i].cur_policy);
 }
 
 void agent_shields_rollback(struct agent_shields *sh)

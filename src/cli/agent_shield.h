@@ -30,4 +30,10 @@ void agent_shields_commit(struct agent_shields *sh);
 /* Something else in the reload failed: back to the shields before the last apply. */
 void agent_shields_rollback(struct agent_shields *sh);
 
+/* Each shield in force: interface, attach mode, the policy that gives it. */
+void agent_shields_each(const struct agent_shields *sh,
+			void (*fn)(void *ctx, const char *ifname, const char *mode,
+				   const char *policy),
+			void *ctx);
+
 #endif

@@ -260,6 +260,13 @@ TEST(run_policy_shield_edit_apply_remove)
 	ASSERT_NEQ(veth_ping(&vp, VETH_BAD, VETH_SERVER, 1), 0,
 		   "ping from the blocked source fails");
 	ASSERT_GE(blocked_packets(), 1, "block_cidr drops counted");
+	ASSERT_EQ(vigil_out(out, sizeof(out), "status"), 0, "vigil status");
+	snprintf(want, sizeof(want), "shields: %s (", vp.if_srv);
+	ASSERT_TRUE(strstr(out, want) && strstr(out, ", policy edge)"),
+		    "status names the shield and its policy");
+	ASSERT_EQ(vigil_out(out, sizeof(out), "status --json"), 0, "vigil status --json");
+	snprintf(want, sizeof(want), "\"shields\":[{\"ifname\":\"%s\"", vp.if_srv);
+	ASSERT_TRUE(strstr(out, want) != NULL, "status JSON lists the shield");
 
 	/* a broken edit is rejected and the old rules stay */
 	seq = rules_seq();
