@@ -107,7 +107,10 @@ static int apply_one(struct slot *sl, char *err, size_t errlen)
 		/* attached by `vigil shield attach` or by an agent that was killed */
 		sl->attached = true;
 		sl->cur = NULL;
-		if (want == SHIELD_MODE_NONE || want == sl->h.mode) {
+		if (!link_alive(sl)) {
+			/* pins of an interface that went away: clear them, attach afresh */
+			detach(sl);
+		} else if (want == SHIELD_MODE_NONE || want == sl->h.mode) {
 			ret = shield_install(&sl->h.maps, &sl->next->rules, err, errlen);
 			if (ret) {
 				shield_close(&sl->h);

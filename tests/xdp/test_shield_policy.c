@@ -338,6 +338,41 @@ out:
 	vigil_cleanup(&v);
 }
 
+/* A shield attached by hand (or left by a killed agent) is taken over, and goes with the agent. */
+TEST(run_takes_over_an_attached_shield)
+{
+	char policies[128];
+	struct vigil_child v;
+	__u32 seq;
+	int status;
+
+	if (!env_up() || !write_file("manual.yaml", "shield:\n  block: [192.0.2.0/24]\n"))
+		return;
+	/* in the server's namespace, where the interface is (nsenter keeps our /sys/fs/bpf) */
+	ASSERT_OK(shf("nsenter --net=/run/netns/%s %s shield attach %s --rules %s/manual.yaml "
+		      ">/dev/null 2>&1",
+		      vp.ns_srv, vigil_bin(), vp.if_srv, dir),
+		  "vigil shield attach");
+	if (!ASSERT_TRUE(pinned(), "attached by hand"))
+		return;
+	ASSERT_EQ(veth_ping(&vp, VETH_BAD, VETH_SERVER, 1), 0, "the hand-made rules let BAD in");
+	seq = rules_seq();
+	snprintf(policies, sizeof(policies), "%s/takeover", dir);
+	if (!ASSERT_OK(shf("mkdir -p %s", policies), "policy directory") ||
+	    !write_file("takeover/edge.yaml",
+			"shield:\n  interfaces: [%s]\n  block: [" VETH_BAD "/32]\n", vp.if_srv) ||
+	    !start_agent(&v, policies))
+		return;
+	ASSERT_EQ(rules_seq(), seq + 1, "the agent installed its rules into the attached shield");
+	ASSERT_NEQ(veth_ping(&vp, VETH_BAD, VETH_SERVER, 1), 0, "the policy's rules block BAD");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "vigil exits 0 on SIGTERM");
+	ASSERT_TRUE(strstr(v.err, "took over the shield on") != NULL, "the agent says so");
+	ASSERT_FALSE(pinned(), "the agent detached it when it stopped");
+	vigil_cleanup(&v);
+}
+
 TEST(run_refuses_missing_interface)
 {
 	const char *args[] = { "run", "--no-default-rules", "--policy", NULL, NULL };
