@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/agent.h"
+#include "cli/agent_shield.h"
 #include "core/log.h"
 #include "policy/compile.h"
 
@@ -31,6 +32,7 @@ struct agent {
 	struct watch_list watches; /* the policies' and the trace's */
 	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
 	struct net_deny_list denies;
+	struct agent_shields *shields; /* the policies' shield: sections, attached */
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -137,26 +139,30 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
-	err = policy_engine_new(&a->engine);
+	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
 	if (err)
 		goto fail;
 	s = build(a, NULL, &d);
-	diags_print(&d, stderr);
 	if (!s) {
 		err = -EINVAL;
 		goto fail;
 	}
 	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies);
+	if (!err)
+		err = agent_shields_apply(a->shields, s, &d);
 	if (err) {
 		policy_set_free(s);
 		goto fail;
 	}
+	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
 	watch_sources(a);
 	diags_free(&d);
 	*out = a;
 	return 0;
 fail:
+	diags_print(&d, stderr);
 	diags_free(&d);
 	agent_free(a);
 	return err;
@@ -166,6 +172,7 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
+	agent_shields_free(a->shields);
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny);
 	watch_list_free(&a->watches);
@@ -183,6 +190,11 @@ void agent_free(struct agent *a)
 struct policy_engine *agent_engine(struct agent *a)
 {
 	return a->engine;
+}
+
+struct agent_shields *agent_shields(struct agent *a)
+{
+	return a->shields;
 }
 
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n)
@@ -236,7 +248,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	struct net_deny_list denies = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
-	int err;
+	int err, shield_err;
 
 	if (text) {
 		extra = policy_parse(text, len, name, d);
@@ -260,11 +272,17 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = sensors_set_watches(a->sensors, watches.entries, watches.n);
 	if (!err && a->netdeny)
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
-	if (!err && text)
+	/* the shields last: a failure there undoes itself, and says where */
+	shield_err = err ? 0 : agent_shields_apply(a->shields, s, d);
+	if (!err && !shield_err && text) {
 		err = remember_applied(a, name, text, len);
-	if (err) {
-		diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
-			  "cannot update the kernel's maps: %s", strerror(-err));
+		if (err)
+			agent_shields_rollback(a->shields);
+	}
+	if (err || shield_err) {
+		if (err)
+			diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
+				  "cannot update the kernel's maps: %s", strerror(-err));
 		if (a->sensors)
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
 		if (a->netdeny)
@@ -279,6 +297,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	net_deny_list_free(&a->denies);
 	a->denies = denies;
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;
 }

@@ -617,12 +617,15 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	if (p->shield)
+		shield_rules_free(&p->shield->rules);
+	free(p->shield);
 	free(p->name);
 	free(p->file);
 	free(p);
 }
 
-static const char *const policy_keys[] = { "policy", "mode", "lists", "rules", NULL };
+static const char *const policy_keys[] = { "policy", "mode", "lists", "rules", "shield", NULL };
 
 static int parse_lists(struct parser *ps, yaml_node_t *lists)
 {
@@ -673,22 +676,79 @@ out:
 	return err;
 }
 
+/* The shield section, parsed by the shield's own YAML reader (src/shield/yaml.c). */
+static int parse_shield(struct parser *ps, yaml_node_t *root, struct policy *p)
+{
+	yaml_node_t *n = NULL, *key = NULL;
+	struct shield_yaml_error e = { 0 };
+
+	for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
+	     q++)
+		if (scalar(node(ps, q->key)) && !strcmp(scalar(node(ps, q->key)), "shield")) {
+			key = node(ps, q->key);
+			n = node(ps, q->value);
+		}
+	p->shield = calloc(1, sizeof(*p->shield));
+	if (!p->shield || shield_rules_init(&p->shield->rules)) {
+		free(p->shield);
+		p->shield = NULL;
+		error_at(ps, n, "out of memory");
+		return -ENOMEM;
+	}
+	p->shield->line = LINE(key);
+	p->shield->col = COL(key);
+	if (shield_rules_parse_section(&p->shield->rules, &ps->doc, n, &p->shield->targets, &e)) {
+		diags_add(ps->d, DIAG_ERROR, ps->file, e.line, e.col, "shield: %s", e.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A file with only a shield section may go without 'policy:': its file name names it. */
+static char *name_from_file(const char *file)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t n = strlen(base);
+	char *name;
+
+	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+		n -= 4;
+	name = strndup(base, n);
+	if (name && !is_name(name)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 {
 	static const char *const modes[] = { "audit", "enforce" };
-	yaml_node_t *n, *rules;
+	yaml_node_t *n, *rules, *mode;
 	int err = 0, v;
 
 	if (root->type != YAML_MAPPING_NODE) {
 		error_at(ps, root,
 			 "a policy must be a map with policy:, rules: and optionally "
-			 "mode: and lists:");
+			 "mode:, lists: and shield:");
 		return -EINVAL;
 	}
 	if (!check_keys(ps, root, "policy", policy_keys))
 		err = -EINVAL;
+	if (get(ps, root, "shield") && parse_shield(ps, root, p))
+		err = -EINVAL;
 	n = get(ps, root, "policy");
-	if (!n) {
+	if (!n && p->shield && !get(ps, root, "rules")) {
+		p->name = name_from_file(ps->file);
+		if (!p->name) {
+			error_at(ps, root,
+				 "the file name does not make a policy name: add 'policy: "
+				 "<name>'");
+			err = -EINVAL;
+		}
+	} else if (!n) {
 		error_at(ps, root, "the policy has no name: add 'policy: <name>'");
 		err = -EINVAL;
 	} else if (!want_scalar(ps, n, "policy") || !is_name(scalar(n))) {
@@ -699,25 +759,35 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 				 scalar(n));
 		err = -EINVAL;
 	}
-	p->name = strdup(n && scalar(n) ? scalar(n) : "?");
+	if (!p->name)
+		p->name = strdup(n && scalar(n) ? scalar(n) : "?");
 	if (!p->name)
 		return -ENOMEM;
 	p->line = LINE(n ? n : root);
 	p->col = COL(n ? n : root);
-	n = get(ps, root, "mode");
-	if (n) {
-		if ((v = parse_enum(ps, n, "mode", modes, 2)) < 0)
+	mode = get(ps, root, "mode");
+	if (mode) {
+		if ((v = parse_enum(ps, mode, "mode", modes, 2)) < 0)
 			err = -EINVAL;
 		else
 			p->mode = v;
 	}
+	if (mode && p->mode == MODE_AUDIT && p->shield &&
+	    !(p->shield->rules.cfg.flags & SHIELD_CFG_SHADOW))
+		warn_at(ps, mode,
+			"mode: audit is for the rules; the shield section drops packets unless it "
+			"says shadow: true");
 	n = get(ps, root, "lists");
 	if (n && parse_lists(ps, n))
 		err = -EINVAL;
 
 	rules = get(ps, root, "rules");
+	if (!rules && p->shield)
+		return err;
 	if (!rules) {
-		error_at(ps, root, "the policy has no rules: add 'rules:' with a list of rules");
+		error_at(ps, root,
+			 "the policy has no rules: add 'rules:' with a list of rules (or "
+			 "'shield:')");
 		return -EINVAL;
 	}
 	if (rules->type != YAML_SEQUENCE_NODE ||

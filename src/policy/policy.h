@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "shield/shield.h"
 #include "vigil/types.h"
 
 #define POLICY_NAME_MAX 64
@@ -83,6 +84,13 @@ struct rule {
 	__u64 mark; /* the last event that visited it (policy/index.h) */
 };
 
+/* A policy's `shield:` section: the XDP/tc shield's rule set and where it goes. */
+struct policy_shield {
+	struct shield_targets targets;
+	struct shield_ruleset rules;
+	unsigned int line, col; /* of the shield: key */
+};
+
 struct policy {
 	char *name;
 	char *file;		/* where it came from, for messages */
@@ -90,6 +98,7 @@ struct policy {
 	enum policy_mode mode;
 	struct rule *rules;
 	size_t n_rules;
+	struct policy_shield *shield; /* NULL: none */
 };
 
 /* Problems found while parsing and checking, each with its place. */

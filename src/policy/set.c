@@ -164,6 +164,29 @@ out:
 	return err;
 }
 
+/* One shield per interface: its rules come from one policy, whole. */
+static void check_shield_ifaces(const struct policy_set *s, size_t i, struct diags *d)
+{
+	const struct policy_shield *sh = s->policies[i]->shield;
+
+	for (size_t k = 0; sh && k < sh->targets.n; k++)
+		for (size_t j = 0; j < i; j++) {
+			const struct policy_shield *other = s->policies[j]->shield;
+
+			for (size_t l = 0; other && l < other->targets.n; l++)
+				if (!strcmp(other->targets.ifaces[l].name,
+					    sh->targets.ifaces[k].name))
+					diags_add(d, DIAG_ERROR, s->policies[i]->file,
+						  sh->targets.ifaces[k].line,
+						  sh->targets.ifaces[k].col,
+						  "the shield on %s is already given by %s (line "
+						  "%u); "
+						  "an interface takes one policy's shield section",
+						  sh->targets.ifaces[k].name, s->policies[j]->file,
+						  other->targets.ifaces[l].line);
+		}
+}
+
 /* Names unique across the set, and the rules indexed by event type. */
 int policy_set_finish(struct policy_set *s, struct diags *d)
 {
@@ -179,6 +202,7 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 					  "policy name '%s' is also the name of %s; policy names "
 					  "must be unique",
 					  p->name, s->policies[j]->file);
+		check_shield_ifaces(s, i, d);
 		for (size_t r = 0; r < p->n_rules; r++) {
 			struct rule *rule = &p->rules[r];
 

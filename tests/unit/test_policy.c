@@ -62,7 +62,7 @@ static const struct error_case errors[] = {
 	  "mitre, on, match, except, action\n" },
 	{ "unknown policy key", "policy: t\nrule: []\n" HEAD_RULE,
 	  "t.yaml:2:1: error: unknown key 'rule' in policy; known keys: policy, mode, lists, "
-	  "rules\n" },
+	  "rules, shield\n" },
 	{ "missing description", "policy: t\nrules:\n  - id: r\n    severity: low\n    on: exec\n",
 	  "t.yaml:3:5: error: rule 'r' needs a description: one line saying what it catches\n" },
 	{ "missing on", HEAD,
