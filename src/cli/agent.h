@@ -22,6 +22,8 @@ struct agent_config {
 	/* watched by --path (trace), kept in the watch list whatever the policies */
 	const struct watch_entry *trace_watches;
 	size_t n_trace_watches;
+	/* judge and enforce only in this cgroup subtree ("/a/b/"; vigil sandbox); NULL: all */
+	const char *scope;
 };
 
 struct agent;
@@ -38,6 +40,11 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 
 /* The sensors are running: reload and watch-list refreshes go to them from now on. */
 void agent_attach(struct agent *a, struct sensors *sensors);
+
+/* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
+bool agent_lsm_active(const struct agent *a);
+/* What carries out @r's action on this kernel, in words (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
 /*
  * Rebuild the set from its sources, plus @text (a policy sent by `vigil policy apply`, named

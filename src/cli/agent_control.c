@@ -10,20 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-/* What carries out @r's action on this host (docs/policy.md). */
-static const char *enforced_by(const struct rule *r)
-{
-	if (r->action == ACTION_ALERT)
-		return "none";
-	if (r->policy->mode == MODE_AUDIT)
-		return "none (audit)";
-	if (policy_kernel_denies(r))
-		return "cgroup connect hook (EPERM)";
-	if (policy_kernel_kills(r))
-		return "SIGKILL in the kernel at the open";
-	return "SIGKILL from user space after the event";
-}
-
 struct shield_out {
 	FILE *out;
 	size_t n;
@@ -80,8 +66,8 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 			fprintf(out,
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
 				"\"hits\":%" PRIu64 "}",
-				severity_name(r->severity), action_name(r->action), enforced_by(r),
-				(uint64_t)r->hits);
+				severity_name(r->severity), action_name(r->action),
+				agent_enforced_by(c->agent, r), (uint64_t)r->hits);
 		}
 		fputs("]}", out);
 	}
@@ -111,17 +97,18 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 	agent_shields_each(agent_shields(c->agent), shield_text, &so);
 	if (so.n)
 		fputs("\n\n", out);
-	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
-		"ACTION", "POLICY");
+	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %-16s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
+		"ACTION", "POLICY", "ENFORCED BY");
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
 		for (size_t j = 0; j < p->n_rules; j++)
-			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %s\n",
+			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %-16s %s\n",
 				(uint64_t)p->rules[j].hits,
 				p->mode == MODE_ENFORCE ? "enforce" : "audit", p->rules[j].id,
 				severity_name(p->rules[j].severity),
-				action_name(p->rules[j].action), p->name);
+				action_name(p->rules[j].action), p->name,
+				agent_enforced_by(c->agent, &p->rules[j]));
 	}
 }
 

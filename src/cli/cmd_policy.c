@@ -154,6 +154,17 @@ static void explain_rule(const struct rule *r)
 	if (policy_kernel_denies(r))
 		printf("    action: the kernel refuses the connect with EPERM (cgroup connect4/6 "
 		       "hooks on the cgroup2 root)\n");
+	else if (policy_lsm_denies(r))
+		printf("    action: refused with EPERM before it happens by BPF LSM, by inode%s; "
+		       "where the kernel has no BPF LSM (vigil probe): %s\n",
+		       r->types == (1ull << VIGIL_EV_EXEC) ? " of the executed file" : "",
+		       policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
+		       : policy_exec_kills(r, false) ? "SIGKILL in the kernel at exec, before the "
+						       "new image runs"
+						     : "SIGKILL from user space after the event");
+	else if (policy_exec_kills(r, false))
+		printf("    action: SIGKILL in the kernel at exec (by inode), before the new image "
+		       "runs an instruction\n");
 	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",

@@ -193,6 +193,14 @@ static void visit_indexed(struct visit *vi, int field)
 		visit_list(vi, rule_index_lookup(ix, field, alias, strlen(alias)));
 }
 
+/* Is @cgroup ("/a/b") @scope ("/a/") or beneath it? An unknown cgroup is not. */
+static bool in_scope(const char *cgroup, const char *scope)
+{
+	size_t len = strlen(scope) - 1; /* without its final '/' */
+
+	return cgroup && !strncmp(cgroup, scope, len) && (!cgroup[len] || cgroup[len] == '/');
+}
+
 struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 			  const struct event_view *v)
 {
@@ -201,7 +209,7 @@ struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 	const int *fields;
 	size_t n;
 
-	if (!s || type >= 64 || !s->n_by_type[type])
+	if (!s || type >= 64 || !s->n_by_type[type] || (s->scope && !in_scope(v->cgroup, s->scope)))
 		return NULL;
 	c->event++;
 	vi.mark = rule_index_next_mark(s->index);

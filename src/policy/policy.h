@@ -140,6 +140,11 @@ struct policy_set {
 	__u64 types;		  /* union of the rules' types */
 	struct rule_index *index; /* what each event visits (policy/index.h) */
 	/*
+	 * Only processes in this cgroup subtree ("/a/b/", below the cgroup2 root) are judged
+	 * (vigil sandbox); NULL: every process. Not owned by the set.
+	 */
+	const char *scope;
+	/*
 	 * The objects that exact file.path values name, by (dev, inode), sorted: an open of
 	 * one of them through a hard link matches as the path the rule names.
 	 */
