@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/agent.h"
+#include "cli/agent_shield.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
@@ -33,7 +34,8 @@ struct agent {
 	struct watch_list watches; /* the policies' and the trace's */
 	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
 	struct net_deny_list denies;
-	struct lsmdeny *lsmdeny; /* NULL: exec and file denials fall back to kill */
+	struct agent_shields *shields; /* the policies' shield: sections, attached */
+	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
 	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
 	struct applied *applied;
@@ -79,6 +81,16 @@ static struct policy_set *build(struct agent *a, struct policy *extra, struct di
 		: policy_set_load_with(a->cfg.paths, a->cfg.n_paths, !a->cfg.no_defaults, applied,
 				       n, d);
 	free(applied);
+	if (s && a->cfg.scope)
+		for (size_t i = 0; i < s->n_policies; i++)
+			if (s->policies[i]->shield) {
+				diags_add(d, DIAG_ERROR, s->policies[i]->file,
+					  s->policies[i]->shield->line, s->policies[i]->shield->col,
+					  "a sandbox's policies cannot carry a shield: section (a "
+					  "shield filters a whole interface, not one command)");
+				policy_set_free(s);
+				return NULL;
+			}
 	if (s)
 		s->scope = a->cfg.scope;
 	return s;
@@ -144,27 +156,31 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
-	err = policy_engine_new(&a->engine);
+	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
 	if (err)
 		goto fail;
 	s = build(a, NULL, &d);
-	diags_print(&d, stderr);
 	if (!s) {
 		err = -EINVAL;
 		goto fail;
 	}
 	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies)
 		?: policy_compile_lsm_denies(s, &a->lsm_denies);
+	if (!err)
+		err = agent_shields_apply(a->shields, s, &d);
 	if (err) {
 		policy_set_free(s);
 		goto fail;
 	}
+	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
 	watch_sources(a);
 	diags_free(&d);
 	*out = a;
 	return 0;
 fail:
+	diags_print(&d, stderr);
 	diags_free(&d);
 	agent_free(a);
 	return err;
@@ -174,6 +190,7 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
+	agent_shields_free(a->shields);
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny);
 	lsmdeny_stop(a->lsmdeny);
@@ -194,6 +211,11 @@ void agent_free(struct agent *a)
 struct policy_engine *agent_engine(struct agent *a)
 {
 	return a->engine;
+}
+
+struct agent_shields *agent_shields(struct agent *a)
+{
+	return a->shields;
 }
 
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n)
@@ -333,7 +355,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	struct exec_kill_list exec_kills = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
-	int err;
+	int err, shield_err;
 
 	if (text) {
 		extra = policy_parse(text, len, name, d);
@@ -367,11 +389,17 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
 	if (!err && a->sensors)
 		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
-	if (!err && text)
+	/* the shields last: a failure there undoes itself, and says where */
+	shield_err = err ? 0 : agent_shields_apply(a->shields, s, d);
+	if (!err && !shield_err && text) {
 		err = remember_applied(a, name, text, len);
-	if (err) {
-		diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
-			  "cannot update the kernel's maps: %s", strerror(-err));
+		if (err)
+			agent_shields_rollback(a->shields);
+	}
+	if (err || shield_err) {
+		if (err)
+			diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
+				  "cannot update the kernel's maps: %s", strerror(-err));
 		if (a->sensors)
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
 		if (a->netdeny)
@@ -393,6 +421,7 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	a->denies = denies;
 	/* the engine's view of the LSM list and its rules change together */
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
 	lsm_deny_list_free(&a->lsm_denies);
 	a->lsm_denies = lsm_denies;
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);

@@ -33,6 +33,8 @@ int agent_new(struct agent **out, const struct agent_config *cfg);
 void agent_free(struct agent *a);
 
 struct policy_engine *agent_engine(struct agent *a);
+/* The shields the policies put on interfaces (cli/agent_shield.h). */
+struct agent_shields *agent_shields(struct agent *a);
 /* The watch list for sensors_start(): the policies' and the trace's. */
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n);
 

@@ -2,12 +2,37 @@
 /* What the running agent answers on its control socket: status and apply. */
 #include "cli/agent.h"
 #include "cli/agent_control.h"
+#include "cli/agent_shield.h"
 #include "events/json.h"
 #include "policy/compile.h"
 
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+
+struct shield_out {
+	FILE *out;
+	size_t n;
+};
+
+static void shield_json(void *ctx, const char *ifname, const char *mode, const char *policy)
+{
+	struct shield_out *so = ctx;
+
+	fputs(so->n++ ? ",{\"ifname\":" : "{\"ifname\":", so->out);
+	json_cstring(so->out, ifname);
+	fprintf(so->out, ",\"mode\":\"%s\",\"policy\":", mode);
+	json_cstring(so->out, policy);
+	fputc('}', so->out);
+}
+
+static void shield_text(void *ctx, const char *ifname, const char *mode, const char *policy)
+{
+	struct shield_out *so = ctx;
+
+	fprintf(so->out, "%s%s (%s, policy %s)", so->n++ ? ", " : "shields: ", ifname, mode,
+		policy);
+}
 
 static void status_json(const struct agent_status_ctx *c, FILE *out)
 {
@@ -46,6 +71,8 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 		}
 		fputs("]}", out);
 	}
+	fputs("],\"shields\":[", out);
+	agent_shields_each(agent_shields(c->agent), shield_json, &(struct shield_out){ out, 0 });
 	fputs("]}\n", out);
 }
 
@@ -54,6 +81,7 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
 	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
 	const struct stream_stats *st = stream_stats(c->stream);
+	struct shield_out so;
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -65,6 +93,10 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
 		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+	so = (struct shield_out){ out, 0 };
+	agent_shields_each(agent_shields(c->agent), shield_text, &so);
+	if (so.n)
+		fputs("\n\n", out);
 	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %-16s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
 		"ACTION", "POLICY", "ENFORCED BY");
 	for (size_t i = 0; i < s->n_policies; i++) {

@@ -74,6 +74,13 @@ static void shield_usage(FILE *out)
 		"    fragments: inspect             # or drop\n"
 		"    drop_sample: 64                # one net_drop event per 64 drops\n"
 		"\n"
+		"in a policy (vigil run --policy, docs/policy.md), the same section also says "
+		"where:\n"
+		"  shield:\n"
+		"    interfaces: [eth0]             # attached when the agent starts, detached\n"
+		"    attach: auto                   # when it stops; edits reload atomically\n"
+		"    block: [198.51.100.0/24]\n"
+		"\n"
 		"examples:\n"
 		"  vigil shield attach eth0 --rules /etc/vigil/shield.yaml\n"
 		"  vigil shield attach veth0 --mode generic\n"
@@ -211,8 +218,7 @@ static int do_attach(struct opts *o)
 	}
 	lock = shield_lock();
 	ret = shield_attach(&h, o->ifname, o->mode, o->rules ? &rs : NULL, true, err, sizeof(err));
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	if (o->rules)
 		shield_rules_free(&rs);
 	if (ret)
@@ -249,8 +255,7 @@ static int do_reload(struct opts *o)
 			       rs.n_rules);
 		shield_close(&h);
 	}
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	shield_rules_free(&rs);
 	return ret ? fail(ret, err) : 0;
 }
@@ -264,8 +269,7 @@ static int do_detach(struct opts *o)
 		return usage_error(CMD, "detach: which interface?");
 	lock = shield_lock();
 	ret = shield_detach_pinned(o->ifname, err, sizeof(err));
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	if (ret)
 		return fail(ret, err);
 	printf("shield detached from %s\n", o->ifname);

@@ -113,8 +113,7 @@ static void unload_shields(struct report *r)
 	lock = shield_lock();
 	d = opendir(SHIELD_PIN_ROOT);
 	if (!d) {
-		if (lock >= 0)
-			close(lock);
+		shield_unlock(lock);
 		return;
 	}
 	while ((de = readdir(d))) {
@@ -145,8 +144,7 @@ static void unload_shields(struct report *r)
 	}
 	closedir(d);
 	/* the directory stays: other vigil processes lock it */
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 }
 
 static int unload_run(int argc, char **argv)

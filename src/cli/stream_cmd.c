@@ -107,7 +107,11 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "only\n"
 		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
 		      "policy\n"
-		      "with errors is rejected and the ones in force stay.\n",
+		      "with errors is rejected and the ones in force stay.\n"
+		      "A policy's shield: section puts the XDP shield on the interfaces it names\n"
+		      "(vigil help shield); reloads change its rules atomically, and the agent\n"
+		      "detaches it when no policy names the interface any more, or when it "
+		      "stops.\n",
 		      out);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);

@@ -34,6 +34,7 @@ static const struct {
 	size_t off;
 } map_slots[] = {
 	{ "table_v4", offsetof(struct shield_maps, table_v4) },
+	{ "deep_v4", offsetof(struct shield_maps, deep_v4) },
 	{ "rules_v4", offsetof(struct shield_maps, rules_v4) },
 	{ "rules_v6", offsetof(struct shield_maps, rules_v6) },
 	{ "port_rules", offsetof(struct shield_maps, port_rules) },
@@ -103,6 +104,23 @@ int shield_check_ifname(const char *ifname, int *ifindex, char *err, size_t errl
 	return 0;
 }
 
+int shield_lock(void)
+{
+	int fd;
+
+	mkdir_p(SHIELD_PIN_ROOT);
+	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
+}
+
+void shield_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int shield_pin_dir(const char *ifname, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s/%s", SHIELD_PIN_ROOT, ifname);
@@ -118,17 +136,6 @@ static int ensure_bpffs(char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a bpf filesystem and mounting one failed: %s",
 			 BPFFS, strerror(-ret));
 	return ret;
-}
-
-int shield_lock(void)
-{
-	int fd;
-
-	mkdir_p(SHIELD_PIN_ROOT);
-	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		flock(fd, LOCK_EX);
-	return fd;
 }
 
 static void maps_reset(struct shield_maps *m)
