@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
 #include "cli/agent.h"
+#include "cli/agent_guard.h"
 #include "cli/agent_control.h"
 #include "core/control.h"
 #include "core/log.h"
@@ -103,7 +104,18 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "only\n"
 		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
 		      "policy\n"
-		      "with errors is rejected and the ones in force stay.\n",
+		      "with errors is rejected and the ones in force stay.\n"
+		      "Tamper resistance (docs/enforcement.md):\n"
+		      "      --no-guard          do not protect the agent (for debugging); by "
+		      "default,\n"
+		      "                          where BPF LSM works, no other process (root "
+		      "included)\n"
+		      "                          may ptrace it, signal it to stop (but pid 1), or "
+		      "touch\n"
+		      "                          its BPF objects; stop it with 'vigil stop' or "
+		      "the\n"
+		      "                          init system. The start-up line says if it is "
+		      "protected.\n",
 		      out);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
@@ -119,6 +131,7 @@ struct stream_args {
 	__u32 ring_bytes;
 	double aggregate_s;
 	struct agent_config agent;
+	bool no_guard;
 };
 
 /* "64K", "8M", "1G" or bytes; a power of two from a page to 1 GiB. */
@@ -171,6 +184,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "aggregate", required_argument, NULL, 'A' },
 		{ "policy", required_argument, NULL, 'Y' },
 		{ "no-default-rules", no_argument, NULL, 'N' },
+		{ "no-guard", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -272,6 +286,11 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 						   "unknown option '--no-default-rules'");
 			a->agent.no_defaults = true;
 			break;
+		case 'G':
+			if (!cmd->has_policies)
+				return usage_error(cmd->name, "unknown option '--no-guard'");
+			a->no_guard = true;
+			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -329,6 +348,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct agent *agent = NULL;
 	struct agent_status_ctx status = { 0 };
 	struct control *control = NULL;
+	struct agent_guard guard = { 0 };
 	struct watch_entry trace_watches[FILTER_MAX_ITEMS];
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
@@ -419,7 +439,13 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	install_signals();
 	if (agent) {
 		agent_attach(agent, sensors);
-		status = (struct agent_status_ctx){ agent, stream, getpid(), now_s() };
+		/* After every BPF object of the agent is made: the guard protects them all. */
+		agent_guard_start(&guard, !a.no_guard);
+		status = (struct agent_status_ctx){ .agent = agent,
+						    .stream = stream,
+						    .pid = getpid(),
+						    .started_s = now_s(),
+						    .guard = &guard };
 	}
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(cmd->name, "watching %s events%s; Ctrl-C to stop", what,
@@ -428,7 +454,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		deadline = now_s() + a.duration;
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
-	while (!stop_signal && (!deadline || now_s() < deadline)) {
+	while (!stop_signal && !status.stop && (!deadline || now_s() < deadline)) {
 		err = stream_poll(stream, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_err(cmd->name, "writing events failed: %s", strerror(-err));
@@ -441,6 +467,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 
 			hangup = 0;
 			agent_tick(agent, hup);
+			agent_guard_tick(&guard);
 			if (control)
 				control_serve(control);
 		}
@@ -449,6 +476,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 			next_flush = now_s() + 1;
 		}
 	}
+	if (status.stop)
+		pr_info(cmd->name, "stopping: asked to over the control socket (vigil stop)");
 	/* Drain what is queued, report every folded open, account for every loss. */
 	while ((err = stream_poll(stream, 0)) > 0)
 		;
@@ -468,6 +497,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 out:
 	stream_free(stream);
 	sensors_stop(sensors);
+	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
 	if (a.output && a.cfg.out)
