@@ -208,6 +208,17 @@ static bool refused(int err)
 	return err == EPERM || err == EACCES;
 }
 
+static int pidfd_signal(pid_t pid, int sig)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), err;
+
+	if (pidfd < 0)
+		return errno;
+	err = ERRNO_OF(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0));
+	close(pidfd);
+	return err;
+}
+
 static void check_signals(pid_t agent, pid_t twin)
 {
 	const int deadly[] = { SIGKILL, SIGTERM, SIGINT,  SIGQUIT, SIGSTOP,
@@ -221,10 +232,13 @@ static void check_signals(pid_t agent, pid_t twin)
 	}
 	ASSERT_EQ(ERRNO_OF(syscall(SYS_tgkill, agent, agent, SIGKILL)), EPERM,
 		  "tgkill(agent, SIGKILL)");
+	ASSERT_EQ(ERRNO_OF(syscall(SYS_tkill, agent, SIGKILL)), EPERM, "tkill(agent, SIGKILL)");
+	ASSERT_EQ(pidfd_signal(agent, SIGKILL), EPERM, "pidfd_send_signal(agent, SIGKILL)");
 	ASSERT_EQ(ERRNO_OF(kill(agent, 0)), 0, "kill(agent, 0) still tells it is there");
 	ASSERT_EQ(ERRNO_OF(kill(agent, SIGHUP)), 0, "SIGHUP (reload) is still delivered");
 	ASSERT_EQ(waitpid(agent, NULL, WNOHANG), 0, "the agent is still alive");
 	ASSERT_EQ(ERRNO_OF(kill(twin, SIGUSR1)), 0, "twin: a signal to another process works");
+	ASSERT_EQ(pidfd_signal(twin, SIGUSR1), 0, "twin: and through a pidfd");
 	ASSERT_EQ(waitpid(twin, NULL, WNOHANG), 0, "the twin ignored it and lives on");
 }
 
