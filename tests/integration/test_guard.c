@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "core/control.h"
 #include "core/log.h"
 #include "enforce/guard.h"
 
@@ -18,10 +19,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -422,4 +425,84 @@ TEST(guard_refuses_tampering)
 	ASSERT_EQ(ERRNO_OF(unlink(pins.pin)), 0, "with the agent gone, the pin can be removed");
 out_pins:
 	remove_pins(&pins);
+}
+
+/* Append what @fd has to @buf within @ms milliseconds. */
+static void read_some(int fd, char *buf, size_t size, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t len = strlen(buf);
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return;
+	n = read(fd, buf + len, size - 1 - len);
+	if (n > 0)
+		buf[len + n] = '\0';
+}
+
+/* An agent whose controlling terminal is a pty of ours, so that we can type Ctrl-C on it. */
+static pid_t start_on_pty(int *master)
+{
+	pid_t pid;
+
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || grantpt(*master) || unlockpt(*master))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		int tty;
+
+		setsid();
+		tty = open(ptsname(*master), O_RDWR); /* the session's controlling terminal */
+		if (tty < 0 || ioctl(tty, TIOCSCTTY, 0))
+			_exit(126);
+		dup2(tty, 0);
+		dup2(tty, 1);
+		dup2(tty, 2);
+		execl(vigil_bin(), "vigil", "run", "--no-default-rules", NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+TEST(ctrl_c_on_its_terminal_still_stops_it)
+{
+	char out[16384] = "", why[256];
+	int master = -1, status = -1;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!guard_available(why, sizeof(why))) {
+		SKIP("nothing to tell apart without BPF LSM (%s)", why);
+		return;
+	}
+	if (!getenv("VIGIL_CONTROL_SOCKET")) {
+		snprintf(why, sizeof(why), "/run/vigil/test-%d.sock", (int)getpid());
+		setenv("VIGIL_CONTROL_SOCKET", why, 1);
+	}
+	pid = start_on_pty(&master);
+	if (!ASSERT_TRUE(pid > 0, "vigil run started on a pty"))
+		goto out;
+	for (int i = 0; i < 200 && !strstr(out, "Ctrl-C to stop"); i++)
+		read_some(master, out, sizeof(out), 100);
+	if (!ASSERT_NOT_NULL(strstr(out, "Ctrl-C to stop"), "the agent is watching"))
+		goto out;
+	ASSERT_NOT_NULL(strstr(out, "tamper-protected by BPF LSM"), "and protected");
+	ASSERT_EQ(ERRNO_OF(kill(pid, SIGINT)), EPERM, "SIGINT from another process is refused");
+	ASSERT_EQ(write(master, "\003", 1), 1, "Ctrl-C typed on its terminal");
+	for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		read_some(master, out, sizeof(out), 100);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the tty's SIGINT (sent by the kernel) stopped it, exit 0");
+	if (WIFEXITED(status))
+		pid = 0;
+out:
+	if (pid > 0) {
+		control_request(control_path(), "stop", NULL, 0, NULL);
+		waitpid(pid, NULL, 0);
+	}
+	if (master >= 0)
+		close(master);
 }
