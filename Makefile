@@ -41,21 +41,32 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
-VM_TESTS      := process file priv kernel net probe guard
+VM_TESTS      := process file priv kernel net probe lsm guard
 VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
+# The policy fuzzer (fuzz/): the target and src/policy/ built with clang's libFuzzer and
+# sanitizers, the rest of libvigil as it is. Seeds from rules/ and docs/ at build time.
+# clang, unlike gcc, warns of positional initialisers that leave later fields zero.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer $(WARN) -Wno-missing-field-initializers -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard src/policy/*.c))
+
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
-	    qemu-system-x86 auditd bpftrace nftables
+	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
-.PHONY: FORCE all deps run test test-unit test-integration test-vm bench format format-check clean help
+.PHONY: FORCE all deps run test test-unit test-integration test-vm bench fuzz format format-check \
+	clean help
 
 all: vigil
 
@@ -66,6 +77,7 @@ help:
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
+	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
 	@echo "make format     reformat the C sources with .clang-format"
 	@echo "make format-check  fail if any source is not formatted"
 
@@ -105,6 +117,26 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 bench: deps vigil $(BENCH_BINS)
 	@bench/run.sh
 
+# Fails on a crash, a leak, undefined behaviour or a hang (-timeout); what failed is kept in
+# build/fuzz/artifacts/ (add it to fuzz/regressions/ once fixed). The corpus grows across runs.
+fuzz: $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/seeds/.done
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_DIR)/fuzz_policy -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 -max_len=32768 -print_final_stats=1 -dict=fuzz/policy.dict \
+		-artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds \
+		fuzz/corpus fuzz/regressions
+
+$(FUZZ_DIR)/fuzz_policy: $(FUZZ_OBJS) $(LIBVIGIL)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_DIR)/san/%.o: %.c $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/seeds/.done: $(RULES) docs/policy.md scripts/fuzz-seeds.sh
+	scripts/fuzz-seeds.sh $(@D) $(RULES) docs/policy.md
+	@touch $@
+
 vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -131,7 +163,12 @@ $(BUILD)/%.o: %.c $(SKELS) | $(BUILD)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) $(LDLIBS) -ljson-c
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_EXTRA_OBJS) $(TEST_LIB_OBJS) $(LIBVIGIL) \
+		$(LDLIBS) -ljson-c
+
+# test_policy runs the fuzz target, built without sanitizers, on the corpus and regressions.
+$(BUILD)/tests/unit/test_policy: TEST_EXTRA_OBJS := $(BUILD)/fuzz/fuzz_policy.o
+$(BUILD)/tests/unit/test_policy: $(BUILD)/fuzz/fuzz_policy.o
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)

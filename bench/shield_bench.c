@@ -8,10 +8,11 @@
  *                rules, per-source pps/bps/SYN/ICMP limits, counters)
  *   hit          blocked source, decided by the IPv4 /24 table (one array load -> drop)
  *   hit-deep     blocked source in a /24 that also holds a longer prefix (an allowed /25):
- *                the table sends it on to the LPM trie of prefixes longer than /24
+ *                the table sends it on to the /24's deep_v4 bucket of longer prefixes
  *   *-1M         the same with 1,000,000 more prefixes (random, /16 to /32)
  *
- * usage: shield_bench [rounds] [repeat]
+ * usage: shield_bench [rounds] [repeat]; SHIELD_BENCH_DEBUG=1 shows how the rule sets were
+ * laid out (deep_v4 buckets, trie).
  */
 #include "shield/shield.h"
 #include "core/log.h"
@@ -140,6 +141,8 @@ int main(int argc, char **argv)
 	int floor_fd;
 
 	log_bridge_libbpf();
+	if (getenv("SHIELD_BENCH_DEBUG"))
+		log_set_level(LOG_DEBUG);
 	if (rounds < 1 || repeat < 1) {
 		fprintf(stderr, "usage: shield_bench [rounds >= 1] [repeat >= 1]\n");
 		return 64;

@@ -6,6 +6,7 @@
  */
 #include "vigil.bpf.h"
 #include "path.bpf.h"
+#include "vigil/enforce.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -22,6 +23,37 @@ struct {
 	__type(key, __u32);
 	__type(value, struct exec_scratch);
 } exec_scratch SEC(".maps");
+
+#define SIGKILL 9
+
+/*
+ * Executables whose new image is killed before it runs (scope 0: every process): enforced exec
+ * kill rules, and exec deny rules where BPF LSM is missing. Value: the rule's index.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vigil_deny_key);
+	__type(value, __u32);
+} exec_kill SEC(".maps");
+
+/* SIGKILL the new image if its file is in exec_kill; the rule's index in *rule. */
+static __always_inline bool kill_at_exec(struct linux_binprm *bprm, __u32 *rule)
+{
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	struct vigil_deny_key key = {
+		.inode = BPF_CORE_READ(inode, i_ino),
+		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+	};
+	__u32 *r = bpf_map_lookup_elem(&exec_kill, &key);
+
+	if (!r || is_self())
+		return false;
+	/* pending before the return to user space: the image never runs an instruction */
+	bpf_send_signal(SIGKILL);
+	*rule = *r;
+	return true;
+}
 
 static __always_inline bool is_kthread(struct task_struct *task)
 {
@@ -108,6 +140,9 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (!s)
 		return 0;
 	ev = &s->ev;
+	ev->deny_rule = 0;
+	if (kill_at_exec(bprm, &ev->deny_rule))
+		flags |= VIGIL_EXEC_KILLED;
 	ev->hdr.type = VIGIL_EV_EXEC;
 	ev->hdr.time_ns = bpf_ktime_get_boot_ns();
 	fill_task(&ev->task, task);

@@ -66,10 +66,27 @@ struct tbl4_inner {
 	__uint(value_size, sizeof(struct shield_tbl4_elem));
 };
 
+/* sized to its content at each install: BPF_F_INNER_MAP lets the sizes differ */
+struct deep4_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct shield_deep4_bucket));
+};
+
 /*
  * One table and trie per family and generation; the control plane fills the idle slot, then
- * flips. rules_v4 holds only prefixes longer than /24, table_v4 everything up to /24.
+ * flips. rules_v4 holds only prefixes longer than /24, table_v4 everything up to /24, deep_v4
+ * the longer prefixes again, by /24, for the /24s that fit.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SHIELD_GENS);
+	__type(key, __u32);
+	__array(values, struct deep4_inner);
+} deep_v4 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SHIELD_GENS);
@@ -422,8 +439,48 @@ static __always_inline __u32 table_entry(__u16 e)
 			e & SHIELD_TE_RULE ? e >> SHIELD_TE_RULE_SHIFT : SHIELD_NO_RULE);
 }
 
-/* Longest matching source prefix: the IPv4 table, the trie only for a DEEP /24 and IPv6. */
-static __always_inline __u32 source_rule(struct pkt *p, __u32 gen)
+#define DEEP_UNKNOWN 0xffffffff
+
+/* A DEEP /24's longer prefixes from its deep_v4 bucket, or DEEP_UNKNOWN: ask the trie. */
+static __always_inline __u32 deep_rule(__u32 gen, __u32 a, __u16 e, __u32 mask)
+{
+	__u32 net = a >> 8, h = shield_deep_hash(net) & mask;
+	struct shield_deep4_bucket *b;
+	void *map;
+
+	map = bpf_map_lookup_elem(&deep_v4, &gen);
+	if (!map)
+		return DEEP_UNKNOWN;
+	b = bpf_map_lookup_elem(map, &h);
+	if (!b)
+		return DEEP_UNKNOWN;
+#pragma unroll
+	for (int i = 0; i < SHIELD_DEEP_SLOTS; i++) {
+		struct shield_deep4 *d = &b->slot[i];
+		__u32 n = d->key & 0xff;
+
+		if (!d->key)
+			return DEEP_UNKNOWN;
+		if (d->key >> 8 != net)
+			continue;
+#pragma unroll
+		for (int j = 0; j < SHIELD_DEEP_ITEMS; j++) {
+			struct shield_deep_item *it = &d->item[j];
+			__u32 host = (32 - it->len) & 7;
+
+			if ((__u32)j >= n)
+				break;
+			/* longest first: the first that covers the address is it */
+			if (((a & 0xff) >> host) == (__u32)(it->addr >> host))
+				return table_entry(it->entry);
+		}
+		return table_entry(e); /* none: the /24's own */
+	}
+	return DEEP_UNKNOWN;
+}
+
+/* Longest matching source prefix: the IPv4 table (and deep_v4), a trie for the rest. */
+static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct shield_config *cfg)
 {
 	const __u32 none = SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
 	struct shield_rule_val *rv;
@@ -444,6 +501,12 @@ static __always_inline __u32 source_rule(struct pkt *p, __u32 gen)
 		e = el->e[(a >> 8) & 3];
 		if (!(e & SHIELD_TE_DEEP))
 			return table_entry(e);
+		if (!(e & SHIELD_TE_TRIE)) {
+			__u32 r = deep_rule(gen, a, e, cfg->deep_mask);
+
+			if (r != DEEP_UNKNOWN)
+				return r;
+		}
 		map = bpf_map_lookup_elem(&rules_v4, &gen);
 		if (!map)
 			return table_entry(e);
@@ -598,7 +661,7 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 
 	/* source prefix first: a blocked source costs this lookup and its counters, no more;
 	 * a management source passes even with a malformed L4 header */
-	src = source_rule(&p, gen);
+	src = source_rule(&p, gen, cfg);
 	rule = src >> 16;
 	if ((src & 0xffff) == SHIELD_ACT_MGMT)
 		return finish(&p, cfg, gen, SHIELD_R_MGMT, false, rule);

@@ -82,12 +82,13 @@ static long path_walk_step(__u64 index, void *data)
 }
 
 /*
- * Resolve @path and append it to @dst at @off; returns the bytes written (no NUL).
+ * Resolve @dentry on @vfsmnt and append it to @dst at @off; returns the bytes written (no NUL).
+ * A negative dentry (a name about to be created) resolves to the path it will have.
  * @dst must have room for 2 * VIGIL_PATH_MAX + VIGIL_PATH_MAX bytes: @off is masked to keep the
  * verifier's bounds simple. Sets *truncated when the path was too deep or too long.
  */
-static __always_inline __u32 append_path(char *dst, __u32 off, const struct path *path,
-					 bool *truncated)
+static __always_inline __u32 append_dentry_path(char *dst, __u32 off, struct dentry *dentry,
+						struct vfsmount *vfsmnt, bool *truncated)
 {
 	struct path_buf *pb = path_buf_get();
 	long steps;
@@ -97,8 +98,8 @@ static __always_inline __u32 append_path(char *dst, __u32 off, const struct path
 	*truncated = false;
 	if (!pb)
 		return 0;
-	pb->dentry = (__u64)BPF_CORE_READ(path, dentry);
-	pb->mnt = (__u64)container_of(BPF_CORE_READ(path, mnt), struct mount, mnt);
+	pb->dentry = (__u64)dentry;
+	pb->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
 	pb->pos = VIGIL_PATH_MAX;
 	pb->truncated = 0;
 	steps = bpf_loop(PATH_MAX_DEPTH, path_walk_step, NULL, 0);
@@ -115,6 +116,14 @@ static __always_inline __u32 append_path(char *dst, __u32 off, const struct path
 		len = VIGIL_PATH_MAX - 1;
 	bpf_probe_read_kernel(dst + (off & (2 * VIGIL_PATH_MAX - 1)), len, &pb->buf[pos]);
 	return len;
+}
+
+/* The same for a struct path. */
+static __always_inline __u32 append_path(char *dst, __u32 off, const struct path *path,
+					 bool *truncated)
+{
+	return append_dentry_path(dst, off, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt),
+				  truncated);
 }
 
 #endif

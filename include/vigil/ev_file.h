@@ -40,6 +40,11 @@ enum {
 #define VIGIL_FILE_SUMMARY (1 << 7)
 /* The kernel sent SIGKILL to the process at the open's return (a kill rule, VIGIL_WATCH_KILL_*) */
 #define VIGIL_FILE_KILLED (1 << 8)
+/*
+ * Refused by vigil's BPF LSM program before it happened (the syscall failed with EPERM); sent
+ * by that program, with the object the kernel resolved.
+ */
+#define VIGIL_FILE_DENIED (1 << 9)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -61,7 +66,7 @@ struct vigil_file_event {
 	__u16 syscall; /* enum vigil_file_syscall: which syscall it was */
 	__u16 path_len;
 	__u16 target_len;
-	__u32 pad;
+	__u32 deny_rule; /* with VIGIL_FILE_DENIED: the rule's index (user space keeps the list) */
 	/*
 	 * Aggregation of repeated identical opens (same process, file and flags): the kernel
 	 * counts them in `total` and reports at most one a window; `reported` is the total at

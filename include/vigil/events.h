@@ -65,6 +65,16 @@ VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
 #define VIGIL_EXEC_EXE_TRUNCATED  (1 << 1) /* exe path deeper or longer than resolvable */
 #define VIGIL_EXEC_CWD_TRUNCATED  (1 << 2)
 #define VIGIL_EXEC_ARGS_FAULT	  (1 << 3) /* argv could not be read from the new image */
+/*
+ * Refused by vigil's BPF LSM program (execve failed with EPERM): the task is the caller, still
+ * running its old image; exe is the file it tried to run; no argv.
+ */
+#define VIGIL_EXEC_DENIED (1 << 4)
+/*
+ * The kernel sent SIGKILL to the new image before it ran an instruction (an enforced exec kill
+ * rule, or a deny rule where BPF LSM is missing); deny_rule holds the rule's index.
+ */
+#define VIGIL_EXEC_KILLED (1 << 5)
 
 /* vigil_exec_event.exe_flags: where the executed file lives, and what the new image holds */
 #define VIGIL_EXE_MEMFD	       (1 << 0) /* a memfd (memfd_create), not a file in any directory */
@@ -85,8 +95,9 @@ struct vigil_exec_event {
 	__u16 cwd_len;
 	__u16 args_len;
 	__u16 exe_flags; /* VIGIL_EXE_* */
-	__u16 pad[2];
-	/* the strings follow here */
+	__u32 deny_rule; /* with VIGIL_EXEC_DENIED or _KILLED: the rule's index (user space's list)
+			  */
+			 /* the strings follow here */
 };
 VIGIL_ASSERT_SIZE(struct vigil_exec_event, 96);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, argc, 80);

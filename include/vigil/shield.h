@@ -9,7 +9,9 @@
  *
  * IPv4 sources are judged by a direct table with one 16-bit entry per /24 (every prefix up to
  * /24 painted in, longest last): one array load instead of an LPM trie walk. A /24 that holds
- * longer prefixes is marked DEEP and only then the trie, which holds only those, is asked.
+ * longer prefixes is marked DEEP and its bucket in deep_v4 is asked (one more lookup, whatever
+ * the number of prefixes: 144 bytes per 4 such /24s, sized at 2/3 full); the few that do not fit
+ * there go to the trie, which holds every prefix longer than /24.
  * Memory: 2^24 entries x 2 bytes = 32 MiB per generation, allocated only while the
  * generation has IPv4 prefixes (64 MiB for a moment during a reload). IPv6 uses the trie.
  */
@@ -118,15 +120,52 @@ VIGIL_ASSERT_SIZE(struct shield_lpm_v6, 20);
 #define SHIELD_TBL4_SLOTS (1u << 24)
 #define SHIELD_TBL4_ELEMS (SHIELD_TBL4_SLOTS / 4)
 
-#define SHIELD_TE_ACTION     0x3 /* enum shield_action of the longest prefix up to /24 */
-#define SHIELD_TE_DEEP	     0x4 /* longer prefixes inside this /24: ask the trie */
-#define SHIELD_TE_RULE	     0x8 /* bits 8-15 hold the rule id; without it: SHIELD_NO_RULE */
+#define SHIELD_TE_ACTION     0x3  /* enum shield_action of the longest prefix up to /24 */
+#define SHIELD_TE_DEEP	     0x4  /* longer prefixes inside this /24: ask deep_v4 */
+#define SHIELD_TE_TRIE	     0x10 /* with DEEP: they did not fit in deep_v4, ask the trie */
+#define SHIELD_TE_RULE	     0x8  /* bits 8-15 hold the rule id; without it: SHIELD_NO_RULE */
 #define SHIELD_TE_RULE_SHIFT 8
 
 struct shield_tbl4_elem {
 	__u16 e[4];
 };
 VIGIL_ASSERT_SIZE(struct shield_tbl4_elem, 8);
+
+/*
+ * The prefixes longer than /24 of a DEEP /24, in deep_v4: a hashed array of buckets
+ * (shield_config.deep_mask + 1 of them, at most 2/3 full), each of SHIELD_DEEP_SLOTS slots, one
+ * /24 per slot with its prefixes longest first: one lookup and a short scan, whatever the number
+ * of prefixes. A /24 with more than SHIELD_DEEP_ITEMS of them, or whose bucket is full, is
+ * marked SHIELD_TE_TRIE and judged by the trie, which holds every prefix longer than /24.
+ */
+#define SHIELD_DEEP_ITEMS 8
+#define SHIELD_DEEP_SLOTS 4
+
+struct shield_deep_item {
+	__u8 addr;   /* last octet, host bits zero */
+	__u8 len;    /* 25..32 */
+	__u16 entry; /* as a table entry: action, SHIELD_TE_RULE and rule id */
+};
+VIGIL_ASSERT_SIZE(struct shield_deep_item, 4);
+
+struct shield_deep4 {
+	__u32 key; /* /24 (source address >> 8) << 8 | number of items; 0: empty slot */
+	struct shield_deep_item item[SHIELD_DEEP_ITEMS];
+};
+VIGIL_ASSERT_SIZE(struct shield_deep4, 36);
+
+struct shield_deep4_bucket {
+	struct shield_deep4 slot[SHIELD_DEEP_SLOTS];
+};
+VIGIL_ASSERT_SIZE(struct shield_deep4_bucket, 144);
+
+/* The bucket of a /24 (source address >> 8), before the mask; the same on both sides. */
+static inline __u32 shield_deep_hash(__u32 net24)
+{
+	__u32 h = net24 * 0x9e3779b1u;
+
+	return h ^ h >> 15;
+}
 
 /* Trie and port-table value. rule_id indexes rule_counters within the generation. */
 struct shield_rule_val {
@@ -152,7 +191,7 @@ struct shield_config {
 	__u32 sample_mask; /* emit one net_drop record per (mask + 1) drops per reason and CPU */
 	__u32 mask_v4;	   /* source aggregation mask, network byte order */
 	__u32 mask_v6[4];
-	__u32 pad;
+	__u32 deep_mask;	  /* deep_v4 buckets - 1 (a power of two - 1); set by the install */
 	struct shield_limit pps;  /* per source prefix */
 	struct shield_limit bps;  /* cost_ns here is picoseconds per byte */
 	struct shield_limit syn;  /* TCP SYN (without ACK) per source prefix */

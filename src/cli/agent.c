@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/agent.h"
+#include "cli/agent_shield.h"
 #include "core/log.h"
 #include "policy/compile.h"
 
@@ -31,6 +32,10 @@ struct agent {
 	struct watch_list watches; /* the policies' and the trace's */
 	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
 	struct net_deny_list denies;
+	struct agent_shields *shields; /* the policies' shield: sections, attached */
+	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
+	struct lsm_deny_list lsm_denies;
+	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
 	struct applied *applied;
 	size_t n_applied;
 	int inotify_fd;
@@ -74,6 +79,18 @@ static struct policy_set *build(struct agent *a, struct policy *extra, struct di
 		: policy_set_load_with(a->cfg.paths, a->cfg.n_paths, !a->cfg.no_defaults, applied,
 				       n, d);
 	free(applied);
+	if (s && a->cfg.scope)
+		for (size_t i = 0; i < s->n_policies; i++)
+			if (s->policies[i]->shield) {
+				diags_add(d, DIAG_ERROR, s->policies[i]->file,
+					  s->policies[i]->shield->line, s->policies[i]->shield->col,
+					  "a sandbox's policies cannot carry a shield: section (a "
+					  "shield filters a whole interface, not one command)");
+				policy_set_free(s);
+				return NULL;
+			}
+	if (s)
+		s->scope = a->cfg.scope;
 	return s;
 }
 
@@ -137,26 +154,31 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
-	err = policy_engine_new(&a->engine);
+	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
 	if (err)
 		goto fail;
 	s = build(a, NULL, &d);
-	diags_print(&d, stderr);
 	if (!s) {
 		err = -EINVAL;
 		goto fail;
 	}
-	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies);
+	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies)
+		?: policy_compile_lsm_denies(s, &a->lsm_denies);
+	if (!err)
+		err = agent_shields_apply(a->shields, s, &d);
 	if (err) {
 		policy_set_free(s);
 		goto fail;
 	}
+	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
 	watch_sources(a);
 	diags_free(&d);
 	*out = a;
 	return 0;
 fail:
+	diags_print(&d, stderr);
 	diags_free(&d);
 	agent_free(a);
 	return err;
@@ -166,10 +188,14 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
+	agent_shields_free(a->shields);
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny);
+	lsmdeny_stop(a->lsmdeny);
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
+	lsm_deny_list_free(&a->lsm_denies);
+	exec_kill_list_free(&a->exec_kills);
 	for (size_t i = 0; i < a->n_applied; i++) {
 		free(a->applied[i].name);
 		free(a->applied[i].text);
@@ -185,15 +211,35 @@ struct policy_engine *agent_engine(struct agent *a)
 	return a->engine;
 }
 
+struct agent_shields *agent_shields(struct agent *a)
+{
+	return a->shields;
+}
+
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n)
 {
 	*w = a->watches.entries;
 	*n = a->watches.n;
 }
 
+/* One line per enforced rule: what carries out its action on this kernel. */
+static void log_enforcement(const struct agent *a)
+{
+	const struct policy_set *s = policy_engine_set(a->engine);
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+			const struct rule *r = &s->policies[i]->rules[j];
+
+			if (r->action != ACTION_ALERT && r->policy->mode == MODE_ENFORCE)
+				pr_info("policy", "rule %s (%s): %s", r->id, action_name(r->action),
+					agent_enforced_by(a, r));
+		}
+}
+
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
-	int err = netdeny_start(&a->netdeny);
+	int err = netdeny_start(&a->netdeny, a->cfg.scope);
 
 	a->sensors = sensors;
 	a->refresh_at = now_s() + REFRESH_S;
@@ -206,6 +252,57 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 		a->netdeny = NULL;
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
+
+	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors));
+	if (!err)
+		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+	if (err) {
+		if (err == -EOPNOTSUPP)
+			pr_info("policy", "no BPF LSM on this kernel (vigil probe says why): exec "
+					  "and file deny rules kill instead");
+		else
+			pr_warn("policy",
+				"BPF LSM programs did not start (%s): exec and file "
+				"deny rules kill instead",
+				strerror(-err));
+		lsmdeny_stop(a->lsmdeny);
+		a->lsmdeny = NULL;
+	}
+	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+
+	err = policy_compile_exec_kills(policy_engine_set(a->engine), a->lsmdeny != NULL,
+					&a->exec_kills)
+		      ?: sensors_set_exec_kills(sensors, a->exec_kills.entries, a->exec_kills.n);
+	if (err)
+		pr_warn("policy",
+			"cannot kill at exec in the kernel (%s): exec rules kill from "
+			"user space",
+			strerror(-err));
+	policy_engine_set_exec_kills(a->engine, &a->exec_kills);
+	log_enforcement(a);
+}
+
+/* What carries out @r's action on this host (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r)
+{
+	if (r->action == ACTION_ALERT)
+		return "none";
+	if (r->policy->mode == MODE_AUDIT)
+		return "none (audit)";
+	if (agent_lsm_active(a) && policy_lsm_denies(r))
+		return "BPF LSM (EPERM before the operation)";
+	if (policy_kernel_denies(r))
+		return "cgroup connect hook (EPERM)";
+	if (policy_kernel_kills(r))
+		return "SIGKILL in the kernel at the open";
+	if (policy_exec_kills(r, agent_lsm_active(a)))
+		return "SIGKILL in the kernel at exec, before the image runs";
+	return "SIGKILL from user space after the event";
+}
+
+bool agent_lsm_active(const struct agent *a)
+{
+	return a->lsmdeny != NULL;
 }
 
 static int remember_applied(struct agent *a, const char *name, const char *text, size_t len)
@@ -234,9 +331,11 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 {
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
+	struct lsm_deny_list lsm_denies = { 0 };
+	struct exec_kill_list exec_kills = { 0 };
 	struct policy *extra = NULL;
 	struct policy_set *s;
-	int err;
+	int err, shield_err;
 
 	if (text) {
 		extra = policy_parse(text, len, name, d);
@@ -250,8 +349,14 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	err = compile_watches(a, s, &watches);
 	if (!err)
 		err = policy_compile_net_denies(s, &denies);
+	if (!err)
+		err = policy_compile_lsm_denies(s, &lsm_denies);
+	if (!err)
+		err = policy_compile_exec_kills(s, a->lsmdeny != NULL, &exec_kills);
 	if (err) {
 		watch_list_free(&watches);
+		net_deny_list_free(&denies);
+		lsm_deny_list_free(&lsm_denies);
 		policy_set_free(s);
 		return err;
 	}
@@ -260,17 +365,33 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = sensors_set_watches(a->sensors, watches.entries, watches.n);
 	if (!err && a->netdeny)
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
-	if (!err && text)
+	if (!err && a->lsmdeny)
+		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
+	if (!err && a->sensors)
+		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
+	/* the shields last: a failure there undoes itself, and says where */
+	shield_err = err ? 0 : agent_shields_apply(a->shields, s, d);
+	if (!err && !shield_err && text) {
 		err = remember_applied(a, name, text, len);
-	if (err) {
-		diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
-			  "cannot update the kernel's maps: %s", strerror(-err));
+		if (err)
+			agent_shields_rollback(a->shields);
+	}
+	if (err || shield_err) {
+		if (err)
+			diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
+				  "cannot update the kernel's maps: %s", strerror(-err));
 		if (a->sensors)
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
 		if (a->netdeny)
 			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
+		if (a->lsmdeny)
+			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+		if (a->sensors)
+			sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
+		lsm_deny_list_free(&lsm_denies);
+		exec_kill_list_free(&exec_kills);
 		policy_set_free(s);
 		return -EINVAL;
 	}
@@ -278,7 +399,14 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	a->watches = watches;
 	net_deny_list_free(&a->denies);
 	a->denies = denies;
+	/* the engine's view of the LSM list and its rules change together */
 	policy_engine_replace(a->engine, s);
+	agent_shields_commit(a->shields);
+	lsm_deny_list_free(&a->lsm_denies);
+	a->lsm_denies = lsm_denies;
+	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+	exec_kill_list_free(&a->exec_kills);
+	a->exec_kills = exec_kills;
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
 	return 0;
 }
@@ -317,7 +445,11 @@ void agent_tick(struct agent *a, bool sighup)
 		reload_logged(a, "policy files changed");
 	}
 	if (a->sensors && now >= a->refresh_at) {
+		/* files replaced (new inodes) or created since: the kernel follows them */
 		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
+		sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
+		if (a->lsmdeny)
+			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 		policy_engine_refresh(a->engine);
 		a->refresh_at = now + REFRESH_S;
 	}

@@ -22,6 +22,8 @@ struct agent_config {
 	/* watched by --path (trace), kept in the watch list whatever the policies */
 	const struct watch_entry *trace_watches;
 	size_t n_trace_watches;
+	/* judge and enforce only in this cgroup subtree ("/a/b/"; vigil sandbox); NULL: all */
+	const char *scope;
 };
 
 struct agent;
@@ -31,11 +33,18 @@ int agent_new(struct agent **out, const struct agent_config *cfg);
 void agent_free(struct agent *a);
 
 struct policy_engine *agent_engine(struct agent *a);
+/* The shields the policies put on interfaces (cli/agent_shield.h). */
+struct agent_shields *agent_shields(struct agent *a);
 /* The watch list for sensors_start(): the policies' and the trace's. */
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n);
 
 /* The sensors are running: reload and watch-list refreshes go to them from now on. */
 void agent_attach(struct agent *a, struct sensors *sensors);
+
+/* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
+bool agent_lsm_active(const struct agent *a);
+/* What carries out @r's action on this kernel, in words (docs/policy.md). */
+const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
 /*
  * Rebuild the set from its sources, plus @text (a policy sent by `vigil policy apply`, named

@@ -2,6 +2,7 @@
 /* What the running agent answers on its control socket: status, apply and stop. */
 #include "cli/agent.h"
 #include "cli/agent_control.h"
+#include "cli/agent_shield.h"
 #include "events/json.h"
 #include "policy/compile.h"
 
@@ -10,18 +11,28 @@
 #include <string.h>
 #include <time.h>
 
-/* What carries out @r's action on this host (docs/policy.md). */
-static const char *enforced_by(const struct rule *r)
+struct shield_out {
+	FILE *out;
+	size_t n;
+};
+
+static void shield_json(void *ctx, const char *ifname, const char *mode, const char *policy)
 {
-	if (r->action == ACTION_ALERT)
-		return "none";
-	if (r->policy->mode == MODE_AUDIT)
-		return "none (audit)";
-	if (policy_kernel_denies(r))
-		return "cgroup connect hook (EPERM)";
-	if (policy_kernel_kills(r))
-		return "SIGKILL in the kernel at the open";
-	return "SIGKILL from user space after the event";
+	struct shield_out *so = ctx;
+
+	fputs(so->n++ ? ",{\"ifname\":" : "{\"ifname\":", so->out);
+	json_cstring(so->out, ifname);
+	fprintf(so->out, ",\"mode\":\"%s\",\"policy\":", mode);
+	json_cstring(so->out, policy);
+	fputc('}', so->out);
+}
+
+static void shield_text(void *ctx, const char *ifname, const char *mode, const char *policy)
+{
+	struct shield_out *so = ctx;
+
+	fprintf(so->out, "%s%s (%s, policy %s)", so->n++ ? ", " : "shields: ", ifname, mode,
+		policy);
 }
 
 /* The guard's refusals so far; false when the agent is not protected. */
@@ -98,11 +109,13 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 			fprintf(out,
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
 				"\"hits\":%" PRIu64 "}",
-				severity_name(r->severity), action_name(r->action), enforced_by(r),
-				(uint64_t)r->hits);
+				severity_name(r->severity), action_name(r->action),
+				agent_enforced_by(c->agent, r), (uint64_t)r->hits);
 		}
 		fputs("]}", out);
 	}
+	fputs("],\"shields\":[", out);
+	agent_shields_each(agent_shields(c->agent), shield_json, &(struct shield_out){ out, 0 });
 	fputc(']', out);
 	guard_json(c, out);
 	fputs("}\n", out);
@@ -113,6 +126,7 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
 	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
 	const struct stream_stats *st = stream_stats(c->stream);
+	struct shield_out so;
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -125,18 +139,23 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
 		(uint64_t)ps->alerts, (uint64_t)ps->kills);
 	guard_text(c, out);
+	so = (struct shield_out){ out, 0 };
+	agent_shields_each(agent_shields(c->agent), shield_text, &so);
+	if (so.n)
+		fputs("\n", out);
 	fputc('\n', out);
-	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
-		"ACTION", "POLICY");
+	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %-16s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
+		"ACTION", "POLICY", "ENFORCED BY");
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
 		for (size_t j = 0; j < p->n_rules; j++)
-			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %s\n",
+			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %-16s %s\n",
 				(uint64_t)p->rules[j].hits,
 				p->mode == MODE_ENFORCE ? "enforce" : "audit", p->rules[j].id,
 				severity_name(p->rules[j].severity),
-				action_name(p->rules[j].action), p->name);
+				action_name(p->rules[j].action), p->name,
+				agent_enforced_by(c->agent, &p->rules[j]));
 	}
 }
 

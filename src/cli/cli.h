@@ -20,6 +20,7 @@ struct command {
 };
 
 extern const struct command cmd_run;
+extern const struct command cmd_sandbox;
 extern const struct command cmd_trace;
 extern const struct command cmd_probe;
 extern const struct command cmd_version;

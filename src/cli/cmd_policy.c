@@ -37,6 +37,44 @@ static struct policy_set *load(int argc, char **argv, bool builtin, struct diags
 	return policy_set_load((const char *const *)argv, argc, builtin, d);
 }
 
+static void print_shield_ifaces(const struct policy_shield *sh)
+{
+	printf("shield on ");
+	for (size_t i = 0; i < sh->targets.n; i++)
+		printf("%s%s", i ? ", " : "", sh->targets.ifaces[i].name);
+}
+
+/* What a shield section does, in a few lines. */
+static void explain_shield(const struct policy_shield *sh)
+{
+	const struct shield_ruleset *rs = &sh->rules;
+	size_t n[4] = { 0 }, ports = 0;
+
+	for (size_t i = 0; i < rs->n_prefixes; i++)
+		n[rs->prefixes[i].action & 3]++;
+	for (size_t i = 0; i < SHIELD_PT_SLOTS; i++)
+		ports += rs->ports[i].action != SHIELD_ACT_NONE;
+	printf("  ");
+	print_shield_ifaces(sh);
+	printf(" (attach: %s)%s\n",
+	       sh->targets.mode == SHIELD_MODE_NONE ? "auto" : shield_mode_name(sh->targets.mode),
+	       rs->cfg.flags & SHIELD_CFG_SHADOW ? ", SHADOW: counts what it would drop, drops "
+						   "nothing"
+						 : "");
+	printf("    prefixes: %zu block, %zu allow, %zu management; %zu port/protocol slots with "
+	       "a rule\n",
+	       n[SHIELD_ACT_BLOCK], n[SHIELD_ACT_ALLOW], n[SHIELD_ACT_MGMT], ports);
+	printf("    per-source limits:%s%s%s%s%s\n", rs->cfg.pps.cost_ns ? " packets/s" : "",
+	       rs->cfg.bps.cost_ns ? " bytes/s" : "", rs->cfg.syn.cost_ns ? " SYN" : "",
+	       rs->cfg.icmp.cost_ns ? " ICMP" : "",
+	       rs->cfg.pps.cost_ns || rs->cfg.bps.cost_ns || rs->cfg.syn.cost_ns ||
+			       rs->cfg.icmp.cost_ns
+		       ? ""
+		       : " none");
+	printf("    kernel: XDP (or tc) on the interfaces, every packet, before the network "
+	       "stack\n");
+}
+
 static int check(int argc, char **argv, bool builtin)
 {
 	struct diags d = { 0 };
@@ -47,10 +85,17 @@ static int check(int argc, char **argv, bool builtin)
 		return usage_error("policy", "check needs a file or directory");
 	s = load(argc, argv, builtin, &d);
 	diags_print(&d, stderr);
-	if (s)
-		printf("ok: %zu %s, %zu %s%s\n", s->n_policies,
+	if (s) {
+		printf("ok: %zu %s, %zu %s", s->n_policies,
 		       s->n_policies == 1 ? "policy" : "policies", s->n_rules,
-		       s->n_rules == 1 ? "rule" : "rules", d.n ? " (see the warnings above)" : "");
+		       s->n_rules == 1 ? "rule" : "rules");
+		for (size_t i = 0; i < s->n_policies; i++)
+			if (s->policies[i]->shield) {
+				fputs("; ", stdout);
+				print_shield_ifaces(s->policies[i]->shield);
+			}
+		printf("%s\n", d.n ? " (see the warnings above)" : "");
+	}
 	ret = s ? 0 : EXIT_RUNTIME;
 	policy_set_free(s);
 	diags_free(&d);
@@ -109,6 +154,17 @@ static void explain_rule(const struct rule *r)
 	if (policy_kernel_denies(r))
 		printf("    action: the kernel refuses the connect with EPERM (cgroup connect4/6 "
 		       "hooks on the cgroup2 root)\n");
+	else if (policy_lsm_denies(r))
+		printf("    action: refused with EPERM before it happens by BPF LSM, by inode%s; "
+		       "where the kernel has no BPF LSM (vigil probe): %s\n",
+		       r->types == (1ull << VIGIL_EV_EXEC) ? " of the executed file" : "",
+		       policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
+		       : policy_exec_kills(r, false) ? "SIGKILL in the kernel at exec, before the "
+						       "new image runs"
+						     : "SIGKILL from user space after the event");
+	else if (policy_exec_kills(r, false))
+		printf("    action: SIGKILL in the kernel at exec (by inode), before the new image "
+		       "runs an instruction\n");
 	else if (r->action != ACTION_ALERT && !policy_kernel_kills(r))
 		printf("    action: %s in user space after the event (SIGKILL); it may come after "
 		       "the operation completed\n",
@@ -130,10 +186,13 @@ static int explain(int argc, char **argv, bool builtin)
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
-		printf("policy %s (%s, %s mode): %zu rules\n", p->name, p->file,
-		       p->mode == MODE_ENFORCE ? "enforce" : "audit", p->n_rules);
+		printf("policy %s (%s, %s mode): %zu rules%s\n", p->name, p->file,
+		       p->mode == MODE_ENFORCE ? "enforce" : "audit", p->n_rules,
+		       p->shield ? ", a shield section" : "");
 		for (size_t j = 0; j < p->n_rules; j++)
 			explain_rule(&p->rules[j]);
+		if (p->shield)
+			explain_shield(p->shield);
 	}
 	policy_set_free(s);
 	return 0;

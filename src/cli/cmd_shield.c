@@ -75,6 +75,13 @@ static void shield_usage(FILE *out)
 		"    fragments: inspect             # or drop\n"
 		"    drop_sample: 64                # one net_drop event per 64 drops\n"
 		"\n"
+		"in a policy (vigil run --policy, docs/policy.md), the same section also says "
+		"where:\n"
+		"  shield:\n"
+		"    interfaces: [eth0]             # attached when the agent starts, detached\n"
+		"    attach: auto                   # when it stops; edits reload atomically\n"
+		"    block: [198.51.100.0/24]\n"
+		"\n"
 		"examples:\n"
 		"  vigil shield attach eth0 --rules /etc/vigil/shield.yaml\n"
 		"  vigil shield attach veth0 --mode generic\n"
@@ -182,19 +189,6 @@ static int fail(int err, const char *msg)
 	return errno_exit(err);
 }
 
-/* Serialise attach/reload/detach between vigil processes. */
-static int lock_shield(void)
-{
-	int fd;
-
-	mkdir("/sys/fs/bpf/vigil", 0700);
-	mkdir(SHIELD_PIN_ROOT, 0700);
-	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		flock(fd, LOCK_EX);
-	return fd;
-}
-
 static int load_rules(struct shield_ruleset *rs, const char *path, char *err, size_t errlen)
 {
 	int ret = shield_rules_init(rs);
@@ -223,10 +217,9 @@ static int do_attach(struct opts *o)
 		if (ret)
 			return fail(ret, err);
 	}
-	lock = lock_shield();
+	lock = shield_lock();
 	ret = shield_attach(&h, o->ifname, o->mode, o->rules ? &rs : NULL, true, err, sizeof(err));
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	if (o->rules)
 		shield_rules_free(&rs);
 	if (ret)
@@ -253,7 +246,7 @@ static int do_reload(struct opts *o)
 	ret = load_rules(&rs, o->rules, err, sizeof(err));
 	if (ret)
 		return fail(ret, err);
-	lock = lock_shield();
+	lock = shield_lock();
 	ret = shield_open_pinned(&h, o->ifname, err, sizeof(err));
 	if (!ret) {
 		ret = shield_install(&h.maps, &rs, err, sizeof(err));
@@ -263,8 +256,7 @@ static int do_reload(struct opts *o)
 			       rs.n_rules);
 		shield_close(&h);
 	}
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	shield_rules_free(&rs);
 	return ret ? fail(ret, err) : 0;
 }
@@ -276,10 +268,9 @@ static int do_detach(struct opts *o)
 
 	if (!o->ifname)
 		return usage_error(CMD, "detach: which interface?");
-	lock = lock_shield();
+	lock = shield_lock();
 	ret = shield_detach_pinned(o->ifname, err, sizeof(err));
-	if (lock >= 0)
-		close(lock);
+	shield_unlock(lock);
 	if (ret)
 		return fail(ret, err);
 	printf("shield detached from %s\n", o->ifname);

@@ -4,6 +4,7 @@
 #include "cli/agent.h"
 #include "cli/agent_guard.h"
 #include "cli/agent_control.h"
+#include "cli/sandbox.h"
 #include "core/control.h"
 #include "core/log.h"
 #include "core/sensor.h"
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +58,7 @@ static void print_event_types(FILE *out)
 void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 {
 	fprintf(out,
-		"usage: vigil %s [options]\n\n%s\n\n"
+		"usage: vigil %s [options]%s\n\n%s\n\n"
 		"Output:\n"
 		"  -f, --format json|text  JSON Lines, or aligned columns (default: text on a\n"
 		"                          terminal, json otherwise)\n"
@@ -84,15 +86,17 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"Every event names its process, its parent and its ancestors, also for processes\n"
 		"started before vigil. Ctrl-C or SIGTERM stops and prints a summary: events seen,\n"
 		"shown and lost. Records the kernel could not queue are never dropped silently:\n"
-		"they appear in the stream as \"lost\" records.\n\n"
-		"Examples:\n"
-		"  sudo vigil %s\n"
-		"  sudo vigil %s --events exec --comm bash,sh --format json\n"
-		"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
-		"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
-		cmd->name, cmd->purpose,
-		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "",
-		cmd->name, cmd->name, cmd->name, cmd->name);
+		"they appear in the stream as \"lost\" records.\n",
+		cmd->name, cmd->sandbox ? " --policy FILE -- CMD [ARGS...]" : "", cmd->purpose,
+		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "");
+	if (!cmd->sandbox)
+		fprintf(out,
+			"\nExamples:\n"
+			"  sudo vigil %s\n"
+			"  sudo vigil %s --events exec --comm bash,sh --format json\n"
+			"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
+			"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
+			cmd->name, cmd->name, cmd->name, cmd->name);
 	if (cmd->has_policies)
 		fputs("\nPolicies (docs/policy.md):\n"
 		      "      --policy PATH       load a policy file, or every .yaml/.yml file of "
@@ -105,7 +109,13 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
 		      "policy\n"
 		      "with errors is rejected and the ones in force stay.\n"
-		      "Tamper resistance (docs/enforcement.md):\n"
+		      "A policy's shield: section puts the XDP shield on the interfaces it names\n"
+		      "(vigil help shield); reloads change its rules atomically, and the agent\n"
+		      "detaches it when no policy names the interface any more, or when it "
+		      "stops.\n",
+		      out);
+	if (cmd->has_policies && !cmd->sandbox)
+		fputs("Tamper resistance (docs/enforcement.md):\n"
 		      "      --no-guard          do not protect the agent (for debugging); by "
 		      "default,\n"
 		      "                          where BPF LSM works, no other process (root "
@@ -131,6 +141,7 @@ struct stream_args {
 	__u32 ring_bytes;
 	double aggregate_s;
 	struct agent_config agent;
+	char **command; /* sandbox: what to run */
 	bool no_guard;
 };
 
@@ -196,7 +207,10 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	a->aggregate_s = 1;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":f:o:e:p:c:P:a:d:vh", long_opts, NULL)) != -1) {
+	/* a sandbox stops at its command: the command's own options are not ours */
+	while ((opt = getopt_long(argc, argv,
+				  cmd->sandbox ? "+:f:o:e:p:c:P:a:d:vh" : ":f:o:e:p:c:P:a:d:vh",
+				  long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (!strcmp(optarg, "json"))
@@ -287,7 +301,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 			a->agent.no_defaults = true;
 			break;
 		case 'G':
-			if (!cmd->has_policies)
+			if (!cmd->has_policies || cmd->sandbox)
 				return usage_error(cmd->name, "unknown option '--no-guard'");
 			a->no_guard = true;
 			break;
@@ -303,6 +317,16 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		default:
 			return usage_error(cmd->name, "unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (cmd->sandbox) {
+		if (optind == argc)
+			return usage_error(cmd->name, "what to run? vigil sandbox --policy FILE -- "
+						      "CMD [ARGS...]");
+		if (!a->agent.n_paths)
+			return usage_error(cmd->name, "a sandbox needs at least one --policy");
+		a->command = &argv[optind];
+		a->agent.no_defaults = true;
+		return 0;
 	}
 	if (optind < argc)
 		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
@@ -352,6 +376,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct watch_entry trace_watches[FILTER_MAX_ITEMS];
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
+	struct sandbox sb = { 0 };
+	int child_status = 0;
 	const struct stream_stats *st;
 	double deadline = 0, next_flush;
 	int agg_fd;
@@ -392,12 +418,26 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		 * only when traced with --events or --path. */
 		a.agent.trace_watches = trace_watches;
 		a.agent.n_trace_watches = a.cfg.filter.n_paths;
+		if (cmd->sandbox) {
+			err = sandbox_create(&sb);
+			if (err) {
+				pr_err(cmd->name, "cannot create the sandbox's cgroup: %s%s",
+				       strerror(-err),
+				       err == -EACCES || err == -EPERM ? " (run as root)" : "");
+				ret = err == -EACCES || err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+				goto out;
+			}
+			a.agent.scope = sb.scope;
+		}
 		if (agent_new(&agent, &a.agent)) {
 			pr_err(cmd->name, "the policies have errors (above): nothing was started");
 			ret = EX_CONFIG;
 			goto out;
 		}
-		err = control_open(&control, control_path(), agent_control_handle, &status);
+		/* a sandbox answers nobody: it ends with its command */
+		err = cmd->sandbox ? 0
+				   : control_open(&control, control_path(), agent_control_handle,
+						  &status);
 		if (err == -EADDRINUSE) {
 			pr_err(cmd->name, "another vigil agent is running (%s answers)",
 			       control_path());
@@ -439,8 +479,10 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	install_signals();
 	if (agent) {
 		agent_attach(agent, sensors);
-		/* After every BPF object of the agent is made: the guard protects them all. */
-		agent_guard_start(&guard, !a.no_guard);
+		/* After every BPF object of the agent is made: the guard protects them all. A
+		 * sandbox ends with its command and has no control socket: it is not guarded. */
+		if (!cmd->sandbox)
+			agent_guard_start(&guard, !a.no_guard);
 		status = (struct agent_status_ctx){ .agent = agent,
 						    .stream = stream,
 						    .pid = getpid(),
@@ -450,11 +492,24 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(cmd->name, "watching %s events%s; Ctrl-C to stop", what,
 		a.output ? ", writing to the output file" : "");
+	if (cmd->sandbox) {
+		err = sandbox_spawn(&sb, a.command);
+		if (err) {
+			pr_err(cmd->name, "cannot run %s: %s", a.command[0], strerror(-err));
+			ret = err == -ENOENT ? 127 : 126;
+			goto out;
+		}
+		pr_info(cmd->name, "running %s in cgroup %s", a.command[0], sb.scope);
+	}
 	if (a.duration > 0)
 		deadline = now_s() + a.duration;
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
 	while (!stop_signal && !status.stop && (!deadline || now_s() < deadline)) {
+		if (sb.pid && waitpid(sb.pid, &child_status, WNOHANG) == sb.pid) {
+			sb.pid = 0;
+			break;
+		}
 		err = stream_poll(stream, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			pr_err(cmd->name, "writing events failed: %s", strerror(-err));
@@ -478,6 +533,12 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	}
 	if (status.stop)
 		pr_info(cmd->name, "stopping: asked to over the control socket (vigil stop)");
+	if (sb.pid) {
+		/* stopped from outside: the command goes too (what it left, with the cgroup) */
+		kill(sb.pid, SIGKILL);
+		waitpid(sb.pid, &child_status, 0);
+		sb.pid = 0;
+	}
 	/* Drain what is queued, report every folded open, account for every loss. */
 	while ((err = stream_poll(stream, 0)) > 0)
 		;
@@ -490,11 +551,27 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	pr_info(cmd->name, "%llu events seen, %llu shown, %llu lost%s",
 		(unsigned long long)st->records, (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
-	if (agent)
-		pr_info(cmd->name, "%llu events matched a rule",
-			(unsigned long long)policy_engine_stats(agent_engine(agent))->alerts);
+	if (agent) {
+		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
+
+		pr_info(cmd->name,
+			"%llu events matched a rule; %llu operations denied, %llu "
+			"processes killed",
+			(unsigned long long)ps->alerts, (unsigned long long)ps->denied,
+			(unsigned long long)ps->kills);
+	}
 	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
+	if (cmd->sandbox) {
+		/* the command's status, as a shell would give it */
+		ret = WIFSIGNALED(child_status) ? 128 + WTERMSIG(child_status)
+						: WEXITSTATUS(child_status);
+		pr_info(cmd->name, "%s %s %d", a.command[0],
+			WIFSIGNALED(child_status) ? "was killed by signal" : "exited with",
+			WIFSIGNALED(child_status) ? WTERMSIG(child_status)
+						  : WEXITSTATUS(child_status));
+	}
 out:
+	sandbox_destroy(&sb);
 	stream_free(stream);
 	sensors_stop(sensors);
 	agent_guard_stop(&guard);

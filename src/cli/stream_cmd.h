@@ -12,6 +12,7 @@ struct stream_cmd {
 	const char *extra_usage;
 	bool has_duration; /* accepts --duration */
 	bool has_policies; /* enforces policies: --policy, --no-default-rules */
+	bool sandbox;	   /* runs `-- CMD ARGS...` in a cgroup of its own, judged alone */
 };
 
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv);

@@ -1082,8 +1082,11 @@ static const struct feature_def features[FEAT__COUNT] = {
 			  "kernel-function sensors are off; tracepoints are used instead", true,
 			  probe_attach },
 	[FEAT_BPF_LSM] = { "bpf_lsm", "BPF LSM hooks (lsm/bprm_check_security): blocking",
-			   "deny rules fall back to kill (bpf_send_signal after the fact)", true,
-			   probe_attach },
+			   "exec, file, module, bpf and ptrace deny rules kill instead: in the "
+			   "kernel at exec and open (the image never runs, no fd is returned), "
+			   "from user space after other operations; connect denials still hold "
+			   "(cgroup hooks)",
+			   true, probe_attach },
 	[FEAT_KPROBE] = { "kprobe", "kprobes on kernel functions (kprobe/vfs_read)",
 			  "no kprobe sensors and no bpf_override_return; tracepoints only", false,
 			  probe_attach },

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "process.skel.h"
+#include "vigil/enforce.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
 extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor;
@@ -80,6 +83,7 @@ static int start_process(struct sensors *s, const struct sensors_opts *opts)
 	if (!s->process)
 		return -errno;
 	s->process->rodata->wakeup_bytes = opts->wakeup_bytes;
+	s->process->rodata->self_tgid = getpid();
 	if (opts->ring_bytes) {
 		err = bpf_map__set_max_entries(s->process->maps.events, opts->ring_bytes);
 		if (err)
@@ -176,6 +180,11 @@ int sensors_ringbuf_fd(const struct sensors *s)
 	return bpf_map__fd(s->process->maps.events);
 }
 
+int sensors_lost_fd(const struct sensors *s)
+{
+	return bpf_map__fd(s->process->maps.lost_events);
+}
+
 int sensors_map_fd(const struct sensors *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_running; i++) {
@@ -186,6 +195,57 @@ int sensors_map_fd(const struct sensors *s, const char *name)
 			return fd;
 	}
 	return -ENOENT;
+}
+
+static int exec_kill_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vigil_deny_key));
+}
+
+int sensors_set_exec_kills(struct sensors *s, const struct exec_kill *k, size_t n)
+{
+	int fd = bpf_map__fd(s->process->maps.exec_kill);
+	struct vigil_deny_key *keys = calloc(n ? n : 1, sizeof(*keys)), key, next, *stale = NULL;
+	size_t n_keys = 0, n_stale = 0;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	/* new entries first, stale ones last: no moment where neither list holds */
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (stat(k[i].path, &st))
+			continue; /* killed from user space until it exists */
+		keys[n_keys] = (struct vigil_deny_key){
+			.inode = st.st_ino,
+			.dev = major(st.st_dev) << 20 | minor(st.st_dev),
+		};
+		if (bpf_map_update_elem(fd, &keys[n_keys++], &k[i].rule, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	qsort(keys, n_keys, sizeof(*keys), exec_kill_cmp);
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		struct vigil_deny_key *more;
+
+		key = next;
+		if (bsearch(&key, keys, n_keys, sizeof(*keys), exec_kill_cmp))
+			continue;
+		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
+		if (!more)
+			break;
+		stale = more;
+		stale[n_stale++] = key;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+out:
+	free(stale);
+	free(keys);
+	return err;
 }
 
 int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n)

@@ -42,12 +42,23 @@ int sensors_start(struct sensors **out, const struct sensors_opts *opts);
 void sensors_stop(struct sensors *s);
 
 int sensors_ringbuf_fd(const struct sensors *s);
+/* The per-CPU counter of records that did not fit (enforcers that report share it). */
+int sensors_lost_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */
 int sensors_lost(const struct sensors *s, __u64 *lost);
 /* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */
 int sensors_map_fd(const struct sensors *s, const char *name);
 /* Replace the file sensor's watch list (policy reload); -ENOENT when it is not running. */
 int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n);
+/* An executable whose new image the kernel kills before it runs, and the rule's index. */
+struct exec_kill {
+	const char *path;
+	__u32 rule;
+};
+
+/* Make the process sensor kill exactly the execs of @k (a path that does not exist: none). */
+int sensors_set_exec_kills(struct sensors *s, const struct exec_kill *k, size_t n);
+
 /* "process, file" : the sensors running, for the start-up line. */
 void sensors_describe(const struct sensors *s, char *buf, size_t size);
 

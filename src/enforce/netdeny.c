@@ -20,17 +20,19 @@ struct netdeny {
 	struct bpf_link *links[2];
 };
 
-int netdeny_start(struct netdeny **out)
+int netdeny_start(struct netdeny **out, const char *cgroup)
 {
 	struct netdeny *n = calloc(1, sizeof(*n));
-	char root[PATH_MAX];
+	char root[PATH_MAX * 2];
 	int fd = -1, err;
 
 	if (!n)
 		return -ENOMEM;
-	err = cgroup2_mount_point(root, sizeof(root));
+	err = cgroup2_mount_point(root, PATH_MAX);
 	if (err)
 		goto fail;
+	if (cgroup)
+		strncat(root, cgroup, sizeof(root) - strlen(root) - 1);
 	n->skel = netdeny_bpf__open_and_load();
 	if (!n->skel) {
 		err = -errno;
@@ -41,7 +43,7 @@ int netdeny_start(struct netdeny **out)
 		err = -errno;
 		goto fail;
 	}
-	/* Links on the root: every cgroup below runs them, whatever other programs it has. */
+	/* Links on the cgroup: every cgroup below runs them, whatever other programs it has. */
 	n->links[0] = bpf_program__attach_cgroup(n->skel->progs.deny_connect4, fd);
 	n->links[1] =
 		n->links[0] ? bpf_program__attach_cgroup(n->skel->progs.deny_connect6, fd) : NULL;

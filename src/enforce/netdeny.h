@@ -18,8 +18,11 @@ struct net_deny {
 
 struct netdeny;
 
-/* Load and attach the hooks; 0 or -errno (-ENOENT: no cgroup2 mount). */
-int netdeny_start(struct netdeny **out);
+/*
+ * Load and attach the hooks to @cgroup ("/a/b" below the cgroup2 root; NULL: the root, every
+ * process); 0 or -errno (-ENOENT: no cgroup2 mount).
+ */
+int netdeny_start(struct netdeny **out, const char *cgroup);
 void netdeny_stop(struct netdeny *n);
 /* Make the kernel refuse exactly @d: new entries first, stale ones removed last. */
 int netdeny_set(struct netdeny *n, const struct net_deny *d, size_t count);

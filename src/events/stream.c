@@ -3,6 +3,7 @@
 #include "events/aggregate.h"
 #include "events/cgroup.h"
 #include "core/log.h"
+#include "vigil/ev_file.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -20,6 +21,11 @@ struct stream {
 	struct ring_buffer *ring;
 	struct aggregate *agg;
 	struct stream_stats stats;
+	/* the last operation vigil's LSM program refused and reported: (thread, type) */
+	__u32 refused_tid;
+	unsigned int refused_type;
+	/* a refused exec's image, shown as its caller's for that event */
+	char refused_exe[VIGIL_PATH_MAX + 1], refused_cwd[VIGIL_PATH_MAX + 1];
 };
 
 int stream_new(struct stream **out, const struct stream_config *cfg)
@@ -135,10 +141,63 @@ int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns)
 			       window_ns, show_summary, s);
 }
 
+/*
+ * Is @ev the file sensor's record of an operation that vigil's LSM program refused and already
+ * reported (with the object it resolved)? It follows that report on the same thread.
+ */
+static bool repeats_refusal(struct stream *s, const struct event *ev)
+{
+	bool repeat = false;
+
+	if (ev->type >= VIGIL_EV_FILE_FIRST && ev->type <= VIGIL_EV_FILE_LAST) {
+		const struct vigil_file_event *r = ev->raw;
+
+		if (ev->flags & VIGIL_FILE_DENIED) {
+			s->refused_tid = ev->task->tid;
+			s->refused_type = ev->type;
+			return false;
+		}
+		repeat = s->refused_tid == ev->task->tid && s->refused_type == ev->type &&
+			 r->result == -EPERM;
+	}
+	if (s->refused_tid == ev->task->tid)
+		s->refused_tid = 0;
+	return repeat;
+}
+
+/*
+ * A refused exec: the caller keeps its image, so the table is left alone; the event shows the
+ * caller as running the file it tried to run.
+ */
+static struct proc *refused_image(struct stream *s, const struct event *ev, struct proc *tmp)
+{
+	struct proc *caller = proctab_lookup(s->procs, ev->task->pid);
+	size_t exe_len = ev->exe_len < VIGIL_PATH_MAX ? ev->exe_len : VIGIL_PATH_MAX;
+	size_t cwd_len = ev->cwd_len < VIGIL_PATH_MAX ? ev->cwd_len : VIGIL_PATH_MAX;
+
+	*tmp = caller ? *caller
+		      : (struct proc){ .pid = ev->task->pid,
+				       .ppid = ev->task->ppid,
+				       .exec_time = ev->task->start_ns,
+				       .parent_exec_time = ev->task->parent_start_ns };
+	memcpy(s->refused_exe, ev->exe, exe_len);
+	s->refused_exe[exe_len] = '\0';
+	memcpy(s->refused_cwd, ev->cwd, cwd_len);
+	s->refused_cwd[cwd_len] = '\0';
+	memcpy(tmp->comm, ev->task->comm, sizeof(tmp->comm));
+	tmp->exe = s->refused_exe;
+	tmp->cwd = s->refused_cwd;
+	tmp->args = NULL;
+	tmp->args_len = 0;
+	tmp->args_truncated = false;
+	return tmp;
+}
+
 int stream_handle_record(struct stream *s, const void *data, size_t size)
 {
-	struct proc *proc = NULL;
+	struct proc *proc = NULL, refused;
 	struct event ev;
+
 	s->stats.records++;
 	if (event_decode(data, size, &ev)) {
 		s->stats.malformed++;
@@ -146,9 +205,14 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		return -EINVAL;
 	}
 	/* The table follows every process, whatever the filter shows. */
+	if (repeats_refusal(s, &ev))
+		return 0;
 	switch (ev.type) {
 	case VIGIL_EV_EXEC:
-		proc = proctab_exec(s->procs, &ev);
+		if (ev.flags & VIGIL_EXEC_DENIED)
+			proc = refused_image(s, &ev, &refused);
+		else
+			proc = proctab_exec(s->procs, &ev);
 		break;
 	case VIGIL_EV_FORK:
 		proc = proctab_fork(s->procs, &ev);

@@ -102,7 +102,9 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		const struct rule *r = s->by_type[open][i];
 		const struct cond *c = path_cond(r);
 		__u8 access = rule_access(r);
-		__u8 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
+		/* the file sensor kills whoever opens: not for a set scoped to a cgroup */
+		__u8 kill =
+			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
 			err = add(out, "/", 1, access | access << 2);
@@ -162,7 +164,7 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 				v->path_form == PATH_SUBTREE ? " and beneath" : "");
 	}
 	fputs(" (by inode; a missing file by its nearest existing directory)\n", out);
-	if (policy_kernel_kills(r))
+	if (policy_kernel_kills(r) && r->action == ACTION_KILL)
 		fputs("    kernel: SIGKILL to the opener before the open returns "
 		      "(bpf_send_signal), "
 		      "for the paths that exist when the policy loads\n",

@@ -5,6 +5,7 @@
 #include "events/family_file.h"
 #include "policy/compile.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
 
 #include <errno.h>
@@ -18,7 +19,9 @@ struct policy_engine {
 	struct match_cache *cache;
 	struct event_verdict verdict;
 	struct policy_engine_stats stats;
-	bool net_deny; /* enforce/netdeny.h hooks are attached */
+	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
+	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
+	const struct exec_kill_list *exec_kills; /* what the kernel kills at exec, or NULL */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -60,6 +63,72 @@ void policy_engine_set_net_deny(struct policy_engine *e, bool active)
 	e->net_deny = active;
 }
 
+void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *l)
+{
+	e->lsm = l;
+}
+
+void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l)
+{
+	e->exec_kills = l;
+}
+
+/* Did the process sensor kill the new image before it ran? */
+static bool killed_at_exec(const struct event *ev)
+{
+	return ev->type == VIGIL_EV_EXEC && (ev->flags & VIGIL_EXEC_KILLED);
+}
+
+/* Did vigil's BPF LSM program refuse the operation (and send this record itself)? */
+static bool lsm_denied(const struct event *ev)
+{
+	if (ev->type == VIGIL_EV_EXEC)
+		return ev->flags & VIGIL_EXEC_DENIED;
+	return is_file_event(ev) && (ev->flags & VIGIL_FILE_DENIED);
+}
+
+/*
+ * Did a BPF LSM hook with no object (module loads, bpf, ptrace) refuse @ev for @r? The kernel
+ * sensor reported it; the syscall failed with EPERM.
+ */
+static bool lsm_refused(const struct policy_engine *e, const struct rule *r, const struct event *ev)
+{
+	__s64 result;
+
+	if (!e->lsm || !policy_lsm_denies(r))
+		return false;
+	switch (ev->type) {
+	case VIGIL_EV_MODULE_LOAD:
+		result = ((const struct vigil_module_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_BPF:
+		result = ((const struct vigil_bpf_event *)ev->raw)->result;
+		break;
+	case VIGIL_EV_PTRACE:
+		result = ((const struct vigil_ptrace_event *)ev->raw)->result;
+		break;
+	default:
+		return false;
+	}
+	return result == -EPERM;
+}
+
+/* The rule the kernel named for a refusal or a kill at exec, when it is still loaded. */
+static struct rule *kernel_rule(const struct policy_engine *e, const struct event *ev)
+{
+	__u32 index = ev->type == VIGIL_EV_EXEC
+			      ? ((const struct vigil_exec_event *)ev->raw)->deny_rule
+			      : ((const struct vigil_file_event *)ev->raw)->deny_rule;
+
+	if (killed_at_exec(ev))
+		return e->exec_kills && index < e->exec_kills->n_rules
+			       ? (struct rule *)e->exec_kills->rules[index]
+			       : NULL;
+	if (!e->lsm || index >= e->lsm->n_rules)
+		return NULL;
+	return (struct rule *)e->lsm->rules[index];
+}
+
 void policy_engine_refresh(struct policy_engine *e)
 {
 	if (e->set)
@@ -93,6 +162,15 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	bool enforce = r->policy->mode == MODE_ENFORCE;
 	__u32 pid = ev->task->pid;
 
+	if (killed_at_exec(ev)) {
+		e->stats.kills++;
+		return "killed"; /* by the kernel, before the new image ran */
+	}
+	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
+		e->stats.denied++;
+		return "denied"; /* refused by the kernel before it happened */
+	}
+
 	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
 	    (ev->flags & VIGIL_FILE_KILLED)) {
 		e->stats.kills++;
@@ -100,8 +178,10 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
 	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
-	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM)
+	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM) {
+		e->stats.denied++;
 		return "denied";
+	}
 	switch (r->action) {
 	case ACTION_KILL:
 		return enforce ? kill_process(e, r, pid) : "would_kill";
@@ -115,8 +195,18 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	const struct rule *r = policy_match(e->set, e->cache, v);
+	struct rule *r = policy_match(e->set, e->cache, v);
 
+	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
+	if ((lsm_denied(v->ev) || killed_at_exec(v->ev)) && (!r || r->action == ACTION_ALERT)) {
+		struct rule *denier = kernel_rule(e, v->ev);
+
+		if (denier) {
+			if (denier != r)
+				denier->hits++;
+			r = denier;
+		}
+	}
 	if (!r)
 		return NULL;
 	e->stats.alerts++;

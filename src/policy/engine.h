@@ -23,12 +23,20 @@ void policy_engine_refresh(struct policy_engine *e);
 /* Are the kernel's connect hooks refusing what kernel-deniable rules name? */
 void policy_engine_set_net_deny(struct policy_engine *e, bool active);
 
+/* What BPF LSM refuses (the agent's list, kept in step with the set); NULL: not running. */
+struct lsm_deny_list;
+void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *l);
+/* What the process sensor kills at exec (the agent's list); NULL: nothing. */
+struct exec_kill_list;
+void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l);
+
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);
 
 struct policy_engine_stats {
 	__u64 alerts; /* events that matched a rule */
 	__u64 kills;  /* processes killed */
+	__u64 denied; /* operations the kernel refused */
 };
 const struct policy_engine_stats *policy_engine_stats(const struct policy_engine *e);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/match.h"
 #include "policy/fields.h"
+#include "policy/index.h"
 #include "policy/value.h"
 
 #include <stdlib.h>
@@ -144,23 +145,77 @@ static int strength(const struct rule *r)
 	return r->severity * 8 + action * 2 + (r->policy->mode == MODE_ENFORCE);
 }
 
+/* Does @r decide over @best? The stronger does; of equals, the first loaded. */
+static bool decides_over(const struct rule *r, const struct rule *best)
+{
+	return !best || strength(r) > strength(best) ||
+	       (strength(r) == strength(best) && r->seq < best->seq);
+}
+
+struct visit {
+	const struct policy_set *s;
+	struct match_cache *c;
+	const struct event_view *v;
+	__u64 mark;
+	struct rule *best;
+};
+
+static void visit_list(struct visit *vi, const struct rule_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		struct rule *r = l->rules[i];
+
+		if (r->mark == vi->mark)
+			continue;
+		r->mark = vi->mark;
+		if (!rule_holds(r, vi->c, vi->v, vi->s))
+			continue;
+		r->hits++;
+		if (decides_over(r, vi->best))
+			vi->best = r;
+	}
+}
+
+/* The rules indexed by the event's value of @field (and, for file.path, by its alias). */
+static void visit_indexed(struct visit *vi, int field)
+{
+	const struct rule_index *ix = vi->s->index;
+	const struct field_value *fv = value_of(vi->c, vi->v, field);
+	const struct field_value *id;
+	const char *alias;
+
+	if (fv)
+		visit_list(vi, rule_index_lookup(ix, field, fv->str, fv->len));
+	if (field != FIELD_FILE_PATH || !(id = value_of(vi->c, vi->v, FIELD_FILE_INODE)))
+		return;
+	alias = policy_set_alias(vi->s, id->bits, id->num);
+	if (alias)
+		visit_list(vi, rule_index_lookup(ix, field, alias, strlen(alias)));
+}
+
+/* Is @cgroup ("/a/b") @scope ("/a/") or beneath it? An unknown cgroup is not. */
+static bool in_scope(const char *cgroup, const char *scope)
+{
+	size_t len = strlen(scope) - 1; /* without its final '/' */
+
+	return cgroup && !strncmp(cgroup, scope, len) && (!cgroup[len] || cgroup[len] == '/');
+}
+
 struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 			  const struct event_view *v)
 {
 	unsigned int type = v->ev->type;
-	struct rule *best = NULL;
+	struct visit vi = { .s = s, .c = c, .v = v };
+	const int *fields;
+	size_t n;
 
-	if (!s || type >= 64)
+	if (!s || type >= 64 || !s->n_by_type[type] || (s->scope && !in_scope(v->cgroup, s->scope)))
 		return NULL;
 	c->event++;
-	for (size_t i = 0; i < s->n_by_type[type]; i++) {
-		struct rule *r = s->by_type[type][i];
-
-		if (!rule_holds(r, c, v, s))
-			continue;
-		r->hits++;
-		if (!best || strength(r) > strength(best))
-			best = r;
-	}
-	return best;
+	vi.mark = rule_index_next_mark(s->index);
+	visit_list(&vi, rule_index_rest(s->index, type));
+	fields = rule_index_fields(s->index, type, &n);
+	for (size_t i = 0; i < n; i++)
+		visit_indexed(&vi, fields[i]);
+	return vi.best;
 }

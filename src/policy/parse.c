@@ -5,6 +5,7 @@
  * one run shows them all.
  */
 #include "policy/fields.h"
+#include "policy/ids.h"
 #include "policy/policy.h"
 #include "policy/value.h"
 #include "events/event.h"
@@ -346,12 +347,21 @@ static int parse_group(struct parser *ps, yaml_node_t *map, struct cond_group *g
 	     p++) {
 		struct cond *c = &g->conds[g->n_conds];
 		struct value_ctx vc = { .c = c };
-		yaml_node_t *v = node(ps, p->value);
+		yaml_node_t *k = node(ps, p->key), *v = node(ps, p->value);
 
-		if (parse_cond_key(ps, node(ps, p->key), c, types)) {
+		if (parse_cond_key(ps, k, c, types)) {
 			err = -EINVAL;
 			continue;
 		}
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+			if (scalar(node(ps, q->key)) &&
+			    !strcmp(scalar(node(ps, q->key)), scalar(k))) {
+				error_at(ps, k,
+					 "'%s' is given twice in this %s; put all its values "
+					 "in one list",
+					 scalar(k), what);
+				err = -EINVAL;
+			}
 		vc.f = field_def(c->field);
 		g->n_conds++;
 		if (for_each_scalar(ps, v, vc.f->name, add_value, &vc))
@@ -365,14 +375,52 @@ static int parse_group(struct parser *ps, yaml_node_t *map, struct cond_group *g
 	return err;
 }
 
-static bool same_values(const struct cond *a, const struct cond *b)
+/* Does every event value @in allows match some value of @out (same field)? */
+static bool all_covered(const struct cond *out, const struct cond *in)
 {
-	if (a->field != b->field || a->n_values != b->n_values)
-		return false;
-	for (size_t i = 0; i < a->n_values; i++)
-		if (strcmp(a->values[i].str, b->values[i].str))
+	const struct field_def *f = field_def(in->field);
+
+	for (size_t i = 0; i < in->n_values; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < out->n_values && !found; j++)
+			found = value_covers(f, &out->values[j], &in->values[i]);
+		if (!found)
 			return false;
+	}
 	return true;
+}
+
+/* Does every string that contains one of @m's substrings contain one of @x's? */
+static bool contains_implied(const struct cond *m, const struct cond *x)
+{
+	for (size_t i = 0; i < m->n_values; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < x->n_values && !found; j++)
+			found = strstr(m->values[i].str, x->values[j].str) != NULL;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Does condition @x hold on every event that the match group @m lets through? */
+static bool implied(const struct cond_group *m, const struct cond *x)
+{
+	for (size_t i = 0; i < m->n_conds; i++) {
+		const struct cond *c = &m->conds[i];
+
+		if (c->field != x->field || c->op != x->op)
+			continue;
+		if (x->op == OP_IN && all_covered(x, c))
+			return true;
+		if (x->op == OP_NOT && all_covered(c, x))
+			return true;
+		if (x->op == OP_CONTAINS && contains_implied(c, x))
+			return true;
+	}
+	return false;
 }
 
 /* Conditions that cannot all hold, and exceptions that swallow the whole rule. */
@@ -384,32 +432,26 @@ static void check_contradictions(struct parser *ps, yaml_node_t *rn, struct rule
 		for (size_t j = 0; j < m->n_conds; j++) {
 			const struct cond *a = &m->conds[i], *b = &m->conds[j];
 
-			if (a->field != b->field || a->op != OP_IN || b->op != OP_NOT)
-				continue;
-			for (size_t k = 0; k < a->n_values; k++)
-				for (size_t l = 0; l < b->n_values; l++)
-					if (!strcmp(a->values[k].str, b->values[l].str) &&
-					    a->n_values == 1)
-						diags_add(ps->d, DIAG_ERROR, ps->file, b->line,
-							  b->col,
-							  "rule '%s' can never match: %s must be "
-							  "'%s' and must not be",
-							  r->id, field_def(a->field)->name,
-							  a->values[k].str);
+			if (a->field == b->field && a->op == OP_IN && b->op == OP_NOT &&
+			    all_covered(b, a))
+				diags_add(ps->d, DIAG_ERROR, ps->file, b->line, b->col,
+					  "rule '%s' can never match: '%s not:' excludes every "
+					  "value that '%s:' (line %u) allows; remove one of them",
+					  r->id, field_def(a->field)->name,
+					  field_def(a->field)->name, a->line);
 		}
 	for (size_t e = 0; e < r->n_excepts; e++) {
 		const struct cond_group *x = &r->excepts[e];
-		bool all = x->n_conds > 0;
+		bool all = true;
 
-		for (size_t i = 0; i < x->n_conds && all; i++) {
-			bool found = false;
-
-			for (size_t j = 0; j < m->n_conds && !found; j++)
-				found = m->conds[j].op == x->conds[i].op &&
-					same_values(&m->conds[j], &x->conds[i]);
-			all = found;
-		}
-		if (all)
+		for (size_t i = 0; i < x->n_conds && all; i++)
+			all = implied(m, &x->conds[i]);
+		if (!x->n_conds)
+			diags_add(ps->d, DIAG_ERROR, ps->file, x->line, x->col,
+				  "rule '%s' can never match: an empty exception holds for every "
+				  "event; give it conditions or remove it",
+				  r->id);
+		else if (all)
 			diags_add(ps->d, DIAG_ERROR, ps->file, x->line, x->col,
 				  "rule '%s' can never match: this exception holds for every event "
 				  "its match does",
@@ -456,7 +498,8 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 	if (rn->type != YAML_MAPPING_NODE) {
 		error_at(ps, rn, "a rule must be a map (id:, description:, on:, ...), not %s",
 			 kind_name(rn));
-		return -EINVAL;
+		r->id = strdup("?"); /* the id checks that follow compare every rule's */
+		return r->id ? -EINVAL : -ENOMEM;
 	}
 	if (!check_keys(ps, rn, "rule", rule_keys))
 		err = -EINVAL;
@@ -473,6 +516,8 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 		err = -EINVAL;
 	}
 	r->id = strdup(n && scalar(n) ? scalar(n) : "?");
+	if (!r->id)
+		return -ENOMEM;
 
 	n = get(ps, rn, "description");
 	if (!n || !want_scalar(ps, n, "description") || !*scalar(n)) {
@@ -523,6 +568,11 @@ static int parse_rule(struct parser *ps, yaml_node_t *rn, struct rule *r)
 	n = get(ps, rn, "match");
 	if (n && parse_group(ps, n, &r->match, r->types, "match"))
 		err = -EINVAL;
+	else if (n && !r->match.n_conds)
+		warn_at(ps, n,
+			"rule '%s' has an empty 'match:', so it matches every event of its types; "
+			"remove 'match:' if that is meant",
+			r->id);
 
 	n = get(ps, rn, "except");
 	if (n) {
@@ -567,12 +617,15 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	if (p->shield)
+		shield_rules_free(&p->shield->rules);
+	free(p->shield);
 	free(p->name);
 	free(p->file);
 	free(p);
 }
 
-static const char *const policy_keys[] = { "policy", "mode", "lists", "rules", NULL };
+static const char *const policy_keys[] = { "policy", "mode", "lists", "rules", "shield", NULL };
 
 static int parse_lists(struct parser *ps, yaml_node_t *lists)
 {
@@ -598,22 +651,104 @@ static int parse_lists(struct parser *ps, yaml_node_t *lists)
 	return err;
 }
 
+/* Each rule id once in the policy. */
+static int check_ids(struct parser *ps, struct policy *p)
+{
+	struct rule **rules = calloc(p->n_rules + 1, sizeof(*rules));
+	const struct rule **first = calloc(p->n_rules + 1, sizeof(*first));
+	int err = -ENOMEM;
+
+	if (!rules || !first)
+		goto out;
+	for (size_t i = 0; i < p->n_rules; i++)
+		rules[i] = &p->rules[i];
+	err = rules_first_same_id(rules, p->n_rules, first);
+	for (size_t i = 0; i < p->n_rules && !err; i++)
+		if (first[i])
+			diags_add(ps->d, DIAG_ERROR, ps->file, rules[i]->line, rules[i]->col,
+				  "rule id '%s' is used twice (first at line %u)", rules[i]->id,
+				  first[i]->line);
+	for (size_t i = 0; i < p->n_rules && !err; i++)
+		err = first[i] ? -EINVAL : 0;
+out:
+	free(rules);
+	free(first);
+	return err;
+}
+
+/* The shield section, parsed by the shield's own YAML reader (src/shield/yaml.c). */
+static int parse_shield(struct parser *ps, yaml_node_t *root, struct policy *p)
+{
+	yaml_node_t *n = NULL, *key = NULL;
+	struct shield_yaml_error e = { 0 };
+
+	for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
+	     q++)
+		if (scalar(node(ps, q->key)) && !strcmp(scalar(node(ps, q->key)), "shield")) {
+			key = node(ps, q->key);
+			n = node(ps, q->value);
+		}
+	p->shield = calloc(1, sizeof(*p->shield));
+	if (!p->shield || shield_rules_init(&p->shield->rules)) {
+		free(p->shield);
+		p->shield = NULL;
+		error_at(ps, n, "out of memory");
+		return -ENOMEM;
+	}
+	p->shield->line = LINE(key);
+	p->shield->col = COL(key);
+	if (shield_rules_parse_section(&p->shield->rules, &ps->doc, n, &p->shield->targets, &e)) {
+		diags_add(ps->d, DIAG_ERROR, ps->file, e.line, e.col, "shield: %s", e.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A file with only a shield section may go without 'policy:': its file name names it. */
+static char *name_from_file(const char *file)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t n = strlen(base);
+	char *name;
+
+	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+		n -= 4;
+	name = strndup(base, n);
+	if (name && !is_name(name)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 {
 	static const char *const modes[] = { "audit", "enforce" };
-	yaml_node_t *n, *rules;
+	yaml_node_t *n, *rules, *mode;
 	int err = 0, v;
 
 	if (root->type != YAML_MAPPING_NODE) {
 		error_at(ps, root,
 			 "a policy must be a map with policy:, rules: and optionally "
-			 "mode: and lists:");
+			 "mode:, lists: and shield:");
 		return -EINVAL;
 	}
 	if (!check_keys(ps, root, "policy", policy_keys))
 		err = -EINVAL;
+	if (get(ps, root, "shield") && parse_shield(ps, root, p))
+		err = -EINVAL;
 	n = get(ps, root, "policy");
-	if (!n) {
+	if (!n && p->shield && !get(ps, root, "rules")) {
+		p->name = name_from_file(ps->file);
+		if (!p->name) {
+			error_at(ps, root,
+				 "the file name does not make a policy name: add 'policy: "
+				 "<name>'");
+			err = -EINVAL;
+		}
+	} else if (!n) {
 		error_at(ps, root, "the policy has no name: add 'policy: <name>'");
 		err = -EINVAL;
 	} else if (!want_scalar(ps, n, "policy") || !is_name(scalar(n))) {
@@ -624,21 +759,35 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 				 scalar(n));
 		err = -EINVAL;
 	}
-	p->name = strdup(n && scalar(n) ? scalar(n) : "?");
-	n = get(ps, root, "mode");
-	if (n) {
-		if ((v = parse_enum(ps, n, "mode", modes, 2)) < 0)
+	if (!p->name)
+		p->name = strdup(n && scalar(n) ? scalar(n) : "?");
+	if (!p->name)
+		return -ENOMEM;
+	p->line = LINE(n ? n : root);
+	p->col = COL(n ? n : root);
+	mode = get(ps, root, "mode");
+	if (mode) {
+		if ((v = parse_enum(ps, mode, "mode", modes, 2)) < 0)
 			err = -EINVAL;
 		else
 			p->mode = v;
 	}
+	if (mode && p->mode == MODE_AUDIT && p->shield &&
+	    !(p->shield->rules.cfg.flags & SHIELD_CFG_SHADOW))
+		warn_at(ps, mode,
+			"mode: audit is for the rules; the shield section drops packets unless it "
+			"says shadow: true");
 	n = get(ps, root, "lists");
 	if (n && parse_lists(ps, n))
 		err = -EINVAL;
 
 	rules = get(ps, root, "rules");
+	if (!rules && p->shield)
+		return err;
 	if (!rules) {
-		error_at(ps, root, "the policy has no rules: add 'rules:' with a list of rules");
+		error_at(ps, root,
+			 "the policy has no rules: add 'rules:' with a list of rules (or "
+			 "'shield:')");
 		return -EINVAL;
 	}
 	if (rules->type != YAML_SEQUENCE_NODE ||
@@ -657,15 +806,8 @@ static int parse_root(struct parser *ps, yaml_node_t *root, struct policy *p)
 		r->policy = p;
 		if (parse_rule(ps, node(ps, *i), r))
 			err = -EINVAL;
-		for (size_t j = 0; j + 1 < p->n_rules; j++)
-			if (!strcmp(p->rules[j].id, r->id) && strcmp(r->id, "?")) {
-				diags_add(ps->d, DIAG_ERROR, ps->file, r->line, r->col,
-					  "rule id '%s' is used twice (first at line %u)", r->id,
-					  p->rules[j].line);
-				err = -EINVAL;
-			}
 	}
-	return err;
+	return check_ids(ps, p) ?: err;
 }
 
 struct policy *policy_parse(const char *buf, size_t len, const char *file, struct diags *d)
@@ -699,11 +841,10 @@ struct policy *policy_parse(const char *buf, size_t len, const char *file, struc
 	}
 	root = yaml_document_get_root_node(&ps.doc);
 	if (!root)
-		diags_add(d, DIAG_ERROR, file, 0, 0,
-			  "the file is empty: a policy needs policy: and "
-			  "rules:");
-	else
-		parse_root(&ps, root, p);
+		diags_add(d, DIAG_ERROR, file, 1, 1,
+			  "the file is empty: a policy needs policy: and rules:");
+	else if (parse_root(&ps, root, p) && d->n_errors == errors)
+		diags_add(d, DIAG_ERROR, file, 0, 0, "out of memory"); /* never half a policy */
 	yaml_document_delete(&ps.doc);
 	yaml_parser_delete(&parser);
 	if (d->n_errors > errors) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "shield/shield.h"
 #include "vigil/types.h"
 
 #define POLICY_NAME_MAX 64
@@ -63,6 +64,7 @@ struct cond_group {
 };
 
 struct policy;
+struct rule_index;
 
 struct rule {
 	char *id;
@@ -77,15 +79,26 @@ struct rule {
 	enum rule_action action;
 	const struct policy *policy;
 	unsigned int line, col;
+	size_t seq; /* its place in the set's load order: the first of equals decides */
 	__u64 hits; /* events it matched since loaded */
+	__u64 mark; /* the last event that visited it (policy/index.h) */
+};
+
+/* A policy's `shield:` section: the XDP/tc shield's rule set and where it goes. */
+struct policy_shield {
+	struct shield_targets targets;
+	struct shield_ruleset rules;
+	unsigned int line, col; /* of the shield: key */
 };
 
 struct policy {
 	char *name;
-	char *file; /* where it came from, for messages */
+	char *file;		/* where it came from, for messages */
+	unsigned int line, col; /* of its name */
 	enum policy_mode mode;
 	struct rule *rules;
 	size_t n_rules;
+	struct policy_shield *shield; /* NULL: none */
 };
 
 /* Problems found while parsing and checking, each with its place. */
@@ -124,7 +137,13 @@ struct policy_set {
 	/* per event type, the rules on it, in load order */
 	struct rule **by_type[64];
 	size_t n_by_type[64];
-	__u64 types; /* union of the rules' types */
+	__u64 types;		  /* union of the rules' types */
+	struct rule_index *index; /* what each event visits (policy/index.h) */
+	/*
+	 * Only processes in this cgroup subtree ("/a/b/", below the cgroup2 root) are judged
+	 * (vigil sandbox); NULL: every process. Not owned by the set.
+	 */
+	const char *scope;
 	/*
 	 * The objects that exact file.path values name, by (dev, inode), sorted: an open of
 	 * one of them through a hard link matches as the path the rule names.

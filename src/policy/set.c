@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading policies from files, directories and the built-in ruleset into one set. */
+#include "policy/ids.h"
+#include "policy/index.h"
 #include "policy/policy.h"
 
 #include <dirent.h>
@@ -137,33 +139,74 @@ int policy_set_add_builtin(struct policy_set *s, struct diags *d)
 	return err;
 }
 
+/* Each rule id in one policy only (policy_parse checks within one). */
+static int check_ids(struct policy_set *s, struct diags *d)
+{
+	struct rule **rules = calloc(s->n_rules + 1, sizeof(*rules));
+	const struct rule **first = calloc(s->n_rules + 1, sizeof(*first));
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	if (!rules || !first)
+		goto out;
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t r = 0; r < s->policies[i]->n_rules; r++)
+			rules[n++] = &s->policies[i]->rules[r];
+	err = rules_first_same_id(rules, n, first);
+	for (size_t i = 0; i < n && !err; i++)
+		if (first[i] && first[i]->policy != rules[i]->policy)
+			diags_add(d, DIAG_ERROR, rules[i]->policy->file, rules[i]->line,
+				  rules[i]->col, "rule id '%s' is also used in %s (line %u)",
+				  rules[i]->id, first[i]->policy->file, first[i]->line);
+out:
+	free(rules);
+	free(first);
+	return err;
+}
+
+/* One shield per interface: its rules come from one policy, whole. */
+static void check_shield_ifaces(const struct policy_set *s, size_t i, struct diags *d)
+{
+	const struct policy_shield *sh = s->policies[i]->shield;
+
+	for (size_t k = 0; sh && k < sh->targets.n; k++)
+		for (size_t j = 0; j < i; j++) {
+			const struct policy_shield *other = s->policies[j]->shield;
+
+			for (size_t l = 0; other && l < other->targets.n; l++)
+				if (!strcmp(other->targets.ifaces[l].name,
+					    sh->targets.ifaces[k].name))
+					diags_add(d, DIAG_ERROR, s->policies[i]->file,
+						  sh->targets.ifaces[k].line,
+						  sh->targets.ifaces[k].col,
+						  "the shield on %s is already given by %s (line "
+						  "%u); "
+						  "an interface takes one policy's shield section",
+						  sh->targets.ifaces[k].name, s->policies[j]->file,
+						  other->targets.ifaces[l].line);
+		}
+}
+
 /* Names unique across the set, and the rules indexed by event type. */
 int policy_set_finish(struct policy_set *s, struct diags *d)
 {
 	size_t errors = d->n_errors;
+	int err;
 
 	for (size_t i = 0; i < s->n_policies; i++) {
 		struct policy *p = s->policies[i];
 
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(s->policies[j]->name, p->name))
-				diags_add(d, DIAG_ERROR, p->file, 0, 0,
-					  "policy name '%s' is also the name of %s", p->name,
-					  s->policies[j]->file);
+				diags_add(d, DIAG_ERROR, p->file, p->line, p->col,
+					  "policy name '%s' is also the name of %s; policy names "
+					  "must be unique",
+					  p->name, s->policies[j]->file);
+		check_shield_ifaces(s, i, d);
 		for (size_t r = 0; r < p->n_rules; r++) {
 			struct rule *rule = &p->rules[r];
 
-			for (size_t j = 0; j <= i; j++) {
-				const struct policy *q = s->policies[j];
-
-				for (size_t k = 0; k < (j == i ? 0 : q->n_rules); k++)
-					if (!strcmp(q->rules[k].id, rule->id))
-						diags_add(d, DIAG_ERROR, p->file, rule->line,
-							  rule->col,
-							  "rule id '%s' is also used in %s "
-							  "(line %u)",
-							  rule->id, q->file, q->rules[k].line);
-			}
+			rule->seq = s->n_rules;
 			s->types |= rule->types;
 			for (unsigned int t = 0; t < 64; t++) {
 				struct rule **list;
@@ -180,9 +223,10 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 			s->n_rules++;
 		}
 	}
-	if (d->n_errors > errors)
-		return -EINVAL;
-	return policy_set_resolve_aliases(s);
+	err = check_ids(s, d);
+	if (err || d->n_errors > errors)
+		return err ?: -EINVAL;
+	return rule_index_build(s) ?: policy_set_resolve_aliases(s);
 }
 
 /* Drop the policy called @name from @s. */
@@ -245,6 +289,7 @@ void policy_set_free(struct policy_set *s)
 	for (unsigned int t = 0; t < 64; t++)
 		free(s->by_type[t]);
 	free(s->aliases);
+	rule_index_free(s->index);
 	free(s);
 }
 
@@ -291,7 +336,8 @@ int policy_set_resolve_aliases(struct policy_set *s)
 			}
 		}
 	}
-	qsort(a, n, sizeof(*a), alias_cmp);
+	if (n) /* qsort and bsearch take no NULL array, even empty */
+		qsort(a, n, sizeof(*a), alias_cmp);
 	free(s->aliases);
 	s->aliases = a;
 	s->n_aliases = n;
@@ -303,6 +349,8 @@ const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
 	struct inode_alias key = { .inode = inode, .dev = dev };
 	const struct inode_alias *hit;
 
+	if (!s->n_aliases)
+		return NULL;
 	hit = bsearch(&key, s->aliases, s->n_aliases, sizeof(key), alias_cmp);
 	return hit ? hit->path : NULL;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/value.h"
+#include "vigil/events.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,6 +56,13 @@ static int parse_path(int field, const char *s, struct value *v, char *why, size
 	if (has_glob(s)) {
 		if (!glob_ok(s, why, len))
 			return -EINVAL;
+		if (s[n - 1] == '/') {
+			snprintf(why, len,
+				 "'%s' can never match: a glob is matched against resolved paths, "
+				 "which never end with '/'; drop the final '/'",
+				 s);
+			return -EINVAL;
+		}
 		v->path_form = PATH_GLOB;
 	} else {
 		v->path_form = n > 1 && s[n - 1] == '/' ? PATH_SUBTREE : PATH_EXACT;
@@ -62,9 +70,40 @@ static int parse_path(int field, const char *s, struct value *v, char *why, size
 	return 0;
 }
 
+/* The values a numeric field can take: a value outside them would never match. */
+static void number_bounds(int field, long long *lo, long long *hi)
+{
+	switch (field) {
+	case FIELD_NET_DPORT:
+	case FIELD_NET_SPORT:
+		*lo = 0;
+		*hi = 65535;
+		break;
+	case FIELD_PROCESS_UID:
+	case FIELD_PROCESS_EUID:
+	case FIELD_PROCESS_GID:
+	case FIELD_CRED_UID:
+	case FIELD_CRED_EUID:
+	case FIELD_CRED_GID:
+	case FIELD_CRED_EGID:
+	case FIELD_CRED_BEFORE_UID:
+	case FIELD_CRED_BEFORE_EUID:
+	case FIELD_CRED_BEFORE_GID:
+	case FIELD_CRED_BEFORE_EGID:
+		*lo = 0;
+		*hi = 4294967295LL;
+		break;
+	default:
+		*lo = -(1LL << 62);
+		*hi = 1LL << 62;
+	}
+}
+
 static int parse_number(const struct field_def *f, int field, const char *s, struct value *v,
 			char *why, size_t len)
 {
+	long long min, max;
+
 	const char *dash;
 	char *end;
 	int base = field == FIELD_FILE_MODE ? 8 : 10;
@@ -92,6 +131,12 @@ static int parse_number(const struct field_def *f, int field, const char *s, str
 		goto bad;
 	if (field == FIELD_FILE_MODE && (v->num.lo < 0 || v->num.hi > 07777)) {
 		snprintf(why, len, "'%s' is not a mode from 0 to 7777 (octal)", s);
+		return -EINVAL;
+	}
+	number_bounds(field, &min, &max);
+	if (v->num.lo < min || v->num.hi > max) {
+		snprintf(why, len, "'%s' can never match: the field is a number from %lld to %lld",
+			 s, min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -141,7 +186,16 @@ static int parse_addr(const char *s, struct value *v, char *why, size_t len)
 	/* host bits set in a CIDR are a typo more often than not */
 	for (unsigned int i = v->cidr.prefix_len; i < 128; i++)
 		if (v->cidr.addr[i / 8] & (0x80 >> (i % 8))) {
-			snprintf(why, len, "'%s' has bits set beyond its /%ld prefix", s, bits);
+			char net[INET6_ADDRSTRLEN] = "?";
+
+			for (unsigned int j = v->cidr.prefix_len; j < 128; j++)
+				v->cidr.addr[j / 8] &= ~(0x80 >> (j % 8));
+			if (v->cidr.prefix_len >= 96 && inet_pton(AF_INET, buf, &a4) == 1)
+				inet_ntop(AF_INET, v->cidr.addr + 12, net, sizeof(net));
+			else
+				inet_ntop(AF_INET6, v->cidr.addr, net, sizeof(net));
+			snprintf(why, len, "'%s' has bits set beyond its /%ld prefix; write %s/%ld",
+				 s, bits, net, bits);
 			return -EINVAL;
 		}
 	return 0;
@@ -183,6 +237,15 @@ int value_parse(const struct field_def *f, int field, const char *text, struct v
 	case VAL_STRING:
 		v->is_glob = has_glob(text);
 		err = v->is_glob && !glob_ok(text, why, why_len) ? -EINVAL : 0;
+		if (!err && !v->is_glob &&
+		    (field == FIELD_PROCESS_COMM || field == FIELD_PARENT_COMM) &&
+		    strlen(text) >= VIGIL_COMM_LEN) {
+			snprintf(why, why_len,
+				 "'%s' can never match: the kernel keeps only the first %d "
+				 "characters of a process name; write '%.*s'",
+				 text, VIGIL_COMM_LEN - 1, VIGIL_COMM_LEN - 1, text);
+			err = -EINVAL;
+		}
 		break;
 	case VAL_NUMBER:
 		err = parse_number(f, field, text, v, why, why_len);
@@ -259,6 +322,63 @@ bool value_match(const struct field_def *f, const struct value *v, const struct 
 	}
 	case VAL_NAMES:
 		return (fv->bits & v->bits) != 0;
+	}
+	return false;
+}
+
+/* The literal part of a glob, up to its first special character. */
+static size_t literal_len(const char *s)
+{
+	return strcspn(s, "*?[");
+}
+
+static bool path_covers(const struct value *outer, const struct value *inner)
+{
+	size_t n = strlen(outer->str);
+
+	switch (outer->path_form) {
+	case PATH_SUBTREE:
+		/* everything inner matches lies beneath the subtree */
+		if (inner->path_form == PATH_GLOB)
+			return literal_len(inner->str) >= n && !memcmp(inner->str, outer->str, n);
+		return !strncmp(inner->str, outer->str, n) ||
+		       (strlen(inner->str) == n - 1 && !strncmp(inner->str, outer->str, n - 1) &&
+			inner->path_form == PATH_EXACT);
+	case PATH_GLOB:
+		return inner->path_form == PATH_EXACT &&
+		       !fnmatch(outer->str, inner->str, FNM_PATHNAME);
+	default:
+		return false;
+	}
+}
+
+bool value_covers(const struct field_def *f, const struct value *outer, const struct value *inner)
+{
+	if (!strcmp(outer->str, inner->str))
+		return true;
+	switch (f->kind) {
+	case VAL_PATH:
+		return path_covers(outer, inner);
+	case VAL_STRING:
+		return outer->is_glob && !inner->is_glob && !fnmatch(outer->str, inner->str, 0);
+	case VAL_NUMBER:
+		if (inner->num.mask)
+			return outer->num.mask && (inner->num.lo & outer->num.lo) == outer->num.lo;
+		if (outer->num.mask)
+			return inner->num.lo == inner->num.hi &&
+			       (inner->num.lo & outer->num.lo) == outer->num.lo;
+		return outer->num.lo <= inner->num.lo && inner->num.hi <= outer->num.hi;
+	case VAL_ADDR: {
+		struct field_value fv = { 0 };
+
+		memcpy(fv.addr, inner->cidr.addr, 16);
+		return outer->cidr.prefix_len <= inner->cidr.prefix_len &&
+		       value_match(f, outer, &fv, false);
+	}
+	case VAL_NAMES:
+		/* `field: A` holds when any of A's bits is set: covered when A's bits are outer's
+		 */
+		return inner->bits && (inner->bits & ~outer->bits) == 0;
 	}
 	return false;
 }

@@ -14,4 +14,10 @@ void value_free(struct value *v);
 bool value_match(const struct field_def *f, const struct value *v, const struct field_value *fv,
 		 bool contains);
 
+/*
+ * Does every event value that @inner matches also match @outer (same field, operator `in`)?
+ * False when not sure: used to find rules that can never match.
+ */
+bool value_covers(const struct field_def *f, const struct value *outer, const struct value *inner);
+
 #endif

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
@@ -34,6 +36,7 @@ static const struct {
 	size_t off;
 } map_slots[] = {
 	{ "table_v4", offsetof(struct shield_maps, table_v4) },
+	{ "deep_v4", offsetof(struct shield_maps, deep_v4) },
 	{ "rules_v4", offsetof(struct shield_maps, rules_v4) },
 	{ "rules_v6", offsetof(struct shield_maps, rules_v6) },
 	{ "port_rules", offsetof(struct shield_maps, port_rules) },
@@ -101,6 +104,24 @@ int shield_check_ifname(const char *ifname, int *ifindex, char *err, size_t errl
 	if (ifindex)
 		*ifindex = idx;
 	return 0;
+}
+
+int shield_lock(void)
+{
+	int fd;
+
+	mkdir("/sys/fs/bpf/vigil", 0700);
+	mkdir(SHIELD_PIN_ROOT, 0700);
+	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
+}
+
+void shield_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 int shield_pin_dir(const char *ifname, char *buf, size_t len)

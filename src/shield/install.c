@@ -142,8 +142,149 @@ static void paint_table(__u16 *tbl, const struct shield_ruleset *rs)
 	}
 }
 
-/* The generation's IPv4 table, or -ENOENT when it has no IPv4 prefix (no 32 MiB then). */
-static int new_table(const struct shield_ruleset *rs)
+/* A prefix longer than /24, by its /24, longest first; identical ones: the last one wins. */
+struct deep_ref {
+	__u32 net; /* address >> 8 */
+	__u32 idx; /* in the rule set (finalize order) */
+	__u8 last; /* last octet */
+	__u8 len;
+};
+
+static int deep_cmp(const void *a, const void *b)
+{
+	const struct deep_ref *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	return x->idx > y->idx ? -1 : x->idx < y->idx; /* as in the trie: the later one stays */
+}
+
+/* Put one /24's items (refs[0..n), sorted) in its bucket; false when they do not fit. */
+static bool place(struct shield_deep4_bucket *b, __u32 mask, const struct deep_ref *refs, size_t n,
+		  const struct shield_ruleset *rs)
+{
+	struct shield_deep4 d = { 0 };
+	__u32 items = 0, h;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct shield_prefix *p = &rs->prefixes[refs[i].idx];
+
+		if (i && refs[i].len == refs[i - 1].len && refs[i].last == refs[i - 1].last)
+			continue; /* the same prefix again: the first of them (the last added) wins
+				   */
+		if (items == SHIELD_DEEP_ITEMS)
+			return false;
+		d.item[items++] =
+			(struct shield_deep_item){ refs[i].last, refs[i].len, table_entry(p) };
+	}
+	d.key = refs[0].net << 8 | items;
+	h = shield_deep_hash(refs[0].net) & mask;
+	for (int i = 0; i < SHIELD_DEEP_SLOTS; i++) {
+		if (!b[h].slot[i].key) {
+			b[h].slot[i] = d;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * deep_v4 for the generation: the longer prefixes of each DEEP /24 in a bucket; a /24 that
+ * does not fit is marked SHIELD_TE_TRIE in @tbl. Returns the map fd (*mask set), -ENOENT when
+ * there is no prefix longer than /24, or -errno.
+ */
+static int new_deep(__u16 *tbl, const struct shield_ruleset *rs, __u32 *mask)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	struct shield_deep4_bucket *b = NULL;
+	struct deep_ref *refs = NULL;
+	size_t n = 0, groups = 0, used = 0, trie = 0;
+	__u32 nb = 1, *keys = NULL;
+	int fd = -ENOMEM;
+
+	for (size_t i = 0; i < rs->n_prefixes; i++)
+		n += rs->prefixes[i].family == 4 && rs->prefixes[i].len > 24;
+	if (!n)
+		return -ENOENT;
+	refs = calloc(n, sizeof(*refs));
+	if (!refs)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < rs->n_prefixes; i++) {
+		const struct shield_prefix *p = &rs->prefixes[i];
+		__u32 a;
+
+		if (p->family != 4 || p->len <= 24)
+			continue;
+		memcpy(&a, p->addr, 4);
+		a = ntohl(a);
+		refs[n++] = (struct deep_ref){ a >> 8, i, a & 0xff, p->len };
+	}
+	qsort(refs, n, sizeof(*refs), deep_cmp);
+	for (size_t i = 0; i < n; i++)
+		groups += !i || refs[i].net != refs[i - 1].net;
+	/* slots at most 2/3 full: a full bucket (the trie then) stays rare */
+	while (nb * SHIELD_DEEP_SLOTS < groups + groups / 2)
+		nb *= 2;
+	b = calloc(nb, sizeof(*b));
+	keys = calloc(nb, sizeof(*keys));
+	if (!b || !keys)
+		goto out;
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && refs[j].net == refs[i].net; j++)
+			;
+		if (!place(b, nb - 1, &refs[i], j - i, rs)) {
+			tbl[refs[i].net] |= SHIELD_TE_TRIE;
+			trie++;
+		}
+	}
+	pr_debug("shield",
+		 "deep_v4: %zu /24s with longer prefixes, %zu in %u buckets, %zu in the "
+		 "trie",
+		 groups, groups - trie, nb, trie);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "shield_deep4", sizeof(__u32), sizeof(*b), nb,
+			    &opts);
+	if (fd < 0) {
+		fd = -errno;
+		goto out;
+	}
+	/* the kernel zeroes it: write the buckets in use, packed */
+	for (__u32 h = 0; h < nb; h++)
+		if (b[h].slot[0].key) {
+			keys[used] = h;
+			b[used++] = b[h];
+		}
+	for (__u32 i = 0, count; i < used; i += count) {
+		count = used - i;
+		if (bpf_map_update_batch(fd, keys + i, b + i, &count, &bopts) && !count) {
+			/* no batch ops on arrays: one by one */
+			for (count = 0; i + count < used; count++)
+				if (bpf_map_update_elem(fd, &keys[i + count], &b[i + count],
+							BPF_ANY)) {
+					close(fd);
+					fd = -errno;
+					goto out;
+				}
+		}
+	}
+	*mask = nb - 1;
+out:
+	free(refs);
+	free(b);
+	free(keys);
+	return fd;
+}
+
+/*
+ * The generation's IPv4 table (and deep_v4 in *deep, or -ENOENT), or -ENOENT when it has no
+ * IPv4 prefix (no 32 MiB then).
+ */
+static int new_table(const struct shield_ruleset *rs, int *deep, __u32 *deep_mask)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 	size_t size = (size_t)SHIELD_TBL4_ELEMS * sizeof(struct shield_tbl4_elem);
@@ -168,7 +309,12 @@ static int new_table(const struct shield_ruleset *rs)
 	}
 	/* the kernel hands it out zeroed: SHIELD_ACT_NONE everywhere */
 	paint_table(tbl, rs);
+	*deep = new_deep(tbl, rs, deep_mask);
 	munmap(tbl, size);
+	if (*deep < 0 && *deep != -ENOENT) {
+		close(fd);
+		return *deep;
+	}
 	return fd;
 }
 
@@ -249,7 +395,7 @@ out:
 
 int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char *err, size_t errlen)
 {
-	int fd4 = -1, fd6 = -1, tbl = -1, ret;
+	int fd4 = -1, fd6 = -1, tbl = -1, deep = -ENOENT, ret;
 	struct shield_state st;
 	struct timespec now;
 	__u32 zero = 0, next, old;
@@ -269,7 +415,8 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	if (ret)
 		goto fail;
 
-	tbl = new_table(rs);
+	rs->cfg.deep_mask = 0;
+	tbl = new_table(rs, &deep, &rs->cfg.deep_mask);
 	if (tbl < 0 && tbl != -ENOENT) {
 		ret = tbl;
 		goto fail;
@@ -294,7 +441,12 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	if (bpf_map_update_elem(m->cfg, &next, &rs->cfg, BPF_ANY) ||
 	    bpf_map_update_elem(m->rules_v4, &next, &fd4, BPF_ANY) ||
 	    bpf_map_update_elem(m->rules_v6, &next, &fd6, BPF_ANY) ||
-	    (tbl >= 0 && bpf_map_update_elem(m->table_v4, &next, &tbl, BPF_ANY))) {
+	    (tbl >= 0 && bpf_map_update_elem(m->table_v4, &next, &tbl, BPF_ANY)) ||
+	    (deep >= 0 && bpf_map_update_elem(m->deep_v4, &next, &deep, BPF_ANY))) {
+		ret = -errno;
+		goto fail;
+	}
+	if (deep < 0 && bpf_map_delete_elem(m->deep_v4, &next) && errno != ENOENT) {
 		ret = -errno;
 		goto fail;
 	}
@@ -319,11 +471,14 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	ret = shield_rcu_sync();
 	if (!ret) {
 		bpf_map_delete_elem(m->table_v4, &old);
+		bpf_map_delete_elem(m->deep_v4, &old);
 		bpf_map_delete_elem(m->rules_v4, &old);
 		bpf_map_delete_elem(m->rules_v6, &old);
 	}
 	if (tbl >= 0)
 		close(tbl);
+	if (deep >= 0)
+		close(deep);
 	close(fd4);
 	close(fd6);
 	pr_debug("shield", "installed generation %u: %zu prefixes, %u rules", next, n, rs->n_rules);
@@ -337,5 +492,7 @@ fail:
 		close(fd6);
 	if (tbl >= 0)
 		close(tbl);
+	if (deep >= 0)
+		close(deep);
 	return ret;
 }

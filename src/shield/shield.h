@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <net/if.h>
+#include <yaml.h>
 
 #include "vigil/shield.h"
 
@@ -63,14 +64,40 @@ int shield_set_prefix_len(struct shield_config *cfg, int family, int len);
 size_t shield_rules_finalize(struct shield_ruleset *rs);
 
 /* yaml.c */
+#define SHIELD_MAX_IFACES 16
+
+/* Where a policy's shield section applies (its interfaces: and attach: keys). */
+struct shield_targets {
+	struct {
+		char name[IF_NAMESIZE];
+		unsigned int line, col; /* where the name is written */
+	} ifaces[SHIELD_MAX_IFACES];
+	size_t n;
+	enum shield_mode mode; /* SHIELD_MODE_NONE: auto */
+};
+
+struct shield_yaml_error {
+	unsigned int line, col; /* 1-based; 0: not tied to a place */
+	char msg[SHIELD_ERR_LEN];
+};
+
+/*
+ * The shield mapping @section of a loaded document: a policy file's `shield:` (@targets
+ * receives its interfaces, which it must name) or, with @targets NULL, a rules file's (where
+ * interfaces are not accepted). 0, or -errno with the first problem in @e.
+ */
+int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
+			       yaml_node_t *section, struct shield_targets *targets,
+			       struct shield_yaml_error *e);
+/* A whole file's `shield:` section; errors as "fname:line:col: what". */
 int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
 			    const char *fname, char *err, size_t errlen);
 int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen);
 
 /* File descriptors of the shield's maps, from a fresh load or from the pins. */
 struct shield_maps {
-	int table_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info, l4_stats,
-		sources, events;
+	int table_v4, deep_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info,
+		l4_stats, sources, events;
 };
 
 /* install.c */
@@ -94,6 +121,9 @@ struct shield_handle {
 const char *shield_mode_name(enum shield_mode mode);
 int shield_parse_mode(const char *s, enum shield_mode *mode);
 int shield_pin_dir(const char *ifname, char *buf, size_t len);
+/* Serialise attach, reload and detach between vigil processes: an fd to unlock, or -1. */
+int shield_lock(void);
+void shield_unlock(int fd);
 int shield_check_ifname(const char *ifname, int *ifindex, char *err, size_t errlen);
 /* Load, install rs, attach (SHIELD_MODE_NONE = best available), optionally pin. */
 int shield_attach(struct shield_handle *h, const char *ifname, enum shield_mode want,

@@ -24,6 +24,7 @@
  */
 #include "shield/shield.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -38,9 +39,8 @@
 struct ctx {
 	yaml_document_t *doc;
 	struct shield_ruleset *rs;
-	const char *fname;
-	char *err;
-	size_t errlen;
+	struct shield_targets *targets; /* NULL: no interfaces: key (vigil shield --rules) */
+	struct shield_yaml_error *e;
 };
 
 static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
@@ -48,17 +48,13 @@ static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 
 static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[SHIELD_ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(c->e->msg, sizeof(c->e->msg), fmt, ap);
 	va_end(ap);
-	if (n)
-		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s", c->fname, n->start_mark.line + 1,
-			 n->start_mark.column + 1, msg);
-	else
-		snprintf(c->err, c->errlen, "%s: %s", c->fname, msg);
+	c->e->line = n ? n->start_mark.line + 1 : 0;
+	c->e->col = n ? n->start_mark.column + 1 : 0;
 	return -EINVAL;
 }
 
@@ -404,6 +400,70 @@ static int parse_limit(struct ctx *c, yaml_node_t *n, const char *section, bool 
 	return 0;
 }
 
+/* What the kernel takes as a device name (dev_valid_name). */
+static bool ifname_ok(const char *s)
+{
+	if (!*s || strlen(s) >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int add_iface(struct ctx *c, const yaml_node_t *n)
+{
+	struct shield_targets *t = c->targets;
+	const char *s = scalar(n);
+
+	if (!s || !ifname_ok(s))
+		return fail(c, n,
+			    "'%.32s' is not an interface name (1-%d characters, no '/', ':' "
+			    "or spaces)",
+			    s ? s : "", IF_NAMESIZE - 1);
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->ifaces[i].name, s))
+			return fail(c, n, "interface '%s' is named twice", s);
+	if (t->n == SHIELD_MAX_IFACES)
+		return fail(c, n, "more than %d interfaces in one shield section",
+			    SHIELD_MAX_IFACES);
+	snprintf(t->ifaces[t->n].name, IF_NAMESIZE, "%s", s);
+	t->ifaces[t->n].line = n->start_mark.line + 1;
+	t->ifaces[t->n].col = n->start_mark.column + 1;
+	t->n++;
+	return 0;
+}
+
+/* interfaces: eth0 | [eth0, eth1]; attach: auto | native | generic | tc */
+static int parse_target_key(struct ctx *c, const yaml_node_t *key, yaml_node_t *val)
+{
+	const char *k = scalar(key), *s;
+
+	if (!c->targets)
+		return fail(c, key,
+			    "'%s' belongs in a policy's shield section (vigil run --policy); here "
+			    "the interface is named on the command line",
+			    k);
+	if (!strcmp(k, "attach")) {
+		if (want_scalar(c, val, k, &s))
+			return -EINVAL;
+		if (shield_parse_mode(s, &c->targets->mode))
+			return fail(c, val,
+				    "attach must be auto, native, generic or tc, got '%.32s'", s);
+		return 0;
+	}
+	if (val && val->type == YAML_SCALAR_NODE)
+		return add_iface(c, val);
+	if (!val || val->type != YAML_SEQUENCE_NODE ||
+	    val->data.sequence.items.top == val->data.sequence.items.start)
+		return fail(c, val ? val : key, "interfaces must be a non-empty list of names");
+	for (yaml_node_item_t *it = val->data.sequence.items.start;
+	     it < val->data.sequence.items.top; it++)
+		if (add_iface(c, node(c, *it)))
+			return -EINVAL;
+	return 0;
+}
+
 static int parse_shield(struct ctx *c, yaml_node_t *n)
 {
 	struct shield_config *cfg = &c->rs->cfg;
@@ -419,7 +479,10 @@ static int parse_shield(struct ctx *c, yaml_node_t *n)
 
 		if (!k)
 			return fail(c, node(c, p->key), "keys must be plain words");
-		if (!strcmp(k, "shadow")) {
+		if (!strcmp(k, "interfaces") || !strcmp(k, "attach")) {
+			if (parse_target_key(c, node(c, p->key), val))
+				return -EINVAL;
+		} else if (!strcmp(k, "shadow")) {
 			if (get_bool(c, val, k, &b))
 				return -EINVAL;
 			cfg->flags = b ? cfg->flags | SHIELD_CFG_SHADOW
@@ -476,10 +539,28 @@ static int parse_shield(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
+int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
+			       yaml_node_t *section, struct shield_targets *targets,
+			       struct shield_yaml_error *e)
+{
+	struct ctx c = { .doc = doc, .rs = rs, .targets = targets, .e = e };
+	int ret;
+
+	if (targets)
+		memset(targets, 0, sizeof(*targets));
+	ret = parse_shield(&c, section);
+	if (!ret && targets && !targets->n)
+		ret = fail(&c, section,
+			   "a policy's shield section needs 'interfaces:', the interfaces to "
+			   "attach it to (like interfaces: [eth0])");
+	return ret;
+}
+
 int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
 			    const char *fname, char *err, size_t errlen)
 {
-	struct ctx c = { .rs = rs, .fname = fname, .err = err, .errlen = errlen };
+	struct shield_yaml_error e = { 0 };
+	struct ctx c = { .rs = rs, .e = &e };
 	yaml_node_t *root, *section = NULL;
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -511,7 +592,11 @@ int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t l
 	if (!section)
 		ret = fail(&c, root, "no 'shield:' section (a mapping at the top level)");
 	else
-		ret = parse_shield(&c, section);
+		ret = shield_rules_parse_section(rs, &doc, section, NULL, &e);
+	if (ret && e.line)
+		snprintf(err, errlen, "%s:%u:%u: %s", fname, e.line, e.col, e.msg);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", fname, e.msg);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return ret;

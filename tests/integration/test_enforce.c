@@ -213,3 +213,51 @@ TEST(open_kill_rule_kills_before_the_open_returns)
 out:
 	shf("rm -rf %s", dir);
 }
+
+/* vigil sandbox: a connect deny rule holds for the command alone, through cgroup hooks on its
+ * own cgroup; the same connect from outside, at the same time, goes through. */
+TEST(sandbox_denies_connect_inside_its_cgroup_only)
+{
+	char dir[] = "/tmp/vigil-sandbox-XXXXXX", policy[96], out[96];
+	struct json_object **ev;
+	struct server srv;
+	size_t n = 0, bad = 0;
+	int rc;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&srv, AF_INET, 0) || !mkdtemp(dir))
+		return;
+	if (access("/bin/bash", X_OK)) {
+		SKIP("no bash for /dev/tcp connects");
+		goto out;
+	}
+	snprintf(out, sizeof(out), "%s/events.json", dir);
+	if (!write_policy(policy, "enforce", srv.port, NULL))
+		goto out;
+	rc = shf("D=%s; %s sandbox --policy %s -f json -o %s -- bash -c "
+		 "\"echo > /dev/tcp/127.0.0.1/%d; echo \\$? > $D/in; sleep 1; exit 3\" 2>/dev/null "
+		 "& "
+		 "for i in $(seq 100); do [ -s $D/in ] && break; sleep 0.1; done; "
+		 "bash -c 'echo > /dev/tcp/127.0.0.1/%d'; echo $? > $D/outside; wait $!",
+		 dir, vigil_bin(), policy, out, srv.port, srv.port);
+	ASSERT_EQ(rc, 3, "vigil sandbox exits with the command's status");
+	ASSERT_EQ(shf("test \"$(cat %s/in)\" = 1", dir), 0, "inside, the connect failed");
+	ASSERT_EQ(shf("test \"$(cat %s/outside)\" = 0", dir), 0,
+		  "outside, the same connect went through at the same time");
+	ASSERT_TRUE(accepted(&srv), "the server got the outside connection");
+	ASSERT_FALSE(accepted(&srv), "and only that one");
+	ev = events_load(out, &n, &bad);
+	ASSERT_NOT_NULL(ev, "the sandbox wrote valid JSON lines");
+	ASSERT_NOT_NULL(find_connect(ev, n, srv.port), "the refused connect is reported");
+	if (find_connect(ev, n, srv.port))
+		ASSERT_STREQ(jstr(find_connect(ev, n, srv.port), "action"), "denied",
+			     "as denied by the kernel");
+	events_free(ev, n);
+	ASSERT_NEQ(
+		shf("ls -d /sys/fs/cgroup/vigil-sandbox-* /sys/fs/cgroup/unified/vigil-sandbox-* "
+		    "2>/dev/null"),
+		0, "the sandbox's cgroup is gone");
+	unlink(policy);
+out:
+	close(srv.fd);
+	shf("rm -rf %s", dir);
+}

@@ -957,6 +957,84 @@ static bool uses_overlay(size_t i)
 	return false;
 }
 
+/* Every selected scenario, trigger then benign twin; fills run.skip and run.status. */
+static void run_scenarios(bool have_overlay)
+{
+	for (size_t i = 0; i < N_SCENARIOS; i++) {
+		char missing[128];
+
+		if (!selected(i))
+			continue;
+		missing_programs(scenarios[i].needs, missing, sizeof(missing));
+		if (!have_overlay && uses_overlay(i)) {
+			snprintf(run.skip[i], sizeof(run.skip[i]),
+				 "no overlayfs: the scenario's mounts cannot be made");
+			continue;
+		}
+		if (missing[0]) {
+			snprintf(run.skip[i], sizeof(run.skip[i]), "%s",
+				 strstr(missing, "/proc/modules")
+					 ? "kernel without module support (no /proc/modules): "
+					   "vigil run does not watch module loads there"
+					 : missing);
+			if (!strstr(missing, "/proc/modules"))
+				snprintf(run.skip[i], sizeof(run.skip[i]), "not installed: %s",
+					 missing);
+			continue;
+		}
+		run.status[i][0] = run_one(i, 't');
+		run.status[i][1] = run_one(i, 'b');
+	}
+}
+
+/*
+ * Run the scenarios from a process reparented away from this one: rules that let build tools
+ * (make, ...) be ancestors would otherwise see `make test` above every scenario and stay quiet.
+ * The runner is orphaned by a middle process; its results come back in shared memory, and the
+ * end of a close-on-exec pipe says it is done.
+ */
+static void run_detached(bool have_overlay)
+{
+	size_t size = sizeof(run.skip) + sizeof(run.status);
+	char *shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int done[2];
+	pid_t middle;
+	char c;
+
+	if (shared == MAP_FAILED || pipe2(done, O_CLOEXEC)) {
+		run_scenarios(have_overlay);
+		return;
+	}
+	middle = fork();
+	if (middle == 0) {
+		pid_t self = getpid();
+
+		close(done[0]);
+		if (fork() != 0)
+			_exit(0);
+		while (getppid() == self)
+			usleep(1000);
+		run_scenarios(have_overlay);
+		memcpy(shared, run.skip, sizeof(run.skip));
+		memcpy(shared + sizeof(run.skip), run.status, sizeof(run.status));
+		fflush(stdout);
+		_exit(0);
+	}
+	close(done[1]);
+	if (middle > 0)
+		waitpid(middle, NULL, 0);
+	while (middle > 0 && read(done[0], &c, 1) > 0)
+		;
+	close(done[0]);
+	if (middle > 0) {
+		memcpy(run.skip, shared, sizeof(run.skip));
+		memcpy(run.status, shared + sizeof(run.skip), sizeof(run.status));
+	} else {
+		run_scenarios(have_overlay);
+	}
+	munmap(shared, size);
+}
+
 static void run_all(void)
 {
 	char path[PATH_MAX], cmdline[256];
@@ -1020,31 +1098,7 @@ static void run_all(void)
 		return;
 	}
 	sleep(1);
-	for (size_t i = 0; i < N_SCENARIOS; i++) {
-		char missing[128];
-
-		if (!selected(i))
-			continue;
-		missing_programs(scenarios[i].needs, missing, sizeof(missing));
-		if (!have_overlay && uses_overlay(i)) {
-			snprintf(run.skip[i], sizeof(run.skip[i]),
-				 "no overlayfs: the scenario's mounts cannot be made");
-			continue;
-		}
-		if (missing[0]) {
-			snprintf(run.skip[i], sizeof(run.skip[i]), "%s",
-				 strstr(missing, "/proc/modules")
-					 ? "kernel without module support (no /proc/modules): "
-					   "vigil run does not watch module loads there"
-					 : missing);
-			if (!strstr(missing, "/proc/modules"))
-				snprintf(run.skip[i], sizeof(run.skip[i]), "not installed: %s",
-					 missing);
-			continue;
-		}
-		run.status[i][0] = run_one(i, 't');
-		run.status[i][1] = run_one(i, 'b');
-	}
+	run_detached(have_overlay);
 	sleep(1);
 	run.ev = vigil_stop_and_load(&v, &run.n);
 	/* VIGIL_RULES_KEEP=1 keeps the logs, scratch directories and alerts for a look. */

@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "shield_pkt.h"
 #include "shield/shield.h"
+#include "core/log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -155,6 +156,101 @@ TEST(longest_prefix_wins)
 	ASSERT_EQ(verdict(&a), XDP_PASS_, "allow /24 carved out of block /16");
 	ASSERT_EQ(verdict(&b), XDP_DROP_, "block /26 inside allow /24");
 	ASSERT_EQ(verdict(&c), XDP_DROP_, "rest of the /16");
+}
+
+/* Longer prefixes inside a /24, nested, with their rules: bucket (few) and trie (many). */
+static void check_nested_deep(const char *why)
+{
+	static const struct {
+		const char *src;
+		int want;
+	} cases[] = {
+		{ "10.9.8.1", XDP_PASS_ },   /* the /24's own: allow (carved out of the /16) */
+		{ "10.9.8.130", XDP_DROP_ }, /* block /25 */
+		{ "10.9.8.145", XDP_PASS_ }, /* allow /28 inside it */
+		{ "10.9.8.150", XDP_DROP_ }, /* block /32 inside the /28 */
+		{ "10.9.8.255", XDP_DROP_ }, /* the /25 again */
+		{ "10.9.9.130", XDP_DROP_ }, /* the /16, outside the deep /24 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pkt_spec s = V4(cases[i].src, IPPROTO_UDP, 53);
+		char what[96];
+
+		snprintf(what, sizeof(what), "%s: %s", why, cases[i].src);
+		ASSERT_EQ(verdict(&s), cases[i].want, what);
+	}
+}
+
+TEST(deep_prefixes_in_buckets_and_trie)
+{
+	if (!setup() || !install_yaml("shield:\n  block: [10.9.0.0/16, 10.9.8.128/25]\n"
+				      "  allow: [10.9.8.0/24, 10.9.8.144/28]\n"
+				      "  block:\n"
+				      "    - {name: one, cidrs: [10.9.8.150/32]}\n"))
+		return;
+	check_nested_deep("3 longer prefixes (a bucket)");
+	ASSERT_EQ(rule_hits(2), 1, "the /32's own rule counter");
+	/* nine longer prefixes do not fit a bucket: the same answers from the trie */
+	if (!install_yaml("shield:\n  block: [10.9.0.0/16, 10.9.8.128/25]\n"
+			  "  allow: [10.9.8.0/24, 10.9.8.144/28]\n"
+			  "  block:\n"
+			  "    - {name: one, cidrs: [10.9.8.150/32]}\n"
+			  "    - {name: more, cidrs: [10.9.8.2/32, 10.9.8.4/32, 10.9.8.6/32, "
+			  "10.9.8.8/32, 10.9.8.10/32, 10.9.8.12/32]}\n"))
+		return;
+	check_nested_deep("9 longer prefixes (the trie)");
+	ASSERT_EQ(rule_hits(2), 1, "the /32's own rule counter");
+	{
+		struct pkt_spec s = V4("10.9.8.12", IPPROTO_UDP, 53);
+
+		ASSERT_EQ(verdict(&s), XDP_DROP_, "one of the nine");
+	}
+}
+
+/* 50,000 /24s with a /32 each: most in buckets, the rest (full buckets) in the trie. */
+TEST(many_deep_24s)
+{
+	struct shield_prefix p = { .family = 4, .len = 32, .action = SHIELD_ACT_BLOCK };
+	struct shield_ruleset rs;
+	__u32 n = 50000, wrong_in = 0, wrong_out = 0;
+
+	if (!setup() || !ASSERT_OK(shield_rules_init(&rs), "init"))
+		return;
+	p.rule_id = SHIELD_NO_RULE;
+	rs.prefixes = calloc(n, sizeof(p));
+	if (!ASSERT_NOT_NULL(rs.prefixes, "prefixes")) {
+		shield_rules_free(&rs);
+		return;
+	}
+	rs.cap_prefixes = n;
+	for (__u32 i = 0; i < n; i++) {
+		__u32 a = htonl((20u << 24) | i << 8 | 77); /* 20.x.y.77, a /24 each */
+
+		memcpy(p.addr, &a, 4);
+		rs.prefixes[rs.n_prefixes++] = p;
+	}
+	log_set_level(LOG_DEBUG); /* says how many went to buckets and how many to the trie */
+	if (ASSERT_OK(shield_install(&H.maps, &rs, err, sizeof(err)), err)) {
+		log_set_level(LOG_INFO);
+		for (__u32 i = 0; i < n; i++) {
+			uint8_t buf[PKT_MAX];
+			struct pkt_spec s = V4("0.0.0.0", IPPROTO_UDP, 53);
+			char addr[INET_ADDRSTRLEN];
+			__u32 a;
+
+			memcpy(&a, rs.prefixes[i].addr, 4);
+			inet_ntop(AF_INET, &a, addr, sizeof(addr));
+			s.src = addr;
+			wrong_in += run_xdp(buf, pkt_build(buf, &s)) != XDP_DROP_;
+			a = htonl(ntohl(a) + 1); /* .78: the same /24, not blocked */
+			inet_ntop(AF_INET, &a, addr, sizeof(addr));
+			wrong_out += run_xdp(buf, pkt_build(buf, &s)) != XDP_PASS_;
+		}
+		ASSERT_EQ(wrong_in, 0, "blocked /32s that passed");
+		ASSERT_EQ(wrong_out, 0, "their neighbours that were dropped");
+	}
+	shield_rules_free(&rs);
 }
 
 TEST(management_never_blocked)

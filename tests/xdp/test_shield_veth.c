@@ -10,6 +10,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "veth.h"
 #include "shield/shield.h"
 
 #include <arpa/inet.h>
@@ -28,44 +29,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GOOD	"10.78.0.2"
-#define BAD	"10.78.0.3"
-#define SERVER	"10.78.0.1"
-#define GOOD6	"fd00:78::2"
-#define SERVER6 "fd00:78::1"
+#define GOOD	VETH_GOOD
+#define BAD	VETH_BAD
+#define SERVER	VETH_SERVER
+#define GOOD6	VETH_GOOD6
+#define SERVER6 VETH_SERVER6
 
-static char ns_cli[32], ns_srv[32], if_cli[16], if_srv[16];
-static int orig_ns = -1, cli_ns = -1, srv_ns = -1;
+static struct veth_pair vp = { .orig_ns = -1, .cli_ns = -1, .srv_ns = -1 };
 static bool env_ready, env_failed;
 static char err[SHIELD_ERR_LEN];
 
 static void env_down(void)
 {
-	char dir[128];
-
-	if (!ns_cli[0])
+	if (!vp.ns_cli[0])
 		return;
-	if (orig_ns >= 0)
-		setns(orig_ns, CLONE_NEWNET);
-	shf("ip netns del %s 2>/dev/null", ns_cli);
-	shf("ip netns del %s 2>/dev/null", ns_srv);
-	if (!shield_pin_dir(if_srv, dir, sizeof(dir)))
-		shield_detach_pinned(if_srv, err, sizeof(err));
-	ns_cli[0] = '\0';
-}
-
-static int open_ns(const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	veth_pair_down(&vp); /* keeps the names */
+	shield_detach_pinned(vp.if_srv, err, sizeof(err));
 }
 
 static bool env_up(void)
 {
-	int pid = getpid();
-
 	if (SKIP_UNLESS_ROOT())
 		return false;
 	if (env_ready)
@@ -74,36 +57,13 @@ static bool env_up(void)
 		SKIP("netns/veth set-up failed earlier");
 		return false;
 	}
-	if (shf("command -v ip >/dev/null && busybox ping --help >/dev/null 2>&1")) {
+	if (veth_tools()) {
 		SKIP("needs ip (iproute2) and busybox ping (busybox-static)");
 		env_failed = true;
 		return false;
 	}
-	snprintf(ns_cli, sizeof(ns_cli), "vshc%d", pid);
-	snprintf(ns_srv, sizeof(ns_srv), "vshs%d", pid);
-	snprintf(if_cli, sizeof(if_cli), "vc%d", pid);
-	snprintf(if_srv, sizeof(if_srv), "vs%d", pid);
 	atexit(env_down);
-	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (shf("ip netns add %s && ip netns add %s", ns_cli, ns_srv) ||
-	    shf("ip link add %s netns %s type veth peer name %s netns %s", if_cli, ns_cli, if_srv,
-		ns_srv) ||
-	    shf("ip -n %s addr add " GOOD "/24 dev %s && ip -n %s addr add " BAD "/24 dev %s && "
-		"ip -n %s addr add " GOOD6 "/64 dev %s nodad",
-		ns_cli, if_cli, ns_cli, if_cli, ns_cli, if_cli) ||
-	    shf("ip -n %s addr add " SERVER "/24 dev %s && ip -n %s addr add " SERVER6
-		"/64 dev %s nodad",
-		ns_srv, if_srv, ns_srv, if_srv) ||
-	    shf("ip -n %s link set %s up && ip -n %s link set lo up && ip -n %s link set %s up && "
-		"ip -n %s link set lo up",
-		ns_cli, if_cli, ns_cli, ns_srv, if_srv, ns_srv)) {
-		env_failed = true;
-		ASSERT_TRUE(false, "netns + veth set-up");
-		return false;
-	}
-	cli_ns = open_ns(ns_cli);
-	srv_ns = open_ns(ns_srv);
-	if (!ASSERT_TRUE(cli_ns >= 0 && srv_ns >= 0 && orig_ns >= 0, "open netns")) {
+	if (!ASSERT_OK(veth_pair_up(&vp, "vsh"), "netns + veth set-up")) {
 		env_failed = true;
 		return false;
 	}
@@ -121,17 +81,16 @@ static bool attach(struct shield_handle *h, enum shield_mode mode, const char *y
 	    !ASSERT_OK(shield_rules_parse_yaml(&rs, yaml, strlen(yaml), "t.yaml", err, sizeof(err)),
 		       err))
 		return false;
-	setns(srv_ns, CLONE_NEWNET);
-	ret = shield_attach(h, if_srv, mode, &rs, pin, err, sizeof(err));
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ret = shield_attach(h, vp.if_srv, mode, &rs, pin, err, sizeof(err));
+	setns(vp.orig_ns, CLONE_NEWNET);
 	shield_rules_free(&rs);
 	return ASSERT_OK(ret, err);
 }
 
 static int ping(const char *src, const char *dst, int count)
 {
-	return shf("ip netns exec %s busybox ping %s -c %d -i 0.2 -W 1 -I %s %s >/dev/null 2>&1",
-		   ns_cli, strchr(dst, ':') ? "-6" : "-4", count, src, dst);
+	return veth_ping(&vp, src, dst, count);
 }
 
 static __u64 counter(struct shield_handle *h, int v, int r)
@@ -149,7 +108,7 @@ static int sock_in(int ns, int type, const char *bind_ip, int port)
 
 	setns(ns, CLONE_NEWNET);
 	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.orig_ns, CLONE_NEWNET);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -165,7 +124,7 @@ static int sock_in(int ns, int type, const char *bind_ip, int port)
 static int tcp_connect(const char *src, int port, int timeout_ms)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = sock_in(cli_ns, SOCK_STREAM, src, 0), ret, soerr = 0;
+	int fd = sock_in(vp.cli_ns, SOCK_STREAM, src, 0), ret, soerr = 0;
 	socklen_t len = sizeof(soerr);
 	struct pollfd p;
 
@@ -240,8 +199,8 @@ TEST(tcp_connect_allowed_and_blocked)
 
 	if (!env_up())
 		return;
-	srv = sock_in(srv_ns, SOCK_STREAM, SERVER, 8080);
-	srv2 = sock_in(srv_ns, SOCK_STREAM, SERVER, 2323);
+	srv = sock_in(vp.srv_ns, SOCK_STREAM, SERVER, 8080);
+	srv2 = sock_in(vp.srv_ns, SOCK_STREAM, SERVER, 2323);
 	if (!ASSERT_TRUE(srv >= 0 && srv2 >= 0 && !listen(srv, 16) && !listen(srv2, 16),
 			 "listeners"))
 		goto out;
@@ -300,7 +259,7 @@ static void *udp_receiver(void *arg)
 static int udp_client(const char *src)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9999) };
-	int fd = sock_in(cli_ns, SOCK_DGRAM, src, 0);
+	int fd = sock_in(vp.cli_ns, SOCK_DGRAM, src, 0);
 
 	inet_pton(AF_INET, SERVER, &a.sin_addr);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
@@ -326,7 +285,7 @@ TEST(udp_allowed_and_blocked)
 
 	if (!env_up())
 		return;
-	rx.fd = sock_in(srv_ns, SOCK_DGRAM, SERVER, 9999);
+	rx.fd = sock_in(vp.srv_ns, SOCK_DGRAM, SERVER, 9999);
 	good = udp_client(GOOD);
 	bad = udp_client(BAD);
 	if (!ASSERT_TRUE(rx.fd >= 0 && good >= 0 && bad >= 0, "udp sockets"))
@@ -398,7 +357,7 @@ TEST(flood_rate_limited_other_source_flows)
 
 	if (!env_up())
 		return;
-	rx.fd = sock_in(srv_ns, SOCK_DGRAM, SERVER, 9999);
+	rx.fd = sock_in(vp.srv_ns, SOCK_DGRAM, SERVER, 9999);
 	good = udp_client(GOOD);
 	fl.fd = udp_client(BAD);
 	if (!ASSERT_TRUE(rx.fd >= 0 && good >= 0 && fl.fd >= 0, "udp sockets"))
@@ -453,27 +412,27 @@ TEST(foreign_xdp_refused)
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "foreign", "GPL", prog, 2, NULL);
 	if (!ASSERT_TRUE(fd >= 0, "load a foreign XDP program"))
 		return;
-	setns(srv_ns, CLONE_NEWNET);
-	ifindex = if_nametoindex(if_srv);
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ifindex = if_nametoindex(vp.if_srv);
 	/* attached the old way (netlink), as another tool would */
 	ret = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_SKB_MODE, NULL);
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.orig_ns, CLONE_NEWNET);
 	if (!ASSERT_OK(ret, "attach the foreign program"))
 		goto out;
-	setns(srv_ns, CLONE_NEWNET);
-	ret = shield_attach(&h, if_srv, SHIELD_MODE_NONE, NULL, false, err, sizeof(err));
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ret = shield_attach(&h, vp.if_srv, SHIELD_MODE_NONE, NULL, false, err, sizeof(err));
+	setns(vp.orig_ns, CLONE_NEWNET);
 	ASSERT_EQ(ret, -EBUSY, "refused");
 	ASSERT_TRUE(strstr(err, "'foreign'") && strstr(err, "not replacing"), err);
 	if (!ret)
 		shield_close(&h);
-	setns(srv_ns, CLONE_NEWNET);
+	setns(vp.srv_ns, CLONE_NEWNET);
 	/* tc mode can coexist with someone else's XDP program */
-	ret = shield_attach(&h, if_srv, SHIELD_MODE_TC, NULL, false, err, sizeof(err));
+	ret = shield_attach(&h, vp.if_srv, SHIELD_MODE_TC, NULL, false, err, sizeof(err));
 	if (ASSERT_OK(ret, "tc mode next to a foreign XDP program"))
 		shield_close(&h);
 	bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.orig_ns, CLONE_NEWNET);
 out:
 	close(fd);
 }
@@ -488,28 +447,28 @@ TEST(pinned_lifecycle)
 	if (!env_up() || !attach(&h, SHIELD_MODE_NONE, "shield:\n  block: [" BAD "/32]\n", true))
 		return;
 	shield_close(&h); /* the pins keep it attached */
-	shield_pin_dir(if_srv, dir, sizeof(dir));
+	shield_pin_dir(vp.if_srv, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/link", dir);
 	ASSERT_OK(access(path, F_OK), "link pinned");
 	ASSERT_NEQ(ping(BAD, SERVER, 1), 0, "still blocking after our fds are closed");
-	if (ASSERT_OK(shield_open_pinned(&p, if_srv, err, sizeof(err)), err)) {
+	if (ASSERT_OK(shield_open_pinned(&p, vp.if_srv, err, sizeof(err)), err)) {
 		ASSERT_GE(counter(&p, SHIELD_V_DROP, SHIELD_R_BLOCK_CIDR), 1,
 			  "counters through the pins");
 		shield_close(&p);
 	}
-	setns(srv_ns, CLONE_NEWNET);
-	ASSERT_EQ(shield_attach(&h, if_srv, SHIELD_MODE_NONE, NULL, true, err, sizeof(err)),
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ASSERT_EQ(shield_attach(&h, vp.if_srv, SHIELD_MODE_NONE, NULL, true, err, sizeof(err)),
 		  -EEXIST, "second attach refused");
-	setns(orig_ns, CLONE_NEWNET);
-	ASSERT_OK(shield_detach_pinned(if_srv, err, sizeof(err)), err);
+	setns(vp.orig_ns, CLONE_NEWNET);
+	ASSERT_OK(shield_detach_pinned(vp.if_srv, err, sizeof(err)), err);
 	ASSERT_NEQ(access(dir, F_OK), 0, "pin directory removed");
-	setns(srv_ns, CLONE_NEWNET);
-	ifindex = if_nametoindex(if_srv);
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ifindex = if_nametoindex(vp.if_srv);
 	bpf_xdp_query_id(ifindex, 0, &prog_id);
-	setns(orig_ns, CLONE_NEWNET);
+	setns(vp.orig_ns, CLONE_NEWNET);
 	ASSERT_EQ(prog_id, 0, "no XDP program left on the interface");
 	ASSERT_EQ(ping(BAD, SERVER, 1), 0, "traffic flows after detach");
-	ASSERT_EQ(shield_detach_pinned(if_srv, err, sizeof(err)), -ENOENT, "detach twice");
+	ASSERT_EQ(shield_detach_pinned(vp.if_srv, err, sizeof(err)), -ENOENT, "detach twice");
 }
 
 TEST(reload_under_real_traffic)
@@ -522,7 +481,7 @@ TEST(reload_under_real_traffic)
 
 	if (!env_up())
 		return;
-	rx.fd = sock_in(srv_ns, SOCK_DGRAM, SERVER, 9999);
+	rx.fd = sock_in(vp.srv_ns, SOCK_DGRAM, SERVER, 9999);
 	good = udp_client(GOOD);
 	if (!ASSERT_TRUE(rx.fd >= 0 && good >= 0, "udp sockets"))
 		goto out;

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "enforce/lsmdeny.h"
+#include "core/log.h"
+#include "core/mounts.h"
+#include "core/probe.h"
+#include "core/sensor.h"
+#include "vigil/enforce.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lsm.skel.h"
+
+struct lsmdeny {
+	struct lsm_bpf *skel;
+	struct vigil_deny_scope scopes[VIGIL_DENY_SCOPES]; /* as in the kernel's map */
+};
+
+int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd)
+{
+	struct sensor_ctx ctx = { .ringbuf_fd = ringbuf_fd, .lost_fd = lost_fd };
+	struct lsmdeny *l;
+	int err;
+
+	if (!probe_has(FEAT_BPF_LSM))
+		return -EOPNOTSUPP;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->skel = lsm_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		goto fail;
+	}
+	l->skel->rodata->self_tgid = getpid();
+	err = sensor_share_maps(l->skel->obj, &ctx) ?: lsm_bpf__load(l->skel)
+		?: lsm_bpf__attach(l->skel);
+	if (err)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	lsmdeny_stop(l);
+	return err;
+}
+
+void lsmdeny_stop(struct lsmdeny *l)
+{
+	if (!l)
+		return;
+	lsm_bpf__destroy(l->skel);
+	free(l);
+}
+
+struct entry {
+	struct vigil_deny_key key;
+	struct vigil_deny_value value;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vigil_deny_key));
+}
+
+/* The cgroup's (id, level); its id is the inode of its directory on the cgroup2 mount. */
+static int cgroup_scope(const char *cgroup, struct vigil_deny_scope *s)
+{
+	char root[PATH_MAX], path[PATH_MAX * 2];
+	struct stat st;
+	int err = cgroup2_mount_point(root, sizeof(root));
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", root, cgroup);
+	if (stat(path, &st))
+		return -errno;
+	memset(s, 0, sizeof(*s));
+	s->cgroup_id = st.st_ino;
+	for (const char *p = cgroup; *p; p++)
+		if (*p != '/' && (p == cgroup || p[-1] == '/'))
+			s->level++;
+	return 0;
+}
+
+/*
+ * The slot of @cgroup's scope: the one it has, else a free one in @next (slots in use by the
+ * old list stay theirs until it is gone). -E2BIG when none is free.
+ */
+static int scope_slot(struct lsmdeny *l, struct vigil_deny_scope *next, const char *cgroup,
+		      __u32 *slot)
+{
+	struct vigil_deny_scope s;
+	int err;
+
+	if (!cgroup) {
+		*slot = 0;
+		return 0;
+	}
+	err = cgroup_scope(cgroup, &s);
+	if (err)
+		return err;
+	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++)
+		if (next[i].cgroup_id == s.cgroup_id || l->scopes[i].cgroup_id == s.cgroup_id) {
+			next[i] = s;
+			*slot = i;
+			return 0;
+		}
+	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++)
+		if (!next[i].cgroup_id && !l->scopes[i].cgroup_id) {
+			next[i] = s;
+			*slot = i;
+			return 0;
+		}
+	return -E2BIG;
+}
+
+/* What the kernel's maps are to hold. */
+struct image {
+	struct entry *e; /* sorted by key, merged */
+	size_t n;
+	struct vigil_deny_scope scopes[VIGIL_DENY_SCOPES];
+	__u32 global[VIGIL_DENY_SCOPES]; /* VIGIL_DENY_GLOBAL ops per scope slot */
+	__u32 self, below, any_global;	 /* the unions, for the programs' quick exits */
+};
+
+/* Resolve @d into @img (whose e has room for @count). 0 or -errno. */
+static int resolve(struct lsmdeny *l, const struct lsm_deny *d, size_t count, struct image *img)
+{
+	size_t merged = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		struct stat st;
+		__u32 slot;
+		int err;
+
+		if (d[i].path && stat(d[i].path, &st)) {
+			pr_debug("enforce", "%s: %s: not refused in the kernel until it exists",
+				 d[i].path, strerror(errno));
+			continue;
+		}
+		err = scope_slot(l, img->scopes, d[i].cgroup, &slot);
+		if (err) {
+			pr_warn("enforce", "cgroup %s: %s", d[i].cgroup, strerror(-err));
+			return err;
+		}
+		if (!d[i].path) {
+			img->global[slot] |= d[i].ops;
+			img->any_global |= d[i].ops;
+			continue;
+		}
+		img->e[img->n] = (struct entry){
+			.key = { .inode = st.st_ino,
+				 .dev = major(st.st_dev) << 20 | minor(st.st_dev),
+				 .scope = slot },
+			.value = { .self = d[i].ops,
+				   .below = d[i].below ? d[i].ops : 0,
+				   .rule = d[i].rule },
+		};
+		img->self |= img->e[img->n].value.self;
+		img->below |= img->e[img->n].value.below;
+		img->n++;
+	}
+	/* several paths may name one inode: one entry with all their bits, the first rule */
+	qsort(img->e, img->n, sizeof(*img->e), key_cmp);
+	for (size_t i = 0; i < img->n; i++) {
+		if (merged && !key_cmp(&img->e[merged - 1].key, &img->e[i].key)) {
+			img->e[merged - 1].value.self |= img->e[i].value.self;
+			img->e[merged - 1].value.below |= img->e[i].value.below;
+			continue;
+		}
+		img->e[merged++] = img->e[i];
+	}
+	img->n = merged;
+	return 0;
+}
+
+static void delete_stale(int fd, const struct entry *e, size_t n)
+{
+	struct vigil_deny_key key, next, *stale = NULL;
+	size_t n_stale = 0;
+
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		struct vigil_deny_key *more;
+
+		key = next;
+		if (bsearch(&key, e, n, sizeof(*e), key_cmp))
+			continue;
+		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
+		if (!more)
+			break;
+		stale = more;
+		stale[n_stale++] = key;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+}
+
+int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
+{
+	struct lsm_bpf__bss *bss = l->skel->bss;
+	int objects_fd = bpf_map__fd(l->skel->maps.deny_objects);
+	int scopes_fd = bpf_map__fd(l->skel->maps.deny_scopes);
+	int global_fd = bpf_map__fd(l->skel->maps.deny_global);
+	struct image img = { .e = calloc(count ? count : 1, sizeof(*img.e)) };
+	int err = 0;
+
+	if (!img.e)
+		return -ENOMEM;
+	err = resolve(l, d, count, &img);
+	if (err)
+		goto out;
+	/* widen first: the old list's operations stay watched until its entries are gone */
+	bss->ops_self |= img.self;
+	bss->ops_below |= img.below;
+	bss->ops_global |= img.any_global;
+	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++) {
+		__u32 ops = 0;
+
+		if (img.scopes[i].cgroup_id &&
+		    bpf_map_update_elem(scopes_fd, &i, &img.scopes[i], BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+		bpf_map_lookup_elem(global_fd, &i, &ops);
+		ops |= img.global[i];
+		if (bpf_map_update_elem(global_fd, &i, &ops, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < img.n; i++)
+		if (bpf_map_update_elem(objects_fd, &img.e[i].key, &img.e[i].value, BPF_ANY)) {
+			err = -errno;
+			pr_warn("enforce", "the LSM deny map is full (%u entries): %s",
+				bpf_map__max_entries(l->skel->maps.deny_objects), strerror(-err));
+			goto out;
+		}
+	/* then narrow to exactly the new list */
+	delete_stale(objects_fd, img.e, img.n);
+	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++)
+		bpf_map_update_elem(global_fd, &i, &img.global[i], BPF_ANY);
+	bss->ops_self = img.self;
+	bss->ops_below = img.below;
+	bss->ops_global = img.any_global;
+	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++) {
+		if (l->scopes[i].cgroup_id && !img.scopes[i].cgroup_id) {
+			struct vigil_deny_scope none = { 0 };
+
+			bpf_map_update_elem(scopes_fd, &i, &none, BPF_ANY);
+		}
+		l->scopes[i] = img.scopes[i];
+	}
+out:
+	free(img.e);
+	return err;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Synchronous denial with BPF LSM (bpf/lsm.bpf.c): exec, opens and file-changing operations on
+ * denied objects fail with EPERM before they happen. Objects are named by path here and held
+ * by the kernel as (dev, inode); each refusal is reported into the shared event stream.
+ */
+#ifndef VIGIL_ENFORCE_LSMDENY_H
+#define VIGIL_ENFORCE_LSMDENY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vigil/types.h"
+
+struct lsm_deny {
+	const char *path; /* an existing object; NULL: VIGIL_DENY_GLOBAL ops, whatever the object */
+	bool below;	  /* also everything beneath it (a directory) */
+	__u32 ops;	  /* VIGIL_DENY_* (vigil/enforce.h) */
+	const char *cgroup; /* only processes in this cgroup subtree ("/a/b"); NULL: all */
+	__u32 rule;	    /* the rule's index, reported with each refusal */
+};
+
+struct lsmdeny;
+
+/*
+ * Load and attach the LSM programs, reporting into the stream's ring buffer and lost counter.
+ * 0 or -errno; -EOPNOTSUPP where BPF LSM does not work (vigil probe says why).
+ */
+int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd);
+void lsmdeny_stop(struct lsmdeny *l);
+/*
+ * Make the kernel refuse exactly @d: new entries first, stale ones last, so that while it
+ * changes the kernel refuses at least what either list refuses. A path that does not exist
+ * cannot be held by inode and is left out (with a debug message); -E2BIG for more cgroup
+ * scopes than VIGIL_DENY_SCOPES - 1.
+ */
+int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count);
+
+#endif
