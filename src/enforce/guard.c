@@ -74,6 +74,39 @@ static int add_prog(struct id_set *s, int fd)
 	return err;
 }
 
+/* The maps held in a map of maps (user space reads their ids as its values). */
+static int add_inner_maps(struct id_set *s, int fd, const struct bpf_map_info *info)
+{
+	char key[256], next[256];
+	__u32 inner;
+	int err = 0, r;
+
+	if ((info->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && info->type != BPF_MAP_TYPE_HASH_OF_MAPS) ||
+	    info->key_size > sizeof(key))
+		return 0;
+	for (r = bpf_map_get_next_key(fd, NULL, next); !r && !err;
+	     r = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, info->key_size);
+		if (!bpf_map_lookup_elem(fd, key, &inner))
+			err = id_add(s, VIGIL_GUARD_MAP, inner);
+	}
+	return err;
+}
+
+/* Is the object @k names still there? (The agent may get an fd for any id.) */
+static bool still_exists(const struct vigil_guard_key *k)
+{
+	int fd = k->kind == VIGIL_GUARD_PROG  ? bpf_prog_get_fd_by_id(k->id)
+		 : k->kind == VIGIL_GUARD_MAP ? bpf_map_get_fd_by_id(k->id)
+					      : bpf_link_get_fd_by_id(k->id);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != ENOENT;
+}
+
 /* What fd @fd of this process is, added to @s when it is a BPF object. */
 static int add_fd(struct id_set *s, int fd)
 {
@@ -93,7 +126,7 @@ static int add_fd(struct id_set *s, int fd)
 
 		if (bpf_obj_get_info_by_fd(fd, &info, &len))
 			return -errno;
-		return id_add(s, VIGIL_GUARD_MAP, info.id);
+		return id_add(s, VIGIL_GUARD_MAP, info.id) ?: add_inner_maps(s, fd, &info);
 	}
 	if (!strcmp(target, "anon_inode:bpf_link") || !strcmp(target, "anon_inode:bpf-link")) {
 		struct bpf_link_info info = { 0 };
@@ -144,14 +177,18 @@ int guard_protect(struct guard *g)
 		pr_warn("guard", "cannot protect the agent's BPF objects: %s", strerror(-err));
 		goto out;
 	}
-	/* Ids of objects gone (closed probe objects) are dropped: they would fill the set. */
+	/*
+	 * Ids of objects gone (closed probe objects) are dropped: they would fill the set. One
+	 * the agent made and still reaches another way (a map only a program or an outer map
+	 * holds) stays: it is still there.
+	 */
 	qsort(s.keys, s.n, sizeof(*s.keys), key_cmp);
 	for (r = bpf_map_get_next_key(fd, NULL, &next); !r;
 	     r = bpf_map_get_next_key(fd, &key, &next)) {
 		struct vigil_guard_key *more;
 
 		key = next;
-		if (bsearch(&key, s.keys, s.n, sizeof(*s.keys), key_cmp))
+		if (bsearch(&key, s.keys, s.n, sizeof(*s.keys), key_cmp) || still_exists(&key))
 			continue;
 		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
 		if (!more)

@@ -27,8 +27,9 @@ struct guard_stats {
 int guard_start(struct guard **out);
 /*
  * Put every BPF object this process holds (its fds, the programs its links run, the maps its
- * programs use) in the protected set, and drop ids it no longer holds. Objects it creates
- * later are protected by the kernel at once; links need this call after they are made.
+ * programs use, the maps in its maps of maps) in the protected set, and drop the ids of
+ * objects that are gone. Programs and maps it creates later are protected by the kernel at
+ * once; links need this call after they are made.
  */
 int guard_protect(struct guard *g);
 void guard_stop(struct guard *g);
