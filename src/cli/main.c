@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_run,    &cmd_trace, &cmd_sandbox, &cmd_policy,
+	&cmd_run,    &cmd_stop,	 &cmd_trace,   &cmd_sandbox, &cmd_policy,
 	&cmd_status, &cmd_probe, &cmd_version, &cmd_shield,
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "testlib.h"
 #include "harness.h"
+#include "core/control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,16 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 	return strstr(v->err, "Ctrl-C to stop") ? 0 : -1;
 }
 
+/*
+ * Signal the agent; a tamper-protected one (vigil run where BPF LSM works) refuses signals
+ * from other processes, so it is asked over its control socket instead, as `vigil stop` does.
+ */
+static void signal_agent(pid_t pid, int sig)
+{
+	if (kill(pid, sig) && errno == EPERM)
+		control_request(control_path(), "stop", NULL, 0, NULL);
+}
+
 int vigil_stop(struct vigil_child *v)
 {
 	double deadline = now_s() + 20;
@@ -114,7 +125,7 @@ int vigil_stop(struct vigil_child *v)
 
 	if (!v->pid)
 		return -1;
-	kill(v->pid, SIGTERM);
+	signal_agent(v->pid, SIGTERM);
 	while (now_s() < deadline) {
 		read_err(v, 0.1);
 		if (waitpid(v->pid, &status, WNOHANG) == v->pid) {
@@ -123,7 +134,7 @@ int vigil_stop(struct vigil_child *v)
 		}
 	}
 	if (v->pid) {
-		kill(v->pid, SIGKILL);
+		signal_agent(v->pid, SIGKILL);
 		waitpid(v->pid, NULL, 0);
 		v->pid = 0;
 		return -1;
@@ -136,7 +147,7 @@ int vigil_stop(struct vigil_child *v)
 void vigil_cleanup(struct vigil_child *v)
 {
 	if (v->pid) {
-		kill(v->pid, SIGKILL);
+		signal_agent(v->pid, SIGKILL);
 		waitpid(v->pid, NULL, 0);
 	}
 	if (v->err_fd >= 0)
