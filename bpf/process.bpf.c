@@ -208,10 +208,29 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * Processes whose exit was reported, by (tgid, start time): a thread that finishes exiting
+ * after the leader can pass the test below too, and must not report the exit again.
+ */
+struct exited_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct exited_key);
+	__type(value, __u8);
+} exited SEC(".maps");
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
 	struct vigil_exit_event ev = {};
+	struct exited_key key = {};
+	__u8 one = 1;
 
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 
@@ -224,6 +243,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0 || is_kthread(task) ||
 	    (task != leader && !BPF_CORE_READ(leader, exit_state)))
 		return 0;
+	key.tgid = BPF_CORE_READ(task, tgid);
+	key.start_ns = BPF_CORE_READ(leader, start_boottime);
+	if (bpf_map_update_elem(&exited, &key, &one, BPF_NOEXIST))
+		return 0; /* reported already, by the thread group's leader */
 	ev.hdr.type = VIGIL_EV_EXIT;
 	ev.hdr.size = sizeof(ev);
 	ev.hdr.time_ns = bpf_ktime_get_boot_ns();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What the running agent answers on its control socket: status and apply. */
+/* What the running agent answers on its control socket: status, apply and stop. */
 #include "cli/agent.h"
 #include "cli/agent_control.h"
 #include "cli/agent_shield.h"
@@ -7,6 +7,7 @@
 #include "policy/compile.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,6 +33,48 @@ static void shield_text(void *ctx, const char *ifname, const char *mode, const c
 
 	fprintf(so->out, "%s%s (%s, policy %s)", so->n++ ? ", " : "shields: ", ifname, mode,
 		policy);
+}
+
+/* The guard's refusals so far; false when the agent is not protected. */
+static bool guard_refusals(const struct agent_status_ctx *c, struct guard_stats *st)
+{
+	return c->guard && c->guard->guard && !guard_stats(c->guard->guard, st);
+}
+
+static void guard_json(const struct agent_status_ctx *c, FILE *out)
+{
+	struct guard_stats st;
+	bool on = guard_refusals(c, &st);
+
+	fprintf(out, ",\"tamper_protection\":{\"active\":%s,\"state\":", on ? "true" : "false");
+	json_cstring(out, c->guard ? c->guard->state : "not started");
+	if (on)
+		fprintf(out,
+			",\"protected_bpf_objects\":%zu,\"refused\":{\"ptrace\":%" PRIu64
+			",\"signal\":%" PRIu64 ",\"bpf_fd\":%" PRIu64 ",\"unpin\":%" PRIu64 "}",
+			st.protected_ids, (uint64_t)st.refused[VIGIL_GUARD_DENY_PTRACE],
+			(uint64_t)st.refused[VIGIL_GUARD_DENY_SIGNAL],
+			(uint64_t)st.refused[VIGIL_GUARD_DENY_BPF_FD],
+			(uint64_t)st.refused[VIGIL_GUARD_DENY_UNPIN]);
+	fputc('}', out);
+}
+
+static void guard_text(const struct agent_status_ctx *c, FILE *out)
+{
+	struct guard_stats st;
+
+	if (!guard_refusals(c, &st)) {
+		fprintf(out, "tamper protection: none (%s)\n",
+			c->guard ? c->guard->state : "not started");
+		return;
+	}
+	fprintf(out,
+		"tamper protection: active (BPF LSM), %zu BPF objects protected; refused: %" PRIu64
+		" ptrace, %" PRIu64 " signals, %" PRIu64 " BPF fds, %" PRIu64 " unpins\n",
+		st.protected_ids, (uint64_t)st.refused[VIGIL_GUARD_DENY_PTRACE],
+		(uint64_t)st.refused[VIGIL_GUARD_DENY_SIGNAL],
+		(uint64_t)st.refused[VIGIL_GUARD_DENY_BPF_FD],
+		(uint64_t)st.refused[VIGIL_GUARD_DENY_UNPIN]);
 }
 
 static void status_json(const struct agent_status_ctx *c, FILE *out)
@@ -73,7 +116,9 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 	}
 	fputs("],\"shields\":[", out);
 	agent_shields_each(agent_shields(c->agent), shield_json, &(struct shield_out){ out, 0 });
-	fputs("]}\n", out);
+	fputc(']', out);
+	guard_json(c, out);
+	fputs("}\n", out);
 }
 
 static void status_text(const struct agent_status_ctx *c, FILE *out)
@@ -89,14 +134,16 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 		"agent: pid %d, up %.0f s\n"
 		"events: %" PRIu64 " seen, %" PRIu64 " written, %" PRIu64 " lost\n"
 		"rules: %zu in %zu policies; %" PRIu64 " events matched, %" PRIu64
-		" processes killed\n\n",
+		" processes killed\n",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
 		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+	guard_text(c, out);
 	so = (struct shield_out){ out, 0 };
 	agent_shields_each(agent_shields(c->agent), shield_text, &so);
 	if (so.n)
-		fputs("\n\n", out);
+		fputs("\n", out);
+	fputc('\n', out);
 	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %-16s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
 		"ACTION", "POLICY", "ENFORCED BY");
 	for (size_t i = 0; i < s->n_policies; i++) {
@@ -136,6 +183,12 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 			fprintf(out, "applied: %zu rules in force\n",
 				policy_engine_set(agent_engine(c->agent))->n_rules);
 		return err ? 1 : 0;
+	}
+	if (!strcmp(cmd, "stop")) {
+		/* As SIGTERM: the main loop ends, drains the stream and detaches everything. */
+		c->stop = true;
+		fprintf(out, "stopping the agent (pid %d)\n", c->pid);
+		return 0;
 	}
 	fprintf(out, "unknown request '%s'\n", cmd);
 	return 1;

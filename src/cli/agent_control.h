@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The agent's answers on the control socket (core/control.h): "status" and "apply NAME". */
+/* The agent's answers on the control socket (core/control.h): "status", "apply NAME" and "stop". */
 #ifndef VIGIL_CLI_AGENT_CONTROL_H
 #define VIGIL_CLI_AGENT_CONTROL_H
 
 #include <stdio.h>
 
 #include "cli/agent.h"
+#include "cli/agent_guard.h"
 #include "events/stream.h"
 
 struct agent_status_ctx {
@@ -13,6 +14,8 @@ struct agent_status_ctx {
 	struct stream *stream;
 	int pid;
 	double started_s; /* CLOCK_MONOTONIC */
+	const struct agent_guard *guard;
+	bool stop; /* "stop" was asked for: the main loop ends as on SIGTERM */
 };
 
 /* A control_handler (core/control.h). */

@@ -28,6 +28,7 @@ extern const struct command cmd_shield;
 extern const struct command cmd_policy;
 extern const struct command cmd_status;
 extern const struct command cmd_unload;
+extern const struct command cmd_stop;
 
 /* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

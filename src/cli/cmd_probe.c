@@ -129,7 +129,9 @@ static void print_json(FILE *out, const struct probe_system *s,
 		json_cstring(out, probe_feature_fallback(f));
 		fputc('}', out);
 	}
-	fprintf(out, "},\"available\":%d,\"total\":%d}\n", avail, FEAT__COUNT);
+	/* vigil run's guard (enforce/guard.h) needs BPF LSM and nothing else. */
+	fprintf(out, "},\"tamper_protection\":%s,\"available\":%d,\"total\":%d}\n",
+		res[FEAT_BPF_LSM].supported ? "true" : "false", avail, FEAT__COUNT);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -208,6 +210,10 @@ static void print_text(FILE *out, const struct probe_system *s,
 		 s->bpf_lsm_built > 0	 ? "yes (bpf_lsm_* hooks in kernel BTF)"
 		 : s->bpf_lsm_built == 0 ? "no (no bpf_lsm_* hooks in kernel BTF)"
 					 : "unknown (no kernel BTF)");
+	sys_line(out, c, "tamper protection", "%s",
+		 res[FEAT_BPF_LSM].supported
+			 ? "available: vigil run refuses ptrace, signals and BPF access (BPF LSM)"
+			 : "not available (no BPF LSM): root can kill, ptrace or detach vigil run");
 	sys_line(out, c, "cgroup2", "%s", s->cgroup2[0] ? s->cgroup2 : "not mounted");
 	sys_line(out, c, "tracefs", "%s",
 		 !s->tracefs ? "not mounted (mount -t tracefs tracefs /sys/kernel/tracing)"

@@ -21,7 +21,7 @@ static void unload_usage(FILE *out)
 	      "):\nthe enforcement a crashed 'vigil run' left in force (connect deny hooks, BPF "
 	      "LSM\nprograms, their maps) and the shield on every interface. Until then those "
 	      "keep\nrefusing what the last policies denied, with no agent running.\n\n"
-	      "A running agent removes its own pins when it stops (Ctrl-C, SIGTERM): while one\n"
+	      "A running agent removes its own pins when it stops (vigil stop, Ctrl-C): while one\n"
 	      "answers on its control socket, unload refuses unless --force.\n\n"
 	      "  -f, --force  unload even while an agent runs: its connect hooks are detached\n"
 	      "               now and its connect deny rules kill instead; its BPF LSM\n"
@@ -170,8 +170,8 @@ static int unload_run(int argc, char **argv)
 	}
 	if (!force && control_request(control_path(), "ping", NULL, 0, NULL) >= 0) {
 		fprintf(stderr,
-			"vigil: unload: an agent is running (%s answers); stopping it (Ctrl-C, "
-			"SIGTERM) removes its pins. Use --force to unload under it anyway.\n",
+			"vigil: unload: an agent is running (%s answers); stopping it ('vigil "
+			"stop') removes its pins. Use --force to unload under it anyway.\n",
 			control_path());
 		return EXIT_RUNTIME;
 	}

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
 #include "cli/agent.h"
+#include "cli/agent_guard.h"
 #include "cli/agent_control.h"
 #include "cli/sandbox.h"
 #include "core/control.h"
@@ -113,6 +114,19 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "detaches it when no policy names the interface any more, or when it "
 		      "stops.\n",
 		      out);
+	if (cmd->has_policies && !cmd->sandbox)
+		fputs("Tamper resistance (docs/enforcement.md):\n"
+		      "      --no-guard          do not protect the agent (for debugging); by "
+		      "default,\n"
+		      "                          where BPF LSM works, no other process (root "
+		      "included)\n"
+		      "                          may ptrace it, signal it to stop (but pid 1), or "
+		      "touch\n"
+		      "                          its BPF objects; stop it with 'vigil stop' or "
+		      "the\n"
+		      "                          init system. The start-up line says if it is "
+		      "protected.\n",
+		      out);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
 	print_event_types(out);
@@ -128,6 +142,7 @@ struct stream_args {
 	double aggregate_s;
 	struct agent_config agent;
 	char **command; /* sandbox: what to run */
+	bool no_guard;
 };
 
 /* "64K", "8M", "1G" or bytes; a power of two from a page to 1 GiB. */
@@ -180,6 +195,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "aggregate", required_argument, NULL, 'A' },
 		{ "policy", required_argument, NULL, 'Y' },
 		{ "no-default-rules", no_argument, NULL, 'N' },
+		{ "no-guard", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -284,6 +300,11 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 						   "unknown option '--no-default-rules'");
 			a->agent.no_defaults = true;
 			break;
+		case 'G':
+			if (!cmd->has_policies || cmd->sandbox)
+				return usage_error(cmd->name, "unknown option '--no-guard'");
+			a->no_guard = true;
+			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -351,6 +372,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct agent *agent = NULL;
 	struct agent_status_ctx status = { 0 };
 	struct control *control = NULL;
+	struct agent_guard guard = { 0 };
 	struct watch_entry trace_watches[FILTER_MAX_ITEMS];
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
@@ -457,7 +479,15 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	install_signals();
 	if (agent) {
 		agent_attach(agent, sensors);
-		status = (struct agent_status_ctx){ agent, stream, getpid(), now_s() };
+		/* After every BPF object of the agent is made: the guard protects them all. A
+		 * sandbox ends with its command and has no control socket: it is not guarded. */
+		if (!cmd->sandbox)
+			agent_guard_start(&guard, !a.no_guard);
+		status = (struct agent_status_ctx){ .agent = agent,
+						    .stream = stream,
+						    .pid = getpid(),
+						    .started_s = now_s(),
+						    .guard = &guard };
 	}
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(cmd->name, "watching %s events%s; Ctrl-C to stop", what,
@@ -475,7 +505,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		deadline = now_s() + a.duration;
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
-	while (!stop_signal && (!deadline || now_s() < deadline)) {
+	while (!stop_signal && !status.stop && (!deadline || now_s() < deadline)) {
 		if (sb.pid && waitpid(sb.pid, &child_status, WNOHANG) == sb.pid) {
 			sb.pid = 0;
 			break;
@@ -492,6 +522,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 
 			hangup = 0;
 			agent_tick(agent, hup);
+			agent_guard_tick(&guard);
 			if (control)
 				control_serve(control);
 		}
@@ -500,6 +531,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 			next_flush = now_s() + 1;
 		}
 	}
+	if (status.stop)
+		pr_info(cmd->name, "stopping: asked to over the control socket (vigil stop)");
 	if (sb.pid) {
 		/* stopped from outside: the command goes too (what it left, with the cgroup) */
 		kill(sb.pid, SIGKILL);
@@ -541,6 +574,7 @@ out:
 	sandbox_destroy(&sb);
 	stream_free(stream);
 	sensors_stop(sensors);
+	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
 	if (a.output && a.cfg.out)

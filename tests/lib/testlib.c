@@ -115,6 +115,16 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 	return strstr(v->err, "Ctrl-C to stop") ? 0 : -1;
 }
 
+/*
+ * Signal the agent; a tamper-protected one (vigil run where BPF LSM works) refuses signals
+ * from other processes, so it is asked over its control socket instead, as `vigil stop` does.
+ */
+static void signal_agent(pid_t pid, int sig)
+{
+	if (kill(pid, sig) && errno == EPERM)
+		control_request(control_path(), "stop", NULL, 0, NULL);
+}
+
 int vigil_stop(struct vigil_child *v)
 {
 	double deadline = now_s() + 20;
@@ -122,7 +132,7 @@ int vigil_stop(struct vigil_child *v)
 
 	if (!v->pid)
 		return -1;
-	kill(v->pid, SIGTERM);
+	signal_agent(v->pid, SIGTERM);
 	while (now_s() < deadline) {
 		read_err(v, 0.1);
 		if (waitpid(v->pid, &status, WNOHANG) == v->pid) {
@@ -131,7 +141,7 @@ int vigil_stop(struct vigil_child *v)
 		}
 	}
 	if (v->pid) {
-		kill(v->pid, SIGKILL);
+		signal_agent(v->pid, SIGKILL);
 		waitpid(v->pid, NULL, 0);
 		v->pid = 0;
 		return -1;
@@ -141,20 +151,22 @@ int vigil_stop(struct vigil_child *v)
 	return status;
 }
 
-void vigil_kill(struct vigil_child *v)
+int vigil_kill(struct vigil_child *v)
 {
 	if (!v->pid)
-		return;
-	kill(v->pid, SIGKILL);
+		return -ESRCH;
+	/* refused where the agent is tamper-protected (BPF LSM): start it with --no-guard */
+	if (kill(v->pid, SIGKILL))
+		return -errno;
 	waitpid(v->pid, NULL, 0);
 	v->pid = 0;
 	read_err(v, 0.1);
+	return 0;
 }
 
 void vigil_unload_test_pins(void)
 {
 	const char *root = getenv("VIGIL_BPF_ROOT");
-
 	const char *sock = getenv("VIGIL_CONTROL_SOCKET");
 
 	/* only a test's own root: never a real agent's pins, nor the shields */
@@ -169,7 +181,9 @@ void vigil_unload_test_pins(void)
 void vigil_cleanup(struct vigil_child *v)
 {
 	if (v->pid) {
-		vigil_kill(v);
+		signal_agent(v->pid, SIGKILL);
+		waitpid(v->pid, NULL, 0);
+		v->pid = 0;
 		/* killed: its pins stay in force until unloaded */
 		vigil_unload_test_pins();
 	}

@@ -26,8 +26,8 @@ struct vigil_child {
 int vigil_start(struct vigil_child *v, const char *const *args);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
 int vigil_stop(struct vigil_child *v);
-/* SIGKILL it (a crash: its pins stay), wait for it, collect stderr. */
-void vigil_kill(struct vigil_child *v);
+/* SIGKILL it (a crash: its pins stay), wait for it, collect stderr: 0 or -errno. */
+int vigil_kill(struct vigil_child *v);
 /*
  * `vigil unload --force` of this test's own pin root ($VIGIL_BPF_ROOT, set by vigil_start),
  * and the control socket a killed agent left.
