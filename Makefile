@@ -41,7 +41,7 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
-VM_TESTS      := process file priv kernel net probe lsm guard
+VM_TESTS      := process file priv kernel net probe lsm guard pin
 VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
 
 BENCH_SRCS := $(wildcard bench/*.c)

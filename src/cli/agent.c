@@ -2,6 +2,8 @@
 #include "cli/agent.h"
 #include "cli/agent_shield.h"
 #include "core/log.h"
+#include "core/mounts.h"
+#include "core/pins.h"
 #include "policy/compile.h"
 
 #include <errno.h>
@@ -222,6 +224,22 @@ void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *
 	*n = a->watches.n;
 }
 
+/* Where enforcement pins go (a sandbox does not pin: its cgroup ends with it); NULL: none. */
+static const char *pin_dir(const struct agent *a, const char *what, char *buf, size_t len)
+{
+	int err;
+
+	if (a->cfg.scope)
+		return NULL;
+	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len);
+	if (err) {
+		pr_warn("policy", "no bpf filesystem (%s): enforcement ends with this agent",
+			strerror(-err));
+		return NULL;
+	}
+	return buf;
+}
+
 /* One line per enforced rule: what carries out its action on this kernel. */
 static void log_enforcement(const struct agent *a)
 {
@@ -239,7 +257,8 @@ static void log_enforcement(const struct agent *a)
 
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
-	int err = netdeny_start(&a->netdeny, a->cfg.scope);
+	char dir[PATH_MAX];
+	int err = netdeny_start(&a->netdeny, a->cfg.scope, pin_dir(a, "netdeny", dir, sizeof(dir)));
 
 	a->sensors = sensors;
 	a->refresh_at = now_s() + REFRESH_S;
@@ -253,7 +272,8 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
 
-	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors));
+	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors),
+			    pin_dir(a, "lsm", dir, sizeof(dir)));
 	if (!err)
 		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 	if (err) {

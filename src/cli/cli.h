@@ -27,6 +27,7 @@ extern const struct command cmd_version;
 extern const struct command cmd_shield;
 extern const struct command cmd_policy;
 extern const struct command cmd_status;
+extern const struct command cmd_unload;
 extern const struct command cmd_stop;
 
 /* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */

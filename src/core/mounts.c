@@ -6,11 +6,14 @@
 #include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
+#define BPFFS_PATH   "/sys/fs/bpf"
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)
@@ -75,5 +78,38 @@ int tracefs_ensure(void)
 	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return -errno;
 	pr_debug("mounts", "mounted tracefs on " TRACEFS_PATH " in vigil's own mount namespace");
+	return 0;
+}
+
+int bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS_PATH, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_PATH, "bpf", 0, NULL))
+		return -errno;
+	/* 'ip netns exec' hides the host's /sys/fs/bpf: our mount dies with its namespace */
+	pr_warn("mounts",
+		"mounted a new bpf filesystem on " BPFFS_PATH "; under 'ip netns exec' the pins "
+		"vanish when it exits: use 'nsenter --net=/run/netns/NAME' instead");
+	return 0;
+}
+
+int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
 	return 0;
 }

@@ -19,4 +19,10 @@ bool tracefs_mounted(void);
  */
 int tracefs_ensure(void);
 
+/* Mount bpffs on /sys/fs/bpf when it is not one already (pins live there). 0 or -errno. */
+int bpffs_ensure(void);
+
+/* mkdir -p with mode 0700: 0 or -errno. */
+int mkdir_p(const char *path);
+
 #endif

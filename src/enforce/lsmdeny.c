@@ -2,11 +2,13 @@
 #include "enforce/lsmdeny.h"
 #include "core/log.h"
 #include "core/mounts.h"
+#include "core/pins.h"
 #include "core/probe.h"
 #include "core/sensor.h"
 #include "vigil/enforce.h"
 
 #include <bpf/bpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,12 +23,62 @@
 struct lsmdeny {
 	struct lsm_bpf *skel;
 	struct vigil_deny_scope scopes[VIGIL_DENY_SCOPES]; /* as in the kernel's map */
+	char pin_dir[PATH_MAX];				   /* "": not pinned */
+	bool pin_pending; /* pin at the first set, once the maps hold the policies */
 };
 
-int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd)
+/* The maps a later run adopts; the bss (which ops to judge) is each run's own. */
+#define N_PINNED_MAPS 3
+
+static struct bpf_map *pinned_map(const struct lsmdeny *l, int i)
+{
+	return i == 2 ? l->skel->maps.deny_global
+	       : i    ? l->skel->maps.deny_scopes
+		      : l->skel->maps.deny_objects;
+}
+
+static int open_skel(struct lsmdeny *l, const struct sensor_ctx *ctx)
+{
+	l->skel = lsm_bpf__open();
+	if (!l->skel)
+		return -errno;
+	l->skel->rodata->self_tgid = getpid();
+	return sensor_share_maps(l->skel->obj, ctx);
+}
+
+/* Reuse the pinned maps: their entries stay what the old programs refuse meanwhile. */
+static int reuse_pinned(struct lsmdeny *l)
+{
+	int err = 0;
+
+	for (int i = 0; i < N_PINNED_MAPS && !err; i++)
+		err = pin_reuse_map(pinned_map(l, i), l->pin_dir);
+	return err;
+}
+
+/* What the adopted maps hold: the scopes this run's updates must keep in their slots. */
+static void adopt(struct lsmdeny *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.deny_objects);
+	struct vigil_deny_key key, next;
+	size_t n = 0;
+
+	for (__u32 i = 1; i < VIGIL_DENY_SCOPES; i++)
+		bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.deny_scopes), &i, &l->scopes[i]);
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
+	     r = bpf_map_get_next_key(fd, &key, &next), n++)
+		key = next;
+	pr_info("enforce",
+		"adopted the BPF LSM deny programs pinned under %s: %zu objects stay refused while "
+		"the policies are brought in force",
+		l->pin_dir, n);
+}
+
+int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char *pin_dir)
 {
 	struct sensor_ctx ctx = { .ringbuf_fd = ringbuf_fd, .lost_fd = lost_fd };
 	struct lsmdeny *l;
+	bool reused = false;
 	int err;
 
 	if (!probe_has(FEAT_BPF_LSM))
@@ -34,27 +86,115 @@ int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->skel = lsm_bpf__open();
-	if (!l->skel) {
-		err = -errno;
+	err = open_skel(l, &ctx);
+	if (err)
 		goto fail;
+	if (pin_dir) {
+		snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", pin_dir);
+		l->pin_pending = true;
+		err = reuse_pinned(l);
+		reused = !err;
+		if (err && err != -ENOENT)
+			pr_warn("enforce",
+				"cannot adopt the BPF LSM maps pinned under %s (%s): replacing "
+				"them "
+				"once the policies are in force",
+				pin_dir, strerror(-err));
+		if (err) {
+			/* none of them half-reused */
+			lsm_bpf__destroy(l->skel);
+			err = open_skel(l, &ctx);
+			if (err)
+				goto fail;
+		}
 	}
-	l->skel->rodata->self_tgid = getpid();
-	err = sensor_share_maps(l->skel->obj, &ctx) ?: lsm_bpf__load(l->skel)
-		?: lsm_bpf__attach(l->skel);
+	err = lsm_bpf__load(l->skel);
+	if (err && reused) {
+		pr_warn("enforce",
+			"cannot adopt the BPF LSM maps pinned under %s (%s): replacing them once "
+			"the policies are in force",
+			pin_dir, strerror(-err));
+		lsm_bpf__destroy(l->skel);
+		reused = false;
+		err = open_skel(l, &ctx) ?: lsm_bpf__load(l->skel);
+	}
+	if (err)
+		goto fail;
+	if (reused)
+		adopt(l);
+	/* New links beside the old pinned ones: those go when this run's are pinned. */
+	err = lsm_bpf__attach(l->skel);
 	if (err)
 		goto fail;
 	*out = l;
 	return 0;
 fail:
+	l->pin_pending = false;
 	lsmdeny_stop(l);
 	return err;
+}
+
+/* Is @name one of this run's pins? */
+static bool ours(const struct lsmdeny *l, const char *name)
+{
+	const struct bpf_object_skeleton *s = l->skel->skeleton;
+
+	for (int i = 0; i < N_PINNED_MAPS; i++)
+		if (!strcmp(name, bpf_map__name(pinned_map(l, i))))
+			return true;
+	for (int i = 0; i < s->prog_cnt; i++)
+		if (!strcmp(name, s->progs[i].name))
+			return true;
+	return false;
+}
+
+/*
+ * Maps, then a link per program, each pin replacing the old run's: an old program goes only
+ * when this run's twin is pinned (its link was attached already). Pins of programs this run
+ * has not (another vigil) go last.
+ */
+static void pin_now(struct lsmdeny *l)
+{
+	const struct bpf_object_skeleton *s = l->skel->skeleton;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	l->pin_pending = false;
+	for (int i = 0; i < N_PINNED_MAPS && !err; i++)
+		err = pin_put(bpf_map__fd(pinned_map(l, i)), l->pin_dir,
+			      bpf_map__name(pinned_map(l, i)));
+	for (int i = 0; i < s->prog_cnt && !err; i++)
+		err = pin_put(bpf_link__fd(*s->progs[i].link), l->pin_dir, s->progs[i].name);
+	if (err) {
+		pr_warn("enforce",
+			"cannot pin the BPF LSM deny programs under %s (%s): they end with this "
+			"run",
+			l->pin_dir, strerror(-err));
+		l->pin_dir[0] = '\0';
+		return;
+	}
+	d = opendir(l->pin_dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && !ours(l, de->d_name))
+			pin_drop(l->pin_dir, de->d_name);
+	if (d)
+		closedir(d);
 }
 
 void lsmdeny_stop(struct lsmdeny *l)
 {
 	if (!l)
 		return;
+	if (l->pin_dir[0] && !l->pin_pending && l->skel) {
+		const struct bpf_object_skeleton *s = l->skel->skeleton;
+
+		for (int i = 0; i < N_PINNED_MAPS; i++)
+			pin_drop(l->pin_dir, bpf_map__name(pinned_map(l, i)));
+		for (int i = 0; i < s->prog_cnt; i++)
+			pin_drop(l->pin_dir, s->progs[i].name);
+		pin_prune(l->pin_dir);
+	}
 	lsm_bpf__destroy(l->skel);
 	free(l);
 }
@@ -259,6 +399,8 @@ int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
 		}
 		l->scopes[i] = img.scopes[i];
 	}
+	if (l->pin_pending)
+		pin_now(l);
 out:
 	free(img.e);
 	return err;

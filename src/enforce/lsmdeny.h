@@ -24,9 +24,13 @@ struct lsmdeny;
 
 /*
  * Load and attach the LSM programs, reporting into the stream's ring buffer and lost counter.
- * 0 or -errno; -EOPNOTSUPP where BPF LSM does not work (vigil probe says why).
+ * 0 or -errno; -EOPNOTSUPP where BPF LSM does not work (vigil probe says why). With @pin_dir,
+ * links and maps are pinned there at the first lsmdeny_set and outlive a crash; the maps of a
+ * run pinned there already are adopted (reused), and its links stay attached beside this
+ * run's until then, so nothing is let through meanwhile.
  */
-int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd);
+int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char *pin_dir);
+/* Detach; the pins go too (a clean stop). */
 void lsmdeny_stop(struct lsmdeny *l);
 /*
  * Make the kernel refuse exactly @d: new entries first, stale ones last, so that while it

@@ -20,11 +20,17 @@ struct netdeny;
 
 /*
  * Load and attach the hooks to @cgroup ("/a/b" below the cgroup2 root; NULL: the root, every
- * process); 0 or -errno (-ENOENT: no cgroup2 mount).
+ * process); 0 or -errno (-ENOENT: no cgroup2 mount). With @pin_dir, links and maps are pinned
+ * there and outlive a crash; hooks pinned there already are adopted: this run's programs
+ * replace theirs on the same links, over the same maps, so nothing is let through meanwhile.
  */
-int netdeny_start(struct netdeny **out, const char *cgroup);
+int netdeny_start(struct netdeny **out, const char *cgroup, const char *pin_dir);
+/* Detach; the pins go too (a clean stop). */
 void netdeny_stop(struct netdeny *n);
-/* Make the kernel refuse exactly @d: new entries first, stale ones removed last. */
+/*
+ * Make the kernel refuse exactly @d: new entries first, stale ones removed last. The first
+ * success pins (old pins that could not be adopted are replaced only then).
+ */
 int netdeny_set(struct netdeny *n, const struct net_deny *d, size_t count);
 
 #endif

@@ -5,23 +5,21 @@
  */
 #include "shield/shield.h"
 #include "core/log.h"
+#include "core/mounts.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "shield.skel.h"
@@ -110,8 +108,7 @@ int shield_lock(void)
 {
 	int fd;
 
-	mkdir("/sys/fs/bpf/vigil", 0700);
-	mkdir(SHIELD_PIN_ROOT, 0700);
+	mkdir_p(SHIELD_PIN_ROOT);
 	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		flock(fd, LOCK_EX);
@@ -133,41 +130,12 @@ int shield_pin_dir(const char *ifname, char *buf, size_t len)
 
 static int ensure_bpffs(char *err, size_t errlen)
 {
-	struct statfs sfs;
+	int ret = bpffs_ensure();
 
-	if (!statfs(BPFFS, &sfs) && sfs.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", BPFFS, "bpf", 0, NULL)) {
-		int ret = -errno;
-
+	if (ret)
 		snprintf(err, errlen, "%s is not a bpf filesystem and mounting one failed: %s",
-			 BPFFS, strerror(errno));
-		return ret;
-	}
-	/* 'ip netns exec' hides the host's /sys/fs/bpf: our mount dies with its namespace */
-	pr_warn("shield",
-		"mounted a new bpf filesystem on %s; under 'ip netns exec' the pins vanish when it "
-		"exits: use 'nsenter --net=/run/netns/NAME' instead",
-		BPFFS);
-	return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
+			 BPFFS, strerror(-ret));
+	return ret;
 }
 
 static void maps_reset(struct shield_maps *m)

@@ -5,6 +5,7 @@
  * open returns. BPF LSM denial is proven in the VM suite.
  */
 #include "harness.h"
+#include "sockets.h"
 #include "testlib.h"
 
 #include <arpa/inet.h>
@@ -18,68 +19,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-struct server {
-	int fd;
-	int port;
-};
-
-/* A listening TCP socket on @family's loopback, on @port (0: one the kernel picks). */
-static bool listen_on(struct server *s, int family, int port)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len =
-		family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-
-	ss.ss_family = family;
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-	}
-	s->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&ss, len) || listen(s->fd, 8) ||
-	    getsockname(s->fd, (struct sockaddr *)&ss, &len))
-		return false;
-	s->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					  : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return true;
-}
-
-/* connect() to the server: 0 or the errno. */
-static int connect_to(const struct server *s, int family)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len =
-		family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
-
-	ss.ss_family = family;
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		((struct sockaddr_in *)&ss)->sin_port = htons(s->port);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(s->port);
-	}
-	if (connect(fd, (struct sockaddr *)&ss, len))
-		err = errno;
-	close(fd);
-	return err;
-}
-
-/* Did a connection reach the server? */
-static bool accepted(const struct server *s)
-{
-	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 static bool write_policy(char *path, const char *mode, int port, const char *v6)
 {

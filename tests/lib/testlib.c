@@ -67,6 +67,13 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 		snprintf(sock, sizeof(sock), "/run/vigil/test-%d.sock", (int)getpid());
 		setenv("VIGIL_CONTROL_SOCKET", sock, 1);
 	}
+	/* and pins of its own: not adopting a real agent's, not left for one */
+	if (!getenv("VIGIL_BPF_ROOT")) {
+		char root[64];
+
+		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
+		setenv("VIGIL_BPF_ROOT", root, 1);
+	}
 	snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
 	fd = mkstemp(v->out);
 	if (fd < 0)
@@ -144,11 +151,41 @@ int vigil_stop(struct vigil_child *v)
 	return status;
 }
 
+int vigil_kill(struct vigil_child *v)
+{
+	if (!v->pid)
+		return -ESRCH;
+	/* refused where the agent is tamper-protected (BPF LSM): start it with --no-guard */
+	if (kill(v->pid, SIGKILL))
+		return -errno;
+	waitpid(v->pid, NULL, 0);
+	v->pid = 0;
+	read_err(v, 0.1);
+	return 0;
+}
+
+void vigil_unload_test_pins(void)
+{
+	const char *root = getenv("VIGIL_BPF_ROOT");
+	const char *sock = getenv("VIGIL_CONTROL_SOCKET");
+
+	/* only a test's own root: never a real agent's pins, nor the shields */
+	if (root && !strncmp(root, "/sys/fs/bpf/vigil-test-", 23))
+		shf("%s unload --force >/dev/null 2>&1", vigil_bin());
+	/* and the socket a killed agent left */
+	if (sock && !strncmp(sock, "/run/vigil/test-", 16) &&
+	    control_request(sock, "ping", NULL, 0, NULL) < 0)
+		unlink(sock);
+}
+
 void vigil_cleanup(struct vigil_child *v)
 {
 	if (v->pid) {
 		signal_agent(v->pid, SIGKILL);
 		waitpid(v->pid, NULL, 0);
+		v->pid = 0;
+		/* killed: its pins stay in force until unloaded */
+		vigil_unload_test_pins();
 	}
 	if (v->err_fd >= 0)
 		close(v->err_fd);

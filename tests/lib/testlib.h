@@ -20,11 +20,20 @@ struct vigil_child {
 
 /*
  * Start `vigil <args...> -f json -o <tmpfile>` and wait (at most 20 s) until it says it is
- * watching. Returns 0, or -1 with what it printed in v->err.
+ * watching. Returns 0, or -1 with what it printed in v->err. The first start gives this test
+ * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
  */
 int vigil_start(struct vigil_child *v, const char *const *args);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
 int vigil_stop(struct vigil_child *v);
+/* SIGKILL it (a crash: its pins stay), wait for it, collect stderr: 0 or -errno. */
+int vigil_kill(struct vigil_child *v);
+/*
+ * `vigil unload --force` of this test's own pin root ($VIGIL_BPF_ROOT, set by vigil_start),
+ * and the control socket a killed agent left.
+ */
+void vigil_unload_test_pins(void);
+/* Kill it if still running (and unload its pins), remove its output file. */
 void vigil_cleanup(struct vigil_child *v);
 
 /* vigil_start(), and on failure the test fails with what vigil printed (cleaned up). */

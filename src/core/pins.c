@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "core/pins.h"
+#include "core/mounts.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *pin_root(void)
+{
+	const char *env = getenv(PIN_ROOT_ENV);
+
+	return env && *env ? env : PIN_ROOT;
+}
+
+int pin_enforce_dir(const char *what, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/enforce/%s", pin_root(), what);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pin_get(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int pin_reuse_map(struct bpf_map *map, const char *dir)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = pin_get(dir, bpf_map__name(map)), err;
+
+	if (fd < 0)
+		return fd;
+	/* libbpf takes any map: one of another layout would be read with this one's keys */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		 info.value_size != bpf_map__value_size(map) ||
+		 info.max_entries != bpf_map__max_entries(map) ||
+		 info.map_flags != bpf_map__map_flags(map))
+		err = -EINVAL;
+	else
+		err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err;
+}
+
+int pin_put(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int err = mkdir_p(dir);
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s_new", dir, name); /* bpffs refuses dots */
+	unlink(tmp);
+	/* pinned aside, then renamed over: the old pin is there until the new one is */
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+	}
+	return err;
+}
+
+void pin_prune(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t root = strlen(pin_root());
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	/* the root too, when nothing else is pinned there */
+	while (strlen(buf) >= root && !rmdir(buf)) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+	}
+}
+
+void pin_drop(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+/* What a pinned object is, from its fd's anon inode name. */
+static unsigned int *kind_of(int fd, struct pin_count *c)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return NULL;
+	target[n] = '\0';
+	/* "bpf_link" when created, "bpf-link" when opened from a pin */
+	if (!strcmp(target, "anon_inode:bpf_link") || !strcmp(target, "anon_inode:bpf-link"))
+		return &c->links;
+	if (!strcmp(target, "anon_inode:bpf-map"))
+		return &c->maps;
+	if (!strcmp(target, "anon_inode:bpf-prog"))
+		return &c->progs;
+	return NULL;
+}
+
+int pin_remove_tree(const char *dir, struct pin_count *c)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		unsigned int *kind;
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			int e = pin_remove_tree(path, c);
+
+			err = err ?: e;
+			continue;
+		}
+		fd = bpf_obj_get(path);
+		kind = fd >= 0 ? kind_of(fd, c) : NULL;
+		/* detach now even if a process still holds the link (LSM links cannot: their
+		 * last reference detaches them) */
+		if (kind == &c->links)
+			bpf_link_detach(fd);
+		if (fd >= 0)
+			close(fd);
+		if (unlink(path)) {
+			err = err ?: -errno;
+			continue;
+		}
+		if (kind)
+			(*kind)++;
+	}
+	closedir(d);
+	if (rmdir(dir))
+		err = err ?: -errno;
+	return err;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * BPF objects vigil pins so that they outlive it: links and maps under the pin root, each
+ * subsystem in a directory of its own (enforce/netdeny, enforce/lsm, shield/<ifname>).
+ */
+#ifndef VIGIL_CORE_PINS_H
+#define VIGIL_CORE_PINS_H
+
+#include <stddef.h>
+
+#define PIN_ROOT     "/sys/fs/bpf/vigil"
+#define PIN_ROOT_ENV "VIGIL_BPF_ROOT"
+
+/* $VIGIL_BPF_ROOT (tests, a second agent), else PIN_ROOT. */
+const char *pin_root(void);
+/* <root>/enforce/<what> into @buf: 0 or -ENAMETOOLONG. */
+int pin_enforce_dir(const char *what, char *buf, size_t len);
+
+/* An fd for <dir>/<name>, or -errno (-ENOENT: not pinned). */
+int pin_get(const char *dir, const char *name);
+struct bpf_map;
+/*
+ * Make @map (opened, not loaded) use the map pinned as <dir>/<its name>, when that one has the
+ * same type, key, value, size and flags: 0, -ENOENT, -EINVAL (another map), or -errno.
+ */
+int pin_reuse_map(struct bpf_map *map, const char *dir);
+/* Pin @fd as <dir>/<name> (directories made), replacing atomically what is there. */
+int pin_put(int fd, const char *dir, const char *name);
+/* Remove the pin <dir>/<name>, then @dir and its parents up to the root once empty. */
+void pin_drop(const char *dir, const char *name);
+void pin_prune(const char *dir);
+
+struct pin_count {
+	unsigned int links, maps, progs;
+};
+
+/*
+ * Detach every link pinned below @dir, remove every pin and directory there and add what it
+ * removed to @c: 0, -ENOENT when @dir does not exist, or -errno (what it could not remove).
+ */
+int pin_remove_tree(const char *dir, struct pin_count *c);
+
+#endif

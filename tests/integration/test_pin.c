@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Enforcement that survives a crash of the agent: pinned under $VIGIL_BPF_ROOT/enforce, still
+ * refusing with no agent, adopted by the next `vigil run`, removed by a clean stop or by
+ * `vigil unload`. Connect deny here (cgroup hooks); BPF LSM exec deny in the VM suite.
+ */
+#include "harness.h"
+#include "sockets.h"
+#include "testlib.h"
+#include "core/probe.h"
+
+#include <bpf/bpf.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* <pin root>/enforce[/what], in the root of this test's own that vigil_start sets */
+static const char *enforce_path(const char *what)
+{
+	static char path[PATH_MAX];
+
+	if (!getenv("VIGIL_BPF_ROOT")) {
+		snprintf(path, sizeof(path), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
+		setenv("VIGIL_BPF_ROOT", path, 1);
+	}
+	snprintf(path, sizeof(path), "%s/enforce%s%s", getenv("VIGIL_BPF_ROOT"), what ? "/" : "",
+		 what ? what : "");
+	return path;
+}
+
+static bool exists(const char *path)
+{
+	return !access(path, F_OK);
+}
+
+/* A policy named pin-test: connects to 127.0.0.1:@port are refused. */
+static bool write_connect_policy(char *path, int port)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/vigil-pin-XXXXXX.yaml");
+	fd = mkstemps(path, 5);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return false;
+	fprintf(f,
+		"policy: pin-test\nmode: enforce\nrules:\n"
+		"  - id: no-port\n    description: no connections to the test port\n"
+		"    severity: high\n    on: connect\n    action: deny\n    match:\n"
+		"      net.daddr: 127.0.0.0/8\n      net.dport: %d\n",
+		port);
+	return !fclose(f);
+}
+
+/* `vigil <args>`, its stdout in @out: its exit code, or -1. */
+static int vigil_cmd(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", vigil_bin(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * A child that tries @try(@arg) again and again until stopped, counting the tries and those
+ * that went through (@try returned 0): across a crash and a restart, none may.
+ */
+struct hammer {
+	pid_t pid;
+	int fd; /* its counts */
+};
+
+static volatile sig_atomic_t hammer_stop;
+
+static void on_hammer_stop(int sig)
+{
+	(void)sig;
+	hammer_stop = 1;
+}
+
+static bool hammer_start(struct hammer *h, int (*try)(const void *arg), const void *arg)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return false;
+	h->pid = fork();
+	if (h->pid == 0) {
+		long counts[2] = { 0, 0 };
+
+		signal(SIGTERM, on_hammer_stop);
+		while (!hammer_stop) {
+			counts[0]++;
+			counts[1] += !try(arg);
+		}
+		_exit(write(p[1], counts, sizeof(counts)) == sizeof(counts) ? 0 : 1);
+	}
+	close(p[1]);
+	h->fd = p[0];
+	return h->pid > 0;
+}
+
+/* Stop it: 0 and its counts, or -1. */
+static int hammer_stop_count(struct hammer *h, long *tries, long *through)
+{
+	long counts[2];
+	int ok;
+
+	kill(h->pid, SIGTERM);
+	ok = read(h->fd, counts, sizeof(counts)) == sizeof(counts);
+	waitpid(h->pid, NULL, 0);
+	close(h->fd);
+	if (!ok)
+		return -1;
+	*tries = counts[0];
+	*through = counts[1];
+	return 0;
+}
+
+static int try_connect(const void *srv)
+{
+	return connect_to(srv, AF_INET);
+}
+
+/* Not tamper-protected: where BPF LSM works the guard refuses the SIGKILL that plays a crash. */
+static bool start_run(struct vigil_child *v, const char *policy)
+{
+	return vigil_start_checked(v, (const char *[]){ "run", "--no-default-rules", "--no-guard",
+							"--policy", policy, NULL });
+}
+
+TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
+{
+	struct server a = { .fd = -1 }, b = { .fd = -1 };
+	char policy[64] = "", applied[64] = "", cmd[128], out[4096];
+	long tries = 0, through = -1;
+	struct vigil_child v;
+	struct hammer h = { .pid = -1, .fd = -1 };
+	bool ok;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) || !listen_on(&b, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port) || !write_connect_policy(applied, b.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "the agent refuses the denied port");
+	ASSERT_TRUE(exists(enforce_path("netdeny/connect4")), "and has pinned its hooks");
+
+	ASSERT_OK(vigil_kill(&v), "SIGKILL, as a crash");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "killed, the denied port is still refused");
+	ASSERT_FALSE(accepted(&a), "no connection reached it");
+	ASSERT_EQ(connect_to(&b, AF_INET), 0, "another port works");
+	ASSERT_TRUE(accepted(&b), "and its server got the connection");
+
+	/* connects all through the new agent's start: not one gets through */
+	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
+		    "the new agent says it adopted the pins");
+	printf("  %ld connects tried while the new agent started\n", tries);
+	ASSERT_GE(tries, 1, "connects tried while the agent started");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_FALSE(accepted(&a), "none reached the server");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "adopted, still refused");
+
+	/* the same policy name, another port: the adopted maps follow the agent */
+	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
+	ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "after apply, the old port works");
+	ASSERT_TRUE(accepted(&a), "and its server got the connection");
+	ASSERT_EQ(connect_to(&b, AF_INET), EPERM, "and the newly denied one is refused");
+
+	ASSERT_OK(vigil_kill(&v), "SIGKILL, as a crash");
+	ASSERT_EQ(connect_to(&b, AF_INET), EPERM, "killed again, the applied policy stays");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and the old port still works");
+	ASSERT_TRUE(accepted(&a), "its server got the connection");
+
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
+	ASSERT_TRUE(strstr(out, "connect deny hooks") && strstr(out, "2 links detached"),
+		    "and says what it removed");
+	ASSERT_EQ(connect_to(&b, AF_INET), 0, "unloaded, the port works again");
+	ASSERT_TRUE(accepted(&b), "its server got the connection");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "unload again exits 0");
+	ASSERT_TRUE(strstr(out, "nothing to remove") != NULL, "with nothing to do");
+	ASSERT_EQ(vigil_cmd("unload --json", out, sizeof(out)), 0, "and with --json");
+	harness_check(strstr(out, "\"removed\":[]") != NULL, __FILE__, __LINE__,
+		      "an empty list: %s", out);
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (applied[0])
+		unlink(applied);
+	if (a.fd >= 0)
+		close(a.fd);
+	if (b.fd >= 0)
+		close(b.fd);
+}
+
+TEST(pins_of_another_layout_are_replaced_not_adopted)
+{
+	struct server a = { .fd = -1 };
+	struct hammer h = { .pid = -1, .fd = -1 };
+	long tries = 0, through = -1;
+	char policy[64] = "", path[PATH_MAX];
+	struct vigil_child v;
+	int fd, status;
+	bool ok;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_OK(vigil_kill(&v), "SIGKILL, as a crash");
+	/* another vigil's map under the same name: its keys are not ours */
+	snprintf(path, sizeof(path), "%s", enforce_path("netdeny/net_deny"));
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "net_deny", 4, 4, 1, NULL);
+	if (!ASSERT_TRUE(fd >= 0 && !unlink(path) && !bpf_obj_pin(fd, path),
+			 "a map of another layout pinned in its place"))
+		goto out;
+	close(fd);
+	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "cannot adopt the connect deny hooks") &&
+			    !strstr(v.err, "adopted the connect deny hooks"),
+		    "the new agent says it replaces them");
+	ASSERT_GE(tries, 1, "connects tried while the agent started");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "refused by the new hooks");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "no pins left, old or new");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and nothing refused: the old hooks went too");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+TEST(a_clean_stop_removes_the_pins)
+{
+	struct server a = { .fd = -1 };
+	char policy[64] = "";
+	struct vigil_child v;
+	int status;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "refused while the agent runs");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "no pins left");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "and nothing refused");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+TEST(unload_refuses_while_an_agent_runs_unless_forced)
+{
+	struct server a = { .fd = -1 };
+	char policy[64] = "", out[4096];
+	struct vigil_child v;
+	int status;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 1, "unload refuses");
+	harness_check(strstr(out, "an agent is running") != NULL, __FILE__, __LINE__,
+		      "and says why: %s", out);
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "enforcement is untouched");
+	ASSERT_EQ(vigil_cmd("unload --force --json", out, sizeof(out)), 0, "--force unloads");
+	harness_check(strstr(out, "\"name\":\"netdeny\"") && strstr(out, "\"links\":2"), __FILE__,
+		      __LINE__, "JSON names what it removed: %s", out);
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the pins are gone under the running agent");
+	/* a connect now would meet the agent's fallback (a kill): test it with no agent */
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+		    "the agent stops cleanly, its pins gone already");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "the port works");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+TEST(a_sandbox_never_pins)
+{
+	char policy[64] = "", cmd[1024];
+	struct server a = { .fd = -1 };
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	/* the sandbox's command looks for pins while the sandbox enforces */
+	snprintf(cmd, sizeof(cmd),
+		 "%s sandbox --policy %s -o /dev/null -- /bin/sh -c 'test ! -e %s' 2>/dev/null",
+		 vigil_bin(), policy, enforce_path(NULL));
+	ASSERT_EQ(shf("%s", cmd), 0, "no pins while the sandbox runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "nor after");
+out:
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+/* A policy named pin-lsm: exec of @dir/bin/@name is refused. */
+static bool write_exec_policy(const char *path, const char *dir, const char *name)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return false;
+	fprintf(f,
+		"policy: pin-lsm\nmode: enforce\nrules:\n"
+		"  - id: no-binary\n    description: the test binary does not run\n"
+		"    severity: high\n    on: exec\n    action: deny\n    match:\n"
+		"      process.exe: %s/bin/%s\n",
+		dir, name);
+	return !fclose(f);
+}
+
+/* Run @path: 0 when it ran and exited 0, else the errno of its execve. */
+static int exec_errno(const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(100 + errno);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
+}
+
+static int try_exec(const void *path)
+{
+	return exec_errno(path);
+}
+
+TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
+{
+	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[128], applied[128];
+	char first[128], second[128], cmd[256], out[4096];
+	struct hammer h = { .pid = -1, .fd = -1 };
+	long tries = 0, through = -1;
+	struct vigil_child v;
+	bool ok;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!probe_has(FEAT_BPF_LSM)) {
+		SKIP("no BPF LSM on this kernel (the VM suite runs this)");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	snprintf(policy, sizeof(policy), "%s/policy.yaml", dir);
+	snprintf(applied, sizeof(applied), "%s/applied.yaml", dir);
+	snprintf(first, sizeof(first), "%s/bin/first", dir);
+	snprintf(second, sizeof(second), "%s/bin/second", dir);
+	if (!ASSERT_OK(
+		    shf("mkdir %s/bin && cp /bin/true %s && cp /bin/true %s", dir, first, second),
+		    "test binaries") ||
+	    !write_exec_policy(policy, dir, "first") || !write_exec_policy(applied, dir, "second"))
+		goto out;
+	if (!start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(!strstr(v.err, "kill instead"), "the agent runs its BPF LSM programs");
+	ASSERT_EQ(exec_errno(first), EPERM, "the agent refuses the denied binary");
+	ASSERT_TRUE(exists(enforce_path("lsm/deny_exec")), "and has pinned its programs");
+
+	ASSERT_OK(vigil_kill(&v), "SIGKILL, as a crash");
+	ASSERT_EQ(exec_errno(first), EPERM, "killed, the binary is still refused");
+	ASSERT_EQ(exec_errno(second), 0, "another one runs");
+
+	/* execs all through the new agent's start: not one runs */
+	if (!ASSERT_TRUE(hammer_start(&h, try_exec, first), "a child running it in a loop"))
+		goto out;
+	ok = start_run(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "adopted the BPF LSM deny programs") != NULL,
+		    "the new agent says it adopted the pins");
+	printf("  %ld execs tried while the new agent started\n", tries);
+	ASSERT_GE(tries, 1, "execs tried while the agent started");
+	ASSERT_EQ(through, 0, "execs that ran meanwhile");
+	ASSERT_EQ(exec_errno(first), EPERM, "adopted, still refused");
+
+	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
+	ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply");
+	ASSERT_EQ(exec_errno(first), 0, "after apply, the first binary runs");
+	ASSERT_EQ(exec_errno(second), EPERM, "and the newly denied one is refused");
+
+	ASSERT_OK(vigil_kill(&v), "SIGKILL, as a crash");
+	ASSERT_EQ(exec_errno(second), EPERM, "killed again, the applied policy stays");
+	ASSERT_EQ(exec_errno(first), 0, "and the first binary still runs");
+
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
+	ASSERT_TRUE(strstr(out, "BPF LSM deny programs") != NULL, "and says what it removed");
+	ASSERT_EQ(exec_errno(second), 0, "unloaded, the binary runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "unload again exits 0");
+	ASSERT_TRUE(strstr(out, "nothing to remove") != NULL, "with nothing to do");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	shf("rm -rf %s", dir);
+}
