@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/sensors.h"
 #include "core/sensor.h"
+#include "core/bpfmap.h"
 #include "core/log.h"
 #include "core/mounts.h"
 
@@ -205,8 +206,8 @@ static int exec_kill_cmp(const void *a, const void *b)
 int sensors_set_exec_kills(struct sensors *s, const struct exec_kill *k, size_t n)
 {
 	int fd = bpf_map__fd(s->process->maps.exec_kill);
-	struct vigil_deny_key *keys = calloc(n ? n : 1, sizeof(*keys)), key, next, *stale = NULL;
-	size_t n_keys = 0, n_stale = 0;
+	struct vigil_deny_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	size_t n_keys = 0;
 	int err = 0;
 
 	if (!keys)
@@ -227,23 +228,10 @@ int sensors_set_exec_kills(struct sensors *s, const struct exec_kill *k, size_t 
 		}
 	}
 	qsort(keys, n_keys, sizeof(*keys), exec_kill_cmp);
-	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
-	     r = bpf_map_get_next_key(fd, &key, &next)) {
-		struct vigil_deny_key *more;
-
-		key = next;
-		if (bsearch(&key, keys, n_keys, sizeof(*keys), exec_kill_cmp))
-			continue;
-		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
-		if (!more)
-			break;
-		stale = more;
-		stale[n_stale++] = key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	bpf_map_delete_unwanted(
+		fd, sizeof(*keys), sorted_keys_has,
+		&(struct sorted_keys){ keys, n_keys, sizeof(*keys), sizeof(*keys) });
 out:
-	free(stale);
 	free(keys);
 	return err;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/guard.h"
+#include "core/bpfmap.h"
 #include "core/log.h"
 #include "core/probe.h"
 
@@ -160,14 +161,20 @@ static int scan_fds(struct id_set *s)
 	return err;
 }
 
+/* keep() for the protected ids: still the agent's, or still existing (see guard_protect) */
+static bool keep_id(const void *key, const void *ctx)
+{
+	const struct id_set *s = ctx;
+
+	return bsearch(key, s->keys, s->n, sizeof(*s->keys), key_cmp) || still_exists(key);
+}
+
 int guard_protect(struct guard *g)
 {
 	int fd = bpf_map__fd(g->skel->maps.protected_ids);
-	struct vigil_guard_key key, next, *stale = NULL;
 	struct id_set s = { 0 };
-	size_t n_stale = 0;
 	__u8 one = 1;
-	int err, r;
+	int err;
 
 	err = scan_fds(&s);
 	for (size_t i = 0; !err && i < s.n; i++)
@@ -183,23 +190,8 @@ int guard_protect(struct guard *g)
 	 * holds) stays: it is still there.
 	 */
 	qsort(s.keys, s.n, sizeof(*s.keys), key_cmp);
-	for (r = bpf_map_get_next_key(fd, NULL, &next); !r;
-	     r = bpf_map_get_next_key(fd, &key, &next)) {
-		struct vigil_guard_key *more;
-
-		key = next;
-		if (bsearch(&key, s.keys, s.n, sizeof(*s.keys), key_cmp) || still_exists(&key))
-			continue;
-		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
-		if (!more)
-			break;
-		stale = more;
-		stale[n_stale++] = key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	bpf_map_delete_unwanted(fd, sizeof(*s.keys), keep_id, &s);
 out:
-	free(stale);
 	free(s.keys);
 	return err;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/lsmdeny.h"
+#include "core/bpfmap.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
@@ -321,29 +322,6 @@ static int resolve(struct lsmdeny *l, const struct lsm_deny *d, size_t count, st
 	return 0;
 }
 
-static void delete_stale(int fd, const struct entry *e, size_t n)
-{
-	struct vigil_deny_key key, next, *stale = NULL;
-	size_t n_stale = 0;
-
-	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
-	     r = bpf_map_get_next_key(fd, &key, &next)) {
-		struct vigil_deny_key *more;
-
-		key = next;
-		if (bsearch(&key, e, n, sizeof(*e), key_cmp))
-			continue;
-		more = realloc(stale, (n_stale + 1) * sizeof(*stale));
-		if (!more)
-			break;
-		stale = more;
-		stale[n_stale++] = key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-	free(stale);
-}
-
 int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
 {
 	struct lsm_bpf__bss *bss = l->skel->bss;
@@ -385,7 +363,9 @@ int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
 			goto out;
 		}
 	/* then narrow to exactly the new list */
-	delete_stale(objects_fd, img.e, img.n);
+	bpf_map_delete_unwanted(objects_fd, sizeof(struct vigil_deny_key), sorted_keys_has,
+				&(struct sorted_keys){ img.e, img.n, sizeof(*img.e),
+						       sizeof(struct vigil_deny_key) });
 	for (__u32 i = 0; i < VIGIL_DENY_SCOPES; i++)
 		bpf_map_update_elem(global_fd, &i, &img.global[i], BPF_ANY);
 	bss->ops_self = img.self;

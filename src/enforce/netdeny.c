@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/netdeny.h"
+#include "core/bpfmap.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
@@ -213,32 +214,6 @@ void netdeny_stop(struct netdeny *n)
 	free(n);
 }
 
-/* Delete the keys of @fd that @keep (a predicate on a key) refuses; keys are @size bytes. */
-static void delete_stale(int fd, size_t size, bool (*keep)(const void *key, const void *ctx),
-			 const void *ctx)
-{
-	char key[64], next[64], *stale = NULL;
-	size_t n = 0;
-	int r;
-
-	for (r = bpf_map_get_next_key(fd, NULL, next); !r;
-	     r = bpf_map_get_next_key(fd, key, next)) {
-		char *more;
-
-		memcpy(key, next, size);
-		if (keep(key, ctx))
-			continue;
-		more = realloc(stale, (n + 1) * size);
-		if (!more)
-			break;
-		stale = more;
-		memcpy(stale + n++ * size, key, size);
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, stale + i * size);
-	free(stale);
-}
-
 struct wanted {
 	const struct net_deny *d;
 	size_t count;
@@ -296,8 +271,8 @@ int netdeny_set(struct netdeny *n, const struct net_deny *d, size_t count)
 			return -errno;
 		}
 	}
-	delete_stale(port_fd, sizeof(struct vigil_net_deny_key), keep_port_key, &w);
-	delete_stale(any_fd, sizeof(struct vigil_net_deny_any_key), keep_any_key, &w);
+	bpf_map_delete_unwanted(port_fd, sizeof(struct vigil_net_deny_key), keep_port_key, &w);
+	bpf_map_delete_unwanted(any_fd, sizeof(struct vigil_net_deny_any_key), keep_any_key, &w);
 	if (n->pin_pending)
 		pin_now(n);
 	return 0;

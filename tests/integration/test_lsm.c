@@ -106,21 +106,6 @@ static int err_of(long ret)
 	return ret < 0 ? errno : 0;
 }
 
-/* Run @path: 0 when it ran and exited 0, else the errno of its execve. */
-static int exec_errno(const char *path)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl(path, path, (char *)NULL);
-		_exit(100 + errno);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
-}
-
 /* The events of @type that name @rule, and how many of them say @action. */
 static size_t count_rule(struct json_object **ev, size_t n, const char *type, const char *rule,
 			 const char *action)

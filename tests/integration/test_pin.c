@@ -370,21 +370,6 @@ static bool write_exec_policy(const char *path, const char *dir, const char *nam
 	return !fclose(f);
 }
 
-/* Run @path: 0 when it ran and exited 0, else the errno of its execve. */
-static int exec_errno(const char *path)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl(path, path, (char *)NULL);
-		_exit(100 + errno);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
-}
-
 static int try_exec(const void *path)
 {
 	return exec_errno(path);

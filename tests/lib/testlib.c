@@ -346,3 +346,17 @@ struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe
 	}
 	return NULL;
 }
+
+int exec_errno(const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(100 + errno);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
+}

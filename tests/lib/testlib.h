@@ -46,6 +46,8 @@ struct json_object **vigil_stop_and_load(struct vigil_child *v, size_t *n);
 
 /* Run argv (PATH searched) and wait: returns the wait status, or -1. */
 int run_wait(char *const argv[]);
+/* Run @path with no arguments: 0 when it ran and exited 0, else the errno of its execve. */
+int exec_errno(const char *path);
 /* Run a command line with /bin/sh -c and wait. */
 int sh(const char *cmd);
 /* The same for a printf-style command line; returns its exit code, or -1. */
