@@ -547,3 +547,15 @@ int BPF_PROG(deny_traceme, struct task_struct *parent)
 {
 	return denied_everywhere(VIGIL_DENY_PTRACE) ? -EPERM : 0;
 }
+
+#define AF_PACKET 17
+#define SOCK_RAW  3
+
+/* raw and packet sockets, which the `socket` event type is about; the kernel's own pass */
+SEC("lsm/socket_create")
+int BPF_PROG(deny_raw_socket, int family, int type, int protocol, int kern)
+{
+	if (kern || ((type & 0xf) != SOCK_RAW && family != AF_PACKET))
+		return 0;
+	return denied_everywhere(VIGIL_DENY_RAW_SOCK) ? -EPERM : 0;
+}

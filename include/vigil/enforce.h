@@ -49,8 +49,10 @@ VIGIL_ASSERT_SIZE(struct vigil_net_deny_any_key, 20);
 #define VIGIL_DENY_BPF_PROG (1 << 13) /* bpf(BPF_PROG_LOAD) */
 #define VIGIL_DENY_BPF_MAP  (1 << 14) /* bpf(BPF_MAP_CREATE) */
 #define VIGIL_DENY_PTRACE   (1 << 15) /* attaching to a process: ptrace, its memory */
+#define VIGIL_DENY_RAW_SOCK (1 << 16) /* creating a raw (SOCK_RAW) or packet (AF_PACKET) socket */
 #define VIGIL_DENY_GLOBAL                                                                          \
-	(VIGIL_DENY_MODULE | VIGIL_DENY_BPF_PROG | VIGIL_DENY_BPF_MAP | VIGIL_DENY_PTRACE)
+	(VIGIL_DENY_MODULE | VIGIL_DENY_BPF_PROG | VIGIL_DENY_BPF_MAP | VIGIL_DENY_PTRACE |        \
+	 VIGIL_DENY_RAW_SOCK)
 
 /* Scope slots: 0 is every process; 1.. are cgroup subtrees (rules on process.cgroup). */
 #define VIGIL_DENY_SCOPES 8

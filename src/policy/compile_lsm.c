@@ -9,6 +9,7 @@
 #include "vigil/enforce.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"
+#include "vigil/ev_net.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,6 +47,8 @@ static __u32 type_op(unsigned int type)
 		return VIGIL_DENY_BPF_PROG | VIGIL_DENY_BPF_MAP;
 	case VIGIL_EV_PTRACE:
 		return VIGIL_DENY_PTRACE;
+	case VIGIL_EV_SOCKET:
+		return VIGIL_DENY_RAW_SOCK;
 	default:
 		return 0;
 	}

@@ -107,6 +107,9 @@ static bool lsm_refused(const struct policy_engine *e, const struct rule *r, con
 	case VIGIL_EV_PTRACE:
 		result = ((const struct vigil_ptrace_event *)ev->raw)->result;
 		break;
+	case VIGIL_EV_SOCKET:
+		result = ((const struct vigil_net_event *)ev->raw)->result;
+		break;
 	default:
 		return false;
 	}

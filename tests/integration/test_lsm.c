@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -500,6 +501,16 @@ static int load_module(const char *dir)
 	return err;
 }
 
+/* socket(@family, @type): 0 or the errno. */
+static int make_socket(int family, int type)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0)
+		close(fd);
+	return err_of(fd);
+}
+
 /* PTRACE_ATTACH to a child of ours: 0 or the errno. */
 static int attach_child(void)
 {
@@ -516,7 +527,7 @@ static int attach_child(void)
 	return err;
 }
 
-TEST(module_bpf_and_ptrace_are_refused_whatever_the_object)
+TEST(module_bpf_ptrace_and_raw_sockets_are_refused_whatever_the_object)
 {
 	struct json_object **ev;
 	struct fixture f = { 0 };
@@ -534,7 +545,9 @@ TEST(module_bpf_and_ptrace_are_refused_whatever_the_object)
 	      "action: deny}\n"
 	      "  - {id: no-bpf-progs, description: d, severity: high, on: bpf, action: deny, "
 	      "match: {bpf.cmd: BPF_PROG_LOAD}}\n"
-	      "  - {id: no-ptrace, description: d, severity: high, on: ptrace, action: deny}\n",
+	      "  - {id: no-ptrace, description: d, severity: high, on: ptrace, action: deny}\n"
+	      "  - {id: no-raw-sockets, description: d, severity: high, on: socket, "
+	      "action: deny}\n",
 	      out);
 	fclose(out);
 	f.running = vigil_start_checked(
@@ -545,6 +558,9 @@ TEST(module_bpf_and_ptrace_are_refused_whatever_the_object)
 	ASSERT_EQ(load_prog(), EPERM, "bpf(BPF_PROG_LOAD) is refused");
 	ASSERT_EQ(create_map(), 0, "bpf(BPF_MAP_CREATE) is not what the rule names");
 	ASSERT_EQ(attach_child(), EPERM, "PTRACE_ATTACH is refused");
+	ASSERT_EQ(make_socket(AF_PACKET, SOCK_RAW), EPERM, "a packet socket is refused");
+	ASSERT_EQ(make_socket(AF_INET, SOCK_RAW), EPERM, "a raw IP socket is refused");
+	ASSERT_EQ(make_socket(AF_INET, SOCK_STREAM), 0, "a TCP socket is not what the rule names");
 	ev = vigil_stop_and_load(&f.v, &n);
 	ASSERT_EQ(count_rule(ev, n, "module_load", "no-modules", "denied"), 1,
 		  "the module load is reported denied");
@@ -552,11 +568,14 @@ TEST(module_bpf_and_ptrace_are_refused_whatever_the_object)
 		  "the program load is reported denied");
 	ASSERT_EQ(count_rule(ev, n, "ptrace", "no-ptrace", "denied"), 1,
 		  "the attach is reported denied");
+	ASSERT_EQ(count_rule(ev, n, "socket", "no-raw-sockets", "denied"), 2,
+		  "the raw sockets are reported denied");
 	events_free(ev, n);
 	/* the agent is gone: the same calls are the kernel's own business again */
 	ASSERT_NEQ(load_module(f.dir), EPERM, "finit_module without the agent fails otherwise");
 	ASSERT_EQ(load_prog(), 0, "a program loads without the agent");
 	ASSERT_EQ(attach_child(), 0, "PTRACE_ATTACH works without the agent");
+	ASSERT_EQ(make_socket(AF_PACKET, SOCK_RAW), 0, "a packet socket opens without the agent");
 out:
 	teardown(&f);
 }
