@@ -240,19 +240,38 @@ static const char *pin_dir(const struct agent *a, const char *what, char *buf, s
 	return buf;
 }
 
-/* One line per enforced rule: what carries out its action on this kernel. */
+/*
+ * What carries out the enforced rules' actions on this kernel: one line per mechanism, with
+ * how many rules and the first of them (vigil status lists every rule).
+ */
 static void log_enforcement(const struct agent *a)
 {
 	const struct policy_set *s = policy_engine_set(a->engine);
+	struct {
+		const char *how, *first;
+		size_t n;
+	} seen[8] = { 0 };
 
 	for (size_t i = 0; i < s->n_policies; i++)
 		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
 			const struct rule *r = &s->policies[i]->rules[j];
+			const char *how = agent_enforced_by(a, r);
+			size_t k = 0;
 
-			if (r->action != ACTION_ALERT && r->policy->mode == MODE_ENFORCE)
-				pr_info("policy", "rule %s (%s): %s", r->id, action_name(r->action),
-					agent_enforced_by(a, r));
+			if (r->action == ACTION_ALERT || r->policy->mode != MODE_ENFORCE)
+				continue;
+			while (k < 8 && seen[k].how && strcmp(seen[k].how, how))
+				k++;
+			if (k == 8)
+				continue;
+			if (!seen[k].how)
+				seen[k] = (typeof(seen[k])){ how, r->id, 0 };
+			seen[k].n++;
 		}
+	for (size_t k = 0; k < 8 && seen[k].how; k++)
+		pr_info("policy", "%zu enforced rule%s (%s%s): %s", seen[k].n,
+			seen[k].n == 1 ? "" : "s", seen[k].first, seen[k].n == 1 ? "" : ", ...",
+			seen[k].how);
 }
 
 void agent_attach(struct agent *a, struct sensors *sensors)

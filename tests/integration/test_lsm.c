@@ -198,6 +198,11 @@ TEST(open_of_a_denied_file_is_refused_by_any_name)
 	snprintf(name, sizeof(name), "%s/hardlink", f.dir);
 	ASSERT_OK(link(secret, name), "a hard link to it");
 	ASSERT_EQ(err_of(open(name, O_RDONLY)), EPERM, "open through the hard link");
+	snprintf(name, sizeof(name), "%s/renamed", f.dir);
+	ASSERT_OK(rename(secret, name),
+		  "the secret renamed (renames are not what the rule denies)");
+	ASSERT_EQ(err_of(open(name, O_RDONLY)), EPERM, "open under its new name (same inode)");
+	ASSERT_OK(rename(name, secret), "and renamed back");
 	fd = open(secret, O_WRONLY | O_APPEND);
 	ASSERT_TRUE(fd >= 0, "writing is not what the rule denies");
 	if (fd >= 0)
@@ -208,8 +213,8 @@ TEST(open_of_a_denied_file_is_refused_by_any_name)
 	if (fd >= 0)
 		close(fd);
 	ev = vigil_stop_and_load(&f.v, &n);
-	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 7,
-		  "seven refused opens, each reported once with its rule");
+	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 8,
+		  "eight refused opens, each reported once with its rule");
 	e = find_denied(ev, n, "open", "file.path", secret);
 	ASSERT_NOT_NULL(e, "reported with the path the kernel resolved");
 	if (e) {
