@@ -94,17 +94,26 @@ static void exercise_set(const struct policy_set *s, FILE *out)
 {
 	struct watch_list w;
 	struct net_deny_list nd;
+	struct lsm_deny_list ld;
+	struct exec_kill_list ek;
 
 	if (!policy_compile_watches(s, &w))
 		watch_list_free(&w);
 	if (!policy_compile_net_denies(s, &nd))
 		net_deny_list_free(&nd);
+	if (!policy_compile_lsm_denies(s, &ld))
+		lsm_deny_list_free(&ld);
+	for (int lsm = 0; lsm < 2; lsm++)
+		if (!policy_compile_exec_kills(s, lsm, &ek))
+			exec_kill_list_free(&ek);
 	for (size_t i = 0; i < s->n_policies; i++)
 		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
 			const struct rule *r = &s->policies[i]->rules[j];
 
 			policy_explain_rule(r, out);
-			fprintf(out, "%d %d\n", policy_kernel_kills(r), policy_kernel_denies(r));
+			fprintf(out, "%d %d %d %d\n", policy_kernel_kills(r),
+				policy_kernel_denies(r), policy_lsm_denies(r),
+				policy_exec_kills(r, false));
 		}
 }
 

@@ -238,12 +238,13 @@ int policy_compile_exec_kills(const struct policy_set *s, bool lsm, struct exec_
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < s->n_by_type[exec] && !s->scope; i++) {
 		const struct rule *r = s->by_type[exec][i];
-		const struct cond *c = &r->match.conds[0];
+		const struct cond *c;
 		const struct rule **rules;
 		struct exec_kill *e;
 
 		if (!policy_exec_kills(r, lsm))
 			continue;
+		c = &r->match.conds[0]; /* its one condition, process.exe */
 		rules = realloc(out->rules, (out->n_rules + 1) * sizeof(*rules));
 		e = rules ? realloc(out->entries, (out->n + c->n_values) * sizeof(*e)) : NULL;
 		if (rules)
