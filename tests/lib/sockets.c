@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,10 +54,17 @@ int connect_to(const struct server *s, int family)
 	return err;
 }
 
-/* Did a connection reach the server? */
+/*
+ * Did a connection reach the server? Waits up to 500 ms: under emulation (the VM) the
+ * handshake's last step can reach the listener after connect() returned.
+ */
 bool accepted(const struct server *s)
 {
-	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	int fd;
+
+	poll(&p, 1, 500);
+	fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return false;
