@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "benchlib.h"
@@ -40,6 +41,32 @@ static double open_loop(const char *path, int iterations)
 	for (int i = 0; i < iterations; i++)
 		close(open(path, O_RDONLY));
 	return (now_ns() - start) / iterations;
+}
+
+/*
+ * The loop in a child forked after the condition is set up: the kernel decides at fork whether
+ * a task is audited, so a loop in a process older than auditd's rules would never be.
+ */
+static double open_loop_child(const char *path, int iterations)
+{
+	double ns = -1;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		ns = open_loop(path, iterations);
+		_exit(write(fds[1], &ns, sizeof(ns)) == sizeof(ns) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return ns;
 }
 
 struct running {
@@ -146,8 +173,8 @@ int main(int argc, char **argv)
 				have[c] = false;
 				continue;
 			}
-			t[0][c][r] = open_loop(plain, iterations);
-			t[1][c][r] = open_loop(watched, iterations);
+			t[0][c][r] = open_loop_child(plain, iterations);
+			t[1][c][r] = open_loop_child(watched, iterations);
 			teardown(c, &run);
 		}
 	for (int f = 0; f < 2; f++)

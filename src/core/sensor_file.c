@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The file sensor: bpf/file.bpf.c, one sys_exit program per syscall it follows. */
+#include "core/probe.h"
 #include "core/sensor.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -239,6 +240,7 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->watch_enabled = ctx->watch;
 	skel->rodata->wanted_types = ctx->types;
 	skel->rodata->agg_window_ns = ctx->agg_window_ns;
+	skel->rodata->plain_reads = probe_has(FEAT_PLAIN_READS);
 	choose_programs(skel, ctx->types, ctx->watch);
 	err = file_bpf__load(skel);
 	if (!err)
