@@ -224,7 +224,8 @@ int main(int argc, char **argv)
 		       rate, lost);
 		mbps = write_rate(WARM_BYTES);
 		warm = drain_rate(1000000, &lost_warm);
-		printf("  a plain write() loop of %d MB to a new file there: %.0f MB/s; the consumer "
+		printf("  a plain write() loop of %d MB to a new file there: %.0f MB/s; the "
+		       "consumer "
 		       "right after it (page cache memory reused): %.0f events/s (%ld lost)\n",
 		       WARM_BYTES >> 20, mbps, warm, lost_warm);
 	}

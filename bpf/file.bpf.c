@@ -466,7 +466,6 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	struct agg_report agg = {};
 	__u32 zero = 0, len, tlen, flags = 0, mode = 0;
 	__s64 ret = ctx->ret;
-	__u64 now;
 	__u16 access = 0;
 	bool killed = false;
 
@@ -492,7 +491,6 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 	}
-	now = bpf_ktime_get_boot_ns();
 	if (sh->mode != ARG_NONE)
 		mode = arg(regs, sh->mode);
 	if (sh->flags != ARG_NONE)
@@ -508,7 +506,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	}
 	/* a repeat is folded before the record is built: a polled file costs only this */
 	if (sh->type == VIGIL_EV_OPEN && file && !killed && agg_window_ns &&
-	    fold_repeat(file, flags, now, &agg))
+	    fold_repeat(file, flags, coarse_ns(), &agg))
 		return 0;
 	s = bpf_map_lookup_elem(&file_scratch, &zero);
 	if (!s)
@@ -516,7 +514,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
 	s->ev.hdr.type = sh->type;
-	s->ev.hdr.time_ns = now;
+	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	s->ev.result = ret;
 	s->ev.syscall = sc;
 	s->ev.access = access;
