@@ -62,22 +62,15 @@ static __always_inline __u64 wakeup_flags(void)
 /*
  * Nanoseconds at tick resolution, for windows of a second or so: bpf_jiffies64 is about free,
  * while the first precise clock read of a program costs ~70 ns on our bench VM (tracing
- * programs may not call bpf_ktime_get_coarse_ns). CONFIG_HZ is a load-time constant, 0 when
- * the kernel config is unreadable: then the precise clock.
+ * programs may not call bpf_ktime_get_coarse_ns). User space sets tick_ns to the length of a
+ * jiffy (not from __kconfig CONFIG_HZ: libbpf 1.1 refuses the object when the kernel config
+ * is not on disk); 0 means unknown, and the precise clock is used.
  */
-extern unsigned int CONFIG_HZ __kconfig __weak;
+const volatile __u64 tick_ns = 0;
 
 static __always_inline __u64 coarse_ns(void)
 {
-	if (CONFIG_HZ == 100)
-		return bpf_jiffies64() * 10000000ULL;
-	if (CONFIG_HZ == 250)
-		return bpf_jiffies64() * 4000000ULL;
-	if (CONFIG_HZ == 300)
-		return bpf_jiffies64() * 3333333ULL;
-	if (CONFIG_HZ == 1000)
-		return bpf_jiffies64() * 1000000ULL;
-	return bpf_ktime_get_ns();
+	return tick_ns ? bpf_jiffies64() * tick_ns : bpf_ktime_get_ns();
 }
 
 /* Copy a finished record from scratch memory into the ring buffer, counting a failure. */
