@@ -254,7 +254,8 @@ int main(int argc, char **argv)
 			       added / (med[f][BPFTRACE] - med[f][NONE]));
 		printf(" (targets <= 0.33)\n");
 	}
-	printf("  program cost per run (bpf_stats, incl. its two clock reads; %d rounds, medians):\n",
+	printf("  program cost per run (bpf_stats, incl. its two clock reads; %d rounds, "
+	       "medians):\n",
 	       rounds);
 	{
 		double cost[2][2][MAX_ROUNDS] = {};
@@ -272,8 +273,8 @@ int main(int argc, char **argv)
 				fd = c ? prog_by_name("exit_openat")
 				       : bpf_program__fd(run.floor->progs.floor_openat);
 				for (int f = 0; f < 2; f++)
-					cost[c][f][r] = prog_cost(fd, f ? watched : plain,
-								  iterations);
+					cost[c][f][r] =
+						prog_cost(fd, f ? watched : plain, iterations);
 				if (c)
 					close(fd);
 				teardown(cond, &run);
