@@ -173,23 +173,26 @@ struct vlan_tag {
 	__be16 proto;
 };
 
-/* What the parser learned. Addresses: IPv4 in the first 4 bytes. */
+/*
+ * What the parser learned. Source address: IPv4 in the first 4 bytes (the rest is not written
+ * on the fast path); the sampler reads both addresses from the packet at l3_off.
+ */
 struct pkt {
 	__u32 len;
 	__u32 ifindex;
-	__u8 family;
+	__u8 family; /* 4, 6, or 0 before the IP header was parsed */
 	__u8 proto;
 	__u8 has_l4; /* L4 header parsed (not a non-first fragment, not an unknown protocol) */
 	__u8 frag;
-	__u8 syn; /* TCP SYN without ACK */
-	__u8 pad[3];
+	__u8 syn;    /* TCP SYN without ACK */
+	__u8 l3_off; /* where the IP header starts */
 	__u16 sport;
 	__u16 dport;
 	__u8 src[16];
-	__u8 dst[16];
 };
 
-#define PARSE_OK (-1)
+#define PARSE_OK   (-1)
+#define PARSE_SLOW (-2) /* not the common case: ask the general parser */
 
 static __always_inline int parse_l4(struct pkt *p, void *data, void *data_end, __u32 off)
 {
@@ -244,9 +247,9 @@ static __always_inline int parse_ipv4(struct pkt *p, void *data, void *data_end,
 	if (tot < ihl || off + tot > p->len)
 		return SHIELD_R_BAD_L3;
 	p->family = 4;
+	p->l3_off = off;
 	p->proto = iph->protocol;
 	__builtin_memcpy(p->src, &iph->saddr, 4);
-	__builtin_memcpy(p->dst, &iph->daddr, 4);
 	frag_off = bpf_ntohs(iph->frag_off);
 	if (frag_off & 0x3fff) /* MF or an offset */
 		p->frag = 1;
@@ -267,8 +270,8 @@ static __always_inline int parse_ipv6(struct pkt *p, void *data, void *data_end,
 	if (off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len) > p->len)
 		return SHIELD_R_BAD_L3;
 	p->family = 6;
+	p->l3_off = off;
 	__builtin_memcpy(p->src, &ip6h->saddr, 16);
-	__builtin_memcpy(p->dst, &ip6h->daddr, 16);
 	nexthdr = ip6h->nexthdr;
 	off += sizeof(*ip6h);
 
@@ -310,12 +313,25 @@ static __always_inline int parse_ipv6(struct pkt *p, void *data, void *data_end,
 	return parse_l4(p, data, data_end, off);
 }
 
-static __always_inline int parse(struct pkt *p, void *data, void *data_end)
+/*
+ * The general parser: VLAN tags, IP options, IPv6 extension chains, fragments, ICMP, every
+ * malformed case. Out of line: the common case never comes here (see parse_fast).
+ */
+static __noinline int parse(struct pkt *p, void *data, void *data_end)
 {
 	struct ethhdr *eth = data;
 	__u32 off = sizeof(*eth);
 	__u16 h_proto;
 
+	p->family = 0;
+	p->proto = 0;
+	p->has_l4 = 0;
+	p->frag = 0;
+	p->syn = 0;
+	p->l3_off = 0;
+	p->sport = 0;
+	p->dport = 0;
+	__builtin_memset(p->src, 0, sizeof(p->src));
 	if ((void *)(eth + 1) > data_end)
 		return SHIELD_R_BAD_L2;
 	h_proto = eth->h_proto;
@@ -340,6 +356,50 @@ static __always_inline int parse(struct pkt *p, void *data, void *data_end)
 	return SHIELD_R_NON_IP;
 }
 
+/*
+ * The common case, inline and straight: untagged IPv4 without options, not a fragment, TCP or
+ * UDP with its whole header. Anything else, including every malformed packet, is PARSE_SLOW
+ * and parse() judges it from scratch. Writes only what the decision and finish() read.
+ */
+static __always_inline int parse_fast(struct pkt *p, void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct tcphdr *th = (void *)(iph + 1); /* UDP's ports are at the same place */
+	__u32 tot, doff;
+	__u8 flags;
+
+	/* a whole TCP header's worth: every real frame is at least 60 bytes long */
+	if ((void *)(th + 1) > data_end)
+		return PARSE_SLOW;
+	if (eth->h_proto != bpf_htons(ETH_P_IP) || *(__u8 *)iph != 0x45 ||
+	    (iph->frag_off & bpf_htons(0x3fff)))
+		return PARSE_SLOW;
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < sizeof(*iph) || sizeof(*eth) + tot > p->len)
+		return PARSE_SLOW;
+	if (iph->protocol == IPPROTO_TCP) {
+		doff = th->doff * 4;
+		if (doff < sizeof(*th) || sizeof(*eth) + sizeof(*iph) + doff > p->len)
+			return PARSE_SLOW;
+		flags = ((__u8 *)th)[13];
+		p->syn = (flags & 0x12) == 0x02; /* SYN without ACK */
+	} else if (iph->protocol == IPPROTO_UDP) {
+		p->syn = 0;
+	} else {
+		return PARSE_SLOW;
+	}
+	p->family = 4;
+	p->proto = iph->protocol;
+	p->has_l4 = 1;
+	p->frag = 0;
+	p->l3_off = sizeof(*eth);
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	*(__u32 *)p->src = iph->saddr;
+	return PARSE_OK;
+}
+
 static __always_inline void count(void *map, __u32 idx, __u32 len)
 {
 	struct shield_counter *c = bpf_map_lookup_elem(map, &idx);
@@ -350,24 +410,45 @@ static __always_inline void count(void *map, __u32 idx, __u32 len)
 	}
 }
 
-static __always_inline void sample_drop(struct pkt *p, int reason, __u32 rule_id, bool shadow)
+/*
+ * One sampled drop record. Out of line: it runs for one drop in sample_mask + 1, and inlined
+ * it doubled the program. The addresses are read here, from the packet, not kept by the parser.
+ */
+static __noinline void sample_drop(const struct pkt *p, void *data, void *data_end, __u32 reason,
+				   __u32 rule_shadow)
 {
 	struct vigil_net_drop_event ev = {};
+	__u32 off = p->l3_off;
 
 	ev.hdr.type = VIGIL_EV_NET_DROP;
-	ev.hdr.flags = shadow ? SHIELD_DROP_SHADOW : 0;
+	ev.hdr.flags = rule_shadow >> 16 ? SHIELD_DROP_SHADOW : 0;
 	ev.hdr.size = sizeof(ev);
 	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	ev.ifindex = p->ifindex;
 	ev.reason = reason;
-	ev.rule_id = rule_id;
+	ev.rule_id = rule_shadow;
 	ev.family = p->family;
 	ev.proto = p->proto;
 	ev.sport = p->sport;
 	ev.dport = p->dport;
 	ev.pkt_len = p->len;
-	__builtin_memcpy(ev.src, p->src, 16);
-	__builtin_memcpy(ev.dst, p->dst, 16);
+	if (off <= sizeof(struct ethhdr) + SHIELD_VLAN_MAX * sizeof(struct vlan_tag)) {
+		if (p->family == 4) {
+			struct iphdr *iph = data + off;
+
+			if ((void *)(iph + 1) <= data_end) {
+				__builtin_memcpy(ev.src, &iph->saddr, 4);
+				__builtin_memcpy(ev.dst, &iph->daddr, 4);
+			}
+		} else if (p->family == 6) {
+			struct ipv6hdr *ip6h = data + off;
+
+			if ((void *)(ip6h + 1) <= data_end) {
+				__builtin_memcpy(ev.src, &ip6h->saddr, 16);
+				__builtin_memcpy(ev.dst, &ip6h->daddr, 16);
+			}
+		}
+	}
 	/* no wakeup from the packet path: during a flood that would be an irq_work per sample;
 	 * the consumer polls on a timer */
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
@@ -376,10 +457,11 @@ static __always_inline void sample_drop(struct pkt *p, int reason, __u32 rule_id
 
 /*
  * Count the verdict and return true when the packet is really to be dropped. Verdict and rule
- * counters share one per-CPU value: one lookup per packet.
+ * counters share one per-CPU value: one lookup per packet. Called from one place only.
  */
-static __always_inline bool finish(struct pkt *p, const struct shield_config *cfg, __u32 gen,
-				   __u32 reason, bool drop, __u32 rule_id)
+static __always_inline bool finish(const struct pkt *p, void *data, void *data_end,
+				   const struct shield_config *cfg, __u32 gen, __u32 reason,
+				   bool drop, __u32 rule_id)
 {
 	__u32 verdict = SHIELD_V_PASS, idx;
 	struct shield_counter *c;
@@ -396,7 +478,8 @@ static __always_inline bool finish(struct pkt *p, const struct shield_config *cf
 			c->bytes += p->len;
 			/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
 			if (drop && cfg && !(c->packets & cfg->sample_mask))
-				sample_drop(p, reason, rule_id, verdict == SHIELD_V_SHADOW);
+				sample_drop(p, data, data_end, reason,
+					    rule_id | (verdict == SHIELD_V_SHADOW) << 16);
 		}
 		if (rule_id != SHIELD_NO_RULE) {
 			c = &s->rule[rule_id & (SHIELD_MAX_RULES - 1)];
@@ -634,15 +717,18 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 	return reason;
 }
 
-/* The whole decision; returns true to drop. */
+/*
+ * The whole decision; returns true to drop. Every branch only settles (reason, drop, rule):
+ * finish() counts and samples from one place.
+ */
 static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 ifindex)
 {
-	struct pkt p = { .len = len, .ifindex = ifindex };
+	__u32 zero = 0, gen, src, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
 	struct shield_state *st;
-	__u32 zero = 0, gen, src, rule;
-	bool port_allowed = false;
+	bool port_allowed = false, drop = true;
+	struct pkt p;
 	int reason;
 
 	st = bpf_map_lookup_elem(&shield_state, &zero);
@@ -651,31 +737,50 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 	gen = st->active & 1; /* read once: this packet sees one generation only */
 	cfg = bpf_map_lookup_elem(&shield_cfg, &gen);
 
-	reason = parse(&p, data, data_end);
-	if (reason == SHIELD_R_NON_IP)
-		return finish(&p, cfg, gen, reason, false, SHIELD_NO_RULE);
+	p.len = len;
+	p.ifindex = ifindex;
+	reason = parse_fast(&p, data, data_end);
+	if (reason == PARSE_SLOW)
+		reason = parse(&p, data, data_end);
+	if (reason == SHIELD_R_NON_IP) {
+		drop = false;
+		goto out;
+	}
 	if (reason != PARSE_OK && reason != SHIELD_R_BAD_L4)
-		return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
-	if (!cfg)
-		return finish(&p, cfg, gen, SHIELD_R_NO_RULES, false, SHIELD_NO_RULE);
+		goto out;
+	if (!cfg) {
+		reason = SHIELD_R_NO_RULES;
+		drop = false;
+		goto out;
+	}
 
 	/* source prefix first: a blocked source costs this lookup and its counters, no more;
 	 * a management source passes even with a malformed L4 header */
 	src = source_rule(&p, gen, cfg);
 	rule = src >> 16;
-	if ((src & 0xffff) == SHIELD_ACT_MGMT)
-		return finish(&p, cfg, gen, SHIELD_R_MGMT, false, rule);
-	if ((src & 0xffff) == SHIELD_ACT_BLOCK)
-		return finish(&p, cfg, gen, SHIELD_R_BLOCK_CIDR, true, rule);
-	if (reason == SHIELD_R_BAD_L4)
-		return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
-	if (p.frag && (cfg->flags & SHIELD_CFG_DROP_FRAGS))
-		return finish(&p, cfg, gen, SHIELD_R_FRAGMENT, true, SHIELD_NO_RULE);
+	if ((src & 0xffff) == SHIELD_ACT_MGMT) {
+		reason = SHIELD_R_MGMT;
+		drop = false;
+		goto out;
+	}
+	if ((src & 0xffff) == SHIELD_ACT_BLOCK) {
+		reason = SHIELD_R_BLOCK_CIDR;
+		goto out;
+	}
+	if (reason == SHIELD_R_BAD_L4 || (p.frag && (cfg->flags & SHIELD_CFG_DROP_FRAGS))) {
+		if (reason != SHIELD_R_BAD_L4)
+			reason = SHIELD_R_FRAGMENT;
+		rule = SHIELD_NO_RULE;
+		goto out;
+	}
 
 	/* protocol rules, then destination and source ports */
+	reason = SHIELD_R_BLOCK_PORT;
 	rv = port_lookup(gen, SHIELD_PT_PROTO + p.proto);
-	if (rv && rv->action == SHIELD_ACT_BLOCK)
-		return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+	if (rv && rv->action == SHIELD_ACT_BLOCK) {
+		rule = rv->rule_id;
+		goto out;
+	}
 	if (rv && rv->action == SHIELD_ACT_ALLOW) {
 		port_allowed = true;
 		rule = rv->rule_id;
@@ -685,25 +790,37 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 		__u32 s = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT;
 
 		rv = port_lookup(gen, d + p.dport);
-		if (rv && rv->action == SHIELD_ACT_BLOCK)
-			return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+		if (rv && rv->action == SHIELD_ACT_BLOCK) {
+			rule = rv->rule_id;
+			goto out;
+		}
 		if (rv && rv->action == SHIELD_ACT_ALLOW) {
 			port_allowed = true;
 			rule = rv->rule_id;
 		}
 		rv = port_lookup(gen, s + p.sport);
-		if (rv && rv->action == SHIELD_ACT_BLOCK)
-			return finish(&p, cfg, gen, SHIELD_R_BLOCK_PORT, true, rv->rule_id);
+		if (rv && rv->action == SHIELD_ACT_BLOCK) {
+			rule = rv->rule_id;
+			goto out;
+		}
 	}
-	if (port_allowed)
-		return finish(&p, cfg, gen, SHIELD_R_ALLOW_PORT, false, rule);
-
+	drop = false;
+	if (port_allowed) {
+		reason = SHIELD_R_ALLOW_PORT;
+		goto out;
+	}
+	reason = SHIELD_R_PASS;
 	if (HAS_LIMITS(cfg)) {
-		reason = check_source(&p, cfg);
-		if (reason != PARSE_OK)
-			return finish(&p, cfg, gen, reason, true, SHIELD_NO_RULE);
+		int r = check_source(&p, cfg);
+
+		if (r != PARSE_OK) {
+			reason = r;
+			drop = true;
+			rule = SHIELD_NO_RULE;
+		}
 	}
-	return finish(&p, cfg, gen, SHIELD_R_PASS, false, rule);
+out:
+	return finish(&p, data, data_end, cfg, gen, reason, drop, rule);
 }
 
 SEC("xdp")
