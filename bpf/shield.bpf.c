@@ -115,19 +115,13 @@ struct {
 	__type(value, struct shield_rule_val);
 } port_rules SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SHIELD_GENS);
-	__type(key, __u32);
-	__type(value, struct shield_config);
-} shield_cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct shield_state);
-} shield_state SEC(".maps");
+/*
+ * The state and both generations' configurations are globals, each in a section (and so an
+ * ARRAY map of one entry) of its own: ".data.state" and ".data.cfg". A global is one direct load;
+ * a map lookup passed its key through the stack and cost ~1 ns on every packet.
+ */
+struct shield_state shield_state SEC(".data.state");
+struct shield_config shield_cfg[SHIELD_GENS] SEC(".data.cfg");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -179,8 +173,9 @@ struct vlan_tag {
  */
 struct pkt {
 	__u32 len;
-	__u32 ifindex;
-	__u8 family; /* 4, 6, or 0 before the IP header was parsed */
+	__u32 ifindex; /* filled in only for a sampled drop record */
+	__u8 src[16];  /* aligned: the IPv4 source is read as one word */
+	__u8 family;   /* 4, 6, or 0 before the IP header was parsed */
 	__u8 proto;
 	__u8 has_l4; /* L4 header parsed (not a non-first fragment, not an unknown protocol) */
 	__u8 frag;
@@ -188,7 +183,6 @@ struct pkt {
 	__u8 l3_off; /* where the IP header starts */
 	__u16 sport;
 	__u16 dport;
-	__u8 src[16];
 };
 
 #define PARSE_OK   (-1)
@@ -459,7 +453,7 @@ static __noinline void sample_drop(const struct pkt *p, void *data, void *data_e
  * Count the verdict and return true when the packet is really to be dropped. Verdict and rule
  * counters share one per-CPU value: one lookup per packet. Called from one place only.
  */
-static __always_inline bool finish(const struct pkt *p, void *data, void *data_end,
+static __always_inline bool finish(void *ctx, bool tc, struct pkt *p, void *data, void *data_end,
 				   const struct shield_config *cfg, __u32 gen, __u32 reason,
 				   bool drop, __u32 rule_id)
 {
@@ -468,7 +462,7 @@ static __always_inline bool finish(const struct pkt *p, void *data, void *data_e
 	struct shield_stats *s;
 
 	if (drop)
-		verdict = cfg && (cfg->flags & SHIELD_CFG_SHADOW) ? SHIELD_V_SHADOW : SHIELD_V_DROP;
+		verdict = cfg->flags & SHIELD_CFG_SHADOW ? SHIELD_V_SHADOW : SHIELD_V_DROP;
 	s = bpf_map_lookup_elem(&stats, &gen);
 	if (s) {
 		idx = verdict * SHIELD_R_MAX + reason;
@@ -477,9 +471,13 @@ static __always_inline bool finish(const struct pkt *p, void *data, void *data_e
 			c->packets++;
 			c->bytes += p->len;
 			/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
-			if (drop && cfg && !(c->packets & cfg->sample_mask))
+			if (drop && !(c->packets & cfg->sample_mask)) {
+				/* read here: three dependent loads in XDP, for every packet */
+				p->ifindex = tc ? ((struct __sk_buff *)ctx)->ifindex
+						: ((struct xdp_md *)ctx)->ingress_ifindex;
 				sample_drop(p, data, data_end, reason,
 					    rule_id | (verdict == SHIELD_V_SHADOW) << 16);
+			}
 		}
 		if (rule_id != SHIELD_NO_RULE) {
 			c = &s->rule[rule_id & (SHIELD_MAX_RULES - 1)];
@@ -721,24 +719,20 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
  * The whole decision; returns true to drop. Every branch only settles (reason, drop, rule):
  * finish() counts and samples from one place.
  */
-static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 ifindex)
+static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len)
 {
-	__u32 zero = 0, gen, src, rule = SHIELD_NO_RULE;
+	__u32 gen, src, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
-	struct shield_state *st;
 	bool port_allowed = false, drop = true;
 	struct pkt p;
 	int reason;
 
-	st = bpf_map_lookup_elem(&shield_state, &zero);
-	if (!st)
-		return false;
-	gen = st->active & 1; /* read once: this packet sees one generation only */
-	cfg = bpf_map_lookup_elem(&shield_cfg, &gen);
+	/* read once: this packet sees one generation only */
+	gen = *(volatile __u32 *)&shield_state.active & 1;
+	cfg = &shield_cfg[gen];
 
 	p.len = len;
-	p.ifindex = ifindex;
 	reason = parse_fast(&p, data, data_end);
 	if (reason == PARSE_SLOW)
 		reason = parse(&p, data, data_end);
@@ -748,11 +742,6 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 	}
 	if (reason != PARSE_OK && reason != SHIELD_R_BAD_L4)
 		goto out;
-	if (!cfg) {
-		reason = SHIELD_R_NO_RULES;
-		drop = false;
-		goto out;
-	}
 
 	/* source prefix first: a blocked source costs this lookup and its counters, no more;
 	 * a management source passes even with a malformed L4 header */
@@ -787,7 +776,7 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 	}
 	if (p.has_l4 && (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
 		__u32 d = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT;
-		__u32 s = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT;
+		__u32 sp = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT;
 
 		rv = port_lookup(gen, d + p.dport);
 		if (rv && rv->action == SHIELD_ACT_BLOCK) {
@@ -798,7 +787,7 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 			port_allowed = true;
 			rule = rv->rule_id;
 		}
-		rv = port_lookup(gen, s + p.sport);
+		rv = port_lookup(gen, sp + p.sport);
 		if (rv && rv->action == SHIELD_ACT_BLOCK) {
 			rule = rv->rule_id;
 			goto out;
@@ -820,7 +809,7 @@ static __always_inline bool shield(void *data, void *data_end, __u32 len, __u32 
 		}
 	}
 out:
-	return finish(&p, data, data_end, cfg, gen, reason, drop, rule);
+	return finish(ctx, tc, &p, data, data_end, cfg, gen, reason, drop, rule);
 }
 
 SEC("xdp")
@@ -829,7 +818,7 @@ int shield_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	return shield(data, data_end, data_end - data, ctx->ingress_ifindex) ? XDP_DROP : XDP_PASS;
+	return shield(ctx, false, data, data_end, data_end - data) ? XDP_DROP : XDP_PASS;
 }
 
 SEC("tc")
@@ -839,7 +828,7 @@ int shield_tc(struct __sk_buff *skb)
 
 	/* direct access covers only the linear part: make sure the headers are in it */
 	bpf_skb_pull_data(skb, len < SHIELD_MAX_HDR + 64 ? len : SHIELD_MAX_HDR + 64);
-	return shield((void *)(long)skb->data, (void *)(long)skb->data_end, len, skb->ifindex)
+	return shield(skb, true, (void *)(long)skb->data, (void *)(long)skb->data_end, len)
 		       ? TC_DROP
 		       : TC_PASS;
 }
