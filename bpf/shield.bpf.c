@@ -309,9 +309,10 @@ static __always_inline int parse_ipv6(struct pkt *p, void *data, void *data_end,
 
 /*
  * The general parser: VLAN tags, IP options, IPv6 extension chains, fragments, ICMP, every
- * malformed case. Out of line: the common case never comes here (see parse_fast).
+ * malformed case; the common case never comes here (see parse_fast). Inline all the same: a
+ * BPF-to-BPF call costs ~8 ns here (measured on VLAN and IPv6 packets; return thunks).
  */
-static __noinline int parse(struct pkt *p, void *data, void *data_end)
+static __always_inline int parse(struct pkt *p, void *data, void *data_end)
 {
 	struct ethhdr *eth = data;
 	__u32 off = sizeof(*eth);
