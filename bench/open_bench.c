@@ -14,11 +14,13 @@
  *
  * usage: open_bench [rounds] [iterations]
  */
+#include <bpf/bpf.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "benchlib.h"
@@ -40,6 +42,32 @@ static double open_loop(const char *path, int iterations)
 	for (int i = 0; i < iterations; i++)
 		close(open(path, O_RDONLY));
 	return (now_ns() - start) / iterations;
+}
+
+/*
+ * The loop in a child forked after the condition is set up: the kernel decides at fork whether
+ * a task is audited, so a loop in a process older than auditd's rules would never be.
+ */
+static double open_loop_child(const char *path, int iterations)
+{
+	double ns = -1;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		ns = open_loop(path, iterations);
+		_exit(write(fds[1], &ns, sizeof(ns)) == sizeof(ns) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return ns;
 }
 
 struct running {
@@ -89,6 +117,55 @@ static int setup(enum cond c, struct running *r)
 	default:
 		return 0;
 	}
+}
+
+/* The fd of the loaded program called @name (the newest), or -1. */
+static int prog_by_name(const char *name)
+{
+	struct bpf_prog_info info;
+	__u32 id = 0, len;
+	int fd, found = -1;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name)) {
+			if (found >= 0)
+				close(found);
+			found = fd;
+			continue;
+		}
+		close(fd);
+	}
+	return found;
+}
+
+/*
+ * The program's own cost per run on @path's opens, from the kernel's run-time statistics
+ * (kernel.bpf_stats_enabled): it adds two clock reads per run, the same for every program,
+ * but none of the wall-clock noise of a shared machine. -1 when unavailable.
+ */
+static double prog_cost(int prog_fd, const char *path, int iterations)
+{
+	struct bpf_prog_info a = {}, b = {};
+	__u32 len = sizeof(a);
+	int stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (stats < 0 || bpf_obj_get_info_by_fd(prog_fd, &a, &len))
+		goto fail;
+	open_loop(path, iterations);
+	len = sizeof(b);
+	if (bpf_obj_get_info_by_fd(prog_fd, &b, &len) || b.run_cnt == a.run_cnt)
+		goto fail;
+	close(stats);
+	return (double)(b.run_time_ns - a.run_time_ns) / (b.run_cnt - a.run_cnt);
+fail:
+	if (stats >= 0)
+		close(stats);
+	return -1;
 }
 
 static void teardown(enum cond c, struct running *r)
@@ -146,8 +223,8 @@ int main(int argc, char **argv)
 				have[c] = false;
 				continue;
 			}
-			t[0][c][r] = open_loop(plain, iterations);
-			t[1][c][r] = open_loop(watched, iterations);
+			t[0][c][r] = open_loop_child(plain, iterations);
+			t[1][c][r] = open_loop_child(watched, iterations);
 			teardown(c, &run);
 		}
 	for (int f = 0; f < 2; f++)
@@ -176,6 +253,34 @@ int main(int argc, char **argv)
 			printf(", / bpftrace added = %.2f",
 			       added / (med[f][BPFTRACE] - med[f][NONE]));
 		printf(" (targets <= 0.33)\n");
+	}
+	printf("  program cost per run (bpf_stats, incl. its two clock reads; %d rounds, medians):\n",
+	       rounds);
+	{
+		double cost[2][2][MAX_ROUNDS] = {};
+
+		for (int r = 0; r < rounds; r++)
+			for (int c = 0; c < 2; c++) {
+				enum cond cond = c ? VIGIL : FLOOR;
+				struct running run;
+				int fd;
+
+				if (setup(cond, &run)) {
+					teardown(cond, &run);
+					continue;
+				}
+				fd = c ? prog_by_name("exit_openat")
+				       : bpf_program__fd(run.floor->progs.floor_openat);
+				for (int f = 0; f < 2; f++)
+					cost[c][f][r] = prog_cost(fd, f ? watched : plain,
+								  iterations);
+				if (c)
+					close(fd);
+				teardown(cond, &run);
+			}
+		for (int c = 0; c < 2; c++)
+			printf("  %-20s %14.1f %10s %14.1f\n", c ? "vigil exit_openat" : "floor",
+			       median(cost[c][0], rounds), "", median(cost[c][1], rounds));
 	}
 	unlink(plain);
 	unlink(watched);

@@ -237,9 +237,9 @@ static __always_inline __u8 walk_watched(struct file *file)
 }
 
 /*
- * The file's dentry and inode pointers, in one read when they sit close together in struct
- * file (6.1: 8 bytes apart; 6.18: 56): the offsets are the running kernel's (CO-RE), the
- * branch is decided at load.
+ * The file's dentry and inode pointers, as numbers: two plain loads, or else one probe read
+ * when they sit close together in struct file (6.1: 8 bytes apart; 6.18: 56): the offsets are
+ * the running kernel's (CO-RE), the branch is decided at load.
  */
 static __always_inline void file_dentry_inode(struct file *file, __u64 *dentry, __u64 *inode)
 {
@@ -248,6 +248,11 @@ static __always_inline void file_dentry_inode(struct file *file, __u64 *dentry, 
 	__u32 lo = off_d < off_i ? off_d : off_i;
 	__u64 words[8] = {};
 
+	if (plain_reads) {
+		*dentry = kernel_word(file, off_d);
+		*inode = kernel_word(file, off_i);
+		return;
+	}
 	if ((off_d > off_i ? off_d - off_i : off_i - off_d) <= 56 && !(off_d % 8) && !(off_i % 8)) {
 		bpf_probe_read_kernel(words, sizeof(words), (char *)file + lo);
 		*dentry = words[((off_d - lo) / 8) & 7];
@@ -256,6 +261,11 @@ static __always_inline void file_dentry_inode(struct file *file, __u64 *dentry, 
 	}
 	*dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
 	*inode = (__u64)BPF_CORE_READ(file, f_inode);
+}
+
+static __always_inline fmode_t file_mode(struct file *file)
+{
+	return plain_reads ? file->f_mode : BPF_CORE_READ(file, f_mode);
 }
 
 /* The accesses (read 1, write 2) for which opens of @file are watched; bits 2-3: kill. */
@@ -376,25 +386,29 @@ struct {
 	__type(value, struct vigil_file_agg);
 } open_agg SEC(".maps");
 
-static __always_inline bool fold_repeat(struct vigil_file_event *ev, struct file *file)
+struct agg_report {
+	__u64 key, total, reported;
+};
+
+static __always_inline bool fold_repeat(struct file *file, __u32 flags, __u64 now,
+					struct agg_report *rep)
 {
-	__u64 now = ev->hdr.time_ns, dentry, inode, key;
 	struct vigil_file_agg *agg, fresh = { .window_start = now };
+	__u64 dentry, inode, key;
 
 	file_dentry_inode(file, &dentry, &inode);
-	key = verdict_tag(dentry ^ ((bpf_get_current_pid_tgid() >> 32) << 32 | ev->flags), inode,
-			  0) |
+	key = verdict_tag(dentry ^ ((bpf_get_current_pid_tgid() >> 32) << 32 | flags), inode, 0) |
 	      1;
 	agg = bpf_map_lookup_elem(&open_agg, &key);
 	if (agg && now - agg->window_start < agg_window_ns) {
 		__sync_fetch_and_add(&agg->total, 1);
 		return true;
 	}
-	ev->agg_key = key;
+	rep->key = key;
 	if (agg) {
-		ev->agg_total = agg->total;
-		ev->agg_reported = agg->reported;
-		agg->reported = ev->agg_total;
+		rep->total = agg->total;
+		rep->reported = agg->reported;
+		agg->reported = rep->total;
 		agg->window_start = now;
 	} else {
 		bpf_map_update_elem(&open_agg, &key, &fresh, BPF_NOEXIST);
@@ -426,7 +440,7 @@ static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *a
 	if (!want && !kill)
 		return false;
 	if (want != 3 || kill) {
-		fmode_t fmode = BPF_CORE_READ(file, f_mode);
+		fmode_t fmode = file_mode(file);
 
 		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
@@ -449,7 +463,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	struct pt_regs *regs;
 	struct file_scratch *s;
 	struct file *file = NULL;
-	__u32 zero = 0, len, tlen;
+	struct agg_report agg = {};
+	__u32 zero = 0, len, tlen, flags = 0, mode = 0;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
 	bool killed = false;
@@ -471,11 +486,28 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		file = fd_file(arg(regs, sh->fd));
 	if (sh->type == VIGIL_EV_OPEN && file && !access) {
 		/* not yet read when no --access filter asked for it */
-		fmode_t fmode = BPF_CORE_READ(file, f_mode);
+		fmode_t fmode = file_mode(file);
 
 		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 	}
+	if (sh->mode != ARG_NONE)
+		mode = arg(regs, sh->mode);
+	if (sh->flags != ARG_NONE)
+		flags = arg(regs, sh->flags);
+	if (sc == FSC_CREAT)
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+	if (sc == FSC_OPENAT2) {
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
+		flags = how.flags;
+		mode = how.mode;
+	}
+	/* a repeat is folded before the record is built: a polled file costs only this */
+	if (sh->type == VIGIL_EV_OPEN && file && !killed && agg_window_ns &&
+	    fold_repeat(file, flags, coarse_ns(), &agg))
+		return 0;
 	s = bpf_map_lookup_elem(&file_scratch, &zero);
 	if (!s)
 		return 0;
@@ -486,25 +518,17 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	s->ev.result = ret;
 	s->ev.syscall = sc;
 	s->ev.access = access;
-	if (sh->mode != ARG_NONE)
-		s->ev.mode = arg(regs, sh->mode);
+	s->ev.mode = mode;
+	s->ev.flags = flags;
+	s->ev.agg_key = agg.key;
+	s->ev.agg_total = agg.total;
+	s->ev.agg_reported = agg.reported;
 	if (sh->uid != ARG_NONE)
 		s->ev.uid = arg(regs, sh->uid);
 	if (sh->gid != ARG_NONE)
 		s->ev.gid = arg(regs, sh->gid);
 	if (sh->size != ARG_NONE)
 		s->ev.size = arg(regs, sh->size);
-	if (sh->flags != ARG_NONE)
-		s->ev.flags = arg(regs, sh->flags);
-	if (sc == FSC_CREAT)
-		s->ev.flags = O_CREAT | O_WRONLY | O_TRUNC;
-	if (sc == FSC_OPENAT2) {
-		struct open_how how = {};
-
-		bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
-		s->ev.flags = how.flags;
-		s->ev.mode = how.mode;
-	}
 	if (sh->type == VIGIL_EV_OPEN && !file) {
 		/* a refused open: the access it asked for */
 		__u32 acc = s->ev.flags & 3;
@@ -525,8 +549,6 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_SOURCE;
 	if (killed)
 		s->ev.hdr.flags |= VIGIL_FILE_KILLED;
-	else if (sh->type == VIGIL_EV_OPEN && file && agg_window_ns && fold_repeat(&s->ev, file))
-		return 0;
 	fill_task(&s->ev.task, task);
 	len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)

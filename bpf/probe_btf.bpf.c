@@ -7,6 +7,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -53,4 +54,26 @@ int probe_d_path(struct bpf_iter__task_file *ctx)
 	/* f_path is const in newer kernels; the helper only reads it. */
 	bpf_d_path((struct path *)&file->f_path, buf, sizeof(buf));
 	return 0;
+}
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * Plain loads through bpf_rdonly_cast, as the sensors' fd_file() does them: a void cast read
+ * at a variable index, then a typed cast whose fields are loaded.
+ */
+SEC("tp/syscalls/sys_exit_openat")
+int probe_plain_reads(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	long fd = ctx->ret;
+	const __u64 *slots;
+	struct file *file;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return 0;
+	slots = bpf_rdonly_cast(fdt->fd, 0);
+	file = bpf_rdonly_cast((void *)slots[fd], bpf_core_type_id_kernel(struct file));
+	return file->f_mode & 1;
 }

@@ -59,6 +59,20 @@ static __always_inline __u64 wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/*
+ * Nanoseconds at tick resolution, for windows of a second or so: bpf_jiffies64 is about free,
+ * while the first precise clock read of a program costs ~70 ns on our bench VM (tracing
+ * programs may not call bpf_ktime_get_coarse_ns). User space sets tick_ns to the length of a
+ * jiffy (not from __kconfig CONFIG_HZ: libbpf 1.1 refuses the object when the kernel config
+ * is not on disk); 0 means unknown, and the precise clock is used.
+ */
+const volatile __u64 tick_ns = 0;
+
+static __always_inline __u64 coarse_ns(void)
+{
+	return tick_ns ? bpf_jiffies64() * tick_ns : bpf_ktime_get_ns();
+}
+
 /* Copy a finished record from scratch memory into the ring buffer, counting a failure. */
 static __always_inline void emit(void *record, __u64 size)
 {
@@ -67,9 +81,22 @@ static __always_inline void emit(void *record, __u64 size)
 }
 
 /*
+ * Plain loads instead of probe reads. bpf_probe_read_kernel is a helper call that costs about
+ * 50 ns on a retpoline kernel (6.18 on our bench host); bpf_rdonly_cast turns the same read
+ * into a load the JIT guards with an exception-table entry. Casting to void, which reads any
+ * memory as scalars, is recent: user space probes it (FEAT_PLAIN_READS) and sets plain_reads.
+ * When it is false the verifier prunes those branches, and the kfunc, a weak extern, may be
+ * missing from the kernel altogether.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+const volatile bool plain_reads = false;
+
+/*
  * The file behind @fd in the current task's fd table, or NULL. Sensors run this on hot
- * paths: the walk to the table goes through typed pointers (plain loads the JIT guards); only
- * the indexed slot needs a probe read, since the verifier allows no variable offset there.
+ * paths: the walk to the table goes through typed pointers (plain loads the JIT guards); the
+ * indexed slot needs a probe read where plain_reads is off, since the verifier allows no
+ * variable offset there. With plain_reads the file comes back typed: read its fields with
+ * plain loads only under plain_reads, with BPF_CORE_READ otherwise.
  */
 static __always_inline struct file *fd_file(long fd)
 {
@@ -80,8 +107,24 @@ static __always_inline struct file *fd_file(long fd)
 
 	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
+	if (plain_reads) {
+		const __u64 *slots = bpf_rdonly_cast(fds, 0);
+
+		return bpf_rdonly_cast((void *)slots[fd], bpf_core_type_id_kernel(struct file));
+	}
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/* The 8-byte word at byte @off of the kernel object @obj, by plain load or probe read. */
+static __always_inline __u64 kernel_word(const void *obj, __u32 off)
+{
+	__u64 w = 0;
+
+	if (plain_reads)
+		return ((const __u64 *)bpf_rdonly_cast(obj, 0))[off / 8];
+	bpf_probe_read_kernel(&w, sizeof(w), (const char *)obj + off);
+	return w;
 }
 
 /* The struct sock behind @fd in the current task's fd table, or NULL if it is no socket. */

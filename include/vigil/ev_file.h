@@ -120,7 +120,7 @@ enum vigil_file_syscall {
 
 /* The kernel's aggregation state for one (process, file, flags): map open_agg, by agg_key. */
 struct vigil_file_agg {
-	__u64 window_start; /* CLOCK_BOOTTIME of the last reported open */
+	__u64 window_start; /* coarse_ns() of the last reported open: the kernel's own clock */
 	__u64 total;	    /* opens folded in, ever */
 	__u64 reported;	    /* total at the last report */
 };

@@ -715,6 +715,9 @@ static int probe_load_only(enum vigil_feature f, struct probe_result *res)
 		[FEAT_D_PATH] = { "probe_d_path", true,
 				  "an iter/task_file program calling it loads (vigil would "
 				  "use it from fentry/LSM)" },
+		[FEAT_PLAIN_READS] = { "probe_plain_reads", true,
+				       "a tracepoint program reading a file through it loads "
+				       "(never attached)" },
 	};
 	const struct probe_system *s = sysinfo();
 	struct loaded l;
@@ -1106,6 +1109,10 @@ static const struct feature_def features[FEAT__COUNT] = {
 	[FEAT_D_PATH] = { "d_path", "bpf_d_path helper: a file's full path in the kernel",
 			  "paths are rebuilt by walking dentries (bounded depth)", true,
 			  probe_load_only },
+	[FEAT_PLAIN_READS] = { "plain_reads",
+			       "bpf_rdonly_cast to void: kernel memory read with plain loads",
+			       "sensors read kernel memory with bpf_probe_read_kernel (slower)",
+			       true, probe_load_only },
 	[FEAT_CGROUP_CONNECT4] = { "cgroup_connect4", "cgroup connect4 hook: IPv4 connect()",
 				   "IPv4 connect rules alert but cannot block", false,
 				   probe_cgroup },

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The file sensor: bpf/file.bpf.c, one sys_exit program per syscall it follows. */
+#include "core/probe.h"
 #include "core/sensor.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.skel.h"
@@ -223,6 +225,16 @@ out:
 	return err;
 }
 
+/* The length of a jiffy: the resolution of the coarse clocks is one tick. 0 when unknown. */
+static __u64 tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec)
+		return 0;
+	return res.tv_nsec;
+}
+
 static int file_start(const struct sensor_ctx *ctx, void **state)
 {
 	struct file_bpf *skel = file_bpf__open();
@@ -239,6 +251,8 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->watch_enabled = ctx->watch;
 	skel->rodata->wanted_types = ctx->types;
 	skel->rodata->agg_window_ns = ctx->agg_window_ns;
+	skel->rodata->plain_reads = probe_has(FEAT_PLAIN_READS);
+	skel->rodata->tick_ns = tick_ns();
 	choose_programs(skel, ctx->types, ctx->watch);
 	err = file_bpf__load(skel);
 	if (!err)

@@ -14,7 +14,10 @@
 struct agg_entry {
 	__u64 key;
 	__u64 counted; /* the kernel total up to which folded opens are in the stream */
-	bool seen;     /* still in the kernel map at the last flush */
+	/* CLOCK_BOOTTIME of the last reported open, where the kernel's window began (its own
+	 * clock is coarse and kernel-only) */
+	__u64 window_start;
+	bool seen; /* still in the kernel map at the last flush */
 	size_t size, cap;
 	void *record; /* the last reported record, to describe a summary */
 	bool shown;   /* what became of it */
@@ -84,6 +87,7 @@ __u64 aggregate_on_event(struct aggregate *a, const struct event *ev)
 	repeats = r->agg_total > from ? r->agg_total - from : 0;
 	if (r->agg_total > e->counted)
 		e->counted = r->agg_total;
+	e->window_start = r->hdr.time_ns;
 	/* Keep the record to describe a later summary; its buffer only ever grows. */
 	if (ev->raw_size > e->cap) {
 		copy = realloc(e->record, ev->raw_size);
@@ -130,7 +134,7 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 			continue;
 		e->seen = true;
 		if (v.total > e->counted && v.total > v.reported &&
-		    now_ns - v.window_start >= window_ns && e->record) {
+		    now_ns - e->window_start >= window_ns && e->record) {
 			struct vigil_file_event *r = e->record;
 			__u64 from = v.reported > e->counted ? v.reported : e->counted;
 

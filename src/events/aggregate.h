@@ -37,8 +37,9 @@ typedef void (*aggregate_emit_fn)(void *ctx, const void *record, size_t size, __
 
 /*
  * Read the kernel's map (fd @map_fd) and emit a summary for each (process, file, flags) whose
- * window ended (@now_ns - start >= @window_ns) with opens folded and not yet reported. Also
- * forgets what the kernel has forgotten. Returns 0 or -errno.
+ * window ended (@now_ns, CLOCK_BOOTTIME, - the time of its last reported open >= @window_ns)
+ * with opens folded and not yet reported. Also forgets what the kernel has forgotten.
+ * Returns 0 or -errno.
  */
 int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_ns,
 		    aggregate_emit_fn emit, void *ctx);
