@@ -409,6 +409,35 @@ fail:
 	return ret;
 }
 
+/*
+ * The configuration map's layout changed (one value holding both generations, since the
+ * program reads it as a global): a shield pinned by an older vigil has one entry per
+ * generation, and writing it the new way would leave the idle generation's configuration stale.
+ */
+static int check_cfg_layout(int fd, const char *ifname, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot inspect the shield's configuration map: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (info.max_entries != 1 ||
+	    info.value_size != SHIELD_GENS * sizeof(struct shield_config)) {
+		snprintf(err, errlen,
+			 "the shield on %s was attached by another version of vigil (its "
+			 "configuration map has %u entries of %u bytes); run 'vigil shield detach "
+			 "%s' and attach it again",
+			 ifname, info.max_entries, info.value_size, ifname);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, size_t errlen)
 {
 	char dir[128], path[PATH_MAX];
@@ -445,6 +474,9 @@ int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, s
 			goto fail;
 		}
 	}
+	ret = check_cfg_layout(h->maps.cfg, ifname, err, errlen);
+	if (ret)
+		goto fail;
 	if (!bpf_map_lookup_elem(h->maps.state, &zero, &st)) {
 		h->mode = st.mode;
 		h->ifindex = st.ifindex;
