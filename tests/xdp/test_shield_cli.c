@@ -249,6 +249,35 @@ out:
 		close(orig);
 }
 
+/*
+ * A shield pinned by an older vigil kept one configuration entry per generation: reloading it
+ * the new way would leave the idle generation's configuration stale. Its pinned map is put
+ * back in that layout here: reload and status refuse it and say what to do; detach still works.
+ */
+TEST(older_pinned_layout_refused)
+{
+	char pin[160];
+	int fd;
+
+	if (!env_up())
+		return;
+	if (!ASSERT_EQ(cli("attach %s --rules %s", if_srv, rules), 0, out))
+		return;
+	snprintf(pin, sizeof(pin), "%s/%s/shield_cfg", PIN_ROOT, if_srv);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "shield_cfg", 4, 96, 2, NULL);
+	if (ASSERT_TRUE(fd >= 0, "old-layout map") && ASSERT_OK(unlink(pin), "unpin") &&
+	    ASSERT_OK(bpf_obj_pin(fd, pin), "pin the old layout")) {
+		ASSERT_NEQ(cli("reload %s --rules %s", if_srv, rules2), 0, "reload refused");
+		ASSERT_TRUE(strstr(out, "another version of vigil") && strstr(out, "detach"), out);
+		ASSERT_NEQ(cli("status %s", if_srv), 0, "status refused");
+	}
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(cli("detach %s", if_srv), 0, out);
+	snprintf(pin, sizeof(pin), "%s/%s", PIN_ROOT, if_srv);
+	ASSERT_NEQ(access(pin, F_OK), 0, "pins removed");
+}
+
 TEST(bad_input_exit_64)
 {
 	if (!env_up())
