@@ -85,7 +85,8 @@ static bool env_up(void)
 		ns_srv, SERVER, if_srv, ns_srv, if_srv, ns_srv, ns_srv, if_srv) ||
 	    !write_file(rules, "shield:\n  block: [198.51.100.0/24]\n  ports:\n"
 			       "    - {proto: tcp, port: 23, action: block, name: telnet}\n") ||
-	    !write_file(rules2, "shield:\n  block: [198.51.100.0/24, 203.0.113.0/24]\n") ||
+	    !write_file(rules2,
+			"shield:\n  shadow: true\n  block: [198.51.100.0/24, 203.0.113.0/24]\n") ||
 	    !write_file(bad_rules, "shield:\n  block: [1.2.3.4/33]\n")) {
 		ASSERT_TRUE(false, "netns + veth set-up");
 		return false;
@@ -195,6 +196,15 @@ TEST(attach_status_top_reload_detach)
 		ASSERT_TRUE(rule_named(st, "telnet") == NULL, "old rule gone");
 		ASSERT_GE(jint(st, "counters.drop.block_cidr.packets"), 1,
 			  "totals survive the reload");
+		ASSERT_TRUE(json_object_get_boolean(jget(st, "shadow")), "shadow mode shown");
+	}
+	json_object_put(root);
+	/* once more: the other generation's configuration is the one shown now */
+	ASSERT_EQ(cli("reload %s --rules %s", if_srv, rules2), 0, out);
+	st = status_json(&root);
+	if (ASSERT_TRUE(st != NULL, "status after the second reload")) {
+		ASSERT_EQ(jint(st, "rules_seq"), 3, "third rule set");
+		ASSERT_TRUE(json_object_get_boolean(jget(st, "shadow")), "still shadow mode");
 	}
 	json_object_put(root);
 
