@@ -42,7 +42,10 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
-VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS))
+# The shield's BPF_PROG_TEST_RUN tests too: its program must load on 6.1's verifier (~30 s).
+VM_XDP_TESTS  := shield
+VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS)) \
+		 $(patsubst %,$(BUILD)/static/tests/xdp/test_%,$(VM_XDP_TESTS))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))

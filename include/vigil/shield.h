@@ -185,7 +185,10 @@ VIGIL_ASSERT_SIZE(struct shield_limit, 16);
 #define SHIELD_CFG_DROP_FRAGS	 (1 << 1) /* drop every IP fragment */
 #define SHIELD_CFG_TRACK_SOURCES (1 << 2) /* keep per-source stats even without limits */
 
-/* Per-generation configuration (cfg map, index = generation). */
+/*
+ * Per-generation configuration: the program's global shield_cfg[SHIELD_GENS], the one value
+ * (key 0) of its ".data.cfg" map, pinned as shield_cfg.
+ */
 struct shield_config {
 	__u32 flags;	   /* SHIELD_CFG_* */
 	__u32 sample_mask; /* emit one net_drop record per (mask + 1) drops per reason and CPU */
@@ -209,7 +212,10 @@ enum shield_mode {
 	SHIELD_MODE_TC = 3,
 };
 
-/* The single entry of the state map. Only `active` is read by the program. */
+/*
+ * The program's global shield_state: the one value (key 0) of its ".data.state" map, pinned as
+ * shield_state. Only `active` is read by the program.
+ */
 struct shield_state {
 	__u32 active;	  /* generation in use: 0 or 1 */
 	__u32 mode;	  /* enum shield_mode, written by the control plane */

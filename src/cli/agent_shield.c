@@ -103,7 +103,13 @@ static int apply_one(struct slot *sl, char *err, size_t errlen)
 		shield_close(&sl->h);
 		sl->attached = false;
 	}
-	if (!sl->attached && !shield_open_pinned(&sl->h, sl->ifname, err, errlen)) {
+	ret = sl->attached ? -EALREADY : shield_open_pinned(&sl->h, sl->ifname, err, errlen);
+	if (ret == -EPROTO) {
+		/* pinned by a vigil whose maps are laid out otherwise: replace it */
+		pr_warn("shield", "%s: detaching it to attach this version's", err);
+		shield_detach_pinned(sl->ifname, err, errlen);
+	}
+	if (!ret) {
 		/* attached by `vigil shield attach` or by an agent that was killed */
 		sl->attached = true;
 		sl->cur = NULL;

@@ -318,7 +318,7 @@ static int status_one(const char *ifname, bool json, bool first)
 		shield_close(&h);
 		return fail(ret, "cannot read the shield's maps");
 	}
-	bpf_map_lookup_elem(h.maps.cfg, &st.active, &cfg);
+	shield_read_config(&h.maps, st.active, &cfg);
 	bpf_obj_get_info_by_fd(h.link_fd, &li, &li_len);
 	defunct = li.xdp.ifindex == 0; /* xdp and tcx keep ifindex at the same place */
 	secs = st.loaded_ns / 1000000000ULL;
@@ -545,7 +545,7 @@ static int do_top(struct opts *o)
 			goto out;
 		}
 		shield_read_state(&h.maps, &st);
-		bpf_map_lookup_elem(h.maps.cfg, &st.active, &cfg);
+		shield_read_config(&h.maps, st.active, &cfg);
 		l4v4 = mask_len(&cfg.mask_v4, 1);
 		l4v6 = mask_len(cfg.mask_v6, 4);
 		qsort(cur, nc, sizeof(*cur), key_cmp);

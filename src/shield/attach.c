@@ -29,22 +29,24 @@
 
 #define BPFFS "/sys/fs/bpf"
 
+/* name: of the pin (and of the map, unless obj_name says otherwise: the globals' sections) */
 static const struct {
 	const char *name;
+	const char *obj_name;
 	size_t off;
 } map_slots[] = {
-	{ "table_v4", offsetof(struct shield_maps, table_v4) },
-	{ "deep_v4", offsetof(struct shield_maps, deep_v4) },
-	{ "rules_v4", offsetof(struct shield_maps, rules_v4) },
-	{ "rules_v6", offsetof(struct shield_maps, rules_v6) },
-	{ "port_rules", offsetof(struct shield_maps, port_rules) },
-	{ "shield_cfg", offsetof(struct shield_maps, cfg) },
-	{ "shield_state", offsetof(struct shield_maps, state) },
-	{ "stats", offsetof(struct shield_maps, stats) },
-	{ "rule_info", offsetof(struct shield_maps, rule_info) },
-	{ "l4_stats", offsetof(struct shield_maps, l4_stats) },
-	{ "sources", offsetof(struct shield_maps, sources) },
-	{ "events", offsetof(struct shield_maps, events) },
+	{ "table_v4", NULL, offsetof(struct shield_maps, table_v4) },
+	{ "deep_v4", NULL, offsetof(struct shield_maps, deep_v4) },
+	{ "rules_v4", NULL, offsetof(struct shield_maps, rules_v4) },
+	{ "rules_v6", NULL, offsetof(struct shield_maps, rules_v6) },
+	{ "port_rules", NULL, offsetof(struct shield_maps, port_rules) },
+	{ "shield_cfg", ".data.cfg", offsetof(struct shield_maps, cfg) },
+	{ "shield_state", ".data.state", offsetof(struct shield_maps, state) },
+	{ "stats", NULL, offsetof(struct shield_maps, stats) },
+	{ "rule_info", NULL, offsetof(struct shield_maps, rule_info) },
+	{ "l4_stats", NULL, offsetof(struct shield_maps, l4_stats) },
+	{ "sources", NULL, offsetof(struct shield_maps, sources) },
+	{ "events", NULL, offsetof(struct shield_maps, events) },
 };
 
 #define N_MAPS (sizeof(map_slots) / sizeof(map_slots[0]))
@@ -195,7 +197,9 @@ int shield_load(struct shield_handle *h, char *err, size_t errlen)
 	}
 	h->skel = skel;
 	for (size_t i = 0; i < N_MAPS; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_slots[i].name);
+		const char *name =
+			map_slots[i].obj_name ? map_slots[i].obj_name : map_slots[i].name;
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
 
 		*map_slot(&h->maps, i) = map ? bpf_map__fd(map) : -1;
 	}
@@ -405,6 +409,35 @@ fail:
 	return ret;
 }
 
+/*
+ * The configuration map's layout changed (one value holding both generations, since the
+ * program reads it as a global): a shield pinned by an older vigil has one entry per
+ * generation, and writing it the new way would leave the idle generation's configuration stale.
+ */
+static int check_cfg_layout(int fd, const char *ifname, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot inspect the shield's configuration map: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (info.max_entries != 1 ||
+	    info.value_size != SHIELD_GENS * sizeof(struct shield_config)) {
+		snprintf(err, errlen,
+			 "the shield on %s was attached by another version of vigil (its "
+			 "configuration map has %u entries of %u bytes); run 'vigil shield detach "
+			 "%s' and attach it again",
+			 ifname, info.max_entries, info.value_size, ifname);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, size_t errlen)
 {
 	char dir[128], path[PATH_MAX];
@@ -441,6 +474,9 @@ int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, s
 			goto fail;
 		}
 	}
+	ret = check_cfg_layout(h->maps.cfg, ifname, err, errlen);
+	if (ret)
+		goto fail;
 	if (!bpf_map_lookup_elem(h->maps.state, &zero, &st)) {
 		h->mode = st.mode;
 		h->ifindex = st.ifindex;

@@ -393,6 +393,22 @@ out:
 	return ret;
 }
 
+/*
+ * The idle generation's configuration. Both generations are one value (the program's global
+ * shield_cfg[]): the active one is written back with the bytes it already holds, so a packet
+ * reading it meanwhile sees no change.
+ */
+static int write_cfg(int fd, __u32 gen, const struct shield_config *cfg)
+{
+	struct shield_config both[SHIELD_GENS];
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, both))
+		return -errno;
+	both[gen & 1] = *cfg;
+	return bpf_map_update_elem(fd, &zero, both, BPF_ANY) ? -errno : 0;
+}
+
 int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char *err, size_t errlen)
 {
 	int fd4 = -1, fd6 = -1, tbl = -1, deep = -ENOENT, ret;
@@ -438,8 +454,10 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	ret = reset_stats(m, next, rs);
 	if (ret)
 		goto fail;
-	if (bpf_map_update_elem(m->cfg, &next, &rs->cfg, BPF_ANY) ||
-	    bpf_map_update_elem(m->rules_v4, &next, &fd4, BPF_ANY) ||
+	ret = write_cfg(m->cfg, next, &rs->cfg);
+	if (ret)
+		goto fail;
+	if (bpf_map_update_elem(m->rules_v4, &next, &fd4, BPF_ANY) ||
 	    bpf_map_update_elem(m->rules_v6, &next, &fd6, BPF_ANY) ||
 	    (tbl >= 0 && bpf_map_update_elem(m->table_v4, &next, &tbl, BPF_ANY)) ||
 	    (deep >= 0 && bpf_map_update_elem(m->deep_v4, &next, &deep, BPF_ANY))) {

@@ -147,6 +147,8 @@ int shield_read_counters(const struct shield_maps *m, struct shield_totals *t);
 int shield_read_rule_counter(const struct shield_maps *m, __u32 gen, __u32 rule_id,
 			     struct shield_counter *out);
 int shield_read_state(const struct shield_maps *m, struct shield_state *st);
+/* The configuration of generation @gen (st.active: the one in force). */
+int shield_read_config(const struct shield_maps *m, __u32 gen, struct shield_config *cfg);
 
 struct shield_source_stat {
 	struct shield_src_key key;

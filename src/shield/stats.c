@@ -109,6 +109,18 @@ int shield_read_state(const struct shield_maps *m, struct shield_state *st)
 	return bpf_map_lookup_elem(m->state, &zero, st) ? -errno : 0;
 }
 
+int shield_read_config(const struct shield_maps *m, __u32 gen, struct shield_config *cfg)
+{
+	struct shield_config both[SHIELD_GENS];
+	__u32 zero = 0;
+
+	/* one value holds both generations (the program's global shield_cfg[]) */
+	if (bpf_map_lookup_elem(m->cfg, &zero, both))
+		return -errno;
+	*cfg = both[gen & 1];
+	return 0;
+}
+
 int shield_read_sources(const struct shield_maps *m, struct shield_source_stat *out, size_t max)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);

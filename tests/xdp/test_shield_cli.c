@@ -85,7 +85,8 @@ static bool env_up(void)
 		ns_srv, SERVER, if_srv, ns_srv, if_srv, ns_srv, ns_srv, if_srv) ||
 	    !write_file(rules, "shield:\n  block: [198.51.100.0/24]\n  ports:\n"
 			       "    - {proto: tcp, port: 23, action: block, name: telnet}\n") ||
-	    !write_file(rules2, "shield:\n  block: [198.51.100.0/24, 203.0.113.0/24]\n") ||
+	    !write_file(rules2,
+			"shield:\n  shadow: true\n  block: [198.51.100.0/24, 203.0.113.0/24]\n") ||
 	    !write_file(bad_rules, "shield:\n  block: [1.2.3.4/33]\n")) {
 		ASSERT_TRUE(false, "netns + veth set-up");
 		return false;
@@ -195,6 +196,15 @@ TEST(attach_status_top_reload_detach)
 		ASSERT_TRUE(rule_named(st, "telnet") == NULL, "old rule gone");
 		ASSERT_GE(jint(st, "counters.drop.block_cidr.packets"), 1,
 			  "totals survive the reload");
+		ASSERT_TRUE(json_object_get_boolean(jget(st, "shadow")), "shadow mode shown");
+	}
+	json_object_put(root);
+	/* once more: the other generation's configuration is the one shown now */
+	ASSERT_EQ(cli("reload %s --rules %s", if_srv, rules2), 0, out);
+	st = status_json(&root);
+	if (ASSERT_TRUE(st != NULL, "status after the second reload")) {
+		ASSERT_EQ(jint(st, "rules_seq"), 3, "third rule set");
+		ASSERT_TRUE(json_object_get_boolean(jget(st, "shadow")), "still shadow mode");
 	}
 	json_object_put(root);
 
@@ -247,6 +257,35 @@ out:
 		close(ns);
 	if (orig >= 0)
 		close(orig);
+}
+
+/*
+ * A shield pinned by an older vigil kept one configuration entry per generation: reloading it
+ * the new way would leave the idle generation's configuration stale. Its pinned map is put
+ * back in that layout here: reload and status refuse it and say what to do; detach still works.
+ */
+TEST(older_pinned_layout_refused)
+{
+	char pin[160];
+	int fd;
+
+	if (!env_up())
+		return;
+	if (!ASSERT_EQ(cli("attach %s --rules %s", if_srv, rules), 0, out))
+		return;
+	snprintf(pin, sizeof(pin), "%s/%s/shield_cfg", PIN_ROOT, if_srv);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "shield_cfg", 4, 96, 2, NULL);
+	if (ASSERT_TRUE(fd >= 0, "old-layout map") && ASSERT_OK(unlink(pin), "unpin") &&
+	    ASSERT_OK(bpf_obj_pin(fd, pin), "pin the old layout")) {
+		ASSERT_NEQ(cli("reload %s --rules %s", if_srv, rules2), 0, "reload refused");
+		ASSERT_TRUE(strstr(out, "another version of vigil") && strstr(out, "detach"), out);
+		ASSERT_NEQ(cli("status %s", if_srv), 0, "status refused");
+	}
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(cli("detach %s", if_srv), 0, out);
+	snprintf(pin, sizeof(pin), "%s/%s", PIN_ROOT, if_srv);
+	ASSERT_NEQ(access(pin, F_OK), 0, "pins removed");
 }
 
 TEST(bad_input_exit_64)
