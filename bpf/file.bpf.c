@@ -124,6 +124,31 @@ struct sys_exit_ctx {
 	__s64 ret;
 };
 
+/*
+ * The user registers saved at syscall entry. bpf_task_pt_regs is a helper call, ~25 ns here
+ * (return thunks); the registers sit at a fixed distance from the task's stack page (the
+ * kernel's THREAD_SIZE and stack padding), so with plain loads the first run learns that
+ * distance from the helper (one word: runs racing to learn it write the same) and later runs
+ * add it to the stack's address, two loads and a cast.
+ */
+__u64 regs_off = 0;
+
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	__u64 off = regs_off, stack;
+	struct pt_regs *regs;
+
+	if (plain_reads && off) {
+		stack = kernel_word(task, bpf_core_field_offset(struct task_struct, stack));
+		return bpf_rdonly_cast((void *)(stack + off),
+				       bpf_core_type_id_kernel(struct pt_regs));
+	}
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (plain_reads)
+		regs_off = (__u64)regs - (__u64)task->stack; /* pointer - pointer: a number */
+	return regs;
+}
+
 /* The syscall's arguments, from the user registers saved at entry (x86-64 convention). */
 static __always_inline __u64 arg(struct pt_regs *regs, int i)
 {
@@ -378,41 +403,68 @@ static __always_inline __u32 target_path(struct file_scratch *s, struct pt_regs 
  * are counted, not sent: a program polling a file would otherwise flood the stream. The next
  * open after the window is reported with the counts; user space reports what is left when a
  * window ends quietly (it reads open_agg). Returns true when the open was folded.
+ *
+ * The counts are per CPU, in a slot picked by the key's hash: a repeat costs an inlined array
+ * lookup and an add, no hash-map call and no lock (the program does not run twice at once on
+ * a CPU). A process moved to another CPU starts a window there. An open whose slot holds
+ * another key takes it over, and its record carries what that key leaves, so that every open
+ * is still counted once (vigil_file_agg).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_OPEN_AGG_SLOTS);
+	__type(key, __u32);
 	__type(value, struct vigil_file_agg);
 } open_agg SEC(".maps");
 
+#define barrier() asm volatile("" ::: "memory")
+
+/* What an open's record says of the fold (the agg_* fields of vigil_file_event) */
 struct agg_report {
 	__u64 key, total, reported;
+	__u64 evicted_key, evicted_total, evicted_reported;
 };
 
-static __always_inline bool fold_repeat(struct file *file, __u32 flags, __u64 now,
-					struct agg_report *rep)
+static __always_inline bool fold_repeat(struct task_struct *task, struct file *file, __u32 flags,
+					__u64 now, struct agg_report *rep)
 {
-	struct vigil_file_agg *agg, fresh = { .window_start = now };
+	struct vigil_file_agg *agg;
 	__u64 dentry, inode, key;
+	__u32 slot;
 
 	file_dentry_inode(file, &dentry, &inode);
-	key = verdict_tag(dentry ^ ((bpf_get_current_pid_tgid() >> 32) << 32 | flags), inode, 0) |
+	key = verdict_tag(dentry ^ ((__u64)task->tgid << 32 | flags), inode,
+			  bpf_get_smp_processor_id()) |
 	      1;
-	agg = bpf_map_lookup_elem(&open_agg, &key);
-	if (agg && now - agg->window_start < agg_window_ns) {
-		__sync_fetch_and_add(&agg->total, 1);
-		return true;
-	}
+	slot = VIGIL_OPEN_AGG_SLOT(key);
+	agg = bpf_map_lookup_elem(&open_agg, &slot);
+	if (!agg)
+		return false;
 	rep->key = key;
-	if (agg) {
+	if (agg->key == key) {
+		if (now - agg->window_start < agg_window_ns) {
+			agg->total++;
+			return true;
+		}
 		rep->total = agg->total;
 		rep->reported = agg->reported;
-		agg->reported = rep->total;
+		agg->reported = agg->total;
 		agg->window_start = now;
-	} else {
-		bpf_map_update_elem(&open_agg, &key, &fresh, BPF_NOEXIST);
+		return false;
 	}
+	rep->evicted_key = agg->key;
+	rep->evicted_total = agg->total;
+	rep->evicted_reported = agg->reported;
+	/* in this order, for a reader in user space meanwhile (see vigil_file_agg) */
+	*(volatile __u64 *)&agg->key = 0;
+	barrier();
+	agg->window_start = now;
+	agg->total = 0;
+	agg->reported = 0;
+	barrier();
+	*(volatile __u64 *)&agg->key_end = key;
+	barrier();
+	*(volatile __u64 *)&agg->key = key;
 	return false;
 }
 
@@ -420,14 +472,15 @@ static __always_inline bool fold_repeat(struct file *file, __u32 flags, __u64 no
  * An open's fate is decided before anything else is read: most opens on a host are of files
  * nobody watches, and this runs for each of them.
  */
-static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *access, bool *killed)
+static __always_inline bool open_wanted(struct task_struct *task, __s64 ret, struct file **filep,
+					__u16 *access, bool *killed)
 {
 	struct file *file;
 	__u8 want, kill = 0;
 
 	if (ret < 0)
 		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
-	file = fd_file(ret);
+	file = task_fd_file(task, ret);
 	if (!file)
 		return false;
 	want = open_access ?: 3;
@@ -445,7 +498,7 @@ static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *a
 		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 		/* An enforced kill rule: the process dies before the open returns to it. */
-		if (*access & kill && !is_self()) {
+		if (*access & kill && !task_is_self(task)) {
 			bpf_send_signal(SIGKILL);
 			*killed = true;
 		} else if (!(*access & want)) {
@@ -459,7 +512,7 @@ static __always_inline bool open_wanted(__s64 ret, struct file **filep, __u16 *a
 static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_syscall sc)
 {
 	const struct shape *sh = &shapes[sc];
-	struct task_struct *task;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs;
 	struct file_scratch *s;
 	struct file *file = NULL;
@@ -470,7 +523,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	bool killed = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
-		if (!open_wanted(ret, &file, &access, &killed))
+		if (!open_wanted(task, ret, &file, &access, &killed))
 			return 0;
 	} else if (watch_enabled && ret == 0 &&
 		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
@@ -478,12 +531,12 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		    sh->type == VIGIL_EV_RMDIR)) {
 		__sync_fetch_and_add(&watch_gen, 1);
 	}
-	if ((!(wanted_types & (1ull << sh->type)) && sc != FSC_UNLINKAT && !killed) || is_self())
+	if ((!(wanted_types & (1ull << sh->type)) && sc != FSC_UNLINKAT && !killed) ||
+	    task_is_self(task))
 		return 0;
-	task = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	regs = task_regs(task);
 	if (sh->type != VIGIL_EV_OPEN && sh->fd != ARG_NONE)
-		file = fd_file(arg(regs, sh->fd));
+		file = task_fd_file(task, arg(regs, sh->fd));
 	if (sh->type == VIGIL_EV_OPEN && file && !access) {
 		/* not yet read when no --access filter asked for it */
 		fmode_t fmode = file_mode(file);
@@ -506,7 +559,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	}
 	/* a repeat is folded before the record is built: a polled file costs only this */
 	if (sh->type == VIGIL_EV_OPEN && file && !killed && agg_window_ns &&
-	    fold_repeat(file, flags, coarse_ns(), &agg))
+	    fold_repeat(task, file, flags, coarse_ns(), &agg))
 		return 0;
 	s = bpf_map_lookup_elem(&file_scratch, &zero);
 	if (!s)
@@ -523,6 +576,9 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	s->ev.agg_key = agg.key;
 	s->ev.agg_total = agg.total;
 	s->ev.agg_reported = agg.reported;
+	s->ev.agg_evicted_key = agg.evicted_key;
+	s->ev.agg_evicted_total = agg.evicted_total;
+	s->ev.agg_evicted_reported = agg.evicted_reported;
 	if (sh->uid != ARG_NONE)
 		s->ev.uid = arg(regs, sh->uid);
 	if (sh->gid != ARG_NONE)

@@ -30,6 +30,12 @@ static __always_inline bool is_self(void)
 	return self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
+/* is_self() for the current task already at hand: a load instead of a helper call */
+static __always_inline bool task_is_self(struct task_struct *current)
+{
+	return self_tgid && (__u32)current->tgid == self_tgid;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
@@ -92,15 +98,15 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 const volatile bool plain_reads = false;
 
 /*
- * The file behind @fd in the current task's fd table, or NULL. Sensors run this on hot
+ * The file behind @fd in @task's fd table (the current task's, from bpf_get_current_task_btf()),
+ * or NULL. Sensors run this on hot
  * paths: the walk to the table goes through typed pointers (plain loads the JIT guards); the
  * indexed slot needs a probe read where plain_reads is off, since the verifier allows no
  * variable offset there. With plain_reads the file comes back typed: read its fields with
  * plain loads only under plain_reads, with BPF_CORE_READ otherwise.
  */
-static __always_inline struct file *fd_file(long fd)
+static __always_inline struct file *task_fd_file(struct task_struct *task, long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file **fds = fdt->fd;
 	struct file *file = NULL;
@@ -114,6 +120,11 @@ static __always_inline struct file *fd_file(long fd)
 	}
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+static __always_inline struct file *fd_file(long fd)
+{
+	return task_fd_file(bpf_get_current_task_btf(), fd);
 }
 
 /* The 8-byte word at byte @off of the kernel object @obj, by plain load or probe read. */

@@ -75,8 +75,12 @@ struct vigil_file_event {
 	__u64 agg_key;
 	__u64 agg_total;
 	__u64 agg_reported;
+	/* another key's counts, left in the slot this open took over (see vigil_file_agg) */
+	__u64 agg_evicted_key;
+	__u64 agg_evicted_total;
+	__u64 agg_evicted_reported;
 };
-VIGIL_ASSERT_SIZE(struct vigil_file_event, 160);
+VIGIL_ASSERT_SIZE(struct vigil_file_event, 184);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, result, 80);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, dev, 104);
 VIGIL_ASSERT_OFFSET(struct vigil_file_event, access, 124);
@@ -118,13 +122,24 @@ enum vigil_file_syscall {
 	FSC_COUNT,
 };
 
-/* The kernel's aggregation state for one (process, file, flags): map open_agg, by agg_key. */
+/*
+ * The kernel's aggregation state: map open_agg, per CPU, one slot for each (process, file,
+ * flags, CPU), the slot VIGIL_OPEN_AGG_SLOT(agg_key). An open that finds its slot held by
+ * another key takes it over, and its record carries what that key leaves (agg_evicted_*).
+ * The key is written at both ends, last when a slot is taken over, first cleared: a reader
+ * that finds the same key at both ends has read that key's counts (x86 keeps stores in order).
+ */
+#define VIGIL_OPEN_AGG_SLOTS	 4096
+#define VIGIL_OPEN_AGG_SLOT(key) ((__u32)((key) >> 4) & (VIGIL_OPEN_AGG_SLOTS - 1))
+
 struct vigil_file_agg {
+	__u64 key;	    /* agg_key of the opens counted here; 0: free */
 	__u64 window_start; /* coarse_ns() of the last reported open: the kernel's own clock */
-	__u64 total;	    /* opens folded in, ever */
+	__u64 total;	    /* opens folded in since the key took the slot */
 	__u64 reported;	    /* total at the last report */
+	__u64 key_end;	    /* key again */
 };
-VIGIL_ASSERT_SIZE(struct vigil_file_agg, 24);
+VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 
 /*
  * Interest filter for opens: watched objects, by the kernel's (dev, inode), each with the

@@ -3,12 +3,16 @@
 #include "vigil/ev_file.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BUCKETS 4096
+/* Flushes a key may go unseen in the kernel's map before it is forgotten: its slot was taken
+ * over, and the record that says so (agg_evicted_*) is normally read well before. */
+#define UNSEEN_FLUSHES 10
 
 /* What user space knows of one kernel aggregation key. */
 struct agg_entry {
@@ -17,7 +21,7 @@ struct agg_entry {
 	/* CLOCK_BOOTTIME of the last reported open, where the kernel's window began (its own
 	 * clock is coarse and kernel-only) */
 	__u64 window_start;
-	bool seen; /* still in the kernel map at the last flush */
+	unsigned int unseen; /* flushes since it was last seen in the kernel's map */
 	size_t size, cap;
 	void *record; /* the last reported record, to describe a summary */
 	bool shown;   /* what became of it */
@@ -64,7 +68,32 @@ static struct agg_entry **slot(struct aggregate *a, __u64 key)
 	return pp;
 }
 
-__u64 aggregate_on_event(struct aggregate *a, const struct event *ev)
+/* Emit a summary of what @e's key folded up to @total beyond what the stream has. */
+static void summarize(struct agg_entry *e, __u64 total, __u64 reported, __u64 now_ns,
+		      aggregate_emit_fn emit, void *ctx)
+{
+	struct vigil_file_event *r = e->record;
+	__u64 from = reported > e->counted ? reported : e->counted;
+
+	if (!r || total <= from)
+		return;
+	r->hdr.time_ns = now_ns;
+	r->hdr.flags |= VIGIL_FILE_SUMMARY;
+	emit(ctx, r, e->size, total - from, e->shown, e->verdict);
+	r->hdr.flags &= ~VIGIL_FILE_SUMMARY;
+	e->counted = total;
+}
+
+static void forget(struct agg_entry **pp)
+{
+	struct agg_entry *e = *pp;
+
+	*pp = e->next;
+	entry_free(e);
+}
+
+__u64 aggregate_on_event(struct aggregate *a, const struct event *ev, aggregate_emit_fn emit,
+			 void *ctx)
 {
 	const struct vigil_file_event *r = ev->raw;
 	struct agg_entry **pp, *e;
@@ -73,6 +102,12 @@ __u64 aggregate_on_event(struct aggregate *a, const struct event *ev)
 
 	if (ev->type != VIGIL_EV_OPEN || !r->agg_key)
 		return 0;
+	/* This open took over another key's slot: what that key folded ends here. */
+	if (r->agg_evicted_key && *(pp = slot(a, r->agg_evicted_key))) {
+		summarize(*pp, r->agg_evicted_total, r->agg_evicted_reported, r->hdr.time_ns, emit,
+			  ctx);
+		forget(pp);
+	}
 	pp = slot(a, r->agg_key);
 	e = *pp;
 	if (!e) {
@@ -117,48 +152,44 @@ void aggregate_note_outcome(struct aggregate *a, const struct event *ev, bool sh
 int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_ns,
 		    aggregate_emit_fn emit, void *ctx)
 {
-	struct vigil_file_agg v;
-	__u64 key, next, *prev = NULL;
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	const struct vigil_file_agg *v;
+	struct vigil_file_agg *cpus;
 	struct agg_entry **pp, *e;
+	__u32 idx;
 
-	for (size_t b = 0; b < BUCKETS; b++)
-		for (e = a->buckets[b]; e; e = e->next)
-			e->seen = false;
-	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(map_fd, &key, &v))
-			continue;
-		e = *slot(a, key);
-		if (!e)
-			continue;
-		e->seen = true;
-		if (v.total > e->counted && v.total > v.reported &&
-		    now_ns - e->window_start >= window_ns && e->record) {
-			struct vigil_file_event *r = e->record;
-			__u64 from = v.reported > e->counted ? v.reported : e->counted;
-
-			r->hdr.time_ns = now_ns;
-			r->hdr.flags |= VIGIL_FILE_SUMMARY;
-			emit(ctx, r, e->size, v.total - from, e->shown, e->verdict);
-			r->hdr.flags &= ~VIGIL_FILE_SUMMARY;
-			e->counted = v.total;
-		}
-	}
-	if (errno != ENOENT && prev)
-		return -errno;
-	/* Keys the kernel's LRU evicted: forget them too, so this stays bounded. */
+	if (ncpu < 0)
+		return ncpu;
+	cpus = calloc(ncpu, sizeof(*cpus));
+	if (!cpus)
+		return -ENOMEM;
 	for (size_t b = 0; b < BUCKETS; b++) {
 		pp = &a->buckets[b];
-		while (*pp) {
-			e = *pp;
-			if (!e->seen) {
-				*pp = e->next;
-				entry_free(e);
-			} else {
-				pp = &e->next;
+		while ((e = *pp)) {
+			idx = VIGIL_OPEN_AGG_SLOT(e->key);
+			if (bpf_map_lookup_elem(map_fd, &idx, cpus)) {
+				err = -errno;
+				goto out;
 			}
+			v = NULL;
+			for (int c = 0; c < ncpu && !v; c++)
+				if (cpus[c].key == e->key && cpus[c].key_end == e->key)
+					v = &cpus[c];
+			if (!v) {
+				/* taken over: forgotten when the record that says so comes */
+				if (++e->unseen >= UNSEEN_FLUSHES) {
+					forget(pp);
+					continue;
+				}
+			} else {
+				e->unseen = 0;
+				if (now_ns - e->window_start >= window_ns)
+					summarize(e, v->total, v->reported, now_ns, emit, ctx);
+			}
+			pp = &e->next;
 		}
 	}
-	return 0;
+out:
+	free(cpus);
+	return err;
 }

@@ -17,9 +17,6 @@ struct aggregate;
 struct aggregate *aggregate_new(void);
 void aggregate_free(struct aggregate *a);
 
-/* For a reported open: how many identical opens it stands for beyond itself. */
-__u64 aggregate_on_event(struct aggregate *a, const struct event *ev);
-
 /*
  * What became of a reported open: written or not, and the rule that matched it (NULL: none).
  * Its summary is written the same way, without judging it again: by then the process may be
@@ -36,9 +33,18 @@ typedef void (*aggregate_emit_fn)(void *ctx, const void *record, size_t size, __
 				  bool shown, const struct event_verdict *verdict);
 
 /*
- * Read the kernel's map (fd @map_fd) and emit a summary for each (process, file, flags) whose
- * window ended (@now_ns, CLOCK_BOOTTIME, - the time of its last reported open >= @window_ns)
- * with opens folded and not yet reported. Also forgets what the kernel has forgotten.
+ * For a reported open: how many identical opens it stands for beyond itself. When it took
+ * over the kernel slot of another key, that key's folded opens not yet in the stream are
+ * emitted first, as a summary.
+ */
+__u64 aggregate_on_event(struct aggregate *a, const struct event *ev, aggregate_emit_fn emit,
+			 void *ctx);
+
+/*
+ * Read the kernel's map (fd @map_fd: the slot of each key known here, on every CPU) and emit
+ * a summary for each (process, file, flags, CPU) whose window ended (@now_ns, CLOCK_BOOTTIME,
+ * - the time of its last reported open >= @window_ns) with opens folded and not yet reported.
+ * Also forgets what the kernel has long forgotten.
  * Returns 0 or -errno.
  */
 int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_ns,

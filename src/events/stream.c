@@ -221,7 +221,7 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		proc = proctab_lookup(s->procs, ev.task->pid);
 		break;
 	}
-	ev.repeats = aggregate_on_event(s->agg, &ev);
+	ev.repeats = aggregate_on_event(s->agg, &ev, show_summary, s);
 	show_event(s, &ev, proc, NULL);
 	if (ev.type == VIGIL_EV_EXIT)
 		proctab_remove(s->procs, ev.task->pid);
