@@ -135,7 +135,8 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 struct stream_args {
 	struct stream_config cfg;
 	const char *output;
-	int colour; /* -1 auto, 0 never, 1 always */
+	char *out_buffer; /* ours, for a file or pipe: see use_big_buffer */
+	int colour;	  /* -1 auto, 0 never, 1 always */
 	bool format_set;
 	double duration;
 	__u32 ring_bytes;
@@ -346,6 +347,23 @@ static FILE *open_output(const char *path)
 	return f;
 }
 
+#define OUT_BUFFER (1 << 20)
+
+/*
+ * To a file or pipe, write in blocks of a MiB: fewer writes, and whole page-cache folios, which
+ * the kernel otherwise zeroes before each small write fills them (a quarter of the consumer's
+ * time at 4 KiB). glibc's setvbuf takes a size only with a buffer of the caller's own.
+ */
+static void use_big_buffer(struct stream_args *a)
+{
+	if (isatty(fileno(a->cfg.out)) || !(a->out_buffer = malloc(OUT_BUFFER)))
+		return;
+	if (setvbuf(a->cfg.out, a->out_buffer, _IOFBF, OUT_BUFFER)) {
+		free(a->out_buffer);
+		a->out_buffer = NULL;
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -398,6 +416,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
+	use_big_buffer(&a);
 	if (!a.format_set)
 		a.cfg.format = isatty(fileno(a.cfg.out)) ? FORMAT_TEXT : FORMAT_JSON;
 	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR") : a.colour;
@@ -577,8 +596,11 @@ out:
 	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
-	if (a.output && a.cfg.out)
+	if (a.output && a.cfg.out) {
 		fclose(a.cfg.out);
+		free(a.out_buffer);
+	}
+	/* standard output keeps its buffer: it is flushed again at exit */
 	filter_free(&a.cfg.filter);
 	return ret;
 }

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FILE_BUFFER (1 << 20)
-
 void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour)
 {
 	f->format = format;
@@ -17,10 +15,8 @@ void formatter_init(struct formatter *f, enum output_format format, FILE *out, b
 	f->time_sec = -1;
 	f->context = NULL;
 	wallclock_init(&f->clock);
-	/* One thread writes: no stdio locking. To a file or pipe, write in large blocks. */
+	/* One thread writes: no stdio locking. */
 	__fsetlocking(out, FSETLOCKING_BYCALLER);
-	if (!isatty(fileno(out)))
-		setvbuf(out, NULL, _IOFBF, FILE_BUFFER);
 }
 
 void formatter_free(struct formatter *f)
