@@ -10,9 +10,13 @@
 #include <string.h>
 
 #define BUCKETS 4096
-/* Flushes a key may go unseen in the kernel's map before it is forgotten: its slot was taken
- * over, and the record that says so (agg_evicted_*) is normally read well before. */
-#define UNSEEN_FLUSHES 10
+/* Reads of its slot that may find a key gone before it is forgotten: its slot was taken over,
+ * and the record that says so (agg_evicted_*) is normally read well before. */
+#define UNSEEN_READS 3
+/* A key whose counts are final is read only every this many flushes, to see if it is gone. */
+#define FINAL_EVERY 10
+/* The kernel's windows run on its tick: past this much longer, they have surely ended. */
+#define TICK_MARGIN_NS 50000000ull
 
 /* What user space knows of one kernel aggregation key. */
 struct agg_entry {
@@ -21,7 +25,9 @@ struct agg_entry {
 	/* CLOCK_BOOTTIME of the last reported open, where the kernel's window began (its own
 	 * clock is coarse and kernel-only) */
 	__u64 window_start;
-	unsigned int unseen; /* flushes since it was last seen in the kernel's map */
+	unsigned int unseen; /* reads of its slot since it was last there */
+	/* read after the kernel's window ended: nothing more folds until the next report */
+	bool final;
 	size_t size, cap;
 	void *record; /* the last reported record, to describe a summary */
 	bool shown;   /* what became of it */
@@ -31,6 +37,7 @@ struct agg_entry {
 
 struct aggregate {
 	struct agg_entry *buckets[BUCKETS];
+	unsigned int flushes;
 };
 
 struct aggregate *aggregate_new(void)
@@ -123,6 +130,7 @@ __u64 aggregate_on_event(struct aggregate *a, const struct event *ev, aggregate_
 	if (r->agg_total > e->counted)
 		e->counted = r->agg_total;
 	e->window_start = r->hdr.time_ns;
+	e->final = false;
 	/* Keep the record to describe a later summary; its buffer only ever grows. */
 	if (ev->raw_size > e->cap) {
 		copy = realloc(e->record, ev->raw_size);
@@ -153,6 +161,7 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 		    aggregate_emit_fn emit, void *ctx)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	bool all = !window_ns || ++a->flushes % FINAL_EVERY == 0;
 	const struct vigil_file_agg *v;
 	struct vigil_file_agg *cpus;
 	struct agg_entry **pp, *e;
@@ -166,6 +175,10 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 	for (size_t b = 0; b < BUCKETS; b++) {
 		pp = &a->buckets[b];
 		while ((e = *pp)) {
+			if (e->final && !all) {
+				pp = &e->next;
+				continue;
+			}
 			idx = VIGIL_OPEN_AGG_SLOT(e->key);
 			if (bpf_map_lookup_elem(map_fd, &idx, cpus)) {
 				err = -errno;
@@ -177,7 +190,7 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 					v = &cpus[c];
 			if (!v) {
 				/* taken over: forgotten when the record that says so comes */
-				if (++e->unseen >= UNSEEN_FLUSHES) {
+				if (++e->unseen >= UNSEEN_READS) {
 					forget(pp);
 					continue;
 				}
@@ -185,6 +198,8 @@ int aggregate_flush(struct aggregate *a, int map_fd, __u64 now_ns, __u64 window_
 				e->unseen = 0;
 				if (now_ns - e->window_start >= window_ns)
 					summarize(e, v->total, v->reported, now_ns, emit, ctx);
+				if (now_ns - e->window_start >= window_ns + TICK_MARGIN_NS)
+					e->final = true;
 			}
 			pp = &e->next;
 		}
