@@ -98,12 +98,11 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 const volatile bool plain_reads = false;
 
 /*
- * The file behind @fd in @task's fd table (the current task's, from bpf_get_current_task_btf()),
- * or NULL. Sensors run this on hot
- * paths: the walk to the table goes through typed pointers (plain loads the JIT guards); the
- * indexed slot needs a probe read where plain_reads is off, since the verifier allows no
- * variable offset there. With plain_reads the file comes back typed: read its fields with
- * plain loads only under plain_reads, with BPF_CORE_READ otherwise.
+ * The file behind @fd in @task's fd table (the current task, from bpf_get_current_task_btf()),
+ * or NULL. Sensors run this on hot paths: the walk to the table goes through typed pointers
+ * (plain loads the JIT guards); the indexed slot needs a probe read where plain_reads is off,
+ * since the verifier allows no variable offset there. With plain_reads the file comes back
+ * typed: read its fields with plain loads only under plain_reads, with BPF_CORE_READ otherwise.
  */
 static __always_inline struct file *task_fd_file(struct task_struct *task, long fd)
 {
