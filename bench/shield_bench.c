@@ -19,7 +19,7 @@
 #include "shield/shield.h"
 #include "core/log.h"
 #include "../tests/xdp/shield_pkt.h"
-#include "benchlib.h" /* median */
+#include "benchlib.h" /* median, minimum */
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -131,15 +131,6 @@ static double own_ns(int fd, const void *pkt, size_t len, int repeat, int want)
 }
 
 typedef double (*measure_fn)(int fd, const void *pkt, size_t len, int repeat, int want);
-
-static double minimum(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] < m ? v[i] : m;
-	return m;
-}
 
 enum { FLOOR, MISS, HIT, DEEP, MISS_1M, HIT_1M, DEEP_1M, N_CASES };
 

@@ -32,6 +32,15 @@ double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double minimum(const double *v, size_t n)
+{
+	double m = v[0];
+
+	for (size_t i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
 /* Keep reading what a tool prints, so it never blocks on a full pipe (a detached cat). */
 static void drain(int fd)
 {

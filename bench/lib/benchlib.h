@@ -9,6 +9,8 @@
 double now_ns(void);
 /* The median of @n values (sorts them). */
 double median(double *v, size_t n);
+/* The lowest of @n values: the round least disturbed by the rest of the machine. */
+double minimum(const double *v, size_t n);
 
 /*
  * Start @argv (argv[0] a path) with stdout and stderr into a pipe, and wait up to 30 s until
