@@ -22,9 +22,11 @@ trap 'rm -rf "$work"' EXIT
 
 echo "test-vm: booting $vmlinuz (timeout ${timeout_s}s)"
 start=$(date +%s)
+# VM_KERNEL_ARGS replaces "quiet" on the kernel command line (e.g. "loglevel=5" to see
+# soft lockup backtraces).
 timeout -k 10 "$timeout_s" "$qemu" -accel tcg -cpu max -m 1G -smp 2 -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$work/initrd.cpio.gz" \
-	-append "console=ttyS0 quiet lsm=lockdown,capability,landlock,bpf panic=-1" \
+	-append "console=ttyS0 ${VM_KERNEL_ARGS:-quiet} lsm=lockdown,capability,landlock,bpf panic=-1" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$work/console.log"
 # The pipeline's status is tee's: a timeout or a crash shows up as a missing "vigil-vm: done".
 echo "test-vm: VM ran $(($(date +%s) - start))s"
