@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	int iterations = argc > 2 ? atoi(argv[2]) : 200000;
 	double t[2][N_COND][MAX_ROUNDS], med[2][N_COND], add[2][N_COND], d[MAX_ROUNDS];
-	double low[2][N_COND];
+	double low[2][N_COND], low_add[2][N_COND];
 	bool have[N_COND] = { true, true, true, true, true, true };
 	int fd, ret = 0;
 
@@ -239,6 +239,7 @@ int main(int argc, char **argv)
 				d[r] = t[f][c][r] - t[f][NONE][r];
 			add[f][c] = have[c] ? median(d, rounds) : 0;
 			low[f][c] = have[c] ? minimum(t[f][c], rounds) : 0;
+			low_add[f][c] = low[f][c] - low[f][NONE]; /* NONE comes first */
 		}
 
 	printf("file sensor: open+close loop, %d rounds x %d, interleaved (ns/op): medians, and "
@@ -254,22 +255,19 @@ int main(int argc, char **argv)
 		printf("  %-20s", cond_names[c]);
 		for (int f = 0; f < 2; f++)
 			printf(" %8.0f %+8.0f %8.0f %+8.0f%s", med[f][c], add[f][c], low[f][c],
-			       low[f][c] - low[f][NONE], f ? "\n" : "  ");
+			       low_add[f][c], f ? "\n" : "  ");
 	}
 	for (int f = 0; f < 2; f++)
 		for (int m = 0; m < 2; m++) {
-			const double *a = m ? add[f] : NULL;
-			double vigil = m ? a[VIGIL] : low[f][VIGIL] - low[f][NONE];
-			double floor = m ? a[FLOOR] : low[f][FLOOR] - low[f][NONE];
+			const double *a = m ? add[f] : low_add[f];
 
 			printf("  %s file, %s: vigil added / floor added = %.2fx (target <= 1.5x)",
-			       f ? "watched" : "plain", m ? "medians" : "lowest", vigil / floor);
+			       f ? "watched" : "plain", m ? "medians" : "lowest",
+			       a[VIGIL] / a[FLOOR]);
 			if (have[AUDITD])
-				printf(", / auditd = %.2f",
-				       vigil / (m ? a[AUDITD] : low[f][AUDITD] - low[f][NONE]));
+				printf(", / auditd = %.2f", a[VIGIL] / a[AUDITD]);
 			if (have[BPFTRACE])
-				printf(", / bpftrace = %.2f",
-				       vigil / (m ? a[BPFTRACE] : low[f][BPFTRACE] - low[f][NONE]));
+				printf(", / bpftrace = %.2f", a[VIGIL] / a[BPFTRACE]);
 			printf(" (<= 0.33)\n");
 		}
 	printf("  program cost per run (bpf_stats, incl. its two clock reads; %d rounds, "
