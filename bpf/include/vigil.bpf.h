@@ -31,9 +31,9 @@ static __always_inline bool is_self(void)
 }
 
 /* is_self() for the current task already at hand: a load instead of a helper call */
-static __always_inline bool task_is_self(struct task_struct *current)
+static __always_inline bool task_is_self(struct task_struct *task)
 {
-	return self_tgid && (__u32)current->tgid == self_tgid;
+	return self_tgid && (__u32)task->tgid == self_tgid;
 }
 
 struct {
