@@ -4,6 +4,7 @@
 #include "cli/agent.h"
 #include "cli/agent_guard.h"
 #include "cli/agent_control.h"
+#include "cli/output.h"
 #include "cli/sandbox.h"
 #include "core/control.h"
 #include "core/log.h"
@@ -135,8 +136,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 struct stream_args {
 	struct stream_config cfg;
 	const char *output;
-	char *out_buffer; /* ours, for a file or pipe: see use_big_buffer */
-	int colour;	  /* -1 auto, 0 never, 1 always */
+	char *out_buffer; /* ours, for a file or pipe: see open_output */
+	bool out_tty;
+	int colour; /* -1 auto, 0 never, 1 always */
 	bool format_set;
 	double duration;
 	__u32 ring_bytes;
@@ -334,34 +336,40 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	return 0;
 }
 
-static FILE *open_output(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "a");
-	if (!f)
-		close(fd);
-	return f;
-}
-
 #define OUT_BUFFER (1 << 20)
 
 /*
- * To a file or pipe, write in blocks of a MiB: fewer writes, and whole page-cache folios, which
- * the kernel otherwise zeroes before each small write fills them (a quarter of the consumer's
- * time at 4 KiB). glibc's setvbuf takes a size only with a buffer of the caller's own.
+ * A terminal gets stdio's line by line. A file or pipe gets blocks of a MiB, which a thread of
+ * their own writes while the next fills (cli/output.h): fewer writes, and whole page-cache folios,
+ * which the kernel otherwise zeroes before each small write fills them (a quarter of the
+ * consumer's time at 4 KiB). glibc's setvbuf takes a size only with a buffer of the caller's own.
  */
-static void use_big_buffer(struct stream_args *a)
+static int open_output(struct stream_args *a)
 {
-	if (isatty(fileno(a->cfg.out)) || !(a->out_buffer = malloc(OUT_BUFFER)))
-		return;
-	if (setvbuf(a->cfg.out, a->out_buffer, _IOFBF, OUT_BUFFER)) {
+	int fd = STDOUT_FILENO, err;
+
+	if (a->output) {
+		fd = open(a->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+	}
+	a->out_tty = isatty(fd);
+	if (!a->out_tty)
+		a->cfg.out = output_open(fd, a->output);
+	else
+		a->cfg.out = a->output ? fdopen(fd, "a") : stdout;
+	if (!a->cfg.out) {
+		err = -errno;
+		if (a->output)
+			close(fd);
+		return err;
+	}
+	if (!a->out_tty && (a->out_buffer = malloc(OUT_BUFFER)) &&
+	    setvbuf(a->cfg.out, a->out_buffer, _IOFBF, OUT_BUFFER)) {
 		free(a->out_buffer);
 		a->out_buffer = NULL;
 	}
+	return 0;
 }
 
 static double now_s(void)
@@ -408,18 +416,15 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		filter_free(&a.cfg.filter);
 		return err;
 	}
-	a.cfg.out = stdout;
-	if (a.output) {
-		a.cfg.out = open_output(a.output);
-		if (!a.cfg.out) {
-			pr_err(cmd->name, "cannot open %s: %s", a.output, strerror(errno));
-			goto out;
-		}
+	err = open_output(&a);
+	if (err) {
+		pr_err(cmd->name, "cannot open %s: %s", a.output ? a.output : "standard output",
+		       strerror(-err));
+		goto out;
 	}
-	use_big_buffer(&a);
 	if (!a.format_set)
-		a.cfg.format = isatty(fileno(a.cfg.out)) ? FORMAT_TEXT : FORMAT_JSON;
-	a.cfg.colour = a.colour == -1 ? isatty(fileno(a.cfg.out)) && !getenv("NO_COLOR") : a.colour;
+		a.cfg.format = a.out_tty ? FORMAT_TEXT : FORMAT_JSON;
+	a.cfg.colour = a.colour == -1 ? a.out_tty && !getenv("NO_COLOR") : a.colour;
 	a.cfg.procfs = "/proc";
 	sopts.ring_bytes = a.ring_bytes;
 	sopts.types = a.cfg.filter.type_mask;
@@ -596,11 +601,12 @@ out:
 	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
-	if (a.output && a.cfg.out) {
-		fclose(a.cfg.out);
-		free(a.out_buffer);
+	/* fclose waits for the writer: the last blocks' errors come here */
+	if (a.cfg.out && a.cfg.out != stdout && fclose(a.cfg.out) && ret == 0) {
+		pr_err(cmd->name, "writing events failed: %s", strerror(errno));
+		ret = EXIT_RUNTIME;
 	}
-	/* standard output keeps its buffer: it is flushed again at exit */
+	free(a.out_buffer);
 	filter_free(&a.cfg.filter);
 	return ret;
 }

@@ -674,6 +674,76 @@ TEST(lost_records_are_reported)
 	vigil_cleanup(&v);
 }
 
+/*
+ * `vigil trace --events exec -o @out` with execs going on until it stops by itself (at most
+ * ~15 s): its exit code (-1 if it had to be stopped), what it said in @err.
+ */
+static int trace_execs_to(const char *out, char *err, size_t len)
+{
+	char errfile[] = "/tmp/vigil-test-err-XXXXXX";
+	char *const argv[] = { (char *)vigil_bin(), "trace", "--events", "exec", "-f", "json", "-o",
+			       (char *)out,	    NULL };
+	posix_spawn_file_actions_t fa;
+	int fd = mkstemp(errfile), status = -1, code = -1;
+	ssize_t n = 0;
+	pid_t pid;
+
+	err[0] = '\0';
+	if (fd < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ))
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; pid > 0 && i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+		wait_status(spawn((char *const[]){ true_exe, NULL }));
+		usleep(50 * 1000);
+	}
+	if (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	} else if (pid > 0 && WIFEXITED(status)) {
+		code = WEXITSTATUS(status);
+	}
+	n = pread(fd, err, len - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(errfile);
+	return code;
+}
+
+TEST(a_full_disk_stops_vigil_with_the_reason)
+{
+	char err[4096];
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	ASSERT_EQ(trace_execs_to("/dev/full", err, sizeof(err)), 1, "exits 1 by itself");
+	ASSERT_TRUE(strstr(err, "writing events failed: No space left on device") != NULL,
+		    "and says why");
+}
+
+TEST(a_reader_that_goes_away_stops_vigil_with_the_reason)
+{
+	char fifo[] = "/tmp/vigil-test-fifo-XXXXXX", err[4096];
+	pid_t reader;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	fd = mkstemp(fifo);
+	if (!ASSERT_TRUE(fd >= 0 && !close(fd) && !unlink(fifo) && !mkfifo(fifo, 0600), "a fifo"))
+		return;
+	/* reads the first byte and goes */
+	reader = spawn(
+		(char *const[]){ "/bin/sh", "-c", "head -c 1 \"$0\" >/dev/null", fifo, NULL });
+	ASSERT_EQ(trace_execs_to(fifo, err, sizeof(err)), 1, "exits 1 by itself");
+	ASSERT_TRUE(strstr(err, "writing events failed: Broken pipe") != NULL, "and says why");
+	wait_status(reader);
+	unlink(fifo);
+}
+
 TEST(sigint_stops_with_summary)
 {
 	struct vigil_child v;
