@@ -268,7 +268,11 @@ int main(int argc, char **argv)
 				printf(", / auditd = %.2f", a[VIGIL] / a[AUDITD]);
 			if (have[BPFTRACE])
 				printf(", / bpftrace = %.2f", a[VIGIL] / a[BPFTRACE]);
-			printf(" (<= 0.33)\n");
+			printf(" (<= 0.33)");
+			/* no program on vigil's attach point can cost less than the floor */
+			if (have[BPFTRACE])
+				printf("; floor / bpftrace = %.2f", a[FLOOR] / a[BPFTRACE]);
+			printf("\n");
 		}
 	printf("  program cost per run (bpf_stats, incl. its two clock reads; %d rounds, "
 	       "medians):\n",
