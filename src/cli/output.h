@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 /*
- * A stdio stream to @fd whose buffers a writer thread writes while the next one fills. Each
- * buffer stdio hands over (full, or flushed) is one write. The first write error is kept: the
+ * A stdio stream to @fd whose 1 MiB buffers a writer thread writes while the next one fills.
+ * Each buffer stdio hands over (full, or flushed) is one write. The first write error is kept: the
  * next handover fails with it (stdio's error flag, fflush's EOF and errno), and so does
  * fclose(), which waits for everything handed over and closes @fd if @own_fd. NULL and errno
  * on failure; @fd is then the caller's.

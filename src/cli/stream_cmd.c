@@ -136,7 +136,6 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 struct stream_args {
 	struct stream_config cfg;
 	const char *output;
-	char *out_buffer; /* ours, for a file or pipe: see open_output */
 	bool out_tty;
 	int colour; /* -1 auto, 0 never, 1 always */
 	bool format_set;
@@ -336,14 +335,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	return 0;
 }
 
-#define OUT_BUFFER (1 << 20)
-
-/*
- * A terminal gets stdio's line by line. A file or pipe gets blocks of a MiB, which a thread of
- * their own writes while the next fills (cli/output.h): fewer writes, and whole page-cache folios,
- * which the kernel otherwise zeroes before each small write fills them (a quarter of the
- * consumer's time at 4 KiB). glibc's setvbuf takes a size only with a buffer of the caller's own.
- */
+/* A terminal gets stdio's line by line; a file or pipe, blocks of a MiB (cli/output.h). */
 static int open_output(struct stream_args *a)
 {
 	int fd = STDOUT_FILENO, err;
@@ -363,11 +355,6 @@ static int open_output(struct stream_args *a)
 		if (a->output)
 			close(fd);
 		return err;
-	}
-	if (!a->out_tty && (a->out_buffer = malloc(OUT_BUFFER)) &&
-	    setvbuf(a->cfg.out, a->out_buffer, _IOFBF, OUT_BUFFER)) {
-		free(a->out_buffer);
-		a->out_buffer = NULL;
 	}
 	return 0;
 }
@@ -606,7 +593,6 @@ out:
 		pr_err(cmd->name, "writing events failed: %s", strerror(errno));
 		ret = EXIT_RUNTIME;
 	}
-	free(a.out_buffer);
 	filter_free(&a.cfg.filter);
 	return ret;
 }
