@@ -191,7 +191,10 @@ struct pkt {
 	__u8 l3_off; /* where the IP header starts */
 	__u16 sport;
 	__u16 dport;
+	__u32 l4_idx; /* where finish() counts it in l4_stats; L4_NONE before the IP header */
 };
+
+#define L4_NONE 0xffffffff
 
 #define PARSE_OK   (-1)
 #define PARSE_SLOW (-2) /* not the common case: ask the general parser */
@@ -359,6 +362,18 @@ static __always_inline int parse(struct pkt *p, void *data, void *data_end)
 	return SHIELD_R_NON_IP;
 }
 
+/* The l4_stats slot of what parse() found: by destination port for TCP and UDP. */
+static __always_inline __u32 l4_index(const struct pkt *p)
+{
+	if (!p->family)
+		return L4_NONE;
+	if (p->has_l4 && p->proto == IPPROTO_TCP)
+		return SHIELD_L4_TCP + p->dport;
+	if (p->has_l4 && p->proto == IPPROTO_UDP)
+		return SHIELD_L4_UDP + p->dport;
+	return SHIELD_L4_PROTO + p->proto;
+}
+
 /*
  * The common case, inline and straight: untagged IPv4 without options, not a fragment, TCP or
  * UDP with its whole header. Anything else, including every malformed packet, is PARSE_SLOW
@@ -369,7 +384,7 @@ static __always_inline int parse_fast(struct pkt *p, void *data, void *data_end)
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 	struct tcphdr *th = (void *)(iph + 1); /* UDP's ports are at the same place */
-	__u32 tot, doff;
+	__u32 tot, doff, l4;
 	__u8 flags;
 
 	/* a whole TCP header's worth: every real frame is at least 60 bytes long */
@@ -387,8 +402,10 @@ static __always_inline int parse_fast(struct pkt *p, void *data, void *data_end)
 			return PARSE_SLOW;
 		flags = ((__u8 *)th)[13];
 		p->syn = (flags & 0x12) == 0x02; /* SYN without ACK */
+		l4 = SHIELD_L4_TCP;
 	} else if (iph->protocol == IPPROTO_UDP) {
 		p->syn = 0;
+		l4 = SHIELD_L4_UDP;
 	} else {
 		return PARSE_SLOW;
 	}
@@ -399,6 +416,7 @@ static __always_inline int parse_fast(struct pkt *p, void *data, void *data_end)
 	p->l3_off = sizeof(*eth);
 	p->sport = bpf_ntohs(th->source);
 	p->dport = bpf_ntohs(th->dest);
+	p->l4_idx = l4 + p->dport;
 	*(__u32 *)p->src = iph->saddr;
 	return PARSE_OK;
 }
@@ -494,15 +512,8 @@ static __always_inline bool finish(void *ctx, bool tc, struct pkt *p, void *data
 			c->bytes += p->len;
 		}
 	}
-	if (p->family) {
-		if (p->has_l4 && p->proto == IPPROTO_TCP)
-			idx = SHIELD_L4_TCP + p->dport;
-		else if (p->has_l4 && p->proto == IPPROTO_UDP)
-			idx = SHIELD_L4_UDP + p->dport;
-		else
-			idx = SHIELD_L4_PROTO + p->proto;
-		count(&l4_stats, idx, p->len);
-	}
+	if (p->l4_idx != L4_NONE)
+		count(&l4_stats, p->l4_idx, p->len);
 	return verdict == SHIELD_V_DROP;
 }
 
@@ -743,8 +754,10 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 
 	p.len = len;
 	reason = parse_fast(&p, data, data_end);
-	if (reason == PARSE_SLOW)
+	if (reason == PARSE_SLOW) {
 		reason = parse(&p, data, data_end);
+		p.l4_idx = l4_index(&p);
+	}
 	if (reason == SHIELD_R_NON_IP) {
 		drop = false;
 		goto out;
