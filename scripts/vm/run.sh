@@ -9,7 +9,7 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: run.sh VIGIL TEST_BIN..." >&2; exit 2; }
 here=$(dirname "$0")
 cache=${VM_CACHE:-.vm-cache}
-timeout_s=${VM_TIMEOUT:-1500}
+timeout_s=${VM_TIMEOUT:-900}
 qemu=${QEMU:-qemu-system-x86_64}
 
 command -v "$qemu" >/dev/null ||
@@ -30,8 +30,8 @@ start=$(date +%s)
 # vCPUs looped in the int3 handler for good (soft lockups, then the timeout). A loop turning a
 # syscall tracepoint on and off beside a getppid() loop hung 2 boots of 2 within its first 500
 # turns that way; single-threaded, 3,000 turns went through.
-timeout -k 10 "$timeout_s" "$qemu" -accel tcg,thread=single -cpu max -m 1G -smp 2 -nographic -no-reboot \
-	-kernel "$vmlinuz" -initrd "$work/initrd.cpio.gz" \
+timeout -k 10 "$timeout_s" "$qemu" -accel tcg,thread=single -cpu max -m 1G -smp 2 -nographic \
+	-no-reboot -kernel "$vmlinuz" -initrd "$work/initrd.cpio.gz" \
 	-append "console=ttyS0 ${VM_KERNEL_ARGS:-quiet} lsm=lockdown,capability,landlock,bpf panic=-1" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$work/console.log"
 # The pipeline's status is tee's: a timeout or a crash shows up as a missing "vigil-vm: done".
