@@ -145,19 +145,17 @@ FILE *output_open(int fd, bool own_fd)
 
 	if (!o)
 		return NULL;
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->changed, NULL);
 	o->block = malloc(BLOCK_BYTES);
 	o->stdio_buf = malloc(BLOCK_BYTES);
 	if (!o->block || !o->stdio_buf) {
-		free(o->block);
-		free(o->stdio_buf);
-		free(o);
+		output_free(o);
 		errno = ENOMEM;
 		return NULL;
 	}
 	o->fd = fd;
 	o->own_fd = own_fd;
-	pthread_mutex_init(&o->lock, NULL);
-	pthread_cond_init(&o->changed, NULL);
 	/* Signals are the main thread's; a write to a closed pipe fails with EPIPE. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
