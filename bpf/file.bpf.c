@@ -44,7 +44,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct vigil_file_watch_key);
-	__type(value, __u8);
+	__type(value, __u16);
 } file_watch SEC(".maps");
 
 #define DATA_SIZE (4 * VIGIL_PATH_MAX)
@@ -186,10 +186,14 @@ static __always_inline void set_inode(struct vigil_file_event *ev, struct file *
  * the generation moves on every rename, unlink, mount and umount (which move trees under or
  * out of a watched directory, or free dentries) and when user space changes the watch list,
  * and the dentry must still belong to the same inode (dentry memory is reused). A slot is one
- * 64-bit word, a tag of all that with the verdict in bit 0, written and read whole: two CPUs
- * can never assemble a verdict from two different files. The array lookup is inlined.
+ * 64-bit word, a tag of all that with the verdict in its low bits, written and read whole: two
+ * CPUs can never assemble a verdict from two different files. The array lookup is inlined.
  */
 #define WATCH_CACHE_SLOTS 16384
+
+/* A verdict: read 1, write 2 wanted; kill on read 4, on write 8; under a --path 16. */
+#define WATCH_VERDICT_MASK 31
+#define VERDICT_ON_PATH	   16
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -208,17 +212,17 @@ static __always_inline __u64 verdict_tag(__u64 dentry, __u64 inode, __u64 gen)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
-	return h & ~15ull;
+	return h & ~(__u64)WATCH_VERDICT_MASK;
 }
 
 /* The VIGIL_WATCH_* mask of @dentry's inode, 0 when it is not watched. */
-static __always_inline __u8 watch_bits(struct dentry *dentry)
+static __always_inline __u16 watch_bits(struct dentry *dentry)
 {
 	struct vigil_file_watch_key key = {
 		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
 		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
 	};
-	__u8 *bits = bpf_map_lookup_elem(&file_watch, &key);
+	__u16 *bits = bpf_map_lookup_elem(&file_watch, &key);
 
 	return bits ? *bits : 0;
 }
@@ -226,8 +230,9 @@ static __always_inline __u8 watch_bits(struct dentry *dentry)
 /*
  * Walk d_parent, crossing mount points, to the root, gathering the accesses (read 1, write 2)
  * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
- * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted.
- * Bits 2-3 of the result are the accesses that kill, gathered the same way.
+ * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted,
+ * and user space matches --path by name. Bits 2-3 of the result are the accesses that kill,
+ * gathered the same way; bit 4 a --path watch.
  */
 static __always_inline __u8 walk_watched(struct file *file)
 {
@@ -238,14 +243,15 @@ static __always_inline __u8 walk_watched(struct file *file)
 
 	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		__u8 bits = watch_bits(dentry);
+		__u16 bits = watch_bits(dentry);
 
-		if (self)
-			want |= (bits & 3) | (bits >> VIGIL_WATCH_KILL_SHIFT & 3) << 2;
-		else
-			want |= (bits >> 2 & 3) | (bits >> (VIGIL_WATCH_KILL_SHIFT + 2) & 3) << 2;
-		if (want == 15)
-			return 15;
+		/* above the file, the "below" bits count: each kind's are its own << 2 */
+		if (!self)
+			bits >>= 2;
+		want |= (bits & 3) | (bits >> VIGIL_WATCH_KILL_SHIFT & 3) << 2 |
+			(bits & VIGIL_WATCH_PATH ? VERDICT_ON_PATH : 0);
+		if (want == WATCH_VERDICT_MASK)
+			return want;
 		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
 			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -293,7 +299,7 @@ static __always_inline fmode_t file_mode(struct file *file)
 	return plain_reads ? file->f_mode : BPF_CORE_READ(file, f_mode);
 }
 
-/* The accesses (read 1, write 2) for which opens of @file are watched; bits 2-3: kill. */
+/* The verdict for opens of @file (WATCH_VERDICT_MASK): walked, or from the cache. */
 static __always_inline __u8 watched(struct file *file)
 {
 	__u64 dentry, inode, tag, seen, *cached;
@@ -308,8 +314,8 @@ static __always_inline __u8 watched(struct file *file)
 	if (!cached)
 		return 3;
 	seen = *(volatile __u64 *)cached;
-	if ((seen & ~15ull) == tag)
-		return seen & 15;
+	if ((seen & ~(__u64)WATCH_VERDICT_MASK) == tag)
+		return seen & WATCH_VERDICT_MASK;
 	want = walk_watched(file);
 	*(volatile __u64 *)cached = tag | want;
 	return want;
@@ -473,7 +479,7 @@ static __always_inline bool fold_repeat(struct task_struct *task, struct file *f
  * nobody watches, and this runs for each of them.
  */
 static __always_inline bool open_wanted(struct task_struct *task, __s64 ret, struct file **filep,
-					__u16 *access, bool *killed)
+					__u16 *access, bool *killed, bool *on_path)
 {
 	struct file *file;
 	__u8 want, kill = 0;
@@ -488,7 +494,8 @@ static __always_inline bool open_wanted(struct task_struct *task, __s64 ret, str
 		__u8 verdict = watched(file);
 
 		want &= verdict;
-		kill = verdict >> 2;
+		kill = verdict >> 2 & 3;
+		*on_path = verdict & VERDICT_ON_PATH;
 	}
 	if (!want && !kill)
 		return false;
@@ -520,10 +527,10 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	__u32 zero = 0, len, tlen, flags = 0, mode = 0;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
-	bool killed = false;
+	bool killed = false, on_path = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
-		if (!open_wanted(task, ret, &file, &access, &killed))
+		if (!open_wanted(task, ret, &file, &access, &killed, &on_path))
 			return 0;
 	} else if (watch_enabled && ret == 0 &&
 		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
@@ -605,6 +612,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_SOURCE;
 	if (killed)
 		s->ev.hdr.flags |= VIGIL_FILE_KILLED;
+	if (on_path)
+		s->ev.hdr.flags |= VIGIL_FILE_ON_PATH;
 	fill_task(&s->ev.task, task);
 	len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)

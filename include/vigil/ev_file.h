@@ -45,6 +45,13 @@ enum {
  * by that program, with the object the kernel resolved.
  */
 #define VIGIL_FILE_DENIED (1 << 9)
+/*
+ * The kernel found a watch of the --path filter (VIGIL_WATCH_PATH) on the opened object or,
+ * as VIGIL_WATCH_BELOW_PATH, on a directory above it: the open is under a --path even when its
+ * name is not (a hard link, a bind mount). The kernel's watch list also holds the rules' own
+ * watches, so an open without this flag is matched to --path by its name.
+ */
+#define VIGIL_FILE_ON_PATH (1 << 10)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -143,7 +150,7 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 
 /*
  * Interest filter for opens: watched objects, by the kernel's (dev, inode), each with the
- * accesses wanted of it and of what lies beneath it (map value: a mask of VIGIL_WATCH_*).
+ * accesses wanted of it and of what lies beneath it (map value: a __u16 mask of VIGIL_WATCH_*).
  */
 #define VIGIL_WATCH_READ	(1 << 0) /* this object opened for reading */
 #define VIGIL_WATCH_WRITE	(1 << 1)
@@ -152,6 +159,9 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 #define VIGIL_WATCH_ALL		0xf
 /* SIGKILL the opener, for the same four cases shifted by 4 (an enforced kill rule) */
 #define VIGIL_WATCH_KILL_SHIFT 4
+/* A --path of the user's, reported on the event (VIGIL_FILE_ON_PATH); "below" is "this" << 2 */
+#define VIGIL_WATCH_PATH       (1 << 8)
+#define VIGIL_WATCH_BELOW_PATH (1 << 10)
 
 struct vigil_file_watch_key {
 	__u64 inode;

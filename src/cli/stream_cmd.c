@@ -378,6 +378,8 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+#define PATH_WATCH_BITS (VIGIL_WATCH_ALL | VIGIL_WATCH_PATH | VIGIL_WATCH_BELOW_PATH)
+
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 {
 	struct stream_args a = { 0 };
@@ -419,8 +421,9 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	/* Every open on a busy host is a flood: opens come when named or watched. */
 	if (!sopts.types && !a.cfg.filter.n_paths)
 		sopts.types = ~0ull & ~EVENT_BIT(VIGIL_EV_OPEN);
+	/* --path: any access, marked so that its opens say so beside the rules' own watches */
 	for (size_t i = 0; i < a.cfg.filter.n_paths; i++)
-		trace_watches[i] = (struct watch_entry){ a.cfg.filter.paths[i], VIGIL_WATCH_ALL };
+		trace_watches[i] = (struct watch_entry){ a.cfg.filter.paths[i], PATH_WATCH_BITS };
 	sopts.watches = trace_watches;
 	sopts.n_watches = a.cfg.filter.n_paths;
 	if (cmd->has_policies) {

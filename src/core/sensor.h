@@ -18,7 +18,7 @@
 /* One watched path for the file sensor's in-kernel open filter, with VIGIL_WATCH_* bits. */
 struct watch_entry {
 	const char *path;
-	__u8 bits;
+	__u16 bits;
 };
 
 struct sensor_ctx {

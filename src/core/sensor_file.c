@@ -101,7 +101,7 @@ static void choose_programs(struct file_bpf *skel, __u64 wanted, bool watching)
  * sysfs, whose inode numbers are made up anew when an inode is evicted, through the mount's
  * root. User space finishes the match on the path.
  */
-static int watch_key(const char *path, __u8 bits, struct vigil_file_watch_key *key, __u8 *out)
+static int watch_key(const char *path, __u16 bits, struct vigil_file_watch_key *key, __u16 *out)
 {
 	char dir[4096];
 	struct statfs sfs;
@@ -140,7 +140,8 @@ static int watch_key(const char *path, __u8 bits, struct vigil_file_watch_key *k
 	key->dev = major(st.st_dev) << 20 | minor(st.st_dev);
 	/*
 	 * From an ancestor, the file is beneath: what was wanted of it applies below, to be
-	 * finished in user space; a kill in the kernel would hit its neighbours too, so none.
+	 * finished in user space; a kill in the kernel, or a --path mark, would cover its
+	 * neighbours too, so neither.
 	 */
 	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE) : bits;
 	return 0;
@@ -148,7 +149,7 @@ static int watch_key(const char *path, __u8 bits, struct vigil_file_watch_key *k
 
 struct resolved_watch {
 	struct vigil_file_watch_key key;
-	__u8 bits;
+	__u16 bits;
 };
 
 static int key_cmp(const void *a, const void *b)
@@ -185,7 +186,7 @@ static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
 	/* several paths may share an inode: one entry with all their bits */
 	qsort(rw, n_rw, sizeof(*rw), key_cmp);
 	for (size_t i = 0; i < n_rw; i++) {
-		__u8 bits = rw[i].bits, old;
+		__u16 bits = rw[i].bits, old;
 
 		while (i + 1 < n_rw && !key_cmp(&rw[i], &rw[i + 1]))
 			bits |= rw[++i].bits;

@@ -151,9 +151,9 @@ static bool under(const char *path, const char *prefix)
 }
 
 /*
- * Opens the kernel resolved (an fd, an inode) were already chosen by the kernel's watch
- * list, which also follows hard links: do not second-guess it by name. Everything else is
- * matched here by its path or target.
+ * An open the kernel found under a --path by inode (VIGIL_FILE_ON_PATH: hard links, bind
+ * mounts) is in, whatever its name. Everything else, including opens the kernel sent for the
+ * rules' own watches, is matched here by its path or target.
  */
 static bool file_match(const struct filter *f, const struct event *ev)
 {
@@ -162,7 +162,7 @@ static bool file_match(const struct filter *f, const struct event *ev)
 	if (f->access && ev->type == VIGIL_EV_OPEN &&
 	    !(((const struct vigil_file_event *)ev->raw)->access & f->access))
 		return false;
-	if (!f->n_paths || (ev->type == VIGIL_EV_OPEN && (ev->flags & VIGIL_FILE_HAS_INODE)))
+	if (!f->n_paths || (ev->type == VIGIL_EV_OPEN && (ev->flags & VIGIL_FILE_ON_PATH)))
 		return true;
 	for (int target = 0; target < 2; target++) {
 		if (target &&

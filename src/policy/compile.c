@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Add the first @len bytes of @path (the list owns a copy). */
-static int add(struct watch_list *w, const char *path, size_t len, __u8 bits)
+static int add(struct watch_list *w, const char *path, size_t len, __u16 bits)
 {
 	struct watch_entry *e;
 	char *copy = strndup(path, len);

@@ -213,6 +213,86 @@ out:
 	teardown(&fx);
 }
 
+/*
+ * Beside rules, the kernel also sends opens for the rules' watches: --path shows only its own,
+ * with the names the kernel reached its objects by: a hard link to a watched file, a bind
+ * mount of a watched directory.
+ */
+TEST(path_filter_beside_rules_shows_its_own_opens_only)
+{
+	char elsewhere[64], policy[64], plain[128], hard[128], mnt[128], via_mnt[160];
+	char sub[96], inner[128];
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	bool mounted = false;
+	FILE *f;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	snprintf(elsewhere, sizeof(elsewhere), "/tmp/vigil-elsewhere-%d", getpid());
+	snprintf(plain, sizeof(plain), "%s/plain", elsewhere);
+	snprintf(hard, sizeof(hard), "%s/hard", elsewhere);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", elsewhere);
+	snprintf(via_mnt, sizeof(via_mnt), "%s/inner", mnt);
+	snprintf(sub, sizeof(sub), "%s/sub", fx.dir);
+	snprintf(inner, sizeof(inner), "%s/inner", sub);
+	mkdir(elsewhere, 0700);
+	mkdir(mnt, 0700);
+	mkdir(sub, 0700);
+	fd = open(plain, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	fd = open(inner, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	if (!ASSERT_TRUE(fd >= 0, "create files") || !ASSERT_OK(link(fx.secret, hard), "link") ||
+	    !ASSERT_OK(mount(sub, mnt, NULL, MS_BIND, NULL), "bind mount"))
+		goto out;
+	mounted = true;
+	/* a rule that makes the kernel send every open under elsewhere, and matches none */
+	strcpy(policy, "/tmp/vigil-file-policy-XXXXXX.yaml");
+	fd = mkstemps(policy, 5);
+	if (!ASSERT_TRUE(fd >= 0 && (f = fdopen(fd, "w")), "policy file"))
+		goto out;
+	fprintf(f,
+		"policy: path-filter-test\nrules:\n"
+		"  - id: never\n    description: opens under elsewhere by nobody\n"
+		"    severity: low\n    on: open\n    match:\n"
+		"      file.path: [\"%s/\"]\n      process.comm: [no-such-comm]\n",
+		elsewhere);
+	fclose(f);
+	if (!vigil_start_checked(&v,
+				 (const char *[]){ "run", "--no-default-rules", "--policy", policy,
+						   "--aggregate", "0", "--events", "open", "--path",
+						   fx.secret, "--path", sub, NULL }))
+		goto out_policy;
+	read_close(open(plain, O_RDONLY));
+	read_close(open(hard, O_RDONLY));
+	read_close(open(via_mnt, O_RDONLY));
+	read_close(open(fx.secret, O_RDONLY));
+	read_close(open(inner, O_RDONLY));
+	ev = vigil_stop_and_load(&v, &n);
+
+	ASSERT_NOT_NULL(find_file(ev, n, "open", fx.secret, &count), "the watched file");
+	ASSERT_TRUE(find_file(ev, n, "open", plain, &count) == NULL,
+		    "an open sent for the rule, outside --path, is not shown");
+	e = find_file(ev, n, "open", hard, &count);
+	if (ASSERT_NOT_NULL(e, "a hard link outside --path is shown"))
+		ASSERT_TRUE(same_object(e, &fx.st), "hard link: the secret's inode");
+	e = find_file(ev, n, "open", via_mnt, &count);
+	ASSERT_NOT_NULL(e, "a bind mount of a --path directory is shown");
+	ASSERT_NOT_NULL(find_file(ev, n, "open", inner, &count), "the file in that directory");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out_policy:
+	unlink(policy);
+out:
+	if (mounted && umount2(mnt, MNT_DETACH))
+		harness_check(false, __FILE__, __LINE__, "umount %s", mnt);
+	teardown(&fx);
+}
+
 TEST(refused_open_and_access_filter)
 {
 	struct json_object **ev;
