@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Seconds between re-resolving watched paths (a file replaced by rename has a new inode). */
-#define REFRESH_S 2
 /* Edits come in bursts (an editor's write, rename, chmod): reload once they settle. */
 #define SETTLE_MS 300
 
@@ -280,7 +278,7 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	int err = netdeny_start(&a->netdeny, a->cfg.scope, pin_dir(a, "netdeny", dir, sizeof(dir)));
 
 	a->sensors = sensors;
-	a->refresh_at = now_s() + REFRESH_S;
+	a->refresh_at = now_s() + WATCH_REFRESH_S;
 	if (!err)
 		err = netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 	if (err) {
@@ -490,7 +488,7 @@ void agent_tick(struct agent *a, bool sighup)
 		if (a->lsmdeny)
 			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 		policy_engine_refresh(a->engine);
-		a->refresh_at = now + REFRESH_S;
+		a->refresh_at = now + WATCH_REFRESH_S;
 	}
 }
 

@@ -394,7 +394,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 	struct sandbox sb = { 0 };
 	int child_status = 0;
 	const struct stream_stats *st;
-	double deadline = 0, next_flush;
+	double deadline = 0, next_flush, next_refresh;
 	int agg_fd;
 	char what[256];
 	__u64 lost;
@@ -519,6 +519,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		deadline = now_s() + a.duration;
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
+	next_refresh = now_s() + WATCH_REFRESH_S;
 	while (!stop_signal && !status.stop && (!deadline || now_s() < deadline)) {
 		if (sb.pid && waitpid(sb.pid, &child_status, WNOHANG) == sb.pid) {
 			sb.pid = 0;
@@ -539,6 +540,11 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 			agent_guard_tick(&guard);
 			if (control)
 				control_serve(control);
+		}
+		/* the agent follows its own list; a trace's --path files are followed here */
+		if (!agent && sopts.n_watches && now_s() >= next_refresh) {
+			sensors_set_watches(sensors, sopts.watches, sopts.n_watches);
+			next_refresh = now_s() + WATCH_REFRESH_S;
 		}
 		if (agg_fd >= 0 && now_s() >= next_flush) {
 			stream_flush_aggregates(stream, agg_fd, sopts.agg_window_ns);

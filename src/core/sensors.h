@@ -48,8 +48,13 @@ int sensors_lost_fd(const struct sensors *s);
 int sensors_lost(const struct sensors *s, __u64 *lost);
 /* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */
 int sensors_map_fd(const struct sensors *s, const char *name);
-/* Replace the file sensor's watch list (policy reload); -ENOENT when it is not running. */
+/*
+ * Replace the file sensor's watch list (policy reload); -ENOENT when it is not running. The
+ * kernel matches by inode: call again every WATCH_REFRESH_S with the same list so that a file
+ * replaced by rename (a new inode), or created since, is followed.
+ */
 int sensors_set_watches(struct sensors *s, const struct watch_entry *w, size_t n);
+#define WATCH_REFRESH_S 2
 /* An executable whose new image the kernel kills before it runs, and the rule's index. */
 struct exec_kill {
 	const char *path;

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "core/sensors.h"
 #include "vigil/ev_file.h"
 
 #include <errno.h>
@@ -290,6 +291,45 @@ out_policy:
 out:
 	if (mounted && umount2(mnt, MNT_DETACH))
 		harness_check(false, __FILE__, __LINE__, "umount %s", mnt);
+	teardown(&fx);
+}
+
+/* The kernel watches inodes: a watched file replaced by rename (an editor's save) is followed. */
+TEST(a_watched_file_replaced_by_rename_is_followed)
+{
+	char tmp[160];
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	struct stat now;
+	size_t n = 0, count = 0;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--aggregate", "0", "--events",
+						       "open", "--path", fx.secret, NULL }))
+		goto out;
+	read_close(open(fx.secret, O_RDONLY));
+	snprintf(tmp, sizeof(tmp), "%s.new", fx.secret);
+	fd = open(tmp, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	ASSERT_OK(rename(tmp, fx.secret), "replace the file by rename");
+	ASSERT_OK(stat(fx.secret, &now), "stat the new file");
+	ASSERT_TRUE(now.st_ino != fx.st.st_ino, "a new inode");
+	usleep((WATCH_REFRESH_S * 1000 + 500) * 1000); /* vigil re-resolves its paths */
+	read_close(open(fx.secret, O_RDONLY));
+	ev = vigil_stop_and_load(&v, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(jstr(ev[i], "type"), "open") &&
+		    jint(ev[i], "process.pid") == getpid() &&
+		    !strcmp(jstr(ev[i], "file.path"), fx.secret))
+			count += same_object(ev[i], count ? &now : &fx.st);
+	ASSERT_EQ(count, 2, "the open before and the open after the replacement, each its inode");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
 	teardown(&fx);
 }
 
