@@ -41,6 +41,8 @@ struct sensor_ops {
 	bool needs_tracefs; /* attaches tp/ programs */
 	/* Open, share maps, load, attach what ctx->types needs. 0 or -errno. */
 	int (*start)(const struct sensor_ctx *ctx, void **state);
+	/* Detach every program (no more events; links_destroy_all), then free it all. */
+	void (*detach)(void *state);
 	void (*stop)(void *state);
 	/* Optional: the fd of one of its maps that user space reads, or -ENOENT. */
 	int (*map_fd)(void *state, const char *name);

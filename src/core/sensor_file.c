@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The file sensor: bpf/file.bpf.c, one sys_exit program per syscall it follows. */
 #include "core/probe.h"
+#include "core/links.h"
 #include "core/sensor.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -269,6 +270,11 @@ fail:
 	return err;
 }
 
+static void file_detach(void *state)
+{
+	links_destroy_all(((struct file_bpf *)state)->skeleton);
+}
+
 static void file_stop(void *state)
 {
 	file_bpf__destroy(state);
@@ -293,6 +299,7 @@ const struct sensor_ops file_sensor = {
 		 EVENT_BIT(VIGIL_EV_SETXATTR),
 	.needs_tracefs = true,
 	.start = file_start,
+	.detach = file_detach,
 	.stop = file_stop,
 	.map_fd = file_map_fd,
 	.set_watches = file_set_watches,

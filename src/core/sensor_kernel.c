@@ -3,6 +3,7 @@
  * The kernel integrity and injection sensor (bpf/kernel.bpf.c): module_load, bpf, ptrace,
  * process_vm_write, memfd and proc_mem_write events.
  */
+#include "core/links.h"
 #include "core/sensor.h"
 #include "core/log.h"
 #include "vigil/ev_kernel.h"
@@ -101,6 +102,11 @@ static int kernel_start(const struct sensor_ctx *ctx, void **state)
 	return 0;
 }
 
+static void kernel_detach(void *state)
+{
+	links_destroy_all(((struct kernel_bpf *)state)->skeleton);
+}
+
 static void kernel_stop(void *state)
 {
 	kernel_bpf__destroy(state);
@@ -113,5 +119,6 @@ const struct sensor_ops kernel_sensor = {
 		 EVENT_BIT(VIGIL_EV_MEMFD) | EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE),
 	.needs_tracefs = true,
 	.start = kernel_start,
+	.detach = kernel_detach,
 	.stop = kernel_stop,
 };

@@ -3,6 +3,7 @@
  * Network sensor: loads bpf/net.bpf.c with only the programs the wanted types need; dns
  * attaches a cgroup_skb egress program to the cgroup2 root, the rest are syscall tracepoints.
  */
+#include "core/links.h"
 #include "core/sensor.h"
 #include "core/log.h"
 #include "core/mounts.h"
@@ -70,6 +71,15 @@ static int attach_dns(struct net_state *st)
 	return err;
 }
 
+static void net_detach(void *state)
+{
+	struct net_state *st = state;
+
+	bpf_link__destroy(st->dns_link);
+	st->dns_link = NULL;
+	links_destroy_all(st->skel->skeleton);
+}
+
 static void net_stop(void *state)
 {
 	struct net_state *st = state;
@@ -124,5 +134,6 @@ const struct sensor_ops sensor_net = {
 		 EVENT_BIT(VIGIL_EV_SOCKET) | EVENT_BIT(VIGIL_EV_DNS),
 	.needs_tracefs = true,
 	.start = net_start,
+	.detach = net_detach,
 	.stop = net_stop,
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The privilege sensor (bpf/priv.bpf.c): setuid, setgid and capset events. */
+#include "core/links.h"
 #include "core/sensor.h"
 #include "vigil/ev_priv.h"
 
@@ -44,6 +45,11 @@ static int priv_start(const struct sensor_ctx *ctx, void **state)
 	return 0;
 }
 
+static void priv_detach(void *state)
+{
+	links_destroy_all(((struct priv_bpf *)state)->skeleton);
+}
+
 static void priv_stop(void *state)
 {
 	priv_bpf__destroy(state);
@@ -55,5 +61,6 @@ const struct sensor_ops priv_sensor = {
 		 EVENT_BIT(VIGIL_EV_CAPSET),
 	.needs_tracefs = true,
 	.start = priv_start,
+	.detach = priv_detach,
 	.stop = priv_stop,
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/sensors.h"
+#include "core/links.h"
 #include "core/sensor.h"
 #include "core/bpfmap.h"
 #include "core/log.h"
@@ -166,10 +167,19 @@ fail:
 	return err;
 }
 
+void sensors_detach(struct sensors *s)
+{
+	for (size_t i = 0; i < s->n_running; i++)
+		s->running[i].ops->detach(s->running[i].state);
+	if (s->process)
+		links_destroy_all(s->process->skeleton);
+}
+
 void sensors_stop(struct sensors *s)
 {
 	if (!s)
 		return;
+	sensors_detach(s);
 	while (s->n_running--)
 		s->running[s->n_running].ops->stop(s->running[s->n_running].state);
 	process_bpf__destroy(s->process);

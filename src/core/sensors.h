@@ -39,6 +39,8 @@ struct sensors_opts {
  * fails when its types were not asked for by name is left out with a warning.
  */
 int sensors_start(struct sensors **out, const struct sensors_opts *opts);
+/* Detach every program: no event is made after this; the maps stay until sensors_stop(). */
+void sensors_detach(struct sensors *s);
 void sensors_stop(struct sensors *s);
 
 int sensors_ringbuf_fd(const struct sensors *s);

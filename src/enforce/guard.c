@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/guard.h"
 #include "core/bpfmap.h"
+#include "core/links.h"
 #include "core/log.h"
 #include "core/probe.h"
 
@@ -230,6 +231,8 @@ void guard_stop(struct guard *g)
 {
 	if (!g)
 		return;
+	if (g->skel)
+		links_destroy_all(g->skel->skeleton);
 	guard_bpf__destroy(g->skel);
 	free(g);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/lsmdeny.h"
 #include "core/bpfmap.h"
+#include "core/links.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
@@ -196,6 +197,8 @@ void lsmdeny_stop(struct lsmdeny *l)
 			pin_drop(l->pin_dir, s->progs[i].name);
 		pin_prune(l->pin_dir);
 	}
+	if (l->skel)
+		links_destroy_all(l->skel->skeleton);
 	lsm_bpf__destroy(l->skel);
 	free(l);
 }
