@@ -559,7 +559,11 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		waitpid(sb.pid, &child_status, 0);
 		sb.pid = 0;
 	}
-	/* Drain what is queued, report every folded open, account for every loss. */
+	/*
+	 * Drain what is queued, report every folded open, account for every loss. Detached
+	 * first: on a busy host events would keep coming and the drain would never end.
+	 */
+	sensors_detach(sensors);
 	while ((err = stream_poll(stream, 0)) > 0)
 		;
 	if (agg_fd >= 0)
