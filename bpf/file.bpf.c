@@ -191,9 +191,10 @@ static __always_inline void set_inode(struct vigil_file_event *ev, struct file *
  */
 #define WATCH_CACHE_SLOTS 16384
 
-/* A verdict: read 1, write 2 wanted; kill on read 4, on write 8; under a --path 16. */
-#define WATCH_VERDICT_MASK 31
+/* A verdict: read 1, write 2 wanted; kill on read 4, on write 8; under a --path 16; O_CREAT 32 */
+#define WATCH_VERDICT_MASK 63
 #define VERDICT_ON_PATH	   16
+#define VERDICT_CREATE	   32
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -232,7 +233,7 @@ static __always_inline __u16 watch_bits(struct dentry *dentry)
  * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
  * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted,
  * and user space matches --path by name. Bits 2-3 of the result are the accesses that kill,
- * gathered the same way; bit 4 a --path watch.
+ * gathered the same way; bit 4 a --path watch, bit 5 a watch of creating opens.
  */
 static __always_inline __u8 walk_watched(struct file *file)
 {
@@ -249,7 +250,8 @@ static __always_inline __u8 walk_watched(struct file *file)
 		if (!self)
 			bits >>= 2;
 		want |= (bits & 3) | (bits >> VIGIL_WATCH_KILL_SHIFT & 3) << 2 |
-			(bits & VIGIL_WATCH_PATH ? VERDICT_ON_PATH : 0);
+			(bits & VIGIL_WATCH_PATH ? VERDICT_ON_PATH : 0) |
+			(bits & VIGIL_WATCH_CREATE ? VERDICT_CREATE : 0);
 		if (want == WATCH_VERDICT_MASK)
 			return want;
 		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) || dentry == parent) {
@@ -474,15 +476,40 @@ static __always_inline bool fold_repeat(struct task_struct *task, struct file *f
 	return false;
 }
 
+/* The flags (and mode) the caller passed to the syscall @sc; 0 when it takes none. */
+static __always_inline __u32 call_flags(struct pt_regs *regs, enum vigil_file_syscall sc,
+					__u32 *mode)
+{
+	const struct shape *sh = &shapes[sc];
+	__u32 flags = 0;
+
+	if (sh->mode != ARG_NONE)
+		*mode = arg(regs, sh->mode);
+	if (sh->flags != ARG_NONE)
+		flags = arg(regs, sh->flags);
+	if (sc == FSC_CREAT)
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+	if (sc == FSC_OPENAT2) {
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
+		flags = how.flags;
+		*mode = how.mode;
+	}
+	return flags;
+}
+
 /*
  * An open's fate is decided before anything else is read: most opens on a host are of files
  * nobody watches, and this runs for each of them.
  */
-static __always_inline bool open_wanted(struct task_struct *task, __s64 ret, struct file **filep,
-					__u16 *access, bool *killed, bool *on_path)
+static __always_inline bool open_wanted(struct task_struct *task, enum vigil_file_syscall sc,
+					__s64 ret, struct file **filep, __u16 *access, bool *killed,
+					bool *on_path)
 {
 	struct file *file;
 	__u8 want, kill = 0;
+	__u32 mode;
 
 	if (ret < 0)
 		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
@@ -496,6 +523,10 @@ static __always_inline bool open_wanted(struct task_struct *task, __s64 ret, str
 		want &= verdict;
 		kill = verdict >> 2 & 3;
 		*on_path = verdict & VERDICT_ON_PATH;
+		/* watched for creating opens only: the flags decide, read for these files alone */
+		if (!want && !kill && (verdict & VERDICT_CREATE) &&
+		    (call_flags(task_regs(task), sc, &mode) & O_CREAT))
+			want = open_access ?: 3;
 	}
 	if (!want && !kill)
 		return false;
@@ -530,7 +561,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	bool killed = false, on_path = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
-		if (!open_wanted(task, ret, &file, &access, &killed, &on_path))
+		if (!open_wanted(task, sc, ret, &file, &access, &killed, &on_path))
 			return 0;
 	} else if (watch_enabled && ret == 0 &&
 		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
@@ -551,19 +582,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 	}
-	if (sh->mode != ARG_NONE)
-		mode = arg(regs, sh->mode);
-	if (sh->flags != ARG_NONE)
-		flags = arg(regs, sh->flags);
-	if (sc == FSC_CREAT)
-		flags = O_CREAT | O_WRONLY | O_TRUNC;
-	if (sc == FSC_OPENAT2) {
-		struct open_how how = {};
-
-		bpf_probe_read_user(&how, sizeof(how), (void *)arg(regs, 2));
-		flags = how.flags;
-		mode = how.mode;
-	}
+	flags = call_flags(regs, sc, &mode);
 	/* a repeat is folded before the record is built: a polled file costs only this */
 	if (sh->type == VIGIL_EV_OPEN && file && !killed && agg_window_ns &&
 	    fold_repeat(task, file, flags, coarse_ns(), &agg))

@@ -162,6 +162,9 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 /* A --path of the user's, reported on the event (VIGIL_FILE_ON_PATH); "below" is "this" << 2 */
 #define VIGIL_WATCH_PATH       (1 << 8)
 #define VIGIL_WATCH_BELOW_PATH (1 << 10)
+/* Opens that may create (O_CREAT), whatever their access: for rules on file.flags: O_CREAT */
+#define VIGIL_WATCH_CREATE	 (1 << 12)
+#define VIGIL_WATCH_BELOW_CREATE (1 << 14)
 
 struct vigil_file_watch_key {
 	__u64 inode;

@@ -144,7 +144,9 @@ static int watch_key(const char *path, __u16 bits, struct vigil_file_watch_key *
 	 * finished in user space; a kill in the kernel, or a --path mark, would cover its
 	 * neighbours too, so neither.
 	 */
-	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE) : bits;
+	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE |
+					  VIGIL_WATCH_BELOW_CREATE)
+		  : bits;
 	return 0;
 }
 

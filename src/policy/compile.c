@@ -5,6 +5,7 @@
 #include "vigil/ev_net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,26 @@ static __u8 rule_access(const struct rule *r)
 		return access ? access : 3;
 	}
 	return 3;
+}
+
+/*
+ * Does the rule match only opens that may create, `file.flags: O_CREAT`? Then the kernel
+ * sends no other open of its paths, whatever the access.
+ */
+static bool rule_creates(const struct rule *r)
+{
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+		bool all = c->op == OP_IN && c->n_values;
+
+		if (c->field != FIELD_FILE_FLAGS)
+			continue;
+		for (size_t j = 0; j < c->n_values; j++)
+			all = all && c->values[j].bits == O_CREAT;
+		if (all)
+			return true;
+	}
+	return false;
 }
 
 /* The file.path condition the kernel can use: `file.path: [...]`, or NULL. */
@@ -102,12 +123,14 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		const struct rule *r = s->by_type[open][i];
 		const struct cond *c = path_cond(r);
 		__u8 access = rule_access(r);
+		/* what the kernel sends of the object itself; "below" is the same << 2 */
+		__u16 self = rule_creates(r) ? VIGIL_WATCH_CREATE : access;
 		/* the file sensor kills whoever opens: not for a set scoped to a cgroup */
-		__u8 kill =
+		__u16 kill =
 			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
-			err = add(out, "/", 1, access | access << 2);
+			err = add(out, "/", 1, self | self << 2);
 			continue;
 		}
 		for (size_t j = 0; j < c->n_values && !err; j++) {
@@ -115,14 +138,14 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 
 			switch (v->path_form) {
 			case PATH_EXACT:
-				err = add(out, v->str, strlen(v->str), access | kill);
+				err = add(out, v->str, strlen(v->str), self | kill);
 				break;
 			case PATH_SUBTREE:
 				err = add(out, v->str, strlen(v->str),
-					  (access | kill) | (access | kill) << 2);
+					  (self | kill) | (self | kill) << 2);
 				break;
 			case PATH_GLOB:
-				err = add(out, v->str, glob_dir_len(v->str), access << 2);
+				err = add(out, v->str, glob_dir_len(v->str), self << 2);
 				break;
 			}
 		}
@@ -144,15 +167,18 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 {
 	const struct cond *c = path_cond(r);
 	__u8 access = rule_access(r);
-	const char *acc = access == 3 ? "any access" : access == 1 ? "reading" : "writing";
+	const char *acc = rule_creates(r) ? "that may create (O_CREAT), for any access,"
+			  : access == 3	  ? "for any access"
+			  : access == 1	  ? "for reading"
+					  : "for writing";
 
 	if (!(r->types & (1ull << VIGIL_EV_OPEN)))
 		return;
 	if (!c) {
-		fprintf(out, "    kernel: every open for %s is sent (no file.path)\n", acc);
+		fprintf(out, "    kernel: every open %s is sent (no file.path)\n", acc);
 		return;
 	}
-	fprintf(out, "    kernel: opens for %s of", acc);
+	fprintf(out, "    kernel: opens %s of", acc);
 	for (size_t j = 0; j < c->n_values; j++) {
 		const struct value *v = &c->values[j];
 
