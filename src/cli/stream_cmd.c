@@ -202,7 +202,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char err[256], *end;
+	char err[512], *end; /* room for the list of event types */
 	int opt;
 
 	a->colour = -1;
