@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -85,6 +86,29 @@ static void read_close(int fd)
 			harness_check(false, __FILE__, __LINE__, "read: %s", strerror(errno));
 		close(fd);
 	}
+}
+
+/* A policy file of @fmt's YAML, its name in @path (64 bytes); unlink it when done. */
+__attribute__((format(printf, 2, 3))) static bool write_policy(char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/vigil-file-policy-XXXXXX.yaml");
+	fd = mkstemps(path, 5);
+	if (fd < 0)
+		return false;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		return false;
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	return !fclose(f);
 }
 
 TEST(open_evasions_resolve_to_the_real_file)
@@ -228,7 +252,6 @@ TEST(path_filter_beside_rules_shows_its_own_opens_only)
 	struct fixture fx;
 	size_t n = 0, count;
 	bool mounted = false;
-	FILE *f;
 	int fd;
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
@@ -252,17 +275,15 @@ TEST(path_filter_beside_rules_shows_its_own_opens_only)
 		goto out;
 	mounted = true;
 	/* a rule that makes the kernel send every open under elsewhere, and matches none */
-	strcpy(policy, "/tmp/vigil-file-policy-XXXXXX.yaml");
-	fd = mkstemps(policy, 5);
-	if (!ASSERT_TRUE(fd >= 0 && (f = fdopen(fd, "w")), "policy file"))
+	if (!ASSERT_TRUE(
+		    write_policy(policy,
+				 "policy: path-filter-test\nrules:\n"
+				 "  - id: never\n    description: opens under elsewhere by nobody\n"
+				 "    severity: low\n    on: open\n    match:\n"
+				 "      file.path: [\"%s/\"]\n      process.comm: [no-such-comm]\n",
+				 elsewhere),
+		    "policy file"))
 		goto out;
-	fprintf(f,
-		"policy: path-filter-test\nrules:\n"
-		"  - id: never\n    description: opens under elsewhere by nobody\n"
-		"    severity: low\n    on: open\n    match:\n"
-		"      file.path: [\"%s/\"]\n      process.comm: [no-such-comm]\n",
-		elsewhere);
-	fclose(f);
 	if (!vigil_start_checked(&v,
 				 (const char *[]){ "run", "--no-default-rules", "--policy", policy,
 						   "--aggregate", "0", "--events", "open", "--path",
@@ -347,22 +368,20 @@ TEST(a_rule_on_creating_opens_is_sent_no_other_open)
 	size_t n = 0;
 	const char *seen;
 	bool alert = false;
-	FILE *f;
 	int fd;
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
-	strcpy(policy, "/tmp/vigil-file-policy-XXXXXX.yaml");
-	fd = mkstemps(policy, 5);
-	if (!ASSERT_TRUE(fd >= 0 && (f = fdopen(fd, "w")), "policy file"))
+	if (!ASSERT_TRUE(
+		    write_policy(
+			    policy,
+			    "policy: create-test\nrules:\n"
+			    "  - id: hidden-created\n    description: a dot-file created here\n"
+			    "    severity: low\n    on: open\n    match:\n"
+			    "      file.path: [\"%s/.*\"]\n      file.flags: O_CREAT\n",
+			    fx.dir),
+		    "policy file"))
 		goto out;
-	fprintf(f,
-		"policy: create-test\nrules:\n"
-		"  - id: hidden-created\n    description: a dot-file created in the fixture\n"
-		"    severity: low\n    on: open\n    match:\n"
-		"      file.path: [\"%s/.*\"]\n      file.flags: O_CREAT\n",
-		fx.dir);
-	fclose(f);
 	if (!vigil_start_checked(&v, (const char *[]){ "run", "--no-default-rules", "--policy",
 						       policy, "--aggregate", "0", NULL }))
 		goto out_policy;
