@@ -36,9 +36,10 @@ static void shield_usage(FILE *out)
 		"  detach IFACE                             detach and remove the pins\n"
 		"  status [IFACE] [--json]                  mode, rule set, counters per "
 		"reason/rule\n"
-		"  top IFACE [--json] [-i SEC] [-n COUNT] [--limit N]\n"
+		"  top [IFACE] [--json] [-i SEC] [-n COUNT] [--limit N]\n"
 		"                                           live traffic by source, protocol, "
 		"port\n"
+		"                                           (IFACE: the only one it is on)\n"
 		"\n"
 		"options:\n"
 		"  -m, --mode M      native, generic, tc or auto (default auto: native XDP if the\n"
@@ -430,6 +431,28 @@ static int do_status(struct opts *o)
 
 /* ---- top ---- */
 
+/* The interfaces the shield is pinned on, comma-separated into @list; how many. */
+static int attached_list(char *list, size_t len)
+{
+	struct dirent *de;
+	size_t used = 0;
+	int n = 0;
+	DIR *d = opendir(SHIELD_PIN_ROOT);
+
+	list[0] = '\0';
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (used < len)
+			used += snprintf(list + used, len - used, "%s%s", n ? ", " : "",
+					 de->d_name);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static volatile sig_atomic_t stop_top;
 
 static void on_sigint(int sig)
@@ -502,9 +525,20 @@ static int do_top(struct opts *o)
 	struct shield_handle h;
 	int ret, np, nc;
 	long iter = 0;
+	char attached[256];
 
-	if (!o->ifname)
-		return usage_error(CMD, "top: which interface?");
+	/* on one interface only, that one: as status, top needs no name to be useful */
+	if (!o->ifname) {
+		int n = attached_list(attached, sizeof(attached));
+
+		if (!n)
+			return fail(-ENOENT, "top: the shield is not attached anywhere "
+					     "(vigil shield attach IFACE)");
+		if (n > 1)
+			return usage_error(CMD, "top: which interface? the shield is on %s",
+					   attached);
+		o->ifname = attached;
+	}
 	ret = shield_open_pinned(&h, o->ifname, err, sizeof(err));
 	if (ret)
 		return fail(ret, err);

@@ -187,6 +187,13 @@ TEST(attach_status_top_reload_detach)
 			    "top names the interface");
 		json_object_put(top);
 	}
+	/* on one interface, top needs no name */
+	if (ASSERT_EQ(cli("top -n 1 -i 0.2 --json"), 0, out)) {
+		top = json_tokener_parse(out);
+		ASSERT_TRUE(top && jstr(top, "ifname") && !strcmp(jstr(top, "ifname"), if_srv),
+			    "top without IFACE: the only interface");
+		json_object_put(top);
+	}
 
 	ASSERT_EQ(cli("reload %s --rules %s", if_srv, rules2), 0, out);
 	st = status_json(&root);
@@ -217,6 +224,8 @@ TEST(attach_status_top_reload_detach)
 	ASSERT_TRUE(strstr(out, if_srv) == NULL, "status no longer lists it");
 	ASSERT_NEQ(cli("detach %s", if_srv), 0, "detach twice fails");
 	ASSERT_TRUE(strstr(out, "not attached") != NULL, out);
+	ASSERT_EQ(cli("top -n 1"), 64, "top with the shield nowhere");
+	ASSERT_TRUE(strstr(out, "not attached anywhere") != NULL, out);
 }
 
 TEST(foreign_xdp_refused)
