@@ -160,6 +160,49 @@ static int key_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct vigil_file_watch_key));
 }
 
+/* The sensor's state: its skeleton, and the paths it could not watch at the last try. */
+struct file_state {
+	struct file_bpf *skel;
+	__u64 *failed; /* a hash of each path and its error */
+	size_t n_failed;
+};
+
+static __u64 failure_hash(const char *path, int err)
+{
+	__u64 h = 0xcbf29ce484222325ull ^ (__u32)err;
+
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Warn of the paths that cannot be watched, each once: the list is resolved again every
+ * WATCH_REFRESH_S, and a path that stays unwatchable would say so every time.
+ */
+static void warn_failures(struct file_state *st, const struct watch_entry *w, const int *errs,
+			  size_t n)
+{
+	__u64 *now = calloc(n ? n : 1, sizeof(*now));
+	size_t n_now = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool known = false;
+
+		if (!errs[i])
+			continue;
+		if (now)
+			now[n_now++] = failure_hash(w[i].path, errs[i]);
+		for (size_t j = 0; j < st->n_failed && now && !known; j++)
+			known = st->failed[j] == now[n_now - 1];
+		if (!known)
+			pr_warn("file", "cannot watch %s: %s", w[i].path, strerror(-errs[i]));
+	}
+	free(st->failed);
+	st->failed = now;
+	st->n_failed = n_now;
+}
+
 /*
  * Make the watch map hold exactly @w: entries are added or updated first and removed last, so
  * that while it changes the kernel sends at least what the new list wants. Then the verdict
@@ -167,25 +210,27 @@ static int key_cmp(const void *a, const void *b)
  */
 static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
 {
-	struct file_bpf *skel = state;
+	struct file_state *st = state;
+	struct file_bpf *skel = st->skel;
 	int fd = bpf_map__fd(skel->maps.file_watch);
 	struct resolved_watch *rw = calloc(n ? n : 1, sizeof(*rw));
+	int *errs = calloc(n ? n : 1, sizeof(*errs));
 	struct vigil_file_watch_key key, next, *stale = NULL;
 	size_t n_rw = 0, n_stale = 0, cap_stale = 0;
 	bool changed = false;
 	int err = 0;
 
-	if (!rw)
-		return -ENOMEM;
+	if (!rw || !errs) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		memset(&rw[n_rw], 0, sizeof(rw[n_rw]));
-		err = watch_key(w[i].path, w[i].bits, &rw[n_rw].key, &rw[n_rw].bits);
-		if (err)
-			pr_warn("file", "cannot watch %s: %s", w[i].path, strerror(-err));
-		else
+		errs[i] = watch_key(w[i].path, w[i].bits, &rw[n_rw].key, &rw[n_rw].bits);
+		if (!errs[i])
 			n_rw++;
 	}
-	err = 0;
+	warn_failures(st, w, errs, n);
 	/* several paths may share an inode: one entry with all their bits */
 	qsort(rw, n_rw, sizeof(*rw), key_cmp);
 	for (size_t i = 0; i < n_rw; i++) {
@@ -225,6 +270,7 @@ static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
 out:
 	free(rw);
+	free(errs);
 	free(stale);
 	return err;
 }
@@ -239,13 +285,28 @@ static __u64 tick_ns(void)
 	return res.tv_nsec;
 }
 
+static void file_stop(void *state)
+{
+	struct file_state *st = state;
+
+	file_bpf__destroy(st->skel);
+	free(st->failed);
+	free(st);
+}
+
 static int file_start(const struct sensor_ctx *ctx, void **state)
 {
-	struct file_bpf *skel = file_bpf__open();
+	struct file_state *st = calloc(1, sizeof(*st));
+	struct file_bpf *skel;
 	int err;
 
-	if (!skel)
-		return -errno;
+	if (!st)
+		return -ENOMEM;
+	skel = st->skel = file_bpf__open();
+	if (!skel) {
+		err = -errno;
+		goto fail;
+	}
 	err = sensor_share_maps(skel->obj, ctx);
 	if (err)
 		goto fail;
@@ -260,31 +321,26 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	choose_programs(skel, ctx->types, ctx->watch);
 	err = file_bpf__load(skel);
 	if (!err)
-		err = file_set_watches(skel, ctx->watches, ctx->n_watches);
+		err = file_set_watches(st, ctx->watches, ctx->n_watches);
 	if (!err)
 		err = file_bpf__attach(skel);
 	if (err)
 		goto fail;
-	*state = skel;
+	*state = st;
 	return 0;
 fail:
-	file_bpf__destroy(skel);
+	file_stop(st);
 	return err;
 }
 
 static void file_detach(void *state)
 {
-	links_destroy_all(((struct file_bpf *)state)->skeleton);
-}
-
-static void file_stop(void *state)
-{
-	file_bpf__destroy(state);
+	links_destroy_all(((struct file_state *)state)->skel->skeleton);
 }
 
 static int file_map_fd(void *state, const char *name)
 {
-	struct file_bpf *skel = state;
+	struct file_bpf *skel = ((struct file_state *)state)->skel;
 	struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
 
 	return map ? bpf_map__fd(map) : -ENOENT;

@@ -415,6 +415,35 @@ out:
 	teardown(&fx);
 }
 
+/* A path that cannot be watched is said once, not at every re-resolution of the list. */
+TEST(an_unwatchable_path_is_warned_of_once)
+{
+	char loop[128];
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0;
+	int warnings = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	snprintf(loop, sizeof(loop), "%s/loop", fx.dir);
+	if (!ASSERT_OK(symlink(loop, loop), "a symlink to itself") ||
+	    !vigil_start_checked(&v, (const char *[]){ "trace", "--events", "open", "--path", loop,
+						       "--path", fx.secret, NULL }))
+		goto out;
+	usleep((2 * WATCH_REFRESH_S * 1000 + 500) * 1000);
+	ev = vigil_stop_and_load(&v, &n);
+	for (const char *p = v.err; (p = strstr(p, "cannot watch")); p++)
+		warnings++;
+	ASSERT_EQ(warnings, 1, "one warning over three resolutions of the list");
+	ASSERT_TRUE(strstr(v.err, "symbolic links") != NULL, "it says why");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
 TEST(refused_open_and_access_filter)
 {
 	struct json_object **ev;
