@@ -47,6 +47,13 @@ struct {
 	__type(value, __u16);
 } file_watch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vigil_file_missing_key);
+	__type(value, __u16);
+} file_watch_missing SEC(".maps");
+
 #define DATA_SIZE (4 * VIGIL_PATH_MAX)
 #define DATA_MASK (DATA_SIZE - 1)
 
@@ -216,16 +223,42 @@ static __always_inline __u64 verdict_tag(__u64 dentry, __u64 inode, __u64 gen)
 	return h & ~(__u64)WATCH_VERDICT_MASK;
 }
 
-/* The VIGIL_WATCH_* mask of @dentry's inode, 0 when it is not watched. */
-static __always_inline __u16 watch_bits(struct dentry *dentry)
+/* The VIGIL_WATCH_* mask of @dentry's inode (its key in @key), 0 when it is not watched. */
+static __always_inline __u16 watch_bits(struct dentry *dentry, struct vigil_file_watch_key *key)
 {
-	struct vigil_file_watch_key key = {
-		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
-		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
-	};
-	__u16 *bits = bpf_map_lookup_elem(&file_watch, &key);
+	__u16 *bits;
 
+	key->inode = BPF_CORE_READ(dentry, d_inode, i_ino);
+	key->dev = BPF_CORE_READ(dentry, d_sb, s_dev);
+	bits = bpf_map_lookup_elem(&file_watch, key);
 	return bits ? *bits : 0;
+}
+
+/*
+ * The verdict for a file at or beneath @child, a name in the directory @dir that is on the way
+ * to watched paths that do not exist: by the name's length and first 16 bytes.
+ */
+static __always_inline __u8 missing_verdict(const struct vigil_file_watch_key *dir,
+					    struct dentry *child)
+{
+	struct vigil_file_missing_key k = { .inode = dir->inode, .dev = dir->dev };
+	__u64 w[2] = {};
+	__u16 *bits;
+
+	k.len = BPF_CORE_READ(child, d_name.len);
+	bpf_probe_read_kernel(w, sizeof(w), BPF_CORE_READ(child, d_name.name));
+	/* zero past the name, as user space pads it (little-endian: the first bytes are low) */
+	if (k.len < 8) {
+		w[0] &= (1ull << (8 * k.len)) - 1;
+		w[1] = 0;
+	} else if (k.len < 16) {
+		w[1] &= (1ull << (8 * (k.len - 8))) - 1;
+	}
+	__builtin_memcpy(k.name, w, sizeof(w));
+	bits = bpf_map_lookup_elem(&file_watch_missing, &k);
+	if (!bits)
+		return 0;
+	return (*bits & 3) | (*bits & VIGIL_WATCH_CREATE ? VERDICT_CREATE : 0);
 }
 
 /*
@@ -233,19 +266,23 @@ static __always_inline __u16 watch_bits(struct dentry *dentry)
  * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
  * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted,
  * and user space matches --path by name. Bits 2-3 of the result are the accesses that kill,
- * gathered the same way; bit 4 a --path watch, bit 5 a watch of creating opens.
+ * gathered the same way; bit 4 a --path watch, bit 5 a watch of creating opens. A directory
+ * on the way to missing watched paths is asked about the name the walk came up through.
  */
 static __always_inline __u8 walk_watched(struct file *file)
 {
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry), *child = NULL;
 	struct mount *mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+	struct vigil_file_watch_key key;
 	bool self = true;
 	__u8 want = 0;
 
 	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		__u16 bits = watch_bits(dentry);
+		__u16 bits = watch_bits(dentry, &key);
 
+		if ((bits & VIGIL_WATCH_MISSING) && child)
+			want |= missing_verdict(&key, child);
 		/* above the file, the "below" bits count: each kind's are its own << 2 */
 		if (!self)
 			bits >>= 2;
@@ -259,11 +296,13 @@ static __always_inline __u8 walk_watched(struct file *file)
 
 			if (mnt == mnt_parent)
 				return want;
+			/* the same directory, seen from the mount below: @child stays */
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
 			continue;
 		}
 		self = false;
+		child = dentry;
 		dentry = parent;
 	}
 	return 3 | (want & 12);

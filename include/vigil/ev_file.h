@@ -165,6 +165,8 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 /* Opens that may create (O_CREAT), whatever their access: for rules on file.flags: O_CREAT */
 #define VIGIL_WATCH_CREATE	 (1 << 12)
 #define VIGIL_WATCH_BELOW_CREATE (1 << 14)
+/* A directory on the way to watched paths that do not exist: see vigil_file_missing_key */
+#define VIGIL_WATCH_MISSING (1 << 15)
 
 struct vigil_file_watch_key {
 	__u64 inode;
@@ -172,5 +174,19 @@ struct vigil_file_watch_key {
 	__u32 pad;
 };
 VIGIL_ASSERT_SIZE(struct vigil_file_watch_key, 16);
+
+/*
+ * A watched path that does not exist (yet), by its nearest existing directory (a
+ * VIGIL_WATCH_MISSING entry of the watch map) and the next component's name: its length and
+ * first 16 bytes, zero-padded. An open at or beneath that name is wanted for the accesses of
+ * the value (VIGIL_WATCH_READ, _WRITE, _CREATE); others in the directory send nothing.
+ */
+struct vigil_file_missing_key {
+	__u64 inode; /* the directory's */
+	__u32 dev;
+	__u32 len;
+	__u8 name[16];
+};
+VIGIL_ASSERT_SIZE(struct vigil_file_missing_key, 32);
 
 #endif

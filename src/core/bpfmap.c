@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void bpf_map_delete_unwanted(int fd, size_t key_size,
-			     bool (*keep)(const void *key, const void *ctx), const void *ctx)
+size_t bpf_map_delete_unwanted(int fd, size_t key_size,
+			       bool (*keep)(const void *key, const void *ctx), const void *ctx)
 {
 	char key[64], next[64], *stale = NULL;
 	size_t n = 0;
 
 	if (key_size > sizeof(key))
-		return;
+		return 0;
 	for (int r = bpf_map_get_next_key(fd, NULL, next); !r;
 	     r = bpf_map_get_next_key(fd, key, next)) {
 		char *more;
@@ -29,6 +29,7 @@ void bpf_map_delete_unwanted(int fd, size_t key_size,
 	for (size_t i = 0; i < n; i++)
 		bpf_map_delete_elem(fd, stale + i * key_size);
 	free(stale);
+	return n;
 }
 
 bool sorted_keys_has(const void *key, const void *ctx)

@@ -7,11 +7,11 @@
 #include <stddef.h>
 
 /*
- * Delete every key of the map @fd (keys of @key_size bytes, at most 64) that @keep refuses.
- * The keys are gathered first: deleting while walking the map could skip some.
+ * Delete every key of the map @fd (keys of @key_size bytes, at most 64) that @keep refuses;
+ * how many. The keys are gathered first: deleting while walking the map could skip some.
  */
-void bpf_map_delete_unwanted(int fd, size_t key_size,
-			     bool (*keep)(const void *key, const void *ctx), const void *ctx);
+size_t bpf_map_delete_unwanted(int fd, size_t key_size,
+			       bool (*keep)(const void *key, const void *ctx), const void *ctx);
 
 /* A sorted array of @n elements of @stride bytes, each starting with a key: for a keep(). */
 struct sorted_keys {

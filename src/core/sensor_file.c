@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The file sensor: bpf/file.bpf.c, one sys_exit program per syscall it follows. */
 #include "core/probe.h"
+#include "core/bpfmap.h"
 #include "core/links.h"
 #include "core/sensor.h"
 #include "core/log.h"
@@ -8,6 +9,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -96,19 +98,29 @@ static void choose_programs(struct file_bpf *skel, __u64 wanted, bool watching)
 	}
 }
 
+struct resolved_watch {
+	struct vigil_file_watch_key key;
+	__u16 bits;
+	bool missing; /* the path does not exist: @bits are for @name in the directory @key */
+	struct vigil_file_missing_key name;
+};
+
 /*
  * The kernel entry for @path: its (dev, inode) and bits. A path that does not exist (yet) is
- * watched through its nearest existing directory, for what will be beneath it; on procfs and
- * sysfs, whose inode numbers are made up anew when an inode is evicted, through the mount's
- * root. User space finishes the match on the path.
+ * watched through its nearest existing directory and the next name on its way (the kernel
+ * sends what is at or beneath that name); on procfs and sysfs, whose inode numbers are made up
+ * anew when an inode is evicted, through the mount's root, for everything beneath. User space
+ * finishes the match on the path.
  */
-static int watch_key(const char *path, __u16 bits, struct vigil_file_watch_key *key, __u16 *out)
+static int watch_key(const char *path, __u16 bits, struct resolved_watch *out)
 {
 	char dir[4096];
 	struct statfs sfs;
 	struct stat st;
-	bool up = false;
+	bool up = false, missing = false;
+	size_t dir_len;
 
+	memset(out, 0, sizeof(*out));
 	snprintf(dir, sizeof(dir), "%s", path);
 	while (stat(dir, &st)) {
 		char *slash = strrchr(dir, '/');
@@ -122,9 +134,11 @@ static int watch_key(const char *path, __u16 bits, struct vigil_file_watch_key *
 		} else {
 			*slash = '\0';
 		}
-		up = true;
+		up = missing = true;
 	}
+	dir_len = strlen(dir);
 	if (!statfs(dir, &sfs) && (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)) {
+		missing = false;
 		struct stat parent;
 
 		for (char *slash; (slash = strrchr(dir, '/')) && slash != dir;) {
@@ -137,23 +151,36 @@ static int watch_key(const char *path, __u16 bits, struct vigil_file_watch_key *
 			up = true;
 		}
 	}
-	key->inode = st.st_ino;
-	key->dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	out->key.inode = st.st_ino;
+	out->key.dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	out->bits = bits;
 	/*
 	 * From an ancestor, the file is beneath: what was wanted of it applies below, to be
 	 * finished in user space; a kill in the kernel, or a --path mark, would cover its
 	 * neighbours too, so neither.
 	 */
-	*out = up ? (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE |
-					  VIGIL_WATCH_BELOW_CREATE)
-		  : bits;
+	if (up)
+		out->bits = (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE |
+						  VIGIL_WATCH_BELOW_CREATE);
+	if (missing) {
+		const char *next = path + dir_len + (dir_len > 1); /* past "dir/" */
+		size_t len = strcspn(next, "/");
+
+		/* a name the kernel's dentries never carry: the whole directory, as it was */
+		if (!len || !strncmp(next, ".", len) || !strncmp(next, "..", len))
+			return 0;
+		out->missing = true;
+		out->name.inode = out->key.inode;
+		out->name.dev = out->key.dev;
+		out->name.len = len;
+		memcpy(out->name.name, next,
+		       len < sizeof(out->name.name) ? len : sizeof(out->name.name));
+		/* at or beneath the name, whatever was wanted of the path or below it */
+		out->bits = (bits | bits >> 2) &
+			    (VIGIL_WATCH_READ | VIGIL_WATCH_WRITE | VIGIL_WATCH_CREATE);
+	}
 	return 0;
 }
-
-struct resolved_watch {
-	struct vigil_file_watch_key key;
-	__u16 bits;
-};
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -203,75 +230,102 @@ static void warn_failures(struct file_state *st, const struct watch_entry *w, co
 	st->n_failed = n_now;
 }
 
+/* A missing path's entry: its directory and next name, and the accesses wanted there. */
+struct resolved_name {
+	struct vigil_file_missing_key key;
+	__u16 bits;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vigil_file_missing_key));
+}
+
 /*
- * Make the watch map hold exactly @w: entries are added or updated first and removed last, so
- * that while it changes the kernel sends at least what the new list wants. Then the verdict
- * cache is invalidated.
+ * Make the map @fd hold exactly the @n sorted entries at @base (@stride bytes each: a key of
+ * @key_size bytes first, its __u16 bits at @bits_off), the bits of equal keys merged. Entries
+ * are added or updated first and removed last, so that while it changes the kernel sends at
+ * least what the new list wants. 1 when anything changed, 0 when nothing did, or -errno.
+ */
+static int sync_map(int fd, const void *base, size_t n, size_t stride, size_t key_size,
+		    size_t bits_off)
+{
+	struct sorted_keys keys = { base, n, stride, key_size };
+	bool changed = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = (const char *)base + i * stride;
+		__u16 bits = *(const __u16 *)(e + bits_off), old;
+
+		while (i + 1 < n && !memcmp(e, e + stride, key_size)) {
+			e += stride;
+			i++;
+			bits |= *(const __u16 *)(e + bits_off);
+		}
+		if (!bpf_map_lookup_elem(fd, e, &old) && old == bits)
+			continue;
+		changed = true;
+		if (bpf_map_update_elem(fd, e, &bits, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_delete_unwanted(fd, key_size, sorted_keys_has, &keys) || changed;
+}
+
+/*
+ * Make the watch maps hold exactly @w, then invalidate the verdict cache if they changed. A
+ * path that does not exist puts VIGIL_WATCH_MISSING on its directory's entry and its bits
+ * under the next name in file_watch_missing.
  */
 static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
 {
 	struct file_state *st = state;
 	struct file_bpf *skel = st->skel;
-	int fd = bpf_map__fd(skel->maps.file_watch);
 	struct resolved_watch *rw = calloc(n ? n : 1, sizeof(*rw));
+	struct resolved_name *names = calloc(n ? n : 1, sizeof(*names));
 	int *errs = calloc(n ? n : 1, sizeof(*errs));
-	struct vigil_file_watch_key key, next, *stale = NULL;
-	size_t n_rw = 0, n_stale = 0, cap_stale = 0;
-	bool changed = false;
-	int err = 0;
+	size_t n_rw = 0, n_names = 0;
+	int err = 0, moved;
 
-	if (!rw || !errs) {
+	if (!rw || !names || !errs) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		memset(&rw[n_rw], 0, sizeof(rw[n_rw]));
-		errs[i] = watch_key(w[i].path, w[i].bits, &rw[n_rw].key, &rw[n_rw].bits);
-		if (!errs[i])
-			n_rw++;
+		errs[i] = watch_key(w[i].path, w[i].bits, &rw[n_rw]);
+		if (errs[i])
+			continue;
+		if (rw[n_rw].missing) {
+			names[n_names++] = (struct resolved_name){ rw[n_rw].name, rw[n_rw].bits };
+			rw[n_rw].bits = VIGIL_WATCH_MISSING;
+		}
+		n_rw++;
 	}
 	warn_failures(st, w, errs, n);
-	/* several paths may share an inode: one entry with all their bits */
+	/* several paths may share an inode or a name: one entry with all their bits */
 	qsort(rw, n_rw, sizeof(*rw), key_cmp);
-	for (size_t i = 0; i < n_rw; i++) {
-		__u16 bits = rw[i].bits, old;
-
-		while (i + 1 < n_rw && !key_cmp(&rw[i], &rw[i + 1]))
-			bits |= rw[++i].bits;
-		if (!bpf_map_lookup_elem(fd, &rw[i].key, &old) && old == bits)
-			continue;
-		changed = true;
-		if (bpf_map_update_elem(fd, &rw[i].key, &bits, BPF_ANY)) {
-			err = -errno;
-			pr_warn("file", "the watch list is full (%u entries): %s",
-				bpf_map__max_entries(skel->maps.file_watch), strerror(-err));
-			goto out;
-		}
+	qsort(names, n_names, sizeof(*names), name_cmp);
+	/* names first: a directory's MISSING mark finds them there */
+	err = sync_map(bpf_map__fd(skel->maps.file_watch_missing), names, n_names, sizeof(*names),
+		       sizeof(names->key), offsetof(struct resolved_name, bits));
+	if (err >= 0) {
+		moved = err;
+		err = sync_map(bpf_map__fd(skel->maps.file_watch), rw, n_rw, sizeof(*rw),
+			       sizeof(rw->key), offsetof(struct resolved_watch, bits));
+		moved |= err > 0;
 	}
-	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
-	     r = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		if (bsearch(&key, rw, n_rw, sizeof(*rw), key_cmp))
-			continue;
-		if (n_stale == cap_stale) {
-			void *more = realloc(stale, (cap_stale = 2 * cap_stale + 64) * sizeof(key));
-
-			if (!more) {
-				err = -ENOMEM;
-				goto out;
-			}
-			stale = more;
-		}
-		stale[n_stale++] = key;
+	if (err < 0) {
+		pr_warn("file", "the watch list is full (%u paths, %u missing ones): %s",
+			bpf_map__max_entries(skel->maps.file_watch),
+			bpf_map__max_entries(skel->maps.file_watch_missing), strerror(-err));
+		goto out;
 	}
-	for (size_t i = 0; i < n_stale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-	if (changed || n_stale)
+	err = 0;
+	if (moved)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
 out:
 	free(rw);
+	free(names);
 	free(errs);
-	free(stale);
 	return err;
 }
 

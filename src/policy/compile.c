@@ -189,7 +189,9 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 			fprintf(out, "%s %s%s", j ? "," : "", v->str,
 				v->path_form == PATH_SUBTREE ? " and beneath" : "");
 	}
-	fputs(" (by inode; a missing file by its nearest existing directory)\n", out);
+	fputs(" (by inode; a missing file by its nearest existing directory and the next name on "
+	      "its way)\n",
+	      out);
 	if (policy_kernel_kills(r) && r->action == ACTION_KILL)
 		fputs("    kernel: SIGKILL to the opener before the open returns "
 		      "(bpf_send_signal), "
