@@ -228,8 +228,11 @@ static __always_inline __u16 watch_bits(struct dentry *dentry, struct vigil_file
 {
 	__u16 *bits;
 
-	key->inode = BPF_CORE_READ(dentry, d_inode, i_ino);
-	key->dev = BPF_CORE_READ(dentry, d_sb, s_dev);
+	/* whole: a stale pad would make the key miss */
+	*key = (struct vigil_file_watch_key){
+		.inode = BPF_CORE_READ(dentry, d_inode, i_ino),
+		.dev = BPF_CORE_READ(dentry, d_sb, s_dev),
+	};
 	bits = bpf_map_lookup_elem(&file_watch, key);
 	return bits ? *bits : 0;
 }
