@@ -9,7 +9,8 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: run.sh VIGIL TEST_BIN..." >&2; exit 2; }
 here=$(dirname "$0")
 cache=${VM_CACHE:-.vm-cache}
-timeout_s=${VM_TIMEOUT:-900}
+# the whole suite ran 633 s here (single-threaded TCG); a slower CI machine needs the room
+timeout_s=${VM_TIMEOUT:-1200}
 qemu=${QEMU:-qemu-system-x86_64}
 
 command -v "$qemu" >/dev/null ||
