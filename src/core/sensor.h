@@ -41,8 +41,9 @@ struct sensor_ops {
 	bool needs_tracefs; /* attaches tp/ programs */
 	/* Open, share maps, load, attach what ctx->types needs. 0 or -errno. */
 	int (*start)(const struct sensor_ctx *ctx, void **state);
-	/* Detach every program (no more events; links_destroy_all), then free it all. */
+	/* Detach every program (links_destroy_all): no event after it; the maps stay. */
 	void (*detach)(void *state);
+	/* Free it all (detached or not). */
 	void (*stop)(void *state);
 	/* Optional: the fd of one of its maps that user space reads, or -ENOENT. */
 	int (*map_fd)(void *state, const char *name);

@@ -138,9 +138,9 @@ static int watch_key(const char *path, __u16 bits, struct resolved_watch *out)
 	}
 	dir_len = strlen(dir);
 	if (!statfs(dir, &sfs) && (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)) {
-		missing = false;
 		struct stat parent;
 
+		missing = false;
 		for (char *slash; (slash = strrchr(dir, '/')) && slash != dir;) {
 			*slash = '\0';
 			if (stat(dir, &parent) || parent.st_dev != st.st_dev) {
@@ -154,6 +154,24 @@ static int watch_key(const char *path, __u16 bits, struct resolved_watch *out)
 	out->key.inode = st.st_ino;
 	out->key.dev = major(st.st_dev) << 20 | minor(st.st_dev);
 	out->bits = bits;
+	if (missing) {
+		const char *next = path + dir_len + (dir_len > 1); /* past "dir/" */
+		size_t len = strcspn(next, "/");
+
+		/* not a name the kernel's dentries carry ("", ".", ".."): the whole directory */
+		if (len && strncmp(next, ".", len) && strncmp(next, "..", len)) {
+			out->missing = true;
+			out->name.inode = out->key.inode;
+			out->name.dev = out->key.dev;
+			out->name.len = len;
+			memcpy(out->name.name, next,
+			       len < sizeof(out->name.name) ? len : sizeof(out->name.name));
+			/* at or beneath the name, whatever was wanted of the path or below it */
+			out->bits = (bits | bits >> 2) &
+				    (VIGIL_WATCH_READ | VIGIL_WATCH_WRITE | VIGIL_WATCH_CREATE);
+			return 0;
+		}
+	}
 	/*
 	 * From an ancestor, the file is beneath: what was wanted of it applies below, to be
 	 * finished in user space; a kill in the kernel, or a --path mark, would cover its
@@ -162,23 +180,6 @@ static int watch_key(const char *path, __u16 bits, struct resolved_watch *out)
 	if (up)
 		out->bits = (bits | bits << 2) & (VIGIL_WATCH_BELOW_READ | VIGIL_WATCH_BELOW_WRITE |
 						  VIGIL_WATCH_BELOW_CREATE);
-	if (missing) {
-		const char *next = path + dir_len + (dir_len > 1); /* past "dir/" */
-		size_t len = strcspn(next, "/");
-
-		/* a name the kernel's dentries never carry: the whole directory, as it was */
-		if (!len || !strncmp(next, ".", len) || !strncmp(next, "..", len))
-			return 0;
-		out->missing = true;
-		out->name.inode = out->key.inode;
-		out->name.dev = out->key.dev;
-		out->name.len = len;
-		memcpy(out->name.name, next,
-		       len < sizeof(out->name.name) ? len : sizeof(out->name.name));
-		/* at or beneath the name, whatever was wanted of the path or below it */
-		out->bits = (bits | bits >> 2) &
-			    (VIGIL_WATCH_READ | VIGIL_WATCH_WRITE | VIGIL_WATCH_CREATE);
-	}
 	return 0;
 }
 
@@ -215,15 +216,17 @@ static void warn_failures(struct file_state *st, const struct watch_entry *w, co
 
 	for (size_t i = 0; i < n; i++) {
 		bool known = false;
+		__u64 h;
 
 		if (!errs[i])
 			continue;
-		if (now)
-			now[n_now++] = failure_hash(w[i].path, errs[i]);
-		for (size_t j = 0; j < st->n_failed && now && !known; j++)
-			known = st->failed[j] == now[n_now - 1];
+		h = failure_hash(w[i].path, errs[i]);
+		for (size_t j = 0; j < st->n_failed; j++)
+			known |= st->failed[j] == h;
 		if (!known)
 			pr_warn("file", "cannot watch %s: %s", w[i].path, strerror(-errs[i]));
+		if (now)
+			now[n_now++] = h;
 	}
 	free(st->failed);
 	st->failed = now;

@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -88,27 +87,41 @@ static void read_close(int fd)
 	}
 }
 
-/* A policy file of @fmt's YAML, its name in @path (64 bytes); unlink it when done. */
-__attribute__((format(printf, 2, 3))) static bool write_policy(char *path, const char *fmt, ...)
+/*
+ * Start `vigil run` with one open rule and no other, aggregation off: @id matches opens of
+ * @path with one more YAML condition, @cond; @more (NULL-terminated) are further arguments.
+ * The policy file's name goes to @policy (64 bytes, "" when none was made): unlink it at the end.
+ */
+static bool run_with_rule(struct vigil_child *v, char *policy, const char *id, const char *path,
+			  const char *cond, const char *const *more)
 {
-	va_list ap;
-	FILE *f;
+	const char *args[16] = {
+		"run", "--no-default-rules", "--policy", policy, "--aggregate", "0"
+	};
+	size_t n = 6;
+	FILE *f = NULL;
 	int fd;
 
-	strcpy(path, "/tmp/vigil-file-policy-XXXXXX.yaml");
-	fd = mkstemps(path, 5);
-	if (fd < 0)
-		return false;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(path);
+	strcpy(policy, "/tmp/vigil-file-policy-XXXXXX.yaml"); /* mkstemps' template */
+	fd = mkstemps(policy, 5);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (f)
+		fprintf(f,
+			"policy: file-test\nrules:\n  - id: %s\n    description: the test's rule\n"
+			"    severity: low\n    on: open\n    match:\n      file.path: [\"%s\"]\n"
+			"      %s\n",
+			id, path, cond);
+	if (!f || fclose(f)) {
+		harness_check(false, __FILE__, __LINE__, "policy file: %s", strerror(errno));
+		if (fd >= 0)
+			unlink(policy);
+		policy[0] = '\0';
 		return false;
 	}
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return !fclose(f);
+	while (more && *more && n < 15)
+		args[n++] = *more++;
+	return vigil_start_checked(v, args);
 }
 
 /* The count in vigil's summary line, "N events seen", or -1. */
@@ -270,8 +283,8 @@ out:
  */
 TEST(path_filter_beside_rules_shows_its_own_opens_only)
 {
-	char elsewhere[64], policy[64], plain[128], hard[128], mnt[128], via_mnt[160];
-	char sub[96], inner[128];
+	char elsewhere[64], policy[64] = "", plain[128], hard[128], mnt[128], via_mnt[160];
+	char sub[96], inner[128], under[72];
 	struct json_object **ev, *e;
 	struct vigil_child v;
 	struct fixture fx;
@@ -300,20 +313,11 @@ TEST(path_filter_beside_rules_shows_its_own_opens_only)
 		goto out;
 	mounted = true;
 	/* a rule that makes the kernel send every open under elsewhere, and matches none */
-	if (!ASSERT_TRUE(
-		    write_policy(policy,
-				 "policy: path-filter-test\nrules:\n"
-				 "  - id: never\n    description: opens under elsewhere by nobody\n"
-				 "    severity: low\n    on: open\n    match:\n"
-				 "      file.path: [\"%s/\"]\n      process.comm: [no-such-comm]\n",
-				 elsewhere),
-		    "policy file"))
+	snprintf(under, sizeof(under), "%s/", elsewhere);
+	if (!run_with_rule(&v, policy, "never", under, "process.comm: [no-such-comm]",
+			   (const char *[]){ "--events", "open", "--path", fx.secret, "--path", sub,
+					     NULL }))
 		goto out;
-	if (!vigil_start_checked(&v,
-				 (const char *[]){ "run", "--no-default-rules", "--policy", policy,
-						   "--aggregate", "0", "--events", "open", "--path",
-						   fx.secret, "--path", sub, NULL }))
-		goto out_policy;
 	read_close(open(plain, O_RDONLY));
 	read_close(open(hard, O_RDONLY));
 	read_close(open(via_mnt, O_RDONLY));
@@ -332,9 +336,9 @@ TEST(path_filter_beside_rules_shows_its_own_opens_only)
 	ASSERT_NOT_NULL(find_file(ev, n, "open", inner, &count), "the file in that directory");
 	events_free(ev, n);
 	vigil_cleanup(&v);
-out_policy:
-	unlink(policy);
 out:
+	if (policy[0])
+		unlink(policy);
 	if (mounted && umount2(mnt, MNT_DETACH))
 		harness_check(false, __FILE__, __LINE__, "umount %s", mnt);
 	teardown(&fx);
@@ -386,7 +390,7 @@ out:
 TEST(a_rule_on_creating_opens_is_sent_no_other_open)
 {
 	enum { READS = 5000 };
-	char policy[64], hidden[128];
+	char policy[64] = "", hidden[128], dots[96];
 	struct json_object **ev;
 	struct vigil_child v;
 	struct fixture fx;
@@ -395,19 +399,9 @@ TEST(a_rule_on_creating_opens_is_sent_no_other_open)
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
-	if (!ASSERT_TRUE(
-		    write_policy(
-			    policy,
-			    "policy: create-test\nrules:\n"
-			    "  - id: hidden-created\n    description: a dot-file created here\n"
-			    "    severity: low\n    on: open\n    match:\n"
-			    "      file.path: [\"%s/.*\"]\n      file.flags: O_CREAT\n",
-			    fx.dir),
-		    "policy file"))
+	snprintf(dots, sizeof(dots), "%s/.*", fx.dir);
+	if (!run_with_rule(&v, policy, "hidden-created", dots, "file.flags: O_CREAT", NULL))
 		goto out;
-	if (!vigil_start_checked(&v, (const char *[]){ "run", "--no-default-rules", "--policy",
-						       policy, "--aggregate", "0", NULL }))
-		goto out_policy;
 	for (int i = 0; i < READS; i++)
 		close(open(fx.secret, i % 2 ? O_RDONLY : O_WRONLY));
 	snprintf(hidden, sizeof(hidden), "%s/.implant", fx.dir);
@@ -419,9 +413,9 @@ TEST(a_rule_on_creating_opens_is_sent_no_other_open)
 			 "opens that do not create are not sent");
 	events_free(ev, n);
 	vigil_cleanup(&v);
-out_policy:
-	unlink(policy);
 out:
+	if (policy[0])
+		unlink(policy);
 	teardown(&fx);
 }
 
@@ -432,7 +426,7 @@ out:
 TEST(a_missing_watched_file_costs_its_neighbours_nothing)
 {
 	enum { READS = 5000 };
-	char policy[64], dir[128], absent[160];
+	char policy[64] = "", dir[128], absent[160];
 	struct json_object **ev;
 	struct vigil_child v;
 	struct fixture fx;
@@ -443,17 +437,8 @@ TEST(a_missing_watched_file_costs_its_neighbours_nothing)
 		return;
 	snprintf(dir, sizeof(dir), "%s/not-yet", fx.dir);
 	snprintf(absent, sizeof(absent), "%s/key", dir);
-	if (!ASSERT_TRUE(write_policy(policy,
-				      "policy: missing-test\nrules:\n"
-				      "  - id: key-read\n    description: the key is read\n"
-				      "    severity: low\n    on: open\n    match:\n"
-				      "      file.path: [\"%s\"]\n      file.access: read\n",
-				      absent),
-			 "policy file"))
+	if (!run_with_rule(&v, policy, "key-read", absent, "file.access: read", NULL))
 		goto out;
-	if (!vigil_start_checked(&v, (const char *[]){ "run", "--no-default-rules", "--policy",
-						       policy, "--aggregate", "0", NULL }))
-		goto out_policy;
 	for (int i = 0; i < READS; i++)
 		close(open(fx.secret, O_RDONLY)); /* a neighbour in the nearest directory */
 	ASSERT_OK(mkdir(dir, 0700), "mkdir");
@@ -466,9 +451,9 @@ TEST(a_missing_watched_file_costs_its_neighbours_nothing)
 			 "the neighbour's reads are not sent");
 	events_free(ev, n);
 	vigil_cleanup(&v);
-out_policy:
-	unlink(policy);
 out:
+	if (policy[0])
+		unlink(policy);
 	teardown(&fx);
 }
 
