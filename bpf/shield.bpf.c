@@ -205,6 +205,9 @@ static __always_inline int parse_l4(struct pkt *p, void *data, void *data_end, _
 		struct tcphdr *th = data + off;
 		__u32 doff;
 
+		/* opaque to clang: it would recompute data + off after the check, unchecked */
+		barrier_var(th);
+
 		if ((void *)(th + 1) > data_end)
 			return SHIELD_R_BAD_L4;
 		doff = th->doff * 4;
@@ -212,7 +215,7 @@ static __always_inline int parse_l4(struct pkt *p, void *data, void *data_end, _
 			return SHIELD_R_BAD_L4;
 		p->sport = bpf_ntohs(th->source);
 		p->dport = bpf_ntohs(th->dest);
-		p->syn = th->syn && !th->ack;
+		p->syn = (((__u8 *)th)[13] & 0x12) == 0x02; /* SYN without ACK */
 		p->has_l4 = 1;
 	} else if (p->proto == IPPROTO_UDP) {
 		struct udphdr *uh = data + off;
