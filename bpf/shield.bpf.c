@@ -723,7 +723,7 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 	if (cfg->pps.cost_ns && !gcra(&v->tat_pps, now, cfg->pps.cost_ns, cfg->pps.burst_ns))
 		reason = SHIELD_R_RATE_PPS;
 	else if (cfg->bps.cost_ns &&
-		 !gcra(&v->tat_bps, now, (__u64)p->len * cfg->bps.cost_ns / 1000,
+		 !gcra(&v->tat_bps, now, (__u64)p->len * cfg->bps.cost_ns >> SHIELD_BPS_SHIFT,
 		       cfg->bps.burst_ns))
 		reason = SHIELD_R_RATE_BPS;
 	else if (cfg->syn.cost_ns && p->syn &&

@@ -176,10 +176,13 @@ VIGIL_ASSERT_SIZE(struct shield_rule_val, 4);
 
 /* A token bucket as a GCRA: cost per unit and tolerance, both in nanoseconds. 0 = off. */
 struct shield_limit {
-	__u64 cost_ns;	/* ns per packet; for bytes: picoseconds per byte */
+	__u64 cost_ns;	/* ns per packet; for bytes: 2^-SHIELD_BPS_SHIFT ns per byte */
 	__u64 burst_ns; /* how far ahead of now the schedule may run */
 };
 VIGIL_ASSERT_SIZE(struct shield_limit, 16);
+
+/* Byte costs are fixed-point: the program shifts where it would divide (~1 ns a packet). */
+#define SHIELD_BPS_SHIFT 16
 
 #define SHIELD_CFG_SHADOW	 (1 << 0) /* count what would be dropped, drop nothing */
 #define SHIELD_CFG_DROP_FRAGS	 (1 << 1) /* drop every IP fragment */
@@ -196,7 +199,7 @@ struct shield_config {
 	__u32 mask_v6[4];
 	__u32 deep_mask;	  /* deep_v4 buckets - 1 (a power of two - 1); set by the install */
 	struct shield_limit pps;  /* per source prefix */
-	struct shield_limit bps;  /* cost_ns here is picoseconds per byte */
+	struct shield_limit bps;  /* cost_ns here is in 2^-16 ns per byte */
 	struct shield_limit syn;  /* TCP SYN (without ACK) per source prefix */
 	struct shield_limit icmp; /* ICMP and ICMPv6 per source prefix */
 };

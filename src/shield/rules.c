@@ -246,21 +246,24 @@ int shield_parse_rate(const char *s, __u64 *out)
 
 int shield_set_limit(struct shield_limit *l, __u64 rate, __u64 burst, bool per_byte)
 {
-	__u64 unit = per_byte ? PSEC_PER_SEC : NSEC_PER_SEC;
+	__u64 unit = per_byte ? NSEC_PER_SEC << SHIELD_BPS_SHIFT : NSEC_PER_SEC;
 
 	if (!rate) {
 		memset(l, 0, sizeof(*l));
 		return 0;
 	}
-	if (rate > unit)
+	if (rate > (per_byte ? PSEC_PER_SEC : NSEC_PER_SEC))
 		return -ERANGE;
 	if (!burst)
 		burst = rate; /* one second's worth */
-	l->cost_ns = unit / rate;
+	l->cost_ns = (unit + rate / 2) / rate;
+	/* the program multiplies it by a packet's length (at most 512 KiB, 2^19) */
+	if (per_byte && l->cost_ns >= 1ULL << (64 - 19))
+		return -ERANGE;
 	if (burst > ULLONG_MAX / l->cost_ns)
 		return -ERANGE;
-	/* bytes: cost is in picoseconds per byte, the bucket depth in nanoseconds */
-	l->burst_ns = per_byte ? burst * l->cost_ns / 1000 : burst * l->cost_ns;
+	/* bytes: the cost is in 2^-16 ns per byte, the bucket depth in nanoseconds */
+	l->burst_ns = per_byte ? burst * l->cost_ns >> SHIELD_BPS_SHIFT : burst * l->cost_ns;
 	return 0;
 }
 

@@ -57,7 +57,7 @@ int shield_rules_add_port(struct shield_ruleset *rs, int proto, bool whole_proto
 			  size_t errlen);
 /* Parse "10000", "10k", "1.5M", "2G" (powers of 1000) into a positive count. */
 int shield_parse_rate(const char *s, __u64 *out);
-/* rate per second and burst (units): a GCRA; per_byte computes picoseconds per byte. */
+/* rate per second and burst (units): a GCRA; per_byte costs are in 2^-16 ns per byte. */
 int shield_set_limit(struct shield_limit *l, __u64 rate, __u64 burst, bool per_byte);
 int shield_set_prefix_len(struct shield_config *cfg, int family, int len);
 /* Resolve precedence (management beats nested block/allow entries); call before install. */

@@ -839,7 +839,10 @@ TEST(rules_parser_errors)
 	shield_rules_parse_yaml(&rs, good, strlen(good), "r.yaml", err, sizeof(err));
 	ASSERT_EQ(rs.n_prefixes, 3, "prefixes");
 	ASSERT_EQ(rs.cfg.pps.cost_ns, 100000, "10k pps = 100 us per packet");
-	ASSERT_EQ(rs.cfg.bps.cost_ns, 666666, "1.5 MB/s = 666666 ps per byte");
+	ASSERT_EQ(rs.cfg.bps.cost_ns, 43690667, "1.5 MB/s = 666.667 ns per byte, << 16");
+	/* the program multiplies the byte cost by a packet's length: it must stay below 2^45 */
+	ASSERT_OK(parse("shield:\n  rate_limit: {bytes_per_sec: 2}\n"), err);
+	expect_error("shield:\n  rate_limit: {bytes_per_sec: 1}\n", "bytes_per_sec");
 	shield_rules_free(&rs);
 
 	expect_error("shield:\n  block: [192.0.2.1/24]\n", "host bits");
