@@ -3,7 +3,8 @@
  * Shield: an XDP (or tc) packet filter for DDoS mitigation.
  *
  * Order of checks, cheapest and most decisive first:
- *   parse L2 (up to two VLAN tags) and L3 (IPv4, IPv6 with a bounded extension chain)
+ *   a source the IPv4 /24 table blocks outright: dropped before any other header is read
+ *   -> parse L2 (up to two VLAN tags) and L3 (IPv4, IPv6 with a bounded extension chain)
  *   -> source trie (longest prefix wins; management entries beat everything, never dropped)
  *   -> fragments policy -> protocol and port rules
  *   -> per-source-prefix GCRA token buckets: packets/s, bytes/s, TCP SYN budget, ICMP rate.
@@ -515,7 +516,8 @@ static __always_inline bool finish(void *ctx, bool tc, struct pkt *p, void *data
 			c->bytes += p->len;
 		}
 	}
-	if (p->l4_idx != L4_NONE)
+	/* top's protocols and ports: what the block list let through (as its sources) */
+	if (p->l4_idx != L4_NONE && reason != SHIELD_R_BLOCK_CIDR)
 		count(&l4_stats, p->l4_idx, p->len);
 	return verdict == SHIELD_V_DROP;
 }
@@ -583,8 +585,31 @@ static __always_inline __u32 deep_rule(__u32 gen, __u32 a, __u16 e, __u32 mask)
 	return DEEP_UNKNOWN;
 }
 
-/* Longest matching source prefix: the IPv4 table (and deep_v4), a trie for the rest. */
-static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct shield_config *cfg)
+#define TE_UNKNOWN 0xffffffff	   /* the table was not read */
+#define TE_NONE	   SHIELD_ACT_NONE /* no IPv4 prefixes in this generation */
+
+/* The IPv4 table's entry for a source address (host byte order). */
+static __always_inline __u32 table_entry_of(__u32 gen, __u32 a)
+{
+	__u32 idx = a >> 10;
+	struct shield_tbl4_elem *el;
+	void *map;
+
+	map = bpf_map_lookup_elem(&table_v4, &gen);
+	if (!map)
+		return TE_NONE;
+	el = bpf_map_lookup_elem(map, &idx);
+	if (!el)
+		return TE_NONE;
+	return el->e[(a >> 8) & 3];
+}
+
+/*
+ * Longest matching source prefix: the IPv4 table (and deep_v4), a trie for the rest. te is
+ * the source's table entry when early_entry() read it, else TE_UNKNOWN.
+ */
+static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct shield_config *cfg,
+					 __u32 te)
 {
 	const __u32 none = SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
 	struct shield_rule_val *rv;
@@ -592,17 +617,9 @@ static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct 
 
 	if (p->family == 4) {
 		struct shield_lpm_v4 k = { .prefixlen = 32 };
-		__u32 a = bpf_ntohl(*(__u32 *)p->src), idx = a >> 10;
-		struct shield_tbl4_elem *el;
-		__u32 e;
+		__u32 a = bpf_ntohl(*(__u32 *)p->src);
+		__u32 e = te != TE_UNKNOWN ? te : table_entry_of(gen, a);
 
-		map = bpf_map_lookup_elem(&table_v4, &gen);
-		if (!map)
-			return none; /* no IPv4 prefixes in this generation */
-		el = bpf_map_lookup_elem(map, &idx);
-		if (!el)
-			return none;
-		e = el->e[(a >> 8) & 3];
 		if (!(e & SHIELD_TE_DEEP))
 			return table_entry(e);
 		if (!(e & SHIELD_TE_TRIE)) {
@@ -739,12 +756,73 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 }
 
 /*
+ * The source's IPv4 table entry, read before anything else is parsed, for the common frame
+ * (untagged IPv4, 20-byte header); TE_UNKNOWN for any other. A source the table blocks
+ * outright is then dropped by this load and its counters alone (early_drop).
+ */
+static __always_inline __u32 early_entry(void *data, void *data_end, __u32 gen)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+
+	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    *(__u8 *)iph != 0x45)
+		return TE_UNKNOWN;
+	return table_entry_of(gen, bpf_ntohl(iph->saddr));
+}
+
+/*
+ * Drop a source the table blocks outright: whatever the rest of the packet holds (a malformed
+ * or fragmented one too), it is counted as BLOCK_CIDR under its rule. Not in shadow mode,
+ * where the whole path counts it and lets it pass. Only a sampled packet is parsed further,
+ * for its drop record.
+ */
+static __always_inline void early_drop(void *ctx, bool tc, void *data, void *data_end, __u32 len,
+				       const struct shield_config *cfg, __u32 gen, __u32 e)
+{
+	__u32 rule = e & SHIELD_TE_RULE ? e >> SHIELD_TE_RULE_SHIFT : SHIELD_NO_RULE;
+	struct shield_counter *c;
+	struct shield_stats *s;
+	struct pkt p;
+
+	s = bpf_map_lookup_elem(&stats, &gen);
+	if (!s)
+		return;
+	c = &s->verdict[SHIELD_V_DROP * SHIELD_R_MAX + SHIELD_R_BLOCK_CIDR];
+	c->packets++;
+	c->bytes += len;
+	if (!(c->packets & cfg->sample_mask)) {
+		p.len = len;
+		if (parse_fast(&p, data, data_end) != PARSE_OK) {
+			/* a fragment or a short or odd L4 header: addresses and protocol only */
+			struct iphdr *iph = data + sizeof(struct ethhdr);
+
+			if ((void *)(iph + 1) > data_end)
+				return;
+			p.family = 4;
+			p.l3_off = sizeof(struct ethhdr);
+			p.proto = iph->protocol;
+			p.sport = 0;
+			p.dport = 0;
+		}
+		p.ifindex = tc ? ((struct __sk_buff *)ctx)->ifindex
+			       : ((struct xdp_md *)ctx)->ingress_ifindex;
+		sample_drop(&p, data, data_end, SHIELD_R_BLOCK_CIDR, rule);
+	}
+	if (rule != SHIELD_NO_RULE) {
+		c = &s->rule[rule & (SHIELD_MAX_RULES - 1)];
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+/*
  * The whole decision; returns true to drop. Every branch only settles (reason, drop, rule):
  * finish() counts and samples from one place.
  */
 static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len)
 {
-	__u32 gen, src, rule = SHIELD_NO_RULE;
+	__u32 gen, src, te, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
 	bool port_allowed = false, drop = true;
@@ -755,6 +833,12 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 	gen = *(volatile __u32 *)&shield_state.active & 1;
 	cfg = &shield_cfg[gen];
 
+	te = early_entry(data, data_end, gen);
+	if ((te & (SHIELD_TE_ACTION | SHIELD_TE_DEEP)) == SHIELD_ACT_BLOCK &&
+	    !(cfg->flags & SHIELD_CFG_SHADOW)) {
+		early_drop(ctx, tc, data, data_end, len, cfg, gen, te);
+		return true;
+	}
 	p.len = len;
 	reason = parse_fast(&p, data, data_end);
 	if (reason == PARSE_SLOW) {
@@ -770,7 +854,7 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 
 	/* source prefix first: a blocked source costs this lookup and its counters, no more;
 	 * a management source passes even with a malformed L4 header */
-	src = source_rule(&p, gen, cfg);
+	src = source_rule(&p, gen, cfg, te);
 	rule = src >> 16;
 	if ((src & 0xffff) == SHIELD_ACT_MGMT) {
 		reason = SHIELD_R_MGMT;

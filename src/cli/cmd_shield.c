@@ -39,6 +39,8 @@ static void shield_usage(FILE *out)
 		"  top [IFACE] [--json] [-i SEC] [-n COUNT] [--limit N]\n"
 		"                                           live traffic by source, protocol, "
 		"port\n"
+		"                                           past the block list (its drops: one "
+		"line)\n"
 		"                                           (IFACE: the only one it is on)\n"
 		"\n"
 		"options:\n"
@@ -520,6 +522,7 @@ static int do_top(struct opts *o)
 {
 	struct shield_source_stat *prev = NULL, *cur = NULL;
 	struct shield_counter *l4a = NULL, *l4b = NULL;
+	struct shield_totals ta, tb;
 	struct row *rows = NULL;
 	char err[SHIELD_ERR_LEN];
 	struct shield_handle h;
@@ -555,7 +558,7 @@ static int do_top(struct opts *o)
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	np = shield_read_sources(&h.maps, prev, SHIELD_MAX_SOURCES);
-	ret = shield_read_l4(&h.maps, l4a);
+	ret = shield_read_l4(&h.maps, l4a) ?: shield_read_counters(&h.maps, &ta);
 	if (np < 0 || ret) {
 		ret = fail(np < 0 ? np : ret, "cannot read the shield's statistics");
 		goto out;
@@ -566,6 +569,8 @@ static int do_top(struct opts *o)
 				       (long)((o->interval - (time_t)o->interval) * 1e9) };
 		struct shield_config cfg = {};
 		struct shield_state st = {};
+		struct shield_counter *blocked;
+		double bpk, bby;
 		size_t n = 0;
 		int l4v4, l4v6;
 
@@ -573,7 +578,7 @@ static int do_top(struct opts *o)
 		if (stop_top)
 			break;
 		nc = shield_read_sources(&h.maps, cur, SHIELD_MAX_SOURCES);
-		ret = shield_read_l4(&h.maps, l4b);
+		ret = shield_read_l4(&h.maps, l4b) ?: shield_read_counters(&h.maps, &tb);
 		if (nc < 0 || ret) {
 			ret = fail(nc < 0 ? nc : ret, "cannot read the shield's statistics");
 			goto out;
@@ -584,11 +589,21 @@ static int do_top(struct opts *o)
 		l4v6 = mask_len(cfg.mask_v6, 4);
 		qsort(cur, nc, sizeof(*cur), key_cmp);
 
+		/* the block list's drops are not in the tables: they are decided before */
+		blocked = &tb.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR];
+		bpk = (blocked->packets - ta.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR].packets) /
+		      o->interval;
+		bby = (blocked->bytes - ta.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR].bytes) /
+		      o->interval;
 		if (o->json)
-			printf("{\"ifname\":\"%s\",\"interval_s\":%.3f,", o->ifname, o->interval);
+			printf("{\"ifname\":\"%s\",\"interval_s\":%.3f,"
+			       "\"block_list_drops\":{\"pps\":%.1f,\"bytes_per_sec\":%.1f},",
+			       o->ifname, o->interval, bpk, bby);
 		else
-			printf("vigil shield top %s: per second over the last %.1f s\n\n",
-			       o->ifname, o->interval);
+			printf("vigil shield top %s: per second over the last %.1f s\n"
+			       "block list: %.0f pkts/s, %.0f bytes/s dropped (not in the tables "
+			       "below)\n\n",
+			       o->ifname, o->interval, bpk, bby);
 		for (int i = 0; i < nc; i++) {
 			struct shield_source_stat *p =
 				bsearch(&cur[i], prev, np, sizeof(*prev), key_cmp);
@@ -664,6 +679,7 @@ static int do_top(struct opts *o)
 		memcpy(prev, cur, nc * sizeof(*cur));
 		np = nc;
 		memcpy(l4a, l4b, SHIELD_L4_SLOTS * sizeof(*l4a));
+		ta = tb;
 		iter++;
 	}
 	ret = 0;
