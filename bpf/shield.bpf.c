@@ -653,10 +653,6 @@ static __always_inline struct shield_rule_val *port_lookup(__u32 gen, __u32 slot
 	return bpf_map_lookup_elem(&port_rules, &idx);
 }
 
-#define HAS_LIMITS(cfg)                                                                            \
-	((cfg)->pps.cost_ns || (cfg)->bps.cost_ns || (cfg)->syn.cost_ns || (cfg)->icmp.cost_ns ||  \
-	 ((cfg)->flags & SHIELD_CFG_TRACK_SOURCES))
-
 static __always_inline __u64 now_ns(void)
 {
 	if (CONFIG_HZ == 100)
@@ -675,8 +671,10 @@ static __always_inline bool src_key_eq(const struct shield_src_key *a,
 {
 	const __u32 *x = (const __u32 *)a->addr, *y = (const __u32 *)b->addr;
 
-	return a->family == b->family && x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
-	       x[3] == y[3];
+	if (a->family != b->family || x[0] != y[0])
+		return false;
+	/* the rest of an IPv4 key is zero in both */
+	return b->family == 4 || (x[1] == y[1] && x[2] == y[2] && x[3] == y[3]);
 }
 
 /* The source's slot in its two-slot bucket; a new source takes the empty or the older one. */
@@ -822,7 +820,7 @@ static __always_inline void early_drop(void *ctx, bool tc, void *data, void *dat
  */
 static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len)
 {
-	__u32 gen, src, te, rule = SHIELD_NO_RULE;
+	__u32 gen, src, te, flags, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
 	bool port_allowed = false, drop = true;
@@ -872,22 +870,11 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 		goto out;
 	}
 
-	/* protocol rules, then destination and source ports */
+	/* protocol rules, then destination and source ports: the kinds the rule set has */
 	reason = SHIELD_R_BLOCK_PORT;
-	rv = port_lookup(gen, SHIELD_PT_PROTO + p.proto);
-	if (rv && rv->action == SHIELD_ACT_BLOCK) {
-		rule = rv->rule_id;
-		goto out;
-	}
-	if (rv && rv->action == SHIELD_ACT_ALLOW) {
-		port_allowed = true;
-		rule = rv->rule_id;
-	}
-	if (p.has_l4 && (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
-		__u32 d = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT;
-		__u32 sp = p.proto == IPPROTO_TCP ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT;
-
-		rv = port_lookup(gen, d + p.dport);
+	flags = cfg->flags;
+	if (flags & SHIELD_CFG_PT_PROTO) {
+		rv = port_lookup(gen, SHIELD_PT_PROTO + p.proto);
 		if (rv && rv->action == SHIELD_ACT_BLOCK) {
 			rule = rv->rule_id;
 			goto out;
@@ -896,10 +883,29 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 			port_allowed = true;
 			rule = rv->rule_id;
 		}
-		rv = port_lookup(gen, sp + p.sport);
-		if (rv && rv->action == SHIELD_ACT_BLOCK) {
-			rule = rv->rule_id;
-			goto out;
+	}
+	if (p.has_l4 && (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
+		bool tcp = p.proto == IPPROTO_TCP;
+
+		if (flags & (tcp ? SHIELD_CFG_PT_TCP_DPORT : SHIELD_CFG_PT_UDP_DPORT)) {
+			rv = port_lookup(gen, (tcp ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT) +
+						      p.dport);
+			if (rv && rv->action == SHIELD_ACT_BLOCK) {
+				rule = rv->rule_id;
+				goto out;
+			}
+			if (rv && rv->action == SHIELD_ACT_ALLOW) {
+				port_allowed = true;
+				rule = rv->rule_id;
+			}
+		}
+		if (flags & (tcp ? SHIELD_CFG_PT_TCP_SPORT : SHIELD_CFG_PT_UDP_SPORT)) {
+			rv = port_lookup(gen, (tcp ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT) +
+						      p.sport);
+			if (rv && rv->action == SHIELD_ACT_BLOCK) {
+				rule = rv->rule_id;
+				goto out;
+			}
 		}
 	}
 	drop = false;
@@ -908,7 +914,7 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 		goto out;
 	}
 	reason = SHIELD_R_PASS;
-	if (HAS_LIMITS(cfg)) {
+	if (flags & SHIELD_CFG_SOURCES) {
 		int r = check_source(&p, cfg);
 
 		if (r != PARSE_OK) {

@@ -187,6 +187,14 @@ VIGIL_ASSERT_SIZE(struct shield_limit, 16);
 #define SHIELD_CFG_SHADOW	 (1 << 0) /* count what would be dropped, drop nothing */
 #define SHIELD_CFG_DROP_FRAGS	 (1 << 1) /* drop every IP fragment */
 #define SHIELD_CFG_TRACK_SOURCES (1 << 2) /* keep per-source stats even without limits */
+/* Set by the install: the kinds of port rule the set has, so the program skips the lookups
+ * of the others, and whether it has per-source work (a limit or TRACK_SOURCES). */
+#define SHIELD_CFG_PT_PROTO	(1 << 3)
+#define SHIELD_CFG_PT_TCP_DPORT (1 << 4)
+#define SHIELD_CFG_PT_UDP_DPORT (1 << 5)
+#define SHIELD_CFG_PT_TCP_SPORT (1 << 6)
+#define SHIELD_CFG_PT_UDP_SPORT (1 << 7)
+#define SHIELD_CFG_SOURCES	(1 << 8)
 
 /*
  * Per-generation configuration: the program's global shield_cfg[SHIELD_GENS], the one value

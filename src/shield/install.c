@@ -398,14 +398,40 @@ out:
  * shield_cfg[]): the active one is written back with the bytes it already holds, so a packet
  * reading it meanwhile sees no change.
  */
-static int write_cfg(int fd, __u32 gen, const struct shield_config *cfg)
+/* The flags the install derives: SHIELD_CFG_SOURCES and the kinds of port rule (PT_*). */
+static __u32 derived_flags(const struct shield_ruleset *rs)
+{
+	const struct shield_config *c = &rs->cfg;
+	static const struct {
+		__u32 base, n, flag;
+	} kinds[] = {
+		{ SHIELD_PT_TCP_DPORT, 65536, SHIELD_CFG_PT_TCP_DPORT },
+		{ SHIELD_PT_UDP_DPORT, 65536, SHIELD_CFG_PT_UDP_DPORT },
+		{ SHIELD_PT_TCP_SPORT, 65536, SHIELD_CFG_PT_TCP_SPORT },
+		{ SHIELD_PT_UDP_SPORT, 65536, SHIELD_CFG_PT_UDP_SPORT },
+		{ SHIELD_PT_PROTO, 256, SHIELD_CFG_PT_PROTO },
+	};
+	__u32 flags = 0;
+
+	if (c->pps.cost_ns || c->bps.cost_ns || c->syn.cost_ns || c->icmp.cost_ns ||
+	    (c->flags & SHIELD_CFG_TRACK_SOURCES))
+		flags |= SHIELD_CFG_SOURCES;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (__u32 i = 0; i < kinds[k].n && !(flags & kinds[k].flag); i++)
+			if (rs->ports[kinds[k].base + i].action != SHIELD_ACT_NONE)
+				flags |= kinds[k].flag;
+	return flags;
+}
+
+static int write_cfg(int fd, __u32 gen, const struct shield_ruleset *rs)
 {
 	struct shield_config both[SHIELD_GENS];
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(fd, &zero, both))
 		return -errno;
-	both[gen & 1] = *cfg;
+	both[gen & 1] = rs->cfg;
+	both[gen & 1].flags |= derived_flags(rs);
 	return bpf_map_update_elem(fd, &zero, both, BPF_ANY) ? -errno : 0;
 }
 
@@ -454,7 +480,7 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	ret = reset_stats(m, next, rs);
 	if (ret)
 		goto fail;
-	ret = write_cfg(m->cfg, next, &rs->cfg);
+	ret = write_cfg(m->cfg, next, rs);
 	if (ret)
 		goto fail;
 	if (bpf_map_update_elem(m->rules_v4, &next, &fd4, BPF_ANY) ||

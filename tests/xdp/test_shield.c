@@ -356,6 +356,39 @@ TEST(port_and_protocol_rules)
 	ASSERT_EQ(counter(SHIELD_V_DROP, SHIELD_R_BLOCK_PORT) - d0, 3, "port drops");
 }
 
+/*
+ * The program looks up only the kinds of port rule a set has (SHIELD_CFG_PT_*): each kind
+ * alone in a set still drops its packet, and a packet of another kind passes.
+ */
+TEST(each_kind_of_port_rule_alone)
+{
+	static const struct {
+		const char *rule;
+		int proto, sport, dport;
+	} kinds[] = {
+		{ "{proto: tcp, port: 7001, action: block}", IPPROTO_TCP, 40000, 7001 },
+		{ "{proto: udp, port: 7001, action: block}", IPPROTO_UDP, 40000, 7001 },
+		{ "{proto: tcp, src_port: 7001, action: block}", IPPROTO_TCP, 7001, 80 },
+		{ "{proto: udp, src_port: 7001, action: block}", IPPROTO_UDP, 7001, 80 },
+		{ "{proto: icmp, action: block}", IPPROTO_ICMP, 0, 0 },
+	};
+	char yaml[128];
+
+	if (!setup())
+		return;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct pkt_spec hit = V4("203.0.113.5", kinds[k].proto, kinds[k].dport);
+		struct pkt_spec other = V4("203.0.113.5", IPPROTO_TCP, 7002);
+
+		snprintf(yaml, sizeof(yaml), "shield:\n  ports: [%s]\n", kinds[k].rule);
+		if (!install_yaml(yaml))
+			return;
+		hit.sport = kinds[k].sport;
+		ASSERT_EQ(verdict(&hit), XDP_DROP_, kinds[k].rule);
+		ASSERT_EQ(verdict(&other), XDP_PASS_, "tcp 40000 -> 7002 passes");
+	}
+}
+
 static int burst_pass(struct pkt_spec *s, int n)
 {
 	int pass = 0;
