@@ -3,9 +3,11 @@
  * Shield: an XDP (or tc) packet filter for DDoS mitigation.
  *
  * Order of checks, cheapest and most decisive first:
- *   a source the IPv4 /24 table blocks outright: dropped before any other header is read
+ *   the common frame's (untagged IPv4, 20-byte header) source prefix: a blocked source is
+ *   dropped before any other header is read
  *   -> parse L2 (up to two VLAN tags) and L3 (IPv4, IPv6 with a bounded extension chain)
- *   -> source trie (longest prefix wins; management entries beat everything, never dropped)
+ *   -> any other frame's source prefix (longest prefix wins; management entries beat
+ *      everything, never dropped)
  *   -> fragments policy -> protocol and port rules
  *   -> per-source-prefix GCRA token buckets: packets/s, bytes/s, TCP SYN budget, ICMP rate.
  * Malformed packets get a fixed verdict (see shield_reason in vigil/shield.h); nothing reads
@@ -14,7 +16,8 @@
  * The hot path is kept short and straight (ns/packet in bench/shield_bench.c): the common
  * packet (untagged IPv4, no options, TCP or UDP) is parsed by parse_fast() alone; the decision
  * only settles (reason, drop, rule) and finish() counts from one place; state and configuration
- * are globals; every lookup on the way is one the verifier inlines. A call costs ~8 ns here
+ * are globals; the install's flags skip what a rule set does not use; every lookup on the way
+ * is one the verifier inlines, and there is no division. A call costs ~8 ns here
  * (return thunks): the calls left are the sampled drop record, the LPM tries (IPv6, prefixes
  * longer than /24 that do not fit deep_v4) and deep_v4's inner map, which BPF_F_INNER_MAP
  * keeps from being inlined.
@@ -585,65 +588,56 @@ static __always_inline __u32 deep_rule(__u32 gen, __u32 a, __u16 e, __u32 mask)
 	return DEEP_UNKNOWN;
 }
 
-#define TE_UNKNOWN 0xffffffff	   /* the table was not read */
-#define TE_NONE	   SHIELD_ACT_NONE /* no IPv4 prefixes in this generation */
+#define SRC_UNKNOWN 0xffffffff /* not looked up yet: no action has these bits */
 
-/* The IPv4 table's entry for a source address (host byte order). */
-static __always_inline __u32 table_entry_of(__u32 gen, __u32 a)
+/* Longest matching IPv4 source prefix, a in host byte order: the table, deep_v4, the trie. */
+static __always_inline __u32 source_rule_v4(__u32 a, __u32 gen, const struct shield_config *cfg)
 {
-	__u32 idx = a >> 10;
+	const __u32 none = SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
+	struct shield_lpm_v4 k = { .prefixlen = 32 };
+	__u32 idx = a >> 10, e;
 	struct shield_tbl4_elem *el;
+	struct shield_rule_val *rv;
 	void *map;
 
 	map = bpf_map_lookup_elem(&table_v4, &gen);
 	if (!map)
-		return TE_NONE;
+		return none; /* no IPv4 prefixes in this generation */
 	el = bpf_map_lookup_elem(map, &idx);
 	if (!el)
-		return TE_NONE;
-	return el->e[(a >> 8) & 3];
+		return none;
+	e = el->e[(a >> 8) & 3];
+	if (!(e & SHIELD_TE_DEEP))
+		return table_entry(e);
+	if (!(e & SHIELD_TE_TRIE)) {
+		__u32 r = deep_rule(gen, a, e, cfg->deep_mask);
+
+		if (r != DEEP_UNKNOWN)
+			return r;
+	}
+	map = bpf_map_lookup_elem(&rules_v4, &gen);
+	if (!map)
+		return table_entry(e);
+	*(__u32 *)k.addr = bpf_htonl(a);
+	rv = bpf_map_lookup_elem(map, &k);
+	return rv ? SRC_RULE(rv->action, rv->rule_id) : table_entry(e);
 }
 
-/*
- * Longest matching source prefix: the IPv4 table (and deep_v4), a trie for the rest. te is
- * the source's table entry when early_entry() read it, else TE_UNKNOWN.
- */
-static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct shield_config *cfg,
-					 __u32 te)
+/* Longest matching source prefix of what parse() found. */
+static __always_inline __u32 source_rule(struct pkt *p, __u32 gen, const struct shield_config *cfg)
 {
-	const __u32 none = SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
+	struct shield_lpm_v6 k = { .prefixlen = 128 };
 	struct shield_rule_val *rv;
 	void *map;
 
-	if (p->family == 4) {
-		struct shield_lpm_v4 k = { .prefixlen = 32 };
-		__u32 a = bpf_ntohl(*(__u32 *)p->src);
-		__u32 e = te != TE_UNKNOWN ? te : table_entry_of(gen, a);
-
-		if (!(e & SHIELD_TE_DEEP))
-			return table_entry(e);
-		if (!(e & SHIELD_TE_TRIE)) {
-			__u32 r = deep_rule(gen, a, e, cfg->deep_mask);
-
-			if (r != DEEP_UNKNOWN)
-				return r;
-		}
-		map = bpf_map_lookup_elem(&rules_v4, &gen);
-		if (!map)
-			return table_entry(e);
-		__builtin_memcpy(k.addr, p->src, 4);
-		rv = bpf_map_lookup_elem(map, &k);
-		return rv ? SRC_RULE(rv->action, rv->rule_id) : table_entry(e);
-	} else {
-		struct shield_lpm_v6 k = { .prefixlen = 128 };
-
-		map = bpf_map_lookup_elem(&rules_v6, &gen);
-		if (!map)
-			return none;
-		__builtin_memcpy(k.addr, p->src, 16);
-		rv = bpf_map_lookup_elem(map, &k);
-		return rv ? SRC_RULE(rv->action, rv->rule_id) : none;
-	}
+	if (p->family == 4)
+		return source_rule_v4(bpf_ntohl(*(__u32 *)p->src), gen, cfg);
+	map = bpf_map_lookup_elem(&rules_v6, &gen);
+	if (!map)
+		return SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
+	__builtin_memcpy(k.addr, p->src, 16);
+	rv = bpf_map_lookup_elem(map, &k);
+	return rv ? SRC_RULE(rv->action, rv->rule_id) : SRC_RULE(SHIELD_ACT_NONE, SHIELD_NO_RULE);
 }
 
 static __always_inline struct shield_rule_val *port_lookup(__u32 gen, __u32 slot)
@@ -754,31 +748,31 @@ static __always_inline int check_source(struct pkt *p, const struct shield_confi
 }
 
 /*
- * The source's IPv4 table entry, read before anything else is parsed, for the common frame
- * (untagged IPv4, 20-byte header); TE_UNKNOWN for any other. A source the table blocks
- * outright is then dropped by this load and its counters alone (early_drop).
+ * The source rule of the common frame (untagged IPv4, 20-byte header), looked up before
+ * anything else is parsed: a blocked source is then dropped by this lookup and its counters
+ * alone (early_drop). SRC_UNKNOWN for any other frame: source_rule() decides after parse().
  */
-static __always_inline __u32 early_entry(void *data, void *data_end, __u32 gen)
+static __always_inline __u32 early_source(void *data, void *data_end, __u32 gen,
+					  const struct shield_config *cfg)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 
 	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
 	    *(__u8 *)iph != 0x45)
-		return TE_UNKNOWN;
-	return table_entry_of(gen, bpf_ntohl(iph->saddr));
+		return SRC_UNKNOWN;
+	return source_rule_v4(bpf_ntohl(iph->saddr), gen, cfg);
 }
 
 /*
- * Drop a source the table blocks outright: whatever the rest of the packet holds (a malformed
- * or fragmented one too), it is counted as BLOCK_CIDR under its rule. Not in shadow mode,
- * where the whole path counts it and lets it pass. Only a sampled packet is parsed further,
- * for its drop record.
+ * Drop a blocked source found by early_source(): whatever the rest of the packet holds (a
+ * malformed or fragmented one too), it is counted as BLOCK_CIDR under its rule. Not in shadow
+ * mode, where the whole path counts it and lets it pass. Only a sampled packet is parsed
+ * further, for its drop record.
  */
 static __always_inline void early_drop(void *ctx, bool tc, void *data, void *data_end, __u32 len,
-				       const struct shield_config *cfg, __u32 gen, __u32 e)
+				       const struct shield_config *cfg, __u32 gen, __u32 rule)
 {
-	__u32 rule = e & SHIELD_TE_RULE ? e >> SHIELD_TE_RULE_SHIFT : SHIELD_NO_RULE;
 	struct shield_counter *c;
 	struct shield_stats *s;
 	struct pkt p;
@@ -820,7 +814,7 @@ static __always_inline void early_drop(void *ctx, bool tc, void *data, void *dat
  */
 static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len)
 {
-	__u32 gen, src, te, flags, rule = SHIELD_NO_RULE;
+	__u32 gen, src, flags, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
 	struct shield_rule_val *rv;
 	bool port_allowed = false, drop = true;
@@ -831,10 +825,9 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 	gen = *(volatile __u32 *)&shield_state.active & 1;
 	cfg = &shield_cfg[gen];
 
-	te = early_entry(data, data_end, gen);
-	if ((te & (SHIELD_TE_ACTION | SHIELD_TE_DEEP)) == SHIELD_ACT_BLOCK &&
-	    !(cfg->flags & SHIELD_CFG_SHADOW)) {
-		early_drop(ctx, tc, data, data_end, len, cfg, gen, te);
+	src = early_source(data, data_end, gen, cfg);
+	if ((src & 0xffff) == SHIELD_ACT_BLOCK && !(cfg->flags & SHIELD_CFG_SHADOW)) {
+		early_drop(ctx, tc, data, data_end, len, cfg, gen, src >> 16);
 		return true;
 	}
 	p.len = len;
@@ -852,7 +845,8 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 
 	/* source prefix first: a blocked source costs this lookup and its counters, no more;
 	 * a management source passes even with a malformed L4 header */
-	src = source_rule(&p, gen, cfg, te);
+	if (src == SRC_UNKNOWN)
+		src = source_rule(&p, gen, cfg);
 	rule = src >> 16;
 	if ((src & 0xffff) == SHIELD_ACT_MGMT) {
 		reason = SHIELD_R_MGMT;

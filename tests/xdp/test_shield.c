@@ -144,34 +144,42 @@ static __u64 port_packets(int port)
 }
 
 /*
- * A source the /24 table blocks is dropped before the rest of its headers is read: a broken
- * TCP header or IP total length behind it is still a block-list drop, under its rule. Its
- * packets stay out of top's port table, which shows what got past the block list.
+ * A blocked IPv4 source is dropped before the rest of its headers is read, whether the /24
+ * table or a longer prefix (deep_v4) blocks it: a broken TCP header or IP total length behind
+ * it is still a block-list drop, under its rule. Its packets stay out of top's port table,
+ * which shows what got past the block list.
  */
 TEST(blocked_source_decided_before_its_headers)
 {
-	struct pkt_spec in = V4("198.51.100.7", IPPROTO_TCP, 8081);
+	static const char *const blocked[] = { "198.51.100.7", "203.0.113.7" };
 	struct pkt_spec out = V4("198.51.101.7", IPPROTO_TCP, 8081);
-	__u64 d0, r0, l3, l4, p0;
+	__u64 d0, r0, r1, l3, l4, p0;
 	uint8_t buf[PKT_MAX];
 	size_t len;
 
-	if (!setup() || !install_yaml("shield:\n  block: [198.51.100.0/24]\n"))
+	if (!setup() || !install_yaml("shield:\n  block: [198.51.100.0/24, "
+				      "{name: hosts, cidrs: [203.0.113.7/32]}]\n"))
 		return;
 	d0 = counter(SHIELD_V_DROP, SHIELD_R_BLOCK_CIDR);
 	l3 = counter(SHIELD_V_DROP, SHIELD_R_BAD_L3);
 	l4 = counter(SHIELD_V_DROP, SHIELD_R_BAD_L4);
 	r0 = rule_hits(0);
+	r1 = rule_hits(1);
 	p0 = port_packets(8081);
-	len = pkt_build(buf, &in);
-	*(uint16_t *)(buf + 16) = htons(1400);
-	ASSERT_EQ(run_xdp(buf, len), XDP_DROP_, "total length beyond the packet");
-	len = pkt_build(buf, &in);
-	buf[14 + 20 + 12] = 4 << 4;
-	ASSERT_EQ(run_xdp(buf, len), XDP_DROP_, "TCP data offset 4");
-	ASSERT_EQ(verdict(&in), XDP_DROP_, "well-formed");
-	ASSERT_EQ(counter(SHIELD_V_DROP, SHIELD_R_BLOCK_CIDR) - d0, 3, "all three block_cidr");
-	ASSERT_EQ(rule_hits(0) - r0, 3, "all three under the rule");
+	for (int i = 0; i < 2; i++) {
+		struct pkt_spec in = V4(blocked[i], IPPROTO_TCP, 8081);
+
+		len = pkt_build(buf, &in);
+		*(uint16_t *)(buf + 16) = htons(1400);
+		ASSERT_EQ(run_xdp(buf, len), XDP_DROP_, "total length beyond the packet");
+		len = pkt_build(buf, &in);
+		buf[14 + 20 + 12] = 4 << 4;
+		ASSERT_EQ(run_xdp(buf, len), XDP_DROP_, "TCP data offset 4");
+		ASSERT_EQ(verdict(&in), XDP_DROP_, "well-formed");
+	}
+	ASSERT_EQ(counter(SHIELD_V_DROP, SHIELD_R_BLOCK_CIDR) - d0, 6, "all six block_cidr");
+	ASSERT_EQ(rule_hits(0) - r0, 3, "three under the /24's rule");
+	ASSERT_EQ(rule_hits(1) - r1, 3, "three under the /32's rule");
 	ASSERT_EQ(counter(SHIELD_V_DROP, SHIELD_R_BAD_L3) - l3, 0, "none malformed_l3");
 	ASSERT_EQ(counter(SHIELD_V_DROP, SHIELD_R_BAD_L4) - l4, 0, "none malformed_l4");
 	ASSERT_EQ(port_packets(8081) - p0, 0, "blocked packets not in the port table");
