@@ -277,7 +277,7 @@ static __always_inline __u8 walk_watched(struct file *file)
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry), *child = NULL;
 	struct mount *mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
 	struct vigil_file_watch_key key;
-	bool self = true;
+	bool self = true, stacked = false;
 	__u8 want = 0;
 
 	for (int i = 0; i < WATCH_MAX_DEPTH; i++) {
@@ -286,6 +286,11 @@ static __always_inline __u8 walk_watched(struct file *file)
 
 		if ((bits & VIGIL_WATCH_MISSING) && child)
 			want |= missing_verdict(&key, child);
+		/* reached from the root of a file system mounted over it: that is beneath too */
+		if (stacked)
+			bits |= (bits & VIGIL_WATCH_STACKED_READ ? VIGIL_WATCH_BELOW_READ : 0) |
+				(bits & VIGIL_WATCH_STACKED_WRITE ? VIGIL_WATCH_BELOW_WRITE : 0) |
+				(bits & VIGIL_WATCH_STACKED_CREATE ? VIGIL_WATCH_BELOW_CREATE : 0);
 		/* above the file, the "below" bits count: each kind's are its own << 2 */
 		if (!self)
 			bits >>= 2;
@@ -302,9 +307,11 @@ static __always_inline __u8 walk_watched(struct file *file)
 			/* the same directory, seen from the mount below: @child stays */
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
+			stacked = true;
 			continue;
 		}
 		self = false;
+		stacked = false;
 		child = dentry;
 		dentry = parent;
 	}

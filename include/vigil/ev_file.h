@@ -167,6 +167,13 @@ VIGIL_ASSERT_SIZE(struct vigil_file_agg, 40);
 #define VIGIL_WATCH_BELOW_CREATE (1 << 14)
 /* A directory on the way to watched paths that do not exist: see vigil_file_missing_key */
 #define VIGIL_WATCH_MISSING (1 << 15)
+/*
+ * Beneath a file system mounted over this directory (in another mount namespace, say): the
+ * directories a glob's wildcards were listed in (watched for what the listing could not see).
+ */
+#define VIGIL_WATCH_STACKED_READ   (1 << 9)
+#define VIGIL_WATCH_STACKED_WRITE  (1 << 11)
+#define VIGIL_WATCH_STACKED_CREATE (1 << 13)
 
 struct vigil_file_watch_key {
 	__u64 inode;

@@ -110,7 +110,8 @@ static int compile_watches(struct agent *a, const struct policy_set *s, struct w
 			break;
 		}
 		out->entries = e;
-		e[out->n++] = (struct watch_entry){ path, a->cfg.trace_watches[i].bits };
+		e[out->n++] =
+			(struct watch_entry){ .path = path, .bits = a->cfg.trace_watches[i].bits };
 	}
 	if (err)
 		watch_list_free(out);

@@ -423,7 +423,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		sopts.types = ~0ull & ~EVENT_BIT(VIGIL_EV_OPEN);
 	/* --path: any access, marked so that its opens say so beside the rules' own watches */
 	for (size_t i = 0; i < a.cfg.filter.n_paths; i++)
-		trace_watches[i] = (struct watch_entry){ a.cfg.filter.paths[i], PATH_WATCH_BITS };
+		trace_watches[i] = (struct watch_entry){ .path = a.cfg.filter.paths[i],
+							 .bits = PATH_WATCH_BITS };
 	sopts.watches = trace_watches;
 	sopts.n_watches = a.cfg.filter.n_paths;
 	if (cmd->has_policies) {

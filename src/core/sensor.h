@@ -15,10 +15,14 @@
 
 #define EVENT_BIT(type) (1ull << (type))
 
-/* One watched path for the file sensor's in-kernel open filter, with VIGIL_WATCH_* bits. */
+/*
+ * One watched path for the file sensor's in-kernel open filter, with VIGIL_WATCH_* bits. A
+ * glob's bits are those of the files it matches; the sensor expands it (core/watch_glob.h).
+ */
 struct watch_entry {
 	const char *path;
 	__u16 bits;
+	bool glob;
 };
 
 struct sensor_ctx {

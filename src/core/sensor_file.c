@@ -4,6 +4,7 @@
 #include "core/bpfmap.h"
 #include "core/links.h"
 #include "core/sensor.h"
+#include "core/watch_glob.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
 
@@ -275,20 +276,26 @@ static int sync_map(int fd, const void *base, size_t n, size_t stride, size_t ke
 }
 
 /*
- * Make the watch maps hold exactly @w, then invalidate the verdict cache if they changed. A
- * path that does not exist puts VIGIL_WATCH_MISSING on its directory's entry and its bits
- * under the next name in file_watch_missing.
+ * Make the watch maps hold exactly @list, its globs expanded, then invalidate the verdict
+ * cache if they changed. A path that does not exist puts VIGIL_WATCH_MISSING on its
+ * directory's entry and its bits under the next name in file_watch_missing.
  */
-static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
+static int file_set_watches(void *state, const struct watch_entry *list, size_t n_list)
 {
 	struct file_state *st = state;
 	struct file_bpf *skel = st->skel;
-	struct resolved_watch *rw = calloc(n ? n : 1, sizeof(*rw));
-	struct resolved_name *names = calloc(n ? n : 1, sizeof(*names));
-	int *errs = calloc(n ? n : 1, sizeof(*errs));
-	size_t n_rw = 0, n_names = 0;
-	int err = 0, moved;
+	struct resolved_watch *rw = NULL;
+	struct resolved_name *names = NULL;
+	struct watch_entry *w = NULL;
+	size_t n = 0, n_rw = 0, n_names = 0;
+	int *errs = NULL, err, moved;
 
+	err = watch_glob_expand(list, n_list, &w, &n);
+	if (err)
+		return err;
+	rw = calloc(n ? n : 1, sizeof(*rw));
+	names = calloc(n ? n : 1, sizeof(*names));
+	errs = calloc(n ? n : 1, sizeof(*errs));
 	if (!rw || !names || !errs) {
 		err = -ENOMEM;
 		goto out;
@@ -326,6 +333,7 @@ static int file_set_watches(void *state, const struct watch_entry *w, size_t n)
 	if (moved)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
 out:
+	watch_glob_free(w, n);
 	free(rw);
 	free(names);
 	free(errs);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Add the first @len bytes of @path (the list owns a copy). */
-static int add(struct watch_list *w, const char *path, size_t len, __u16 bits)
+/* Add the first @len bytes of @path (the list owns a copy), a glob or not. */
+static int add(struct watch_list *w, const char *path, size_t len, __u16 bits, bool glob)
 {
 	struct watch_entry *e;
 	char *copy = strndup(path, len);
@@ -25,7 +25,7 @@ static int add(struct watch_list *w, const char *path, size_t len, __u16 bits)
 	}
 	if (!copy)
 		return -ENOMEM;
-	w->entries[w->n++] = (struct watch_entry){ copy, bits };
+	w->entries[w->n++] = (struct watch_entry){ copy, bits, glob };
 	return 0;
 }
 
@@ -78,20 +78,6 @@ static const struct cond *path_cond(const struct rule *r)
 }
 
 /*
- * The literal directory of a glob: "/home/" for "/home/ * /.ssh/id_*" (written with no
- * spaces). Its length, with the final '/', or 1 for "/".
- */
-static size_t glob_dir_len(const char *glob)
-{
-	size_t first = strcspn(glob, "*?[");
-	size_t len = first;
-
-	while (len > 1 && glob[len - 1] != '/')
-		len--;
-	return len;
-}
-
-/*
  * Can the kernel kill for @r on its own? Only an enforced kill (or deny, which falls back to
  * kill here) whose every condition the watch decides: exact or subtree paths and the access.
  */
@@ -130,7 +116,7 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
-			err = add(out, "/", 1, self | self << 2);
+			err = add(out, "/", 1, self | self << 2, false);
 			continue;
 		}
 		for (size_t j = 0; j < c->n_values && !err; j++) {
@@ -138,14 +124,14 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 
 			switch (v->path_form) {
 			case PATH_EXACT:
-				err = add(out, v->str, strlen(v->str), self | kill);
+				err = add(out, v->str, strlen(v->str), self | kill, false);
 				break;
 			case PATH_SUBTREE:
 				err = add(out, v->str, strlen(v->str),
-					  (self | kill) | (self | kill) << 2);
+					  (self | kill) | (self | kill) << 2, false);
 				break;
 			case PATH_GLOB:
-				err = add(out, v->str, glob_dir_len(v->str), self << 2);
+				err = add(out, v->str, strlen(v->str), self, true);
 				break;
 			}
 		}
@@ -167,6 +153,7 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 {
 	const struct cond *c = path_cond(r);
 	__u8 access = rule_access(r);
+	bool globs = false;
 	const char *acc = rule_creates(r) ? "that may create (O_CREAT), for any access,"
 			  : access == 3	  ? "for any access"
 			  : access == 1	  ? "for reading"
@@ -182,16 +169,19 @@ void policy_explain_rule(const struct rule *r, FILE *out)
 	for (size_t j = 0; j < c->n_values; j++) {
 		const struct value *v = &c->values[j];
 
-		if (v->path_form == PATH_GLOB)
-			fprintf(out, "%s anything under %.*s", j ? "," : "",
-				(int)glob_dir_len(v->str), v->str);
-		else
-			fprintf(out, "%s %s%s", j ? "," : "", v->str,
-				v->path_form == PATH_SUBTREE ? " and beneath" : "");
+		globs |= v->path_form == PATH_GLOB;
+		fprintf(out, "%s %s%s", j ? "," : "", v->str,
+			v->path_form == PATH_SUBTREE ? " and beneath" : "");
 	}
 	fputs(" (by inode; a missing file by its nearest existing directory and the next name on "
 	      "its way)\n",
 	      out);
+	if (globs)
+		fprintf(out,
+			"    kernel: a glob by the paths its wildcard directories lead to, listed "
+			"again every %d s; a wildcard in the last name by its directory and "
+			"beneath\n",
+			WATCH_REFRESH_S);
 	if (policy_kernel_kills(r) && r->action == ACTION_KILL)
 		fputs("    kernel: SIGKILL to the opener before the open returns "
 		      "(bpf_send_signal), "

@@ -457,6 +457,59 @@ out:
 	teardown(&fx);
 }
 
+/*
+ * A glob is watched through the directories its wildcards match, not its literal directory
+ * for everything beneath: the other files there send nothing. A directory made after the
+ * start is watched from the next re-resolution of the list.
+ */
+TEST(a_glob_is_watched_through_the_directories_it_matches)
+{
+	enum { READS = 5000 };
+	char policy[64] = "", glob[96], a[128], b[128], late[128];
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0;
+	char path[160];
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	snprintf(glob, sizeof(glob), "%s/*/.token", fx.dir);
+	snprintf(a, sizeof(a), "%s/a/.token", fx.dir);
+	snprintf(b, sizeof(b), "%s/b", fx.dir);
+	snprintf(late, sizeof(late), "%s/late/.token", fx.dir);
+	snprintf(path, sizeof(path), "%s/a", fx.dir);
+	if (!ASSERT_OK(mkdir(path, 0700), "mkdir a") || !ASSERT_OK(mkdir(b, 0700), "mkdir b"))
+		goto out;
+	fd = open(a, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	if (!run_with_rule(&v, policy, "token-read", glob, "file.access: read", NULL))
+		goto out;
+	snprintf(path, sizeof(path), "%s/b/other", fx.dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	for (int i = 0; i < READS; i++)
+		close(open(path, O_RDONLY)); /* under the glob's literal directory, not matching */
+	read_close(open(a, O_RDONLY));
+	snprintf(path, sizeof(path), "%s/late", fx.dir);
+	ASSERT_OK(mkdir(path, 0700), "mkdir late");
+	fd = open(late, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	usleep((WATCH_REFRESH_S * 1000 + 1500) * 1000); /* vigil lists the directories again */
+	read_close(open(late, O_RDONLY));
+	ev = vigil_stop_and_load(&v, &n);
+
+	check_alert_only(&v, ev, n, "token-read", a, READS, "the other files' reads are not sent");
+	check_alert_only(&v, ev, n, "token-read", late, READS, "a directory made since");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	if (policy[0])
+		unlink(policy);
+	teardown(&fx);
+}
+
 /* A path that cannot be watched is said once, not at every re-resolution of the list. */
 TEST(an_unwatchable_path_is_warned_of_once)
 {
