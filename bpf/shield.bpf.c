@@ -647,6 +647,20 @@ static __always_inline struct shield_rule_val *port_lookup(__u32 gen, __u32 slot
 	return bpf_map_lookup_elem(&port_rules, &idx);
 }
 
+/* A protocol or destination port rule's say: true when it blocks; an allow is noted. */
+static __always_inline bool port_rule(const struct shield_rule_val *rv, bool *allowed, __u32 *rule)
+{
+	if (rv && rv->action == SHIELD_ACT_BLOCK) {
+		*rule = rv->rule_id;
+		return true;
+	}
+	if (rv && rv->action == SHIELD_ACT_ALLOW) {
+		*allowed = true;
+		*rule = rv->rule_id;
+	}
+	return false;
+}
+
 static __always_inline __u64 now_ns(void)
 {
 	if (CONFIG_HZ == 100)
@@ -867,32 +881,17 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 	/* protocol rules, then destination and source ports: the kinds the rule set has */
 	reason = SHIELD_R_BLOCK_PORT;
 	flags = cfg->flags;
-	if (flags & SHIELD_CFG_PT_PROTO) {
-		rv = port_lookup(gen, SHIELD_PT_PROTO + p.proto);
-		if (rv && rv->action == SHIELD_ACT_BLOCK) {
-			rule = rv->rule_id;
-			goto out;
-		}
-		if (rv && rv->action == SHIELD_ACT_ALLOW) {
-			port_allowed = true;
-			rule = rv->rule_id;
-		}
-	}
+	if ((flags & SHIELD_CFG_PT_PROTO) &&
+	    port_rule(port_lookup(gen, SHIELD_PT_PROTO + p.proto), &port_allowed, &rule))
+		goto out;
 	if (p.has_l4 && (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP)) {
 		bool tcp = p.proto == IPPROTO_TCP;
 
-		if (flags & (tcp ? SHIELD_CFG_PT_TCP_DPORT : SHIELD_CFG_PT_UDP_DPORT)) {
-			rv = port_lookup(gen, (tcp ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT) +
-						      p.dport);
-			if (rv && rv->action == SHIELD_ACT_BLOCK) {
-				rule = rv->rule_id;
-				goto out;
-			}
-			if (rv && rv->action == SHIELD_ACT_ALLOW) {
-				port_allowed = true;
-				rule = rv->rule_id;
-			}
-		}
+		if ((flags & (tcp ? SHIELD_CFG_PT_TCP_DPORT : SHIELD_CFG_PT_UDP_DPORT)) &&
+		    port_rule(port_lookup(gen, (tcp ? SHIELD_PT_TCP_DPORT : SHIELD_PT_UDP_DPORT) +
+						       p.dport),
+			      &port_allowed, &rule))
+			goto out;
 		if (flags & (tcp ? SHIELD_CFG_PT_TCP_SPORT : SHIELD_CFG_PT_UDP_SPORT)) {
 			rv = port_lookup(gen, (tcp ? SHIELD_PT_TCP_SPORT : SHIELD_PT_UDP_SPORT) +
 						      p.sport);

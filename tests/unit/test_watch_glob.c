@@ -20,9 +20,10 @@ static bool make_tree(void)
 	snprintf(root, sizeof(root), "/tmp/vigil-glob-XXXXXX");
 	if (!mkdtemp(root))
 		return false;
-	snprintf(p, sizeof(p), "mkdir -p %s/home/alice/.ssh %s/home/bob %s/home/.hidden && "
-			       "touch %s/home/notes %s/home/alice/.ssh/id_rsa && "
-			       "ln -s %s/home/alice %s/home/link",
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/home/alice/.ssh %s/home/bob %s/home/.hidden && "
+		 "touch %s/home/notes %s/home/alice/.ssh/id_rsa && "
+		 "ln -s %s/home/alice %s/home/link",
 		 root, root, root, root, root, root, root);
 	return !system(p);
 }
