@@ -857,8 +857,9 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 	if (reason != PARSE_OK && reason != SHIELD_R_BAD_L4)
 		goto out;
 
-	/* source prefix first: a blocked source costs this lookup and its counters, no more;
-	 * a management source passes even with a malformed L4 header */
+	/* the source prefix of a frame early_source() could not read, first: a blocked source
+	 * costs this lookup and its counters, no more; a management source passes even with a
+	 * malformed L4 header */
 	if (src == SRC_UNKNOWN)
 		src = source_rule(&p, gen, cfg);
 	rule = src >> 16;

@@ -569,8 +569,9 @@ static int do_top(struct opts *o)
 				       (long)((o->interval - (time_t)o->interval) * 1e9) };
 		struct shield_config cfg = {};
 		struct shield_state st = {};
-		struct shield_counter *blocked;
 		double bpk, bby;
+		bool shadow;
+		int v;
 		size_t n = 0;
 		int l4v4, l4v6;
 
@@ -589,21 +590,25 @@ static int do_top(struct opts *o)
 		l4v6 = mask_len(cfg.mask_v6, 4);
 		qsort(cur, nc, sizeof(*cur), key_cmp);
 
-		/* the block list's drops are not in the tables: they are decided before */
-		blocked = &tb.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR];
-		bpk = (blocked->packets - ta.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR].packets) /
+		/* the block list's drops (or would-be drops in shadow mode) are not in the
+		 * tables: they are decided before */
+		shadow = cfg.flags & SHIELD_CFG_SHADOW;
+		v = shadow ? SHIELD_V_SHADOW : SHIELD_V_DROP;
+		bpk = (tb.c[v][SHIELD_R_BLOCK_CIDR].packets -
+		       ta.c[v][SHIELD_R_BLOCK_CIDR].packets) /
 		      o->interval;
-		bby = (blocked->bytes - ta.c[SHIELD_V_DROP][SHIELD_R_BLOCK_CIDR].bytes) /
+		bby = (tb.c[v][SHIELD_R_BLOCK_CIDR].bytes - ta.c[v][SHIELD_R_BLOCK_CIDR].bytes) /
 		      o->interval;
 		if (o->json)
-			printf("{\"ifname\":\"%s\",\"interval_s\":%.3f,"
+			printf("{\"ifname\":\"%s\",\"interval_s\":%.3f,\"shadow\":%s,"
 			       "\"block_list_drops\":{\"pps\":%.1f,\"bytes_per_sec\":%.1f},",
-			       o->ifname, o->interval, bpk, bby);
+			       o->ifname, o->interval, shadow ? "true" : "false", bpk, bby);
 		else
 			printf("vigil shield top %s: per second over the last %.1f s\n"
-			       "block list: %.0f pkts/s, %.0f bytes/s dropped (not in the tables "
+			       "block list: %.0f pkts/s, %.0f bytes/s %s (not in the tables "
 			       "below)\n\n",
-			       o->ifname, o->interval, bpk, bby);
+			       o->ifname, o->interval, bpk, bby,
+			       shadow ? "would be dropped (shadow mode)" : "dropped");
 		for (int i = 0; i < nc; i++) {
 			struct shield_source_stat *p =
 				bsearch(&cur[i], prev, np, sizeof(*prev), key_cmp);

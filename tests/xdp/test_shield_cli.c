@@ -150,6 +150,34 @@ static struct json_object *rule_named(struct json_object *st, const char *name)
 	return NULL;
 }
 
+/*
+ * `top --json` while the blocked source pings: its packets are on the block list's line (drops,
+ * or would-be drops in @shadow mode), not in the protocol table.
+ */
+static void top_while_blocked_pings(bool shadow)
+{
+	struct json_object *top, *protos;
+	bool icmp = false;
+
+	shf("ip netns exec %s busybox ping -c 20 -i 0.05 -W 1 -I %s %s >/dev/null 2>&1 &", ns_cli,
+	    BLOCKED, SERVER);
+	if (!ASSERT_EQ(cli("top %s -n 1 -i 0.6 --json", if_srv), 0, out))
+		return;
+	top = json_tokener_parse(out);
+	if (!ASSERT_TRUE(top != NULL, "top --json parses"))
+		return;
+	ASSERT_EQ(json_object_get_boolean(jget(top, "shadow")), shadow, "shadow mode said");
+	ASSERT_TRUE(jget(top, "block_list_drops.pps") &&
+			    json_object_get_double(jget(top, "block_list_drops.pps")) >= 1,
+		    "the blocked pings on the block line");
+	protos = jget(top, "protocols");
+	for (size_t i = 0; protos && i < json_object_array_length(protos); i++)
+		icmp |= !strcmp(jstr(json_object_array_get_idx(protos, i), "protocol") ?: "",
+				"icmp");
+	ASSERT_TRUE(!icmp, "and not in the protocol table");
+	json_object_put(top);
+}
+
 TEST(attach_status_top_reload_detach)
 {
 	struct json_object *root, *st, *top;
@@ -187,6 +215,8 @@ TEST(attach_status_top_reload_detach)
 			    "top names the interface");
 		json_object_put(top);
 	}
+	/* blocked traffic meanwhile: on the block list's line, not in the tables */
+	top_while_blocked_pings(false);
 	/* on one interface, top needs no name */
 	if (ASSERT_EQ(cli("top -n 1 -i 0.2 --json"), 0, out)) {
 		top = json_tokener_parse(out);
@@ -206,6 +236,7 @@ TEST(attach_status_top_reload_detach)
 		ASSERT_TRUE(json_object_get_boolean(jget(st, "shadow")), "shadow mode shown");
 	}
 	json_object_put(root);
+	top_while_blocked_pings(true);
 	/* once more: the other generation's configuration is the one shown now */
 	ASSERT_EQ(cli("reload %s --rules %s", if_srv, rules2), 0, out);
 	st = status_json(&root);
