@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Most directories one glob is watched through; beyond: its literal directory, all beneath. */
+/* Most entries one glob's expansion may take (about one per directory it matches); beyond:
+ * its literal directory, everything beneath. */
 #define WATCH_GLOB_MAX_MATCHES 128
 
 /*
