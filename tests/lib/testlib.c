@@ -101,7 +101,7 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	v->err_fd = pipefd[0];
-	deadline = now_s() + 20;
+	deadline = now_s() + AGENT_DEADLINE_S;
 	while (now_s() < deadline && !strstr(v->err, "Ctrl-C to stop")) {
 		int status;
 
@@ -127,7 +127,7 @@ static void signal_agent(pid_t pid, int sig)
 
 int vigil_stop(struct vigil_child *v)
 {
-	double deadline = now_s() + 20;
+	double deadline = now_s() + AGENT_DEADLINE_S;
 	int status = -1;
 
 	if (!v->pid)
