@@ -99,19 +99,9 @@ static int compile_watches(struct agent *a, const struct policy_set *s, struct w
 	int err = policy_compile_watches(s, out);
 
 	for (size_t i = 0; !err && i < a->cfg.n_trace_watches; i++) {
-		struct watch_entry *e = realloc(out->entries, (out->n + 1) * sizeof(*e));
-		char *path = strdup(a->cfg.trace_watches[i].path);
+		const struct watch_entry *t = &a->cfg.trace_watches[i];
 
-		if (!e || !path) {
-			free(path);
-			if (e)
-				out->entries = e;
-			err = -ENOMEM;
-			break;
-		}
-		out->entries = e;
-		e[out->n++] =
-			(struct watch_entry){ .path = path, .bits = a->cfg.trace_watches[i].bits };
+		err = watch_list_add(out, t->path, strlen(t->path), t->bits, false);
 	}
 	if (err)
 		watch_list_free(out);

@@ -4,7 +4,7 @@
 #include "core/bpfmap.h"
 #include "core/links.h"
 #include "core/sensor.h"
-#include "core/watch_glob.h"
+#include "core/watch_list.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
 
@@ -286,13 +286,16 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 	struct file_bpf *skel = st->skel;
 	struct resolved_watch *rw = NULL;
 	struct resolved_name *names = NULL;
-	struct watch_entry *w = NULL;
-	size_t n = 0, n_rw = 0, n_names = 0;
+	struct watch_list expanded;
+	struct watch_entry *w;
+	size_t n, n_rw = 0, n_names = 0;
 	int *errs = NULL, err, moved;
 
-	err = watch_glob_expand(list, n_list, &w, &n);
+	err = watch_list_expand(list, n_list, &expanded);
 	if (err)
 		return err;
+	w = expanded.entries;
+	n = expanded.n;
 	rw = calloc(n ? n : 1, sizeof(*rw));
 	names = calloc(n ? n : 1, sizeof(*names));
 	errs = calloc(n ? n : 1, sizeof(*errs));
@@ -333,7 +336,7 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 	if (moved)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
 out:
-	watch_glob_free(w, n);
+	watch_list_free(&expanded);
 	free(rw);
 	free(names);
 	free(errs);

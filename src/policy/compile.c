@@ -9,26 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Add the first @len bytes of @path (the list owns a copy), a glob or not. */
-static int add(struct watch_list *w, const char *path, size_t len, __u16 bits, bool glob)
-{
-	struct watch_entry *e;
-	char *copy = strndup(path, len);
-
-	if (!(w->n & (w->n - 1)) || !w->n) {
-		e = realloc(w->entries, (w->n ? 2 * w->n : 1) * sizeof(*e));
-		if (!e) {
-			free(copy);
-			return -ENOMEM;
-		}
-		w->entries = e;
-	}
-	if (!copy)
-		return -ENOMEM;
-	w->entries[w->n++] = (struct watch_entry){ copy, bits, glob };
-	return 0;
-}
-
 /* The accesses an open rule wants: its file.access condition, or both. */
 static __u8 rule_access(const struct rule *r)
 {
@@ -116,7 +96,7 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
-			err = add(out, "/", 1, self | self << 2, false);
+			err = watch_list_add(out, "/", 1, self | self << 2, false);
 			continue;
 		}
 		for (size_t j = 0; j < c->n_values && !err; j++) {
@@ -124,14 +104,15 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 
 			switch (v->path_form) {
 			case PATH_EXACT:
-				err = add(out, v->str, strlen(v->str), self | kill, false);
+				err = watch_list_add(out, v->str, strlen(v->str), self | kill,
+						     false);
 				break;
 			case PATH_SUBTREE:
-				err = add(out, v->str, strlen(v->str),
-					  (self | kill) | (self | kill) << 2, false);
+				err = watch_list_add(out, v->str, strlen(v->str),
+						     (self | kill) | (self | kill) << 2, false);
 				break;
 			case PATH_GLOB:
-				err = add(out, v->str, strlen(v->str), self, true);
+				err = watch_list_add(out, v->str, strlen(v->str), self, true);
 				break;
 			}
 		}
@@ -139,14 +120,6 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 	if (err)
 		watch_list_free(out);
 	return err;
-}
-
-void watch_list_free(struct watch_list *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		free((char *)w->entries[i].path);
-	free(w->entries);
-	memset(w, 0, sizeof(*w));
 }
 
 void policy_explain_rule(const struct rule *r, FILE *out)

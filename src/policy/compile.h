@@ -8,18 +8,13 @@
 
 #include "core/sensor.h"
 #include "core/sensors.h"
+#include "core/watch_list.h"
 #include "enforce/lsmdeny.h"
 #include "enforce/netdeny.h"
 #include "policy/policy.h"
 
-struct watch_list {
-	struct watch_entry *entries; /* the paths are the list's own */
-	size_t n;
-};
-
 /* The watch list for the set's open rules. 0 or -ENOMEM. */
 int policy_compile_watches(const struct policy_set *s, struct watch_list *out);
-void watch_list_free(struct watch_list *w);
 
 /* Network destinations the kernel refuses (enforce/netdeny.h), from enforced deny rules. */
 struct net_deny_list {

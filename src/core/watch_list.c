@@ -8,7 +8,7 @@
  * the next refresh on. A listed directory is also watched for whatever is mounted over it where
  * the listing does not see (a tmpfs over /home in a sandbox's mount namespace).
  */
-#include "core/watch_glob.h"
+#include "core/watch_list.h"
 #include "vigil/ev_file.h"
 
 #include <dirent.h>
@@ -19,45 +19,48 @@
 #include <string.h>
 #include <sys/stat.h>
 
-size_t watch_glob_dir_len(const char *glob)
+int watch_list_add(struct watch_list *w, const char *path, size_t len, __u16 bits, bool glob)
+{
+	struct watch_entry *e;
+	char *copy = strndup(path, len);
+
+	/* the array doubles each time the count reaches a power of two */
+	if (!(w->n & (w->n - 1)) || !w->n) {
+		e = realloc(w->entries, (w->n ? 2 * w->n : 1) * sizeof(*e));
+		if (!e) {
+			free(copy);
+			return -ENOMEM;
+		}
+		w->entries = e;
+	}
+	if (!copy)
+		return -ENOMEM;
+	w->entries[w->n++] = (struct watch_entry){ copy, bits, glob };
+	return 0;
+}
+
+/* Drop the entries from @n on. */
+static void truncate_list(struct watch_list *w, size_t n)
+{
+	while (w->n > n)
+		free((char *)w->entries[--w->n].path);
+}
+
+void watch_list_free(struct watch_list *w)
+{
+	truncate_list(w, 0);
+	free(w->entries);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The literal directory of a glob, with its final '/' ("/home/" for `/home/ * /.netrc`). */
+static size_t glob_dir_len(const char *glob)
 {
 	size_t len = strcspn(glob, "*?[");
 
 	while (len > 1 && glob[len - 1] != '/')
 		len--;
 	return len;
-}
-
-struct out_list {
-	struct watch_entry *e;
-	size_t n, cap;
-};
-
-/* Append the first @len bytes of @path with @bits (a copy). */
-static int push(struct out_list *o, const char *path, size_t len, __u16 bits)
-{
-	char *copy;
-
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 16;
-		struct watch_entry *e = realloc(o->e, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		o->e = e;
-		o->cap = cap;
-	}
-	copy = strndup(path, len);
-	if (!copy)
-		return -ENOMEM;
-	o->e[o->n++] = (struct watch_entry){ .path = copy, .bits = bits };
-	return 0;
-}
-
-static void free_paths(struct watch_entry *w, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free((char *)w[i].path);
 }
 
 /* A real directory, not a symlink: the kernel's paths run through the target, not the link. */
@@ -85,9 +88,9 @@ static __u16 stacked(__u16 bits)
  * Expand @pattern, whose files are wanted with @bits, into @o. @budget counts down the entries
  * one glob may add: -E2BIG when it runs out.
  */
-static int expand(struct out_list *o, const char *pattern, __u16 bits, size_t *budget)
+static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t *budget)
 {
-	size_t dir_len = watch_glob_dir_len(pattern), name_len;
+	size_t dir_len = glob_dir_len(pattern), name_len;
 	const char *name = pattern + dir_len, *rest;
 	char dir[4096], name_pat[256], child[4096];
 	struct dirent *de;
@@ -98,14 +101,14 @@ static int expand(struct out_list *o, const char *pattern, __u16 bits, size_t *b
 		return -E2BIG;
 	if (!strpbrk(pattern, "*?[")) {
 		--*budget;
-		return push(o, pattern, strlen(pattern), bits);
+		return watch_list_add(o, pattern, strlen(pattern), bits, false);
 	}
 	name_len = strcspn(name, "/");
 	rest = name + name_len;
 	/* the wildcard in the last name: its directory, for everything beneath */
 	if (!rest[0] || !rest[1] || dir_len >= sizeof(dir) || name_len >= sizeof(name_pat)) {
 		--*budget;
-		return push(o, pattern, dir_len, bits << 2);
+		return watch_list_add(o, pattern, dir_len, bits << 2, false);
 	}
 	memcpy(dir, pattern, dir_len);
 	dir[dir_len] = '\0';
@@ -114,11 +117,11 @@ static int expand(struct out_list *o, const char *pattern, __u16 bits, size_t *b
 	d = opendir(dir);
 	if (!d) {
 		--*budget;
-		return push(o, pattern, dir_len, bits << 2);
+		return watch_list_add(o, pattern, dir_len, bits << 2, false);
 	}
 	/* what this listing cannot see: a file system mounted over the directory elsewhere */
 	--*budget;
-	err = push(o, pattern, dir_len, stacked(bits));
+	err = watch_list_add(o, pattern, dir_len, stacked(bits), false);
 	while (!err && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    fnmatch(name_pat, de->d_name, FNM_PATHNAME) || !is_dir(dir, de))
@@ -132,38 +135,27 @@ static int expand(struct out_list *o, const char *pattern, __u16 bits, size_t *b
 	return err;
 }
 
-int watch_glob_expand(const struct watch_entry *w, size_t n, struct watch_entry **out,
-		      size_t *n_out)
+int watch_list_expand(const struct watch_entry *w, size_t n, struct watch_list *out)
 {
-	struct out_list o = { 0 };
 	int err = 0;
 
+	*out = (struct watch_list){ 0 };
 	for (size_t i = 0; i < n && !err; i++) {
-		size_t mark = o.n, budget = WATCH_GLOB_MAX_MATCHES;
+		size_t mark = out->n, budget = WATCH_GLOB_MAX_MATCHES;
 
 		if (!w[i].glob) {
-			err = push(&o, w[i].path, strlen(w[i].path), w[i].bits);
+			err = watch_list_add(out, w[i].path, strlen(w[i].path), w[i].bits, false);
 			continue;
 		}
-		err = expand(&o, w[i].path, w[i].bits, &budget);
+		err = expand(out, w[i].path, w[i].bits, &budget);
 		if (err == -E2BIG) {
 			/* too many: the literal directory, everything beneath, as one entry */
-			free_paths(o.e + mark, o.n - mark);
-			o.n = mark;
-			err = push(&o, w[i].path, watch_glob_dir_len(w[i].path), w[i].bits << 2);
+			truncate_list(out, mark);
+			err = watch_list_add(out, w[i].path, glob_dir_len(w[i].path),
+					     w[i].bits << 2, false);
 		}
 	}
-	if (err) {
-		watch_glob_free(o.e, o.n);
-		return err;
-	}
-	*out = o.e;
-	*n_out = o.n;
-	return 0;
-}
-
-void watch_glob_free(struct watch_entry *w, size_t n)
-{
-	free_paths(w, n);
-	free(w);
+	if (err)
+		watch_list_free(out);
+	return err;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Glob watches expanded against a real directory tree (core/watch_glob.c). */
+/* Glob watches expanded against a real directory tree (core/watch_list.c). */
 #include "harness.h"
-#include "core/watch_glob.h"
+#include "core/watch_list.h"
 #include "vigil/ev_file.h"
 
 #include <errno.h>
@@ -38,86 +38,84 @@ static void remove_tree(void)
 }
 
 /* The bits of @suffix (under root) in the expanded list, or -1 when it is not there. */
-static int bits_of(const struct watch_entry *w, size_t n, const char *suffix)
+static int bits_of(const struct watch_list *w, const char *suffix)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s%s", root, suffix);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(w[i].path, path))
-			return w[i].bits;
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->entries[i].path, path))
+			return w->entries[i].bits;
 	return -1;
 }
 
-static int expand_one(const char *suffix, bool glob, struct watch_entry **out, size_t *n)
+static int expand_one(const char *suffix, bool glob, struct watch_list *out)
 {
 	char path[256];
 	struct watch_entry in;
 
 	snprintf(path, sizeof(path), "%s%s", root, suffix);
 	in = (struct watch_entry){ .path = path, .bits = VIGIL_WATCH_READ, .glob = glob };
-	return watch_glob_expand(&in, 1, out, n);
+	return watch_list_expand(&in, 1, out);
 }
 
 TEST(a_glob_becomes_the_paths_its_wildcard_directories_lead_to)
 {
-	struct watch_entry *w = NULL;
-	size_t n = 0;
+	struct watch_list w;
 
 	if (!ASSERT_TRUE(make_tree(), "test tree"))
 		return;
-	if (ASSERT_OK(expand_one("/home/*/.ssh/id_*", true, &w, &n), "expand")) {
+	if (ASSERT_OK(expand_one("/home/*/.ssh/id_*", true, &w), "expand")) {
 		/* alice, bob and .hidden: '*' takes a leading dot, as the rule matcher does */
-		ASSERT_EQ(n, 4, "one entry per directory, and the one listed");
-		ASSERT_EQ(bits_of(w, n, "/home/"), VIGIL_WATCH_STACKED_READ,
+		ASSERT_EQ(w.n, 4, "one entry per directory, and the one listed");
+		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_STACKED_READ,
 			  "the listed directory: what is mounted over it elsewhere");
-		ASSERT_EQ(bits_of(w, n, "/home/alice/.ssh/"), VIGIL_WATCH_BELOW_READ,
+		ASSERT_EQ(bits_of(&w, "/home/alice/.ssh/"), VIGIL_WATCH_BELOW_READ,
 			  "a wildcard in the last name: its directory and beneath");
-		ASSERT_EQ(bits_of(w, n, "/home/bob/.ssh/"), VIGIL_WATCH_BELOW_READ,
+		ASSERT_EQ(bits_of(&w, "/home/bob/.ssh/"), VIGIL_WATCH_BELOW_READ,
 			  "a directory that does not exist yet is still listed");
-		ASSERT_EQ(bits_of(w, n, "/home/.hidden/.ssh/"), VIGIL_WATCH_BELOW_READ, "dot dirs");
-		ASSERT_EQ(bits_of(w, n, "/home/link/.ssh/"), -1, "not through a symlink");
-		ASSERT_EQ(bits_of(w, n, "/home/notes/.ssh/"), -1, "not through a file");
-		watch_glob_free(w, n);
+		ASSERT_EQ(bits_of(&w, "/home/.hidden/.ssh/"), VIGIL_WATCH_BELOW_READ, "dot dirs");
+		ASSERT_EQ(bits_of(&w, "/home/link/.ssh/"), -1, "not through a symlink");
+		ASSERT_EQ(bits_of(&w, "/home/notes/.ssh/"), -1, "not through a file");
+		watch_list_free(&w);
 	}
-	if (ASSERT_OK(expand_one("/home/a*/.netrc", true, &w, &n), "expand")) {
-		ASSERT_EQ(n, 2, "only alice matches a*, and the listed directory");
-		ASSERT_EQ(bits_of(w, n, "/home/alice/.netrc"), VIGIL_WATCH_READ,
+	if (ASSERT_OK(expand_one("/home/a*/.netrc", true, &w), "expand")) {
+		ASSERT_EQ(w.n, 2, "only alice matches a*, and the listed directory");
+		ASSERT_EQ(bits_of(&w, "/home/alice/.netrc"), VIGIL_WATCH_READ,
 			  "no wildcard left: the path itself, with the file's own bits");
-		watch_glob_free(w, n);
+		watch_list_free(&w);
 	}
 	remove_tree();
 }
 
 TEST(a_glob_falls_back_to_its_literal_directory)
 {
-	struct watch_entry *w = NULL;
-	size_t n = 0;
+	struct watch_list w;
 	char p[160];
 
 	if (!ASSERT_TRUE(make_tree(), "test tree"))
 		return;
-	if (ASSERT_OK(expand_one("/nowhere/*/x", true, &w, &n), "expand")) {
-		ASSERT_EQ(n, 1, "one entry");
-		ASSERT_EQ(bits_of(w, n, "/nowhere/"), VIGIL_WATCH_BELOW_READ,
+	if (ASSERT_OK(expand_one("/nowhere/*/x", true, &w), "expand")) {
+		ASSERT_EQ(w.n, 1, "one entry");
+		ASSERT_EQ(bits_of(&w, "/nowhere/"), VIGIL_WATCH_BELOW_READ,
 			  "a directory that cannot be listed: watched, and beneath");
-		watch_glob_free(w, n);
+		watch_list_free(&w);
 	}
 	for (int i = 0; i <= WATCH_GLOB_MAX_MATCHES; i++) {
 		snprintf(p, sizeof(p), "%s/home/u%d", root, i);
 		if (mkdir(p, 0700))
 			break;
 	}
-	if (ASSERT_OK(expand_one("/home/*/.netrc", true, &w, &n), "expand")) {
-		ASSERT_EQ(n, 1, "too many matches: one entry");
-		ASSERT_EQ(bits_of(w, n, "/home/"), VIGIL_WATCH_BELOW_READ,
+	if (ASSERT_OK(expand_one("/home/*/.netrc", true, &w), "expand")) {
+		ASSERT_EQ(w.n, 1, "too many matches: one entry");
+		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ,
 			  "the literal directory, and beneath");
-		watch_glob_free(w, n);
+		watch_list_free(&w);
 	}
-	if (ASSERT_OK(expand_one("/home/*/.netrc", false, &w, &n), "expand")) {
-		ASSERT_EQ(n, 1, "not a glob: copied");
-		ASSERT_EQ(bits_of(w, n, "/home/*/.netrc"), VIGIL_WATCH_READ, "as it was");
-		watch_glob_free(w, n);
+	if (ASSERT_OK(expand_one("/home/*/.netrc", false, &w), "expand")) {
+		ASSERT_EQ(w.n, 1, "not a glob: copied");
+		ASSERT_EQ(bits_of(&w, "/home/*/.netrc"), VIGIL_WATCH_READ, "as it was");
+		watch_list_free(&w);
 	}
 	remove_tree();
 }
