@@ -428,14 +428,25 @@ static __always_inline int parse_fast(struct pkt *p, void *data, void *data_end)
 	return PARSE_OK;
 }
 
+static __always_inline void add_packet(struct shield_counter *c, __u32 len)
+{
+	c->packets++;
+	c->bytes += len;
+}
+
 static __always_inline void count(void *map, __u32 idx, __u32 len)
 {
 	struct shield_counter *c = bpf_map_lookup_elem(map, &idx);
 
-	if (c) {
-		c->packets++;
-		c->bytes += len;
-	}
+	if (c)
+		add_packet(c, len);
+}
+
+/* A packet under its rule's counter; SHIELD_NO_RULE has none. */
+static __always_inline void count_rule(struct shield_stats *s, __u32 rule, __u32 len)
+{
+	if (rule != SHIELD_NO_RULE)
+		add_packet(&s->rule[rule & (SHIELD_MAX_RULES - 1)], len);
 }
 
 /*
@@ -502,8 +513,7 @@ static __always_inline bool finish(void *ctx, bool tc, struct pkt *p, void *data
 		idx = verdict * SHIELD_R_MAX + reason;
 		if (idx < SHIELD_NR_COUNTERS) {
 			c = &s->verdict[idx];
-			c->packets++;
-			c->bytes += p->len;
+			add_packet(c, p->len);
 			/* c->packets is per CPU and reason: a cheap deterministic 1-in-N sampler */
 			if (drop && !(c->packets & cfg->sample_mask)) {
 				/* read here: three dependent loads in XDP, for every packet */
@@ -513,11 +523,7 @@ static __always_inline bool finish(void *ctx, bool tc, struct pkt *p, void *data
 					    rule_id | (verdict == SHIELD_V_SHADOW) << 16);
 			}
 		}
-		if (rule_id != SHIELD_NO_RULE) {
-			c = &s->rule[rule_id & (SHIELD_MAX_RULES - 1)];
-			c->packets++;
-			c->bytes += p->len;
-		}
+		count_rule(s, rule_id, p->len);
 	}
 	/* top's protocols and ports: what the block list let through (as its sources) */
 	if (p->l4_idx != L4_NONE && reason != SHIELD_R_BLOCK_CIDR)
@@ -795,8 +801,7 @@ static __always_inline void early_drop(void *ctx, bool tc, void *data, void *dat
 	if (!s)
 		return;
 	c = &s->verdict[SHIELD_V_DROP * SHIELD_R_MAX + SHIELD_R_BLOCK_CIDR];
-	c->packets++;
-	c->bytes += len;
+	add_packet(c, len);
 	if (!(c->packets & cfg->sample_mask)) {
 		p.len = len;
 		if (parse_fast(&p, data, data_end) != PARSE_OK) {
@@ -815,11 +820,7 @@ static __always_inline void early_drop(void *ctx, bool tc, void *data, void *dat
 			       : ((struct xdp_md *)ctx)->ingress_ifindex;
 		sample_drop(&p, data, data_end, SHIELD_R_BLOCK_CIDR, rule);
 	}
-	if (rule != SHIELD_NO_RULE) {
-		c = &s->rule[rule & (SHIELD_MAX_RULES - 1)];
-		c->packets++;
-		c->bytes += len;
-	}
+	count_rule(s, rule, len);
 }
 
 /*
