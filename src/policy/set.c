@@ -3,6 +3,7 @@
 #include "policy/ids.h"
 #include "policy/index.h"
 #include "policy/policy.h"
+#include "core/readfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,34 +30,16 @@ static int add_policy(struct policy_set *s, struct policy *p)
 
 static char *read_file(const char *path, size_t *len, struct diags *d)
 {
-	FILE *f = fopen(path, "re");
 	char *buf = NULL;
-	struct stat st;
+	int ret = read_regular_file(path, POLICY_FILE_MAX, &buf, len);
 
-	if (!f || fstat(fileno(f), &st)) {
-		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > POLICY_FILE_MAX) {
-		diags_add(d, DIAG_ERROR, path, 0, 0,
-			  S_ISREG(st.st_mode) ? "larger than 16 MiB: not a policy"
-					      : "not a regular file");
-		goto out;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf || fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
-		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s",
-			  buf ? "short read" : "out of memory");
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[st.st_size] = '\0';
-	*len = st.st_size;
-out:
-	if (f)
-		fclose(f);
-	return buf;
+	if (ret == -EFBIG)
+		diags_add(d, DIAG_ERROR, path, 0, 0, "larger than 16 MiB: not a policy");
+	else if (ret == -EINVAL)
+		diags_add(d, DIAG_ERROR, path, 0, 0, "not a regular file");
+	else if (ret)
+		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s", strerror(-ret));
+	return ret ? NULL : buf;
 }
 
 int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d)

@@ -23,6 +23,7 @@
  *   track_sources: true               # per-source stats for `top` even without limits
  */
 #include "shield/shield.h"
+#include "core/readfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #define SHIELD_YAML_MAX (64 << 20)
@@ -604,35 +604,18 @@ int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t l
 
 int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen)
 {
-	struct stat stb;
 	char *buf = NULL;
 	size_t n;
-	FILE *f;
 	int ret;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open rules file %s: %s", path, strerror(errno));
-		return ret;
-	}
-	if (fstat(fileno(f), &stb) || !S_ISREG(stb.st_mode) || stb.st_size > SHIELD_YAML_MAX) {
+	ret = read_regular_file(path, SHIELD_YAML_MAX, &buf, &n);
+	if (ret == -EINVAL || ret == -EFBIG)
 		snprintf(err, errlen, "%s: not a regular file of at most %d MiB", path,
 			 SHIELD_YAML_MAX >> 20);
-		ret = -EINVAL;
-		goto out;
-	}
-	buf = malloc(stb.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	n = fread(buf, 1, stb.st_size, f);
-	buf[n] = '\0';
-	ret = shield_rules_parse_yaml(rs, buf, n, path, err, errlen);
-out:
+	else if (ret)
+		snprintf(err, errlen, "cannot open rules file %s: %s", path, strerror(-ret));
+	else
+		ret = shield_rules_parse_yaml(rs, buf, n, path, err, errlen);
 	free(buf);
-	fclose(f);
 	return ret;
 }

@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "events/event.h"
 #include "policy/match.h"
@@ -354,6 +356,35 @@ static size_t run_dir(const char *dir, bool must_load)
 	}
 	free(names);
 	return done;
+}
+
+/* In a policy directory, a FIFO or a directory named *.yaml is refused, and does not hang. */
+TEST(policy_files_that_are_not_files)
+{
+	char dir[] = "/tmp/vigil-policies-XXXXXX", fifo[64], sub[64], *out = NULL;
+	const char *paths[] = { dir };
+	struct policy_set *s;
+	struct diags d = { 0 };
+	size_t len;
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(fifo, sizeof(fifo), "%s/a.yaml", dir);
+	snprintf(sub, sizeof(sub), "%s/b.yaml", dir);
+	ASSERT_OK(mkfifo(fifo, 0600), "mkfifo");
+	ASSERT_OK(mkdir(sub, 0700), "mkdir");
+	s = policy_set_load(paths, 1, false, &d);
+	ASSERT_TRUE(s == NULL, "not loaded");
+	f = open_memstream(&out, &len);
+	diags_print(&d, f);
+	fclose(f);
+	ASSERT_TRUE(strstr(out, "a.yaml: error: not a regular file") != NULL, out);
+	ASSERT_TRUE(strstr(out, "b.yaml: error: not a regular file") != NULL, out);
+	free(out);
+	diags_free(&d);
+	unlink(fifo);
+	rmdir(sub);
+	rmdir(dir);
 }
 
 TEST(fuzz_corpus_and_regressions_run_clean)
