@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shield rule sets in memory: CIDR and port entries, limits, list files. */
 #include "shield/shield.h"
+#include "core/readfile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,6 +15,9 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 #define PSEC_PER_SEC 1000000000000ULL
+
+/* 1,000,000 prefixes with a comment each fit */
+#define SHIELD_LIST_MAX (256 << 20)
 
 int shield_rules_init(struct shield_ruleset *rs)
 {
@@ -135,45 +139,49 @@ int shield_rules_add_cidr(struct shield_ruleset *rs, const char *cidr, enum shie
 	return ret;
 }
 
+/* A list file: one prefix per line, '#' comments, text only. */
 int shield_rules_add_list_file(struct shield_ruleset *rs, const char *path,
 			       enum shield_action action, int rule_id, char *err, size_t errlen)
 {
-	char line[256], msg[SHIELD_ERR_LEN];
-	int lineno = 0, ret = 0;
-	FILE *f;
+	char line[256], msg[SHIELD_ERR_LEN], *buf = NULL, *s, *e;
+	int lineno = 0, ret;
+	size_t len;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open list %s: %s", path, strerror(errno));
+	ret = read_regular_file(path, SHIELD_LIST_MAX, &buf, &len);
+	if (ret) {
+		snprintf(err, errlen, "cannot read list %s: %s", path,
+			 ret == -EINVAL	 ? "not a regular file"
+			 : ret == -EFBIG ? "larger than 256 MiB"
+					 : strerror(-ret));
 		return ret;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *e;
+	for (char *p = buf; !ret && p < buf + len; p = e + 1) {
+		size_t n;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+		e = memchr(p, '\n', buf + len - p) ?: buf + len;
+		n = e - p;
+		if (n >= sizeof(line) || memchr(p, '\0', n)) {
+			snprintf(err, errlen, "%s:%d: line too long, or not text", path, lineno);
 			ret = -EINVAL;
 			break;
 		}
-		e = strchr(s, '#');
-		if (e)
-			*e = '\0';
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
+		memcpy(line, p, n);
+		line[n] = '\0';
+		s = strchr(line, '#');
+		if (s)
+			*s = '\0';
+		for (s = line; isspace((unsigned char)*s); s++)
+			;
+		for (n = strlen(s); n && isspace((unsigned char)s[n - 1]); n--)
+			s[n - 1] = '\0';
 		if (!*s)
 			continue;
 		ret = shield_rules_add_cidr(rs, s, action, rule_id, msg, sizeof(msg));
-		if (ret) {
+		if (ret)
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-			break;
-		}
 	}
-	fclose(f);
+	free(buf);
 	return ret;
 }
 

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define XDP_DROP_ 1
@@ -947,7 +948,40 @@ TEST(rules_parser_errors)
 	expect_error("shield:\n  rate_limit: {prefix_v4: 40}\n", "1..32");
 	expect_error("shield:\n  drop_sample: 3\n", "power of two");
 	expect_error("shield:\n  bogus: 1\n", "unknown key 'bogus'");
-	expect_error("shield:\n  block: [{name: x, file: /nonexistent/list}]\n", "cannot open");
+	expect_error("shield:\n  block: [{name: x, file: /nonexistent/list}]\n",
+		     "cannot read list /nonexistent/list: No such file");
+}
+
+/* A list file that is not a readable regular file of text is refused, never an empty list. */
+TEST(list_files_that_are_not_lists)
+{
+	char dir[] = "/tmp/vigil-list-XXXXXX", fifo[64], text[64], yaml[160];
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(text, sizeof(text), "%s/list", dir);
+	ASSERT_OK(mkfifo(fifo, 0600), "mkfifo");
+
+	snprintf(yaml, sizeof(yaml), "shield:\n  block: [{name: x, file: %s}]\n", dir);
+	expect_error(yaml, "not a regular file");
+	/* without a writer, opening it to read would wait for ever */
+	snprintf(yaml, sizeof(yaml), "shield:\n  block: [{name: x, file: %s}]\n", fifo);
+	expect_error(yaml, "not a regular file");
+	/* a regular file whose reads fail (EIO at offset 0): not the end of the list */
+	expect_error("shield:\n  block: [{name: x, file: /proc/self/mem}]\n", "Input/output error");
+
+	f = fopen(text, "w");
+	ASSERT_TRUE(f != NULL, "create the list");
+	fputs("# bogons\n192.0.2.0/24\n", f);
+	fwrite("198.51.100.0/24\0junk\n", 1, 21, f);
+	fclose(f);
+	snprintf(yaml, sizeof(yaml), "shield:\n  block: [{name: x, file: %s}]\n", text);
+	expect_error(yaml, ":3: line too long, or not text");
+
+	unlink(text);
+	unlink(fifo);
+	rmdir(dir);
 	expect_error("nothing: here\n", "no 'shield:' section");
 	expect_error("shield: [1, 2\n", "YAML error");
 	expect_error("shield:\n  block:\n  - 192.0.2.0/24\n  - 10.0.0.0/8x\n", "r.yaml:4:5");
