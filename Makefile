@@ -51,15 +51,16 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
-# The policy fuzzer (fuzz/): the target and src/policy/ built with clang's libFuzzer and
-# sanitizers, the rest of libvigil as it is. Seeds from rules/ and docs/ at build time.
+# The policy fuzzer (fuzz/): the target, src/policy/ and the shield's rule parser (a policy's
+# shield: section) built with clang's libFuzzer and sanitizers, the rest of libvigil as it is. Seeds from rules/ and docs/ at build time.
 # clang, unlike gcc, warns of positional initialisers that leave later fields zero.
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer $(WARN) -Wno-missing-field-initializers -std=gnu11 \
 		-D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
-FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard src/policy/*.c))
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard src/policy/*.c) \
+		src/shield/yaml.c src/shield/rules.c)
 
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \

@@ -2,8 +2,9 @@
 /*
  * libFuzzer target: what `vigil policy check` and `explain` do, in memory, on arbitrary bytes.
  * Parse, put in a set (ids and names across policies), compile the kernel's watch list and
- * connect denies, explain, match a few open and unlink events (aborting when the rule index
- * decides otherwise than a scan of every rule), free. A NUL byte splits the input into two
+ * connect denies, explain, settle a shield section's prefixes as an install would, match a few
+ * open and unlink events (aborting when the rule index decides otherwise than a scan of every
+ * rule), free. A NUL byte splits the input into two
  * policies, so that the checks across policies are reached too. No kernel; no file is written.
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined; also linked, without
@@ -106,6 +107,10 @@ static void exercise_set(const struct policy_set *s, FILE *out)
 	for (int lsm = 0; lsm < 2; lsm++)
 		if (!policy_compile_exec_kills(s, lsm, &ek))
 			exec_kill_list_free(&ek);
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (s->policies[i]->shield)
+			fprintf(out, "%zu\n",
+				shield_rules_finalize(&s->policies[i]->shield->rules));
 	for (size_t i = 0; i < s->n_policies; i++)
 		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
 			const struct rule *r = &s->policies[i]->rules[j];

@@ -328,6 +328,8 @@ size_t shield_rules_finalize(struct shield_ruleset *rs)
 	size_t n_mgmt = 0, kept = 0, dropped = 0;
 	struct shield_prefix *mgmt;
 
+	if (!rs->n_prefixes)
+		return 0;
 	qsort(rs->prefixes, rs->n_prefixes, sizeof(*rs->prefixes), action_order);
 	for (size_t i = 0; i < rs->n_prefixes; i++)
 		if (rs->prefixes[i].action == SHIELD_ACT_MGMT)
