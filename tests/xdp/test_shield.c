@@ -9,6 +9,7 @@
 #include "shield/shield.h"
 #include "core/log.h"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -950,6 +951,47 @@ TEST(rules_parser_errors)
 	expect_error("shield:\n  bogus: 1\n", "unknown key 'bogus'");
 	expect_error("shield:\n  block: [{name: x, file: /nonexistent/list}]\n",
 		     "cannot read list /nonexistent/list: No such file");
+}
+
+/* Entries inside a management prefix are dropped (the trie would let them win); the rest stay. */
+TEST(entries_under_management_are_dropped)
+{
+	const char *yaml =
+		"shield:\n"
+		"  management: [10.0.0.0/8, '2001:db8::/32', 192.0.2.7/32, 0.0.0.0/1]\n"
+		"  block: [10.1.0.0/16, 10.0.0.0/8, 200.0.0.0/8, 192.0.2.0/24,\n"
+		"          192.0.2.7/32, 100.64.0.0/10, '2001:db8:1::/48', '2001:db9::/32']\n"
+		"  allow: [10.2.0.0/16, 192.0.2.128/25]\n";
+	static const char *const kept[] = { "200.0.0.0/8", "192.0.2.0/24", "2001:db9::/32",
+					    "192.0.2.128/25" };
+	struct shield_ruleset rs;
+	size_t n_mgmt = 0;
+
+	shield_rules_init(&rs);
+	ASSERT_OK(shield_rules_parse_yaml(&rs, yaml, strlen(yaml), "r.yaml", err, sizeof(err)),
+		  err);
+	/* 10.1/16, 10/8 (the same as management), 192.0.2.7/32, 100.64/10 (in 0/1),
+	 * 2001:db8:1::/48, 10.2/16 */
+	ASSERT_EQ(shield_rules_finalize(&rs), 6, "entries dropped");
+	ASSERT_EQ(rs.n_prefixes, 4 + 4, "kept and management");
+	for (size_t i = 0; i < rs.n_prefixes; i++) {
+		char want[64], got[INET6_ADDRSTRLEN];
+		bool found = false;
+
+		inet_ntop(rs.prefixes[i].family == 4 ? AF_INET : AF_INET6, rs.prefixes[i].addr, got,
+			  sizeof(got));
+		snprintf(want, sizeof(want), "%s/%u", got, rs.prefixes[i].len);
+		if (rs.prefixes[i].action == SHIELD_ACT_MGMT) {
+			ASSERT_TRUE(i >= 4, "management entries last");
+			n_mgmt++;
+			continue;
+		}
+		for (size_t k = 0; k < 4; k++)
+			found |= !strcmp(kept[k], want);
+		ASSERT_TRUE(found, want);
+	}
+	ASSERT_EQ(n_mgmt, 4, "management entries all kept");
+	shield_rules_free(&rs);
 }
 
 /* A list file that is not a readable regular file of text is refused, never an empty list. */
