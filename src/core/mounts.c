@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <limits.h>
 #include <string.h>
@@ -94,6 +95,72 @@ int bpffs_ensure(void)
 		"mounted a new bpf filesystem on " BPFFS_PATH "; under 'ip netns exec' the pins "
 		"vanish when it exits: use 'nsenter --net=/run/netns/NAME' instead");
 	return 0;
+}
+
+static bool remote_type(const char *type)
+{
+	static const char *const types[] = { "autofs", "nfs",  "nfs4", "cifs",	 "smb3", "smbfs",
+					     "afs",    "ceph", "9p",   "lustre", "gpfs", "fuse" };
+
+	/* FUSE file systems are "fuse.NAME" (sshfs, s3fs...); fuseblk is a local disk */
+	if (!strncmp(type, "fuse.", 5))
+		return true;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i]))
+			return true;
+	return false;
+}
+
+int remote_mounts_load(struct remote_mounts *r, FILE *mountinfo)
+{
+	FILE *f = mountinfo ?: fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int err = 0;
+
+	*r = (struct remote_mounts){ 0 };
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		char mnt[1024], type[64], *sep = strstr(line, " - "), **points;
+
+		/* id parent major:minor root mount-point options... - type source options */
+		if (!sep || sscanf(sep, " - %63s", type) != 1 || !remote_type(type) ||
+		    sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		points = realloc(r->points, (r->n + 1) * sizeof(*points));
+		if (!points || !(points[r->n] = strdup(mnt)))
+			err = -ENOMEM;
+		if (points) {
+			r->points = points;
+			r->n += !err;
+		}
+	}
+	if (!mountinfo)
+		fclose(f);
+	if (err)
+		remote_mounts_free(r);
+	return err;
+}
+
+bool remote_mounts_cover(const struct remote_mounts *r, const char *path)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const char *m = r->points[i];
+		size_t len = strlen(m);
+
+		if (len == 1 || (!strncmp(path, m, len) && (path[len] == '/' || !path[len])))
+			return true; /* "/" covers all: an NFS root, say */
+	}
+	return false;
+}
+
+void remote_mounts_free(struct remote_mounts *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->points[i]);
+	free(r->points);
+	*r = (struct remote_mounts){ 0 };
 }
 
 int mkdir_p(const char *path)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The cgroup2 mount point from /proc/self/mountinfo: 0, -ENOENT or -ENAMETOOLONG. */
 int cgroup2_mount_point(char *buf, size_t len);
@@ -21,6 +22,22 @@ int tracefs_ensure(void);
 
 /* Mount bpffs on /sys/fs/bpf when it is not one already (pins live there). 0 or -errno. */
 int bpffs_ensure(void);
+
+/*
+ * The mount points of file systems where a look costs a network round trip, can hang with a
+ * server, or mounts something (NFS, SMB, Ceph, 9p, FUSE, autofs): code that walks paths every
+ * few seconds (the file sensor's glob listing) keeps out of them.
+ */
+struct remote_mounts {
+	char **points;
+	size_t n;
+};
+
+/* From @mountinfo (that format), or this process's when NULL. 0 or -errno. */
+int remote_mounts_load(struct remote_mounts *r, FILE *mountinfo);
+/* Whether @path is one of them or beneath one (by whole leading components). */
+bool remote_mounts_cover(const struct remote_mounts *r, const char *path);
+void remote_mounts_free(struct remote_mounts *r);
 
 /* mkdir -p with mode 0700: 0 or -errno. */
 int mkdir_p(const char *path);

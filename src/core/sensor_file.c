@@ -286,12 +286,17 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 	struct file_bpf *skel = st->skel;
 	struct resolved_watch *rw = NULL;
 	struct resolved_name *names = NULL;
+	struct remote_mounts remote;
 	struct watch_list expanded;
 	struct watch_entry *w;
 	size_t n, n_rw = 0, n_names = 0;
 	int *errs = NULL, err, moved;
 
-	err = watch_list_expand(list, n_list, &expanded);
+	err = remote_mounts_load(&remote, NULL);
+	if (err)
+		return err;
+	err = watch_list_expand(list, n_list, &remote, &expanded);
+	remote_mounts_free(&remote);
 	if (err)
 		return err;
 	w = expanded.entries;

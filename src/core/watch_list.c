@@ -86,9 +86,10 @@ static __u16 stacked(__u16 bits)
 
 /*
  * Expand @pattern, whose files are wanted with @bits, into @o. @budget counts down the entries
- * one glob may add: -E2BIG when it runs out.
+ * one glob may add: -E2BIG when it runs out; -EREMOTE when it leads onto @remote.
  */
-static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t *budget)
+static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t *budget,
+		  const struct remote_mounts *remote)
 {
 	size_t dir_len = glob_dir_len(pattern), name_len;
 	const char *name = pattern + dir_len, *rest;
@@ -99,6 +100,8 @@ static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t 
 
 	if (!*budget)
 		return -E2BIG;
+	if (remote && remote_mounts_cover(remote, pattern))
+		return -EREMOTE;
 	if (!strpbrk(pattern, "*?[")) {
 		--*budget;
 		return watch_list_add(o, pattern, strlen(pattern), bits, false);
@@ -129,13 +132,14 @@ static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t 
 		if (snprintf(child, sizeof(child), "%s%s%s", dir, de->d_name, rest) >=
 		    (int)sizeof(child))
 			continue; /* longer than a path can be: nothing to open there */
-		err = expand(o, child, bits, budget);
+		err = expand(o, child, bits, budget, remote);
 	}
 	closedir(d);
 	return err;
 }
 
-int watch_list_expand(const struct watch_entry *w, size_t n, struct watch_list *out)
+int watch_list_expand(const struct watch_entry *w, size_t n, const struct remote_mounts *remote,
+		      struct watch_list *out)
 {
 	int err = 0;
 
@@ -147,9 +151,9 @@ int watch_list_expand(const struct watch_entry *w, size_t n, struct watch_list *
 			err = watch_list_add(out, w[i].path, strlen(w[i].path), w[i].bits, false);
 			continue;
 		}
-		err = expand(out, w[i].path, w[i].bits, &budget);
-		if (err == -E2BIG) {
-			/* too many: the literal directory, everything beneath, as one entry */
+		err = expand(out, w[i].path, w[i].bits, &budget, remote);
+		if (err == -E2BIG || err == -EREMOTE) {
+			/* too many, or remote: the literal directory, everything beneath */
 			truncate_list(out, mark);
 			err = watch_list_add(out, w[i].path, glob_dir_len(w[i].path),
 					     w[i].bits << 2, false);

@@ -6,6 +6,7 @@
 #ifndef VIGIL_CORE_WATCH_LIST_H
 #define VIGIL_CORE_WATCH_LIST_H
 
+#include "core/mounts.h"
 #include "core/sensor.h"
 
 #include <stddef.h>
@@ -29,10 +30,13 @@ void watch_list_free(struct watch_list *w);
  * spaces: `/home/alice/.netrc`, `/home/bob/.netrc`), which may not exist yet, and a wildcard
  * in the last name becomes its directory, for everything beneath. A directory listed is
  * watched beneath for a file system mounted over it (VIGIL_WATCH_STACKED_*). A glob whose
- * literal directory cannot be listed, or that matches too many, is watched through that
- * directory, for everything beneath. The other entries are copied. @out is the caller's
- * (watch_list_free). 0 or -ENOMEM.
+ * literal directory cannot be listed, that matches too many, or that leads onto one of
+ * @remote (NULL: none) is watched through that directory, for everything beneath: listing
+ * NFS or autofs homes every few seconds would load the servers, keep every home mounted, and
+ * hang with a server. The other entries are copied. @out is the caller's (watch_list_free).
+ * 0 or -ENOMEM.
  */
-int watch_list_expand(const struct watch_entry *w, size_t n, struct watch_list *out);
+int watch_list_expand(const struct watch_entry *w, size_t n, const struct remote_mounts *remote,
+		      struct watch_list *out);
 
 #endif

@@ -56,7 +56,7 @@ static int expand_one(const char *suffix, bool glob, struct watch_list *out)
 
 	snprintf(path, sizeof(path), "%s%s", root, suffix);
 	in = (struct watch_entry){ .path = path, .bits = VIGIL_WATCH_READ, .glob = glob };
-	return watch_list_expand(&in, 1, out);
+	return watch_list_expand(&in, 1, NULL, out);
 }
 
 TEST(a_glob_becomes_the_paths_its_wildcard_directories_lead_to)
@@ -117,5 +117,84 @@ TEST(a_glob_falls_back_to_its_literal_directory)
 		ASSERT_EQ(bits_of(&w, "/home/*/.netrc"), VIGIL_WATCH_READ, "as it was");
 		watch_list_free(&w);
 	}
+	remove_tree();
+}
+
+/* The network and automount mount points, from mountinfo text; by whole components. */
+TEST(remote_mounts_from_mountinfo)
+{
+	static const char info[] = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+				   "40 22 0:40 / /home/al rw shared:20 - nfs4 srv:/al rw,vers=4.2\n"
+				   "41 22 0:41 / /mnt/my\\040share rw - cifs //srv/s rw\n"
+				   "42 22 0:42 / /srv/ssh rw - fuse.sshfs u@h: rw\n"
+				   "43 22 8:17 / /media/usb rw - fuseblk /dev/sdb1 rw\n"
+				   "44 22 0:44 / /net rw - autofs /etc/auto.net rw,fd=7\n"
+				   "45 22 0:45 / /tmp rw - tmpfs tmpfs rw\n";
+	struct remote_mounts r;
+	FILE *f = fmemopen((void *)info, sizeof(info) - 1, "r");
+
+	if (!ASSERT_TRUE(f != NULL, "fmemopen"))
+		return;
+	ASSERT_OK(remote_mounts_load(&r, f), "parse");
+	fclose(f);
+	ASSERT_EQ(r.n, 4, "nfs4, cifs, fuse.sshfs and autofs; not ext4, fuseblk or tmpfs");
+	ASSERT_TRUE(remote_mounts_cover(&r, "/home/al"), "the mount point itself");
+	ASSERT_TRUE(remote_mounts_cover(&r, "/home/al/.netrc"), "beneath it");
+	ASSERT_TRUE(!remote_mounts_cover(&r, "/home/alice/.netrc"), "by whole components");
+	ASSERT_TRUE(!remote_mounts_cover(&r, "/home/"), "above it");
+	ASSERT_TRUE(remote_mounts_cover(&r, "/mnt/my share/x"), "octal escapes undone");
+	ASSERT_TRUE(remote_mounts_cover(&r, "/net/host/etc"), "autofs");
+	ASSERT_TRUE(!remote_mounts_cover(&r, "/media/usb/x"), "fuseblk is a local disk");
+	remote_mounts_free(&r);
+}
+
+/* A glob that leads onto NFS or autofs is not listed into: its literal directory instead. */
+TEST(a_glob_over_remote_homes_is_not_listed)
+{
+	struct watch_entry in = { .bits = VIGIL_WATCH_READ, .glob = true };
+	struct remote_mounts r;
+	struct watch_list w;
+	char info[512], path[256];
+	FILE *f;
+
+	if (!ASSERT_TRUE(make_tree(), "test tree"))
+		return;
+	snprintf(path, sizeof(path), "%s/home/*/.netrc", root);
+	in.path = path;
+	/* bob's home is an NFS mount: the glob would walk into it */
+	snprintf(info, sizeof(info), "50 22 0:50 / %s/home/bob rw - nfs srv:/bob rw\n", root);
+	f = fmemopen(info, strlen(info), "r");
+	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+		ASSERT_EQ(w.n, 1, "one entry");
+		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ,
+			  "the literal directory, and beneath");
+		watch_list_free(&w);
+		remote_mounts_free(&r);
+	}
+	if (f)
+		fclose(f);
+	/* /home itself is autofs: not even listed */
+	snprintf(info, sizeof(info), "51 22 0:51 / %s/home rw - autofs auto.home rw\n", root);
+	f = fmemopen(info, strlen(info), "r");
+	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ, "autofs home");
+		watch_list_free(&w);
+		remote_mounts_free(&r);
+	}
+	if (f)
+		fclose(f);
+	/* a remote mount elsewhere changes nothing */
+	snprintf(info, sizeof(info), "52 22 0:52 / /mnt/nfs rw - nfs s:/x rw\n");
+	f = fmemopen(info, strlen(info), "r");
+	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+		ASSERT_EQ(bits_of(&w, "/home/alice/.netrc"), VIGIL_WATCH_READ, "listed as before");
+		watch_list_free(&w);
+		remote_mounts_free(&r);
+	}
+	if (f)
+		fclose(f);
 	remove_tree();
 }
