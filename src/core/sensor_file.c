@@ -194,6 +194,7 @@ struct file_state {
 	struct file_bpf *skel;
 	__u64 *failed; /* a hash of each path and its error */
 	size_t n_failed;
+	bool globs_collapsed; /* the expansion did not fit: globs by their directories */
 };
 
 static __u64 failure_hash(const char *path, int err)
@@ -276,13 +277,14 @@ static int sync_map(int fd, const void *base, size_t n, size_t stride, size_t ke
 }
 
 /*
- * Make the watch maps hold exactly @list, its globs expanded, then invalidate the verdict
- * cache if they changed. A path that does not exist puts VIGIL_WATCH_MISSING on its
- * directory's entry and its bits under the next name in file_watch_missing.
+ * Make the watch maps hold exactly @list, its globs expanded (at most @per_glob entries each),
+ * then invalidate the verdict cache if they changed. A path that does not exist puts
+ * VIGIL_WATCH_MISSING on its directory's entry and its bits under the next name in
+ * file_watch_missing. -E2BIG when a map is full.
  */
-static int file_set_watches(void *state, const struct watch_entry *list, size_t n_list)
+static int sync_watches(struct file_state *st, const struct watch_entry *list, size_t n_list,
+			size_t per_glob)
 {
-	struct file_state *st = state;
 	struct file_bpf *skel = st->skel;
 	struct resolved_watch *rw = NULL;
 	struct resolved_name *names = NULL;
@@ -295,7 +297,7 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 	err = remote_mounts_load(&remote, NULL);
 	if (err)
 		return err;
-	err = watch_list_expand(list, n_list, &remote, &expanded);
+	err = watch_list_expand(list, n_list, &remote, per_glob, &expanded);
 	remote_mounts_free(&remote);
 	if (err)
 		return err;
@@ -331,12 +333,8 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 			       sizeof(rw->key), offsetof(struct resolved_watch, bits));
 		moved |= err > 0;
 	}
-	if (err < 0) {
-		pr_warn("file", "the watch list is full (%u paths, %u missing ones): %s",
-			bpf_map__max_entries(skel->maps.file_watch),
-			bpf_map__max_entries(skel->maps.file_watch_missing), strerror(-err));
+	if (err < 0)
 		goto out;
-	}
 	err = 0;
 	if (moved)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
@@ -345,6 +343,37 @@ out:
 	free(rw);
 	free(names);
 	free(errs);
+	return err;
+}
+
+/*
+ * sync_watches(), and when the globs' paths overflow the kernel's maps, again with each glob
+ * through its literal directory: more opens for user space to match, none missed. A list
+ * that overflows even so stays part old, part new, and says so.
+ */
+static int file_set_watches(void *state, const struct watch_entry *list, size_t n_list)
+{
+	struct file_state *st = state;
+	struct file_bpf *skel = st->skel;
+	bool collapsed = false;
+	int err;
+
+	err = sync_watches(st, list, n_list, WATCH_GLOB_MAX_MATCHES);
+	if (err == -E2BIG) {
+		collapsed = true;
+		err = sync_watches(st, list, n_list, 0);
+	}
+	if (collapsed && !err && !st->globs_collapsed)
+		pr_warn("file",
+			"the globs' paths do not fit the kernel's watch maps (%u paths, %u "
+			"missing ones): globs are watched through their directories",
+			bpf_map__max_entries(skel->maps.file_watch),
+			bpf_map__max_entries(skel->maps.file_watch_missing));
+	st->globs_collapsed = collapsed;
+	if (err == -E2BIG)
+		pr_warn("file", "the watch list is full (%u paths, %u missing ones): %s",
+			bpf_map__max_entries(skel->maps.file_watch),
+			bpf_map__max_entries(skel->maps.file_watch_missing), strerror(-err));
 	return err;
 }
 

@@ -139,13 +139,13 @@ static int expand(struct watch_list *o, const char *pattern, __u16 bits, size_t 
 }
 
 int watch_list_expand(const struct watch_entry *w, size_t n, const struct remote_mounts *remote,
-		      struct watch_list *out)
+		      size_t per_glob, struct watch_list *out)
 {
 	int err = 0;
 
 	*out = (struct watch_list){ 0 };
 	for (size_t i = 0; i < n && !err; i++) {
-		size_t mark = out->n, budget = WATCH_GLOB_MAX_MATCHES;
+		size_t mark = out->n, budget = per_glob;
 
 		if (!w[i].glob) {
 			err = watch_list_add(out, w[i].path, strlen(w[i].path), w[i].bits, false);

@@ -20,8 +20,8 @@ struct watch_list {
 int watch_list_add(struct watch_list *w, const char *path, size_t len, __u16 bits, bool glob);
 void watch_list_free(struct watch_list *w);
 
-/* Most entries one glob's expansion may take (about one per directory it matches); beyond:
- * its literal directory, everything beneath. */
+/* Most entries one glob's expansion takes (about one per directory it matches); beyond: its
+ * literal directory, everything beneath. */
 #define WATCH_GLOB_MAX_MATCHES 128
 
 /*
@@ -30,13 +30,14 @@ void watch_list_free(struct watch_list *w);
  * spaces: `/home/alice/.netrc`, `/home/bob/.netrc`), which may not exist yet, and a wildcard
  * in the last name becomes its directory, for everything beneath. A directory listed is
  * watched beneath for a file system mounted over it (VIGIL_WATCH_STACKED_*). A glob whose
- * literal directory cannot be listed, that matches too many, or that leads onto one of
+ * literal directory cannot be listed, that would take more than @per_glob entries (normally
+ * WATCH_GLOB_MAX_MATCHES; 0: none expands), or that leads onto one of
  * @remote (NULL: none) is watched through that directory, for everything beneath: listing
  * NFS or autofs homes every few seconds would load the servers, keep every home mounted, and
  * hang with a server. The other entries are copied. @out is the caller's (watch_list_free).
  * 0 or -ENOMEM.
  */
 int watch_list_expand(const struct watch_entry *w, size_t n, const struct remote_mounts *remote,
-		      struct watch_list *out);
+		      size_t per_glob, struct watch_list *out);
 
 #endif

@@ -510,6 +510,54 @@ out:
 	teardown(&fx);
 }
 
+/* More glob paths than the kernel's maps hold: every glob through its directory, said once. */
+TEST(globs_overflowing_the_watch_maps_fall_back_to_their_directories)
+{
+	enum { DIRS = 120, GLOBS = 40 }; /* 4,800 missing names: file_watch_missing holds 4,096 */
+	char policy[64] = "", globs[GLOBS * 96], path[160], target[160];
+	const char *p;
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, len = 0;
+	int fd, warnings = 0, alerts = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	for (int d = 0; d < DIRS; d++) {
+		snprintf(path, sizeof(path), "%s/d%03d", fx.dir, d);
+		if (!ASSERT_OK(mkdir(path, 0700), path))
+			goto out;
+	}
+	/* one rule, its file.path a list: the helper writes ["%s"] */
+	for (int g = 0; g < GLOBS; g++)
+		len += snprintf(globs + len, sizeof(globs) - len, "%s%s/*/m%d", g ? "\", \"" : "",
+				fx.dir, g);
+	if (!run_with_rule(&v, policy, "many-globs", globs, "file.access: read", NULL))
+		goto out;
+	snprintf(target, sizeof(target), "%s/d%03d/m%d", fx.dir, DIRS - 1, GLOBS - 1);
+	fd = open(target, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	read_close(open(target, O_RDONLY));
+	usleep((WATCH_REFRESH_S * 1000 + 500) * 1000); /* one more resolution of the list */
+	ev = vigil_stop_and_load(&v, &n);
+
+	for (size_t i = 0; i < n; i++)
+		alerts += jstr(ev[i], "rule.id") && !strcmp(jstr(ev[i], "rule.id"), "many-globs") &&
+			  !strcmp(jstr(ev[i], "file.path"), target);
+	ASSERT_EQ(alerts, 1, "the read matched its glob");
+	for (p = v.err; (p = strstr(p, "do not fit the kernel's watch maps")); p++)
+		warnings++;
+	ASSERT_EQ(warnings, 1, "said once, at the first resolution");
+	ASSERT_TRUE(!strstr(v.err, "the watch list is full"), "the fallback fits");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	if (policy[0])
+		unlink(policy);
+	teardown(&fx);
+}
+
 /* A path that cannot be watched is said once, not at every re-resolution of the list. */
 TEST(an_unwatchable_path_is_warned_of_once)
 {

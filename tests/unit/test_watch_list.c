@@ -56,7 +56,7 @@ static int expand_one(const char *suffix, bool glob, struct watch_list *out)
 
 	snprintf(path, sizeof(path), "%s%s", root, suffix);
 	in = (struct watch_entry){ .path = path, .bits = VIGIL_WATCH_READ, .glob = glob };
-	return watch_list_expand(&in, 1, NULL, out);
+	return watch_list_expand(&in, 1, NULL, WATCH_GLOB_MAX_MATCHES, out);
 }
 
 TEST(a_glob_becomes_the_paths_its_wildcard_directories_lead_to)
@@ -165,7 +165,7 @@ TEST(a_glob_over_remote_homes_is_not_listed)
 	snprintf(info, sizeof(info), "50 22 0:50 / %s/home/bob rw - nfs srv:/bob rw\n", root);
 	f = fmemopen(info, strlen(info), "r");
 	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
 		ASSERT_EQ(w.n, 1, "one entry");
 		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ,
 			  "the literal directory, and beneath");
@@ -178,7 +178,7 @@ TEST(a_glob_over_remote_homes_is_not_listed)
 	snprintf(info, sizeof(info), "51 22 0:51 / %s/home rw - autofs auto.home rw\n", root);
 	f = fmemopen(info, strlen(info), "r");
 	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
 		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ, "autofs home");
 		watch_list_free(&w);
 		remote_mounts_free(&r);
@@ -189,7 +189,7 @@ TEST(a_glob_over_remote_homes_is_not_listed)
 	snprintf(info, sizeof(info), "52 22 0:52 / /mnt/nfs rw - nfs s:/x rw\n");
 	f = fmemopen(info, strlen(info), "r");
 	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, &w), "expand")) {
+	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
 		ASSERT_EQ(bits_of(&w, "/home/alice/.netrc"), VIGIL_WATCH_READ, "listed as before");
 		watch_list_free(&w);
 		remote_mounts_free(&r);
