@@ -148,53 +148,55 @@ TEST(remote_mounts_from_mountinfo)
 	remote_mounts_free(&r);
 }
 
-/* A glob that leads onto NFS or autofs is not listed into: its literal directory instead. */
-TEST(a_glob_over_remote_homes_is_not_listed)
+/* `ROOT/home/ * /.netrc` (no spaces) expanded with the one mount of @mountinfo, a line. */
+static int expand_with_mount(const char *mountinfo, struct watch_list *w)
 {
 	struct watch_entry in = { .bits = VIGIL_WATCH_READ, .glob = true };
 	struct remote_mounts r;
+	char path[256];
+	FILE *f = fmemopen((void *)mountinfo, strlen(mountinfo), "r");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = remote_mounts_load(&r, f);
+	fclose(f);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/home/*/.netrc", root);
+	in.path = path;
+	err = watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, w);
+	remote_mounts_free(&r);
+	return err;
+}
+
+/* A glob that leads onto NFS or autofs is not listed into: its literal directory instead. */
+TEST(a_glob_over_remote_homes_is_not_listed)
+{
 	struct watch_list w;
-	char info[512], path[256];
-	FILE *f;
+	char info[512];
 
 	if (!ASSERT_TRUE(make_tree(), "test tree"))
 		return;
-	snprintf(path, sizeof(path), "%s/home/*/.netrc", root);
-	in.path = path;
 	/* bob's home is an NFS mount: the glob would walk into it */
 	snprintf(info, sizeof(info), "50 22 0:50 / %s/home/bob rw - nfs srv:/bob rw\n", root);
-	f = fmemopen(info, strlen(info), "r");
-	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
+	if (ASSERT_OK(expand_with_mount(info, &w), "expand")) {
 		ASSERT_EQ(w.n, 1, "one entry");
 		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ,
 			  "the literal directory, and beneath");
 		watch_list_free(&w);
-		remote_mounts_free(&r);
 	}
-	if (f)
-		fclose(f);
 	/* /home itself is autofs: not even listed */
 	snprintf(info, sizeof(info), "51 22 0:51 / %s/home rw - autofs auto.home rw\n", root);
-	f = fmemopen(info, strlen(info), "r");
-	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
+	if (ASSERT_OK(expand_with_mount(info, &w), "expand")) {
 		ASSERT_EQ(bits_of(&w, "/home/"), VIGIL_WATCH_BELOW_READ, "autofs home");
 		watch_list_free(&w);
-		remote_mounts_free(&r);
 	}
-	if (f)
-		fclose(f);
 	/* a remote mount elsewhere changes nothing */
-	snprintf(info, sizeof(info), "52 22 0:52 / /mnt/nfs rw - nfs s:/x rw\n");
-	f = fmemopen(info, strlen(info), "r");
-	if (ASSERT_TRUE(f && !remote_mounts_load(&r, f), "mountinfo") &&
-	    ASSERT_OK(watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, &w), "expand")) {
+	if (ASSERT_OK(expand_with_mount("52 22 0:52 / /mnt/nfs rw - nfs s:/x rw\n", &w),
+		      "expand")) {
 		ASSERT_EQ(bits_of(&w, "/home/alice/.netrc"), VIGIL_WATCH_READ, "listed as before");
 		watch_list_free(&w);
-		remote_mounts_free(&r);
 	}
-	if (f)
-		fclose(f);
 	remove_tree();
 }
