@@ -52,7 +52,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
 # The policy fuzzer (fuzz/): the target, src/policy/ and the shield's rule parser (a policy's
-# shield: section) built with clang's libFuzzer and sanitizers, the rest of libvigil as it is. Seeds from rules/ and docs/ at build time.
+# shield: section) built with clang's libFuzzer and sanitizers, the rest of libvigil as it is.
+# Seeds from rules/ and docs/ at build time.
 # clang, unlike gcc, warns of positional initialisers that leave later fields zero.
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz

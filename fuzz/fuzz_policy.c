@@ -4,8 +4,8 @@
  * Parse, put in a set (ids and names across policies), compile the kernel's watch list and
  * connect denies, explain, settle a shield section's prefixes as an install would, match a few
  * open and unlink events (aborting when the rule index decides otherwise than a scan of every
- * rule), free. A NUL byte splits the input into two
- * policies, so that the checks across policies are reached too. No kernel; no file is written.
+ * rule), free. A NUL byte splits the input into two policies, so that the checks across
+ * policies are reached too. No kernel; no file is written.
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined; also linked, without
  * sanitizers, into tests/unit/test_policy, which runs the corpus and the regressions through it.
