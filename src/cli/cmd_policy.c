@@ -8,6 +8,7 @@
 #include "vigil/ev_file.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,26 @@ static void explain_shield(const struct policy_shield *sh)
 	       "stack\n");
 }
 
+/*
+ * A shield section's interfaces that this host lacks: a warning, not an error (a policy may be
+ * written for other hosts), but `vigil run` here would refuse it.
+ */
+static void warn_missing_ifaces(const struct policy_set *s, struct diags *d)
+{
+	for (size_t i = 0; i < s->n_policies; i++) {
+		const struct policy *p = s->policies[i];
+
+		for (size_t k = 0; p->shield && k < p->shield->targets.n; k++)
+			if (!if_nametoindex(p->shield->targets.ifaces[k].name))
+				diags_add(
+					d, DIAG_WARNING, p->file, p->shield->targets.ifaces[k].line,
+					p->shield->targets.ifaces[k].col,
+					"shield on %s: this host has no such interface (vigil run "
+					"here would refuse the policy)",
+					p->shield->targets.ifaces[k].name);
+	}
+}
+
 static int check(int argc, char **argv, bool builtin)
 {
 	struct diags d = { 0 };
@@ -84,6 +105,8 @@ static int check(int argc, char **argv, bool builtin)
 	if (!argc && !builtin)
 		return usage_error("policy", "check needs a file or directory");
 	s = load(argc, argv, builtin, &d);
+	if (s)
+		warn_missing_ifaces(s, &d);
 	diags_print(&d, stderr);
 	if (s) {
 		printf("ok: %zu %s, %zu %s", s->n_policies,

@@ -151,6 +151,20 @@ TEST(check_shield_sections)
 	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/both.yaml", dir), 0,
 		  "rules and a shield section together");
 
+	/* an interface this host lacks: said, but the policy is valid (it may be for another host)
+	 */
+	if (!write_file("elsewhere.yaml", "shield:\n  interfaces: [lo, nosuch0x]\n"
+					  "  block: [198.51.100.0/24]\n"))
+		return;
+	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/elsewhere.yaml", dir), 0,
+		  "a missing interface does not fail the check");
+	snprintf(want, sizeof(want),
+		 "%s/elsewhere.yaml:2:20: warning: shield on nosuch0x: this host has no such "
+		 "interface",
+		 dir);
+	ASSERT_TRUE(strstr(out, want) != NULL, "it is warned of, at file:line:col");
+	ASSERT_TRUE(strstr(out, "shield on lo:") == NULL, "lo is here: no warning");
+
 	/* a bad attach mode */
 	if (!write_file("mode.yaml", "shield:\n  interfaces: [eth0]\n  attach: fast\n"))
 		return;
