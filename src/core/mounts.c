@@ -33,23 +33,35 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/* The next mount of a mountinfo stream: its mount point (unescaped) and its type. */
+static bool mountinfo_next(FILE *f, char mnt[1024], char type[64])
+{
+	char line[4096];
+
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root mount-point options... - type source options */
+		if (!sep || sscanf(sep, " - %63s", type) != 1 ||
+		    sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		return true;
+	}
+	return false;
+}
+
 int cgroup2_mount_point(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
+	char mnt[1024], type[64];
 	int err = -ENOENT;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char mnt[1024], *sep = strstr(line, " - ");
-
-		if (!sep || strncmp(sep, " - cgroup2 ", 11))
+	while (mountinfo_next(f, mnt, type)) {
+		if (strcmp(type, "cgroup2"))
 			continue;
-		/* id parent major:minor root mount-point ... */
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
-			continue;
-		unescape_octal(mnt);
 		if (strlen(mnt) >= len) {
 			err = -ENAMETOOLONG;
 			continue;
@@ -114,20 +126,17 @@ static bool remote_type(const char *type)
 int remote_mounts_load(struct remote_mounts *r, FILE *mountinfo)
 {
 	FILE *f = mountinfo ?: fopen("/proc/self/mountinfo", "re");
-	char line[4096];
+	char mnt[1024], type[64];
 	int err = 0;
 
 	*r = (struct remote_mounts){ 0 };
 	if (!f)
 		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		char mnt[1024], type[64], *sep = strstr(line, " - "), **points;
+	while (!err && mountinfo_next(f, mnt, type)) {
+		char **points;
 
-		/* id parent major:minor root mount-point options... - type source options */
-		if (!sep || sscanf(sep, " - %63s", type) != 1 || !remote_type(type) ||
-		    sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+		if (!remote_type(type))
 			continue;
-		unescape_octal(mnt);
 		points = realloc(r->points, (r->n + 1) * sizeof(*points));
 		if (!points || !(points[r->n] = strdup(mnt)))
 			err = -ENOMEM;
