@@ -49,14 +49,21 @@ static int bits_of(const struct watch_list *w, const char *suffix)
 	return -1;
 }
 
-static int expand_one(const char *suffix, bool glob, struct watch_list *out)
+/* ROOT + @suffix, read wanted, expanded with @remote (NULL: no remote mounts). */
+static int expand_remote(const char *suffix, bool glob, const struct remote_mounts *remote,
+			 struct watch_list *out)
 {
 	char path[256];
 	struct watch_entry in;
 
 	snprintf(path, sizeof(path), "%s%s", root, suffix);
 	in = (struct watch_entry){ .path = path, .bits = VIGIL_WATCH_READ, .glob = glob };
-	return watch_list_expand(&in, 1, NULL, WATCH_GLOB_MAX_MATCHES, out);
+	return watch_list_expand(&in, 1, remote, WATCH_GLOB_MAX_MATCHES, out);
+}
+
+static int expand_one(const char *suffix, bool glob, struct watch_list *out)
+{
+	return expand_remote(suffix, glob, NULL, out);
 }
 
 TEST(a_glob_becomes_the_paths_its_wildcard_directories_lead_to)
@@ -151,9 +158,7 @@ TEST(remote_mounts_from_mountinfo)
 /* `ROOT/home/ * /.netrc` (no spaces) expanded with the one mount of @mountinfo, a line. */
 static int expand_with_mount(const char *mountinfo, struct watch_list *w)
 {
-	struct watch_entry in = { .bits = VIGIL_WATCH_READ, .glob = true };
 	struct remote_mounts r;
-	char path[256];
 	FILE *f = fmemopen((void *)mountinfo, strlen(mountinfo), "r");
 	int err;
 
@@ -163,9 +168,7 @@ static int expand_with_mount(const char *mountinfo, struct watch_list *w)
 	fclose(f);
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "%s/home/*/.netrc", root);
-	in.path = path;
-	err = watch_list_expand(&in, 1, &r, WATCH_GLOB_MAX_MATCHES, w);
+	err = expand_remote("/home/*/.netrc", true, &r, w);
 	remote_mounts_free(&r);
 	return err;
 }
