@@ -294,9 +294,9 @@ static int sync_watches(struct file_state *st, const struct watch_entry *list, s
 	size_t n, n_rw = 0, n_names = 0;
 	int *errs = NULL, err, moved;
 
-	err = remote_mounts_load(&remote, NULL);
-	if (err)
-		return err;
+	/* mounts unknown: no glob is listed, since any of them might lead onto NFS */
+	if (remote_mounts_load(&remote, NULL))
+		per_glob = 0;
 	err = watch_list_expand(list, n_list, &remote, per_glob, &expanded);
 	remote_mounts_free(&remote);
 	if (err)
