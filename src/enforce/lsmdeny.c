@@ -6,7 +6,7 @@
 #include "core/mounts.h"
 #include "core/pins.h"
 #include "core/probe.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "vigil/enforce.h"
 
 #include <bpf/bpf.h>

@@ -6,9 +6,9 @@
 #ifndef VIGIL_POLICY_COMPILE_H
 #define VIGIL_POLICY_COMPILE_H
 
-#include "core/sensor.h"
-#include "core/sensors.h"
-#include "core/watch_list.h"
+#include "sensors/sensor.h"
+#include "sensors/sensors.h"
+#include "sensors/watch_list.h"
 #include "enforce/lsmdeny.h"
 #include "enforce/netdeny.h"
 #include "policy/policy.h"

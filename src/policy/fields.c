@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/fields.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "events/family.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"

@@ -5,7 +5,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
-#include "core/sensors.h"
+#include "sensors/sensors.h"
 #include "vigil/ev_file.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Glob watches expanded against a real directory tree (core/watch_list.c). */
+/* Glob watches expanded against a real directory tree (sensors/watch_list.c). */
 #include "harness.h"
-#include "core/watch_list.h"
+#include "sensors/watch_list.h"
 #include "vigil/ev_file.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * process_vm_write, memfd and proc_mem_write events.
  */
 #include "core/links.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "core/log.h"
 #include "vigil/ev_kernel.h"
 

@@ -6,8 +6,8 @@
  * install), attaches to newly named interfaces and detaches from interfaces no longer named;
  * the agent detaches every one when it stops.
  */
-#ifndef VIGIL_CLI_AGENT_SHIELD_H
-#define VIGIL_CLI_AGENT_SHIELD_H
+#ifndef VIGIL_AGENT_SHIELDS_H
+#define VIGIL_AGENT_SHIELDS_H
 
 #include "policy/policy.h"
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The agent's answers on the control socket (core/control.h): "status", "apply NAME" and "stop". */
-#ifndef VIGIL_CLI_AGENT_CONTROL_H
-#define VIGIL_CLI_AGENT_CONTROL_H
+#ifndef VIGIL_AGENT_CONTROL_H
+#define VIGIL_AGENT_CONTROL_H
 
 #include <stdio.h>
 
-#include "cli/agent.h"
-#include "cli/agent_guard.h"
+#include "agent/agent.h"
+#include "agent/guard.h"
 #include "events/stream.h"
 
 struct agent_status_ctx {

@@ -3,8 +3,8 @@
 #include "core/probe.h"
 #include "core/bpfmap.h"
 #include "core/links.h"
-#include "core/sensor.h"
-#include "core/watch_list.h"
+#include "sensors/sensor.h"
+#include "sensors/watch_list.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
 

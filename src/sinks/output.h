@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The event stream's output to a file or pipe, written by a thread of its own. */
-#ifndef VIGIL_CLI_OUTPUT_H
-#define VIGIL_CLI_OUTPUT_H
+#ifndef VIGIL_SINKS_OUTPUT_H
+#define VIGIL_SINKS_OUTPUT_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * the next refresh on. A listed directory is also watched for whatever is mounted over it where
  * the listing does not see (a tmpfs over /home in a sandbox's mount namespace).
  */
-#include "core/watch_list.h"
+#include "sensors/watch_list.h"
 #include "vigil/ev_file.h"
 
 #include <dirent.h>

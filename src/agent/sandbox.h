@@ -3,8 +3,8 @@
  * `vigil sandbox`: a command run in a fresh cgroup of its own, so that policies scoped to that
  * cgroup subtree apply to it and its descendants only.
  */
-#ifndef VIGIL_CLI_SANDBOX_H
-#define VIGIL_CLI_SANDBOX_H
+#ifndef VIGIL_AGENT_SANDBOX_H
+#define VIGIL_AGENT_SANDBOX_H
 
 #include <limits.h>
 #include <sys/types.h>

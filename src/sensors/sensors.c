@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "core/sensors.h"
+#include "sensors/sensors.h"
 #include "core/links.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "core/bpfmap.h"
 #include "core/log.h"
 #include "core/mounts.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The privilege sensor (bpf/priv.bpf.c): setuid, setgid and capset events. */
 #include "core/links.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "vigil/ev_priv.h"
 
 #include <errno.h>

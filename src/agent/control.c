@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the running agent answers on its control socket: status, apply and stop. */
-#include "cli/agent.h"
-#include "cli/agent_control.h"
-#include "cli/agent_shield.h"
+#include "agent/agent.h"
+#include "agent/control.h"
+#include "agent/shields.h"
 #include "events/json.h"
 #include "policy/compile.h"
 

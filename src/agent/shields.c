@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cli/agent_shield.h"
+#include "agent/shields.h"
 #include "core/log.h"
 #include "shield/shield.h"
 

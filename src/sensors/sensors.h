@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The kernel sensors' lifecycle: open, load, attach, and the shared ring buffer and counter. */
-#ifndef VIGIL_CORE_SENSORS_H
-#define VIGIL_CORE_SENSORS_H
+#ifndef VIGIL_SENSORS_SENSORS_H
+#define VIGIL_SENSORS_SENSORS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 
 #include "vigil/types.h"
 

@@ -9,7 +9,7 @@
  * before each small write fills them (a quarter of the consumer's time at 4 KiB). glibc's setvbuf
  * takes a size only with a buffer of the caller's own.
  */
-#include "cli/output.h"
+#include "sinks/output.h"
 
 #include <errno.h>
 #include <pthread.h>

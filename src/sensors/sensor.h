@@ -2,10 +2,10 @@
 /*
  * The interface of one kernel sensor (file, network, ...): what it emits and how to start it.
  * Sensors write into one shared ring buffer and lost counter that the process sensor owns.
- * Add a sensor: implement one of these in src/core/sensor_<name>.c, list it in sensors.c.
+ * Add a sensor: implement one of these in src/sensors/<name>.c, list it in sensors.c.
  */
-#ifndef VIGIL_CORE_SENSOR_H
-#define VIGIL_CORE_SENSOR_H
+#ifndef VIGIL_SENSORS_SENSOR_H
+#define VIGIL_SENSORS_SENSOR_H
 
 #include <bpf/libbpf.h>
 #include <stdbool.h>

@@ -3,11 +3,11 @@
  * The file sensor's watch list: built from the policies (policy/compile.c) and `trace --path`,
  * its globs expanded by the sensor each time it resolves the list.
  */
-#ifndef VIGIL_CORE_WATCH_LIST_H
-#define VIGIL_CORE_WATCH_LIST_H
+#ifndef VIGIL_SENSORS_WATCH_LIST_H
+#define VIGIL_SENSORS_WATCH_LIST_H
 
 #include "core/mounts.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 
 #include <stddef.h>
 

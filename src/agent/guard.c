@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cli/agent_guard.h"
+#include "agent/guard.h"
 #include "core/log.h"
 
 #include <errno.h>

@@ -4,13 +4,13 @@
  * built-in ruleset, `vigil policy apply`), loading them, compiling them into the kernel's
  * watch list, and live reload (SIGHUP, edits seen by inotify, apply).
  */
-#ifndef VIGIL_CLI_AGENT_H
-#define VIGIL_CLI_AGENT_H
+#ifndef VIGIL_AGENT_AGENT_H
+#define VIGIL_AGENT_AGENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/sensors.h"
+#include "sensors/sensors.h"
 #include "policy/engine.h"
 
 #define AGENT_MAX_PATHS 64
@@ -33,7 +33,7 @@ int agent_new(struct agent **out, const struct agent_config *cfg);
 void agent_free(struct agent *a);
 
 struct policy_engine *agent_engine(struct agent *a);
-/* The shields the policies put on interfaces (cli/agent_shield.h). */
+/* The shields the policies put on interfaces (agent/shields.h). */
 struct agent_shields *agent_shields(struct agent *a);
 /* The watch list for sensors_start(): the policies' and the trace's. */
 void agent_watches(const struct agent *a, const struct watch_entry **w, size_t *n);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cli/agent.h"
-#include "cli/agent_shield.h"
+#include "agent/agent.h"
+#include "agent/shields.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* `vigil run`'s tamper protection (enforce/guard.h): started, refreshed, and told to the user. */
-#ifndef VIGIL_CLI_AGENT_GUARD_H
-#define VIGIL_CLI_AGENT_GUARD_H
+#ifndef VIGIL_AGENT_GUARD_H
+#define VIGIL_AGENT_GUARD_H
 
 #include <stdbool.h>
 

@@ -4,7 +4,7 @@
  * attaches a cgroup_skb egress program to the cgroup2 root, the rest are syscall tracepoints.
  */
 #include "core/links.h"
-#include "core/sensor.h"
+#include "sensors/sensor.h"
 #include "core/log.h"
 #include "core/mounts.h"
 

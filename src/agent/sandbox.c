@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cli/sandbox.h"
+#include "agent/sandbox.h"
 #include "core/mounts.h"
 
 #include <errno.h>

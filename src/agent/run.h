@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `vigil run`, `vigil trace` and `vigil sandbox` do once their options are read: start the
+ * sensors and the event stream and, with policies, the agent (reload, control socket, guard,
+ * sandbox), until stopped; then drain, summarise and clean up.
+ */
+#ifndef VIGIL_AGENT_RUN_H
+#define VIGIL_AGENT_RUN_H
+
+#include <stdbool.h>
+
+#include "agent/agent.h"
+#include "events/stream.h"
+
+struct run_options {
+	const char *name; /* "run", "trace" or "sandbox": the prefix of its messages */
+	bool policies;	  /* judge events and enforce: the agent */
+	bool sandbox;	  /* run @command in a cgroup of its own, judged alone */
+	struct stream_config cfg;
+	const char *output; /* NULL: standard output */
+	int colour;	    /* -1 auto, 0 never, 1 always */
+	bool format_set;
+	double duration; /* seconds; 0: until stopped */
+	__u32 ring_bytes;
+	double aggregate_s;
+	struct agent_config agent;
+	char **command; /* sandbox: what to run */
+	bool no_guard;
+};
+
+/* Run until stopped; the exit code (cli/cli.h; a sandbox's is its command's). */
+int run_main(struct run_options *o);
+
+#endif
