@@ -145,6 +145,9 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
+	/* before the sensors may make a mount namespace of their own (core/mounts.h) */
+	if (!cfg->scope)
+		bpffs_ensure();
 	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
 	if (err)
 		goto fail;
@@ -220,10 +223,10 @@ static const char *pin_dir(const struct agent *a, const char *what, char *buf, s
 
 	if (a->cfg.scope)
 		return NULL;
-	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len);
+	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len) ?: pin_mkdir(buf);
 	if (err) {
-		pr_warn("policy", "no bpf filesystem (%s): enforcement ends with this agent",
-			strerror(-err));
+		pr_warn("policy", "cannot pin under %s (%s): enforcement ends with this agent",
+			pin_root(), strerror(-err));
 		return NULL;
 	}
 	return buf;

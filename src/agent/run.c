@@ -145,8 +145,8 @@ int run_main(struct run_options *o)
 		}
 		/* a sandbox answers nobody: it ends with its command */
 		err = o->sandbox ? 0
-				   : control_open(&control, control_path(), agent_control_handle,
-						  &status);
+				 : control_open(&control, control_path(), agent_control_handle,
+						&status);
 		if (err == -EADDRINUSE) {
 			pr_err(o->name, "another vigil agent is running (%s answers)",
 			       control_path());

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
 #define BPFFS_PATH   "/sys/fs/bpf"
@@ -81,6 +82,20 @@ bool tracefs_mounted(void)
 	return !statfs(TRACEFS_PATH, &st) && st.f_type == TRACEFS_MAGIC;
 }
 
+static bool same_mount_namespace(pid_t a, pid_t b)
+{
+	char pa[64], pb[64];
+	struct stat sa, sb;
+
+	snprintf(pa, sizeof(pa), "/proc/%d/ns/mnt", (int)a);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/mnt", (int)b);
+	/* unknown (no /proc, or not allowed to look): say nothing */
+	return stat(pa, &sa) || stat(pb, &sb) || (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* Set once tracefs_ensure() has moved this process into a mount namespace of its own. */
+static bool in_own_namespace;
+
 int tracefs_ensure(void)
 {
 	if (tracefs_mounted())
@@ -88,9 +103,12 @@ int tracefs_ensure(void)
 	/* Our own mount namespace, with no propagation back to the host's. */
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
+	in_own_namespace = true;
 	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return -errno;
-	pr_debug("mounts", "mounted tracefs on " TRACEFS_PATH " in vigil's own mount namespace");
+	pr_info("mounts",
+		"mounted tracefs on " TRACEFS_PATH " in a mount namespace of vigil's own: "
+		"the host's mounts are unchanged");
 	return 0;
 }
 
@@ -100,12 +118,22 @@ int bpffs_ensure(void)
 
 	if (!statfs(BPFFS_PATH, &st) && st.f_type == BPF_FS_MAGIC)
 		return 0;
-	if (mount("bpf", BPFFS_PATH, "bpf", 0, NULL))
+	/* Each bpffs mount is a file system of its own: one made in our namespace dies with it. */
+	if (in_own_namespace) {
+		pr_warn("mounts", "no bpf filesystem on " BPFFS_PATH " in the namespace vigil was "
+				  "started in, and it is too late to mount one there");
+		return -EXDEV;
+	}
+	/* root's alone, as systemd mounts it: nobody else may make or move vigil's pins */
+	if (mount("bpf", BPFFS_PATH, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
 		return -errno;
-	/* 'ip netns exec' hides the host's /sys/fs/bpf: our mount dies with its namespace */
-	pr_warn("mounts",
-		"mounted a new bpf filesystem on " BPFFS_PATH "; under 'ip netns exec' the pins "
-		"vanish when it exits: use 'nsenter --net=/run/netns/NAME' instead");
+	pr_info("mounts", "mounted a bpf filesystem on " BPFFS_PATH " (mode 0700) in the mount "
+			  "namespace vigil was started in: pins outlive vigil");
+	/* 'ip netns exec', unshare, a container: pins live as long as that namespace */
+	if (!same_mount_namespace(getpid(), 1))
+		pr_warn("mounts", "vigil runs in another mount namespace than init's ('ip netns "
+				  "exec' makes one): the pins last only as long as it does; "
+				  "'nsenter --net=/run/netns/NAME' keeps the host's");
 	return 0;
 }
 
@@ -170,22 +198,4 @@ void remote_mounts_free(struct remote_mounts *r)
 		free(r->points[i]);
 	free(r->points);
 	*r = (struct remote_mounts){ 0 };
-}
-
-int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
 }

@@ -20,7 +20,12 @@ bool tracefs_mounted(void);
  */
 int tracefs_ensure(void);
 
-/* Mount bpffs on /sys/fs/bpf when it is not one already (pins live there). 0 or -errno. */
+/*
+ * Mount bpffs (mode 0700) on /sys/fs/bpf when it is not one already, in the mount namespace
+ * vigil was started in, so that pins outlive vigil: call it before tracefs_ensure() may have
+ * made a namespace of vigil's own (then -EXDEV: a mount there would die with vigil). 0 or
+ * -errno.
+ */
 int bpffs_ensure(void);
 
 /*
@@ -38,8 +43,5 @@ int remote_mounts_load(struct remote_mounts *r, FILE *mountinfo);
 /* Whether @path is one of them or beneath one (by whole leading components). */
 bool remote_mounts_cover(const struct remote_mounts *r, const char *path);
 void remote_mounts_free(struct remote_mounts *r);
-
-/* mkdir -p with mode 0700: 0 or -errno. */
-int mkdir_p(const char *path);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/pins.h"
-#include "core/mounts.h"
+#include "core/log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *pin_root(void)
@@ -58,10 +59,55 @@ int pin_reuse_map(struct bpf_map *map, const char *dir)
 	return err;
 }
 
+/*
+ * One directory on the way to a pin: made 0700 if missing; an existing one must be a directory
+ * of ours that nobody else may write, or another user could have moved pins aside or put
+ * theirs in (a world-writable bpffs root lets anyone make /sys/fs/bpf/vigil first).
+ */
+static int pin_dir_check(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		pr_warn("pins", "refusing to pin into %s: %s (remove it, then start vigil again)",
+			path, S_ISDIR(st.st_mode) ? "another user owns it" : "not a directory");
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		if (chmod(path, 0700))
+			return -errno;
+		pr_warn("pins", "%s was writable by others: made it 0700", path);
+	}
+	return 0;
+}
+
+int pin_mkdir(const char *dir)
+{
+	size_t top = strlen(BPFFS_ROOT);
+	char buf[PATH_MAX];
+	int err = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	/* every component below the bpffs mount point; the mount point is the mount's */
+	for (char *p = buf + 1; !err && *p; p++) {
+		if (*p != '/' || (size_t)(p - buf) <= top)
+			continue;
+		*p = '\0';
+		err = pin_dir_check(buf);
+		*p = '/';
+	}
+	return err ?: pin_dir_check(buf);
+}
+
 int pin_put(int fd, const char *dir, const char *name)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	int err = mkdir_p(dir);
+	int err = pin_mkdir(dir);
 
 	if (err)
 		return err;

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-#define PIN_ROOT     "/sys/fs/bpf/vigil"
+#define BPFFS_ROOT   "/sys/fs/bpf"
+#define PIN_ROOT     BPFFS_ROOT "/vigil"
 #define PIN_ROOT_ENV "VIGIL_BPF_ROOT"
 
 /* $VIGIL_BPF_ROOT (tests, a second agent), else PIN_ROOT. */
@@ -24,6 +25,12 @@ struct bpf_map;
  * same type, key, value, size and flags: 0, -ENOENT, -EINVAL (another map), or -errno.
  */
 int pin_reuse_map(struct bpf_map *map, const char *dir);
+/*
+ * Make @dir and its parents below the bpffs mount point (0700), checking each that exists: a
+ * directory of this user's that nobody else can write (repaired when only its mode is wrong),
+ * else -EPERM, said in the log. 0 or -errno.
+ */
+int pin_mkdir(const char *dir);
 /* Pin @fd as <dir>/<name> (directories made), replacing atomically what is there. */
 int pin_put(int fd, const char *dir, const char *name);
 /* Remove the pin <dir>/<name>, then @dir and its parents up to the root once empty. */

@@ -6,6 +6,7 @@
 #include "shield/shield.h"
 #include "core/log.h"
 #include "core/mounts.h"
+#include "core/pins.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -110,7 +111,8 @@ int shield_lock(void)
 {
 	int fd;
 
-	mkdir_p(SHIELD_PIN_ROOT);
+	if (pin_mkdir(SHIELD_PIN_ROOT))
+		return -1; /* said why; pinning will fail the same way */
 	fd = open(SHIELD_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		flock(fd, LOCK_EX);
@@ -322,7 +324,7 @@ static int pin_all(struct shield_handle *h, const char *dir)
 	char path[PATH_MAX];
 	int ret;
 
-	ret = mkdir_p(dir);
+	ret = pin_mkdir(dir);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < N_MAPS; i++) {

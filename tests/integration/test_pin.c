@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "sockets.h"
 #include "testlib.h"
+#include "core/mounts.h"
 #include "core/probe.h"
 
 #include <bpf/bpf.h>
@@ -292,6 +293,55 @@ TEST(a_clean_stop_removes_the_pins)
 	vigil_cleanup(&v);
 out:
 	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
+/*
+ * Another user made the pin root first (a world-writable bpffs lets anyone): the agent refuses to
+ * pin into it and says so, still enforces while it runs, and leaves nothing there. A root-owned
+ * root that others may write is repaired to 0700 and used.
+ */
+TEST(pin_directories_of_another_user_are_refused)
+{
+	struct server a = { .fd = -1 };
+	char policy[64] = "", root[PATH_MAX] = "";
+	struct vigil_child v;
+	struct stat st;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_OK(bpffs_ensure(), "a bpf filesystem") ||
+	    !listen_on(&a, AF_INET, 0) || !write_connect_policy(policy, a.port))
+		goto out;
+	snprintf(root, sizeof(root), "%s", enforce_path(NULL));
+	*strrchr(root, '/') = '\0'; /* the pin root itself */
+	if (!ASSERT_OK(mkdir(root, 0777) ? -errno : chown(root, 65534, 65534),
+		       "nobody's pin root") ||
+	    !start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "refusing to pin into") && strstr(v.err, "another user owns it"),
+		    "the agent says why it does not pin");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "it still refuses while it runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "nothing pinned in nobody's directory");
+	ASSERT_OK(vigil_kill(&v), "SIGKILL");
+	vigil_cleanup(&v);
+	ASSERT_OK(rmdir(root) ? -errno : 0, "nobody's directory left as it was, empty");
+
+	/* root's, but writable by all: repaired, then used */
+	if (!ASSERT_OK(mkdir(root, 0777) ? -errno : chmod(root, 0777), "a 0777 pin root") ||
+	    !start_run(&v, policy))
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "was writable by others: made it 0700") != NULL,
+		    "the agent says it repaired it");
+	ASSERT_TRUE(!stat(root, &st) && (st.st_mode & 0777) == 0700, "the root is 0700 now");
+	ASSERT_TRUE(exists(enforce_path("netdeny/connect4")), "and holds the pins");
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (root[0])
+		rmdir(root);
 	if (policy[0])
 		unlink(policy);
 	if (a.fd >= 0)
