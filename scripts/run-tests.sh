@@ -2,12 +2,17 @@
 # Run test binaries one after another, echo their output, and add up their closing lines
 # ("N passed, N failed, N skipped"). A binary that crashes or prints no closing line counts as
 # one failure. Exits non-zero when anything failed.
+# Each runs in a mount namespace of its own where bpffs, tracefs, debugfs and securityfs start
+# unmounted, as on a fresh host, whatever this machine has mounted (scripts/test-ns.sh);
+# TEST_NS=mounted runs them where all are mounted instead.
 set -u
+ns=${TEST_NS:-fresh}
+here=$(dirname "$0")
 passed=0 failed=0 skipped=0
 for t in "$@"; do
-	echo "=== ${t#build/tests/}"
+	echo "=== ${t#build/tests/} ($ns mounts)"
 	log=$(mktemp)
-	"$t" 2>&1 | tee "$log"
+	"$here/test-ns.sh" "$ns" "$t" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	rm -f "$log"
