@@ -8,7 +8,7 @@
 #include "harness.h"
 #include "testlib.h"
 
-#include <stdarg.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -162,7 +162,7 @@ static int for_each_option(const char *help, bool (*fn)(const char *opt, void *c
 		if (p[1] == '-' && p[2] >= 'a' && p[2] <= 'z')
 			for (q = p + 2; is_word_char(*q); q++)
 				;
-		else if (line_start && is_word_char(p[1]) && !is_word_char(p[2]))
+		else if (line_start && isalpha((unsigned char)p[1]) && !is_word_char(p[2]))
 			q = p + 2;
 		if (q == p || (size_t)(q - p) >= sizeof(opt))
 			continue;
