@@ -36,6 +36,8 @@ LIBVIGIL := $(BUILD)/libvigil.a
 TEST_SUITES := unit integration xdp
 TEST_SRCS   := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.c))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# Tests in shell (tests/<suite>/test_*.sh) run beside the binaries and end with the same line.
+TEST_SCRIPTS := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.sh))
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
@@ -66,7 +68,8 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
-	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev
+	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
+	    bash-completion
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -94,12 +97,13 @@ run: deps vigil
 
 # Every suite: the host's, then the VM's (BPF LSM and Debian's 6.1 kernel), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
-	@scripts/test-all.sh "$(TEST_BINS)" $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS)" $(BUILD)/static/vigil $(VM_TEST_BINS)
 
 tests: $(TEST_BINS)
 
 test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
-	@scripts/run-tests.sh $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
+	@scripts/run-tests.sh $(filter $(BUILD)/tests/unit/%,$(TEST_BINS)) \
+		$(filter tests/unit/%,$(TEST_SCRIPTS))
 
 test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
