@@ -4,6 +4,7 @@
 #include "agent/guard.h"
 #include "agent/sandbox.h"
 #include "cli/cli.h"
+#include "core/cgroup.h"
 #include "core/control.h"
 #include "core/log.h"
 #include "sensors/sensor.h"
@@ -137,6 +138,13 @@ int run_main(struct run_options *o)
 				goto out;
 			}
 			o->agent.scope = sb.scope;
+			/* the kernel's kills, as the policies, for the command alone */
+			err = cgroup_scope(sb.scope, &sopts.kill_scope);
+			if (err) {
+				pr_err(o->name, "cannot find the sandbox's cgroup %s: %s", sb.scope,
+				       strerror(-err));
+				goto out;
+			}
 		}
 		if (agent_new(&agent, &o->agent)) {
 			pr_err(o->name, "the policies have errors (above): nothing was started");
