@@ -282,10 +282,12 @@ int run_main(struct run_options *o)
 		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
 
 		pr_info(o->name,
-			"%llu events matched a rule; %llu operations denied, %llu "
-			"processes killed",
+			"%llu events matched a rule; %llu operations denied, %llu processes "
+			"killed before they could act, %llu killed after the fact, %llu kills "
+			"failed",
 			(unsigned long long)ps->alerts, (unsigned long long)ps->denied,
-			(unsigned long long)ps->kills);
+			(unsigned long long)ps->kills, (unsigned long long)ps->kills_after,
+			(unsigned long long)ps->kills_failed);
 	}
 	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
 	if (o->sandbox) {
