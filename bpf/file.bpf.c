@@ -15,6 +15,7 @@
  */
 #include "vigil.bpf.h"
 #include "path.bpf.h"
+#include "kill.bpf.h"
 #include "vigil/ev_file.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -28,7 +29,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_WRITE  0x2
 #define EPERM	     1
 #define EACCES	     13
-#define SIGKILL	     9
 #define ARG_NONE     -1
 #define ARG_RAW	     -2 /* dirfd2: the second string is data, not a path */
 
@@ -585,12 +585,10 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 		*access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			  (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 		/* An enforced kill rule: the process dies before the open returns to it. */
-		if (*access & kill && !task_is_self(task)) {
-			bpf_send_signal(SIGKILL);
+		if (*access & kill && !task_is_self(task) && kill_current())
 			*killed = true;
-		} else if (!(*access & want)) {
+		else if (!(*access & want))
 			return false;
-		}
 	}
 	*filep = file;
 	return true;

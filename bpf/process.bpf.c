@@ -6,6 +6,7 @@
  */
 #include "vigil.bpf.h"
 #include "path.bpf.h"
+#include "kill.bpf.h"
 #include "vigil/enforce.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -24,11 +25,10 @@ struct {
 	__type(value, struct exec_scratch);
 } exec_scratch SEC(".maps");
 
-#define SIGKILL 9
-
 /*
- * Executables whose new image is killed before it runs (scope 0: every process): enforced exec
- * kill rules, and exec deny rules where BPF LSM is missing. Value: the rule's index.
+ * Executables whose new image is killed before it runs (in the kill scope: kill.bpf.h):
+ * enforced exec kill rules, and exec deny rules where BPF LSM is missing. Value: the rule's
+ * index.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -37,7 +37,10 @@ struct {
 	__type(value, __u32);
 } exec_kill SEC(".maps");
 
-/* SIGKILL the new image if its file is in exec_kill; the rule's index in *rule. */
+/*
+ * SIGKILL the new image if its file is in exec_kill and the task in the kill scope; the rule's
+ * index in *rule. True only when the signal was sent.
+ */
 static __always_inline bool kill_at_exec(struct linux_binprm *bprm, __u32 *rule)
 {
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
@@ -47,10 +50,9 @@ static __always_inline bool kill_at_exec(struct linux_binprm *bprm, __u32 *rule)
 	};
 	__u32 *r = bpf_map_lookup_elem(&exec_kill, &key);
 
-	if (!r || is_self())
-		return false;
 	/* pending before the return to user space: the image never runs an instruction */
-	bpf_send_signal(SIGKILL);
+	if (!r || is_self() || !kill_current())
+		return false;
 	*rule = *r;
 	return true;
 }

@@ -88,10 +88,12 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 	fprintf(out,
 		"{\"pid\":%d,\"uptime_s\":%.0f,\"events\":{\"seen\":%" PRIu64 ",\"shown\":%" PRIu64
 		",\"lost\":%" PRIu64 ",\"malformed\":%" PRIu64 "},\"matched\":%" PRIu64
-		",\"killed\":%" PRIu64 ",\"policies\":[",
+		",\"denied\":%" PRIu64 ",\"killed\":%" PRIu64 ",\"killed_after\":%" PRIu64
+		",\"kill_failed\":%" PRIu64 ",\"policies\":[",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed,
-		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
+		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
@@ -133,11 +135,14 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 	fprintf(out,
 		"agent: pid %d, up %.0f s\n"
 		"events: %" PRIu64 " seen, %" PRIu64 " written, %" PRIu64 " lost\n"
-		"rules: %zu in %zu policies; %" PRIu64 " events matched, %" PRIu64
-		" processes killed\n",
+		"rules: %zu in %zu policies; %" PRIu64 " events matched\n"
+		"enforcement: %" PRIu64 " operations denied, %" PRIu64
+		" processes killed before they could act, %" PRIu64
+		" killed after the fact, %" PRIu64 " kills failed\n",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
-		(uint64_t)ps->alerts, (uint64_t)ps->kills);
+		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
+		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
 	guard_text(c, out);
 	so = (struct shield_out){ out, 0 };
 	agent_shields_each(agent_shields(c->agent), shield_text, &so);

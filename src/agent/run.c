@@ -4,6 +4,7 @@
 #include "agent/guard.h"
 #include "agent/sandbox.h"
 #include "cli/cli.h"
+#include "core/cgroup.h"
 #include "core/control.h"
 #include "core/log.h"
 #include "sensors/sensor.h"
@@ -137,6 +138,13 @@ int run_main(struct run_options *o)
 				goto out;
 			}
 			o->agent.scope = sb.scope;
+			/* the kernel's kills, as the policies, for the command alone */
+			err = cgroup_scope(sb.scope, &sopts.kill_scope);
+			if (err) {
+				pr_err(o->name, "cannot find the sandbox's cgroup %s: %s", sb.scope,
+				       strerror(-err));
+				goto out;
+			}
 		}
 		if (agent_new(&agent, &o->agent)) {
 			pr_err(o->name, "the policies have errors (above): nothing was started");
@@ -274,10 +282,12 @@ int run_main(struct run_options *o)
 		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
 
 		pr_info(o->name,
-			"%llu events matched a rule; %llu operations denied, %llu "
-			"processes killed",
+			"%llu events matched a rule; %llu operations denied, %llu processes "
+			"killed before they could act, %llu killed after the fact, %llu kills "
+			"failed",
 			(unsigned long long)ps->alerts, (unsigned long long)ps->denied,
-			(unsigned long long)ps->kills);
+			(unsigned long long)ps->kills, (unsigned long long)ps->kills_after,
+			(unsigned long long)ps->kills_failed);
 	}
 	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
 	if (o->sandbox) {

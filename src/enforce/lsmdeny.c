@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/lsmdeny.h"
 #include "core/bpfmap.h"
+#include "core/cgroup.h"
 #include "core/links.h"
 #include "core/log.h"
-#include "core/mounts.h"
 #include "core/pins.h"
 #include "core/probe.h"
 #include "sensors/sensor.h"
@@ -211,26 +211,6 @@ struct entry {
 static int key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct vigil_deny_key));
-}
-
-/* The cgroup's (id, level); its id is the inode of its directory on the cgroup2 mount. */
-static int cgroup_scope(const char *cgroup, struct vigil_deny_scope *s)
-{
-	char root[PATH_MAX], path[PATH_MAX * 2];
-	struct stat st;
-	int err = cgroup2_mount_point(root, sizeof(root));
-
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "%s/%s", root, cgroup);
-	if (stat(path, &st))
-		return -errno;
-	memset(s, 0, sizeof(*s));
-	s->cgroup_id = st.st_ino;
-	for (const char *p = cgroup; *p; p++)
-		if (*p != '/' && (p == cgroup || p[-1] == '/'))
-			s->level++;
-	return 0;
 }
 
 /*

@@ -91,9 +91,8 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		__u8 access = rule_access(r);
 		/* what the kernel sends of the object itself; "below" is the same << 2 */
 		__u16 self = rule_creates(r) ? VIGIL_WATCH_CREATE : access;
-		/* the file sensor kills whoever opens: not for a set scoped to a cgroup */
-		__u16 kill =
-			!s->scope && policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
+		/* the file sensor kills the opener (a sandbox's sensors: in its cgroup only) */
+		__u16 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
 		if (!c) {
 			err = watch_list_add(out, "/", 1, self | self << 2, false);

@@ -215,7 +215,8 @@ void lsm_deny_list_free(struct lsm_deny_list *l)
 /*
  * Does the process sensor kill at exec for @r: an enforced exec kill rule, or an exec deny rule
  * BPF LSM does not refuse (@lsm: it runs), naming exact files by process.exe only? The kill
- * comes before the new image runs an instruction; it is host-wide, so not for a scoped set.
+ * comes before the new image runs an instruction (for a scoped set, the sensors kill in its
+ * cgroup only).
  */
 bool policy_exec_kills(const struct rule *r, bool lsm)
 {
@@ -236,7 +237,7 @@ int policy_compile_exec_kills(const struct policy_set *s, bool lsm, struct exec_
 	const unsigned int exec = VIGIL_EV_EXEC;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < s->n_by_type[exec] && !s->scope; i++) {
+	for (size_t i = 0; i < s->n_by_type[exec]; i++) {
 		const struct rule *r = s->by_type[exec][i];
 		const struct cond *c;
 		const struct rule **rules;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/engine.h"
 #include "core/log.h"
+#include "enforce/kill.h"
 #include "policy/match.h"
 #include "events/family_file.h"
 #include "policy/compile.h"
@@ -9,7 +10,6 @@
 #include "vigil/ev_net.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -138,46 +138,50 @@ void policy_engine_refresh(struct policy_engine *e)
 		policy_set_resolve_aliases(e->set);
 }
 
-/* SIGKILL the process; "killed", or what the rule could not do. */
-static const char *kill_process(struct policy_engine *e, const struct rule *r, __u32 pid)
+/*
+ * SIGKILL from user space, after the event: the operation completed and the process may have
+ * acted on it before it dies, so "killed_after"; "kill_failed" when no signal could be sent.
+ */
+static const char *kill_after(struct policy_engine *e, const struct rule *r,
+			      const struct vigil_task *t)
 {
-	if (pid <= 1 || pid == (__u32)getpid()) {
-		pr_warn("policy", "rule %s: will not kill pid %u", r->id, pid);
-		return "alert";
-	}
-	if (kill(pid, SIGKILL)) {
-		/* the kill comes after the event: a short-lived process may be gone already */
-		if (errno != ESRCH)
-			pr_warn("policy", "rule %s: cannot kill pid %u: %s", r->id, pid,
-				strerror(errno));
+	bool refused = t->pid <= 1 || t->pid == (__u32)getpid();
+	int err = refused ? -EPERM : kill_after_event(t->pid, t->start_ns);
+
+	if (err) {
+		/* a short-lived process may be gone already: no fault of anyone's */
+		if (err != -ESRCH)
+			pr_warn("policy", "rule %s: cannot kill pid %u: %s", r->id, t->pid,
+				refused ? "it is init or vigil itself" : strerror(-err));
+		e->stats.kills_failed++;
 		return "kill_failed";
 	}
-	e->stats.kills++;
-	return "killed";
+	e->stats.kills_after++;
+	return "killed_after";
+}
+
+/* Did the kernel SIGKILL the process before the operation returned to it (or the image ran)? */
+static bool killed_in_kernel(const struct event *ev)
+{
+	return killed_at_exec(ev) || (is_file_event(ev) && (ev->flags & VIGIL_FILE_KILLED));
 }
 
 /*
- * The outcome of @r on the event's process. Without a synchronous deny mechanism in this
- * build, an enforced deny falls back to killing the process, and says so: never "denied".
+ * The outcome of @r on the event's process, as it happened: "killed" only when the kernel
+ * killed before the process could act, "denied" only when the kernel refused the operation.
+ * Without either, an enforced kill or deny is a kill from user space after the event.
  */
 static const char *carry_out(struct policy_engine *e, const struct rule *r, const struct event *ev)
 {
 	bool enforce = r->policy->mode == MODE_ENFORCE;
-	__u32 pid = ev->task->pid;
 
-	if (killed_at_exec(ev)) {
+	if (killed_in_kernel(ev)) {
 		e->stats.kills++;
-		return "killed"; /* by the kernel, before the new image ran */
+		return "killed";
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
 		return "denied"; /* refused by the kernel before it happened */
-	}
-
-	if (enforce && r->action != ACTION_ALERT && is_file_event(ev) &&
-	    (ev->flags & VIGIL_FILE_KILLED)) {
-		e->stats.kills++;
-		return "killed"; /* by the kernel, before the open returned */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
 	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
@@ -187,9 +191,9 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	switch (r->action) {
 	case ACTION_KILL:
-		return enforce ? kill_process(e, r, pid) : "would_kill";
+		return enforce ? kill_after(e, r, ev->task) : "would_kill";
 	case ACTION_DENY:
-		return enforce ? kill_process(e, r, pid) : "would_deny";
+		return enforce ? kill_after(e, r, ev->task) : "would_deny";
 	default:
 		return "alert";
 	}

@@ -418,6 +418,8 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->watch_enabled = ctx->watch;
 	skel->rodata->wanted_types = ctx->types;
 	skel->rodata->agg_window_ns = ctx->agg_window_ns;
+	skel->rodata->kill_cgroup_id = ctx->kill_scope.cgroup_id;
+	skel->rodata->kill_cgroup_level = ctx->kill_scope.level;
 	skel->rodata->plain_reads = probe_has(FEAT_PLAIN_READS);
 	skel->rodata->tick_ns = tick_ns();
 	choose_programs(skel, ctx->types, ctx->watch);

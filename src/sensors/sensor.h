@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vigil/types.h"
+#include "vigil/enforce.h"
 
 #define EVENT_BIT(type) (1ull << (type))
 
@@ -37,6 +37,7 @@ struct sensor_ctx {
 	bool watch; /* filter opens by the watch list, even while it is empty */
 	__u16 file_access;
 	__u64 agg_window_ns; /* fold repeated identical opens within this window (0: never) */
+	struct vigil_deny_scope kill_scope; /* in-kernel kills only in this cgroup subtree */
 };
 
 struct sensor_ops {

@@ -86,6 +86,8 @@ static int start_process(struct sensors *s, const struct sensors_opts *opts)
 		return -errno;
 	s->process->rodata->wakeup_bytes = opts->wakeup_bytes;
 	s->process->rodata->self_tgid = getpid();
+	s->process->rodata->kill_cgroup_id = opts->kill_scope.cgroup_id;
+	s->process->rodata->kill_cgroup_level = opts->kill_scope.level;
 	if (opts->ring_bytes) {
 		err = bpf_map__set_max_entries(s->process->maps.events, opts->ring_bytes);
 		if (err)
@@ -113,6 +115,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.watch = opts->watch || opts->n_watches,
 		.file_access = opts->file_access,
 		.agg_window_ns = opts->agg_window_ns,
+		.kill_scope = opts->kill_scope,
 	};
 	int err;
 

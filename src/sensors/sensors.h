@@ -8,7 +8,7 @@
 
 #include "sensors/sensor.h"
 
-#include "vigil/types.h"
+#include "vigil/enforce.h"
 
 struct sensors;
 
@@ -31,6 +31,8 @@ struct sensors_opts {
 	__u16 file_access;
 	/* Fold repeated identical opens (process, file, flags) within this window; 0: never. */
 	__u64 agg_window_ns;
+	/* The in-kernel kills (at an open, at exec) only in this cgroup subtree; id 0: anywhere. */
+	struct vigil_deny_scope kill_scope;
 };
 
 /*

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Enforcement that works on this host: connect deny rules refused by the kernel's cgroup
- * hooks (EPERM, no connection made), and open kill rules carried out by the kernel before the
- * open returns. BPF LSM denial is proven in the VM suite.
+ * hooks (EPERM, no connection made), open and exec kills carried out by the kernel before the
+ * process can act (host-wide, or in a sandbox's cgroup only), and kills from user space
+ * reported as what they are. BPF LSM denial is proven in the VM suite.
  */
 #include "harness.h"
 #include "sockets.h"
 #include "testlib.h"
+#include "core/probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -198,5 +200,197 @@ TEST(sandbox_denies_connect_inside_its_cgroup_only)
 	unlink(policy);
 out:
 	close(srv.fd);
+	shf("rm -rf %s", dir);
+}
+
+/*
+ * vigil sandbox with in-kernel kills, as `vigil run` has them, for the sandbox's cgroup only.
+ * The policy is @rule (YAML, one rule) in @dir/policy.yaml. The sandbox runs @dir/inside.sh once
+ * @dir/go exists; meanwhile, outside the sandbox, @outside runs. Returns the sandbox's exit
+ * code (the command's).
+ */
+static int sandbox_beside(const char *dir, const char *rule, const char *inside,
+			  const char *outside)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/policy.yaml", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "policy: sandbox-kill\nmode: enforce\nrules:\n%s", rule);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/inside.sh", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "touch $D/ready\nwhile [ ! -e $D/go ]; do sleep 0.05; done\n%s\n", inside);
+	fclose(f);
+	return shf("export D=%s; %s sandbox --policy $D/policy.yaml -f json -o $D/events.json "
+		   "-- sh $D/inside.sh 2>$D/vigil.err & "
+		   "for i in $(seq 600); do [ -e $D/ready ] && break; sleep 0.1; done; "
+		   "%s; touch $D/go; wait $!",
+		   dir, vigil_bin(), outside);
+}
+
+/* Events of @type whose action is @action (and whose file.path or process.exe is @path). */
+static size_t count_action(struct json_object **ev, size_t n, const char *type, const char *action,
+			   const char *path)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *a = jstr(ev[i], "action");
+		const char *p = jstr(ev[i], !strcmp(type, "exec") ? "process.exe" : "file.path");
+
+		count += !strcmp(jstr(ev[i], "type"), type) && a && !strcmp(a, action) &&
+			 (!path || (p && !strcmp(p, path)));
+	}
+	return count;
+}
+
+static struct json_object **sandbox_events(const char *dir, size_t *n)
+{
+	char path[160];
+	size_t bad = 0;
+	struct json_object **ev;
+
+	snprintf(path, sizeof(path), "%s/events.json", dir);
+	ev = events_load(path, n, &bad);
+	ASSERT_NOT_NULL(ev, "the sandbox wrote valid JSON lines");
+	return ev;
+}
+
+/*
+ * Where BPF LSM refuses exec and open denials, they are not kills: there, the same rule as a
+ * kill rule takes the in-kernel kill path these tests are about.
+ */
+static const char *kill_action(void)
+{
+	return probe_has(FEAT_BPF_LSM) ? "kill" : "deny";
+}
+
+/* Ten tries inside: 9 in a loop whose exit statuses are kept, the last as the command itself. */
+#define TEN_TRIES(cmd)                                                                             \
+	"for i in 1 2 3 4 5 6 7 8 9; do " cmd " >> $D/out; echo $? >> $D/rcs; done\n"              \
+	"exec " cmd " >> $D/out"
+
+/*
+ * The reported case: a sandbox's enforced deny on writes under a directory, on a host without
+ * BPF LSM. The opener must die in the kernel before the open returns: nothing written, nothing
+ * printed, every time; the same open from outside the sandbox, meanwhile, works.
+ */
+TEST(sandbox_kills_an_open_in_the_kernel_before_it_returns)
+{
+	char dir[] = "/tmp/vigil-sbopen-XXXXXX", rule[512], prot[64], outside[64];
+	struct json_object **ev;
+	size_t n = 0;
+	int rc;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(prot, sizeof(prot), "%s/prot/f", dir);
+	snprintf(outside, sizeof(outside), "%s/prot/outside", dir);
+	snprintf(rule, sizeof(rule),
+		 "  - id: no-writes\n    description: nothing writes under prot\n"
+		 "    severity: high\n    on: open\n    action: %s\n    match:\n"
+		 "      file.path: %s/prot/\n      file.access: write\n",
+		 kill_action(), dir);
+	if (!ASSERT_OK(shf("mkdir %s/prot", dir), "test directory"))
+		goto out;
+	rc = sandbox_beside(
+		dir, rule, TEN_TRIES("sh -c \"echo marker > $D/prot/f; echo alive\""),
+		"sh -c \"echo outside > $D/prot/outside; echo alive\" > $D/outside_out; "
+		"echo $? > $D/outside_rc");
+	ASSERT_EQ(rc, 137, "the sandbox's command died of SIGKILL (128 + 9)");
+	ASSERT_EQ(shf("test \"$(sort -u %s/rcs)\" = 137 && test $(wc -l < %s/rcs) = 9", dir, dir),
+		  0, "so did each of the nine tries before it");
+	ASSERT_EQ(shf("test ! -s %s/out", dir), 0, "\"alive\" was never printed");
+	ASSERT_NEQ(shf("grep -q marker %s", prot), 0, "the marker never reached the file");
+	ASSERT_EQ(shf("test \"$(cat %s/outside_rc)\" = 0 && test \"$(cat %s/outside_out)\" = alive",
+		      dir, dir),
+		  0, "outside the sandbox, at the same time, the same open was not killed");
+	ASSERT_EQ(shf("test \"$(cat %s)\" = outside", outside), 0, "and its write is there");
+	ev = sandbox_events(dir, &n);
+	ASSERT_EQ(count_action(ev, n, "open", "killed", prot), 10,
+		  "each of the ten opens is reported killed");
+	ASSERT_EQ(count_action(ev, n, "open", "killed", outside), 0,
+		  "the outside open is not reported killed");
+	events_free(ev, n);
+out:
+	shf("rm -rf %s", dir);
+}
+
+/* The same for an exec denied in a sandbox: the new image never runs an instruction. */
+TEST(sandbox_kills_an_exec_in_the_kernel_before_the_image_runs)
+{
+	char dir[] = "/tmp/vigil-sbexec-XXXXXX", rule[512], tool[64];
+	struct json_object **ev;
+	size_t n = 0;
+	int rc;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(tool, sizeof(tool), "%s/bin/tool", dir);
+	snprintf(rule, sizeof(rule),
+		 "  - id: no-tool\n    description: the copied tool does not run\n"
+		 "    severity: high\n    on: exec\n    action: %s\n    match:\n"
+		 "      process.exe: %s\n",
+		 kill_action(), tool);
+	/* a copy: its own inode, so that no other echo on the host is named */
+	if (!ASSERT_OK(shf("mkdir %s/bin && cp /bin/echo %s", dir, tool), "test binary"))
+		goto out;
+	rc = sandbox_beside(dir, rule, TEN_TRIES("$D/bin/tool inside"),
+			    "$D/bin/tool outside > $D/outside_out; echo $? > $D/outside_rc");
+	ASSERT_EQ(rc, 137, "the sandbox's command died of SIGKILL (128 + 9)");
+	ASSERT_EQ(shf("test \"$(sort -u %s/rcs)\" = 137 && test $(wc -l < %s/rcs) = 9", dir, dir),
+		  0, "so did each of the nine tries before it");
+	ASSERT_EQ(shf("test ! -s %s/out", dir), 0, "the tool never printed");
+	ASSERT_EQ(
+		shf("test \"$(cat %s/outside_rc)\" = 0 && test \"$(cat %s/outside_out)\" = outside",
+		    dir, dir),
+		0, "outside the sandbox, at the same time, the tool ran and printed");
+	ev = sandbox_events(dir, &n);
+	ASSERT_EQ(count_action(ev, n, "exec", "killed", tool), 10,
+		  "each of the ten execs is reported killed");
+	events_free(ev, n);
+out:
+	shf("rm -rf %s", dir);
+}
+
+/*
+ * A rule the kernel cannot kill for (a glob: matched in user space) is carried out by a kill
+ * from user space after the event: the open completed and the write happened. That is reported
+ * as such, never as "killed".
+ */
+TEST(sandbox_kill_from_user_space_is_reported_killed_after)
+{
+	char dir[] = "/tmp/vigil-sbafter-XXXXXX", rule[512], file[64];
+	struct json_object **ev;
+	size_t n = 0;
+	int rc;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(file, sizeof(file), "%s/g/a.txt", dir);
+	snprintf(rule, sizeof(rule),
+		 "  - id: no-txt\n    description: no text files written under g\n"
+		 "    severity: high\n    on: open\n    action: kill\n    match:\n"
+		 "      file.path: \"%s/g/*.txt\"\n      file.access: write\n",
+		 dir);
+	if (!ASSERT_OK(shf("mkdir %s/g", dir), "test directory"))
+		goto out;
+	/* the shell opens the file itself, then waits to be killed */
+	rc = sandbox_beside(dir, rule, "echo written > $D/g/a.txt; exec sleep 30", "true");
+	ASSERT_EQ(rc, 137, "the command was killed");
+	ASSERT_EQ(shf("test \"$(cat %s)\" = written", file), 0,
+		  "after its write: the kill came after the operation");
+	ev = sandbox_events(dir, &n);
+	ASSERT_EQ(count_action(ev, n, "open", "killed_after", file), 1,
+		  "the open is reported killed_after");
+	ASSERT_EQ(count_action(ev, n, "open", "killed", NULL), 0, "nothing is reported killed");
+	events_free(ev, n);
+out:
 	shf("rm -rf %s", dir);
 }
