@@ -29,18 +29,19 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } pseudo_fs[] = {
-	{ PROC_SUPER_MAGIC, "procfs" },	   { SYSFS_MAGIC, "sysfs" },
-	{ DEBUGFS_MAGIC, "debugfs" },	   { TRACEFS_MAGIC, "tracefs" },
+	{ PROC_SUPER_MAGIC, "procfs" },	    { SYSFS_MAGIC, "sysfs" },
+	{ DEBUGFS_MAGIC, "debugfs" },	    { TRACEFS_MAGIC, "tracefs" },
 	{ SECURITYFS_MAGIC, "securityfs" }, { BPF_FS_MAGIC, "bpffs" },
 	{ CGROUP_SUPER_MAGIC, "cgroupfs" }, { CGROUP2_SUPER_MAGIC, "cgroup2" },
-	{ PSTOREFS_MAGIC, "pstore" },	   { EFIVARFS_MAGIC, "efivarfs" },
-	{ SELINUX_MAGIC, "selinuxfs" },	   { SMACK_MAGIC, "smackfs" },
-	{ AAFS_MAGIC, "apparmorfs" },	   { BINFMTFS_MAGIC, "binfmt_misc" },
-	{ HUGETLBFS_MAGIC, "hugetlbfs" },  { RDTGROUP_SUPER_MAGIC, "resctrl" },
-	{ 0x62656570, "configfs" },	   { 0x65735543, "fusectl" },
+	{ PSTOREFS_MAGIC, "pstore" },	    { EFIVARFS_MAGIC, "efivarfs" },
+	{ SELINUX_MAGIC, "selinuxfs" },	    { SMACK_MAGIC, "smackfs" },
+	{ AAFS_MAGIC, "apparmorfs" },	    { BINFMTFS_MAGIC, "binfmt_misc" },
+	{ HUGETLBFS_MAGIC, "hugetlbfs" },   { RDTGROUP_SUPER_MAGIC, "resctrl" },
+	{ 0x62656570, "configfs" },	    { 0x65735543, "fusectl" },
 };
 
-static int refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int refuse(char *why, size_t len, const char *fmt, ...)
 {
