@@ -2,9 +2,10 @@
 /*
  * Tamper resistance of the running agent (BPF LSM). Other processes, root included, cannot
  * ptrace it or open its memory, cannot stop or end it with a signal (pid 1, the init system,
- * still can; SIGHUP, which reloads, still works), cannot get a file descriptor to its BPF
- * programs, maps or links (so cannot detach, replace or modify them), and cannot remove pins
- * under <bpffs>/vigil unless they run the agent's own executable (vigil shield detach).
+ * still can; SIGHUP, which reloads, and SIGUSR1, which reopens the output file, still work),
+ * cannot get a file descriptor to its BPF programs, maps or links (so cannot detach, replace or
+ * modify them), and cannot remove pins under <bpffs>/vigil unless they run the agent's own
+ * executable (vigil shield detach).
  *
  * Every hook first asks whether the agent is concerned at all: a signal to another process or
  * a bpf() call on another object costs a compare or one hash lookup.
@@ -23,6 +24,7 @@
 #define PIN_DEPTH 8
 
 #define SIGHUP	 1
+#define SIGUSR1	 10
 #define SIGCHLD	 17
 #define SIGCONT	 18
 #define SIGURG	 23
@@ -74,11 +76,14 @@ int BPF_PROG(guard_ptrace, struct task_struct *child, unsigned int mode)
 	return refuse(VIGIL_GUARD_DENY_PTRACE);
 }
 
-/* Signals that leave the agent running as it was: a probe, reload, and default-ignored ones. */
+/*
+ * Signals that leave the agent running: a probe, reload, reopen of the output file (logrotate's
+ * postrotate), and default-ignored ones.
+ */
 static __always_inline bool harmless_signal(int sig)
 {
-	return sig == 0 || sig == SIGHUP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
-	       sig == SIGWINCH;
+	return sig == 0 || sig == SIGHUP || sig == SIGUSR1 || sig == SIGCHLD || sig == SIGCONT ||
+	       sig == SIGURG || sig == SIGWINCH;
 }
 
 /* Only signals sent by processes come here: the kernel's own (tty Ctrl-C, OOM) do not. */

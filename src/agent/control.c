@@ -6,6 +6,8 @@
 #include "events/json.h"
 #include "policy/compile.h"
 
+#include "core/log.h"
+
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
@@ -77,6 +79,35 @@ static void guard_text(const struct agent_status_ctx *c, FILE *out)
 		(uint64_t)st.refused[VIGIL_GUARD_DENY_UNPIN]);
 }
 
+/* Where events go, and what could not be written there. */
+static void output_json(const struct agent_status_ctx *c, FILE *out)
+{
+	struct output_stats os;
+
+	output_stats(c->output, &os);
+	fputs(",\"output\":{\"path\":", out);
+	if (os.path)
+		json_cstring(out, os.path);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"unwritten\":%" PRIu64 ",\"error\":", os.unwritten);
+	if (os.error)
+		json_cstring(out, strerror(os.error));
+	else
+		fputs("null", out);
+	fputc('}', out);
+}
+
+static void output_text(const struct agent_status_ctx *c, FILE *out)
+{
+	struct output_stats os;
+
+	output_stats(c->output, &os);
+	fprintf(out, "output: %s, %" PRIu64 " events not written%s%s\n",
+		os.path ? os.path : "standard output", os.unwritten,
+		os.error ? "; writing fails: " : "", os.error ? strerror(os.error) : "");
+}
+
 static void status_json(const struct agent_status_ctx *c, FILE *out)
 {
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
@@ -120,6 +151,7 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 	agent_shields_each(agent_shields(c->agent), shield_json, &(struct shield_out){ out, 0 });
 	fputc(']', out);
 	guard_json(c, out);
+	output_json(c, out);
 	fputs("}\n", out);
 }
 
@@ -143,6 +175,7 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
 		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
 		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
+	output_text(c, out);
 	guard_text(c, out);
 	so = (struct shield_out){ out, 0 };
 	agent_shields_each(agent_shields(c->agent), shield_text, &so);
@@ -188,6 +221,27 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 			fprintf(out, "applied: %zu rules in force\n",
 				policy_engine_set(agent_engine(c->agent))->n_rules);
 		return err ? 1 : 0;
+	}
+	if (!strcmp(cmd, "reopen")) {
+		struct output_stats os;
+		char why[256];
+		int err;
+
+		output_stats(c->output, &os);
+		if (!os.path) {
+			fputs("the agent writes to its standard output: nothing to reopen\n", out);
+			return 1;
+		}
+		err = output_reopen(c->output, why, sizeof(why));
+		if (err) {
+			fprintf(out,
+				"cannot reopen %s: %s; events still go to the file opened before\n",
+				os.path, why);
+			return 1;
+		}
+		pr_info("run", "reopened %s (vigil reopen)", os.path);
+		fprintf(out, "reopened %s\n", os.path);
+		return 0;
 	}
 	if (!strcmp(cmd, "stop")) {
 		/* As SIGTERM: the main loop ends, drains the stream and detaches everything. */

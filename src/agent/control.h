@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The agent's answers on the control socket (core/control.h): "status", "apply NAME" and "stop". */
+/*
+ * The agent's answers on the control socket (core/control.h): "status", "apply NAME", "reopen"
+ * (the output file, after log rotation) and "stop".
+ */
 #ifndef VIGIL_AGENT_CONTROL_H
 #define VIGIL_AGENT_CONTROL_H
 
@@ -8,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/guard.h"
 #include "events/stream.h"
+#include "sinks/output.h"
 
 struct agent_status_ctx {
 	struct agent *agent;
@@ -15,6 +19,7 @@ struct agent_status_ctx {
 	int pid;
 	double started_s; /* CLOCK_MONOTONIC */
 	const struct agent_guard *guard;
+	struct output *output;
 	bool stop; /* "stop" was asked for: the main loop ends as on SIGTERM */
 };
 

@@ -25,38 +25,156 @@
 /* Wake the consumer for 1 MiB of pending records; otherwise it polls every POLL_MS. */
 #define WAKEUP_BYTES (1 << 20)
 
-static volatile sig_atomic_t stop_signal, hangup;
+/*
+ * What the agent does on each signal it can catch; vigil help run and docs/output.md say the
+ * same. Faults (SEGV, BUS, ILL, FPE, ABRT) keep their default: a crash; the next agent replaces
+ * the control socket it leaves. Default-ignored and job-control signals keep theirs.
+ */
+enum signal_action {
+	SIGNAL_STOP,	      /* drain, summarise, detach, remove the control socket */
+	SIGNAL_RELOAD_REOPEN, /* reload the policies (rsyslog's convention: and reopen) */
+	SIGNAL_REOPEN,	      /* reopen the output file after log rotation (Falco's convention) */
+	SIGNAL_IGNORE,	      /* the write it would interrupt fails instead, and is counted */
+	SIGNAL_LOG,	      /* ignored, with a line naming it: a stray signal stops no policy */
+};
 
-static void on_signal(int sig)
+static const struct {
+	int sig;
+	enum signal_action action;
+} signal_table[] = {
+	{ SIGTERM, SIGNAL_STOP },
+	{ SIGINT, SIGNAL_STOP },
+	{ SIGQUIT, SIGNAL_STOP },
+	/* the soft CPU limit: stop cleanly before the hard one kills */
+	{ SIGXCPU, SIGNAL_STOP },
+	{ SIGHUP, SIGNAL_RELOAD_REOPEN },
+	{ SIGUSR1, SIGNAL_REOPEN },
+	{ SIGPIPE, SIGNAL_IGNORE },
+	{ SIGXFSZ, SIGNAL_IGNORE },
+	{ SIGUSR2, SIGNAL_LOG },
+	{ SIGALRM, SIGNAL_LOG },
+	{ SIGVTALRM, SIGNAL_LOG },
+	{ SIGPROF, SIGNAL_LOG },
+	{ SIGIO, SIGNAL_LOG },
+	{ SIGPWR, SIGNAL_LOG },
+	{ SIGSTKFLT, SIGNAL_LOG },
+	{ SIGSYS, SIGNAL_LOG },
+	{ SIGTRAP, SIGNAL_LOG },
+	/* and every realtime signal, SIGRTMIN to SIGRTMAX: SIGNAL_LOG */
+};
+
+/* Set by the handler, taken by the main loop: the signal, and the process that sent it. */
+static volatile sig_atomic_t signal_pending[NSIG], signal_sender[NSIG];
+
+static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
-	if (sig == SIGHUP)
-		hangup = 1;
-	else
-		stop_signal = sig;
+	(void)uctx;
+	signal_sender[sig] = info->si_pid;
+	signal_pending[sig] = 1;
 }
 
-/* A terminal gets stdio's line by line; a file or pipe, blocks of a MiB (sinks/output.h). */
-static int open_output(struct run_options *a, bool *out_tty)
+static enum signal_action signal_action(int sig)
 {
+	for (size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++)
+		if (signal_table[i].sig == sig)
+			return signal_table[i].action;
+	return SIGNAL_LOG; /* realtime */
+}
+
+static void install_signals(void)
+{
+	/* No SA_RESTART: a stop must interrupt a blocking open of a FIFO nobody reads yet. */
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++)
+		sigaction(signal_table[i].sig, signal_table[i].action == SIGNAL_IGNORE ? &ign : &sa,
+			  NULL);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+}
+
+struct signals_taken {
+	int stop; /* the signal that stops the agent, or 0 */
+	bool reload, reopen;
+	const char *reopen_why; /* the signal that asked */
+};
+
+/* What the signals that came since the last call ask for; the ignored ones are logged. */
+static void take_signals(const char *who, struct signals_taken *t)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!signal_pending[sig])
+			continue;
+		signal_pending[sig] = 0;
+		switch (signal_action(sig)) {
+		case SIGNAL_STOP:
+			if (!t->stop)
+				pr_info(who, "stopping on SIG%s (from pid %d)", sigabbrev_np(sig),
+					(int)signal_sender[sig]);
+			t->stop = sig;
+			break;
+		case SIGNAL_RELOAD_REOPEN:
+			t->reload = true;
+			/* fall through */
+		case SIGNAL_REOPEN:
+			t->reopen = true;
+			t->reopen_why = sig == SIGHUP ? "SIGHUP" : "SIGUSR1";
+			break;
+		case SIGNAL_IGNORE:
+			break;
+		case SIGNAL_LOG:
+			pr_warn(who,
+				"ignored signal %d (SIG%s) from pid %d: vigil stops on SIGTERM, "
+				"SIGINT or SIGQUIT",
+				sig, sigabbrev_np(sig) ?: "RT", (int)signal_sender[sig]);
+			break;
+		}
+	}
+}
+
+/*
+ * -o FILE, checked (sinks/output.h), else standard output. On a terminal, text by default; the
+ * writer's blocks go out at every batch of events either way.
+ */
+static int open_output(struct run_options *a, struct output **out, bool *out_tty)
+{
+	char why[256];
 	int fd = STDOUT_FILENO, err;
 
 	if (a->output) {
-		fd = open(a->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
+		fd = output_file_open(a->output, why, sizeof(why));
+		if (fd < 0) {
+			pr_err(a->name, "cannot write events to %s: %s", a->output, why);
+			return fd;
+		}
 	}
 	*out_tty = isatty(fd);
-	if (!*out_tty)
-		a->cfg.out = output_open(fd, a->output);
-	else
-		a->cfg.out = a->output ? fdopen(fd, "a") : stdout;
-	if (!a->cfg.out) {
-		err = -errno;
+	err = output_new(out, fd, a->output);
+	if (err) {
+		pr_err(a->name, "cannot set up the output: %s", strerror(-err));
 		if (a->output)
 			close(fd);
 		return err;
 	}
+	a->cfg.out = output_stream(*out);
 	return 0;
+}
+
+static void reopen_output(const char *who, struct output *out, const char *asked_by)
+{
+	struct output_stats st;
+	char why[256];
+
+	output_stats(out, &st);
+	if (!st.path)
+		return;
+	if (output_reopen(out, why, sizeof(why)))
+		pr_warn(who, "cannot reopen %s (%s): %s; events still go to the file opened before",
+			st.path, asked_by, why);
+	else
+		pr_info(who, "reopened %s (%s)", st.path, asked_by);
 }
 
 static double now_s(void)
@@ -65,17 +183,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	/* No SA_RESTART: a signal must interrupt the wait for records. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 #define PATH_WATCH_BITS (VIGIL_WATCH_ALL | VIGIL_WATCH_PATH | VIGIL_WATCH_BELOW_PATH)
@@ -91,6 +198,9 @@ int run_main(struct run_options *o)
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
 	struct sandbox sb = { 0 };
+	struct output *out = NULL;
+	struct output_stats os;
+	struct signals_taken sigs = { 0 };
 	int child_status = 0;
 	const struct stream_stats *st;
 	double deadline = 0, next_flush, next_refresh;
@@ -100,15 +210,8 @@ int run_main(struct run_options *o)
 	bool out_tty = false;
 	int err, ret = EXIT_RUNTIME;
 
-	err = open_output(o, &out_tty);
-	if (err) {
-		pr_err(o->name, "cannot open %s: %s", o->output ? o->output : "standard output",
-		       strerror(-err));
-		goto out;
-	}
-	if (!o->format_set)
-		o->cfg.format = out_tty ? FORMAT_TEXT : FORMAT_JSON;
-	o->cfg.colour = o->colour == -1 ? out_tty && !getenv("NO_COLOR") : o->colour;
+	/* from here on, no signal ends vigil without its clean-up (the control socket) */
+	install_signals();
 	o->cfg.procfs = "/proc";
 	sopts.ring_bytes = o->ring_bytes;
 	sopts.types = o->cfg.filter.type_mask;
@@ -172,6 +275,15 @@ int run_main(struct run_options *o)
 		o->cfg.judge_ctx = agent_engine(agent);
 		o->cfg.show_unmatched = o->cfg.filter.type_mask || o->cfg.filter.n_paths;
 	}
+	/* after the check for another agent: a refused start leaves no file behind */
+	err = open_output(o, &out, &out_tty);
+	if (err) {
+		ret = err == -ENOMEM ? EXIT_RUNTIME : EX_USAGE;
+		goto out;
+	}
+	if (!o->format_set)
+		o->cfg.format = out_tty ? FORMAT_TEXT : FORMAT_JSON;
+	o->cfg.colour = o->colour == -1 ? out_tty && !getenv("NO_COLOR") : o->colour;
 	sopts.file_access = o->cfg.filter.access;
 	sopts.agg_window_ns = o->aggregate_s * 1e9;
 	if (o->ring_bytes && o->ring_bytes / 2 < sopts.wakeup_bytes)
@@ -193,7 +305,6 @@ int run_main(struct run_options *o)
 		pr_err(o->name, "cannot set up the event stream: %s", strerror(-err));
 		goto out;
 	}
-	install_signals();
 	if (agent) {
 		agent_attach(agent, sensors);
 		/* After every BPF object of the agent is made: the guard protects them all. A
@@ -204,7 +315,8 @@ int run_main(struct run_options *o)
 						    .stream = stream,
 						    .pid = getpid(),
 						    .started_s = now_s(),
-						    .guard = &guard };
+						    .guard = &guard,
+						    .output = out };
 	}
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(o->name, "watching %s events%s; Ctrl-C to stop", what,
@@ -223,23 +335,30 @@ int run_main(struct run_options *o)
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
 	next_refresh = now_s() + WATCH_REFRESH_S;
-	while (!stop_signal && !status.stop && (!deadline || now_s() < deadline)) {
+	for (;;) {
+		take_signals(o->name, &sigs);
+		if (sigs.stop || status.stop || (deadline && now_s() >= deadline))
+			break;
 		if (sb.pid && waitpid(sb.pid, &child_status, WNOHANG) == sb.pid) {
 			sb.pid = 0;
 			break;
 		}
-		err = stream_poll(stream, POLL_MS);
-		if (err < 0 && err != -EINTR) {
-			pr_err(o->name, "writing events failed: %s", strerror(-err));
-			goto out;
-		}
+		if (sigs.reopen)
+			reopen_output(o->name, out, sigs.reopen_why);
+		sigs.reopen = false;
+		stream_poll(stream, POLL_MS);
 		if (!sensors_lost(sensors, &lost))
 			stream_update_lost(stream, lost);
+		/* a trace's output is all it does; the agent outlives its output, and enforces */
+		output_stats(out, &os);
+		if (!agent && os.error) {
+			pr_err(o->name, "writing events failed: %s", strerror(os.error));
+			goto out;
+		}
 		if (agent) {
-			bool hup = hangup;
-
-			hangup = 0;
-			agent_tick(agent, hup);
+			output_report(out, o->name);
+			agent_tick(agent, sigs.reload);
+			sigs.reload = false;
 			agent_guard_tick(&guard);
 			if (control)
 				control_serve(control);
@@ -267,17 +386,22 @@ int run_main(struct run_options *o)
 	 * first: on a busy host events would keep coming and the drain would never end.
 	 */
 	sensors_detach(sensors);
-	while ((err = stream_poll(stream, 0)) > 0)
+	while (stream_poll(stream, 0) > 0)
 		;
 	if (agg_fd >= 0)
 		stream_flush_aggregates(stream, agg_fd, 0);
 	if (!sensors_lost(sensors, &lost))
 		stream_update_lost(stream, lost);
-	fflush(o->cfg.out);
+	output_sync(out);
+	output_stats(out, &os);
 	st = stream_stats(stream);
 	pr_info(o->name, "%llu events seen, %llu shown, %llu lost%s",
 		(unsigned long long)st->records, (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+	if (os.unwritten)
+		pr_warn(o->name, "%llu events could not be written to %s%s%s",
+			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",
+			os.error ? ": " : "", os.error ? strerror(os.error) : "");
 	if (agent) {
 		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
 
@@ -289,7 +413,11 @@ int run_main(struct run_options *o)
 			(unsigned long long)ps->kills, (unsigned long long)ps->kills_after,
 			(unsigned long long)ps->kills_failed);
 	}
-	ret = err < 0 && err != -EINTR ? EXIT_RUNTIME : 0;
+	ret = 0;
+	if (!agent && os.error) {
+		pr_err(o->name, "writing events failed: %s", strerror(os.error));
+		ret = EXIT_RUNTIME;
+	}
 	if (o->sandbox) {
 		/* the command's status, as a shell would give it */
 		ret = WIFSIGNALED(child_status) ? 128 + WTERMSIG(child_status)
@@ -306,10 +434,6 @@ out:
 	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
-	/* fclose waits for the writer: the last blocks' errors come here */
-	if (o->cfg.out && o->cfg.out != stdout && fclose(o->cfg.out) && ret == 0) {
-		pr_err(o->name, "writing events failed: %s", strerror(errno));
-		ret = EXIT_RUNTIME;
-	}
+	output_close(out);
 	return ret;
 }

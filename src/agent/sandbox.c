@@ -60,7 +60,9 @@ int sandbox_spawn(struct sandbox *sb, char *const argv[])
 	if (pid == 0) {
 		int err = write_file(sb->dir, "cgroup.procs", "0");
 
+		/* what the agent ignores, an exec keeps ignored */
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		if (!err) {
 			execvp(argv[0], argv);
 			err = -errno;

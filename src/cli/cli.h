@@ -3,6 +3,7 @@
 #ifndef VIGIL_CLI_CLI_H
 #define VIGIL_CLI_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <sysexits.h>
 
@@ -29,6 +30,14 @@ extern const struct command cmd_policy;
 extern const struct command cmd_status;
 extern const struct command cmd_unload;
 extern const struct command cmd_stop;
+extern const struct command cmd_reopen;
+
+/*
+ * Send @request (and @body) to the running agent over its control socket and print its answer,
+ * on stdout, or stderr when it refused; when no agent can be asked, say why as "vigil: <cmd>:".
+ * Returns the exit code: 0, 1 (refused), EX_NOPERM, EX_UNAVAILABLE (no agent answers).
+ */
+int agent_request(const char *cmd, const char *request, const char *body, size_t len);
 
 /* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

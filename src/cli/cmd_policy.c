@@ -255,7 +255,7 @@ static int policy_apply(int argc, char **argv)
 {
 	struct diags d = { 0 };
 	struct policy *p;
-	char cmd[4200], *text = NULL, *resp = NULL;
+	char cmd[4200], *text = NULL;
 	size_t len = 0;
 	FILE *f;
 	int ret;
@@ -286,18 +286,9 @@ static int policy_apply(int argc, char **argv)
 	}
 	policy_free(p);
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
-	ret = control_request(control_path(), cmd, text, len, &resp);
+	ret = agent_request("policy", cmd, text, len);
 	free(text);
-	if (ret < 0) {
-		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", control_path(),
-			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
-			: ret == -EACCES		       ? "run it as root"
-							       : strerror(-ret));
-		return ret == -EACCES ? EX_NOPERM : EX_UNAVAILABLE;
-	}
-	fputs(resp, ret ? stderr : stdout);
-	free(resp);
-	return ret ? EXIT_RUNTIME : 0;
+	return ret;
 }
 
 static int policy_run(int argc, char **argv)

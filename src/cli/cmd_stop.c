@@ -31,7 +31,6 @@ static int still_answers(void)
 static int stop_run(int argc, char **argv)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	char *resp = NULL;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -41,22 +40,9 @@ static int stop_run(int argc, char **argv)
 		}
 		return usage_error("stop", "unexpected argument '%s'", argv[i]);
 	}
-	ret = control_request(control_path(), "stop", NULL, 0, &resp);
-	if (ret < 0) {
-		if (ret == -EACCES || ret == -EPERM)
-			fprintf(stderr, "vigil: stop: permission denied: run it as root\n");
-		else if (ret == -ENOENT || ret == -ECONNREFUSED)
-			fprintf(stderr,
-				"vigil: stop: no agent is running (nothing answers at %s)\n",
-				control_path());
-		else
-			fprintf(stderr, "vigil: stop: cannot ask the agent: %s\n", strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
-	}
-	fputs(resp, ret ? stderr : stdout);
-	free(resp);
+	ret = agent_request("stop", "stop", NULL, 0);
 	if (ret)
-		return EXIT_RUNTIME;
+		return ret;
 	for (int i = 0; i < WAIT_S * 10; i++) {
 		if (!still_answers()) {
 			printf("stopped\n");

@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_run,    &cmd_stop,	 &cmd_trace,   &cmd_sandbox, &cmd_policy,
-	&cmd_status, &cmd_probe, &cmd_version, &cmd_shield,  &cmd_unload,
+	&cmd_run,    &cmd_stop,	 &cmd_trace,   &cmd_sandbox, &cmd_policy, &cmd_status,
+	&cmd_reopen, &cmd_probe, &cmd_version, &cmd_shield,  &cmd_unload,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -35,7 +35,10 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"Output:\n"
 		"  -f, --format json|text  JSON Lines, or aligned columns (default: text on a\n"
 		"                          terminal, json otherwise)\n"
-		"  -o, --output FILE       append to FILE (created 0600) instead of stdout\n"
+		"  -o, --output FILE       append to FILE (created 0600) instead of stdout;\n"
+		"                          refused: a symbolic link, a hard-linked file, another\n"
+		"                          user's file or one others may write, a directory, a\n"
+		"                          block device, files of /proc, /sys and the like\n"
 		"      --color WHEN        colour text output: auto (default), always, never\n"
 		"Filters (comma-separated lists; repeat an option to add more):\n"
 		"  -e, --events TYPES      event types to show (default: all but open, which "
@@ -57,9 +60,17 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		"  -v, --verbose           debug messages, libbpf's included\n"
 		"  -h, --help              this help\n\n"
 		"Every event names its process, its parent and its ancestors, also for processes\n"
-		"started before vigil. Ctrl-C or SIGTERM stops and prints a summary: events seen,\n"
-		"shown and lost. Records the kernel could not queue are never dropped silently:\n"
-		"they appear in the stream as \"lost\" records.\n",
+		"started before vigil. Records the kernel could not queue are never dropped\n"
+		"silently: they appear in the stream as \"lost\" records.\n\n"
+		"Signals (docs/output.md): TERM, INT (Ctrl-C), QUIT and XCPU stop cleanly, with a\n"
+		"summary: events seen, shown, lost and not written. HUP reloads the policies and\n"
+		"reopens the output file; USR1 reopens it (after log rotation). PIPE and XFSZ are\n"
+		"ignored: the write fails instead. USR2, ALRM, VTALRM, PROF, IO, PWR, STKFLT, "
+		"SYS,\n"
+		"TRAP and the realtime signals are ignored, with a line naming them.\n"
+		"A write that fails (a full disk, a reader gone) ends a trace; the agent keeps\n"
+		"running and enforcing, says so once, and counts the events it could not write\n"
+		"(the summary, vigil status); only whole lines reach the file.\n",
 		cmd->name, cmd->sandbox ? " --policy FILE -- CMD [ARGS...]" : "", cmd->purpose,
 		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "");
 	if (!cmd->sandbox)
@@ -81,7 +92,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "only\n"
 		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
 		      "policy\n"
-		      "with errors is rejected and the ones in force stay.\n"
+		      "with errors is rejected and the ones in force stay. 'vigil reopen' asks "
+		      "the\n"
+		      "agent to reopen its output file, and says whether it could.\n"
 		      "A policy's shield: section puts the XDP shield on the interfaces it names\n"
 		      "(vigil help shield); reloads change its rules atomically, and the agent\n"
 		      "detaches it when no policy names the interface any more, or when it "

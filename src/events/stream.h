@@ -41,7 +41,10 @@ void stream_free(struct stream *s);
 
 /* Read records from the ring buffer map @ringbuf_fd (done once, before polling). */
 int stream_attach_ringbuf(struct stream *s, int ringbuf_fd);
-/* Wait up to @timeout_ms for records and handle them; returns how many, or -errno. */
+/*
+ * Wait up to @timeout_ms for records, handle them and flush the output; returns how many, or
+ * the ring buffer's -errno (-EINTR: a signal came).
+ */
 int stream_poll(struct stream *s, int timeout_ms);
 /* Handle one record: what the ring buffer callback does, callable on its own for tests. */
 int stream_handle_record(struct stream *s, const void *data, size_t size);

@@ -8,49 +8,92 @@
  * Buffers of a MiB: fewer writes, and whole page-cache folios, which the kernel otherwise zeroes
  * before each small write fills them (a quarter of the consumer's time at 4 KiB). glibc's setvbuf
  * takes a size only with a buffer of the caller's own.
+ *
+ * stdio hands over its buffer wherever it is full, mid-line too: whole lines go to the writer,
+ * the start of an unfinished one waits for its end. A write that fails is never fatal here: the
+ * agent must go on enforcing with a full disk; its lines are counted, and the next block is
+ * tried again.
  */
 #include "sinks/output.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BLOCK_BYTES (1 << 20)
+/* What waits for the writer: an unfinished line shorter than a block, then a block. */
+#define FILL_BYTES (2 * BLOCK_BYTES)
 
 struct output {
+	FILE *stream;
 	int fd;
-	bool own_fd;
+	char *path;   /* NULL: standard output, not ours to close or reopen */
+	bool regular; /* a line cut short can be taken back */
 	pthread_t writer;
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a block was handed over or written, or the end came */
 	char *stdio_buf;	/* stdio formats into it */
-	char *block;		/* the writer writes it */
-	size_t len;		/* > 0: handed over, not yet written */
-	int error;		/* the first write's errno */
+	char *fill;		/* whole lines and an unfinished one, waiting for the writer */
+	size_t fill_len;
+	char *block; /* the writer writes it */
+	size_t len;  /* > 0: handed over, not yet written */
+	uint64_t unwritten;
+	int error; /* of the last write */
 	bool closing;
+	bool said_failing; /* the main thread's: output_report() said writing fails */
 };
 
-static int write_all(int fd, const char *p, size_t n)
+static size_t count_lines(const char *p, size_t n)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	size_t lines = 0;
+
+	for (const char *end = p + n; (p = memchr(p, '\n', end - p)); p++)
+		lines++;
+	return lines;
+}
+
+/*
+ * Write @n bytes of whole lines; on a failure, the lines not written are added to *@unwritten
+ * and a line the file got only part of is cut off again. Returns 0 or an errno.
+ */
+static int write_lines(int fd, bool regular, const char *p, size_t n, uint64_t *unwritten)
+{
+	size_t done = 0, kept;
+	const char *nl;
+	struct stat st;
+	int err = 0;
+
+	while (done < n) {
+		ssize_t w = write(fd, p + done, n - done);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
-			return errno;
-		p += w;
-		n -= w;
+		if (w <= 0) {
+			err = w < 0 ? errno : EIO;
+			break;
+		}
+		done += w;
 	}
-	return 0;
+	if (!err)
+		return 0;
+	nl = done ? memrchr(p, '\n', done) : NULL;
+	kept = nl ? (size_t)(nl - p) + 1 : 0;
+	if (kept < done && regular && !fstat(fd, &st) && st.st_size >= (off_t)(done - kept) &&
+	    ftruncate(fd, st.st_size - (done - kept)))
+		pr_debug("output", "cannot cut a partial line off: %s", strerror(errno));
+	*unwritten += count_lines(p + kept, n - kept);
+	return err;
 }
 
 static void *writer_main(void *arg)
 {
 	struct output *o = arg;
+	uint64_t unwritten;
 	int err;
 
 	pthread_mutex_lock(&o->lock);
@@ -59,12 +102,13 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&o->changed, &o->lock);
 		if (!o->len)
 			break;
+		unwritten = 0;
 		pthread_mutex_unlock(&o->lock);
-		/* after an error, what comes is not written (the caller has been told) */
-		err = o->error ? 0 : write_all(o->fd, o->block, o->len);
+		/* o->fd changes only while no block is in flight (output_reopen) */
+		err = write_lines(o->fd, o->regular, o->block, o->len, &unwritten);
 		pthread_mutex_lock(&o->lock);
-		if (err)
-			o->error = err;
+		o->error = err;
+		o->unwritten += unwritten;
 		o->len = 0;
 		pthread_cond_broadcast(&o->changed);
 	}
@@ -72,31 +116,45 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* stdio's write: wait for the writer to be free, hand it a copy of @buf. */
+/* With o->lock: hand the writer the whole lines filled so far (@all: everything). */
+static void submit(struct output *o, bool all)
+{
+	const char *nl = memrchr(o->fill, '\n', o->fill_len);
+	size_t whole = nl ? (size_t)(nl - o->fill) + 1 : 0;
+	char *t;
+
+	/* a line longer than a block cannot wait for its end */
+	if (all || o->fill_len - whole >= BLOCK_BYTES)
+		whole = o->fill_len;
+	if (!whole)
+		return;
+	while (o->len)
+		pthread_cond_wait(&o->changed, &o->lock);
+	t = o->block;
+	o->block = o->fill;
+	o->fill = t;
+	o->len = whole;
+	o->fill_len -= whole;
+	memcpy(o->fill, o->block + whole, o->fill_len);
+	pthread_cond_broadcast(&o->changed);
+}
+
+/* stdio's write: every byte is taken; what the writer cannot write, it counts. */
 static ssize_t hand_over(void *cookie, const char *buf, size_t size)
 {
 	struct output *o = cookie;
 	size_t done = 0, n;
-	int err;
 
 	pthread_mutex_lock(&o->lock);
 	while (done < size) {
-		while (o->len && !o->error)
-			pthread_cond_wait(&o->changed, &o->lock);
-		if (o->error)
-			break;
+		/* fill_len < BLOCK_BYTES here: submit() leaves no more */
 		n = size - done < BLOCK_BYTES ? size - done : BLOCK_BYTES;
-		memcpy(o->block, buf + done, n);
-		o->len = n;
+		memcpy(o->fill + o->fill_len, buf + done, n);
+		o->fill_len += n;
 		done += n;
-		pthread_cond_broadcast(&o->changed);
+		submit(o, false);
 	}
-	err = o->error;
 	pthread_mutex_unlock(&o->lock);
-	if (err) {
-		errno = err;
-		return -1;
-	}
 	return size;
 }
 
@@ -105,57 +163,64 @@ static void output_free(struct output *o)
 	pthread_cond_destroy(&o->changed);
 	pthread_mutex_destroy(&o->lock);
 	free(o->stdio_buf);
+	free(o->fill);
 	free(o->block);
+	free(o->path);
 	free(o);
 }
 
 /* Let the writer finish what it was handed, and stop it. */
-static int writer_stop(struct output *o)
+static void writer_stop(struct output *o)
 {
 	pthread_mutex_lock(&o->lock);
 	o->closing = true;
 	pthread_cond_broadcast(&o->changed);
 	pthread_mutex_unlock(&o->lock);
 	pthread_join(o->writer, NULL);
-	return o->error;
 }
 
 static int finish(void *cookie)
 {
 	struct output *o = cookie;
-	int err = writer_stop(o);
 
-	if (o->own_fd && close(o->fd) && !err)
-		err = errno;
+	pthread_mutex_lock(&o->lock);
+	submit(o, true);
+	pthread_mutex_unlock(&o->lock);
+	writer_stop(o);
+	if (o->path)
+		close(o->fd);
 	output_free(o);
-	if (err) {
-		errno = err;
-		return -1;
-	}
 	return 0;
 }
 
-FILE *output_open(int fd, bool own_fd)
+static bool is_regular(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
+int output_new(struct output **out, int fd, const char *path)
 {
 	static const cookie_io_functions_t io = { .write = hand_over, .close = finish };
 	struct output *o = calloc(1, sizeof(*o));
 	sigset_t all, old;
-	FILE *f;
 	int err;
 
 	if (!o)
-		return NULL;
+		return -ENOMEM;
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->changed, NULL);
-	o->block = malloc(BLOCK_BYTES);
+	o->block = malloc(FILL_BYTES);
+	o->fill = malloc(FILL_BYTES);
 	o->stdio_buf = malloc(BLOCK_BYTES);
-	if (!o->block || !o->stdio_buf) {
+	o->path = path ? strdup(path) : NULL;
+	if (!o->block || !o->fill || !o->stdio_buf || (path && !o->path)) {
 		output_free(o);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	o->fd = fd;
-	o->own_fd = own_fd;
+	o->regular = is_regular(fd);
 	/* Signals are the main thread's; a write to a closed pipe fails with EPIPE. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -163,18 +228,84 @@ FILE *output_open(int fd, bool own_fd)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		output_free(o);
-		errno = err;
-		return NULL;
+		return -err;
 	}
-	f = fopencookie(o, "w", io);
-	if (!f) {
-		err = errno;
+	o->stream = fopencookie(o, "w", io);
+	if (!o->stream) {
+		err = -errno;
 		writer_stop(o);
 		output_free(o);
-		errno = err;
-		return NULL;
+		return err;
 	}
 	/* stdio does not touch a buffer of the caller's after the close: finish() frees it */
-	setvbuf(f, o->stdio_buf, _IOFBF, BLOCK_BYTES);
-	return f;
+	setvbuf(o->stream, o->stdio_buf, _IOFBF, BLOCK_BYTES);
+	*out = o;
+	return 0;
+}
+
+FILE *output_stream(struct output *o)
+{
+	return o->stream;
+}
+
+void output_sync(struct output *o)
+{
+	fflush(o->stream);
+	pthread_mutex_lock(&o->lock);
+	while (o->len)
+		pthread_cond_wait(&o->changed, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void output_close(struct output *o)
+{
+	if (o)
+		fclose(o->stream);
+}
+
+int output_reopen(struct output *o, char *why, size_t len)
+{
+	int fd, old;
+
+	if (!o->path)
+		return 0;
+	fd = output_file_open(o->path, why, len);
+	if (fd < 0)
+		return fd;
+	/* what was formatted for the old file goes there */
+	output_sync(o);
+	pthread_mutex_lock(&o->lock);
+	old = o->fd;
+	o->fd = fd;
+	o->regular = is_regular(fd);
+	pthread_mutex_unlock(&o->lock);
+	close(old);
+	return 0;
+}
+
+void output_stats(struct output *o, struct output_stats *st)
+{
+	pthread_mutex_lock(&o->lock);
+	st->path = o->path;
+	st->unwritten = o->unwritten;
+	st->error = o->error;
+	pthread_mutex_unlock(&o->lock);
+}
+
+void output_report(struct output *o, const char *who)
+{
+	struct output_stats st;
+	const char *path;
+
+	output_stats(o, &st);
+	path = st.path ? st.path : "standard output";
+	if (st.error && !o->said_failing)
+		pr_warn(who,
+			"cannot write events to %s: %s; vigil goes on and counts the events not "
+			"written (vigil status)",
+			path, strerror(st.error));
+	else if (!st.error && o->said_failing)
+		pr_info(who, "writing events to %s again; %llu events could not be written so far",
+			path, (unsigned long long)st.unwritten);
+	o->said_failing = st.error;
 }

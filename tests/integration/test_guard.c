@@ -228,7 +228,7 @@ static int pidfd_signal(pid_t pid, int sig)
 static void check_signals(pid_t agent, pid_t twin)
 {
 	const int deadly[] = { SIGKILL, SIGTERM, SIGINT,  SIGQUIT, SIGSTOP,
-			       SIGTSTP, SIGTTIN, SIGUSR1, SIGUSR2, SIGSEGV,
+			       SIGTSTP, SIGTTIN, SIGUSR2, SIGXCPU, SIGSEGV,
 			       SIGABRT, SIGALRM, SIGPIPE, SIGSYS,  SIGRTMIN };
 	char what[64];
 
@@ -242,6 +242,8 @@ static void check_signals(pid_t agent, pid_t twin)
 	ASSERT_EQ(pidfd_signal(agent, SIGKILL), EPERM, "pidfd_send_signal(agent, SIGKILL)");
 	ASSERT_EQ(ERRNO_OF(kill(agent, 0)), 0, "kill(agent, 0) still tells it is there");
 	ASSERT_EQ(ERRNO_OF(kill(agent, SIGHUP)), 0, "SIGHUP (reload) is still delivered");
+	ASSERT_EQ(ERRNO_OF(kill(agent, SIGUSR1)), 0,
+		  "SIGUSR1 (reopen the output: logrotate) is still delivered");
 	ASSERT_EQ(waitpid(agent, NULL, WNOHANG), 0, "the agent is still alive");
 	ASSERT_EQ(ERRNO_OF(kill(twin, SIGUSR1)), 0, "twin: a signal to another process works");
 	ASSERT_EQ(pidfd_signal(twin, SIGUSR1), 0, "twin: and through a pidfd");

@@ -50,6 +50,11 @@ static void read_err(struct vigil_child *v, double timeout_s)
 
 int vigil_start(struct vigil_child *v, const char *const *args)
 {
+	return vigil_start_output(v, args, NULL);
+}
+
+int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output)
+{
 	const char *argv[64];
 	int pipefd[2], fd, n = 0;
 	double deadline;
@@ -74,11 +79,16 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
 		setenv("VIGIL_BPF_ROOT", root, 1);
 	}
-	snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
-	fd = mkstemp(v->out);
-	if (fd < 0)
-		return -1;
-	close(fd);
+	if (output) {
+		snprintf(v->out, sizeof(v->out), "%s", output);
+		v->out_given = true;
+	} else {
+		snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
+		fd = mkstemp(v->out);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
 	argv[n++] = vigil_bin();
 	for (; *args && n < 58; args++)
 		argv[n++] = *args;
@@ -113,6 +123,24 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 		}
 	}
 	return strstr(v->err, "Ctrl-C to stop") ? 0 : -1;
+}
+
+static int occurrences(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, what)); text++)
+		n++;
+	return n;
+}
+
+bool vigil_wait_err(struct vigil_child *v, const char *text, int count, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+
+	while (occurrences(v->err, text) < count && now_s() < deadline)
+		read_err(v, 0.1);
+	return occurrences(v->err, text) >= count;
 }
 
 /*
@@ -189,7 +217,7 @@ void vigil_cleanup(struct vigil_child *v)
 	}
 	if (v->err_fd >= 0)
 		close(v->err_fd);
-	if (v->out[0])
+	if (v->out[0] && !v->out_given)
 		unlink(v->out);
 }
 

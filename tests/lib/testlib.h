@@ -14,6 +14,7 @@ struct vigil_child {
 	pid_t pid;
 	int err_fd;	 /* its stderr */
 	char out[64];	 /* its --output file */
+	bool out_given;	 /* the caller's: not removed by vigil_cleanup */
 	char err[16384]; /* what it printed on stderr */
 	size_t err_len;
 };
@@ -30,6 +31,11 @@ struct vigil_child {
  * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
  */
 int vigil_start(struct vigil_child *v, const char *const *args);
+/* The same with `-o @output` (NULL: a temporary file); vigil_cleanup leaves @output alone. */
+int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output);
+/* Wait until what it printed on stderr holds @text @count times (or more): true, or false after
+ * @timeout_s. */
+bool vigil_wait_err(struct vigil_child *v, const char *text, int count, double timeout_s);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
 int vigil_stop(struct vigil_child *v);
 /* SIGKILL it (a crash: its pins stay), wait for it, collect stderr: 0 or -errno. */
