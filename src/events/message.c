@@ -77,12 +77,14 @@ size_t message_summary(char *buf, size_t size, const char *description)
 			/* ": why", "; more", ". Next sentence": the first clause is enough */
 			if ((*s == ':' || *s == ';') && (s[1] == ' ' || !s[1]))
 				break;
-			if (*s == '.' && s[1] == ' ' && s[2] >= 'A' && s[2] <= 'Z')
-				break;
+			if (*s == '.' && s[1] == ' ' && s > description && s[-1] != '.')
+				break; /* a full stop, not an ellipsis */
 			put(&l, s, 1);
 		}
 	}
-	while (l.len && strchr(" ,.", buf[l.len - 1]))
+	while (l.len && strchr(" ,", buf[l.len - 1]))
+		buf[--l.len] = '\0';
+	if (l.len > 1 && buf[l.len - 1] == '.' && buf[l.len - 2] != '.')
 		buf[--l.len] = '\0';
 	return l.len;
 }
