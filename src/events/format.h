@@ -58,7 +58,7 @@ struct formatter {
 	struct agent_identity identity;
 	char identity_json[512];
 	size_t identity_len;
-	__u64 seq; /* lines written, events and lost records */
+	__u64 seq;			/* lines written, events and lost records */
 	struct idnames *users, *groups; /* NULL without memory: ids without names */
 	/* JSON: the last second's time prefix, and the last process context written */
 	__s64 time_sec;

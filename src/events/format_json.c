@@ -233,8 +233,8 @@ static void json_ancestors(FILE *out, const struct event_view *v)
 	for (i = 0; i < n; i++) {
 		size_t args_len = anc[i]->args_len;
 
-		bytes += strlen(anc[i]->exe) + (args_len < ANCESTOR_ARGS_MAX ? args_len
-									       : ANCESTOR_ARGS_MAX);
+		bytes += strlen(anc[i]->exe) +
+			 (args_len < ANCESTOR_ARGS_MAX ? args_len : ANCESTOR_ARGS_MAX);
 		if (bytes > ANCESTORS_BYTES_MAX)
 			break;
 		if (i)

@@ -12,9 +12,9 @@
 #define IDENTITY_UUID_LEN 36
 
 struct agent_identity {
-	char host[HOST_NAME_MAX + 1];		    /* "" when unknown */
-	char boot_id[IDENTITY_UUID_LEN + 1];	    /* the kernel's, "" when unreadable */
-	char instance[IDENTITY_UUID_LEN + 1];	    /* random, new at each start */
+	char host[HOST_NAME_MAX + 1];	      /* "" when unknown */
+	char boot_id[IDENTITY_UUID_LEN + 1];  /* the kernel's, "" when unreadable */
+	char instance[IDENTITY_UUID_LEN + 1]; /* random, new at each start */
 };
 
 /*

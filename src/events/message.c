@@ -143,11 +143,16 @@ static void put_object(struct line *l, const struct event_view *v)
 		enum field_id id;
 		const char *key;
 	} strings[] = {
-		{ FIELD_FILE_PATH, "file" },	     { FIELD_FILE_TARGET, "target" },
-		{ FIELD_FILE_XATTR, "xattr" },	     { FIELD_NET_PROTO, "proto" },
-		{ FIELD_DNS_NAME, "dns" },	     { FIELD_MODULE_NAME, "module" },
-		{ FIELD_MODULE_PATH, "module_path" }, { FIELD_BPF_CMD, "bpf" },
-		{ FIELD_BPF_PROG_TYPE, "prog_type" }, { FIELD_PTRACE_REQUEST, "request" },
+		{ FIELD_FILE_PATH, "file" },
+		{ FIELD_FILE_TARGET, "target" },
+		{ FIELD_FILE_XATTR, "xattr" },
+		{ FIELD_NET_PROTO, "proto" },
+		{ FIELD_DNS_NAME, "dns" },
+		{ FIELD_MODULE_NAME, "module" },
+		{ FIELD_MODULE_PATH, "module_path" },
+		{ FIELD_BPF_CMD, "bpf" },
+		{ FIELD_BPF_PROG_TYPE, "prog_type" },
+		{ FIELD_PTRACE_REQUEST, "request" },
 	};
 	const struct event_family *fam = event_family_of(v->ev->type);
 	struct field_value val, port;

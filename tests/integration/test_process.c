@@ -121,8 +121,7 @@ TEST(exec_args_ancestry_and_identity)
 	ASSERT_EQ(jint(sh_exec, "ancestors.0.pid"), getpid(), "its pid");
 	ASSERT_STREQ(jstr(sh_exec, "ancestors.0.exec_id"), jstr(sh_exec, "parent.exec_id"),
 		     "its exec_id");
-	ASSERT_TRUE(json_object_array_length(jget(sh_exec, "ancestors.0.args")) >= 1,
-		    "its args");
+	ASSERT_TRUE(json_object_array_length(jget(sh_exec, "ancestors.0.args")) >= 1, "its args");
 	snprintf(id_prefix, sizeof(id_prefix), "%d:", sh_pid);
 	ASSERT_TRUE(jstr(sh_exec, "process.exec_id") && !strncmp(jstr(sh_exec, "process.exec_id"),
 								 id_prefix, strlen(id_prefix)),
@@ -340,7 +339,8 @@ TEST(ancestry_of_processes_started_before_vigil)
 		anc = jget(e, "ancestors.0");
 		ASSERT_EQ(jint(anc, "pid"), sh_pid, "first ancestor: the old shell");
 		ASSERT_STREQ(jstr(anc, "args.2"), argv[2], "its args, from /proc");
-		ASSERT_TRUE(jget(anc, "from_procfs") && json_object_get_boolean(jget(anc, "from_procfs")),
+		ASSERT_TRUE(jget(anc, "from_procfs") &&
+				    json_object_get_boolean(jget(anc, "from_procfs")),
 			    "marked as read from /proc");
 		ASSERT_STREQ(jstr(e, "ancestors.1.exe"), self_exe, "grandparent exe");
 	}

@@ -74,8 +74,9 @@ static void check_message(struct json_object *e, pid_t pid)
 		 cat_exe, pid, self_exe);
 	if (!ASSERT_NOT_NULL(msg, "message"))
 		return;
-	ASSERT_TRUE(!strncmp(msg, "/etc/shadow, /etc/gshadow, their backups or "
-				  "/etc/security/opasswd opened for reading by a process",
+	ASSERT_TRUE(!strncmp(msg,
+			     "/etc/shadow, /etc/gshadow, their backups or "
+			     "/etc/security/opasswd opened for reading by a process",
 			     77),
 		    "the message starts with what the rule catches");
 	ASSERT_TRUE(strlen(msg) > strlen(want) && !strcmp(msg + strlen(msg) - strlen(want), want),

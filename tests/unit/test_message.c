@@ -57,8 +57,13 @@ static void add_exec(struct proctab *t, __u32 pid, __u32 ppid, const char *exe, 
 		     size_t args_len)
 {
 	struct vigil_task task = { .pid = pid, .tid = pid, .ppid = ppid };
-	struct event ev = { .type = VIGIL_EV_EXEC, .task = &task, .exe = exe,
-			    .exe_len = strlen(exe), .cwd = "/", .cwd_len = 1, .args = args,
+	struct event ev = { .type = VIGIL_EV_EXEC,
+			    .task = &task,
+			    .exe = exe,
+			    .exe_len = strlen(exe),
+			    .cwd = "/",
+			    .cwd_len = 1,
+			    .args = args,
 			    .args_len = args_len };
 
 	proctab_exec(t, &ev);
@@ -66,7 +71,8 @@ static void add_exec(struct proctab *t, __u32 pid, __u32 ppid, const char *exe, 
 
 TEST(messages_name_the_process_user_parent_and_action)
 {
-	struct event_verdict verdict = { .rule_id = "r", .description = "Something odd: why",
+	struct event_verdict verdict = { .rule_id = "r",
+					 .description = "Something odd: why",
 					 .action = "would_kill" };
 	struct proctab *t = proctab_new(16);
 	char buf[MESSAGE_MAX];

@@ -226,7 +226,8 @@ static pid_t start_sleeper(int fd, const char *path, const char *want_exe_prefix
 	for (int i = 0; i < 500; i++) {
 		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 
-		if (n > 0 && (exe[n] = '\0', !strncmp(exe, want_exe_prefix, strlen(want_exe_prefix))))
+		if (n > 0 &&
+		    (exe[n] = '\0', !strncmp(exe, want_exe_prefix, strlen(want_exe_prefix))))
 			return pid;
 		usleep(10000);
 	}
