@@ -79,7 +79,7 @@ size_t message_summary(char *buf, size_t size, const char *description)
 				break;
 			if (*s == '.' && s[1] == ' ' && s > description && s[-1] != '.')
 				break; /* a full stop, not an ellipsis */
-			put(&l, s, 1);
+			put(&l, *s == '\n' || *s == '\t' ? " " : s, 1);
 		}
 	}
 	while (l.len && strchr(" ,", buf[l.len - 1]))
