@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/format.h"
-#include "events/json.h"
 #include "core/log.h"
 
 #include <stdio_ext.h>
@@ -8,35 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static void json_opt_member(FILE *out, const char *key, const char *value)
-{
-	fprintf(out, ",\"%s\":", key);
-	if (*value)
-		json_cstring(out, value);
-	else
-		fputs("null", out);
-}
-
-/* ,"host":...,"boot_id":...,"agent_instance":... once, for every line */
-static void identity_members(struct formatter *f)
-{
-	FILE *mem = fmemopen(f->identity_json, sizeof(f->identity_json), "w");
-	long len;
-
-	f->identity_len = 0;
-	if (!mem)
-		return;
-	json_opt_member(mem, "host", f->identity.host);
-	json_opt_member(mem, "boot_id", f->identity.boot_id);
-	json_opt_member(mem, "agent_instance", f->identity.instance);
-	len = ftell(mem);
-	if (!ferror(mem) && len > 0 && len < (long)sizeof(f->identity_json) - 1)
-		f->identity_len = len;
-	fclose(mem);
-}
-
 void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour)
 {
+	struct agent_identity id;
 	int err;
 
 	f->format = format;
@@ -47,11 +20,15 @@ void formatter_init(struct formatter *f, enum output_format format, FILE *out, b
 	f->context = NULL;
 	f->seq = 0;
 	wallclock_init(&f->clock);
-	err = agent_identity_init(&f->identity, "/proc");
-	if (err)
-		pr_warn("output", "no random agent instance id (%s): agent_instance is null",
-			strerror(-err));
-	identity_members(f);
+	f->identity_len = 0;
+	if (format == FORMAT_JSON) {
+		err = agent_identity_init(&id, "/proc");
+		if (err)
+			pr_warn("output",
+				"no random agent instance id (%s): agent_instance is null",
+				strerror(-err));
+		format_json_identity(f, &id);
+	}
 	f->users = idnames_new(IDNAMES_USERS);
 	f->groups = idnames_new(IDNAMES_GROUPS);
 	/* One thread writes: no stdio locking. */

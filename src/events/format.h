@@ -55,7 +55,6 @@ struct formatter {
 	bool header_done;
 	struct wallclock clock;
 	/* JSON: who writes (host, boot, agent instance), as members ready to copy */
-	struct agent_identity identity;
 	char identity_json[512];
 	size_t identity_len;
 	__u64 seq;			/* lines written, events and lost records */
@@ -76,6 +75,8 @@ const char *formatter_group(struct formatter *f, __u32 gid, __u64 now_ns);
 void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
 
 void format_json_event(struct formatter *f, const struct event_view *v);
+/* Keep @id as the members every JSON line carries (f->identity_json). */
+void format_json_identity(struct formatter *f, const struct agent_identity *id);
 void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
 void format_text_event(struct formatter *f, const struct event_view *v);
 void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);

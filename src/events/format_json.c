@@ -140,6 +140,26 @@ static void json_parent(FILE *out, const struct event_view *v)
 	fputc('}', out);
 }
 
+void format_json_identity(struct formatter *f, const struct agent_identity *id)
+{
+	FILE *mem = fmemopen(f->identity_json, sizeof(f->identity_json), "w");
+	long len;
+
+	f->identity_len = 0;
+	if (!mem)
+		return;
+	fputs(",\"host\":", mem);
+	json_opt_string(mem, id->host);
+	fputs(",\"boot_id\":", mem);
+	json_opt_string(mem, id->boot_id);
+	fputs(",\"agent_instance\":", mem);
+	json_opt_string(mem, id->instance);
+	len = ftell(mem);
+	if (!ferror(mem) && len > 0 && len < (long)sizeof(f->identity_json) - 1)
+		f->identity_len = len;
+	fclose(mem);
+}
+
 /* A number without printf: this is on every line. */
 static void json_u64(FILE *out, __u64 n)
 {
