@@ -171,7 +171,8 @@ static void put_object(struct line *l, const struct event_view *v)
 	    fam->field(v->ev, FIELD_NET_DPORT, &port, buf))
 		put_endpoint(l, "peer", val.addr, port.num);
 	else if (fam->field(v->ev, FIELD_NET_SADDR, &val, buf) &&
-		 fam->field(v->ev, FIELD_NET_SPORT, &port, buf))
+		 fam->field(v->ev, FIELD_NET_SPORT, &port, buf) &&
+		 (!addr_is_zero(val.addr) || port.num))
 		put_endpoint(l, "local", val.addr, port.num);
 	if (fam->field(v->ev, FIELD_TARGET_PID, &val, buf)) {
 		const struct proc *target = proctab_lookup(v->procs, (__u32)val.num);

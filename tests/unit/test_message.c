@@ -2,6 +2,11 @@
 /* The human line of an alert: the rule's description cut to what it catches, then key fields. */
 #include "harness.h"
 #include "events/message.h"
+#include "vigil/ev_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 static void summary_is(const char *description, const char *want)
 {
@@ -112,4 +117,48 @@ TEST(messages_stay_bounded_and_closed)
 	ASSERT_EQ(strlen(buf), 63, "a small buffer is filled");
 	ASSERT_EQ(buf[62], ')', "and still closes the parenthesis");
 	proctab_free(t);
+}
+
+/* A decoded net record of @type by pid 42, with a verdict, and its message. */
+static void net_message(unsigned int type, const char *saddr, int sport, const char *daddr,
+			int dport, long long result, char *out, size_t size)
+{
+	struct event_verdict verdict = { .rule_id = "r", .description = "Net", .action = "alert" };
+	struct vigil_net_event r = { .hdr = { .type = type, .size = sizeof(r) } };
+	struct proctab *t = proctab_new(4);
+	struct event ev;
+	struct event_view v = { .ev = &ev, .procs = t, .verdict = &verdict };
+
+	r.task.pid = r.task.tid = 42;
+	r.task.uid = 0;
+	memcpy(r.task.comm, "curl", 5);
+	r.family = AF_INET;
+	r.type = SOCK_STREAM;
+	r.protocol = IPPROTO_TCP;
+	r.sport = sport;
+	r.dport = dport;
+	r.result = result;
+	inet_pton(AF_INET, saddr, r.saddr);
+	inet_pton(AF_INET, daddr, r.daddr);
+	out[0] = '\0';
+	if (ASSERT_OK(event_decode(&r, sizeof(r), &ev), "decode"))
+		event_message(out, size, &v, "root");
+	proctab_free(t);
+}
+
+TEST(messages_name_the_peer_or_the_local_end)
+{
+	char buf[MESSAGE_MAX];
+
+	net_message(VIGIL_EV_CONNECT, "0.0.0.0", 40000, "169.254.169.254", 80, -ECONNREFUSED, buf,
+		    sizeof(buf));
+	ASSERT_STREQ(buf,
+		     "Net (process=curl pid=42 user=root proto=tcp peer=169.254.169.254:80 "
+		     "failed=ECONNREFUSED action=alert)",
+		     "connect: the peer, and the failure");
+	net_message(VIGIL_EV_LISTEN, "127.0.0.1", 8080, "0.0.0.0", 0, 0, buf, sizeof(buf));
+	ASSERT_STREQ(buf,
+		     "Net (process=curl pid=42 user=root proto=tcp local=127.0.0.1:8080 "
+		     "action=alert)",
+		     "listen: the local end");
 }
