@@ -8,13 +8,19 @@
 
 #include "events/clock.h"
 #include "events/event.h"
+#include "events/identity.h"
+#include "events/idnames.h"
 #include "events/proctab.h"
 
-#define VIEW_MAX_ANCESTORS 32
+/* Bounds of "ancestors" (docs/events.md): how deep, each one's argv, exe and argv of all. */
+#define VIEW_MAX_ANCESTORS  32
+#define ANCESTOR_ARGS_MAX   256
+#define ANCESTORS_BYTES_MAX 8192
 
 /* The rule an event matched and what was done about it, as the formatters print it. */
 struct event_verdict {
 	const char *rule_id, *severity, *policy;
+	const char *description; /* the rule's, for the message; NULL: none */
 	char *const *mitre;
 	size_t n_mitre;
 	const char *action; /* "alert", "killed", "would_kill", ... */
@@ -48,6 +54,11 @@ struct formatter {
 	bool colour;
 	bool header_done;
 	struct wallclock clock;
+	/* JSON: who writes (host, boot, agent instance), as members ready to copy */
+	char identity_json[512];
+	size_t identity_len;
+	__u64 seq;			/* lines written, events and lost records */
+	struct idnames *users, *groups; /* NULL without memory: ids without names */
 	/* JSON: the last second's time prefix, and the last process context written */
 	__s64 time_sec;
 	char time_prefix[32];
@@ -57,10 +68,15 @@ struct formatter {
 void formatter_init(struct formatter *f, enum output_format format, FILE *out, bool colour);
 void formatter_free(struct formatter *f);
 void format_event(struct formatter *f, const struct event_view *v);
+/* The name of a user or group (NULL: none), from the formatter's cache; @now_ns: the event's. */
+const char *formatter_user(struct formatter *f, __u32 uid, __u64 now_ns);
+const char *formatter_group(struct formatter *f, __u32 gid, __u64 now_ns);
 /* @count records were dropped by the kernel since the last report, @total in all. */
 void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
 
 void format_json_event(struct formatter *f, const struct event_view *v);
+/* Keep @id as the members every JSON line carries (f->identity_json). */
+void format_json_identity(struct formatter *f, const struct agent_identity *id);
 void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
 void format_text_event(struct formatter *f, const struct event_view *v);
 void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);

@@ -3,6 +3,7 @@
 #include "events/format.h"
 #include "events/family.h"
 #include "events/json.h"
+#include "events/message.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -66,15 +67,27 @@ static void json_exe_flags(FILE *out, __u16 flags)
 	fputc(']', out);
 }
 
-static void json_process(FILE *out, const struct event_view *v)
+/* "key":id,"name_key":"name" (null when the id has none) */
+static void json_id_name(FILE *out, const char *key, __u32 id, const char *name_key,
+			 const char *name)
+{
+	fprintf(out, "\"%s\":%" PRIu32 ",", key, id);
+	json_key(out, name_key);
+	json_opt_string(out, name);
+	fputc(',', out);
+}
+
+static void json_process(FILE *out, struct formatter *f, const struct event_view *v)
 {
 	const struct vigil_task *t = v->ev->task;
 	const struct proc *p = v->proc;
+	__u64 now = v->ev->time_ns;
 
-	fprintf(out,
-		"{\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32
-		",\"euid\":%" PRIu32 ",\"gid\":%" PRIu32 ",",
-		t->pid, t->tid, t->ppid, t->uid, t->euid, t->gid);
+	fprintf(out, "{\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",", t->pid,
+		t->tid, t->ppid);
+	json_id_name(out, "uid", t->uid, "user", formatter_user(f, t->uid, now));
+	json_id_name(out, "euid", t->euid, "euser", formatter_user(f, t->euid, now));
+	json_id_name(out, "gid", t->gid, "group", formatter_group(f, t->gid, now));
 	json_key(out, "comm");
 	json_string(out, t->comm, strnlen(t->comm, sizeof(t->comm)));
 	fputc(',', out);
@@ -101,6 +114,8 @@ static void json_process(FILE *out, const struct event_view *v)
 	fprintf(out, ",\"cgroup_id\":%" PRIu64 ",", (uint64_t)t->cgroup_id);
 	json_key(out, "exec_id");
 	json_exec_id(out, t->pid, p ? p->exec_time : t->start_ns);
+	if (p && p->from_procfs)
+		fputs(",\"from_procfs\":true", out);
 	fputc('}', out);
 }
 
@@ -120,7 +135,42 @@ static void json_parent(FILE *out, const struct event_view *v)
 	json_exec_id(out, t->ppid,
 		     pp ? pp->exec_time
 			: (v->proc ? v->proc->parent_exec_time : t->parent_start_ns));
+	if (pp && pp->from_procfs)
+		fputs(",\"from_procfs\":true", out);
 	fputc('}', out);
+}
+
+void format_json_identity(struct formatter *f, const struct agent_identity *id)
+{
+	FILE *mem = fmemopen(f->identity_json, sizeof(f->identity_json), "w");
+	long len;
+
+	f->identity_len = 0;
+	if (!mem)
+		return;
+	fputs(",\"host\":", mem);
+	json_opt_string(mem, id->host);
+	fputs(",\"boot_id\":", mem);
+	json_opt_string(mem, id->boot_id);
+	fputs(",\"agent_instance\":", mem);
+	json_opt_string(mem, id->instance);
+	len = ftell(mem);
+	if (!ferror(mem) && len > 0 && len < (long)sizeof(f->identity_json) - 1)
+		f->identity_len = len;
+	fclose(mem);
+}
+
+/* A number without printf: this is on every line. */
+static void json_u64(FILE *out, __u64 n)
+{
+	char digits[20];
+	int i = sizeof(digits);
+
+	do {
+		digits[--i] = '0' + n % 10;
+		n /= 10;
+	} while (n);
+	fwrite(digits + i, 1, sizeof(digits) - i, out);
 }
 
 /* The time is formatted once a second; the nanoseconds are written digit by digit. */
@@ -144,7 +194,9 @@ static void json_header(struct formatter *f, __u64 boot_ns, const char *type)
 	fputs(ns, f->out);
 	fputs("Z\",\"type\":\"", f->out);
 	fputs(type, f->out);
-	fputc('"', f->out);
+	fputs("\",\"seq\":", f->out);
+	json_u64(f->out, f->seq);
+	fwrite(f->identity_json, 1, f->identity_len, f->out);
 }
 
 /*
@@ -163,24 +215,70 @@ struct json_context_cache {
 	char text[CONTEXT_MAX];
 };
 
-static void json_ancestors(FILE *out, const struct event_view *v)
+/* One ancestor: its argv cut to ANCESTOR_ARGS_MAX bytes. */
+static void json_ancestor(FILE *out, const struct proc *p)
 {
-	const struct proc *anc[VIEW_MAX_ANCESTORS];
-	size_t n = v->proc ? proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS) : 0;
+	size_t args_len = p->args_len < ANCESTOR_ARGS_MAX ? p->args_len : ANCESTOR_ARGS_MAX;
 
-	fputs(",\"ancestors\":[", out);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out);
-		json_opt_string(out, anc[i]->exe);
-	}
-	fputc(']', out);
+	fprintf(out, "{\"pid\":%" PRIu32 ",", p->pid);
+	json_key(out, "exe");
+	json_opt_string(out, p->exe);
+	fputs(",\"args\":", out);
+	json_args(out, p->args, args_len);
+	if (p->args_truncated || args_len < p->args_len)
+		fputs(",\"args_truncated\":true", out);
+	if (p->exe_flags)
+		json_exe_flags(out, p->exe_flags);
+	fputc(',', out);
+	json_key(out, "exec_id");
+	json_exec_id(out, p->pid, p->exec_time);
+	if (p->from_procfs)
+		fputs(",\"from_procfs\":true", out);
+	fputc('}', out);
 }
 
-static void json_context(FILE *out, const struct event_view *v)
+/*
+ * Parent, grandparent, ... up to VIEW_MAX_ANCESTORS of them and ANCESTORS_BYTES_MAX bytes of exe
+ * and argv in all; "ancestors_truncated" when either bound cut the chain. A process vigil does not
+ * know ends it as {"pid":N,"unknown":true}.
+ */
+static void json_ancestors(FILE *out, const struct event_view *v)
+{
+	const struct proc *anc[VIEW_MAX_ANCESTORS], *last = v->proc;
+	size_t n = v->proc ? proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS) : 0;
+	size_t i, bytes = 0;
+	bool cut;
+
+	fputs(",\"ancestors\":[", out);
+	for (i = 0; i < n; i++) {
+		size_t args_len = anc[i]->args_len;
+
+		bytes += strlen(anc[i]->exe) +
+			 (args_len < ANCESTOR_ARGS_MAX ? args_len : ANCESTOR_ARGS_MAX);
+		if (bytes > ANCESTORS_BYTES_MAX)
+			break;
+		if (i)
+			fputc(',', out);
+		json_ancestor(out, anc[i]);
+		last = anc[i];
+	}
+	cut = i < n;
+	if (!cut && last && last->ppid && last->ppid != last->pid) {
+		if (n == VIEW_MAX_ANCESTORS)
+			cut = true; /* more above, beyond the depth bound */
+		else if (!proctab_lookup(v->procs, last->ppid))
+			fprintf(out, "%s{\"pid\":%" PRIu32 ",\"unknown\":true}", n ? "," : "",
+				last->ppid);
+	}
+	fputc(']', out);
+	if (cut)
+		fputs(",\"ancestors_truncated\":true", out);
+}
+
+static void json_context(FILE *out, struct formatter *f, const struct event_view *v)
 {
 	fputs(",\"process\":", out);
-	json_process(out, v);
+	json_process(out, f, v);
 	fputs(",\"parent\":", out);
 	json_parent(out, v);
 	json_ancestors(out, v);
@@ -202,26 +300,26 @@ static void write_context(struct formatter *f, const struct event_view *v)
 	/* exec and fork change the process itself: not worth keeping */
 	if (v->ev->type == VIGIL_EV_EXEC || v->ev->type == VIGIL_EV_FORK ||
 	    (v->cgroup && strlen(v->cgroup) >= sizeof(c->cgroup))) {
-		json_context(f->out, v);
+		json_context(f->out, f, v);
 		return;
 	}
 	if (!c && !(c = f->context = calloc(1, sizeof(*c)))) {
-		json_context(f->out, v);
+		json_context(f->out, f, v);
 		return;
 	}
 	if (!context_cached(c, v)) {
 		c->valid = false;
 		mem = fmemopen(c->text, sizeof(c->text), "w");
 		if (!mem) {
-			json_context(f->out, v);
+			json_context(f->out, f, v);
 			return;
 		}
-		json_context(mem, v);
+		json_context(mem, f, v);
 		len = ftell(mem);
 		c->valid = !ferror(mem) && len > 0 && len < (long)sizeof(c->text) - 1;
 		fclose(mem);
 		if (!c->valid) {
-			json_context(f->out, v);
+			json_context(f->out, f, v);
 			return;
 		}
 		c->len = len;
@@ -232,8 +330,16 @@ static void write_context(struct formatter *f, const struct event_view *v)
 	fwrite(c->text, 1, c->len, f->out);
 }
 
-static void json_verdict(FILE *out, const struct event_verdict *vd)
+static void json_verdict(FILE *out, struct formatter *f, const struct event_view *v)
 {
+	const struct event_verdict *vd = v->verdict;
+	char message[MESSAGE_MAX];
+	size_t len;
+
+	len = event_message(message, sizeof(message), v,
+			    formatter_user(f, v->ev->task->uid, v->ev->time_ns));
+	fputs(",\"message\":", out);
+	json_string(out, message, len);
 	fputs(",\"rule\":{\"id\":", out);
 	json_cstring(out, vd->rule_id);
 	fputs(",\"severity\":", out);
@@ -246,6 +352,8 @@ static void json_verdict(FILE *out, const struct event_verdict *vd)
 	}
 	fputs("],\"policy\":", out);
 	json_cstring(out, vd->policy);
+	fputs(",\"description\":", out);
+	json_opt_string(out, vd->description);
 	fputs("},\"action\":", out);
 	json_cstring(out, vd->action);
 }
@@ -267,7 +375,7 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 	if (event_family_of(ev->type))
 		event_family_of(ev->type)->json(out, ev);
 	if (v->verdict)
-		json_verdict(out, v->verdict);
+		json_verdict(out, f, v);
 	fputs("}\n", out);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "events/format.h"
 #include "events/family.h"
+#include "events/message.h"
 #include "events/text.h"
 
 #include <inttypes.h>
@@ -85,6 +86,18 @@ static void text_exit_details(FILE *out, const struct event *ev)
 	fprintf(out, " after %.3fs", (double)ev->duration_ns / 1e9);
 }
 
+/* "  [alert high rule-id]", and the message on a line of its own under the columns */
+static void text_verdict(struct formatter *f, const struct event_view *v)
+{
+	char message[MESSAGE_MAX];
+	size_t len = event_message(message, sizeof(message), v,
+				   formatter_user(f, v->ev->task->uid, v->ev->time_ns));
+
+	fprintf(f->out, "  %s[%s %s %s]%s\n%13s", f->colour ? C_RED : "", v->verdict->action,
+		v->verdict->severity, v->verdict->rule_id, f->colour ? C_RESET : "", "");
+	text_bytes(f->out, message, len);
+}
+
 void format_text_event(struct formatter *f, const struct event_view *v)
 {
 	const struct event *ev = v->ev;
@@ -125,8 +138,7 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 		break;
 	}
 	if (v->verdict)
-		fprintf(out, "  %s[%s %s %s]%s", f->colour ? C_RED : "", v->verdict->action,
-			v->verdict->severity, v->verdict->rule_id, f->colour ? C_RESET : "");
+		text_verdict(f, v);
 	fputc('\n', out);
 }
 

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 struct proctab {
@@ -164,6 +167,8 @@ static struct proc *proc_reset(struct proctab *t, __u32 pid)
 		p->exe = p->cwd = p->args = NULL;
 		p->args_len = 0;
 		p->args_truncated = false;
+		p->exe_flags = 0;
+		p->from_procfs = false;
 		lru_unlink(t, p);
 		lru_append(t, p);
 		return p;
@@ -221,6 +226,7 @@ struct proc *proctab_exec(struct proctab *t, const struct event *ev)
 	p->args_len = ev->args_len;
 	p->args = ev->args_len ? dup_bytes(ev->args, ev->args_len) : NULL;
 	p->args_truncated = ev->flags & VIGIL_EXEC_ARGS_TRUNCATED;
+	p->exe_flags = ev->exe_flags;
 	if (!proc_strings_ok(p)) {
 		unlink_and_free(t, p);
 		return NULL;
@@ -241,6 +247,7 @@ struct proc *proctab_fork(struct proctab *t, const struct event *ev)
 	parent = proctab_lookup(t, ev->task->ppid);
 	p->exe = strdup(parent ? parent->exe : "");
 	p->cwd = strdup(parent ? parent->cwd : "");
+	p->exe_flags = parent ? parent->exe_flags : 0;
 	if (parent && parent->args_len) {
 		p->args = dup_bytes(parent->args, parent->args_len);
 		p->args_len = parent->args_len;
@@ -301,6 +308,38 @@ static char *read_link(int dirfd, const char *name)
 
 #define PF_KTHREAD 0x00200000
 
+#define DELETED_SUFFIX " (deleted)"
+
+/*
+ * /proc/PID/exe names a deleted file "PATH (deleted)" and a memfd "/memfd:NAME (deleted)"; exec
+ * events name them PATH and "memfd:NAME", with exe_flags. The file itself says which it is: no
+ * links left, and for a memfd the kernel's internal tmpfs or hugetlbfs mount.
+ */
+static void seed_exe(int dirfd, struct proc *p)
+{
+	size_t len = strlen(p->exe), suffix = strlen(DELETED_SUFFIX);
+	struct statfs sfs;
+	struct stat st;
+	int fd;
+
+	if (len > suffix && !strcmp(p->exe + len - suffix, DELETED_SUFFIX) &&
+	    (fd = openat(dirfd, "exe", O_PATH | O_CLOEXEC)) >= 0) {
+		if (!fstat(fd, &st) && st.st_nlink == 0) {
+			p->exe[len - suffix] = '\0';
+			if (!strncmp(p->exe, "/memfd:", 7) && !fstatfs(fd, &sfs) &&
+			    (sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC)) {
+				memmove(p->exe, p->exe + 1, len - suffix);
+				p->exe_flags |= VIGIL_EXE_MEMFD;
+			} else {
+				p->exe_flags |= VIGIL_EXE_DELETED;
+			}
+		}
+		close(fd);
+	}
+	if (!strncmp(p->exe, "/dev/shm/", 9))
+		p->exe_flags |= VIGIL_EXE_SHM;
+}
+
 /*
  * /proc/PID/stat: "pid (comm) state ppid ... flags(9) ... starttime(22)". comm may hold
  * spaces and parentheses, so fields are counted from the last ')'.
@@ -355,7 +394,10 @@ static void seed_one(struct proctab *t, int procfd, const char *name, long ticks
 	memcpy(p->comm, comm, sizeof(comm));
 	/* starttime is in clock ticks since boot, the same clock as CLOCK_BOOTTIME. */
 	p->exec_time = start * (1000000000ull / (unsigned long long)ticks);
+	p->from_procfs = true;
 	p->exe = read_link(dirfd, "exe");
+	if (p->exe)
+		seed_exe(dirfd, p);
 	p->cwd = read_link(dirfd, "cwd");
 	n = read_file(dirfd, "cmdline", args, sizeof(args));
 	if (n > 0) {

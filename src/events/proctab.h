@@ -25,6 +25,8 @@ struct proc {
 	char *args; /* NUL-separated argv, args_len bytes */
 	__u32 args_len;
 	bool args_truncated;
+	__u16 exe_flags;  /* VIGIL_EXE_* of its exec (memfd, deleted, shm from /proc when seeded) */
+	bool from_procfs; /* read from /proc at start-up: it started before vigil */
 
 	/* table internals */
 	struct proc *hash_next;
@@ -46,7 +48,12 @@ struct proc *proctab_exec(struct proctab *t, const struct event *ev);
 struct proc *proctab_fork(struct proctab *t, const struct event *ev);
 void proctab_remove(struct proctab *t, __u32 pid);
 
-/* Add every process in @procfs (normally "/proc") that the table does not know yet. */
+/*
+ * Add every process in @procfs (normally "/proc") that the table does not know yet: exe, argv,
+ * cwd and start time as /proc shows them, the exe named as the kernel's exec events name it
+ * ("memfd:x" for "/memfd:x (deleted)", a deleted file without " (deleted)", with exe_flags).
+ * What cannot be read stays unknown ("" exe), never guessed.
+ */
 int proctab_seed(struct proctab *t, const char *procfs);
 
 /* Up to @max ancestors of @p, nearest first; stops at an unknown pid or a loop. */

@@ -221,6 +221,7 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		.rule_id = r->id,
 		.severity = severity_name(r->severity),
 		.policy = r->policy->name,
+		.description = r->description,
 		.mitre = r->mitre,
 		.n_mitre = r->n_mitre,
 		.action = carry_out(e, r, v->ev),

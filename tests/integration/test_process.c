@@ -117,9 +117,11 @@ TEST(exec_args_ancestry_and_identity)
 	ASSERT_TRUE(is_rfc3339_ns_recent(jstr(sh_exec, "time")), "time is RFC 3339 UTC ns, now");
 	ASSERT_EQ(jint(sh_exec, "parent.pid"), getpid(), "parent pid");
 	ASSERT_STREQ(jstr(sh_exec, "parent.exe"), self_exe, "parent exe");
-	ASSERT_STREQ(
-		json_object_get_string(json_object_array_get_idx(jget(sh_exec, "ancestors"), 0)),
-		self_exe, "first ancestor is the parent");
+	ASSERT_STREQ(jstr(sh_exec, "ancestors.0.exe"), self_exe, "first ancestor is the parent");
+	ASSERT_EQ(jint(sh_exec, "ancestors.0.pid"), getpid(), "its pid");
+	ASSERT_STREQ(jstr(sh_exec, "ancestors.0.exec_id"), jstr(sh_exec, "parent.exec_id"),
+		     "its exec_id");
+	ASSERT_TRUE(json_object_array_length(jget(sh_exec, "ancestors.0.args")) >= 1, "its args");
 	snprintf(id_prefix, sizeof(id_prefix), "%d:", sh_pid);
 	ASSERT_TRUE(jstr(sh_exec, "process.exec_id") && !strncmp(jstr(sh_exec, "process.exec_id"),
 								 id_prefix, strlen(id_prefix)),
@@ -135,10 +137,11 @@ TEST(exec_args_ancestry_and_identity)
 	ASSERT_STREQ(jstr(echo_exec, "parent.exe"), dash_exe, "echo's parent exe");
 	args = jget(echo_exec, "ancestors");
 	ASSERT_TRUE(json_object_array_length(args) >= 2, "echo has two ancestors or more");
-	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 0)), dash_exe,
-		     "echo's first ancestor");
-	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 1)), self_exe,
-		     "echo's second ancestor");
+	ASSERT_STREQ(jstr(echo_exec, "ancestors.0.exe"), dash_exe, "echo's first ancestor");
+	ASSERT_EQ(jint(echo_exec, "ancestors.0.pid"), sh_pid, "its pid");
+	ASSERT_EQ(json_object_array_length(jget(echo_exec, "ancestors.0.args")), 8,
+		  "its args, those of sh");
+	ASSERT_STREQ(jstr(echo_exec, "ancestors.1.exe"), self_exe, "echo's second ancestor");
 	args = jget(echo_exec, "process.args");
 	ASSERT_EQ(json_object_array_length(args), 5, "echo's argc");
 	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(args, 3)), "\\xff\\xfebad",
@@ -330,9 +333,16 @@ TEST(ancestry_of_processes_started_before_vigil)
 		ASSERT_EQ(jint(e, "parent.pid"), sh_pid, "parent pid");
 		ASSERT_STREQ(jstr(e, "parent.exe"), dash_exe, "parent exe, from the seeded table");
 		ASSERT_STREQ(jstr(e, "parent.comm"), "sh", "parent comm");
-		anc = jget(e, "ancestors");
-		ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(anc, 1)), self_exe,
-			     "grandparent exe");
+		ASSERT_TRUE(jget(e, "parent.from_procfs") &&
+				    json_object_get_boolean(jget(e, "parent.from_procfs")),
+			    "the parent was read from /proc");
+		anc = jget(e, "ancestors.0");
+		ASSERT_EQ(jint(anc, "pid"), sh_pid, "first ancestor: the old shell");
+		ASSERT_STREQ(jstr(anc, "args.2"), argv[2], "its args, from /proc");
+		ASSERT_TRUE(jget(anc, "from_procfs") &&
+				    json_object_get_boolean(jget(anc, "from_procfs")),
+			    "marked as read from /proc");
+		ASSERT_STREQ(jstr(e, "ancestors.1.exe"), self_exe, "grandparent exe");
 	}
 	e = find_event(ev, n, "exit", sh_pid);
 	if (ASSERT_NOT_NULL(e, "exit of the old shell"))

@@ -330,7 +330,9 @@ struct json_object *jget(struct json_object *o, const char *path)
 		dot = strchr(path, '.');
 		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path),
 			 path);
-		if (!json_object_object_get_ex(o, key, &o))
+		if (json_object_is_type(o, json_type_array) && key[0] >= '0' && key[0] <= '9')
+			o = json_object_array_get_idx(o, strtoul(key, NULL, 10));
+		else if (!json_object_object_get_ex(o, key, &o))
 			return NULL;
 		path = dot ? dot + 1 : "";
 	}

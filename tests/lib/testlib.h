@@ -69,7 +69,7 @@ int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct json_object **events_load(const char *path, size_t *n, size_t *bad_line);
 void events_free(struct json_object **ev, size_t n);
 
-/* Dotted-path access ("process.exe"); NULL / -1 when absent. */
+/* Dotted-path access ("process.exe", "ancestors.0.pid" in arrays); NULL / -1 when absent. */
 struct json_object *jget(struct json_object *o, const char *path);
 const char *jstr(struct json_object *o, const char *path);
 long long jint(struct json_object *o, const char *path);

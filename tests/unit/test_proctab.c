@@ -7,7 +7,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct vigil_task task_of(__u32 pid, __u32 ppid, const char *comm)
@@ -54,6 +59,7 @@ TEST(ancestry_and_identity)
 	if (!ASSERT_NOT_NULL(p, "exec entry"))
 		goto out;
 	ASSERT_EQ(p->exec_time, 30, "identity is the exec time");
+	ASSERT_FALSE(p->from_procfs, "seen at its exec, not read from /proc");
 	ASSERT_EQ(p->parent_exec_time, 20, "parent identity is the parent's exec");
 	n = proctab_ancestors(t, p, anc, 8);
 	ASSERT_EQ(n, 2, "two ancestors");
@@ -69,13 +75,14 @@ TEST(fork_inherits_the_image)
 	struct proctab *t = proctab_new(16);
 	struct proc *child;
 
-	do_exec(t, 100, 1, "/usr/bin/python3", 20);
+	do_exec(t, 100, 1, "/usr/bin/python3", 20)->exe_flags = VIGIL_EXE_DELETED;
 	child = do_fork(t, 101, 100);
 	if (ASSERT_NOT_NULL(child, "fork entry")) {
 		ASSERT_STREQ(child->exe, "/usr/bin/python3", "exe inherited");
 		ASSERT_EQ(child->args_len, 4, "args inherited");
 		ASSERT_EQ(child->exec_time, 101000, "identity is its own start");
 		ASSERT_EQ(child->parent_exec_time, 20, "parent identity");
+		ASSERT_EQ(child->exe_flags, VIGIL_EXE_DELETED, "exe_flags inherited");
 	}
 	proctab_remove(t, 101);
 	ASSERT_TRUE(proctab_lookup(t, 101) == NULL, "removed on exit");
@@ -172,6 +179,7 @@ TEST(seeding_from_procfs)
 		ASSERT_STREQ(p->comm, "a b) (c)", "comm with parentheses");
 		ASSERT_EQ(p->ppid, 1, "ppid");
 		ASSERT_STREQ(p->exe, "/usr/bin/odd", "exe");
+		ASSERT_TRUE(p->from_procfs, "marked as read from /proc");
 		ASSERT_STREQ(p->cwd, "/srv", "cwd");
 		ASSERT_EQ(p->args_len, 13, "cmdline");
 		ASSERT_EQ(p->exec_time, 250ull * (1000000000ull / sysconf(_SC_CLK_TCK)),
@@ -196,5 +204,94 @@ TEST(seeding_the_real_proc)
 	self = proctab_lookup(t, getpid());
 	if (ASSERT_NOT_NULL(self, "this process is in the table"))
 		ASSERT_EQ(self->ppid, getppid(), "its parent");
+	proctab_free(t);
+}
+
+/* Start @path (argv "sleep 30") through fexecve of @fd when >= 0; wait until it runs it. */
+static pid_t start_sleeper(int fd, const char *path, const char *want_exe_prefix)
+{
+	char link[64], exe[PATH_MAX];
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL }, *envp[] = { NULL };
+
+		if (fd >= 0)
+			fexecve(fd, argv, envp);
+		else
+			execve(path, argv, envp);
+		_exit(127);
+	}
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	for (int i = 0; i < 500; i++) {
+		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+
+		if (n > 0 &&
+		    (exe[n] = '\0', !strncmp(exe, want_exe_prefix, strlen(want_exe_prefix))))
+			return pid;
+		usleep(10000);
+	}
+	return pid;
+}
+
+static bool copy_sleep_to(int out)
+{
+	int in = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	bool ok = in >= 0 && !fstat(in, &st) && sendfile(out, in, NULL, st.st_size) == st.st_size;
+
+	if (in >= 0)
+		close(in);
+	return ok;
+}
+
+TEST(seeding_names_memfd_and_deleted_exes_as_exec_events_do)
+{
+	char deleted[] = "/tmp/vigil-deleted-exe-XXXXXX";
+	struct proctab *t = proctab_new(65536);
+	int memfd = memfd_create("vigil-test", MFD_CLOEXEC), fd = mkstemp(deleted);
+	pid_t from_memfd = -1, from_deleted = -1;
+	struct proc *p;
+
+	if (!ASSERT_TRUE(memfd >= 0 && fd >= 0, "memfd and temporary file") ||
+	    !ASSERT_TRUE(copy_sleep_to(memfd) && copy_sleep_to(fd), "copies of sleep"))
+		goto out;
+	fchmod(fd, 0755);
+	close(fd);
+	fd = -1;
+	from_memfd = start_sleeper(memfd, NULL, "/memfd:vigil-test");
+	from_deleted = start_sleeper(-1, deleted, deleted);
+	unlink(deleted);
+	ASSERT_OK(proctab_seed(t, "/proc"), "seed /proc");
+
+	p = proctab_lookup(t, from_memfd);
+	if (ASSERT_NOT_NULL(p, "the memfd process")) {
+		ASSERT_STREQ(p->exe, "memfd:vigil-test", "named as the kernel names a memfd");
+		ASSERT_EQ(p->exe_flags, VIGIL_EXE_MEMFD, "memfd flag");
+		ASSERT_TRUE(p->from_procfs, "from /proc");
+	}
+	p = proctab_lookup(t, from_deleted);
+	if (ASSERT_NOT_NULL(p, "the process of a deleted file")) {
+		ASSERT_STREQ(p->exe, deleted, "its path without \" (deleted)\"");
+		ASSERT_EQ(p->exe_flags, VIGIL_EXE_DELETED, "deleted flag");
+	}
+	p = proctab_lookup(t, getpid());
+	if (ASSERT_NOT_NULL(p, "this process"))
+		ASSERT_EQ(p->exe_flags, 0, "an ordinary file has no flags");
+out:
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = i ? from_deleted : from_memfd;
+
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(deleted);
+	}
+	if (memfd >= 0)
+		close(memfd);
 	proctab_free(t);
 }

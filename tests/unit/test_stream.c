@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct capture {
 	char *buf;
@@ -14,17 +15,42 @@ struct capture {
 	struct stream *s;
 };
 
-static bool capture_open(struct capture *c, enum output_format format, const char *events)
+static const struct event_verdict test_verdict = {
+	.rule_id = "test-rule",
+	.severity = "high",
+	.policy = "tests",
+	.description = "A shell started under sshd (bash, sh, zsh): a login, or worse",
+	.action = "alert",
+};
+
+/* A judge that flags every exec. */
+static const struct event_verdict *judge_execs(void *ctx, const struct event_view *v)
+{
+	(void)ctx;
+	return v->ev->type == VIGIL_EV_EXEC ? &test_verdict : NULL;
+}
+
+static bool capture_open_judged(struct capture *c, enum output_format format, const char *events,
+				bool judged)
 {
 	struct stream_config cfg = { .format = format };
 	char err[128];
 
+	if (judged) {
+		cfg.judge = judge_execs;
+		cfg.show_unmatched = true;
+	}
 	memset(c, 0, sizeof(*c));
 	c->f = open_memstream(&c->buf, &c->size);
 	cfg.out = c->f;
 	if (events && !ASSERT_OK(filter_add_types(&cfg.filter, events, err, sizeof(err)), err))
 		return false;
 	return ASSERT_OK(stream_new(&c->s, &cfg), "stream_new");
+}
+
+static bool capture_open(struct capture *c, enum output_format format, const char *events)
+{
+	return capture_open_judged(c, format, events, false);
 }
 
 static void capture_close(struct capture *c)
@@ -100,7 +126,8 @@ TEST(exec_then_exit_as_json)
 		ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(v, 2)),
 			     "echo \"hi\"\n", "arg with quote and newline");
 		json_object_object_get_ex(o, "ancestors", &v);
-		ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(v, 0)),
+		v = json_object_array_get_idx(v, 0);
+		ASSERT_STREQ(json_object_get_string(json_object_object_get(v, "exe")),
 			     "/usr/sbin/sshd", "ancestor");
 		json_object_object_get_ex(o, "parent", &v);
 		json_object_object_get_ex(v, "exec_id", &v);
@@ -165,9 +192,10 @@ TEST(lost_records_appear_in_the_stream)
 	stream_update_lost(c.s, 7);
 	o = json_tokener_parse(captured(&c));
 	if (ASSERT_NOT_NULL(o, "lost record parses, even with an exec-only filter")) {
-		ASSERT_TRUE(strstr(captured(&c), "\"type\":\"lost\",\"lost\":{\"count\":7,"
-						 "\"total\":7}") != NULL,
+		ASSERT_TRUE(strstr(captured(&c), "\"lost\":{\"count\":7,\"total\":7}}") != NULL,
 			    "count and total");
+		ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "lost",
+			     "type");
 		json_object_put(o);
 	}
 	ASSERT_EQ(strchr(captured(&c), '\n') - captured(&c) + 1, (long long)strlen(captured(&c)),
@@ -190,4 +218,264 @@ TEST(text_output_neutralises_terminal_escapes)
 	ASSERT_TRUE(strstr(captured(&c), "'a b'") != NULL, "args with spaces quoted");
 	ASSERT_TRUE(strstr(captured(&c), "TIME") != NULL, "a header line");
 	capture_close(&c);
+}
+
+/* Line @i (from 0) of what was captured, parsed; NULL when there is none. */
+static struct json_object *line_json(struct capture *c, int i)
+{
+	const char *l = captured(c);
+
+	while (i-- > 0 && l)
+		l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL;
+	return l && *l ? json_tokener_parse(l) : NULL;
+}
+
+static const char *member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static struct json_object *object_at(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static bool is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-'
+							      : !strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
+TEST(every_line_says_who_wrote_it_and_its_place)
+{
+	char host[256] = "", boot_id[64] = "", instance[64] = "";
+	unsigned char buf[1024];
+	struct json_object *o;
+	struct capture c;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int i;
+
+	gethostname(host, sizeof(host));
+	if (f) {
+		if (fscanf(f, "%63s", boot_id) != 1)
+			boot_id[0] = '\0';
+		fclose(f);
+	}
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	for (i = 0; i < 3; i++) {
+		size_t size = exec_record(buf, 50 + i, 1, "/usr/bin/true", "true", 5, 1 + i);
+
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "exec");
+	}
+	stream_update_lost(c.s, 2);
+	ASSERT_OK(stream_handle_record(c.s, buf, exec_record(buf, 60, 1, "/bin/x", "x", 2, 9)),
+		  "exec after the loss");
+	for (i = 0; (o = line_json(&c, i)); i++) {
+		ASSERT_EQ(json_object_get_int64(object_at(o, "seq")), i + 1,
+			  "seq: one more per line, lost records too");
+		ASSERT_STREQ(member(o, "host"), host, "host");
+		ASSERT_STREQ(member(o, "boot_id"), boot_id, "boot_id");
+		ASSERT_TRUE(is_uuid(member(o, "agent_instance")), "agent_instance is a UUID");
+		if (i == 0)
+			snprintf(instance, sizeof(instance), "%s", member(o, "agent_instance"));
+		ASSERT_STREQ(member(o, "agent_instance"), instance, "the same on every line");
+		if (i == 3)
+			ASSERT_STREQ(member(o, "type"), "lost", "the lost record has its seq");
+		json_object_put(o);
+	}
+	ASSERT_EQ(i, 5, "five lines");
+	capture_close(&c);
+
+	/* a new start is a new instance, counting from 1 again */
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	ASSERT_OK(stream_handle_record(c.s, buf, exec_record(buf, 60, 1, "/bin/x", "x", 2, 9)),
+		  "exec");
+	o = line_json(&c, 0);
+	if (ASSERT_NOT_NULL(o, "a line")) {
+		ASSERT_TRUE(strcmp(member(o, "agent_instance"), instance) != 0,
+			    "another instance id");
+		ASSERT_EQ(json_object_get_int64(object_at(o, "seq")), 1, "seq starts at 1");
+		json_object_put(o);
+	}
+	capture_close(&c);
+}
+
+TEST(user_and_group_names_beside_the_ids)
+{
+	unsigned char buf[1024];
+	struct vigil_exec_event *r = (void *)buf;
+	struct json_object *o, *p;
+	struct capture c;
+	size_t size;
+
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	size = exec_record(buf, 70, 1, "/usr/bin/id", "id", 3, 1);
+	r->task.uid = 0;
+	r->task.euid = 0;
+	r->task.gid = 0;
+	ASSERT_OK(stream_handle_record(c.s, buf, size), "exec as root");
+	size = exec_record(buf, 71, 1, "/usr/bin/id", "id", 3, 2);
+	r->task.uid = r->task.euid = r->task.gid = 3999999999u;
+	ASSERT_OK(stream_handle_record(c.s, buf, size), "exec as an id without a name");
+	o = line_json(&c, 0);
+	p = object_at(o, "process");
+	if (ASSERT_NOT_NULL(p, "process of the first")) {
+		ASSERT_STREQ(member(p, "user"), "root", "user");
+		ASSERT_STREQ(member(p, "euser"), "root", "euser");
+		ASSERT_TRUE(member(p, "group") && *member(p, "group"), "group");
+	}
+	json_object_put(o);
+	o = line_json(&c, 1);
+	p = object_at(o, "process");
+	if (ASSERT_NOT_NULL(p, "process of the second")) {
+		ASSERT_EQ(json_object_get_int64(object_at(p, "uid")), 3999999999u, "uid kept");
+		ASSERT_TRUE(object_at(p, "user") == NULL && strstr(captured(&c), "\"user\":null"),
+			    "no name: null");
+	}
+	json_object_put(o);
+	capture_close(&c);
+}
+
+/* A chain of @n processes, pid 1000 (parent 1, unknown) to 1000 + n - 1, each with @args. */
+static void exec_chain(struct capture *c, int n, const char *args, size_t args_len)
+{
+	static unsigned char buf[8192];
+
+	for (int i = 0; i < n; i++) {
+		size_t size = exec_record(buf, 1000 + i, i ? 1000 + i - 1 : 1, "/usr/bin/sh", args,
+					  args_len, 100 + i);
+
+		ASSERT_OK(stream_handle_record(c->s, buf, size), "exec in the chain");
+	}
+}
+
+static struct json_object *last_line(struct capture *c, int n)
+{
+	return line_json(c, n - 1);
+}
+
+TEST(ancestors_are_objects_ending_at_an_unknown_process)
+{
+	struct json_object *o, *anc, *a;
+	struct capture c;
+
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	exec_chain(&c, 3, "sh\0-c\0x", 8);
+	o = last_line(&c, 3);
+	anc = object_at(o, "ancestors");
+	if (!ASSERT_NOT_NULL(anc, "ancestors") ||
+	    !ASSERT_EQ(json_object_array_length(anc), 3, "two known and the unknown one"))
+		goto out;
+	a = json_object_array_get_idx(anc, 0);
+	ASSERT_EQ(json_object_get_int(object_at(a, "pid")), 1001, "pid");
+	ASSERT_STREQ(member(a, "exe"), "/usr/bin/sh", "exe");
+	ASSERT_EQ(json_object_array_length(object_at(a, "args")), 3, "args");
+	ASSERT_STREQ(json_object_get_string(json_object_array_get_idx(object_at(a, "args"), 2)),
+		     "x", "an arg");
+	ASSERT_STREQ(member(a, "exec_id"), "1001:101", "exec_id");
+	ASSERT_STREQ(member(a, "exec_id"), member(object_at(o, "parent"), "exec_id"),
+		     "the first is the parent");
+	a = json_object_array_get_idx(anc, 2);
+	ASSERT_EQ(json_object_get_int(object_at(a, "pid")), 1, "the unknown one's pid");
+	ASSERT_TRUE(json_object_get_boolean(object_at(a, "unknown")), "unknown: true");
+	ASSERT_TRUE(object_at(a, "exe") == NULL, "nothing made up for it");
+	ASSERT_TRUE(object_at(o, "ancestors_truncated") == NULL, "not truncated");
+out:
+	json_object_put(o);
+	capture_close(&c);
+}
+
+TEST(ancestors_are_bounded_in_depth)
+{
+	struct json_object *o, *anc;
+	struct capture c;
+
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	exec_chain(&c, VIEW_MAX_ANCESTORS + 5, "sh", 3);
+	o = last_line(&c, VIEW_MAX_ANCESTORS + 5);
+	anc = object_at(o, "ancestors");
+	ASSERT_EQ(json_object_array_length(anc), VIEW_MAX_ANCESTORS, "at most 32");
+	ASSERT_TRUE(json_object_get_boolean(object_at(o, "ancestors_truncated")),
+		    "ancestors_truncated");
+	json_object_put(o);
+	capture_close(&c);
+}
+
+TEST(ancestors_are_bounded_in_size)
+{
+	char args[1000];
+	struct json_object *o, *anc, *a;
+	struct capture c;
+	size_t n, kept = 0;
+
+	memset(args, 'a', sizeof(args));
+	args[sizeof(args) - 1] = '\0';
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	exec_chain(&c, 40, args, sizeof(args));
+	o = last_line(&c, 40);
+	anc = object_at(o, "ancestors");
+	n = json_object_array_length(anc);
+	ASSERT_TRUE(n > 0 && n < VIEW_MAX_ANCESTORS, "the size bound comes first");
+	for (size_t i = 0; i < n; i++) {
+		a = json_object_array_get_idx(anc, i);
+		ASSERT_EQ(strlen(json_object_get_string(
+				  json_object_array_get_idx(object_at(a, "args"), 0))),
+			  ANCESTOR_ARGS_MAX, "argv cut to 256 bytes");
+		ASSERT_TRUE(json_object_get_boolean(object_at(a, "args_truncated")),
+			    "args_truncated");
+		kept += strlen(member(a, "exe")) + ANCESTOR_ARGS_MAX;
+	}
+	ASSERT_TRUE(kept <= ANCESTORS_BYTES_MAX, "8 KiB of exe and argv at most");
+	ASSERT_TRUE(json_object_get_boolean(object_at(o, "ancestors_truncated")),
+		    "ancestors_truncated");
+	json_object_put(o);
+	capture_close(&c);
+}
+
+TEST(alerts_carry_a_message_in_json_and_text)
+{
+	static const char want[] =
+		"A shell started under sshd (process=/usr/bin/bash pid=20 user=root "
+		"parent=/usr/sbin/sshd command=bash -c echo hi action=alert)";
+	unsigned char buf[1024];
+	struct json_object *o;
+	struct capture c;
+	size_t size;
+
+	for (int text = 0; text < 2; text++) {
+		if (!capture_open_judged(&c, text ? FORMAT_TEXT : FORMAT_JSON, NULL, true))
+			return;
+		size = exec_record(buf, 10, 0, "/usr/sbin/sshd", "sshd", 5, 1);
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "sshd exec");
+		size = exec_record(buf, 20, 10, "/usr/bin/bash", "bash\0-c\0echo hi", 16, 2);
+		((struct vigil_exec_event *)buf)->task.uid = 0;
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "bash exec");
+		if (text) {
+			ASSERT_TRUE(strstr(captured(&c), "[alert high test-rule]\n             ") &&
+					    strstr(captured(&c), want),
+				    "text: the message under the alert, indented");
+		} else {
+			o = line_json(&c, 1);
+			ASSERT_STREQ(member(o, "message"), want, "JSON message");
+			ASSERT_STREQ(member(object_at(o, "rule"), "description"),
+				     test_verdict.description, "rule.description");
+			json_object_put(o);
+		}
+		capture_close(&c);
+	}
 }
