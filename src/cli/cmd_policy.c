@@ -288,13 +288,8 @@ static int policy_apply(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
 	ret = control_request(control_path(), cmd, text, len, &resp);
 	free(text);
-	if (ret < 0) {
-		fprintf(stderr, "vigil: policy: cannot reach the agent at %s: %s\n", control_path(),
-			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
-			: ret == -EACCES		       ? "run it as root"
-							       : strerror(-ret));
-		return ret == -EACCES ? EX_NOPERM : EX_UNAVAILABLE;
-	}
+	if (ret < 0)
+		return control_error("policy", ret);
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
 	return ret ? EXIT_RUNTIME : 0;

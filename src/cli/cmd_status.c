@@ -34,18 +34,8 @@ static int status_run(int argc, char **argv)
 			return usage_error("status", "unknown argument '%s'", argv[i]);
 	}
 	ret = control_request(control_path(), json ? "status json" : "status", NULL, 0, &resp);
-	if (ret < 0) {
-		if (ret == -EACCES || ret == -EPERM)
-			fprintf(stderr, "vigil: status: permission denied: run it as root\n");
-		else if (ret == -ENOENT || ret == -ECONNREFUSED)
-			fprintf(stderr,
-				"vigil: status: no agent is running (nothing answers at %s)\n",
-				control_path());
-		else
-			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
-				strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
-	}
+	if (ret < 0)
+		return control_error("status", ret);
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
 	return ret ? EXIT_RUNTIME : 0;

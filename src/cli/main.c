@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil: eBPF runtime security and observability. Dispatches to one subcommand. */
 #include "cli/cli.h"
+#include "core/control.h"
 #include "core/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -42,6 +44,15 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "vigil: %s: %s\nTry 'vigil help %s'.\n", cmd, msg, cmd);
 	return EX_USAGE;
+}
+
+int control_error(const char *cmd, int err)
+{
+	char why[512];
+
+	control_strerror(err, control_path(), why, sizeof(why));
+	fprintf(stderr, "vigil: %s: %s\n", cmd, why);
+	return err == -EACCES || err == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
 }
 
 static int help(int argc, char **argv)
