@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil policy check|explain|list: policies read and judged without loading anything. */
 #include "cli/cli.h"
+#include "agent/agent.h"
 #include "core/control.h"
 #include "policy/compile.h"
 #include "policy/fields.h"
@@ -14,7 +15,8 @@
 
 static void policy_usage(FILE *out)
 {
-	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n\n"
+	fputs("usage: vigil policy <check|explain|list|apply|remove> [options] "
+	      "[FILE|DIR|NAME...]\n\n"
 	      "Policies are YAML files of rules (docs/policy.md).\n\n"
 	      "  check FILE|DIR...     parse and check without loading anything: every problem\n"
 	      "                        as file:line:col; exit 1 when any is an error\n"
@@ -22,14 +24,19 @@ static void policy_usage(FILE *out)
 	      "                        decides and which part vigil finishes in user space\n"
 	      "  list [FILE|DIR...]    the rules: id, severity, ATT&CK ids, action, events;\n"
 	      "                        the built-in ruleset when no file is named\n"
-	      "  apply FILE            put FILE in force in the running agent (vigil run)\n\n"
+	      "  apply FILE            put FILE in force in the running agent (vigil run):\n"
+	      "                        checked with all its policies, then written to its\n"
+	      "                        policy directory as NAME.yaml (" AGENT_POLICY_DIR ")\n"
+	      "  remove NAME           take the policy NAME out of the policy directory and\n"
+	      "                        out of force (only what apply put there)\n\n"
 	      "Options:\n"
 	      "      --builtin         check, explain or list the built-in ruleset too\n\n"
 	      "Examples:\n"
 	      "  vigil policy check /etc/vigil/policies/\n"
 	      "  vigil policy explain my-rules.yaml\n"
 	      "  vigil policy list\n"
-	      "  sudo vigil policy apply /etc/vigil/policies/ssh.yaml\n",
+	      "  sudo vigil policy apply ssh.yaml\n"
+	      "  sudo vigil policy remove ssh\n",
 	      out);
 }
 
@@ -262,6 +269,8 @@ static int policy_apply(int argc, char **argv)
 
 	if (argc != 1)
 		return usage_error("policy", "apply takes one policy file");
+	if (strchr(argv[0], '\n'))
+		return usage_error("policy", "a file name with a newline cannot be sent");
 	f = fopen(argv[0], "re");
 	if (!f) {
 		fprintf(stderr, "vigil: policy: cannot read %s: %m\n", argv[0]);
@@ -288,6 +297,23 @@ static int policy_apply(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
 	ret = control_request(control_path(), cmd, text, len, &resp);
 	free(text);
+	if (ret < 0)
+		return control_error("policy", ret);
+	fputs(resp, ret ? stderr : stdout);
+	free(resp);
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+/* Ask the running agent to remove the policy it keeps in its policy directory. */
+static int policy_remove(int argc, char **argv)
+{
+	char cmd[256], *resp = NULL;
+	int ret;
+
+	if (argc != 1 || strlen(argv[0]) > 200 || strchr(argv[0], '\n'))
+		return usage_error("policy", "remove takes one policy name");
+	snprintf(cmd, sizeof(cmd), "remove %s", argv[0]);
+	ret = control_request(control_path(), cmd, NULL, 0, &resp);
 	if (ret < 0)
 		return control_error("policy", ret);
 	fputs(resp, ret ? stderr : stdout);
@@ -330,13 +356,16 @@ static int policy_run(int argc, char **argv)
 		return list(n, argv, builtin);
 	if (!strcmp(sub, "apply"))
 		return policy_apply(n, argv);
-	return usage_error("policy", "unknown subcommand '%s': use check, explain, list or apply",
+	if (!strcmp(sub, "remove"))
+		return policy_remove(n, argv);
+	return usage_error("policy",
+			   "unknown subcommand '%s': use check, explain, list, apply or remove",
 			   sub);
 }
 
 const struct command cmd_policy = {
 	.name = "policy",
-	.summary = "check, explain, list or apply policies (YAML rules)",
+	.summary = "check, explain, list, apply or remove policies (YAML rules)",
 	.run = policy_run,
 	.usage = policy_usage,
 };

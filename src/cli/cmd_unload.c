@@ -175,7 +175,7 @@ static int unload_run(int argc, char **argv)
 		fprintf(stderr,
 			"vigil: unload: an agent is running (%s %s); stopping it ('vigil "
 			"stop') removes its pins. Use --force to unload under it anyway.\n",
-			control_path(), ping >= 0 ? "answers" : "is taken, though nothing answers");
+			control_path(), ping >= 0 ? "answers" : "does not answer: stopped?");
 		return EXIT_RUNTIME;
 	}
 	if (r.json) {
