@@ -73,6 +73,20 @@ static bool same_file(const char *x, const char *y)
 	return !stat(x, &a) && !stat(y, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* A --policy path that the policy directory loads anyway: the directory, or a policy file of it. */
+static bool in_policy_dir(const struct agent *a, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (same_file(path, a->policy_dir))
+		return true;
+	if (!base || !policy_file_name(base + 1))
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+	return same_file(dir, a->policy_dir);
+}
+
 /* The policy directory's policies, but its file @skip; none when it does not exist. */
 static int add_policy_dir(struct agent *a, struct policy_set *s, const char *skip, struct diags *d)
 {
@@ -115,8 +129,8 @@ static struct policy_set *build(struct agent *a, const char *skip, struct policy
 	if (!a->cfg.no_defaults)
 		err = policy_set_add_builtin(s, d);
 	for (size_t i = 0; i < a->cfg.n_paths; i++)
-		/* the policy directory named with --policy too: loaded once */
-		if (!a->policy_dir || !same_file(a->cfg.paths[i], a->policy_dir))
+		/* named with --policy too: loaded once, as the directory's */
+		if (!a->policy_dir || !in_policy_dir(a, a->cfg.paths[i]))
 			err = policy_set_add_path(s, a->cfg.paths[i], d) ?: err;
 	if (a->policy_dir)
 		err = add_policy_dir(a, s, skip, d) ?: err;

@@ -48,6 +48,45 @@ static void read_err(struct vigil_child *v, double timeout_s)
 	}
 }
 
+void vigil_test_env(void)
+{
+	char path[64];
+
+	/*
+	 * An agent of its own, apart from one that may run on this machine (and other tests'):
+	 * vigil status and policy apply run from this test reach it too.
+	 */
+	if (!getenv("VIGIL_CONTROL_SOCKET")) {
+		snprintf(path, sizeof(path), "/run/vigil/test-%d.sock", (int)getpid());
+		setenv("VIGIL_CONTROL_SOCKET", path, 1);
+	}
+	/* and pins of its own: not adopting a real agent's, not left for one */
+	if (!getenv("VIGIL_BPF_ROOT")) {
+		snprintf(path, sizeof(path), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
+		setenv("VIGIL_BPF_ROOT", path, 1);
+	}
+	/* and a policy directory of its own: never the host's /etc/vigil/policies.d */
+	if (!getenv("VIGIL_POLICY_DIR")) {
+		snprintf(path, sizeof(path), "/tmp/vigil-test-%d.policies", (int)getpid());
+		setenv("VIGIL_POLICY_DIR", path, 1);
+	}
+}
+
+const char *vigil_policy_dir(void)
+{
+	vigil_test_env();
+	return getenv("VIGIL_POLICY_DIR");
+}
+
+void vigil_clear_policy_dir(void)
+{
+	const char *dir = vigil_policy_dir();
+
+	/* only a test's own */
+	if (!strncmp(dir, "/tmp/vigil-test-", 16))
+		shf("rm -rf %s", dir);
+}
+
 int vigil_start(struct vigil_child *v, const char *const *args)
 {
 	const char *argv[64];
@@ -57,23 +96,7 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 
 	memset(v, 0, sizeof(*v));
 	v->err_fd = -1;
-	/*
-	 * An agent of its own, apart from one that may run on this machine (and other tests'):
-	 * vigil status and policy apply run from this test reach it too.
-	 */
-	if (!getenv("VIGIL_CONTROL_SOCKET")) {
-		char sock[64];
-
-		snprintf(sock, sizeof(sock), "/run/vigil/test-%d.sock", (int)getpid());
-		setenv("VIGIL_CONTROL_SOCKET", sock, 1);
-	}
-	/* and pins of its own: not adopting a real agent's, not left for one */
-	if (!getenv("VIGIL_BPF_ROOT")) {
-		char root[64];
-
-		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
-		setenv("VIGIL_BPF_ROOT", root, 1);
-	}
+	vigil_test_env();
 	snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
 	fd = mkstemp(v->out);
 	if (fd < 0)
@@ -191,6 +214,7 @@ void vigil_cleanup(struct vigil_child *v)
 		close(v->err_fd);
 	if (v->out[0])
 		unlink(v->out);
+	vigil_clear_policy_dir();
 }
 
 bool vigil_start_checked(struct vigil_child *v, const char *const *args)

@@ -25,9 +25,19 @@ struct vigil_child {
 #define AGENT_DEADLINE_S 60
 
 /*
+ * Give this test process an agent environment of its own, once: a control socket, a pin root
+ * and a policy directory ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT, $VIGIL_POLICY_DIR).
+ */
+void vigil_test_env(void);
+/* This test's policy directory (not created: the agent makes it at the first apply). */
+const char *vigil_policy_dir(void);
+/* Remove it and what was applied there (vigil_cleanup does). */
+void vigil_clear_policy_dir(void);
+
+/*
  * Start `vigil <args...> -f json -o <tmpfile>` and wait (at most AGENT_DEADLINE_S) until it says it
- * is watching. Returns 0, or -1 with what it printed in v->err. The first start gives this test
- * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
+ * is watching. Returns 0, or -1 with what it printed in v->err. The first start calls
+ * vigil_test_env().
  */
 int vigil_start(struct vigil_child *v, const char *const *args);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
@@ -39,7 +49,7 @@ int vigil_kill(struct vigil_child *v);
  * and the control socket a killed agent left.
  */
 void vigil_unload_test_pins(void);
-/* Kill it if still running (and unload its pins), remove its output file. */
+/* Kill it if still running (and unload its pins), remove its output file and policy directory. */
 void vigil_cleanup(struct vigil_child *v);
 
 /* vigil_start(), and on failure the test fails with what vigil printed (cleaned up). */
