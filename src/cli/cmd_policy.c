@@ -9,6 +9,7 @@
 #include "vigil/ev_file.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,16 +262,13 @@ static int list(int argc, char **argv, bool builtin)
 static int policy_apply(int argc, char **argv)
 {
 	struct diags d = { 0 };
-	struct policy *p;
-	char cmd[4200], *text = NULL, *resp = NULL;
+	char cmd[PATH_MAX + 16], path[PATH_MAX], *text = NULL, *resp = NULL;
 	size_t len = 0;
 	FILE *f;
 	int ret;
 
 	if (argc != 1)
 		return usage_error("policy", "apply takes one policy file");
-	if (strchr(argv[0], '\n'))
-		return usage_error("policy", "a file name with a newline cannot be sent");
 	f = fopen(argv[0], "re");
 	if (!f) {
 		fprintf(stderr, "vigil: policy: cannot read %s: %m\n", argv[0]);
@@ -285,20 +283,22 @@ static int policy_apply(int argc, char **argv)
 		free(text);
 		return EXIT_RUNTIME;
 	}
-	/* Checked here too, so that its errors show with no agent running. */
-	p = policy_parse(text, len, argv[0], &d);
-	diags_print(&d, stderr);
-	diags_free(&d);
-	if (!p) {
+	/* The agent checks it, and logs what it refuses (errors are sent too), by its full path. */
+	snprintf(cmd, sizeof(cmd), "apply %s", realpath(argv[0], path) ? path : argv[0]);
+	if (strchr(cmd, '\n')) {
 		free(text);
-		return EXIT_RUNTIME;
+		return usage_error("policy", "a file name with a newline cannot be sent");
 	}
-	policy_free(p);
-	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
 	ret = control_request(control_path(), cmd, text, len, &resp);
-	free(text);
-	if (ret < 0)
+	if (ret < 0) {
+		/* no agent to ask: the file's own errors are still worth showing */
+		policy_free(policy_parse(text, len, argv[0], &d));
+		diags_print(&d, stderr);
+		diags_free(&d);
+		free(text);
 		return control_error("policy", ret);
+	}
+	free(text);
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
 	return ret ? EXIT_RUNTIME : 0;

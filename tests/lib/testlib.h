@@ -69,6 +69,9 @@ int sh(const char *cmd);
 /* The same for a printf-style command line; returns its exit code, or -1. */
 int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The same, with what it wrote on stdout and stderr in @out (NUL-terminated, cut at @len). */
+int shf_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Every line of @path parsed as JSON; *n lines. Returns NULL (and *bad_line) on invalid JSON. */
 struct json_object **events_load(const char *path, size_t *n, size_t *bad_line);
 void events_free(struct json_object **ev, size_t n);
