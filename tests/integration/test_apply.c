@@ -80,7 +80,9 @@ static void open_target(const char *name)
 static bool start(struct vigil_child *v, bool builtin)
 {
 	char policy[PATH_MAX];
-	const char *args[] = { "run", "--no-guard", "--policy", policy, "--no-default-rules", NULL };
+	const char *args[] = {
+		"run", "--no-guard", "--policy", policy, "--no-default-rules", NULL
+	};
 
 	snprintf(policy, sizeof(policy), "%s/myapp.yaml", dir);
 	if (builtin)
@@ -142,8 +144,8 @@ TEST(an_edit_of_the_policy_file_is_in_force_and_apply_cannot_shadow_it)
 		goto out_dir;
 
 	/* a second definition of myapp: refused, naming both files; nothing written */
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/myapp2.yaml", vigil_bin(), dir),
-		  1, "apply of another version of a --policy file's policy fails");
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/myapp2.yaml", vigil_bin(), dir), 1,
+		  "apply of another version of a --policy file's policy fails");
 	snprintf(want, sizeof(want),
 		 "%s/myapp2.yaml:1:9: error: policy name 'myapp' is also the name of "
 		 "%s/myapp.yaml",
@@ -220,8 +222,8 @@ TEST(a_rejected_apply_is_logged_by_the_agent_and_writes_nothing)
 		       "a broken policy") ||
 	    !start(&v, false))
 		goto out_dir;
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/broken.yaml", vigil_bin(), dir),
-		  1, "apply of a broken policy fails");
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/broken.yaml", vigil_bin(), dir), 1,
+		  "apply of a broken policy fails");
 	snprintf(want, sizeof(want), "%s/broken.yaml:5:15: error:", dir);
 	ASSERT_NOT_NULL(strstr(out, want), "with file:line:col");
 	ASSERT_NOT_NULL(strstr(out, "rejected: nothing was written"), "and says nothing changed");
@@ -255,8 +257,8 @@ TEST(apply_writes_the_policy_directory_survives_a_restart_and_remove_takes_it_ou
 	    !write_policy("myapp.yaml", "myapp", "myapp-r1", "x1") ||
 	    !write_policy("keep-v1.yaml", "keep", "keep-r1", "k") || !start(&v, false))
 		goto out_dir;
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/keep-v1.yaml", vigil_bin(), dir),
-		  0, "vigil policy apply");
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/keep-v1.yaml", vigil_bin(), dir), 0,
+		  "vigil policy apply");
 	snprintf(path, sizeof(path), "%s/keep.yaml", vigil_policy_dir());
 	ASSERT_NOT_NULL(strstr(out, path), "it says where it wrote the policy");
 	if (!ASSERT_OK(stat(path, &sb) ? -errno : 0, "the file is there"))
@@ -365,7 +367,8 @@ TEST(status_names_sources_and_sizes_its_columns)
 	printf("  default status: %zu lines\n", count(out, "\n"));
 
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s status --all", vigil_bin()), 0, "status --all");
-	ASSERT_TRUE(aligned(out, "\nHITS ", "POLICY", &rows), "the rules' POLICY column is aligned");
+	ASSERT_TRUE(aligned(out, "\nHITS ", "POLICY", &rows),
+		    "the rules' POLICY column is aligned");
 	ASSERT_TRUE(aligned(out, "\nHITS ", "ENFORCED BY", &rows), "and ENFORCED BY");
 	ASSERT_GE(rows, 50, "every rule listed");
 	ASSERT_NOT_NULL(strstr(out, "long-r1"), "the long policy's rule among them");
