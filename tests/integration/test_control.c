@@ -51,7 +51,9 @@ static double now_s(void)
 
 TEST(a_stopped_agent_does_not_hang_clients_and_an_abandoned_stop_is_dropped)
 {
-	const char *args[] = { "run", "--no-default-rules", "--no-guard", "--policy", policy, NULL };
+	const char *args[] = {
+		"run", "--no-default-rules", "--no-guard", "--policy", policy, NULL
+	};
 	char out[8192], want[256];
 	struct vigil_child v;
 	double t;
@@ -63,7 +65,9 @@ TEST(a_stopped_agent_does_not_hang_clients_and_an_abandoned_stop_is_dropped)
 		goto out;
 
 	t = now_s();
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s status", vigil_bin()), 69, "status fails");
+	/* timeout(1): a client that hangs fails the test rather than hanging it */
+	ASSERT_EQ(shf_out(out, sizeof(out), "timeout 30 %s status", vigil_bin()), 69,
+		  "status fails");
 	printf("  status gave up after %.1f s\n", now_s() - t);
 	ASSERT_TRUE(now_s() - t < 10, "within its time-out (5 s)");
 	snprintf(want, sizeof(want), "the agent at %s does not answer (stopped?)",
@@ -71,14 +75,16 @@ TEST(a_stopped_agent_does_not_hang_clients_and_an_abandoned_stop_is_dropped)
 	ASSERT_NOT_NULL(strstr(out, want), "and says why");
 
 	t = now_s();
-	ASSERT_EQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_TIMEOUT=1 %s stop", vigil_bin()), 69,
-		  "stop fails");
+	ASSERT_EQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_TIMEOUT=1 timeout 30 %s stop",
+			  vigil_bin()),
+		  69, "stop fails");
 	ASSERT_TRUE(now_s() - t < 5, "within its time-out (1 s here)");
 	ASSERT_NOT_NULL(strstr(out, want), "and says why");
 
 	t = now_s();
-	ASSERT_NEQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_TIMEOUT=1 timeout 10 %s run --no-default-rules "
-					     "--policy %s -o /dev/null",
+	ASSERT_NEQ(shf_out(out, sizeof(out),
+			   "VIGIL_CONTROL_TIMEOUT=1 timeout 10 %s run --no-default-rules "
+			   "--policy %s -o /dev/null",
 			   vigil_bin(), policy),
 		   0, "a second agent does not start");
 	ASSERT_TRUE(now_s() - t < 10, "and does not hang");
@@ -120,7 +126,8 @@ static void fake_agent(const char *path, int ready, int done, int report)
 	if (write(ready, "r", 1) != 1)
 		_exit(1);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = s, .events = POLLIN }, { .fd = done, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = s, .events = POLLIN },
+				       { .fd = done, .events = POLLIN } };
 		char buf[4096];
 		ssize_t n;
 		int c;
@@ -171,13 +178,13 @@ TEST(a_listener_that_is_not_root_is_refused_and_gets_nothing)
 		 "was sent to it",
 		 sock);
 	ASSERT_NOT_NULL(strstr(out, want), "it says why");
-	ASSERT_EQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_SOCKET=%s %s status", sock,
-			  vigil_bin()),
+	ASSERT_EQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_SOCKET=%s %s status", sock, vigil_bin()),
 		  69, "status refuses it too");
 	ASSERT_EQ(shf_out(out, sizeof(out), "VIGIL_CONTROL_SOCKET=%s %s stop", sock, vigil_bin()),
 		  69, "and stop");
 	ASSERT_NEQ(shf_out(out, sizeof(out),
-			   "VIGIL_CONTROL_SOCKET=%s timeout 10 %s run --no-default-rules --policy %s -o "
+			   "VIGIL_CONTROL_SOCKET=%s timeout 10 %s run --no-default-rules --policy "
+			   "%s -o "
 			   "/dev/null",
 			   sock, vigil_bin(), policy),
 		   0, "an agent does not start there");
@@ -206,7 +213,9 @@ out:
 
 TEST(run_takes_the_socket_path_only_when_safe)
 {
-	const char *args[] = { "run", "--no-default-rules", "--no-guard", "--policy", policy, NULL };
+	const char *args[] = {
+		"run", "--no-default-rules", "--no-guard", "--policy", policy, NULL
+	};
 	char out[8192], want[512], path[128], saved[PATH_MAX];
 	struct vigil_child v;
 	struct stat st;
@@ -217,7 +226,8 @@ TEST(run_takes_the_socket_path_only_when_safe)
 	snprintf(path, sizeof(path), "%s/dir.sock", dir);
 	ASSERT_OK(mkdir(path, 0700), "a directory at the socket's path");
 	ASSERT_NEQ(shf_out(out, sizeof(out),
-			   "VIGIL_CONTROL_SOCKET=%s timeout 10 %s run --no-default-rules --policy %s -o "
+			   "VIGIL_CONTROL_SOCKET=%s timeout 10 %s run --no-default-rules --policy "
+			   "%s -o "
 			   "/dev/null",
 			   path, vigil_bin(), policy),
 		   0, "no agent starts");
@@ -233,7 +243,8 @@ TEST(run_takes_the_socket_path_only_when_safe)
 	snprintf(path, sizeof(path), "%s/open", dir);
 	ASSERT_OK(mkdir(path, 0700) || chmod(path, 0777), "a directory anyone may write to");
 	ASSERT_NEQ(shf_out(out, sizeof(out),
-			   "VIGIL_CONTROL_SOCKET=%s/c.sock timeout 10 %s run --no-default-rules --policy %s "
+			   "VIGIL_CONTROL_SOCKET=%s/c.sock timeout 10 %s run --no-default-rules "
+			   "--policy %s "
 			   "-o /dev/null",
 			   path, vigil_bin(), policy),
 		   0, "no agent starts");
