@@ -17,16 +17,18 @@
 #include <unistd.h>
 
 /* Edits come in bursts (an editor's write, rename, chmod): reload once they settle. */
-#define SETTLE_MS 300
+#define SETTLE_MS	   300
+#define MAX_SOURCE_WATCHES (AGENT_MAX_PATHS + 1)
 
-struct applied {
-	char *name; /* the policy's name */
-	char *text;
-	size_t len;
+/* An inotify watch on a directory, and which of its files are policy sources. */
+struct source_watch {
+	int wd;
+	char *file; /* a --policy file's name; NULL: every *.yaml / *.yml (a directory) */
 };
 
 struct agent {
 	struct agent_config cfg;
+	char *policy_dir; /* cfg.policy_dir without a trailing '/' */
 	struct policy_engine *engine;
 	struct sensors *sensors;
 	struct watch_list watches; /* the policies' and the trace's */
@@ -36,9 +38,11 @@ struct agent {
 	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
 	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
-	struct applied *applied;
-	size_t n_applied;
 	int inotify_fd;
+	struct source_watch sources[MAX_SOURCE_WATCHES];
+	size_t n_sources;
+	int policy_dir_wd;	    /* -1: not watched */
+	char edited[NAME_MAX + 1];  /* the first file edited since the last reload */
 	double edit_at, refresh_at; /* CLOCK_MONOTONIC seconds; 0: none pending */
 };
 
@@ -50,47 +54,104 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Every source, plus @extra (parsed, not yet applied); NULL on any error. */
-static struct policy_set *build(struct agent *a, struct policy *extra, struct diags *d)
+const char *agent_default_policy_dir(void)
 {
-	struct policy **applied = calloc(a->n_applied + 1, sizeof(*applied));
-	struct policy_set *s;
-	size_t n = 0;
+	const char *env = getenv(AGENT_POLICY_DIR_ENV);
+
+	return env && *env ? env : AGENT_POLICY_DIR;
+}
+
+const char *agent_policy_dir(const struct agent *a)
+{
+	return a->policy_dir;
+}
+
+static bool same_file(const char *x, const char *y)
+{
+	struct stat a, b;
+
+	return !stat(x, &a) && !stat(y, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* A --policy path that the policy directory loads anyway: the directory, or a policy file of it. */
+static bool in_policy_dir(const struct agent *a, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (same_file(path, a->policy_dir))
+		return true;
+	if (!base || !policy_file_name(base + 1))
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+	return same_file(dir, a->policy_dir);
+}
+
+/* The policy directory's policies, but its file @skip; none when it does not exist. */
+static int add_policy_dir(struct agent *a, struct policy_set *s, const char *skip, struct diags *d)
+{
+	struct stat st;
+
+	if (stat(a->policy_dir, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		diags_add(d, DIAG_ERROR, a->policy_dir, 0, 0, "cannot open it: %s",
+			  strerror(errno));
+		return -EINVAL;
+	}
+	/* what is there is enforced as root: only root may put it there */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || st.st_mode & 022) {
+		diags_add(d, DIAG_ERROR, a->policy_dir, 0, 0,
+			  "the policy directory must be a directory of root's that only root "
+			  "can write to (it is owner uid %u, mode %04o)",
+			  (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));
+		return -EINVAL;
+	}
+	return policy_set_add_dir(s, a->policy_dir, skip, d);
+}
+
+/*
+ * The set from every source: the built-in ruleset, the --policy paths, and the policy
+ * directory without its file @skip (a name) and with @extra (taken): what an apply or a remove
+ * would make. NULL on any error (in @d).
+ */
+static struct policy_set *build(struct agent *a, const char *skip, struct policy *extra,
+				struct diags *d)
+{
+	struct policy_set *s = calloc(1, sizeof(*s));
 	int err = 0;
 
-	if (!applied) {
+	if (!s) {
 		policy_free(extra);
+		diags_add(d, DIAG_ERROR, "vigil", 0, 0, "out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < a->n_applied; i++) {
-		const struct applied *ap = &a->applied[i];
-
-		if (extra && !strcmp(ap->name, extra->name))
-			continue; /* its new version */
-		applied[n] = policy_parse(ap->text, ap->len, ap->name, d);
-		if (!applied[n++])
-			err = -EINVAL;
-	}
+	if (!a->cfg.no_defaults)
+		err = policy_set_add_builtin(s, d);
+	for (size_t i = 0; i < a->cfg.n_paths; i++)
+		/* named with --policy too: loaded once, as the directory's */
+		if (!a->policy_dir || !in_policy_dir(a, a->cfg.paths[i]))
+			err = policy_set_add_path(s, a->cfg.paths[i], d) ?: err;
+	if (a->policy_dir)
+		err = add_policy_dir(a, s, skip, d) ?: err;
+	/* last: a clash of names is reported at the new policy, naming the file it clashes with */
 	if (extra)
-		applied[n++] = extra;
-	for (size_t i = 0; err && i < n; i++)
-		policy_free(applied[i]);
-	s = err ? NULL
-		: policy_set_load_with(a->cfg.paths, a->cfg.n_paths, !a->cfg.no_defaults, applied,
-				       n, d);
-	free(applied);
-	if (s && a->cfg.scope)
-		for (size_t i = 0; i < s->n_policies; i++)
-			if (s->policies[i]->shield) {
-				diags_add(d, DIAG_ERROR, s->policies[i]->file,
-					  s->policies[i]->shield->line, s->policies[i]->shield->col,
-					  "a sandbox's policies cannot carry a shield: section (a "
-					  "shield filters a whole interface, not one command)");
-				policy_set_free(s);
-				return NULL;
-			}
-	if (s)
-		s->scope = a->cfg.scope;
+		err = policy_set_add(s, extra) ?: err;
+	if (!err)
+		err = policy_set_finish(s, d);
+	for (size_t i = 0; !err && a->cfg.scope && i < s->n_policies; i++)
+		if (s->policies[i]->shield) {
+			diags_add(d, DIAG_ERROR, s->policies[i]->file, s->policies[i]->shield->line,
+				  s->policies[i]->shield->col,
+				  "a sandbox's policies cannot carry a shield: section (a "
+				  "shield filters a whole interface, not one command)");
+			err = -EINVAL;
+		}
+	if (err) {
+		policy_set_free(s);
+		return NULL;
+	}
+	s->scope = a->cfg.scope;
 	return s;
 }
 
@@ -108,29 +169,57 @@ static int compile_watches(struct agent *a, const struct policy_set *s, struct w
 	return err;
 }
 
-/* Watch each policy path (a directory, or a file's directory) for edits. */
-static void watch_sources(struct agent *a)
+static void add_source_watch(struct agent *a, const char *dir, const char *file)
 {
 	const __u32 mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+	int wd = inotify_add_watch(a->inotify_fd, dir, mask);
+	struct source_watch *w = &a->sources[a->n_sources];
 
-	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (wd < 0) {
+		pr_warn("policy", "cannot follow edits of %s: %s", dir, strerror(errno));
+		return;
+	}
+	if (a->n_sources == MAX_SOURCE_WATCHES || (file && !(w->file = strdup(file))))
+		return;
+	w->wd = wd;
+	a->n_sources++;
+}
+
+/*
+ * Follow each source's edits: a --policy file's own (in its directory: editors replace files),
+ * a directory's *.yaml / *.yml. Again after each reload: the policy directory may be new, a
+ * directory replaced.
+ */
+static void watch_sources(struct agent *a)
+{
+	struct stat st;
+
 	if (a->inotify_fd < 0)
 		return;
+	for (size_t i = 0; i < a->n_sources; i++)
+		free(a->sources[i].file);
+	a->n_sources = 0;
 	for (size_t i = 0; i < a->cfg.n_paths; i++) {
-		char dir[PATH_MAX];
-		struct stat st;
+		char dir[PATH_MAX], *slash;
 
 		snprintf(dir, sizeof(dir), "%s", a->cfg.paths[i]);
-		if (!stat(dir, &st) && !S_ISDIR(st.st_mode)) {
-			char *slash = strrchr(dir, '/');
-
-			if (slash)
-				*(slash == dir ? slash + 1 : slash) = '\0';
-			else
-				strcpy(dir, ".");
+		if (stat(dir, &st) || S_ISDIR(st.st_mode)) {
+			add_source_watch(a, dir, NULL);
+			continue;
 		}
-		if (inotify_add_watch(a->inotify_fd, dir, mask) < 0)
-			pr_warn("policy", "cannot follow edits of %s: %s", dir, strerror(errno));
+		slash = strrchr(dir, '/');
+		if (!slash) {
+			add_source_watch(a, ".", dir);
+			continue;
+		}
+		*slash = '\0';
+		add_source_watch(a, slash == dir ? "/" : dir, slash + 1);
+	}
+	a->policy_dir_wd = -1;
+	if (a->policy_dir && !stat(a->policy_dir, &st)) {
+		add_source_watch(a, a->policy_dir, NULL);
+		if (a->n_sources)
+			a->policy_dir_wd = a->sources[a->n_sources - 1].wd;
 	}
 }
 
@@ -148,10 +237,20 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 	/* before the sensors may make a mount namespace of their own (core/mounts.h) */
 	if (!cfg->scope)
 		bpffs_ensure();
+	a->policy_dir_wd = -1;
+	if (cfg->policy_dir) {
+		size_t n = strlen(cfg->policy_dir);
+
+		while (n > 1 && cfg->policy_dir[n - 1] == '/')
+			n--;
+		a->policy_dir = strndup(cfg->policy_dir, n);
+	}
 	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
+	if (!err && cfg->policy_dir && !a->policy_dir)
+		err = -ENOMEM;
 	if (err)
 		goto fail;
-	s = build(a, NULL, &d);
+	s = build(a, NULL, NULL, &d);
 	if (!s) {
 		err = -EINVAL;
 		goto fail;
@@ -167,6 +266,7 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
 	agent_shields_commit(a->shields);
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	watch_sources(a);
 	diags_free(&d);
 	*out = a;
@@ -190,11 +290,9 @@ void agent_free(struct agent *a)
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
 	exec_kill_list_free(&a->exec_kills);
-	for (size_t i = 0; i < a->n_applied; i++) {
-		free(a->applied[i].name);
-		free(a->applied[i].text);
-	}
-	free(a->applied);
+	for (size_t i = 0; i < a->n_sources; i++)
+		free(a->sources[i].file);
+	free(a->policy_dir);
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
 	free(a);
@@ -336,47 +434,15 @@ bool agent_lsm_active(const struct agent *a)
 	return a->lsmdeny != NULL;
 }
 
-static int remember_applied(struct agent *a, const char *name, const char *text, size_t len)
-{
-	struct applied *ap = NULL;
-
-	for (size_t i = 0; i < a->n_applied; i++)
-		if (!strcmp(a->applied[i].name, name))
-			ap = &a->applied[i];
-	if (!ap) {
-		ap = realloc(a->applied, (a->n_applied + 1) * sizeof(*ap));
-		if (!ap)
-			return -ENOMEM;
-		a->applied = ap;
-		ap = &ap[a->n_applied++];
-		ap->name = strdup(name);
-	} else {
-		free(ap->text);
-	}
-	ap->text = strndup(text, len);
-	ap->len = len;
-	return ap->name && ap->text ? 0 : -ENOMEM;
-}
-
-int agent_reload(struct agent *a, const char *text, size_t len, const char *name, struct diags *d)
+/* Put @s (taken) in force: the kernel's maps, the engine, the shields; or keep the old set. */
+static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 {
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
 	struct lsm_deny_list lsm_denies = { 0 };
 	struct exec_kill_list exec_kills = { 0 };
-	struct policy *extra = NULL;
-	struct policy_set *s;
 	int err, shield_err;
 
-	if (text) {
-		extra = policy_parse(text, len, name, d);
-		if (!extra)
-			return -EINVAL;
-		name = extra->name;
-	}
-	s = build(a, extra, d);
-	if (!s)
-		return -EINVAL;
 	err = compile_watches(a, s, &watches);
 	if (!err)
 		err = policy_compile_net_denies(s, &denies);
@@ -402,14 +468,9 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
 	/* the shields last: a failure there undoes itself, and says where */
 	shield_err = err ? 0 : agent_shields_apply(a->shields, s, d);
-	if (!err && !shield_err && text) {
-		err = remember_applied(a, name, text, len);
-		if (err)
-			agent_shields_rollback(a->shields);
-	}
 	if (err || shield_err) {
 		if (err)
-			diags_add(d, DIAG_ERROR, name ? name : "reload", 0, 0,
+			diags_add(d, DIAG_ERROR, "reload", 0, 0,
 				  "cannot update the kernel's maps: %s", strerror(-err));
 		if (a->sensors)
 			sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
@@ -442,12 +503,221 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 	return 0;
 }
 
+int agent_reload(struct agent *a, struct diags *d)
+{
+	struct policy_set *s = build(a, NULL, NULL, d);
+	int err = s ? commit(a, s, d) : -EINVAL;
+
+	/* the edits seen until now are in force; a new directory gets followed */
+	a->edit_at = 0;
+	a->edited[0] = '\0';
+	watch_sources(a);
+	return err;
+}
+
+const char *agent_policy_source(const struct agent *a, const struct policy *p)
+{
+	size_t n = a->policy_dir ? strlen(a->policy_dir) : 0;
+
+	if (!strncmp(p->file, "<built-in>/", 11))
+		return "built-in";
+	if (n && !strncmp(p->file, a->policy_dir, n) && p->file[n] == '/')
+		return "policy directory";
+	return "--policy";
+}
+
+/* The directory and its missing parents (0755), itself 0700: what is enforced is root's. */
+static int make_policy_dir(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+/* @text as @path, whole or not at all: a temporary file (0600) renamed over it. */
+static int write_atomically(const char *dir, const char *name, const char *text, size_t len)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* hidden: neither loaded nor seen as an edit while it is written */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len && !err;) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno != EINTR)
+			err = -errno;
+		else if (w > 0)
+			off += w;
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/*
+ * Read the pending edits; one of @ignore in the policy directory (what apply or remove just
+ * did) is not one. A relevant edit schedules a reload once edits settle.
+ */
+static void read_edits(struct agent *a, const char *ignore)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while (a->inotify_fd >= 0 && (n = read(a->inotify_fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+			bool hit = ie->mask & IN_Q_OVERFLOW;
+
+			p += sizeof(*ie) + ie->len;
+			for (size_t i = 0; !hit && ie->len && i < a->n_sources; i++)
+				hit = a->sources[i].wd == ie->wd &&
+				      (a->sources[i].file ? !strcmp(a->sources[i].file, ie->name)
+							  : policy_file_name(ie->name));
+			if (!hit || (ignore && ie->wd == a->policy_dir_wd && ie->len &&
+				     !strcmp(ie->name, ignore)))
+				continue;
+			if (!a->edited[0])
+				snprintf(a->edited, sizeof(a->edited), "%s",
+					 ie->len ? ie->name : "many files");
+			a->edit_at = now_s() + SETTLE_MS / 1e3;
+		}
+}
+
+/*
+ * Change the policy directory's file @name to @text (NULL: remove it) and put @s (taken, the
+ * set checked with that change) in force; on any failure the file is as it was.
+ */
+static int change_policy_file(struct agent *a, const char *name, const char *text, size_t len,
+			      struct policy_set *s, struct diags *d)
+{
+	char path[PATH_MAX], saved[PATH_MAX];
+	bool had = true;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", a->policy_dir, name);
+	snprintf(saved, sizeof(saved), "%s/.%s.previous", a->policy_dir, name);
+	unlink(saved);
+	err = make_policy_dir(a->policy_dir);
+	/* the file in force until the new set is, kept aside (hidden) to put back */
+	if (!err && (text ? link(path, saved) : rename(path, saved))) {
+		had = false;
+		err = errno == ENOENT && text ? 0 : -errno;
+	}
+	if (!err && text)
+		err = write_atomically(a->policy_dir, name, text, len);
+	if (err) {
+		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot %s it: %s", text ? "write" : "remove",
+			  strerror(-err));
+		if (had && !text)
+			rename(saved, path);
+		unlink(saved);
+		policy_set_free(s);
+		return -EINVAL;
+	}
+	err = commit(a, s, d);
+	if (err && had)
+		rename(saved, path);
+	else if (err)
+		unlink(path);
+	unlink(saved);
+	/* its own change is no edit to reload for; other edits are */
+	read_edits(a, name);
+	watch_sources(a);
+	return err ? -EINVAL : 0;
+}
+
+int agent_apply(struct agent *a, const char *text, size_t len, const char *from, char *written,
+		size_t written_len, struct diags *d)
+{
+	char name[NAME_MAX + 1];
+	struct policy_set *s;
+	struct policy *p;
+
+	if (!a->policy_dir) {
+		diags_add(d, DIAG_ERROR, from, 0, 0, "this agent has no policy directory");
+		return -EINVAL;
+	}
+	p = policy_parse(text, len, from, d);
+	if (!p)
+		return -EINVAL;
+	if (p->name[0] == '.') {
+		diags_add(d, DIAG_ERROR, from, p->line, p->col,
+			  "an applied policy is kept as NAME.yaml: a name that starts with '.' "
+			  "would be a hidden file, never loaded");
+		policy_free(p);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%s.yaml", p->name);
+	snprintf(written, written_len, "%s/%s", a->policy_dir, name);
+	s = build(a, name, p, d);
+	if (!s)
+		return -EINVAL;
+	/* in force, it is the file it is written to */
+	free(p->file);
+	p->file = strdup(written);
+	if (!p->file) {
+		policy_set_free(s);
+		return -ENOMEM;
+	}
+	return change_policy_file(a, name, text, len, s, d);
+}
+
+int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
+		 struct diags *d)
+{
+	const struct policy_set *cur = policy_engine_set(a->engine);
+	const struct policy *p = NULL;
+	struct policy_set *s;
+	const char *base;
+
+	for (size_t i = 0; i < cur->n_policies && !p; i++)
+		if (!strcmp(cur->policies[i]->name, name))
+			p = cur->policies[i];
+	if (!p) {
+		diags_add(d, DIAG_ERROR, a->policy_dir ? a->policy_dir : "remove", 0, 0,
+			  "no policy named '%s' is in force", name);
+		return -EINVAL;
+	}
+	if (strcmp(agent_policy_source(a, p), "policy directory")) {
+		diags_add(d, DIAG_ERROR, p->file, 0, 0,
+			  "policy '%s' comes from %s, not from the policy directory %s: remove "
+			  "takes out only what apply put in",
+			  name,
+			  strcmp(agent_policy_source(a, p), "built-in") ? "this file"
+									: "the built-in ruleset",
+			  a->policy_dir ? a->policy_dir : "(none)");
+		return -EINVAL;
+	}
+	snprintf(removed, removed_len, "%s", p->file);
+	base = strrchr(removed, '/') + 1;
+	s = build(a, base, NULL, d);
+	return s ? change_policy_file(a, base, NULL, 0, s, d) : -EINVAL;
+}
+
 static void reload_logged(struct agent *a, const char *why)
 {
 	struct diags d = { 0 };
 
 	pr_info("policy", "reloading (%s)", why);
-	if (agent_reload(a, NULL, 0, NULL, &d)) {
+	if (agent_reload(a, &d)) {
 		diags_print(&d, stderr);
 		pr_warn("policy", "the new policies were rejected: the old ones stay in force");
 	}
@@ -456,24 +726,15 @@ static void reload_logged(struct agent *a, const char *why)
 
 void agent_tick(struct agent *a, bool sighup)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	double now = now_s();
+	char why[NAME_MAX + 32];
 
 	if (sighup)
 		reload_logged(a, "SIGHUP");
-	for (ssize_t n; a->inotify_fd >= 0 && (n = read(a->inotify_fd, buf, sizeof(buf))) > 0;) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ie = (const struct inotify_event *)p;
-
-			/* not an editor's swap file or a log in the same directory */
-			if (ie->len && policy_file_name(ie->name))
-				a->edit_at = now + SETTLE_MS / 1e3;
-			p += sizeof(*ie) + ie->len;
-		}
-	}
+	read_edits(a, NULL);
 	if (a->edit_at && now >= a->edit_at) {
-		a->edit_at = 0;
-		reload_logged(a, "policy files changed");
+		snprintf(why, sizeof(why), "%s changed", a->edited);
+		reload_logged(a, why);
 	}
 	if (a->sensors && now >= a->refresh_at) {
 		/* files replaced (new inodes) or created since: the kernel follows them */

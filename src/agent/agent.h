@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The policies of a running `vigil run`: where they come from (files, directories, the
- * built-in ruleset, `vigil policy apply`), loading them, compiling them into the kernel's
- * watch list, and live reload (SIGHUP, edits seen by inotify, apply).
+ * The policies of a running `vigil run`. Files are their one source of truth: the built-in
+ * ruleset, the --policy files and directories, and the policy directory, where `vigil policy
+ * apply` writes (and `remove` removes) a file before the set is reloaded from files. Also:
+ * compiling them into the kernel's watch list, and reloading (SIGHUP, edits seen by inotify).
  */
 #ifndef VIGIL_AGENT_AGENT_H
 #define VIGIL_AGENT_AGENT_H
@@ -15,10 +16,19 @@
 
 #define AGENT_MAX_PATHS 64
 
+/* Where `vigil policy apply` puts policies; $VIGIL_POLICY_DIR names another (tests). */
+#define AGENT_POLICY_DIR     "/etc/vigil/policies.d"
+#define AGENT_POLICY_DIR_ENV "VIGIL_POLICY_DIR"
+
 struct agent_config {
 	const char *paths[AGENT_MAX_PATHS];
 	size_t n_paths;
 	bool no_defaults;
+	/*
+	 * Loaded when it exists (its *.yaml and *.yml), where apply writes: root's, writable by
+	 * root only. NULL: none (a sandbox's policies are its --policy files only).
+	 */
+	const char *policy_dir;
 	/* watched by --path (trace), kept in the watch list whatever the policies */
 	const struct watch_entry *trace_watches;
 	size_t n_trace_watches;
@@ -46,13 +56,29 @@ bool agent_lsm_active(const struct agent *a);
 /* What carries out @r's action on this kernel, in words (docs/policy.md). */
 const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
+/* $VIGIL_POLICY_DIR, else AGENT_POLICY_DIR. */
+const char *agent_default_policy_dir(void);
+
 /*
- * Rebuild the set from its sources, plus @text (a policy sent by `vigil policy apply`, named
- * @name in messages) when not NULL. On success the new set is in force and 0 is returned; on
- * any error the old one stays, the problems are in @diags, and -EINVAL is returned.
+ * Reload the set from its files. On success the new set is in force and 0 is returned; on any
+ * error the old one stays, the problems are in @diags, and -EINVAL is returned.
  */
-int agent_reload(struct agent *a, const char *text, size_t len, const char *name,
+int agent_reload(struct agent *a, struct diags *diags);
+/*
+ * `vigil policy apply`: @text (read from @from by the client) checked with every other source
+ * and, when the whole set is accepted, written to the policy directory as NAME.yaml (replacing
+ * the file there) and put in force. Nothing is written when anything is wrong (-EINVAL, @diags).
+ * The file written in @written.
+ */
+int agent_apply(struct agent *a, const char *text, size_t len, const char *from, char *written,
+		size_t written_len, struct diags *diags);
+/* `vigil policy remove`: the policy directory's file that defines @name removed, in force. */
+int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
 		 struct diags *diags);
+/* Where @p comes from: "built-in", "policy directory" or "--policy". */
+const char *agent_policy_source(const struct agent *a, const struct policy *p);
+/* The policy directory, or NULL. */
+const char *agent_policy_dir(const struct agent *a);
 
 /* Called from the main loop: reload on SIGHUP or edits, refresh the watched inodes. */
 void agent_tick(struct agent *a, bool sighup);

@@ -3,13 +3,16 @@
 #include "agent/agent.h"
 #include "agent/control.h"
 #include "agent/shields.h"
+#include "core/log.h"
 #include "events/json.h"
 #include "policy/compile.h"
 
 #include "core/log.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -108,36 +111,91 @@ static void output_text(const struct agent_status_ctx *c, FILE *out)
 		os.error ? "; writing fails: " : "", os.error ? strerror(os.error) : "");
 }
 
-static void status_json(const struct agent_status_ctx *c, FILE *out)
+/* What `vigil status` asked to see: the request's body, a line per option. */
+struct status_filter {
+	bool all;	    /* every rule, not only those with hits or enforced */
+	const char *policy; /* only this policy; NULL: all */
+	const char *rule;   /* only rules whose id contains this; NULL: all */
+};
+
+/* @body (changed in place): lines "all", "policy NAME", "rule TEXT". */
+static void parse_filter(char *body, struct status_filter *f)
+{
+	for (char *line = strtok(body, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strcmp(line, "all"))
+			f->all = true;
+		else if (!strncmp(line, "policy ", 7))
+			f->policy = line + 7;
+		else if (!strncmp(line, "rule ", 5))
+			f->rule = line + 5;
+	}
+}
+
+static bool policy_shown(const struct status_filter *f, const struct policy *p)
+{
+	return !f->policy || !strcmp(f->policy, p->name);
+}
+
+/* By default: the rules with hits, and those that act (a filter or --all: every one). */
+static bool rule_shown(const struct agent_status_ctx *c, const struct status_filter *f,
+		       const struct rule *r)
+{
+	if (!policy_shown(f, r->policy) || (f->rule && !strstr(r->id, f->rule)))
+		return false;
+	return f->all || f->policy || f->rule || r->hits ||
+	       strncmp(agent_enforced_by(c->agent, r), "none", 4);
+}
+
+static const char *source_text(const struct agent_status_ctx *c, const struct policy *p)
+{
+	const char *src = agent_policy_source(c->agent, p);
+
+	return strcmp(src, "built-in") ? p->file : src;
+}
+
+static void status_json(const struct agent_status_ctx *c, const struct status_filter *f, FILE *out)
 {
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
 	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
 	const struct stream_stats *st = stream_stats(c->stream);
+	const char *dir = agent_policy_dir(c->agent);
 	struct timespec now;
+	size_t shown = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fprintf(out,
 		"{\"pid\":%d,\"uptime_s\":%.0f,\"events\":{\"seen\":%" PRIu64 ",\"shown\":%" PRIu64
 		",\"lost\":%" PRIu64 ",\"malformed\":%" PRIu64 "},\"matched\":%" PRIu64
 		",\"denied\":%" PRIu64 ",\"killed\":%" PRIu64 ",\"killed_after\":%" PRIu64
-		",\"kill_failed\":%" PRIu64 ",\"policies\":[",
+		",\"kill_failed\":%" PRIu64 ",\"policy_dir\":",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
 		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed,
 		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
 		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
+	if (dir)
+		json_cstring(out, dir);
+	else
+		fputs("null", out);
+	fputs(",\"policies\":[", out);
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
+		size_t n = 0;
 
-		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		if (!policy_shown(f, p))
+			continue;
+		fputs(shown++ ? ",{\"name\":" : "{\"name\":", out);
 		json_cstring(out, p->name);
 		fputs(",\"file\":", out);
 		json_cstring(out, p->file);
-		fprintf(out, ",\"mode\":\"%s\",\"rules\":[",
+		fprintf(out, ",\"source\":\"%s\",\"mode\":\"%s\",\"rules\":[",
+			agent_policy_source(c->agent, p),
 			p->mode == MODE_ENFORCE ? "enforce" : "audit");
 		for (size_t j = 0; j < p->n_rules; j++) {
 			const struct rule *r = &p->rules[j];
 
-			fputs(j ? ",{\"id\":" : "{\"id\":", out);
+			if (!rule_shown(c, f, r))
+				continue;
+			fputs(n++ ? ",{\"id\":" : "{\"id\":", out);
 			json_cstring(out, r->id);
 			fprintf(out,
 				",\"severity\":\"%s\",\"action\":\"%s\",\"enforced_by\":\"%s\","
@@ -155,13 +213,105 @@ static void status_json(const struct agent_status_ctx *c, FILE *out)
 	fputs("}\n", out);
 }
 
-static void status_text(const struct agent_status_ctx *c, FILE *out)
+static int widen(int w, const char *s)
+{
+	int n = (int)strlen(s);
+
+	return n > w ? n : w;
+}
+
+static int digits(uint64_t v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* One line per policy shown: columns as wide as their widest value. */
+static void policies_table(const struct agent_status_ctx *c, const struct status_filter *f,
+			   FILE *out)
+{
+	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
+	int wname = 6, wrules = 5, whits = 4;
+
+	for (int print = 0; print < 2; print++) {
+		if (print)
+			fprintf(out, "%-*s %-7s %*s %*s %s\n", wname, "POLICY", "MODE", wrules,
+				"RULES", whits, "HITS", "SOURCE");
+		for (size_t i = 0; i < s->n_policies; i++) {
+			const struct policy *p = s->policies[i];
+			uint64_t hits = 0;
+
+			if (!policy_shown(f, p))
+				continue;
+			for (size_t j = 0; j < p->n_rules; j++)
+				hits += p->rules[j].hits;
+			if (print)
+				fprintf(out, "%-*s %-7s %*zu %*" PRIu64 " %s\n", wname, p->name,
+					p->mode == MODE_ENFORCE ? "enforce" : "audit", wrules,
+					p->n_rules, whits, hits, source_text(c, p));
+			wname = widen(wname, p->name);
+			wrules = digits(p->n_rules) > wrules ? digits(p->n_rules) : wrules;
+			whits = digits(hits) > whits ? digits(hits) : whits;
+		}
+	}
+}
+
+/* The rules shown, columns as wide as their widest value; how many. */
+static size_t rules_table(const struct agent_status_ctx *c, const struct status_filter *f,
+			  FILE *out)
+{
+	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
+	int whits = 4, wrule = 4, wsev = 8, waction = 6, wpolicy = 6;
+	size_t n = 0;
+
+	for (int print = 0; print < 2; print++) {
+		if (print && !n)
+			return 0;
+		if (print)
+			fprintf(out, "%-*s %-7s %-*s %-*s %-*s %-*s %s\n", whits, "HITS", "MODE",
+				wrule, "RULE", wsev, "SEVERITY", waction, "ACTION", wpolicy,
+				"POLICY", "ENFORCED BY");
+		for (size_t i = 0; i < s->n_policies; i++)
+			for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+				const struct rule *r = &s->policies[i]->rules[j];
+
+				if (!rule_shown(c, f, r))
+					continue;
+				if (print) {
+					fprintf(out, "%-*" PRIu64 " %-7s %-*s %-*s %-*s %-*s %s\n",
+						whits, (uint64_t)r->hits,
+						r->policy->mode == MODE_ENFORCE ? "enforce"
+										: "audit",
+						wrule, r->id, wsev, severity_name(r->severity),
+						waction, action_name(r->action), wpolicy,
+						r->policy->name, agent_enforced_by(c->agent, r));
+					continue;
+				}
+				n++;
+				whits = digits(r->hits) > whits ? digits(r->hits) : whits;
+				wrule = widen(wrule, r->id);
+				wsev = widen(wsev, severity_name(r->severity));
+				waction = widen(waction, action_name(r->action));
+				wpolicy = widen(wpolicy, r->policy->name);
+			}
+	}
+	return n;
+}
+
+static void status_text(const struct agent_status_ctx *c, const struct status_filter *f, FILE *out)
 {
 	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
 	const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(c->agent));
 	const struct stream_stats *st = stream_stats(c->stream);
+	const char *dir = agent_policy_dir(c->agent);
 	struct shield_out so;
 	struct timespec now;
+	size_t n;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fprintf(out,
@@ -176,50 +326,73 @@ static void status_text(const struct agent_status_ctx *c, FILE *out)
 		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
 		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
 	output_text(c, out);
+	fprintf(out, "policy directory: %s%s\n", dir ? dir : "none",
+		dir ? " (vigil policy apply writes there)" : "");
 	guard_text(c, out);
 	so = (struct shield_out){ out, 0 };
 	agent_shields_each(agent_shields(c->agent), shield_text, &so);
 	if (so.n)
 		fputs("\n", out);
 	fputc('\n', out);
-	fprintf(out, "%-10s %-8s %-36s %-9s %-6s %-16s %s\n", "HITS", "MODE", "RULE", "SEVERITY",
-		"ACTION", "POLICY", "ENFORCED BY");
-	for (size_t i = 0; i < s->n_policies; i++) {
-		const struct policy *p = s->policies[i];
-
-		for (size_t j = 0; j < p->n_rules; j++)
-			fprintf(out, "%-10" PRIu64 " %-8s %-36s %-9s %-6s %-16s %s\n",
-				(uint64_t)p->rules[j].hits,
-				p->mode == MODE_ENFORCE ? "enforce" : "audit", p->rules[j].id,
-				severity_name(p->rules[j].severity),
-				action_name(p->rules[j].action), p->name,
-				agent_enforced_by(c->agent, &p->rules[j]));
-	}
+	policies_table(c, f, out);
+	fputc('\n', out);
+	n = rules_table(c, f, out);
+	if (f->all || f->policy || f->rule)
+		fprintf(out, "%zu rule%s shown\n", n, n == 1 ? "" : "s");
+	else
+		fprintf(out,
+			"%zu of %zu rules shown: those with hits and those enforced (--all: every "
+			"rule)\n",
+			n, s->n_rules);
 }
 
 int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t len, FILE *out)
 {
 	struct agent_status_ctx *c = ctx;
 
-	if (!strcmp(cmd, "status json")) {
-		status_json(c, out);
-		return 0;
-	}
-	if (!strcmp(cmd, "status")) {
-		status_text(c, out);
-		return 0;
-	}
-	if (!strncmp(cmd, "apply ", 6)) {
-		struct diags d = { 0 };
-		int err = agent_reload(c->agent, body, len, cmd + 6, &d);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "status json")) {
+		struct status_filter f = { 0 };
+		char *opts = strndup(body, len);
 
+		if (!opts)
+			return 1;
+		parse_filter(opts, &f);
+		if (cmd[6]) {
+			/* JSON has every rule; only the filters narrow it */
+			f.all = true;
+			status_json(c, &f, out);
+		} else {
+			status_text(c, &f, out);
+		}
+		free(opts);
+		return 0;
+	}
+	if (!strncmp(cmd, "apply ", 6) || !strncmp(cmd, "remove ", 7)) {
+		bool apply = cmd[0] == 'a';
+		const char *arg = cmd + (apply ? 6 : 7);
+		char file[PATH_MAX];
+		struct diags d = { 0 };
+		int err = apply ? agent_apply(c->agent, body, len, arg, file, sizeof(file), &d)
+				: agent_remove(c->agent, arg, file, sizeof(file), &d);
+
+		/* to the client, and to the agent's log (the journal under systemd) */
 		diags_print(&d, out);
+		diags_print(&d, stderr);
 		diags_free(&d);
-		if (err)
-			fputs("rejected: the policies in force are unchanged\n", out);
-		else
-			fprintf(out, "applied: %zu rules in force\n",
-				policy_engine_set(agent_engine(c->agent))->n_rules);
+		if (err) {
+			fprintf(out,
+				"rejected: nothing was %s; the policies in force are unchanged\n",
+				apply ? "written" : "removed");
+			pr_warn("policy", "policy %s %s rejected (above): nothing %s",
+				apply ? "apply of" : "remove of", arg,
+				apply ? "written" : "removed");
+		} else {
+			fprintf(out, "%s: %s %s; %zu rules in force\n",
+				apply ? "applied" : "removed", apply ? "written to" : "deleted",
+				file, policy_engine_set(agent_engine(c->agent))->n_rules);
+			pr_info("policy", "policy %s %s: %s %s", apply ? "apply of" : "remove of",
+				arg, apply ? "written to" : "deleted", file);
+		}
 		return err ? 1 : 0;
 	}
 	if (!strcmp(cmd, "reopen")) {

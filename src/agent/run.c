@@ -249,17 +249,20 @@ int run_main(struct run_options *o)
 				goto out;
 			}
 		}
-		if (agent_new(&agent, &o->agent)) {
-			pr_err(o->name, "the policies have errors (above): nothing was started");
-			ret = EX_CONFIG;
-			goto out;
-		}
-		/* a sandbox answers nobody: it ends with its command */
+		/* One agent at a time, checked before anything is loaded. A sandbox answers
+		 * nobody: it ends with its command. */
 		err = o->sandbox ? 0
 				 : control_open(&control, control_path(), agent_control_handle,
 						&status);
 		if (err == -EADDRINUSE) {
-			pr_err(o->name, "another vigil agent is running (%s answers)",
+			pr_err(o->name, "another vigil agent is running (%s answers): nothing was started",
+			       control_path());
+			goto out;
+		}
+		if (err == -ENOTSOCK || err == -ENOTDIR || err == -EPERM) {
+			pr_err(o->name,
+			       "the control socket %s is not this agent's to take "
+			       "(above): nothing was started",
 			       control_path());
 			goto out;
 		}
@@ -268,6 +271,11 @@ int run_main(struct run_options *o)
 				"no control socket (%s): vigil status and policy apply will not "
 				"reach this agent",
 				strerror(-err));
+		if (agent_new(&agent, &o->agent)) {
+			pr_err(o->name, "the policies have errors (above): nothing was started");
+			ret = EX_CONFIG;
+			goto out;
+		}
 		agent_watches(agent, &sopts.watches, &sopts.n_watches);
 		sopts.watch = true;
 		sopts.types = ~0ull;

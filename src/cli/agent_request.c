@@ -7,22 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+int control_error(const char *cmd, int err)
+{
+	char why[512];
+
+	control_strerror(err, control_path(), why, sizeof(why));
+	fprintf(stderr, "vigil: %s: %s\n", cmd, why);
+	return err == -EACCES || err == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
+}
+
 int agent_request(const char *cmd, const char *request, const char *body, size_t len)
 {
 	char *resp = NULL;
 	int ret = control_request(control_path(), request, body, len, &resp);
 
-	if (ret < 0) {
-		if (ret == -EACCES || ret == -EPERM)
-			fprintf(stderr, "vigil: %s: permission denied: run it as root\n", cmd);
-		else if (ret == -ENOENT || ret == -ECONNREFUSED)
-			fprintf(stderr, "vigil: %s: no agent is running (nothing answers at %s)\n",
-				cmd, control_path());
-		else
-			fprintf(stderr, "vigil: %s: cannot ask the agent: %s\n", cmd,
-				strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
-	}
+	if (ret < 0)
+		return control_error(cmd, ret);
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
 	return ret ? EXIT_RUNTIME : 0;

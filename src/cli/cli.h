@@ -41,5 +41,10 @@ int agent_request(const char *cmd, const char *request, const char *body, size_t
 
 /* Print "vigil: <cmd>: message" and a pointer to --help; returns EX_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Print "vigil: <cmd>: why" for @err, a failed control_request() (core/control.h), and return
+ * the exit code: EX_NOPERM without privilege, else EX_UNAVAILABLE.
+ */
+int control_error(const char *cmd, int err);
 
 #endif

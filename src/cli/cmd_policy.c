@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil policy check|explain|list: policies read and judged without loading anything. */
 #include "cli/cli.h"
+#include "agent/agent.h"
 #include "core/control.h"
 #include "policy/compile.h"
 #include "policy/fields.h"
@@ -8,13 +9,15 @@
 #include "vigil/ev_file.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void policy_usage(FILE *out)
 {
-	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n\n"
+	fputs("usage: vigil policy <check|explain|list|apply|remove> [options] "
+	      "[FILE|DIR|NAME...]\n\n"
 	      "Policies are YAML files of rules (docs/policy.md).\n\n"
 	      "  check FILE|DIR...     parse and check without loading anything: every problem\n"
 	      "                        as file:line:col; exit 1 when any is an error\n"
@@ -22,14 +25,19 @@ static void policy_usage(FILE *out)
 	      "                        decides and which part vigil finishes in user space\n"
 	      "  list [FILE|DIR...]    the rules: id, severity, ATT&CK ids, action, events;\n"
 	      "                        the built-in ruleset when no file is named\n"
-	      "  apply FILE            put FILE in force in the running agent (vigil run)\n\n"
+	      "  apply FILE            put FILE in force in the running agent (vigil run):\n"
+	      "                        checked with all its policies, then written to its\n"
+	      "                        policy directory as NAME.yaml (" AGENT_POLICY_DIR ")\n"
+	      "  remove NAME           take the policy NAME out of the policy directory and\n"
+	      "                        out of force (only what apply put there)\n\n"
 	      "Options:\n"
 	      "      --builtin         check, explain or list the built-in ruleset too\n\n"
 	      "Examples:\n"
 	      "  vigil policy check /etc/vigil/policies/\n"
 	      "  vigil policy explain my-rules.yaml\n"
 	      "  vigil policy list\n"
-	      "  sudo vigil policy apply /etc/vigil/policies/ssh.yaml\n",
+	      "  sudo vigil policy apply ssh.yaml\n"
+	      "  sudo vigil policy remove ssh\n",
 	      out);
 }
 
@@ -254,8 +262,7 @@ static int list(int argc, char **argv, bool builtin)
 static int policy_apply(int argc, char **argv)
 {
 	struct diags d = { 0 };
-	struct policy *p;
-	char cmd[4200], *text = NULL;
+	char cmd[PATH_MAX + 16], path[PATH_MAX], *text = NULL, *resp = NULL;
 	size_t len = 0;
 	FILE *f;
 	int ret;
@@ -276,19 +283,36 @@ static int policy_apply(int argc, char **argv)
 		free(text);
 		return EXIT_RUNTIME;
 	}
-	/* Checked here too, so that its errors show with no agent running. */
-	p = policy_parse(text, len, argv[0], &d);
-	diags_print(&d, stderr);
-	diags_free(&d);
-	if (!p) {
+	/* The agent checks it, and logs what it refuses (errors are sent too), by its full path. */
+	snprintf(cmd, sizeof(cmd), "apply %s", realpath(argv[0], path) ? path : argv[0]);
+	if (strchr(cmd, '\n')) {
 		free(text);
-		return EXIT_RUNTIME;
+		return usage_error("policy", "a file name with a newline cannot be sent");
 	}
-	policy_free(p);
-	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
-	ret = agent_request("policy", cmd, text, len);
+	ret = control_request(control_path(), cmd, text, len, &resp);
+	if (ret < 0) {
+		/* no agent to ask: the file's own errors are still worth showing */
+		policy_free(policy_parse(text, len, argv[0], &d));
+		diags_print(&d, stderr);
+		diags_free(&d);
+		free(text);
+		return control_error("policy", ret);
+	}
 	free(text);
-	return ret;
+	fputs(resp, ret ? stderr : stdout);
+	free(resp);
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+/* Ask the running agent to remove the policy it keeps in its policy directory. */
+static int policy_remove(int argc, char **argv)
+{
+	char cmd[256];
+
+	if (argc != 1 || strlen(argv[0]) > 200 || strchr(argv[0], '\n'))
+		return usage_error("policy", "remove takes one policy name");
+	snprintf(cmd, sizeof(cmd), "remove %s", argv[0]);
+	return agent_request("policy", cmd, NULL, 0);
 }
 
 static int policy_run(int argc, char **argv)
@@ -326,13 +350,16 @@ static int policy_run(int argc, char **argv)
 		return list(n, argv, builtin);
 	if (!strcmp(sub, "apply"))
 		return policy_apply(n, argv);
-	return usage_error("policy", "unknown subcommand '%s': use check, explain, list or apply",
+	if (!strcmp(sub, "remove"))
+		return policy_remove(n, argv);
+	return usage_error("policy",
+			   "unknown subcommand '%s': use check, explain, list, apply or remove",
 			   sub);
 }
 
 const struct command cmd_policy = {
 	.name = "policy",
-	.summary = "check, explain, list or apply policies (YAML rules)",
+	.summary = "check, explain, list, apply or remove policies (YAML rules)",
 	.run = policy_run,
 	.usage = policy_usage,
 };

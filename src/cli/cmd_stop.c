@@ -4,6 +4,7 @@
 #include "core/control.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,9 +24,12 @@ static void stop_usage(FILE *out)
 	      out);
 }
 
-static int still_answers(void)
+/* Its socket is gone or dead; while it drains its events it may answer nothing yet. */
+static bool gone(void)
 {
-	return !control_request(control_path(), "ping", NULL, 0, NULL);
+	int ret = control_request(control_path(), "ping", NULL, 0, NULL);
+
+	return ret == -ENOENT || ret == -ECONNREFUSED;
 }
 
 static int stop_run(int argc, char **argv)
@@ -43,13 +47,11 @@ static int stop_run(int argc, char **argv)
 	ret = agent_request("stop", "stop", NULL, 0);
 	if (ret)
 		return ret;
-	for (int i = 0; i < WAIT_S * 10; i++) {
-		if (!still_answers()) {
+	for (time_t end = time(NULL) + WAIT_S; time(NULL) < end; nanosleep(&pause, NULL))
+		if (gone()) {
 			printf("stopped\n");
 			return 0;
 		}
-		nanosleep(&pause, NULL);
-	}
 	fprintf(stderr, "vigil: stop: the agent still answers after %d s\n", WAIT_S);
 	return EXIT_RUNTIME;
 }

@@ -152,6 +152,7 @@ static int unload_run(int argc, char **argv)
 	struct report r = { 0 };
 	bool force = false;
 	char root[PATH_MAX];
+	int ping;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
@@ -168,11 +169,13 @@ static int unload_run(int argc, char **argv)
 		fprintf(stderr, "vigil: unload: permission denied: run it as root\n");
 		return EX_NOPERM;
 	}
-	if (!force && control_request(control_path(), "ping", NULL, 0, NULL) >= 0) {
+	/* a stopped agent (it does not answer) is still an agent */
+	ping = force ? -ENOENT : control_request(control_path(), "ping", NULL, 0, NULL);
+	if (ping >= 0 || ping == -ETIMEDOUT) {
 		fprintf(stderr,
-			"vigil: unload: an agent is running (%s answers); stopping it ('vigil "
+			"vigil: unload: an agent is running (%s %s); stopping it ('vigil "
 			"stop') removes its pins. Use --force to unload under it anyway.\n",
-			control_path());
+			control_path(), ping >= 0 ? "answers" : "does not answer: stopped?");
 		return EXIT_RUNTIME;
 	}
 	if (r.json) {

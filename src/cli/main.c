@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil: eBPF runtime security and observability. Dispatches to one subcommand. */
 #include "cli/cli.h"
+#include "core/control.h"
 #include "core/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 

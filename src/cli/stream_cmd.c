@@ -88,6 +88,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "                          directory (repeat for more); edits are picked up\n"
 		      "      --no-default-rules  leave out the built-in ruleset (vigil policy "
 		      "list)\n"
+		      "The policies of the policy directory (" AGENT_POLICY_DIR ", or\n"
+		      "$" AGENT_POLICY_DIR_ENV "), where 'vigil policy apply' writes, are loaded "
+		      "too.\n"
 		      "Events that match a rule are written with \"rule\" and \"action\"; others "
 		      "only\n"
 		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
@@ -303,6 +306,8 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	}
 	if (optind < argc)
 		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
+	if (cmd->has_policies)
+		a->agent.policy_dir = agent_default_policy_dir();
 	return 0;
 }
 

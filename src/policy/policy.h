@@ -169,10 +169,7 @@ const char *policy_set_alias(const struct policy_set *s, __u32 dev, __u64 inode)
  */
 struct policy_set *policy_set_load(const char *const *paths, size_t n_paths, bool defaults,
 				   struct diags *d);
-/*
- * The same, plus @extra policies (taken, also on failure), each replacing a loaded policy of
- * the same name: what `vigil policy apply` sent.
- */
+/* The same, plus @extra policies (taken, also on failure): parsed from text, not read here. */
 struct policy_set *policy_set_load_with(const char *const *paths, size_t n_paths, bool defaults,
 					struct policy **extra, size_t n_extra, struct diags *d);
 void policy_set_free(struct policy_set *s);
@@ -183,6 +180,10 @@ bool policy_file_name(const char *name);
 /* Building a set step by step (what policy_set_load does): add, then finish once. */
 int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d);
 int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d);
+/* A directory: each *.yaml / *.yml in it but @skip (a name, or NULL), sorted, not recursive. */
+int policy_set_add_dir(struct policy_set *s, const char *dir, const char *skip, struct diags *d);
+/* A parsed policy, taken (freed on failure). */
+int policy_set_add(struct policy_set *s, struct policy *p);
 int policy_set_add_builtin(struct policy_set *s, struct diags *d);
 int policy_set_finish(struct policy_set *s, struct diags *d);
 

@@ -17,12 +17,14 @@
 
 #define POLICY_FILE_MAX (16 << 20)
 
-static int add_policy(struct policy_set *s, struct policy *p)
+int policy_set_add(struct policy_set *s, struct policy *p)
 {
 	struct policy **ps = realloc(s->policies, (s->n_policies + 1) * sizeof(*ps));
 
-	if (!ps)
+	if (!ps) {
+		policy_free(p);
 		return -ENOMEM;
+	}
 	s->policies = ps;
 	ps[s->n_policies++] = p;
 	return 0;
@@ -52,13 +54,7 @@ int policy_set_add_file(struct policy_set *s, const char *path, struct diags *d)
 		return -EINVAL;
 	p = policy_parse(buf, len, path, d);
 	free(buf);
-	if (!p)
-		return -EINVAL;
-	if (add_policy(s, p)) {
-		policy_free(p);
-		return -ENOMEM;
-	}
-	return 0;
+	return p ? policy_set_add(s, p) : -EINVAL;
 }
 
 bool policy_file_name(const char *name)
@@ -69,8 +65,7 @@ bool policy_file_name(const char *name)
 				  (n > 4 && !strcmp(name + n - 4, ".yml")));
 }
 
-/* A directory: each *.yaml / *.yml in it, in name order (not recursive). */
-static int add_dir(struct policy_set *s, const char *dir, struct diags *d)
+int policy_set_add_dir(struct policy_set *s, const char *dir, const char *skip, struct diags *d)
 {
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, alphasort), err = 0;
@@ -84,6 +79,7 @@ static int add_dir(struct policy_set *s, const char *dir, struct diags *d)
 		char path[4096];
 
 		if (policy_file_name(names[i]->d_name) &&
+		    (!skip || strcmp(names[i]->d_name, skip)) &&
 		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
 			    (int)sizeof(path))
 			err = policy_set_add_file(s, path, d) ?: err;
@@ -101,7 +97,8 @@ int policy_set_add_path(struct policy_set *s, const char *path, struct diags *d)
 		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot open it: %s", strerror(errno));
 		return -errno;
 	}
-	return S_ISDIR(st.st_mode) ? add_dir(s, path, d) : policy_set_add_file(s, path, d);
+	return S_ISDIR(st.st_mode) ? policy_set_add_dir(s, path, NULL, d)
+				   : policy_set_add_file(s, path, d);
 }
 
 int policy_set_add_builtin(struct policy_set *s, struct diags *d)
@@ -114,10 +111,8 @@ int policy_set_add_builtin(struct policy_set *s, struct diags *d)
 
 		snprintf(name, sizeof(name), "<built-in>/%s", builtin_policies[i].name);
 		p = policy_parse(builtin_policies[i].text, builtin_policies[i].len, name, d);
-		if (!p || add_policy(s, p)) {
-			policy_free(p);
+		if (!p || policy_set_add(s, p))
 			err = -EINVAL;
-		}
 	}
 	return err;
 }
@@ -212,18 +207,6 @@ int policy_set_finish(struct policy_set *s, struct diags *d)
 	return rule_index_build(s) ?: policy_set_resolve_aliases(s);
 }
 
-/* Drop the policy called @name from @s. */
-static void drop_policy(struct policy_set *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_policies; i++)
-		if (!strcmp(s->policies[i]->name, name)) {
-			policy_free(s->policies[i]);
-			memmove(&s->policies[i], &s->policies[i + 1],
-				(--s->n_policies - i) * sizeof(s->policies[0]));
-			return;
-		}
-}
-
 struct policy_set *policy_set_load_with(const char *const *paths, size_t n_paths, bool defaults,
 					struct policy **extra, size_t n_extra, struct diags *d)
 {
@@ -240,13 +223,8 @@ struct policy_set *policy_set_load_with(const char *const *paths, size_t n_paths
 		err = policy_set_add_builtin(s, d);
 	for (size_t i = 0; i < n_paths; i++)
 		err = policy_set_add_path(s, paths[i], d) ?: err;
-	for (size_t i = 0; i < n_extra; i++) {
-		drop_policy(s, extra[i]->name);
-		if (add_policy(s, extra[i])) {
-			policy_free(extra[i]);
-			err = -ENOMEM;
-		}
-	}
+	for (size_t i = 0; i < n_extra; i++)
+		err = policy_set_add(s, extra[i]) ?: err;
 	if (!err)
 		err = policy_set_finish(s, d);
 	if (err) {

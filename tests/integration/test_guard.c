@@ -496,10 +496,7 @@ TEST(ctrl_c_on_its_terminal_still_stops_it)
 		SKIP("nothing to tell apart without BPF LSM (%s)", why);
 		return;
 	}
-	if (!getenv("VIGIL_CONTROL_SOCKET")) {
-		snprintf(why, sizeof(why), "/run/vigil/test-%d.sock", (int)getpid());
-		setenv("VIGIL_CONTROL_SOCKET", why, 1);
-	}
+	vigil_test_env();
 	pid = start_on_pty(&master);
 	if (!ASSERT_TRUE(pid > 0, "vigil run started on a pty"))
 		goto out;

@@ -68,13 +68,23 @@ static bool write_policy(struct fixture *f, const char *mode, const char *descri
 	return !fclose(out);
 }
 
-static bool setup(struct fixture *f, const char *mode)
+/*
+ * The test files, and an agent with the policy. In the policy directory when @applied: `vigil
+ * policy apply` then replaces it.
+ */
+static bool setup_with(struct fixture *f, const char *mode, bool applied)
 {
 	memset(f, 0, sizeof(*f));
 	strcpy(f->dir, "/tmp/vigil-lsm-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return false;
 	snprintf(f->policy, sizeof(f->policy), "%s/policy.yaml", f->dir);
+	if (applied) {
+		snprintf(f->policy, sizeof(f->policy), "%s/lsm-test.yaml", vigil_policy_dir());
+		if (!ASSERT_OK(mkdir(vigil_policy_dir(), 0700) && errno != EEXIST ? -errno : 0,
+			       "the policy directory"))
+			return false;
+	}
 	if (!ASSERT_OK(shf("cd %s && mkdir bin prot free && cp /bin/true bin/denied && "
 			   "cp /bin/true bin/allowed && echo s3cret > secret && echo ok > other && "
 			   "echo keep > prot/f && echo free > free/f && mkdir prot/d free/d",
@@ -91,6 +101,11 @@ static bool setup(struct fixture *f, const char *mode)
 		return false;
 	}
 	return f->running;
+}
+
+static bool setup(struct fixture *f, const char *mode)
+{
+	return setup_with(f, mode, false);
 }
 
 static void teardown(struct fixture *f)
@@ -345,8 +360,10 @@ TEST(reload_under_load_never_lets_an_open_through)
 	int got = 0, status, applied = 0;
 	struct fixture f;
 
-	if (!lsm_or_skip() || !setup(&f, "enforce"))
+	if (!lsm_or_skip() || !setup_with(&f, "enforce", true))
 		goto out;
+	/* each version is written here, then applied over the policy directory's */
+	snprintf(f.policy, sizeof(f.policy), "%s/next.yaml", f.dir);
 	snprintf(secret, sizeof(secret), "%s/secret", f.dir);
 	snprintf(flag, sizeof(flag), "%s/stop", f.dir);
 	for (int i = 0; i < 2; i++) {

@@ -44,14 +44,21 @@ static bool exists(const char *path)
 	return !access(path, F_OK);
 }
 
-/* A policy named pin-test: connects to 127.0.0.1:@port are refused. */
+/*
+ * A policy named pin-test: connects to 127.0.0.1:@port are refused. In a temporary file, or in
+ * @path when it is set.
+ */
 static bool write_connect_policy(char *path, int port)
 {
 	FILE *f;
 	int fd;
 
-	strcpy(path, "/tmp/vigil-pin-XXXXXX.yaml");
-	fd = mkstemps(path, 5);
+	if (path[0]) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	} else {
+		strcpy(path, "/tmp/vigil-pin-XXXXXX.yaml");
+		fd = mkstemps(path, 5);
+	}
 	if (fd < 0 || !(f = fdopen(fd, "w")))
 		return false;
 	fprintf(f,
@@ -61,6 +68,17 @@ static bool write_connect_policy(char *path, int port)
 		"      net.daddr: 127.0.0.0/8\n      net.dport: %d\n",
 		port);
 	return !fclose(f);
+}
+
+/*
+ * @path: NAME.yaml in this test's policy directory (made), where `vigil policy apply` of a
+ * policy NAME writes: an agent started with it has its next version applied over it.
+ */
+static bool in_policy_dir(char *path, size_t len, const char *name)
+{
+	snprintf(path, len, "%s/%s.yaml", vigil_policy_dir(), name);
+	return ASSERT_OK(mkdir(vigil_policy_dir(), 0700) && errno != EEXIST ? -errno : 0,
+			 "the policy directory");
 }
 
 /* `vigil <args>`, its stdout in @out: its exit code, or -1. */
@@ -152,13 +170,14 @@ static bool start_run(struct vigil_child *v, const char *policy)
 TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 {
 	struct server a = { .fd = -1 }, b = { .fd = -1 };
-	char policy[64] = "", applied[64] = "", cmd[128], out[4096];
+	char policy[PATH_MAX] = "", applied[64] = "", cmd[128], out[4096];
 	long tries = 0, through = -1;
 	struct vigil_child v;
 	struct hammer h = { .pid = -1, .fd = -1 };
 	bool ok;
 
 	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) || !listen_on(&b, AF_INET, 0) ||
+	    !in_policy_dir(policy, sizeof(policy), "pin-test") ||
 	    !write_connect_policy(policy, a.port) || !write_connect_policy(applied, b.port))
 		goto out;
 	if (!start_run(&v, policy))
@@ -427,7 +446,7 @@ static int try_exec(const void *path)
 
 TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 {
-	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[128], applied[128];
+	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[PATH_MAX], applied[128];
 	char first[128], second[128], cmd[256], out[4096];
 	struct hammer h = { .pid = -1, .fd = -1 };
 	long tries = 0, through = -1;
@@ -442,8 +461,9 @@ TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 	}
 	if (!mkdtemp(dir))
 		return;
-	snprintf(policy, sizeof(policy), "%s/policy.yaml", dir);
 	snprintf(applied, sizeof(applied), "%s/applied.yaml", dir);
+	if (!in_policy_dir(policy, sizeof(policy), "pin-lsm"))
+		goto out;
 	snprintf(first, sizeof(first), "%s/bin/first", dir);
 	snprintf(second, sizeof(second), "%s/bin/second", dir);
 	if (!ASSERT_OK(
@@ -493,5 +513,6 @@ TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 	vigil_cleanup(&v);
 out:
 	vigil_unload_test_pins();
+	vigil_clear_policy_dir();
 	shf("rm -rf %s", dir);
 }

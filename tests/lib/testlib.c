@@ -48,6 +48,45 @@ static void read_err(struct vigil_child *v, double timeout_s)
 	}
 }
 
+void vigil_test_env(void)
+{
+	char path[64];
+
+	/*
+	 * An agent of its own, apart from one that may run on this machine (and other tests'):
+	 * vigil status and policy apply run from this test reach it too.
+	 */
+	if (!getenv("VIGIL_CONTROL_SOCKET")) {
+		snprintf(path, sizeof(path), "/run/vigil/test-%d.sock", (int)getpid());
+		setenv("VIGIL_CONTROL_SOCKET", path, 1);
+	}
+	/* and pins of its own: not adopting a real agent's, not left for one */
+	if (!getenv("VIGIL_BPF_ROOT")) {
+		snprintf(path, sizeof(path), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
+		setenv("VIGIL_BPF_ROOT", path, 1);
+	}
+	/* and a policy directory of its own: never the host's /etc/vigil/policies.d */
+	if (!getenv("VIGIL_POLICY_DIR")) {
+		snprintf(path, sizeof(path), "/tmp/vigil-test-%d.policies", (int)getpid());
+		setenv("VIGIL_POLICY_DIR", path, 1);
+	}
+}
+
+const char *vigil_policy_dir(void)
+{
+	vigil_test_env();
+	return getenv("VIGIL_POLICY_DIR");
+}
+
+void vigil_clear_policy_dir(void)
+{
+	const char *dir = vigil_policy_dir();
+
+	/* only a test's own */
+	if (!strncmp(dir, "/tmp/vigil-test-", 16))
+		shf("rm -rf %s", dir);
+}
+
 int vigil_start(struct vigil_child *v, const char *const *args)
 {
 	return vigil_start_output(v, args, NULL);
@@ -62,23 +101,7 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 
 	memset(v, 0, sizeof(*v));
 	v->err_fd = -1;
-	/*
-	 * An agent of its own, apart from one that may run on this machine (and other tests'):
-	 * vigil status and policy apply run from this test reach it too.
-	 */
-	if (!getenv("VIGIL_CONTROL_SOCKET")) {
-		char sock[64];
-
-		snprintf(sock, sizeof(sock), "/run/vigil/test-%d.sock", (int)getpid());
-		setenv("VIGIL_CONTROL_SOCKET", sock, 1);
-	}
-	/* and pins of its own: not adopting a real agent's, not left for one */
-	if (!getenv("VIGIL_BPF_ROOT")) {
-		char root[64];
-
-		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
-		setenv("VIGIL_BPF_ROOT", root, 1);
-	}
+	vigil_test_env();
 	if (output) {
 		snprintf(v->out, sizeof(v->out), "%s", output);
 		v->out_given = true;
@@ -219,6 +242,7 @@ void vigil_cleanup(struct vigil_child *v)
 		close(v->err_fd);
 	if (v->out[0] && !v->out_given)
 		unlink(v->out);
+	vigil_clear_policy_dir();
 }
 
 bool vigil_start_checked(struct vigil_child *v, const char *const *args)
@@ -274,6 +298,27 @@ int shf(const char *fmt, ...)
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	st = sh(cmd);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int shf_out(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	size_t n;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
 	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

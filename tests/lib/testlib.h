@@ -26,9 +26,19 @@ struct vigil_child {
 #define AGENT_DEADLINE_S 60
 
 /*
+ * Give this test process an agent environment of its own, once: a control socket, a pin root
+ * and a policy directory ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT, $VIGIL_POLICY_DIR).
+ */
+void vigil_test_env(void);
+/* This test's policy directory (not created: the agent makes it at the first apply). */
+const char *vigil_policy_dir(void);
+/* Remove it and what was applied there (vigil_cleanup does). */
+void vigil_clear_policy_dir(void);
+
+/*
  * Start `vigil <args...> -f json -o <tmpfile>` and wait (at most AGENT_DEADLINE_S) until it says it
- * is watching. Returns 0, or -1 with what it printed in v->err. The first start gives this test
- * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
+ * is watching. Returns 0, or -1 with what it printed in v->err. The first start calls
+ * vigil_test_env().
  */
 int vigil_start(struct vigil_child *v, const char *const *args);
 /* The same with `-o @output` (NULL: a temporary file); vigil_cleanup leaves @output alone. */
@@ -45,7 +55,7 @@ int vigil_kill(struct vigil_child *v);
  * and the control socket a killed agent left.
  */
 void vigil_unload_test_pins(void);
-/* Kill it if still running (and unload its pins), remove its output file. */
+/* Kill it if still running (and unload its pins), remove its output file and policy directory. */
 void vigil_cleanup(struct vigil_child *v);
 
 /* vigil_start(), and on failure the test fails with what vigil printed (cleaned up). */
@@ -64,6 +74,9 @@ int exec_errno(const char *path);
 int sh(const char *cmd);
 /* The same for a printf-style command line; returns its exit code, or -1. */
 int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same, with what it wrote on stdout and stderr in @out (NUL-terminated, cut at @len). */
+int shf_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Every line of @path parsed as JSON; *n lines. Returns NULL (and *bad_line) on invalid JSON. */
 struct json_object **events_load(const char *path, size_t *n, size_t *bad_line);

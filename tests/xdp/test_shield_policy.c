@@ -23,6 +23,7 @@
 
 static struct veth_pair vp = { .orig_ns = -1, .cli_ns = -1, .srv_ns = -1 };
 static char dir[64]; /* policies and scratch files */
+static char policy_dir[80];
 
 static void cleanup(void)
 {
@@ -42,7 +43,10 @@ static bool setup_dir(void)
 		return true;
 	snprintf(dir, sizeof(dir), "/tmp/vigil-shpol-%d", (int)getpid());
 	atexit(cleanup);
-	return ASSERT_OK(shf("mkdir -p %s/policies", dir), "scratch directory");
+	/* policies/ is the agents' policy directory: `vigil policy apply` writes there */
+	snprintf(policy_dir, sizeof(policy_dir), "%s/policies", dir);
+	setenv("VIGIL_POLICY_DIR", policy_dir, 1);
+	return ASSERT_OK(shf("mkdir -p -m 700 %s", policy_dir), "scratch directory");
 }
 
 /* Write @name under dir (atomically: write, then rename, as editors do). */
@@ -262,7 +266,7 @@ TEST(run_policy_shield_edit_apply_remove)
 
 	if (!env_up())
 		return;
-	snprintf(policies, sizeof(policies), "%s/policies", dir);
+	snprintf(policies, sizeof(policies), "%s", policy_dir);
 	if (!write_file("policies/edge.yaml",
 			"shield:\n  interfaces: [%s]\n  block: [" VETH_BAD "/32]\n", vp.if_srv) ||
 	    !start_agent(&v, policies))
@@ -350,6 +354,7 @@ out:
 	ASSERT_FALSE(pinned(), "the agent detached its shield when it stopped");
 	ASSERT_EQ(veth_ping(&vp, VETH_BAD, VETH_SERVER, 1), 0, "the agent stopped: BAD passes");
 	vigil_cleanup(&v);
+	shf("rm -f %s/*.yaml", policy_dir); /* the next agents load it too */
 }
 
 /* A shield attached by hand (or left by a killed agent) is taken over, and goes with the agent. */
