@@ -321,7 +321,7 @@ static const char *pin_dir(const struct agent *a, const char *what, char *buf, s
 
 	if (a->cfg.scope)
 		return NULL;
-	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len) ?: pin_mkdir(buf);
+	err = bpffs_ensure() ?: pin_enforce_dir(what, buf, len) ?: pin_dirs_check(buf);
 	if (err) {
 		pr_warn("policy", "cannot pin under %s (%s): enforcement ends with this agent",
 			pin_root(), strerror(-err));

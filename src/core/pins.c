@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +65,11 @@ int pin_reuse_map(struct bpf_map *map, const char *dir)
  * of ours that nobody else may write, or another user could have moved pins aside or put
  * theirs in (a world-writable bpffs root lets anyone make /sys/fs/bpf/vigil first).
  */
-static int pin_dir_check(const char *path)
+static int pin_dir_check(const char *path, bool create)
 {
 	struct stat st;
 
-	if (mkdir(path, 0700) && errno != EEXIST)
+	if (create && mkdir(path, 0700) && errno != EEXIST)
 		return -errno;
 	if (lstat(path, &st))
 		return -errno;
@@ -85,7 +86,9 @@ static int pin_dir_check(const char *path)
 	return 0;
 }
 
-int pin_mkdir(const char *dir)
+/* Each component of @dir below the bpffs mount point, from the top; the mount point is the
+ * mount's. Without @create, the first that does not exist ends the walk: 0. */
+static int pin_dirs_walk(const char *dir, bool create)
 {
 	size_t top = strlen(BPFFS_ROOT);
 	char buf[PATH_MAX];
@@ -93,15 +96,25 @@ int pin_mkdir(const char *dir)
 
 	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	/* every component below the bpffs mount point; the mount point is the mount's */
 	for (char *p = buf + 1; !err && *p; p++) {
 		if (*p != '/' || (size_t)(p - buf) <= top)
 			continue;
 		*p = '\0';
-		err = pin_dir_check(buf);
+		err = pin_dir_check(buf, create);
 		*p = '/';
 	}
-	return err ?: pin_dir_check(buf);
+	err = err ?: pin_dir_check(buf, create);
+	return err == -ENOENT && !create ? 0 : err;
+}
+
+int pin_mkdir(const char *dir)
+{
+	return pin_dirs_walk(dir, true);
+}
+
+int pin_dirs_check(const char *dir)
+{
+	return pin_dirs_walk(dir, false);
 }
 
 int pin_put(int fd, const char *dir, const char *name)

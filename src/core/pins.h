@@ -31,6 +31,8 @@ int pin_reuse_map(struct bpf_map *map, const char *dir);
  * else -EPERM, said in the log. 0 or -errno.
  */
 int pin_mkdir(const char *dir);
+/* The same checks of the directories of @dir that exist, making none. 0 or -errno. */
+int pin_dirs_check(const char *dir);
 /* Pin @fd as <dir>/<name> (directories made), replacing atomically what is there. */
 int pin_put(int fd, const char *dir, const char *name);
 /* Remove the pin <dir>/<name>, then @dir and its parents up to the root once empty. */
