@@ -145,8 +145,8 @@ int run_main(struct run_options *o)
 		}
 		/* a sandbox answers nobody: it ends with its command */
 		err = o->sandbox ? 0
-				   : control_open(&control, control_path(), agent_control_handle,
-						  &status);
+				 : control_open(&control, control_path(), agent_control_handle,
+						&status);
 		if (err == -EADDRINUSE) {
 			pr_err(o->name, "another vigil agent is running (%s answers)",
 			       control_path());
@@ -270,6 +270,11 @@ int run_main(struct run_options *o)
 	pr_info(o->name, "%llu events seen, %llu shown, %llu lost%s",
 		(unsigned long long)st->records, (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+	if (st->folded)
+		pr_info(o->name,
+			"%llu repeated opens folded in the kernel, written as counts "
+			"(file.repeats; %llu summary lines)",
+			(unsigned long long)st->folded, (unsigned long long)st->summaries);
 	if (agent) {
 		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
 
