@@ -145,6 +145,13 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
+	if (cfg->policy_dir) {
+		if (a->cfg.n_paths == AGENT_MAX_PATHS) {
+			free(a);
+			return -E2BIG;
+		}
+		a->cfg.paths[a->cfg.n_paths++] = cfg->policy_dir;
+	}
 	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
 	if (err)
 		goto fail;

@@ -22,6 +22,8 @@ struct agent_config {
 	/* watched by --path (trace), kept in the watch list whatever the policies */
 	const struct watch_entry *trace_watches;
 	size_t n_trace_watches;
+	/* one more source: the policy directory (`vigil policy apply` writes there); NULL: none */
+	const char *policy_dir;
 	/* judge and enforce only in this cgroup subtree ("/a/b/"; vigil sandbox); NULL: all */
 	const char *scope;
 };

@@ -133,14 +133,15 @@ int run_main(struct run_options *o)
 				pr_err(o->name, "cannot create the sandbox's cgroup: %s%s",
 				       strerror(-err),
 				       err == -EACCES || err == -EPERM ? " (run as root)" : "");
-				ret = err == -EACCES || err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+				ret = err == -EACCES || err == -EPERM ? EXIT_NO_PRIVILEGE
+								      : EXIT_RUNTIME;
 				goto out;
 			}
 			o->agent.scope = sb.scope;
 		}
 		if (agent_new(&agent, &o->agent)) {
 			pr_err(o->name, "the policies have errors (above): nothing was started");
-			ret = EX_CONFIG;
+			ret = EXIT_CONFIG;
 			goto out;
 		}
 		/* a sandbox answers nobody: it ends with its command */
@@ -172,8 +173,8 @@ int run_main(struct run_options *o)
 	err = sensors_start(&sensors, &sopts);
 	if (err) {
 		pr_err(o->name, "%s", sensors_strerror(err));
-		ret = err == -EPERM					       ? EX_NOPERM
-		      : err == -ENOENT || err == -EOPNOTSUPP || err == -EACCES ? EX_UNAVAILABLE
+		ret = err == -EPERM					       ? EXIT_NO_PRIVILEGE
+		      : err == -ENOENT || err == -EOPNOTSUPP || err == -EACCES ? EXIT_NO_FEATURE
 									       : EXIT_RUNTIME;
 		goto out;
 	}

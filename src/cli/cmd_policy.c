@@ -293,7 +293,7 @@ static int policy_apply(int argc, char **argv)
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
 			: ret == -EACCES		       ? "run it as root"
 							       : strerror(-ret));
-		return ret == -EACCES ? EX_NOPERM : EX_UNAVAILABLE;
+		return ret == -EACCES ? EXIT_NO_PRIVILEGE : EXIT_NO_FEATURE;
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
@@ -308,7 +308,7 @@ static int policy_run(int argc, char **argv)
 
 	if (argc < 2) {
 		policy_usage(stderr);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {

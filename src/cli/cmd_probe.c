@@ -295,8 +295,8 @@ static int probe_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", NOPERM_MSG);
 		if (json)
 			printf("{\"error\":\"needs root (CAP_BPF/CAP_SYS_ADMIN)\",\"exit\":%d}\n",
-			       EX_NOPERM);
-		return EX_NOPERM;
+			       EXIT_NO_PRIVILEGE);
+		return EXIT_NO_PRIVILEGE;
 	}
 	/* As the sensors do: tracefs, when the host has none, in vigil's own mount namespace. */
 	host_tracefs = tracefs_mounted();
@@ -310,7 +310,7 @@ static int probe_run(int argc, char **argv)
 		if (err) {
 			pr_err("probe", "%s: cannot probe: %s", probe_feature_name(f),
 			       strerror(-err));
-			return err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+			return err == -EPERM ? EXIT_NO_PRIVILEGE : EXIT_RUNTIME;
 		}
 	}
 

@@ -177,9 +177,9 @@ static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
 static int errno_exit(int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		return EX_NOPERM;
+		return EXIT_NO_PRIVILEGE;
 	if (err == -EINVAL || err == -ENODEV || err == -ENOENT || err == -EEXIST || err == -EBUSY)
-		return EX_USAGE;
+		return EXIT_USAGE;
 	return EXIT_RUNTIME;
 }
 
@@ -706,7 +706,7 @@ static int shield_run(int argc, char **argv)
 
 	if (argc < 2) {
 		shield_usage(stderr);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	action = argv[1];
 	if (!strcmp(action, "--help") || !strcmp(action, "-h") || !strcmp(action, "help")) {

@@ -44,7 +44,7 @@ static int status_run(int argc, char **argv)
 		else
 			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
 				strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
+		return ret == -EACCES || ret == -EPERM ? EXIT_NO_PRIVILEGE : EXIT_NO_FEATURE;
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);

@@ -51,7 +51,7 @@ static int stop_run(int argc, char **argv)
 				control_path());
 		else
 			fprintf(stderr, "vigil: stop: cannot ask the agent: %s\n", strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
+		return ret == -EACCES || ret == -EPERM ? EXIT_NO_PRIVILEGE : EXIT_NO_FEATURE;
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);

@@ -166,7 +166,7 @@ static int unload_run(int argc, char **argv)
 	}
 	if (geteuid()) {
 		fprintf(stderr, "vigil: unload: permission denied: run it as root\n");
-		return EX_NOPERM;
+		return EXIT_NO_PRIVILEGE;
 	}
 	if (!force && control_request(control_path(), "ping", NULL, 0, NULL) >= 0) {
 		fprintf(stderr,
