@@ -136,7 +136,7 @@ int config_read(struct config_file *cf, const char *path, bool named, struct dia
 		return 0;
 	if (err) {
 		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot read it: %s",
-			  err == -EINVAL ? "not a regular file"
+			  err == -EINVAL  ? "not a regular file"
 			  : err == -EFBIG ? "larger than 1 MiB"
 					  : strerror(-err));
 		return err;

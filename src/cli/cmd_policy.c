@@ -11,21 +11,32 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static const struct cli_option policy_options[] = {
+	OPTION("builtin", 'b', NULL, "check, explain or list the built-in ruleset too"),
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
 
 static void policy_usage(FILE *out)
 {
-	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n\n"
+	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n"
+	      "       vigil policy apply FILE\n\n"
 	      "Policies are YAML files of rules (docs/policy.md).\n\n"
 	      "  check FILE|DIR...     parse and check without loading anything: every problem\n"
-	      "                        as file:line:col; exit 1 when any is an error\n"
+	      "                        as file:line:col; exit 78 when any is an error, 1 when\n"
+	      "                        there was no policy to check (an empty directory)\n"
 	      "  explain FILE|DIR...   what each rule matches, and which part of it the kernel\n"
 	      "                        decides and which part vigil finishes in user space\n"
 	      "  list [FILE|DIR...]    the rules: id, severity, ATT&CK ids, action, events;\n"
 	      "                        the built-in ruleset when no file is named\n"
-	      "  apply FILE            put FILE in force in the running agent (vigil run)\n\n"
-	      "Options:\n"
-	      "      --builtin         check, explain or list the built-in ruleset too\n\n"
-	      "Examples:\n"
+	      "  apply FILE            put FILE in force in the running agent (vigil run);\n"
+	      "                        exit 3 when no agent is running\n\n"
+	      "Options:\n",
+	      out);
+	options_help(out, policy_options, 0);
+	fputs("\nExamples:\n"
 	      "  vigil policy check /etc/vigil/policies/\n"
 	      "  vigil policy explain my-rules.yaml\n"
 	      "  vigil policy list\n"
@@ -108,7 +119,7 @@ static int check(int argc, char **argv, bool builtin)
 	if (s)
 		warn_missing_ifaces(s, &d);
 	diags_print(&d, stderr);
-	if (s) {
+	if (s && s->n_policies) {
 		printf("ok: %zu %s, %zu %s", s->n_policies,
 		       s->n_policies == 1 ? "policy" : "policies", s->n_rules,
 		       s->n_rules == 1 ? "rule" : "rules");
@@ -119,7 +130,13 @@ static int check(int argc, char **argv, bool builtin)
 			}
 		printf("%s\n", d.n ? " (see the warnings above)" : "");
 	}
-	ret = s ? 0 : EXIT_RUNTIME;
+	ret = s ? EXIT_OK : EXIT_CONFIG;
+	/* a check of nothing must not pass for a check: a wrong path, an empty directory */
+	if (s && !s->n_policies) {
+		fprintf(stderr, "vigil: policy: nothing to check: no policy files (.yaml, .yml) "
+				"in what was named\n");
+		ret = EXIT_RUNTIME;
+	}
 	policy_set_free(s);
 	diags_free(&d);
 	return ret;
@@ -205,7 +222,7 @@ static int explain(int argc, char **argv, bool builtin)
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (!s)
-		return EXIT_RUNTIME;
+		return EXIT_CONFIG;
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
@@ -229,7 +246,7 @@ static int list(int argc, char **argv, bool builtin)
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (!s)
-		return EXIT_RUNTIME;
+		return EXIT_CONFIG;
 	printf("%-36s %-9s %-7s %-22s %s\n", "RULE", "SEVERITY", "ACTION", "ATT&CK", "EVENTS");
 	for (size_t i = 0; i < s->n_policies; i++)
 		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
@@ -256,12 +273,18 @@ static int policy_apply(int argc, char **argv)
 	struct diags d = { 0 };
 	struct policy *p;
 	char cmd[4200], *text = NULL, *resp = NULL;
+	struct stat st;
 	size_t len = 0;
 	FILE *f;
 	int ret;
 
 	if (argc != 1)
 		return usage_error("policy", "apply takes one policy file");
+	if (!stat(argv[0], &st) && !S_ISREG(st.st_mode))
+		return usage_error("policy",
+				   "apply takes a policy file, and %s is %s (a directory is loaded "
+				   "with vigil run --policy DIR)",
+				   argv[0], S_ISDIR(st.st_mode) ? "a directory" : "not a file");
 	f = fopen(argv[0], "re");
 	if (!f) {
 		fprintf(stderr, "vigil: policy: cannot read %s: %m\n", argv[0]);
@@ -282,7 +305,7 @@ static int policy_apply(int argc, char **argv)
 	diags_free(&d);
 	if (!p) {
 		free(text);
-		return EXIT_RUNTIME;
+		return EXIT_CONFIG;
 	}
 	policy_free(p);
 	snprintf(cmd, sizeof(cmd), "apply %s", argv[0]);
@@ -293,7 +316,9 @@ static int policy_apply(int argc, char **argv)
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
 			: ret == -EACCES		       ? "run it as root"
 							       : strerror(-ret));
-		return ret == -EACCES ? EXIT_NO_PRIVILEGE : EXIT_NO_FEATURE;
+		return ret == -EACCES				? EXIT_NO_PRIVILEGE
+		       : ret == -ENOENT || ret == -ECONNREFUSED ? EXIT_NOT_RUNNING
+								: EXIT_RUNTIME;
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
@@ -302,9 +327,10 @@ static int policy_apply(int argc, char **argv)
 
 static int policy_run(int argc, char **argv)
 {
+	struct getopt_spec spec;
 	bool builtin = false;
 	const char *sub;
-	int n = 0;
+	int n, opt;
 
 	if (argc < 2) {
 		policy_usage(stderr);
@@ -313,20 +339,23 @@ static int policy_run(int argc, char **argv)
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		policy_usage(stdout);
-		return 0;
+		return EXIT_OK;
 	}
-	/* operands, with --builtin taken out */
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--builtin"))
+	options_getopt(policy_options, 0, false, &spec);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc - 1, argv + 1, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt == 'b')
 			builtin = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (opt == 'h') {
 			policy_usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("policy", "unknown option '%s'", argv[i]);
-		else
-			argv[n++] = argv[i];
+			return EXIT_OK;
+		} else
+			return options_error("policy", opt, argv + 1);
 	}
+	/* the operands, which getopt moved after the options */
+	n = argc - 1 - optind;
+	argv += 1 + optind;
 	if (!strcmp(sub, "check"))
 		return check(n, argv, builtin);
 	if (!strcmp(sub, "explain"))
@@ -344,4 +373,5 @@ const struct command cmd_policy = {
 	.summary = "check, explain, list or apply policies (YAML rules)",
 	.run = policy_run,
 	.usage = policy_usage,
+	.options = policy_options,
 };

@@ -11,6 +11,11 @@
 /* How long the agent gets to drain its events and detach. */
 #define WAIT_S 30
 
+static const struct cli_option stop_options[] = {
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
+
 static void stop_usage(FILE *out)
 {
 	fputs("usage: vigil stop\n\n"
@@ -19,7 +24,11 @@ static void stop_usage(FILE *out)
 	      "the agent is tamper-protected: signals from other processes, root's included, are\n"
 	      "refused, and this (or the init system, pid 1) is how it is stopped. Waits until it\n"
 	      "has gone (at most 30 s). Needs root: the agent's control socket (" CONTROL_PATH ",\n"
-	      "or $" CONTROL_ENV ") is root's only.\n",
+	      "or $" CONTROL_ENV ") is root's only.\n\n",
+	      out);
+	options_help(out, stop_options, 0);
+	fputs("\nExit status: 0 once it has gone, 3 when no agent is running, 1 when it still\n"
+	      "answers after 30 s (vigil help: every code).\n",
 	      out);
 }
 
@@ -31,16 +40,21 @@ static int still_answers(void)
 static int stop_run(int argc, char **argv)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct getopt_spec spec;
 	char *resp = NULL;
-	int ret;
+	int ret, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			stop_usage(stdout);
-			return 0;
-		}
-		return usage_error("stop", "unexpected argument '%s'", argv[i]);
+	options_getopt(stop_options, 0, false, &spec);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt != 'h')
+			return options_error("stop", opt, argv);
+		stop_usage(stdout);
+		return EXIT_OK;
 	}
+	if (optind < argc)
+		return usage_error("stop", "unexpected argument '%s'", argv[optind]);
 	ret = control_request(control_path(), "stop", NULL, 0, &resp);
 	if (ret < 0) {
 		if (ret == -EACCES || ret == -EPERM)
@@ -51,7 +65,9 @@ static int stop_run(int argc, char **argv)
 				control_path());
 		else
 			fprintf(stderr, "vigil: stop: cannot ask the agent: %s\n", strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EXIT_NO_PRIVILEGE : EXIT_NO_FEATURE;
+		return ret == -EACCES || ret == -EPERM		? EXIT_NO_PRIVILEGE
+		       : ret == -ENOENT || ret == -ECONNREFUSED ? EXIT_NOT_RUNNING
+								: EXIT_RUNTIME;
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
@@ -73,4 +89,5 @@ const struct command cmd_stop = {
 	.summary = "stop the running agent (over its control socket; works when protected)",
 	.run = stop_run,
 	.usage = stop_usage,
+	.options = stop_options,
 };

@@ -24,8 +24,9 @@ int options_getopt(const struct cli_option *table, unsigned int variant, bool st
 			continue;
 		if (n == OPTIONS_MAX)
 			return -E2BIG;
-		out->longs[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
-						   NULL, o->key };
+		out->longs[n++] =
+			(struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					 o->key };
 		if (o->key < 256) {
 			out->shorts[s++] = o->key;
 			if (o->arg)

@@ -26,7 +26,10 @@ struct cli_option {
 };
 
 /* An entry with a name, a letter (or key), an argument's name (NULL: a flag) and its help. */
-#define OPTION(n, k, a, h) { .name = (n), .key = (k), .arg = (a), .help = (h) }
+#define OPTION(n, k, a, h)                                                                         \
+	{                                                                                          \
+		.name = (n), .key = (k), .arg = (a), .help = (h)                                   \
+	}
 
 #define OPTIONS_MAX 48
 
