@@ -15,7 +15,7 @@
  */
 #define VIGIL_EXIT_CODES(X)                                                                        \
 	X(EXIT_OK, 0, "ok")                                                                        \
-	X(EXIT_RUNTIME, 1, "runtime failure, or nothing to do (shield detach where none is)")      \
+	X(EXIT_RUNTIME, 1, "runtime failure, or nothing to do (no shield to detach or show)")      \
 	X(EXIT_NOT_RUNNING, 3, "no agent is running (status, stop, policy apply)")                 \
 	X(EXIT_USAGE, 64, "bad usage: unknown command or option, bad value")                       \
 	X(EXIT_NO_FEATURE, 69, "a kernel feature is missing (vigil probe says which)")             \
@@ -42,6 +42,7 @@ struct command {
 	void (*usage)(FILE *out);
 	/* its options, from which both its parser and its help come (cli/options.h) */
 	const struct cli_option *options;
+	unsigned int variant; /* which of them it takes (cli_option.only; 0: all) */
 };
 
 extern const struct command cmd_run;

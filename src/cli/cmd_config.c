@@ -38,9 +38,8 @@ static void warn_missing_paths(const struct config_file *cf, struct diags *d)
 
 	for (size_t i = 0; i < cf->n; i++) {
 		const struct config_entry *e = &cf->entries[i];
-		bool dir = !strcmp(e->key, "policy-dir");
 
-		if (strcmp(e->key, "policy") && !dir)
+		if (strcmp(e->key, "policy"))
 			continue;
 		for (size_t k = 0; k < e->n_values; k++)
 			if (*e->values[k].text && stat(e->values[k].text, &st))

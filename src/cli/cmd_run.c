@@ -41,4 +41,5 @@ const struct command cmd_run = {
 	.run = run_run,
 	.usage = run_usage,
 	.options = stream_options,
+	.variant = STREAM_RUN,
 };

@@ -41,4 +41,5 @@ const struct command cmd_sandbox = {
 	.run = run_sandbox,
 	.usage = sandbox_usage,
 	.options = stream_options,
+	.variant = STREAM_SANDBOX,
 };

@@ -224,10 +224,11 @@ static int load_rules_for(struct opts *o, struct shield_ruleset *rs)
 	for (size_t i = 0; i < t.n; i++)
 		named |= !strcmp(t.ifaces[i].name, o->ifname);
 	if (!named) {
+		fprintf(stderr, "%s:%u:%u: error: these rules are for %s%s (interfaces:), not %s\n",
+			o->rules, t.ifaces[0].line, t.ifaces[0].col, t.ifaces[0].name,
+			t.n > 1 ? " and others" : "", o->ifname);
 		shield_rules_free(rs);
-		return usage_error(
-			CMD, "%s names the interfaces it is for (interfaces:), and %s is not one",
-			o->rules, o->ifname);
+		return EXIT_USAGE;
 	}
 	if (o->mode == SHIELD_MODE_NONE)
 		o->mode = t.mode;

@@ -32,4 +32,5 @@ const struct command cmd_trace = {
 	.run = trace_run,
 	.usage = trace_usage,
 	.options = stream_options,
+	.variant = STREAM_TRACE,
 };

@@ -482,17 +482,18 @@ static int load_config(const struct stream_cmd *cmd, struct run_options *o, cons
 	return 0;
 }
 
-/* The policy directory: named (it must exist then), or the default when it exists. */
+/*
+ * The policy directory, read when it exists: a fresh host has none until `vigil policy apply`
+ * makes it, and the default written out in the config file must behave as the default.
+ */
 static void resolve_policy_dir(struct run_options *o)
 {
+	const char *dir = o->policy_dir ? o->policy_dir : POLICY_DIR_DEFAULT;
 	struct stat st;
 
-	if (!o->policy_dir)
-		o->agent.policy_dir = !stat(POLICY_DIR_DEFAULT, &st) && S_ISDIR(st.st_mode)
-					      ? POLICY_DIR_DEFAULT
-					      : NULL;
-	else
-		o->agent.policy_dir = *o->policy_dir ? o->policy_dir : NULL;
+	o->agent.policy_dir = *dir && !stat(dir, &st) && S_ISDIR(st.st_mode) ? dir : NULL;
+	if (*dir && !o->agent.policy_dir)
+		pr_debug(o->name, "no policy directory %s", dir);
 }
 
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)

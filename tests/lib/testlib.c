@@ -48,7 +48,40 @@ static void read_err(struct vigil_child *v, double timeout_s)
 	}
 }
 
-int vigil_start(struct vigil_child *v, const char *const *args)
+/*
+ * Every vigil a test runs reads a configuration file of the test's own, not the host's
+ * /etc/vigil/vigil.yaml: one that leaves out the host's policy directory too.
+ */
+static char test_config[64];
+
+static void remove_test_config(void)
+{
+	unlink(test_config);
+}
+
+__attribute__((constructor)) static void use_test_config(void)
+{
+	int fd;
+
+	snprintf(test_config, sizeof(test_config), "/tmp/vigil-test-config-XXXXXX");
+	fd = mkstemp(test_config);
+	if (fd < 0 || write(fd, "policy-dir: \"\"\n", 15) != 15) {
+		fprintf(stderr, "testlib: cannot write a test configuration: %s\n",
+			strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	setenv("VIGIL_CONFIG", test_config, 1);
+	atexit(remove_test_config);
+}
+
+const char *vigil_test_config(void)
+{
+	return test_config;
+}
+
+/* With @own_output, vigil writes JSON to a file of the test's: v->out. */
+static int start(struct vigil_child *v, const char *const *args, bool own_output)
 {
 	const char *argv[64];
 	int pipefd[2], fd, n = 0;
@@ -74,18 +107,20 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
 		setenv("VIGIL_BPF_ROOT", root, 1);
 	}
-	snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
-	fd = mkstemp(v->out);
-	if (fd < 0)
-		return -1;
-	close(fd);
 	argv[n++] = vigil_bin();
 	for (; *args && n < 58; args++)
 		argv[n++] = *args;
-	argv[n++] = "-f";
-	argv[n++] = "json";
-	argv[n++] = "-o";
-	argv[n++] = v->out;
+	if (own_output) {
+		snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
+		fd = mkstemp(v->out);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		argv[n++] = "-f";
+		argv[n++] = "json";
+		argv[n++] = "-o";
+		argv[n++] = v->out;
+	}
 	argv[n] = NULL;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -1;
@@ -113,6 +148,16 @@ int vigil_start(struct vigil_child *v, const char *const *args)
 		}
 	}
 	return strstr(v->err, "Ctrl-C to stop") ? 0 : -1;
+}
+
+int vigil_start(struct vigil_child *v, const char *const *args)
+{
+	return start(v, args, true);
+}
+
+int vigil_start_as_given(struct vigil_child *v, const char *const *args)
+{
+	return start(v, args, false);
 }
 
 /*

@@ -30,6 +30,13 @@ struct vigil_child {
  * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
  */
 int vigil_start(struct vigil_child *v, const char *const *args);
+/* The same with @args alone: no -f json -o (v->out stays empty). */
+int vigil_start_as_given(struct vigil_child *v, const char *const *args);
+/*
+ * The configuration file every vigil started by a test reads ($VIGIL_CONFIG, set before main):
+ * the defaults, without the host's policy directory. Not the host's /etc/vigil/vigil.yaml.
+ */
+const char *vigil_test_config(void);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
 int vigil_stop(struct vigil_child *v);
 /* SIGKILL it (a crash: its pins stay), wait for it, collect stderr: 0 or -errno. */
