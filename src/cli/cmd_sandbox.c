@@ -18,8 +18,9 @@ static const struct stream_cmd sandbox = {
 		"cgroup; otherwise the process is killed (see vigil status, docs/policy.md).\n"
 		"At the end vigil prints what was denied and killed, removes the cgroup (and\n"
 		"anything the command left running in it) and exits with the command's status.\n"
-		"Its policies are read once: no reload on SIGHUP, no shield: sections (a shield\n"
-		"filters a whole interface, not one command), no control socket.\n"
+		"Its policies may not carry shield: sections (a shield filters a whole interface,\n"
+		"not one command). It has no control socket (vigil status, stop and policy apply\n"
+		"do not reach it) and no tamper protection: it ends with its command.\n"
 		"\nExamples:\n"
 		"  sudo vigil sandbox --policy no-network.yaml -- curl https://example.com\n"
 		"  sudo vigil sandbox --policy ro-etc.yaml -f json -o audit.json -- make install\n",

@@ -31,9 +31,9 @@ const struct cli_option stream_options[] = {
 	{ .help = "Output:" },
 	{ .name = "format",
 	  .key = 'f',
-	  .arg = "json|text|auto",
-	  .help = "JSON Lines, aligned columns, or (the default) text on\n"
-		  "a terminal and json otherwise",
+	  .arg = "FORMAT",
+	  .help = "json (JSON Lines), text (aligned columns) or auto (the\n"
+		  "default): text on a terminal, json otherwise",
 	  .config = "format",
 	  .config_default = "auto" },
 	{ .name = "output",
@@ -378,6 +378,46 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	return 0;
 }
 
+/* Edit distance of @a and @b, up to 32 characters of @b: for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t row[33], n = strlen(b) < 32 ? strlen(b) : 32;
+
+	for (size_t j = 0; j <= n; j++)
+		row[j] = j;
+	for (size_t i = 1; *a; a++, i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= n; j++) {
+			size_t up = row[j], best = diag + (*a != b[j - 1]);
+
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[n];
+}
+
+/* The key that @key is most likely a typo of, or NULL. */
+static const char *closest_key(const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits */
+
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++) {
+		size_t d = o->config ? distance(key, o->config) : best_d;
+
+		if (d < best_d) {
+			best_d = d;
+			best = o->config;
+		}
+	}
+	return best;
+}
+
 const struct cli_option *stream_config_option(const char *key)
 {
 	for (const struct cli_option *o = stream_options; o->name || o->help; o++)
@@ -434,9 +474,13 @@ int stream_config_apply(const struct config_file *cf, struct run_options *o, con
 		struct run_options *dst = opt && given && given[opt->key] ? &scratch : o;
 
 		if (!opt) {
-			diags_add(d, DIAG_ERROR, cf->path, e->line, e->col,
-				  "unknown key '%s' (the keys are listed by 'vigil help run')",
-				  e->key);
+			const char *near = closest_key(e->key);
+
+			diags_add(
+				d, DIAG_ERROR, cf->path, e->line, e->col,
+				"unknown key '%s'%s%s%s (the keys are listed by 'vigil help run')",
+				e->key, near ? ": did you mean " : "", near ? near : "",
+				near ? "?" : "");
 			ret = -EINVAL;
 			continue;
 		}
@@ -474,7 +518,10 @@ static int load_config(const struct stream_cmd *cmd, struct run_options *o, cons
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (err) {
-		pr_err(cmd->name, "%s has errors (above): nothing was started", path);
+		pr_err(cmd->name,
+		       "the configuration file %s cannot be used (above): nothing was "
+		       "started",
+		       path);
 		return EXIT_CONFIG;
 	}
 	if (cf->n)

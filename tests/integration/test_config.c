@@ -35,9 +35,10 @@ static bool setup(struct fixture *fx)
 	f = fopen(fx->policy, "w");
 	if (!f)
 		return false;
-	fprintf(f, "policy: config-test\nrules:\n"
-		   "  - id: marker-ran\n    description: the test's marker program ran\n"
-		   "    severity: low\n    on: exec\n    match:\n      process.exe: %s\n",
+	fprintf(f,
+		"policy: config-test\nrules:\n"
+		"  - id: marker-ran\n    description: the test's marker program ran\n"
+		"    severity: low\n    on: exec\n    match:\n      process.exe: %s\n",
 		fx->marker);
 	return !fclose(f);
 }
@@ -98,8 +99,8 @@ TEST(the_config_file_is_applied)
 			 "config written"))
 		goto out;
 	/* nothing on the command line but the file */
-	if (!ASSERT_OK(vigil_start_as_given(&v, (const char *[]){ "run", "--config", fx.config,
-								  NULL }),
+	if (!ASSERT_OK(vigil_start_as_given(&v,
+					    (const char *[]){ "run", "--config", fx.config, NULL }),
 		       v.err))
 		goto out;
 	ASSERT_NOT_NULL(strstr(v.err, "settings from"), "it says where its settings come from");

@@ -10,8 +10,7 @@
 #include <unistd.h>
 
 /* @text into a temporary file, read and applied to @o under @given; 0 or -errno. */
-static int apply_text(const char *text, struct run_options *o, const bool *given,
-		      struct diags *d)
+static int apply_text(const char *text, struct run_options *o, const bool *given, struct diags *d)
 {
 	char path[] = "/tmp/vigil-config-test-XXXXXX";
 	struct config_file cf;
@@ -103,6 +102,7 @@ TEST(bad_values_are_errors_at_their_place)
 		{ "output:\n", 1, 8, "no value" },
 		{ "aggregate: {a: 1}\n", 1, 12, "want a value" },
 		{ "format: json\nformat: text\n", 2, 1, "set twice" },
+		{ "formt: json\n", 1, 1, "did you mean format?" },
 		{ "- format\n", 1, 1, "want a mapping" },
 		{ "format: [json\n", 2, 1, "bad YAML" },
 	};
@@ -203,4 +203,24 @@ TEST(the_shipped_file_has_every_key_and_valid_defaults)
 	diags_free(&d);
 	filter_free(&o.cfg.filter);
 	free(text);
+}
+
+/* A new option of vigil run is a new key of its configuration file, named after it. */
+TEST(every_run_option_is_a_key)
+{
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++) {
+		if (!o->name || (o->only && !(o->only & STREAM_RUN)))
+			continue;
+		if (!strcmp(o->name, "help") || !strcmp(o->name, "config"))
+			continue;
+		if (!ASSERT_NOT_NULL(o->config, o->name))
+			continue;
+		/* its long name, or X for a --no-X flag */
+		ASSERT_STREQ(o->config, strncmp(o->name, "no-", 3) ? o->name : o->name + 3,
+			     o->name);
+		ASSERT_TRUE(o->config_default != NULL, o->name);
+	}
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++)
+		ASSERT_TRUE(!o->config || !o->only || (o->only & STREAM_RUN),
+			    "only run's options have keys");
 }
