@@ -61,6 +61,9 @@ extern const struct command cmd_config;
 extern const struct command *const vigil_commands[];
 const struct command *find_command(const char *name);
 
+/* The exit code for a request to the agent that failed with @err (core/control.h). */
+int control_exit(int err);
+
 /* Print "vigil: <cmd>: message" and a pointer to its help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -316,9 +316,7 @@ static int policy_apply(int argc, char **argv)
 			ret == -ENOENT || ret == -ECONNREFUSED ? "no agent is running"
 			: ret == -EACCES		       ? "run it as root"
 							       : strerror(-ret));
-		return ret == -EACCES				? EXIT_NO_PRIVILEGE
-		       : ret == -ENOENT || ret == -ECONNREFUSED ? EXIT_NOT_RUNNING
-								: EXIT_RUNTIME;
+		return control_exit(ret);
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);

@@ -57,9 +57,7 @@ static int status_run(int argc, char **argv)
 		else
 			fprintf(stderr, "vigil: status: cannot ask the agent: %s\n",
 				strerror(-ret));
-		return ret == -EACCES || ret == -EPERM		? EXIT_NO_PRIVILEGE
-		       : ret == -ENOENT || ret == -ECONNREFUSED ? EXIT_NOT_RUNNING
-								: EXIT_RUNTIME;
+		return control_exit(ret);
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);

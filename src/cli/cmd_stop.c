@@ -65,9 +65,7 @@ static int stop_run(int argc, char **argv)
 				control_path());
 		else
 			fprintf(stderr, "vigil: stop: cannot ask the agent: %s\n", strerror(-ret));
-		return ret == -EACCES || ret == -EPERM		? EXIT_NO_PRIVILEGE
-		       : ret == -ENOENT || ret == -ECONNREFUSED ? EXIT_NOT_RUNNING
-								: EXIT_RUNTIME;
+		return control_exit(ret);
 	}
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);

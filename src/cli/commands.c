@@ -2,6 +2,7 @@
 /* The list of commands, and what is common to all: usage errors and the exit codes. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -28,6 +29,16 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "vigil: %s: %s\nTry 'vigil help %s'.\n", cmd, msg, cmd);
 	return EXIT_USAGE;
+}
+
+int control_exit(int err)
+{
+	if (err == -EACCES || err == -EPERM)
+		return EXIT_NO_PRIVILEGE;
+	/* no socket, or nobody listening on it */
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		return EXIT_NOT_RUNNING;
+	return EXIT_RUNTIME;
 }
 
 void print_exit_codes(FILE *out)

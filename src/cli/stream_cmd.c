@@ -22,6 +22,8 @@ enum {
 	OPT_KEYS,
 };
 
+_Static_assert(OPT_KEYS <= STREAM_OPT_KEYS, "the keys fit a given[] array");
+
 #define RUN	STREAM_RUN
 #define TRACE	STREAM_TRACE
 #define SANDBOX STREAM_SANDBOX
@@ -553,7 +555,7 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		.aggregate_s = 1,
 	};
 	struct config_file cf = { 0 };
-	bool given[OPT_KEYS] = { 0 };
+	bool given[STREAM_OPT_KEYS] = { 0 };
 	int ret = parse_args(cmd, argc, argv, &o, given);
 
 	/* the configuration file is the agent's: a trace or a sandbox is set up on the spot */

@@ -30,6 +30,9 @@ struct stream_cmd {
 
 extern const struct cli_option stream_options[];
 
+/* The keys of stream_options are below this: the size of a @given array. */
+#define STREAM_OPT_KEYS 512
+
 /* Where the policy directory is by default (`vigil policy apply` writes there). */
 #define POLICY_DIR_DEFAULT "/etc/vigil/policies.d"
 
@@ -38,8 +41,9 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out);
 
 /*
  * Apply the settings of @cf (read by config_read) to @o as `vigil run`'s options, but for the
- * options whose keys @given marks (set on the command line: they win; their values are still
- * checked). Problems go to @d with their place; -EINVAL when there is any.
+ * options whose keys @given (STREAM_OPT_KEYS entries, or NULL) marks (set on the command
+ * line: they win; their values are still checked). Problems go to @d with their place; -EINVAL when
+ * there is any.
  */
 int stream_config_apply(const struct config_file *cf, struct run_options *o, const bool *given,
 			struct diags *d);

@@ -128,7 +128,7 @@ TEST(bad_values_are_errors_at_their_place)
 TEST(flags_override_the_file)
 {
 	struct run_options o = { .aggregate_s = 2 };
-	bool given[512] = { 0 };
+	bool given[STREAM_OPT_KEYS] = { 0 };
 	struct diags d = { 0 };
 
 	o.cfg.format = FORMAT_TEXT;
