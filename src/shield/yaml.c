@@ -563,6 +563,7 @@ static int parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len, co
 	yaml_document_t doc;
 	int ret;
 
+	memset(targets, 0, sizeof(*targets));
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, errlen, "%s: cannot initialise the YAML parser", fname);
 		return -ENOMEM;
@@ -586,7 +587,6 @@ static int parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len, co
 				section = node(&c, p->value);
 		}
 	}
-	memset(targets, 0, sizeof(*targets));
 	if (!section)
 		ret = fail(&c, root, "no 'shield:' section (a mapping at the top level)");
 	else
