@@ -490,7 +490,9 @@ static __always_inline bool fold_repeat(struct task_struct *task, struct file *f
 	__u32 slot;
 
 	file_dentry_inode(file, &dentry, &inode);
-	key = verdict_tag(dentry ^ ((__u64)task->tgid << 32 | flags), inode,
+	/* the image too: a new program's opens are its own, not repeats of the one it replaced */
+	key = verdict_tag(dentry ^ ((__u64)task->tgid << 32 | flags),
+			  inode ^ task->self_exec_id * 0xff51afd7ed558ccdull,
 			  bpf_get_smp_processor_id()) |
 	      1;
 	slot = VIGIL_OPEN_AGG_SLOT(key);

@@ -130,11 +130,12 @@ enum vigil_file_syscall {
 };
 
 /*
- * The kernel's aggregation state: map open_agg, per CPU, one slot for each (process, file,
- * flags, CPU), the slot VIGIL_OPEN_AGG_SLOT(agg_key). An open that finds its slot held by
- * another key takes it over, and its record carries what that key leaves (agg_evicted_*).
- * The key is written at both ends, last when a slot is taken over, first cleared: a reader
- * that finds the same key at both ends has read that key's counts (x86 keeps stores in order).
+ * The kernel's aggregation state: map open_agg, per CPU, one slot for each (process and its
+ * image: an exec starts anew, file, flags, CPU), the slot VIGIL_OPEN_AGG_SLOT(agg_key). An open
+ * that finds its slot held by another key takes it over, and its record carries what that key
+ * leaves (agg_evicted_*). The key is written at both ends, last when a slot is taken over, first
+ * cleared: a reader that finds the same key at both ends has read that key's counts (x86 keeps
+ * stores in order).
  */
 #define VIGIL_OPEN_AGG_SLOTS	 4096
 #define VIGIL_OPEN_AGG_SLOT(key) ((__u32)((key) >> 4) & (VIGIL_OPEN_AGG_SLOTS - 1))

@@ -237,7 +237,8 @@ int run_main(struct run_options *o)
 				pr_err(o->name, "cannot create the sandbox's cgroup: %s%s",
 				       strerror(-err),
 				       err == -EACCES || err == -EPERM ? " (run as root)" : "");
-				ret = err == -EACCES || err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+				ret = err == -EACCES || err == -EPERM ? EXIT_NO_PRIVILEGE
+								      : EXIT_RUNTIME;
 				goto out;
 			}
 			o->agent.scope = sb.scope;
@@ -255,7 +256,8 @@ int run_main(struct run_options *o)
 				 : control_open(&control, control_path(), agent_control_handle,
 						&status);
 		if (err == -EADDRINUSE) {
-			pr_err(o->name, "another vigil agent is running (%s answers): nothing was started",
+			pr_err(o->name,
+			       "another vigil agent is running (%s answers): nothing was started",
 			       control_path());
 			goto out;
 		}
@@ -300,8 +302,8 @@ int run_main(struct run_options *o)
 	err = sensors_start(&sensors, &sopts);
 	if (err) {
 		pr_err(o->name, "%s", sensors_strerror(err));
-		ret = err == -EPERM					       ? EX_NOPERM
-		      : err == -ENOENT || err == -EOPNOTSUPP || err == -EACCES ? EX_UNAVAILABLE
+		ret = err == -EPERM					       ? EXIT_NO_PRIVILEGE
+		      : err == -ENOENT || err == -EOPNOTSUPP || err == -EACCES ? EXIT_NO_FEATURE
 									       : EXIT_RUNTIME;
 		goto out;
 	}
@@ -410,6 +412,11 @@ int run_main(struct run_options *o)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",
 			os.error ? ": " : "", os.error ? strerror(os.error) : "");
+	if (st->folded)
+		pr_info(o->name,
+			"%llu repeated opens folded in the kernel, written as counts "
+			"(file.repeats; %llu summary lines)",
+			(unsigned long long)st->folded, (unsigned long long)st->summaries);
 	if (agent) {
 		const struct policy_engine_stats *ps = policy_engine_stats(agent_engine(agent));
 

@@ -26,6 +26,8 @@ struct run_options {
 	struct agent_config agent;
 	char **command; /* sandbox: what to run */
 	bool no_guard;
+	const char *config;	/* --config: the configuration file to read */
+	const char *policy_dir; /* --policy-dir, read when it exists; NULL: the default, "": none */
 };
 
 /* Run until stopped; the exit code (cli/cli.h; a sandbox's is its command's). */

@@ -13,7 +13,7 @@ int control_error(const char *cmd, int err)
 
 	control_strerror(err, control_path(), why, sizeof(why));
 	fprintf(stderr, "vigil: %s: %s\n", cmd, why);
-	return err == -EACCES || err == -EPERM ? EX_NOPERM : EX_UNAVAILABLE;
+	return control_exit(err);
 }
 
 int agent_request(const char *cmd, const char *request, const char *body, size_t len)

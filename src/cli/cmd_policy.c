@@ -13,26 +13,37 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static const struct cli_option policy_options[] = {
+	OPTION("builtin", 'b', NULL, "check, explain or list the built-in ruleset too"),
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
 
 static void policy_usage(FILE *out)
 {
-	fputs("usage: vigil policy <check|explain|list|apply|remove> [options] "
-	      "[FILE|DIR|NAME...]\n\n"
+	fputs("usage: vigil policy <check|explain|list> [options] [FILE|DIR...]\n"
+	      "       vigil policy apply FILE\n"
+	      "       vigil policy remove NAME\n\n"
 	      "Policies are YAML files of rules (docs/policy.md).\n\n"
 	      "  check FILE|DIR...     parse and check without loading anything: every problem\n"
-	      "                        as file:line:col; exit 1 when any is an error\n"
+	      "                        as file:line:col; exit 78 when any is an error, 1 when\n"
+	      "                        there was no policy to check (an empty directory)\n"
 	      "  explain FILE|DIR...   what each rule matches, and which part of it the kernel\n"
 	      "                        decides and which part vigil finishes in user space\n"
 	      "  list [FILE|DIR...]    the rules: id, severity, ATT&CK ids, action, events;\n"
 	      "                        the built-in ruleset when no file is named\n"
 	      "  apply FILE            put FILE in force in the running agent (vigil run):\n"
 	      "                        checked with all its policies, then written to its\n"
-	      "                        policy directory as NAME.yaml (" AGENT_POLICY_DIR ")\n"
+	      "                        policy directory as NAME.yaml (" AGENT_POLICY_DIR ");\n"
+	      "                        exit 3 when no agent is running\n"
 	      "  remove NAME           take the policy NAME out of the policy directory and\n"
 	      "                        out of force (only what apply put there)\n\n"
-	      "Options:\n"
-	      "      --builtin         check, explain or list the built-in ruleset too\n\n"
-	      "Examples:\n"
+	      "Options:\n",
+	      out);
+	options_help(out, policy_options, 0);
+	fputs("\nExamples:\n"
 	      "  vigil policy check /etc/vigil/policies/\n"
 	      "  vigil policy explain my-rules.yaml\n"
 	      "  vigil policy list\n"
@@ -116,7 +127,7 @@ static int check(int argc, char **argv, bool builtin)
 	if (s)
 		warn_missing_ifaces(s, &d);
 	diags_print(&d, stderr);
-	if (s) {
+	if (s && s->n_policies) {
 		printf("ok: %zu %s, %zu %s", s->n_policies,
 		       s->n_policies == 1 ? "policy" : "policies", s->n_rules,
 		       s->n_rules == 1 ? "rule" : "rules");
@@ -127,7 +138,13 @@ static int check(int argc, char **argv, bool builtin)
 			}
 		printf("%s\n", d.n ? " (see the warnings above)" : "");
 	}
-	ret = s ? 0 : EXIT_RUNTIME;
+	ret = s ? EXIT_OK : EXIT_CONFIG;
+	/* a check of nothing must not pass for a check: a wrong path, an empty directory */
+	if (s && !s->n_policies) {
+		fprintf(stderr, "vigil: policy: nothing to check: no policy files (.yaml, .yml) "
+				"in what was named\n");
+		ret = EXIT_RUNTIME;
+	}
 	policy_set_free(s);
 	diags_free(&d);
 	return ret;
@@ -213,7 +230,7 @@ static int explain(int argc, char **argv, bool builtin)
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (!s)
-		return EXIT_RUNTIME;
+		return EXIT_CONFIG;
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 
@@ -237,7 +254,7 @@ static int list(int argc, char **argv, bool builtin)
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (!s)
-		return EXIT_RUNTIME;
+		return EXIT_CONFIG;
 	printf("%-36s %-9s %-7s %-22s %s\n", "RULE", "SEVERITY", "ACTION", "ATT&CK", "EVENTS");
 	for (size_t i = 0; i < s->n_policies; i++)
 		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
@@ -263,12 +280,18 @@ static int policy_apply(int argc, char **argv)
 {
 	struct diags d = { 0 };
 	char cmd[PATH_MAX + 16], path[PATH_MAX], *text = NULL, *resp = NULL;
+	struct stat st;
 	size_t len = 0;
 	FILE *f;
 	int ret;
 
 	if (argc != 1)
 		return usage_error("policy", "apply takes one policy file");
+	if (!stat(argv[0], &st) && !S_ISREG(st.st_mode))
+		return usage_error("policy",
+				   "apply takes a policy file, and %s is %s (a directory is loaded "
+				   "with vigil run --policy DIR)",
+				   argv[0], S_ISDIR(st.st_mode) ? "a directory" : "not a file");
 	f = fopen(argv[0], "re");
 	if (!f) {
 		fprintf(stderr, "vigil: policy: cannot read %s: %m\n", argv[0]);
@@ -292,16 +315,20 @@ static int policy_apply(int argc, char **argv)
 	ret = control_request(control_path(), cmd, text, len, &resp);
 	if (ret < 0) {
 		/* no agent to ask: the file's own errors are still worth showing */
-		policy_free(policy_parse(text, len, argv[0], &d));
+		struct policy *p = policy_parse(text, len, argv[0], &d);
+
 		diags_print(&d, stderr);
 		diags_free(&d);
 		free(text);
+		if (!p)
+			return EXIT_CONFIG;
+		policy_free(p);
 		return control_error("policy", ret);
 	}
 	free(text);
 	fputs(resp, ret ? stderr : stdout);
 	free(resp);
-	return ret ? EXIT_RUNTIME : 0;
+	return ret ? EXIT_CONFIG : EXIT_OK;
 }
 
 /* Ask the running agent to remove the policy it keeps in its policy directory. */
@@ -317,31 +344,35 @@ static int policy_remove(int argc, char **argv)
 
 static int policy_run(int argc, char **argv)
 {
+	struct getopt_spec spec;
 	bool builtin = false;
 	const char *sub;
-	int n = 0;
+	int n, opt;
 
 	if (argc < 2) {
 		policy_usage(stderr);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		policy_usage(stdout);
-		return 0;
+		return EXIT_OK;
 	}
-	/* operands, with --builtin taken out */
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--builtin"))
+	options_getopt(policy_options, 0, false, &spec);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc - 1, argv + 1, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt == 'b')
 			builtin = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (opt == 'h') {
 			policy_usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("policy", "unknown option '%s'", argv[i]);
-		else
-			argv[n++] = argv[i];
+			return EXIT_OK;
+		} else
+			return options_error("policy", opt, argv + 1);
 	}
+	/* the operands, which getopt moved after the options */
+	n = argc - 1 - optind;
+	argv += 1 + optind;
 	if (!strcmp(sub, "check"))
 		return check(n, argv, builtin);
 	if (!strcmp(sub, "explain"))
@@ -362,4 +393,5 @@ const struct command cmd_policy = {
 	.summary = "check, explain, list, apply or remove policies (YAML rules)",
 	.run = policy_run,
 	.usage = policy_usage,
+	.options = policy_options,
 };

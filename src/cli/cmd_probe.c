@@ -17,6 +17,13 @@
 	"vigil: probe: needs root (CAP_BPF/CAP_SYS_ADMIN) to load test programs; "                 \
 	"try: sudo vigil probe"
 
+static const struct cli_option probe_options[] = {
+	OPTION("json", 'j', NULL, "print one JSON object instead of the table"),
+	OPTION("verbose", 'v', NULL, "show libbpf's and the verifier's messages (on stderr)"),
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
+
 static void probe_usage(FILE *out)
 {
 	enum vigil_feature f;
@@ -30,10 +37,9 @@ static void probe_usage(FILE *out)
 		"again. Nothing is left behind. Other vigil commands use the same probes to\n"
 		"switch off what the kernel lacks.\n"
 		"\n"
-		"options:\n"
-		"  -j, --json     print one JSON object instead of the table\n"
-		"  -v, --verbose  show libbpf's and the verifier's messages (on stderr)\n"
-		"  -h, --help     this help\n"
+		"options:\n");
+	options_help(out, probe_options, 0);
+	fprintf(out,
 		"\n"
 		"The system section shows the facts the answers depend on: kernel release,\n"
 		"lockdown mode and the active LSMs (both read from securityfs, which may need\n"
@@ -257,21 +263,17 @@ static void print_text(FILE *out, const struct probe_system *s,
 
 static int probe_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
+	struct getopt_spec spec;
 	struct probe_result res[FEAT__COUNT];
 	struct probe_system sys;
 	enum vigil_feature f;
 	bool json = false, host_tracefs;
 	int opt, err;
 
+	options_getopt(probe_options, 0, false, &spec);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jvh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -283,9 +285,7 @@ static int probe_run(int argc, char **argv)
 			probe_usage(stdout);
 			return 0;
 		default:
-			if (optopt)
-				return usage_error("probe", "unknown option '-%c'", optopt);
-			return usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+			return options_error("probe", opt, argv);
 		}
 	}
 	if (optind < argc)
@@ -295,8 +295,8 @@ static int probe_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", NOPERM_MSG);
 		if (json)
 			printf("{\"error\":\"needs root (CAP_BPF/CAP_SYS_ADMIN)\",\"exit\":%d}\n",
-			       EX_NOPERM);
-		return EX_NOPERM;
+			       EXIT_NO_PRIVILEGE);
+		return EXIT_NO_PRIVILEGE;
 	}
 	/* As the sensors do: tracefs, when the host has none, in vigil's own mount namespace. */
 	host_tracefs = tracefs_mounted();
@@ -310,7 +310,7 @@ static int probe_run(int argc, char **argv)
 		if (err) {
 			pr_err("probe", "%s: cannot probe: %s", probe_feature_name(f),
 			       strerror(-err));
-			return err == -EPERM ? EX_NOPERM : EXIT_RUNTIME;
+			return err == -EPERM ? EXIT_NO_PRIVILEGE : EXIT_RUNTIME;
 		}
 	}
 
@@ -331,4 +331,5 @@ const struct command cmd_probe = {
 	.summary = "show what this kernel supports (really loads and attaches test programs)",
 	.run = probe_run,
 	.usage = probe_usage,
+	.options = probe_options,
 };

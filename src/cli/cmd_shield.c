@@ -19,78 +19,90 @@
 
 #define CMD "shield"
 
+enum { OPT_LIMIT = 256 };
+
+static const struct cli_option shield_options[] = {
+	OPTION("mode", 'm', "M",
+	       "native, generic, tc or auto (default auto: native XDP if the\n"
+	       "driver supports it, else generic XDP, else tc); the result is\n"
+	       "printed and shown by status"),
+	OPTION("rules", 'r', "FILE", "a rules file: YAML with a 'shield:' section (see below)"),
+	OPTION("json", 'j', NULL, "JSON output (status, top)"),
+	OPTION("interval", 'i', "S", "top: seconds between samples (default 1)"),
+	OPTION("count", 'n', "N", "top: samples to print, then exit (default: until Ctrl-C)"),
+	OPTION("limit", OPT_LIMIT, "N", "top: rows per table (default 10)"),
+	OPTION("verbose", 'v', NULL, "debug messages, including libbpf's"),
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
+
 static void shield_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: vigil shield <action> [options]\n"
-		"\n"
-		"XDP/tc packet filter against floods: CIDR block/allow lists, protocol and port "
-		"rules,\n"
-		"per-source rate limits (packets/s, bytes/s, SYN budget, ICMP), a management\n"
-		"allowlist that is never blocked, shadow mode, counters and live traffic.\n"
-		"\n"
-		"actions:\n"
-		"  attach IFACE [--mode M] [--rules FILE]   load and attach; pinned under\n"
-		"                                           " SHIELD_PIN_ROOT "/IFACE\n"
-		"  reload IFACE --rules FILE                replace the rule set atomically\n"
-		"  detach IFACE                             detach and remove the pins\n"
-		"  status [IFACE] [--json]                  mode, rule set, counters per "
-		"reason/rule\n"
-		"  top [IFACE] [--json] [-i SEC] [-n COUNT] [--limit N]\n"
-		"                                           live traffic by source, protocol, "
-		"port\n"
-		"                                           past the block list (its drops: one "
-		"line)\n"
-		"                                           (IFACE: the only one it is on)\n"
-		"\n"
-		"options:\n"
-		"  -m, --mode M      native, generic, tc or auto (default auto: native XDP if the\n"
-		"                    driver supports it, else generic XDP, else tc); the result "
-		"is\n"
-		"                    printed and shown by status\n"
-		"  -r, --rules FILE  YAML file with a 'shield:' section (see below)\n"
-		"  -j, --json        JSON output (status, top)\n"
-		"  -i, --interval S  top: seconds between samples (default 1)\n"
-		"  -n, --count N     top: samples to print, then exit (default: until Ctrl-C)\n"
-		"      --limit N     top: rows per table (default 10)\n"
-		"  -v, --verbose     debug messages, including libbpf's\n"
-		"\n"
-		"rules file:\n"
-		"  shield:\n"
-		"    shadow: false                  # true: count what would be dropped, drop "
-		"nothing\n"
-		"    management: [10.0.0.0/8]       # never blocked or limited (no lock-out)\n"
-		"    allow: [192.0.2.0/24]          # exceptions inside block ranges\n"
-		"    block:                         # longest prefix wins; up to 1,000,000 per "
-		"family\n"
-		"      - 198.51.100.0/24\n"
-		"      - {name: bogons, file: /etc/vigil/bogons.txt}   # one CIDR per line\n"
-		"    ports:\n"
-		"      - {proto: tcp, port: 23, action: block}\n"
-		"      - {proto: udp, src_port: 19, action: block, name: chargen-reflection}\n"
-		"      - {proto: tcp, port: 8000-8100, action: allow}  # allow = skip rate limits\n"
-		"      - {proto: gre, action: block}\n"
-		"    rate_limit: {packets_per_sec: 10k, bytes_per_sec: 50M, prefix_v4: 24,\n"
-		"                 prefix_v6: 64}     # per source prefix; optional *_burst\n"
-		"    syn_limit: {per_sec: 100, burst: 200}   # TCP SYN budget per source prefix\n"
-		"    icmp_limit: {per_sec: 20}\n"
-		"    fragments: inspect             # or drop\n"
-		"    drop_sample: 64                # one net_drop event per 64 drops\n"
-		"\n"
-		"in a policy (vigil run --policy, docs/policy.md), the same section also says "
-		"where:\n"
-		"  shield:\n"
-		"    interfaces: [eth0]             # attached when the agent starts, detached\n"
-		"    attach: auto                   # when it stops; edits reload atomically\n"
-		"    block: [198.51.100.0/24]\n"
-		"\n"
-		"examples:\n"
-		"  vigil shield attach eth0 --rules /etc/vigil/shield.yaml\n"
-		"  vigil shield attach veth0 --mode generic\n"
-		"  vigil shield reload eth0 --rules /etc/vigil/shield.yaml\n"
-		"  vigil shield status --json\n"
-		"  vigil shield top eth0 -n 1 --json\n"
-		"  vigil shield detach eth0\n");
+	fputs("usage: vigil shield <action> [options]\n"
+	      "\n"
+	      "XDP/tc packet filter against floods: CIDR block/allow lists, protocol and port\n"
+	      "rules, per-source rate limits (packets/s, bytes/s, SYN budget, ICMP), a\n"
+	      "management allowlist that is never blocked, shadow mode, counters and live\n"
+	      "traffic.\n"
+	      "\n"
+	      "actions:\n"
+	      "  attach IFACE [--mode M] [--rules FILE]   load and attach; pinned under\n"
+	      "                                           " SHIELD_PIN_ROOT "/IFACE\n"
+	      "  reload IFACE --rules FILE                replace the rule set atomically\n"
+	      "  detach IFACE                             detach and remove the pins; exit 1\n"
+	      "                                           when there is no shield on IFACE\n"
+	      "  status [IFACE] [--json]                  mode, rule set, counters per\n"
+	      "                                           reason/rule\n"
+	      "  top [IFACE] [--json] [-i SEC] [-n COUNT] [--limit N]\n"
+	      "                                           live traffic by source, protocol,\n"
+	      "                                           port past the block list (its\n"
+	      "                                           drops: one line) (IFACE: the only\n"
+	      "                                           one it is on)\n"
+	      "  check FILE                               check a rules file without loading\n"
+	      "                                           anything: errors as file:line:col,\n"
+	      "                                           exit 78; warnings as policy check's\n"
+	      "\n"
+	      "options:\n",
+	      out);
+	options_help(out, shield_options, 0);
+	fputs("\n"
+	      "rules file (the same keys as a policy's shield: section, docs/policy.md):\n"
+	      "  shield:\n"
+	      "    interfaces: [eth0]             # in a rules file optional: attach and\n"
+	      "                                   # reload refuse other interfaces\n"
+	      "    attach: auto                   # the mode when --mode is not given\n"
+	      "    shadow: false                  # true: count what would be dropped, drop\n"
+	      "                                   # nothing\n"
+	      "    management: [10.0.0.0/8]       # never blocked or limited (no lock-out)\n"
+	      "    allow: [192.0.2.0/24]          # exceptions inside block ranges\n"
+	      "    block:                         # longest prefix wins; up to 1,000,000 per\n"
+	      "      - 198.51.100.0/24            # family\n"
+	      "      - {name: bogons, file: /etc/vigil/bogons.txt}   # one CIDR per line\n"
+	      "    ports:\n"
+	      "      - {proto: tcp, port: 23, action: block}\n"
+	      "      - {proto: udp, src_port: 19, action: block, name: chargen-reflection}\n"
+	      "      - {proto: tcp, port: 8000-8100, action: allow}  # allow = skip rate limits\n"
+	      "      - {proto: gre, action: block}\n"
+	      "    rate_limit: {packets_per_sec: 10k, bytes_per_sec: 50M, prefix_v4: 24,\n"
+	      "                 prefix_v6: 64}     # per source prefix; optional *_burst\n"
+	      "    syn_limit: {per_sec: 100, burst: 200}   # TCP SYN budget per source prefix\n"
+	      "    icmp_limit: {per_sec: 20}\n"
+	      "    fragments: inspect             # or drop\n"
+	      "    drop_sample: 64                # one net_drop event per 64 drops\n"
+	      "\n"
+	      "In a policy (vigil run --policy) the section must name its interfaces: the agent\n"
+	      "attaches it when it starts, reloads it atomically on edits, and detaches it when\n"
+	      "it stops.\n"
+	      "\n"
+	      "examples:\n"
+	      "  vigil shield check /etc/vigil/shield.yaml\n"
+	      "  vigil shield attach eth0 --rules /etc/vigil/shield.yaml\n"
+	      "  vigil shield attach veth0 --mode generic\n"
+	      "  vigil shield reload eth0 --rules /etc/vigil/shield.yaml\n"
+	      "  vigil shield status --json\n"
+	      "  vigil shield top eth0 -n 1 --json\n"
+	      "  vigil shield detach eth0\n",
+	      out);
 }
 
 struct opts {
@@ -105,24 +117,15 @@ struct opts {
 
 static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "limit", required_argument, NULL, 'L' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
+	struct getopt_spec spec;
 	char *end;
 	int c;
 
 	*o = (struct opts){ .interval = 1, .count = -1, .limit = 10 };
+	options_getopt(shield_options, 0, false, &spec);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "m:r:ji:n:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (shield_parse_mode(optarg, &o->mode))
@@ -150,7 +153,7 @@ static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
 				return usage_error(
 					CMD, "--count must be a positive number, got '%s'", optarg);
 			break;
-		case 'L':
+		case OPT_LIMIT:
 			o->limit = strtol(optarg, &end, 10);
 			if (*end || end == optarg || o->limit < 1 || o->limit > 100000)
 				return usage_error(CMD, "--limit must be 1..100000, got '%s'",
@@ -163,8 +166,7 @@ static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
 			shield_usage(stdout);
 			return -1;
 		default:
-			return usage_error(CMD, "%s: unknown option '%s'", action,
-					   argv[optind - 1]);
+			return options_error(CMD, c, argv);
 		}
 	}
 	if (optind < argc)
@@ -174,12 +176,13 @@ static int parse_opts(const char *action, int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* -ENOENT: no shield there, nothing to do (a runtime outcome, not a usage error). */
 static int errno_exit(int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		return EX_NOPERM;
-	if (err == -EINVAL || err == -ENODEV || err == -ENOENT || err == -EEXIST || err == -EBUSY)
-		return EX_USAGE;
+		return EXIT_NO_PRIVILEGE;
+	if (err == -EINVAL || err == -ENODEV || err == -EEXIST || err == -EBUSY)
+		return EXIT_USAGE;
 	return EXIT_RUNTIME;
 }
 
@@ -191,18 +194,76 @@ static int fail(int err, const char *msg)
 	return errno_exit(err);
 }
 
-static int load_rules(struct shield_ruleset *rs, const char *path, char *err, size_t errlen)
+static int load_rules(struct shield_ruleset *rs, const char *path, struct shield_targets *targets)
 {
+	char err[SHIELD_ERR_LEN];
 	int ret = shield_rules_init(rs);
 
 	if (ret) {
-		snprintf(err, errlen, "out of memory");
-		return ret;
+		pr_err(CMD, "out of memory");
+		return EXIT_RUNTIME;
 	}
-	ret = shield_rules_load_file(rs, path, err, errlen);
-	if (ret)
+	ret = shield_rules_load_file(rs, path, targets, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
 		shield_rules_free(rs);
-	return ret;
+		return ret == -EPERM || ret == -EACCES ? EXIT_NO_PRIVILEGE : EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* The rules file @o->rules, for @o->ifname: one of the interfaces it names, if it names any. */
+static int load_rules_for(struct opts *o, struct shield_ruleset *rs)
+{
+	struct shield_targets t;
+	int ret = load_rules(rs, o->rules, &t);
+	bool named = !t.n;
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < t.n; i++)
+		named |= !strcmp(t.ifaces[i].name, o->ifname);
+	if (!named) {
+		fprintf(stderr, "%s:%u:%u: error: these rules are for %s%s (interfaces:), not %s\n",
+			o->rules, t.ifaces[0].line, t.ifaces[0].col, t.ifaces[0].name,
+			t.n > 1 ? " and others" : "", o->ifname);
+		shield_rules_free(rs);
+		return EXIT_USAGE;
+	}
+	if (o->mode == SHIELD_MODE_NONE)
+		o->mode = t.mode;
+	return 0;
+}
+
+/* A rules file checked as attach would read it, without loading anything. */
+static int do_check(struct opts *o)
+{
+	struct shield_ruleset rs;
+	struct shield_targets t;
+	unsigned int warnings = 0;
+	int ret;
+
+	if (!o->ifname)
+		return usage_error(CMD, "check: which file? e.g. vigil shield check rules.yaml");
+	ret = load_rules(&rs, o->ifname, &t);
+	if (ret)
+		return ret;
+	/* as policy check: written for another host, maybe, but attach here would fail */
+	for (size_t i = 0; i < t.n; i++)
+		if (!if_nametoindex(t.ifaces[i].name)) {
+			fprintf(stderr,
+				"%s:%u:%u: warning: this host has no interface %s (attach here "
+				"would refuse it)\n",
+				o->ifname, t.ifaces[i].line, t.ifaces[i].col, t.ifaces[i].name);
+			warnings++;
+		}
+	shield_rules_finalize(&rs);
+	printf("ok: %s: %zu prefixes, %u rules", o->ifname, rs.n_prefixes, rs.n_rules);
+	for (size_t i = 0; i < t.n; i++)
+		printf("%s%s", i ? ", " : "; for ", t.ifaces[i].name);
+	printf("%s\n", warnings ? " (see the warnings above)" : "");
+	shield_rules_free(&rs);
+	return EXIT_OK;
 }
 
 static int do_attach(struct opts *o)
@@ -215,9 +276,9 @@ static int do_attach(struct opts *o)
 	if (!o->ifname)
 		return usage_error(CMD, "attach: which interface? e.g. vigil shield attach eth0");
 	if (o->rules) {
-		ret = load_rules(&rs, o->rules, err, sizeof(err));
+		ret = load_rules_for(o, &rs);
 		if (ret)
-			return fail(ret, err);
+			return ret;
 	}
 	lock = shield_lock();
 	ret = shield_attach(&h, o->ifname, o->mode, o->rules ? &rs : NULL, true, err, sizeof(err));
@@ -245,9 +306,9 @@ static int do_reload(struct opts *o)
 
 	if (!o->ifname || !o->rules)
 		return usage_error(CMD, "reload: give an interface and --rules FILE");
-	ret = load_rules(&rs, o->rules, err, sizeof(err));
+	ret = load_rules_for(o, &rs);
 	if (ret)
-		return fail(ret, err);
+		return ret;
 	lock = shield_lock();
 	ret = shield_open_pinned(&h, o->ifname, err, sizeof(err));
 	if (!ret) {
@@ -273,6 +334,10 @@ static int do_detach(struct opts *o)
 	lock = shield_lock();
 	ret = shield_detach_pinned(o->ifname, err, sizeof(err));
 	shield_unlock(lock);
+	if (ret == -ENOENT) {
+		fprintf(stderr, "vigil: shield: no shield on %s: nothing to detach\n", o->ifname);
+		return EXIT_RUNTIME;
+	}
 	if (ret)
 		return fail(ret, err);
 	printf("shield detached from %s\n", o->ifname);
@@ -706,7 +771,7 @@ static int shield_run(int argc, char **argv)
 
 	if (argc < 2) {
 		shield_usage(stderr);
-		return EX_USAGE;
+		return EXIT_USAGE;
 	}
 	action = argv[1];
 	if (!strcmp(action, "--help") || !strcmp(action, "-h") || !strcmp(action, "help")) {
@@ -726,7 +791,9 @@ static int shield_run(int argc, char **argv)
 		return do_status(&o);
 	if (!strcmp(action, "top"))
 		return do_top(&o);
-	return usage_error(CMD, "unknown action '%s' (attach, reload, detach, status, top)",
+	if (!strcmp(action, "check"))
+		return do_check(&o);
+	return usage_error(CMD, "unknown action '%s' (attach, reload, detach, status, top, check)",
 			   action);
 }
 
@@ -735,4 +802,5 @@ const struct command cmd_shield = {
 	.summary = "XDP/tc firewall and flood defence: attach, reload, status, top",
 	.run = shield_run,
 	.usage = shield_usage,
+	.options = shield_options,
 };

@@ -12,6 +12,11 @@
 /* How long the agent gets to drain its events and detach. */
 #define WAIT_S 30
 
+static const struct cli_option stop_options[] = {
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
+
 static void stop_usage(FILE *out)
 {
 	fputs("usage: vigil stop\n\n"
@@ -20,7 +25,11 @@ static void stop_usage(FILE *out)
 	      "the agent is tamper-protected: signals from other processes, root's included, are\n"
 	      "refused, and this (or the init system, pid 1) is how it is stopped. Waits until it\n"
 	      "has gone (at most 30 s). Needs root: the agent's control socket (" CONTROL_PATH ",\n"
-	      "or $" CONTROL_ENV ") is root's only.\n",
+	      "or $" CONTROL_ENV ") is root's only.\n\n",
+	      out);
+	options_help(out, stop_options, 0);
+	fputs("\nExit status: 0 once it has gone, 3 when no agent is running, 1 when it still\n"
+	      "answers after 30 s (vigil help: every code).\n",
 	      out);
 }
 
@@ -35,15 +44,20 @@ static bool gone(void)
 static int stop_run(int argc, char **argv)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	int ret;
+	struct getopt_spec spec;
+	int ret, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			stop_usage(stdout);
-			return 0;
-		}
-		return usage_error("stop", "unexpected argument '%s'", argv[i]);
+	options_getopt(stop_options, 0, false, &spec);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt != 'h')
+			return options_error("stop", opt, argv);
+		stop_usage(stdout);
+		return EXIT_OK;
 	}
+	if (optind < argc)
+		return usage_error("stop", "unexpected argument '%s'", argv[optind]);
 	ret = agent_request("stop", "stop", NULL, 0);
 	if (ret)
 		return ret;
@@ -61,4 +75,5 @@ const struct command cmd_stop = {
 	.summary = "stop the running agent (over its control socket; works when protected)",
 	.run = stop_run,
 	.usage = stop_usage,
+	.options = stop_options,
 };

@@ -4,10 +4,16 @@
 
 static const struct stream_cmd trace = {
 	.name = "trace",
-	.purpose = "Trace process activity now, like execsnoop: exec, fork and exit of every "
-		   "process,\n"
-		   "with filters. Nothing is enforced.",
-	.has_duration = true,
+	.variant = STREAM_TRACE,
+	.purpose =
+		"Trace what processes do now, with filters: every event type but open by\n"
+		"default (process, file, network, privilege and kernel events; opens when named\n"
+		"with --events or watched with --path). Nothing is enforced and no policy is\n"
+		"loaded. Ctrl-C, SIGTERM or --duration stops it and prints a summary.",
+	.extra_usage = "\nExamples:\n"
+		       "  sudo vigil trace --events exec --comm bash,sh   # like execsnoop\n"
+		       "  sudo vigil trace --events exec,exit,open -d 10 --format json\n"
+		       "  sudo vigil trace --events open --path /etc/shadow --path /root/.ssh\n",
 };
 
 static int trace_run(int argc, char **argv)
@@ -22,7 +28,9 @@ static void trace_usage(FILE *out)
 
 const struct command cmd_trace = {
 	.name = "trace",
-	.summary = "trace process events with filters (like execsnoop)",
+	.summary = "trace what processes do, with filters (like execsnoop, opensnoop)",
 	.run = trace_run,
 	.usage = trace_usage,
+	.options = stream_options,
+	.variant = STREAM_TRACE,
 };

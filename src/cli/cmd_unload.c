@@ -14,6 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct cli_option unload_options[] = {
+	OPTION("force", 'f', NULL,
+	       "unload even while an agent runs: its connect hooks are detached\n"
+	       "now and its connect deny rules kill instead; its BPF LSM\n"
+	       "programs stay until it exits (the kernel cannot detach them)"),
+	OPTION("json", 'j', NULL, "what was removed, as one JSON object"),
+	OPTION("help", 'h', NULL, "this help"),
+	{},
+};
+
 static void unload_usage(FILE *out)
 {
 	fputs("usage: vigil unload [--force] [--json]\n\n"
@@ -22,12 +32,10 @@ static void unload_usage(FILE *out)
 	      "LSM\nprograms, their maps) and the shield on every interface. Until then those "
 	      "keep\nrefusing what the last policies denied, with no agent running.\n\n"
 	      "A running agent removes its own pins when it stops (vigil stop, Ctrl-C): while one\n"
-	      "answers on its control socket, unload refuses unless --force.\n\n"
-	      "  -f, --force  unload even while an agent runs: its connect hooks are detached\n"
-	      "               now and its connect deny rules kill instead; its BPF LSM\n"
-	      "               programs stay until it exits (the kernel cannot detach them)\n"
-	      "  -j, --json   what was removed, as one JSON object\n\n"
-	      "Exit status: 0 when everything is gone (also when there was nothing), 1 when an\n"
+	      "answers on its control socket, unload refuses unless --force.\n\n",
+	      out);
+	options_help(out, unload_options, 0);
+	fputs("\nExit status: 0 when everything is gone (also when there was nothing), 1 when an\n"
 	      "agent is running (without --force) or a pin could not be removed.\n",
 	      out);
 }
@@ -150,24 +158,30 @@ static void unload_shields(struct report *r)
 static int unload_run(int argc, char **argv)
 {
 	struct report r = { 0 };
+	struct getopt_spec spec;
 	bool force = false;
 	char root[PATH_MAX];
-	int ping;
+	int ping, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+	options_getopt(unload_options, 0, false, &spec);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt == 'j')
 			r.json = true;
-		else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+		else if (opt == 'f')
 			force = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (opt == 'h') {
 			unload_usage(stdout);
-			return 0;
+			return EXIT_OK;
 		} else
-			return usage_error("unload", "unknown argument '%s'", argv[i]);
+			return options_error("unload", opt, argv);
 	}
+	if (optind < argc)
+		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
 	if (geteuid()) {
 		fprintf(stderr, "vigil: unload: permission denied: run it as root\n");
-		return EX_NOPERM;
+		return EXIT_NO_PRIVILEGE;
 	}
 	/* a stopped agent (it does not answer) is still an agent */
 	ping = force ? -ENOENT : control_request(control_path(), "ping", NULL, 0, NULL);
@@ -199,4 +213,5 @@ const struct command cmd_unload = {
 	.summary = "detach and remove every pinned vigil program (after a crash)",
 	.run = unload_run,
 	.usage = unload_usage,
+	.options = unload_options,
 };

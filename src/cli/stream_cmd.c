@@ -1,13 +1,171 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
-#include "agent/run.h"
 #include "core/log.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* long-only options: keys above any letter */
+enum {
+	OPT_COLOR = 256,
+	OPT_RING_BUFFER,
+	OPT_AGGREGATE,
+	OPT_POLICY,
+	OPT_POLICY_DIR,
+	OPT_NO_DEFAULT_RULES,
+	OPT_NO_GUARD,
+	OPT_CONFIG,
+	OPT_KEYS,
+};
+
+_Static_assert(OPT_KEYS <= STREAM_OPT_KEYS, "the keys fit a given[] array");
+
+#define RUN	STREAM_RUN
+#define TRACE	STREAM_TRACE
+#define SANDBOX STREAM_SANDBOX
+
+/* Only run reads the configuration file: entries with a config key must be taken by run. */
+const struct cli_option stream_options[] = {
+	{ .help = "Output:" },
+	{ .name = "format",
+	  .key = 'f',
+	  .arg = "FORMAT",
+	  .help = "json (JSON Lines), text (aligned columns) or auto (the\n"
+		  "default): text on a terminal, json otherwise",
+	  .config = "format",
+	  .config_default = "auto" },
+	{ .name = "output",
+	  .key = 'o',
+	  .arg = "FILE",
+	  .help = "append to FILE (created 0600); - is standard output;\n"
+		  "refused: a symbolic link, a hard-linked file, another\n"
+		  "user's file or one others may write, a directory, a\n"
+		  "block device, files of /proc, /sys and the like",
+	  .config = "output",
+	  .config_default = "\"-\"" },
+	{ .name = "color",
+	  .key = OPT_COLOR,
+	  .arg = "WHEN",
+	  .help = "colour text output: auto (default), always, never",
+	  .config = "color",
+	  .config_default = "auto" },
+	{ .help = "Filters (comma-separated lists; repeat an option to add more):" },
+	{ .name = "events",
+	  .key = 'e',
+	  .arg = "TYPES",
+	  .help = "event types to show (default: all but open, which comes\n"
+		  "when named here or with --path; list below)",
+	  .config = "events",
+	  .config_default = "[]",
+	  .many = true },
+	{ .name = "pid",
+	  .key = 'p',
+	  .arg = "PIDS",
+	  .help = "only events of these processes",
+	  .config = "pid",
+	  .config_default = "[]",
+	  .many = true },
+	{ .name = "comm",
+	  .key = 'c',
+	  .arg = "NAMES",
+	  .help = "only events of processes with these command names\n"
+		  "(the kernel keeps the first 15 bytes of a name)",
+	  .config = "comm",
+	  .config_default = "[]",
+	  .many = true },
+	{ .name = "path",
+	  .key = 'P',
+	  .arg = "PATH",
+	  .help = "file events under PATH only (repeat for more); opens\n"
+		  "are matched in the kernel by inode, so hard links and\n"
+		  "other names of a watched file match too",
+	  .config = "path",
+	  .config_default = "[]",
+	  .many = true },
+	{ .name = "access",
+	  .key = 'a',
+	  .arg = "MODE",
+	  .help = "opens with this access only: read, write, read,write",
+	  .config = "access",
+	  .config_default = "read,write",
+	  .many = true },
+	{ .name = "duration",
+	  .key = 'd',
+	  .arg = "SECONDS",
+	  .help = "stop after this long",
+	  .only = TRACE },
+	{ .help = "Sensors:" },
+	{ .name = "aggregate",
+	  .key = OPT_AGGREGATE,
+	  .arg = "SECONDS",
+	  .help = "repeated identical opens (same process and program,\n"
+		  "file, flags) within this window are counted in the\n"
+		  "kernel and reported once with file.repeats (default 1;\n"
+		  "0: off)",
+	  .config = "aggregate",
+	  .config_default = "1" },
+	{ .name = "ring-buffer",
+	  .key = OPT_RING_BUFFER,
+	  .arg = "SIZE",
+	  .help = "kernel-to-vigil buffer, a power of two from 4K to 1G\n"
+		  "(default 8M); larger survives longer bursts",
+	  .config = "ring-buffer",
+	  .config_default = "8M" },
+	{ .name = "verbose",
+	  .key = 'v',
+	  .help = "debug messages, libbpf's included",
+	  .config = "verbose",
+	  .config_default = "off" },
+	OPTION("help", 'h', NULL, "this help"),
+	{ .help = "Policies (docs/policy.md):", .only = RUN | SANDBOX },
+	{ .name = "policy",
+	  .key = OPT_POLICY,
+	  .arg = "PATH",
+	  .help = "load a policy file, or every .yaml/.yml file of a\n"
+		  "directory (repeat for more); edits are picked up",
+	  .config = "policy",
+	  .config_default = "[]",
+	  .only = RUN | SANDBOX,
+	  .many = true },
+	{ .name = "policy-dir",
+	  .key = OPT_POLICY_DIR,
+	  .arg = "DIR",
+	  .help = "where 'vigil policy apply' writes, every policy of it\n"
+		  "loaded (default " AGENT_POLICY_DIR ", or\n"
+		  "$" AGENT_POLICY_DIR_ENV "; \"\": none)",
+	  .config = "policy-dir",
+	  .config_default = AGENT_POLICY_DIR,
+	  .only = RUN },
+	{ .name = "no-default-rules",
+	  .key = OPT_NO_DEFAULT_RULES,
+	  .help = "leave out the built-in ruleset (vigil policy list)",
+	  .config = "default-rules",
+	  .config_default = "on",
+	  .only = RUN },
+	{ .help = "Tamper resistance (docs/enforcement.md):", .only = RUN },
+	{ .name = "no-guard",
+	  .key = OPT_NO_GUARD,
+	  .help = "do not protect the agent (for debugging); by default,\n"
+		  "where BPF LSM works, no other process (root included)\n"
+		  "may ptrace it, signal it to stop (but pid 1), or touch\n"
+		  "its BPF objects; stop it with 'vigil stop' or the init\n"
+		  "system. The start-up line says if it is protected.",
+	  .config = "guard",
+	  .config_default = "on",
+	  .only = RUN },
+	{ .help = "Configuration:", .only = RUN },
+	{ .name = "config",
+	  .key = OPT_CONFIG,
+	  .arg = "FILE",
+	  .help = "read the settings from FILE (default " CONFIG_PATH ",\n"
+		  "or $" CONFIG_ENV "); the command line wins over it",
+	  .only = RUN },
+	{},
+};
 
 static void print_event_types(FILE *out)
 {
@@ -28,94 +186,50 @@ static void print_event_types(FILE *out)
 	fputc('\n', out);
 }
 
+/* The configuration file's keys, from the table: a new option is a new key. */
+static void print_config_keys(FILE *out)
+{
+	size_t col = 0;
+
+	fputs("Its keys are the long options' names (a --no-X flag is the switch X: off):\n ", out);
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++) {
+		if (!o->config)
+			continue;
+		if (col + strlen(o->config) > 80) {
+			fputs("\n ", out);
+			col = 0;
+		}
+		col += fprintf(out, " %s", o->config);
+	}
+	fputc('\n', out);
+}
+
 void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 {
-	fprintf(out,
-		"usage: vigil %s [options]%s\n\n%s\n\n"
-		"Output:\n"
-		"  -f, --format json|text  JSON Lines, or aligned columns (default: text on a\n"
-		"                          terminal, json otherwise)\n"
-		"  -o, --output FILE       append to FILE (created 0600) instead of stdout;\n"
-		"                          refused: a symbolic link, a hard-linked file, another\n"
-		"                          user's file or one others may write, a directory, a\n"
-		"                          block device, files of /proc, /sys and the like\n"
-		"      --color WHEN        colour text output: auto (default), always, never\n"
-		"Filters (comma-separated lists; repeat an option to add more):\n"
-		"  -e, --events TYPES      event types to show (default: all but open, which "
-		"comes\n"
-		"                          when named here or with --path; list below)\n"
-		"  -p, --pid PIDS          only events of these processes\n"
-		"  -c, --comm NAMES        only events of processes with these command names\n"
-		"                          (the kernel keeps the first 15 bytes of a name)\n"
-		"  -P, --path PATH         file events under PATH only (repeat for more); opens\n"
-		"                          are matched in the kernel by inode, so hard links and\n"
-		"                          other names of a watched file match too\n"
-		"  -a, --access MODE       opens with this access only: read, write, read,write\n"
-		"%s"
-		"      --aggregate SECONDS repeated identical opens (same process, file, flags)\n"
-		"                          within this window are counted in the kernel and\n"
-		"                          reported once with file.repeats (default 1; 0: off)\n"
-		"      --ring-buffer SIZE  kernel-to-vigil buffer, a power of two from 4K to 1G\n"
-		"                          (default 8M); larger survives longer bursts\n"
-		"  -v, --verbose           debug messages, libbpf's included\n"
-		"  -h, --help              this help\n\n"
-		"Every event names its process, its parent and its ancestors, also for processes\n"
-		"started before vigil. Records the kernel could not queue are never dropped\n"
-		"silently: they appear in the stream as \"lost\" records.\n\n"
-		"Signals (docs/output.md): TERM, INT (Ctrl-C), QUIT and XCPU stop cleanly, with a\n"
-		"summary: events seen, shown, lost and not written. HUP reloads the policies and\n"
-		"reopens the output file; USR1 reopens it (after log rotation). PIPE and XFSZ are\n"
-		"ignored: the write fails instead. USR2, ALRM, VTALRM, PROF, IO, PWR, STKFLT, "
-		"SYS,\n"
-		"TRAP and the realtime signals are ignored, with a line naming them.\n"
-		"A write that fails (a full disk, a reader gone) ends a trace; the agent keeps\n"
-		"running and enforcing, says so once, and counts the events it could not write\n"
-		"(the summary, vigil status); only whole lines reach the file.\n",
-		cmd->name, cmd->sandbox ? " --policy FILE -- CMD [ARGS...]" : "", cmd->purpose,
-		cmd->has_duration ? "  -d, --duration SECONDS  stop after this long\n" : "");
-	if (!cmd->sandbox)
-		fprintf(out,
-			"\nExamples:\n"
-			"  sudo vigil %s\n"
-			"  sudo vigil %s --events exec --comm bash,sh --format json\n"
-			"  sudo vigil %s --events open --path /etc/shadow --path /root/.ssh\n"
-			"  sudo vigil %s -o /var/log/vigil/events.json -f json\n",
-			cmd->name, cmd->name, cmd->name, cmd->name);
-	if (cmd->has_policies)
-		fputs("\nPolicies (docs/policy.md):\n"
-		      "      --policy PATH       load a policy file, or every .yaml/.yml file of "
-		      "a\n"
-		      "                          directory (repeat for more); edits are picked up\n"
-		      "      --no-default-rules  leave out the built-in ruleset (vigil policy "
-		      "list)\n"
-		      "The policies of the policy directory (" AGENT_POLICY_DIR ", or\n"
-		      "$" AGENT_POLICY_DIR_ENV "), where 'vigil policy apply' writes, are loaded "
-		      "too.\n"
-		      "Events that match a rule are written with \"rule\" and \"action\"; others "
-		      "only\n"
-		      "when asked for with --events or --path. SIGHUP reloads the policies; a "
-		      "policy\n"
-		      "with errors is rejected and the ones in force stay. 'vigil reopen' asks "
-		      "the\n"
-		      "agent to reopen its output file, and says whether it could.\n"
-		      "A policy's shield: section puts the XDP shield on the interfaces it names\n"
-		      "(vigil help shield); reloads change its rules atomically, and the agent\n"
-		      "detaches it when no policy names the interface any more, or when it "
-		      "stops.\n",
+	fprintf(out, "usage: vigil %s [options]%s\n\n%s\n\n", cmd->name,
+		cmd->operands ? cmd->operands : "", cmd->purpose);
+	options_help(out, stream_options, cmd->variant);
+	fputs("\nEvery event names its process, its parent and its ancestors, also for processes\n"
+	      "started before vigil. Records the kernel could not queue are never dropped\n"
+	      "silently: they appear in the stream as \"lost\" records.\n\n"
+	      "Signals (docs/output.md): TERM, INT (Ctrl-C), QUIT and XCPU stop cleanly, with a\n"
+	      "summary: events seen, shown, lost and not written. HUP reloads the policies and\n"
+	      "reopens the output file; USR1 reopens it (after log rotation; 'vigil reopen'\n"
+	      "asks the same over the control socket). PIPE and XFSZ are ignored: the write\n"
+	      "fails instead. USR2, ALRM, VTALRM, PROF, IO, PWR, STKFLT, SYS, TRAP and the\n"
+	      "realtime signals are ignored, with a line naming them.\n"
+	      "A write that fails (a full disk, a reader gone) ends a trace; the agent keeps\n"
+	      "running and enforcing, says so once, and counts the events it could not write\n"
+	      "(the summary, vigil status); only whole lines reach the file.\n",
+	      out);
+	if (cmd->variant == STREAM_RUN) {
+		fputs("\nConfiguration file (" CONFIG_PATH ", packaging/vigil.yaml):\n", out);
+		print_config_keys(out);
+		fputs("Lists are YAML lists or comma-separated. Unknown keys and bad values are\n"
+		      "errors (file:line:col; exit 78); 'vigil config check' checks the file and\n"
+		      "'vigil config show' prints the settings in effect.\n",
 		      out);
-	if (cmd->has_policies && !cmd->sandbox)
-		fputs("Tamper resistance (docs/enforcement.md):\n"
-		      "      --no-guard          do not protect the agent (for debugging); by "
-		      "default,\n"
-		      "                          where BPF LSM works, no other process (root "
-		      "included)\n"
-		      "                          may ptrace it, signal it to stop (but pid 1), or "
-		      "touch\n"
-		      "                          its BPF objects; stop it with 'vigil stop' or "
-		      "the\n"
-		      "                          init system. The start-up line says if it is "
-		      "protected.\n",
-		      out);
+	}
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
 	print_event_types(out);
@@ -154,147 +268,117 @@ static int parse_ring_size(const char *arg, __u32 *out)
 	return 0;
 }
 
-static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struct run_options *a)
+#define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+/*
+ * Option @key with @arg (NULL for a flag) into @a, from the command line or the configuration
+ * file alike; on a bad value, what is wrong in @err (the caller says where) and -EINVAL.
+ */
+static int apply(int key, const char *arg, struct run_options *a, char *err, size_t errlen)
 {
-	static const struct option long_opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "color", required_argument, NULL, 'C' },
-		{ "colour", required_argument, NULL, 'C' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "path", required_argument, NULL, 'P' },
-		{ "access", required_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "ring-buffer", required_argument, NULL, 'R' },
-		{ "aggregate", required_argument, NULL, 'A' },
-		{ "policy", required_argument, NULL, 'Y' },
-		{ "no-default-rules", no_argument, NULL, 'N' },
-		{ "no-guard", no_argument, NULL, 'G' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	char err[512], *end; /* room for the list of event types */
+	char *end;
+
+	switch (key) {
+	case 'f':
+		if (!strcmp(arg, "json"))
+			a->cfg.format = FORMAT_JSON;
+		else if (!strcmp(arg, "text"))
+			a->cfg.format = FORMAT_TEXT;
+		else if (strcmp(arg, "auto"))
+			return BAD("unknown format '%s': use json, text or auto", arg);
+		a->format_set = strcmp(arg, "auto");
+		return 0;
+	case 'o':
+		a->output = strcmp(arg, "-") ? arg : NULL;
+		return 0;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto"))
+			a->colour = -1;
+		else if (!strcmp(arg, "always"))
+			a->colour = 1;
+		else if (!strcmp(arg, "never"))
+			a->colour = 0;
+		else
+			return BAD("takes auto, always or never, not '%s'", arg);
+		return 0;
+	case 'e':
+		return filter_add_types(&a->cfg.filter, arg, err, errlen) ? -EINVAL : 0;
+	case 'p':
+		return filter_add_pids(&a->cfg.filter, arg, err, errlen) ? -EINVAL : 0;
+	case 'c':
+		return filter_add_comms(&a->cfg.filter, arg, err, errlen) ? -EINVAL : 0;
+	case 'P':
+		return filter_add_path(&a->cfg.filter, arg, err, errlen) ? -EINVAL : 0;
+	case 'a':
+		return filter_set_access(&a->cfg.filter, arg, err, errlen) ? -EINVAL : 0;
+	case 'd':
+		errno = 0;
+		a->duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(a->duration > 0))
+			return BAD("takes a positive number of seconds, not '%s'", arg);
+		return 0;
+	case OPT_AGGREGATE:
+		errno = 0;
+		a->aggregate_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !(a->aggregate_s >= 0 && a->aggregate_s <= 3600))
+			return BAD("takes seconds from 0 (off) to 3600, not '%s'", arg);
+		return 0;
+	case OPT_RING_BUFFER:
+		if (parse_ring_size(arg, &a->ring_bytes))
+			return BAD("takes a power of two from 4K to 1G (like 64K or 8M), not '%s'",
+				   arg);
+		return 0;
+	case OPT_POLICY:
+		/* one place is kept for the policy directory */
+		if (a->agent.n_paths == AGENT_MAX_PATHS - 1)
+			return BAD("at most %d policy paths", AGENT_MAX_PATHS - 1);
+		a->agent.paths[a->agent.n_paths++] = arg;
+		return 0;
+	case OPT_POLICY_DIR:
+		a->policy_dir = arg;
+		return 0;
+	case OPT_NO_DEFAULT_RULES:
+		a->agent.no_defaults = true;
+		return 0;
+	case OPT_NO_GUARD:
+		a->no_guard = true;
+		return 0;
+	case 'v':
+		log_set_level(LOG_DEBUG);
+		return 0;
+	case OPT_CONFIG:
+		a->config = arg;
+		return 0;
+	}
+	return BAD("unknown option");
+}
+
+static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struct run_options *a,
+		      bool *given)
+{
+	char err[512]; /* room for the list of event types */
+	const struct cli_option *o;
+	struct getopt_spec spec;
 	int opt;
 
-	a->colour = -1;
-	a->aggregate_s = 1;
+	/* a sandbox stops at its command: the command's own options are not ours */
+	if (options_getopt(stream_options, cmd->variant, cmd->variant == STREAM_SANDBOX, &spec))
+		return usage_error(cmd->name, "too many options for the parser");
 	opterr = 0;
 	optind = 1;
-	/* a sandbox stops at its command: the command's own options are not ours */
-	while ((opt = getopt_long(argc, argv,
-				  cmd->sandbox ? "+:f:o:e:p:c:P:a:d:vh" : ":f:o:e:p:c:P:a:d:vh",
-				  long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				a->cfg.format = FORMAT_JSON;
-			else if (!strcmp(optarg, "text"))
-				a->cfg.format = FORMAT_TEXT;
-			else
-				return usage_error(cmd->name,
-						   "unknown format '%s': use json or text", optarg);
-			a->format_set = true;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'C':
-			if (!strcmp(optarg, "auto"))
-				a->colour = -1;
-			else if (!strcmp(optarg, "always"))
-				a->colour = 1;
-			else if (!strcmp(optarg, "never"))
-				a->colour = 0;
-			else
-				return usage_error(cmd->name,
-						   "--color takes auto, always or never, not '%s'",
-						   optarg);
-			break;
-		case 'e':
-			if (filter_add_types(&a->cfg.filter, optarg, err, sizeof(err)))
-				return usage_error(cmd->name, "--events: %s", err);
-			break;
-		case 'p':
-			if (filter_add_pids(&a->cfg.filter, optarg, err, sizeof(err)))
-				return usage_error(cmd->name, "--pid: %s", err);
-			break;
-		case 'c':
-			if (filter_add_comms(&a->cfg.filter, optarg, err, sizeof(err)))
-				return usage_error(cmd->name, "--comm: %s", err);
-			break;
-		case 'P':
-			if (filter_add_path(&a->cfg.filter, optarg, err, sizeof(err)))
-				return usage_error(cmd->name, "--path: %s", err);
-			break;
-		case 'a':
-			if (filter_set_access(&a->cfg.filter, optarg, err, sizeof(err)))
-				return usage_error(cmd->name, "--access: %s", err);
-			break;
-		case 'd':
-			if (!cmd->has_duration)
-				return usage_error(cmd->name, "unknown option '--duration'");
-			errno = 0;
-			a->duration = strtod(optarg, &end);
-			if (errno || *end || !(a->duration > 0))
-				return usage_error(cmd->name,
-						   "--duration takes a positive number of seconds, "
-						   "not '%s'",
-						   optarg);
-			break;
-		case 'A':
-			errno = 0;
-			a->aggregate_s = strtod(optarg, &end);
-			if (errno || *end || a->aggregate_s < 0 || a->aggregate_s > 3600)
-				return usage_error(
-					cmd->name,
-					"--aggregate takes seconds from 0 (off) to 3600, "
-					"not '%s'",
-					optarg);
-			break;
-		case 'R':
-			if (parse_ring_size(optarg, &a->ring_bytes))
-				return usage_error(
-					cmd->name,
-					"--ring-buffer takes a power of two from 4K to 1G "
-					"(like 64K or 8M), not '%s'",
-					optarg);
-			break;
-		case 'Y':
-			if (!cmd->has_policies)
-				return usage_error(cmd->name, "unknown option '--policy'");
-			if (a->agent.n_paths == AGENT_MAX_PATHS)
-				return usage_error(cmd->name, "at most %d --policy paths",
-						   AGENT_MAX_PATHS);
-			a->agent.paths[a->agent.n_paths++] = optarg;
-			break;
-		case 'N':
-			if (!cmd->has_policies)
-				return usage_error(cmd->name,
-						   "unknown option '--no-default-rules'");
-			a->agent.no_defaults = true;
-			break;
-		case 'G':
-			if (!cmd->has_policies || cmd->sandbox)
-				return usage_error(cmd->name, "unknown option '--no-guard'");
-			a->no_guard = true;
-			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'h':
+	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt == 'h') {
 			stream_cmd_usage(cmd, stdout);
-			exit(0);
-		case ':':
-			return usage_error(cmd->name, "option '%s' needs a value",
-					   argv[optind - 1]);
-		default:
-			return usage_error(cmd->name, "unknown option '%s'", argv[optind - 1]);
+			exit(EXIT_OK);
 		}
+		o = options_find(stream_options, opt);
+		if (!o)
+			return options_error(cmd->name, opt, argv);
+		if (apply(opt, optarg, a, err, sizeof(err)))
+			return usage_error(cmd->name, "--%s: %s", o->name, err);
+		given[opt] = true;
 	}
-	if (cmd->sandbox) {
+	if (cmd->variant == STREAM_SANDBOX) {
 		if (optind == argc)
 			return usage_error(cmd->name, "what to run? vigil sandbox --policy FILE -- "
 						      "CMD [ARGS...]");
@@ -306,22 +390,189 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 	}
 	if (optind < argc)
 		return usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
-	if (cmd->has_policies)
-		a->agent.policy_dir = agent_default_policy_dir();
 	return 0;
+}
+
+/* Edit distance of @a and @b, up to 32 characters of @b: for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t row[33], n = strlen(b) < 32 ? strlen(b) : 32;
+
+	for (size_t j = 0; j <= n; j++)
+		row[j] = j;
+	for (size_t i = 1; *a; a++, i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= n; j++) {
+			size_t up = row[j], best = diag + (*a != b[j - 1]);
+
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[n];
+}
+
+/* The key that @key is most likely a typo of, or NULL. */
+static const char *closest_key(const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits */
+
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++) {
+		size_t d = o->config ? distance(key, o->config) : best_d;
+
+		if (d < best_d) {
+			best_d = d;
+			best = o->config;
+		}
+	}
+	return best;
+}
+
+const struct cli_option *stream_config_option(const char *key)
+{
+	for (const struct cli_option *o = stream_options; o->name || o->help; o++)
+		if (o->config && !strcmp(o->config, key))
+			return o;
+	return NULL;
+}
+
+/* A switch's value: 1 on, 0 off, -1 neither. */
+static int switch_value(const char *s)
+{
+	static const char *const on[] = { "on", "true", "yes" }, *const off[] = { "off", "false",
+										  "no" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!strcmp(s, on[i]))
+			return 1;
+		if (!strcmp(s, off[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* One value of @o from the file: a switch, or the option's argument. */
+static int apply_value(const struct cli_option *o, const struct config_value *v,
+		       struct run_options *a, char *err, size_t errlen)
+{
+	int on;
+
+	if (!v->quoted && !*v->text)
+		return BAD("no value (leave the key out for the default)");
+	if (o->arg)
+		return apply(o->key, v->text, a, err, errlen);
+	on = switch_value(v->text);
+	if (on < 0)
+		return BAD("is on or off, not '%s'", v->text);
+	/* --no-guard is guard: off; --verbose is verbose: on */
+	if (on == !!strncmp(o->name, "no-", 3))
+		return apply(o->key, NULL, a, err, errlen);
+	return 0;
+}
+
+int stream_config_apply(const struct config_file *cf, struct run_options *o, const bool *given,
+			struct diags *d)
+{
+	struct run_options scratch = { 0 };
+	char err[512];
+	int ret = 0;
+
+	for (size_t i = 0; i < cf->n; i++) {
+		const struct config_entry *e = &cf->entries[i];
+		const struct cli_option *opt = stream_config_option(e->key);
+		/* an option given on the command line wins: its value here is only checked */
+		struct run_options *dst = opt && given && given[opt->key] ? &scratch : o;
+
+		if (!opt) {
+			const char *near = closest_key(e->key);
+
+			diags_add(
+				d, DIAG_ERROR, cf->path, e->line, e->col,
+				"unknown key '%s'%s%s%s (the keys are listed by 'vigil help run')",
+				e->key, near ? ": did you mean " : "", near ? near : "",
+				near ? "?" : "");
+			ret = -EINVAL;
+			continue;
+		}
+		if (e->list && !opt->many) {
+			diags_add(d, DIAG_ERROR, cf->path, e->line, e->col,
+				  "%s takes one value, not a list", e->key);
+			ret = -EINVAL;
+			continue;
+		}
+		for (size_t k = 0; k < e->n_values; k++) {
+			const struct config_value *v = &e->values[k];
+
+			if (apply_value(opt, v, dst, err, sizeof(err))) {
+				diags_add(d, DIAG_ERROR, cf->path, v->line, v->col, "%s: %s",
+					  e->key, err);
+				ret = -EINVAL;
+			}
+		}
+	}
+	filter_free(&scratch.cfg.filter);
+	return ret;
+}
+
+/* The agent's settings: the command line's, then the configuration file's under them. */
+static int load_config(const struct stream_cmd *cmd, struct run_options *o, const bool *given,
+		       struct config_file *cf)
+{
+	struct diags d = { 0 };
+	bool named;
+	const char *path = config_path(o->config, &named);
+	int err = config_read(cf, path, named, &d);
+
+	if (!err)
+		err = stream_config_apply(cf, o, given, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (err) {
+		pr_err(cmd->name,
+		       "the configuration file %s cannot be used (above): nothing was "
+		       "started",
+		       path);
+		return EXIT_CONFIG;
+	}
+	if (cf->n)
+		pr_info(cmd->name, "settings from %s", path);
+	return 0;
+}
+
+/* The policy directory: read when it exists; `vigil policy apply` makes it (agent/agent.h). */
+static void resolve_policy_dir(struct run_options *o)
+{
+	const char *dir = o->policy_dir ? o->policy_dir : agent_default_policy_dir();
+
+	o->agent.policy_dir = *dir ? dir : NULL;
 }
 
 int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 {
 	struct run_options o = {
 		.name = cmd->name,
-		.policies = cmd->has_policies,
-		.sandbox = cmd->sandbox,
+		.policies = cmd->variant != STREAM_TRACE,
+		.sandbox = cmd->variant == STREAM_SANDBOX,
+		.colour = -1,
+		.aggregate_s = 1,
 	};
-	int ret = parse_args(cmd, argc, argv, &o);
+	struct config_file cf = { 0 };
+	bool given[STREAM_OPT_KEYS] = { 0 };
+	int ret = parse_args(cmd, argc, argv, &o, given);
 
+	/* the configuration file is the agent's: a trace or a sandbox is set up on the spot */
+	if (!ret && cmd->variant == STREAM_RUN) {
+		ret = load_config(cmd, &o, given, &cf);
+		resolve_policy_dir(&o);
+	}
 	if (!ret)
 		ret = run_main(&o);
 	filter_free(&o.cfg.filter);
+	config_free(&cf);
 	return ret;
 }

@@ -116,7 +116,12 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 	if (!shown)
 		return;
 	format_event(&s->fmt, &view);
-	s->stats.written++;
+	/* a summary is a count, not a record seen: "shown" never exceeds "seen" */
+	if (summary_of)
+		s->stats.summaries++;
+	else
+		s->stats.written++;
+	s->stats.folded += ev->repeats;
 }
 
 /* A summary of opens folded after the last one reported (events/aggregate.h). */

@@ -29,7 +29,9 @@ struct stream_config {
 
 struct stream_stats {
 	__u64 records;	 /* read from the ring buffer */
-	__u64 written;	 /* passed the filter or matched a rule, and written */
+	__u64 written;	 /* records that passed the filter or matched a rule, written */
+	__u64 summaries; /* lines that report opens folded after the last one written */
+	__u64 folded;	 /* opens the kernel folded, written as counts (file.repeats) */
 	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
 	__u64 malformed; /* records that failed to decode */
 };

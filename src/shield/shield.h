@@ -82,17 +82,21 @@ struct shield_yaml_error {
 };
 
 /*
- * The shield mapping @section of a loaded document: a policy file's `shield:` (@targets
- * receives its interfaces, which it must name) or, with @targets NULL, a rules file's (where
- * interfaces are not accepted). 0, or -errno with the first problem in @e.
+ * The shield mapping @section of a policy file's loaded document: @targets receives its
+ * interfaces, which it must name. 0, or -errno with the first problem in @e.
  */
 int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
 			       yaml_node_t *section, struct shield_targets *targets,
 			       struct shield_yaml_error *e);
-/* A whole file's `shield:` section; errors as "fname:line:col: what". */
+/*
+ * A rules file's `shield:` section: the same keys as a policy's, where interfaces: and attach:
+ * may be left out. Errors as "fname:line:col: error: what".
+ */
 int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
 			    const char *fname, char *err, size_t errlen);
-int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen);
+/* The same from the file @path; @targets (may be NULL) receives its interfaces: and attach:. */
+int shield_rules_load_file(struct shield_ruleset *rs, const char *path,
+			   struct shield_targets *targets, char *err, size_t errlen);
 
 /* File descriptors of the shield's maps, from a fresh load or from the pins. */
 struct shield_maps {

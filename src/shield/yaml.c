@@ -4,6 +4,8 @@
  * checked, every number range-checked, and every error names file:line:col.
  *
  * shield:
+ *   interfaces: [eth0]                # where: a policy must say; a rules file may
+ *   attach: auto                      # or native, generic, tc
  *   shadow: false                     # true: count what would be dropped, drop nothing
  *   management: [10.0.0.0/8]          # never blocked, never limited
  *   allow: [192.0.2.0/24]             # exempt from the block list (longest prefix wins)
@@ -39,7 +41,7 @@
 struct ctx {
 	yaml_document_t *doc;
 	struct shield_ruleset *rs;
-	struct shield_targets *targets; /* NULL: no interfaces: key (vigil shield --rules) */
+	struct shield_targets *targets; /* its interfaces: and attach: keys */
 	struct shield_yaml_error *e;
 };
 
@@ -439,11 +441,6 @@ static int parse_target_key(struct ctx *c, const yaml_node_t *key, yaml_node_t *
 {
 	const char *k = scalar(key), *s;
 
-	if (!c->targets)
-		return fail(c, key,
-			    "'%s' belongs in a policy's shield section (vigil run --policy); here "
-			    "the interface is named on the command line",
-			    k);
 	if (!strcmp(k, "attach")) {
 		if (want_scalar(c, val, k, &s))
 			return -EINVAL;
@@ -546,33 +543,34 @@ int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
 	struct ctx c = { .doc = doc, .rs = rs, .targets = targets, .e = e };
 	int ret;
 
-	if (targets)
-		memset(targets, 0, sizeof(*targets));
+	memset(targets, 0, sizeof(*targets));
 	ret = parse_shield(&c, section);
-	if (!ret && targets && !targets->n)
+	if (!ret && !targets->n)
 		ret = fail(&c, section,
 			   "a policy's shield section needs 'interfaces:', the interfaces to "
 			   "attach it to (like interfaces: [eth0])");
 	return ret;
 }
 
-int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
-			    const char *fname, char *err, size_t errlen)
+/* A rules file: the same keys as a policy's section, where interfaces: may be left out. */
+static int parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len, const char *fname,
+		      struct shield_targets *targets, char *err, size_t errlen)
 {
 	struct shield_yaml_error e = { 0 };
-	struct ctx c = { .rs = rs, .e = &e };
+	struct ctx c = { .rs = rs, .targets = targets, .e = &e };
 	yaml_node_t *root, *section = NULL;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	int ret;
 
+	memset(targets, 0, sizeof(*targets));
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, errlen, "%s: cannot initialise the YAML parser", fname);
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: YAML error: %s", fname,
+		snprintf(err, errlen, "%s:%zu:%zu: error: bad YAML: %s", fname,
 			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 			 parser.problem ? parser.problem : "malformed");
 		yaml_parser_delete(&parser);
@@ -592,18 +590,28 @@ int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t l
 	if (!section)
 		ret = fail(&c, root, "no 'shield:' section (a mapping at the top level)");
 	else
-		ret = shield_rules_parse_section(rs, &doc, section, NULL, &e);
+		ret = parse_shield(&c, section);
 	if (ret && e.line)
-		snprintf(err, errlen, "%s:%u:%u: %s", fname, e.line, e.col, e.msg);
+		snprintf(err, errlen, "%s:%u:%u: error: %s", fname, e.line, e.col, e.msg);
 	else if (ret)
-		snprintf(err, errlen, "%s: %s", fname, e.msg);
+		snprintf(err, errlen, "%s: error: %s", fname, e.msg);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return ret;
 }
 
-int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *err, size_t errlen)
+int shield_rules_parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len,
+			    const char *fname, char *err, size_t errlen)
 {
+	struct shield_targets targets;
+
+	return parse_yaml(rs, buf, len, fname, &targets, err, errlen);
+}
+
+int shield_rules_load_file(struct shield_ruleset *rs, const char *path,
+			   struct shield_targets *targets, char *err, size_t errlen)
+{
+	struct shield_targets ignored;
 	char *buf = NULL;
 	size_t n;
 	int ret;
@@ -615,7 +623,7 @@ int shield_rules_load_file(struct shield_ruleset *rs, const char *path, char *er
 	else if (ret)
 		snprintf(err, errlen, "cannot open rules file %s: %s", path, strerror(-ret));
 	else
-		ret = shield_rules_parse_yaml(rs, buf, n, path, err, errlen);
+		ret = parse_yaml(rs, buf, n, path, targets ? targets : &ignored, err, errlen);
 	free(buf);
 	return ret;
 }

@@ -793,6 +793,49 @@ out:
 	teardown(&fx);
 }
 
+/*
+ * A process that opens a file and then execs a program that opens it again: the new image's
+ * open is its own event, not a repeat folded into the old image's (which a summary would then
+ * attribute to the program that is gone).
+ */
+TEST(an_exec_ends_the_folding_of_the_image_before)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	char cmd[512];
+	size_t n = 0;
+	int sh_opens = 0, cat_opens = 0, folded = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "trace", "--events", "open", "--path", fx.secret, NULL }))
+		goto out;
+	/* the same pid, flags O_RDONLY both times: dash's redirection, then cat */
+	snprintf(cmd, sizeof(cmd), "sh -c 'read x < %s; exec cat %s >/dev/null'", fx.secret,
+		 fx.secret);
+	ASSERT_EQ(sh(cmd), 0, "sh then cat");
+	ev = vigil_stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *comm = jstr(ev[i], "process.comm");
+
+		if (strcmp(jstr(ev[i], "type") ?: "", "open") || !comm)
+			continue;
+		sh_opens += !strcmp(comm, "sh");
+		cat_opens += !strcmp(comm, "cat");
+		folded += jint(ev[i], "file.repeats") > 0 ||
+			  json_object_get_boolean(jget(ev[i], "file.summary"));
+	}
+	ASSERT_EQ(sh_opens, 1, "the shell's open, as the shell's");
+	ASSERT_EQ(cat_opens, 1, "cat's open, as cat's");
+	ASSERT_EQ(folded, 0, "nothing folded across the exec");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
 /* Run on the @nth online CPU (modulo their number): the kernel folds opens per CPU. */
 static void run_on_cpu(int nth)
 {

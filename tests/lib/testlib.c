@@ -87,12 +87,44 @@ void vigil_clear_policy_dir(void)
 		shf("rm -rf %s", dir);
 }
 
-int vigil_start(struct vigil_child *v, const char *const *args)
+/*
+ * Every vigil a test runs reads a configuration file of the test's own, not the host's
+ * /etc/vigil/vigil.yaml: the defaults (its policy directory is the test's: vigil_test_env()).
+ */
+static char test_config[64];
+
+static void remove_test_config(void)
 {
-	return vigil_start_output(v, args, NULL);
+	unlink(test_config);
 }
 
-int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output)
+__attribute__((constructor)) static void use_test_config(void)
+{
+	int fd;
+
+	snprintf(test_config, sizeof(test_config), "/tmp/vigil-test-config-XXXXXX");
+	fd = mkstemp(test_config);
+	if (fd < 0 || write(fd, "# a test's: the defaults\n", 25) != 25) {
+		fprintf(stderr, "testlib: cannot write a test configuration: %s\n",
+			strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	setenv("VIGIL_CONFIG", test_config, 1);
+	atexit(remove_test_config);
+}
+
+const char *vigil_test_config(void)
+{
+	return test_config;
+}
+
+/*
+ * Start vigil with @args and, when @add_output, `-f json -o` @output (NULL: a temporary file,
+ * removed by vigil_cleanup).
+ */
+static int start(struct vigil_child *v, const char *const *args, bool add_output,
+		 const char *output)
 {
 	const char *argv[64];
 	int pipefd[2], fd, n = 0;
@@ -105,7 +137,7 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 	if (output) {
 		snprintf(v->out, sizeof(v->out), "%s", output);
 		v->out_given = true;
-	} else {
+	} else if (add_output) {
 		snprintf(v->out, sizeof(v->out), "/tmp/vigil-test-XXXXXX");
 		fd = mkstemp(v->out);
 		if (fd < 0)
@@ -115,10 +147,12 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 	argv[n++] = vigil_bin();
 	for (; *args && n < 58; args++)
 		argv[n++] = *args;
-	argv[n++] = "-f";
-	argv[n++] = "json";
-	argv[n++] = "-o";
-	argv[n++] = v->out;
+	if (add_output) {
+		argv[n++] = "-f";
+		argv[n++] = "json";
+		argv[n++] = "-o";
+		argv[n++] = v->out;
+	}
 	argv[n] = NULL;
 	if (pipe2(pipefd, O_CLOEXEC))
 		return -1;
@@ -146,6 +180,21 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 		}
 	}
 	return strstr(v->err, "Ctrl-C to stop") ? 0 : -1;
+}
+
+int vigil_start(struct vigil_child *v, const char *const *args)
+{
+	return start(v, args, true, NULL);
+}
+
+int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output)
+{
+	return start(v, args, true, output);
+}
+
+int vigil_start_as_given(struct vigil_child *v, const char *const *args)
+{
+	return start(v, args, false, NULL);
 }
 
 static int occurrences(const char *text, const char *what)

@@ -46,6 +46,13 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 /* Wait until what it printed on stderr holds @text @count times (or more): true, or false after
  * @timeout_s. */
 bool vigil_wait_err(struct vigil_child *v, const char *text, int count, double timeout_s);
+/* The same with @args alone: no -f json -o (v->out stays empty). */
+int vigil_start_as_given(struct vigil_child *v, const char *const *args);
+/*
+ * The configuration file every vigil started by a test reads ($VIGIL_CONFIG, set before main):
+ * the defaults. Not the host's /etc/vigil/vigil.yaml.
+ */
+const char *vigil_test_config(void);
 /* SIGTERM it, wait for it, collect stderr; returns its wait status, or -1. */
 int vigil_stop(struct vigil_child *v);
 /* SIGKILL it (a crash: its pins stay), wait for it, collect stderr: 0 or -errno. */

@@ -2,6 +2,7 @@
 /* Records in, lines out: the stream with crafted records, without the kernel. */
 #include "harness.h"
 #include "events/stream.h"
+#include "vigil/ev_file.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -200,6 +201,57 @@ TEST(lost_records_appear_in_the_stream)
 	}
 	ASSERT_EQ(strchr(captured(&c), '\n') - captured(&c) + 1, (long long)strlen(captured(&c)),
 		  "reported once");
+	capture_close(&c);
+}
+
+/* An open of @path by @pid, with the kernel's aggregation fields. */
+static size_t open_record(unsigned char *buf, __u32 pid, const char *path, __u64 key, __u64 total,
+			  __u64 evicted_key, __u64 evicted_total)
+{
+	struct vigil_file_event *r = (void *)buf;
+
+	memset(r, 0, sizeof(*r));
+	r->hdr.type = VIGIL_EV_OPEN;
+	r->hdr.time_ns = 2000;
+	r->task.pid = r->task.tid = pid;
+	snprintf(r->task.comm, sizeof(r->task.comm), "cat");
+	r->access = VIGIL_FILE_ACCESS_READ;
+	r->result = 3;
+	r->agg_key = key;
+	r->agg_total = total;
+	r->agg_evicted_key = evicted_key;
+	r->agg_evicted_total = evicted_total;
+	r->path_len = strlen(path);
+	memcpy(buf + sizeof(*r), path, r->path_len);
+	r->hdr.size = sizeof(*r) + r->path_len;
+	return r->hdr.size;
+}
+
+/*
+ * Opens folded in the kernel reach the stream as counts: a summary line is not a record seen,
+ * so "shown" never exceeds "seen", and every folded open is counted once.
+ */
+TEST(summaries_of_folded_opens_are_counted_apart_from_records)
+{
+	unsigned char buf[1024];
+	const struct stream_stats *st;
+	struct capture c;
+	size_t size;
+
+	if (!capture_open(&c, FORMAT_TEXT, "open"))
+		return;
+	size = open_record(buf, 20, "/etc/hosts", 0x11, 0, 0, 0);
+	ASSERT_OK(stream_handle_record(c.s, buf, size), "first open of /etc/hosts");
+	/* another file took the slot over: /etc/hosts had 1 open folded since its report */
+	size = open_record(buf, 20, "/etc/passwd", 0x21, 0, 0x11, 1);
+	ASSERT_OK(stream_handle_record(c.s, buf, size), "open of /etc/passwd");
+	st = stream_stats(c.s);
+	ASSERT_EQ(st->records, 2, "two records seen");
+	ASSERT_EQ(st->written, 2, "two records shown");
+	ASSERT_EQ(st->summaries, 1, "one summary line");
+	ASSERT_EQ(st->folded, 1, "one folded open");
+	ASSERT_NOT_NULL(strstr(captured(&c), "(1 more like the last, folded)"),
+			"the summary says how many");
 	capture_close(&c);
 }
 

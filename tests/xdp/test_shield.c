@@ -1025,7 +1025,7 @@ TEST(list_files_that_are_not_lists)
 	unlink(fifo);
 	rmdir(dir);
 	expect_error("nothing: here\n", "no 'shield:' section");
-	expect_error("shield: [1, 2\n", "YAML error");
+	expect_error("shield: [1, 2\n", "bad YAML");
 	expect_error("shield:\n  block:\n  - 192.0.2.0/24\n  - 10.0.0.0/8x\n", "r.yaml:4:5");
 	expect_error("", "no 'shield:' section");
 }

@@ -113,7 +113,7 @@ TEST(check_shield_sections)
 				    "  interfaces: [eth0]\n"
 				    "  block: [198.51.100.0/33]\n"))
 		return;
-	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/bad.yaml", dir), 1,
+	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/bad.yaml", dir), 78,
 		  "a bad CIDR in a shield section fails the check");
 	snprintf(want, sizeof(want), "%s/bad.yaml:4:11: error: shield:", dir);
 	ASSERT_TRUE(strstr(out, want) != NULL, "the bad CIDR's file:line:col");
@@ -123,7 +123,7 @@ TEST(check_shield_sections)
 				     "shield:\n"
 				     "  block: [198.51.100.0/24]\n"))
 		return;
-	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/noif.yaml", dir), 1,
+	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/noif.yaml", dir), 78,
 		  "a shield section without interfaces fails the check");
 	ASSERT_TRUE(strstr(out, "needs 'interfaces:'") != NULL, "says interfaces are missing");
 
@@ -134,7 +134,7 @@ TEST(check_shield_sections)
 				      "  allow: [192.0.2.0/24]\n"))
 		return;
 	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/edge.yaml %s/other.yaml", dir, dir),
-		  1, "two shield sections on one interface fail the check");
+		  78, "two shield sections on one interface fail the check");
 	snprintf(want, sizeof(want), "%s/other.yaml:3:22: error: the shield on eth0", dir);
 	ASSERT_TRUE(strstr(out, want) != NULL, "the second naming's file:line:col");
 
@@ -172,15 +172,19 @@ TEST(check_shield_sections)
 	/* a bad attach mode */
 	if (!write_file("mode.yaml", "shield:\n  interfaces: [eth0]\n  attach: fast\n"))
 		return;
-	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/mode.yaml", dir), 1,
+	ASSERT_EQ(vigil_out(out, sizeof(out), "policy check %s/mode.yaml", dir), 78,
 		  "an unknown attach mode fails the check");
 	snprintf(want, sizeof(want), "%s/mode.yaml:3:11: error: shield: attach must be", dir);
 	ASSERT_TRUE(strstr(out, want) != NULL, "the attach mode's file:line:col");
 
-	/* interfaces belong to policies, not to `vigil shield attach --rules` files */
+	/* a rules file takes the same keys: one that names its interfaces is for those only */
 	ASSERT_EQ(vigil_out(out, sizeof(out), "shield attach lo --rules %s/edge.yaml", dir), 64,
-		  "shield attach refuses a rules file that names interfaces");
-	ASSERT_TRUE(strstr(out, "edge.yaml:2:3:") != NULL, "and says where");
+		  "shield attach refuses a rules file that names other interfaces");
+	ASSERT_TRUE(strstr(out, "edge.yaml:2:16: error: these rules are for eth0") &&
+			    strstr(out, "not lo"),
+		    out);
+	ASSERT_EQ(vigil_out(out, sizeof(out), "shield check %s/edge.yaml", dir), 0,
+		  "and vigil shield check reads a policy's shield section as a rules file");
 }
 
 static bool pinned(void)
@@ -301,7 +305,7 @@ TEST(run_policy_shield_edit_apply_remove)
 			"policy: edge\nshield:\n  interfaces: [%s]\n  block: [1.2.3.4/40]\n",
 			vp.if_srv))
 		goto out;
-	ASSERT_EQ(vigil_out(out, sizeof(out), "policy apply %s/bad.yaml", dir), 1,
+	ASSERT_EQ(vigil_out(out, sizeof(out), "policy apply %s/bad.yaml", dir), 78,
 		  "apply of a broken shield section fails");
 	snprintf(want, sizeof(want), "%s/bad.yaml:4:11: error: shield:", dir);
 	ASSERT_TRUE(strstr(out, want) != NULL, "apply says file:line:col");
