@@ -8,9 +8,9 @@ ARCH     := x86
 
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -lyaml)
+PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -lsystemd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -31,6 +31,10 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
+# The readiness notices (agent/notify.c) use libsystemd; Debian ships no libsystemd.a, so the
+# static build has its own libvigil with a notify.o built without it (a no-op there).
+NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
+STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
 TEST_SUITES := unit integration xdp
@@ -66,7 +70,7 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
-	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev
+	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev libsystemd-dev
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -110,14 +114,22 @@ test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
 
-$(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
+$(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(STATIC_LIBVIGIL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(STATIC_LDLIBS)
 
-$(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
+$(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) -l:libjson-c.a \
-		$(STATIC_LDLIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
+		-l:libjson-c.a $(STATIC_LDLIBS)
+
+$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ),$(LIB_OBJS)) $(BUILD)/static/agent/notify.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/static/agent/notify.o: src/agent/notify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 bench: deps vigil $(BENCH_BINS)
 	@bench/run.sh
@@ -156,6 +168,8 @@ $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
 
 $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

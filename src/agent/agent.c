@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "agent/agent.h"
+#include "agent/notify.h"
 #include "agent/shields.h"
 #include "core/log.h"
 #include "core/mounts.h"
@@ -441,14 +442,21 @@ int agent_reload(struct agent *a, const char *text, size_t len, const char *name
 
 static void reload_logged(struct agent *a, const char *why)
 {
+	const struct policy_set *s;
 	struct diags d = { 0 };
+	bool rejected;
 
 	pr_info("policy", "reloading (%s)", why);
-	if (agent_reload(a, NULL, 0, NULL, &d)) {
+	notify_reloading();
+	rejected = agent_reload(a, NULL, 0, NULL, &d);
+	if (rejected) {
 		diags_print(&d, stderr);
 		pr_warn("policy", "the new policies were rejected: the old ones stay in force");
 	}
 	diags_free(&d);
+	s = policy_engine_set(a->engine);
+	notify_ready("%zu policies, %zu rules in force (reloaded: %s%s)", s->n_policies, s->n_rules,
+		     why, rejected ? "; the new policies were rejected" : "");
 }
 
 void agent_tick(struct agent *a, bool sighup)
