@@ -180,10 +180,10 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
-	agent_shields_free(a->shields);
+	agent_shields_free(a->shields, a->cfg.keep_enforcement);
 	policy_engine_free(a->engine);
-	netdeny_stop(a->netdeny);
-	lsmdeny_stop(a->lsmdeny);
+	netdeny_stop(a->netdeny, a->cfg.keep_enforcement);
+	lsmdeny_stop(a->lsmdeny, a->cfg.keep_enforcement);
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
@@ -276,7 +276,7 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	if (err) {
 		pr_warn("policy", "no cgroup connect hooks (%s): connect deny rules kill instead",
 			strerror(-err));
-		netdeny_stop(a->netdeny);
+		netdeny_stop(a->netdeny, false);
 		a->netdeny = NULL;
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
@@ -294,7 +294,7 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 				"BPF LSM programs did not start (%s): exec and file "
 				"deny rules kill instead",
 				strerror(-err));
-		lsmdeny_stop(a->lsmdeny);
+		lsmdeny_stop(a->lsmdeny, false);
 		a->lsmdeny = NULL;
 	}
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);

@@ -98,7 +98,15 @@ void stream_cmd_usage(const struct stream_cmd *cmd, FILE *out)
 		      "                          its BPF objects; stop it with 'vigil stop' or "
 		      "the\n"
 		      "                          init system. The start-up line says if it is "
-		      "protected.\n",
+		      "protected.\n"
+		      "Restarts (docs/policy.md):\n"
+		      "      --keep-enforcement  when stopped, leave the enforcement and shields "
+		      "in\n"
+		      "                          force (pinned, as after a crash) for the next "
+		      "start to\n"
+		      "                          adopt: a restart leaves no gap ('vigil unload' "
+		      "removes\n"
+		      "                          them; the systemd unit runs with it)\n",
 		      out);
 	if (cmd->extra_usage)
 		fputs(cmd->extra_usage, out);
@@ -156,6 +164,7 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 		{ "policy", required_argument, NULL, 'Y' },
 		{ "no-default-rules", no_argument, NULL, 'N' },
 		{ "no-guard", no_argument, NULL, 'G' },
+		{ "keep-enforcement", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -264,6 +273,12 @@ static int parse_args(const struct stream_cmd *cmd, int argc, char **argv, struc
 			if (!cmd->has_policies || cmd->sandbox)
 				return usage_error(cmd->name, "unknown option '--no-guard'");
 			a->no_guard = true;
+			break;
+		case 'K':
+			if (!cmd->has_policies || cmd->sandbox)
+				return usage_error(cmd->name,
+						   "unknown option '--keep-enforcement'");
+			a->agent.keep_enforcement = true;
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
