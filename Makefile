@@ -26,7 +26,8 @@ PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
 LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -lyaml -lsystemd)
+PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
+		echo -lbpf -lelf -lz -lyaml -lsystemd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #ifdef HAVE_LIBSYSTEMD
@@ -33,32 +34,16 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* @head (may be empty), then STATUS= and the formatted text. */
-static void send_state(const char *head, const char *fmt, va_list ap)
-{
-	char state[512];
-	int n = snprintf(state, sizeof(state), "%s%sSTATUS=", head, *head ? "\n" : "");
-
-	vsnprintf(state + n, sizeof(state) - n, fmt, ap);
-	sd_notify(0, state);
-}
-
 void notify_ready(const char *status_fmt, ...)
 {
+	char state[512] = "READY=1\nSTATUS=";
+	size_t n = strlen(state);
 	va_list ap;
 
 	va_start(ap, status_fmt);
-	send_state("READY=1", status_fmt, ap);
+	vsnprintf(state + n, sizeof(state) - n, status_fmt, ap);
 	va_end(ap);
-}
-
-void notify_status(const char *status_fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, status_fmt);
-	send_state("", status_fmt, ap);
-	va_end(ap);
+	sd_notify(0, state);
 }
 
 void notify_reloading(void)

@@ -7,12 +7,11 @@
 #ifndef VIGIL_AGENT_NOTIFY_H
 #define VIGIL_AGENT_NOTIFY_H
 
-#include <stdbool.h>
-
-/* The sensors are attached and the policies in force; @status_fmt: what is running. */
+/*
+ * Started, or a reload done: the sensors attached, the policies in force. @status_fmt: a
+ * status line for `systemctl status`.
+ */
 void notify_ready(const char *status_fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A one-line status for `systemctl status`. */
-void notify_status(const char *status_fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A reload begins; notify_ready() says it ended. */
 void notify_reloading(void);
 void notify_stopping(void);
