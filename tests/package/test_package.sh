@@ -84,6 +84,7 @@ test_deb_contents() {
 		break
 	done
 	echo "  $deb"
+	check "a valid Debian version" dpkg --validate-version "$(dpkg-deb -f "$deb" Version)"
 	list=$(dpkg-deb -c "$deb" | awk '{print $6}')
 	for f in ./usr/sbin/vigil ./lib/systemd/system/vigil.service ./etc/vigil/policies.d/ \
 		./var/lib/vigil/ ./usr/share/doc/vigil/copyright; do
