@@ -8,9 +8,26 @@ ARCH     := x86
 
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1
+# make install (FHS; DESTDIR for staging, as the Debian package does).
+PREFIX        ?= /usr
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+UNITDIR       ?= /lib/systemd/system
+# What packaging/ holds today: the default config, man pages, completion and logrotate files
+# come from other work and are installed when present.
+PKG_CONFIG_FILE := $(wildcard packaging/vigil.yaml)
+PKG_MAN5        := $(wildcard packaging/man/*.5)
+PKG_MAN8        := $(wildcard packaging/man/*.8)
+PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
+PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
+
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -lyaml)
+PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
+		echo -lbpf -lelf -lz -lyaml -lsystemd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -31,6 +48,10 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
+# The readiness notices (agent/notify.c) use libsystemd; Debian ships no libsystemd.a, so the
+# static build has its own libvigil with a notify.o built without it (a no-op there).
+NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
+STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
 TEST_SUITES := unit integration xdp
@@ -38,6 +59,8 @@ TEST_SRCS   := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.c))
 TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # Tests in shell (tests/<suite>/test_*.sh) run beside the binaries and end with the same line.
 TEST_SCRIPTS := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.sh))
+# tests/package/: the install and the Debian package (shell, no root; builds the package).
+PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
@@ -69,12 +92,12 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
-	    bash-completion
+	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
 .PHONY: FORCE all deps run test test-unit test-integration test-vm bench fuzz format format-check \
-	clean help
+	clean help install uninstall deb test-package
 
 all: vigil
 
@@ -83,9 +106,13 @@ help:
 	@echo "make deps       install build, test and bench dependencies (Debian, needs root)"
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
+	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
 	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
+	@echo "make install    install vigil, its config, unit and man pages (PREFIX=/usr, DESTDIR)"
+	@echo "make uninstall  remove what make install put there (edited config and policies stay)"
+	@echo "make deb        build the Debian package: build/deb/vigil_<version>_amd64.deb"
 	@echo "make format     reformat the C sources with .clang-format"
 	@echo "make format-check  fail if any source is not formatted"
 
@@ -97,7 +124,8 @@ run: deps vigil
 
 # Every suite: the host's, then the VM's (BPF LSM and Debian's 6.1 kernel), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
-	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS)" $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/static/vigil \
+		$(VM_TEST_BINS)
 
 tests: $(TEST_BINS)
 
@@ -111,17 +139,28 @@ test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 # The VM suite (scripts/vm/run.sh) boots Debian's 6.1 cloud kernel, which has BPF LSM, and runs
 # statically linked binaries from a busybox initramfs. Same objects, linked with -static.
 
+test-package: deps vigil
+	@scripts/run-tests.sh $(PACKAGE_TESTS)
+
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
 
-$(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
+$(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(STATIC_LIBVIGIL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(STATIC_LDLIBS)
 
-$(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
+$(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(LIBVIGIL) -l:libjson-c.a \
-		$(STATIC_LDLIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
+		-l:libjson-c.a $(STATIC_LDLIBS)
+
+$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ),$(LIB_OBJS)) $(BUILD)/static/agent/notify.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/static/agent/notify.o: src/agent/notify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 bench: deps vigil $(BENCH_BINS)
 	@bench/run.sh
@@ -147,7 +186,39 @@ $(FUZZ_DIR)/seeds/.done: $(RULES) docs/policy.md scripts/fuzz-seeds.sh
 	@touch $@
 
 vigil: $(BUILD)/src/cli/main.o $(LIBVIGIL)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Directories vigil owns are made here; /run/vigil and /var/log/vigil by the unit at start.
+install: vigil
+	install -D -m 0755 vigil $(DESTDIR)$(SBINDIR)/vigil
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vigil/policies.d
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/vigil
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/vigil|$(SBINDIR)/vigil|g' packaging/systemd/vigil.service \
+		> $(DESTDIR)$(UNITDIR)/vigil.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service
+	$(if $(PKG_CONFIG_FILE),install -m 0644 $(PKG_CONFIG_FILE) $(DESTDIR)$(SYSCONFDIR)/vigil/)
+	$(if $(PKG_MAN5),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(PKG_MAN5))
+	$(if $(PKG_MAN8),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(PKG_MAN8))
+	$(if $(PKG_BASHCOMP),install -D -m 0644 $(PKG_BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/vigil)
+	$(if $(PKG_LOGROTATE),install -D -m 0644 $(PKG_LOGROTATE) \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil)
+
+# A config file that was edited stays, and so do policies and state (rmdir of empty ones only).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vigil $(DESTDIR)$(UNITDIR)/vigil.service \
+		$(DESTDIR)$(BASHCOMPDIR)/vigil $(DESTDIR)$(SYSCONFDIR)/logrotate.d/vigil \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(PKG_MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(PKG_MAN8)))
+	$(if $(PKG_CONFIG_FILE),! cmp -s $(PKG_CONFIG_FILE) $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml \
+		|| rm -f $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml)
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/vigil/policies.d $(DESTDIR)$(SYSCONFDIR)/vigil \
+		$(DESTDIR)$(LOCALSTATEDIR)/lib/vigil 2>/dev/null
+
+# The package is built from a copy of the tree with packaging/debian/ as debian/ (see
+# scripts/build-deb.sh): dpkg-buildpackage leaves it in build/deb/.
+deb:
+	@scripts/build-deb.sh $(BUILD)/deb
 
 # Only this object carries the version, and it is rebuilt every time: commits rebuild nothing else.
 $(BUILD)/src/cli/cmd_version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
@@ -161,6 +232,8 @@ $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
 $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+$(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
+
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -168,7 +241,7 @@ $(LIBVIGIL): $(LIB_OBJS)
 # User-space objects depend on every skeleton: skeletons are small and this keeps rules simple.
 $(BUILD)/%.o: %.c $(SKELS) | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
@@ -218,4 +291,5 @@ format-check:
 clean:
 	rm -rf $(BUILD) vigil
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/deb/ holds the package's own build tree (and policies.d directories)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "agent/agent.h"
+#include "agent/notify.h"
 #include "agent/shields.h"
 #include "core/log.h"
 #include "core/mounts.h"
@@ -282,10 +283,10 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
-	agent_shields_free(a->shields);
+	agent_shields_free(a->shields, a->cfg.keep_enforcement);
 	policy_engine_free(a->engine);
-	netdeny_stop(a->netdeny);
-	lsmdeny_stop(a->lsmdeny);
+	netdeny_stop(a->netdeny, a->cfg.keep_enforcement);
+	lsmdeny_stop(a->lsmdeny, a->cfg.keep_enforcement);
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
@@ -376,7 +377,7 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	if (err) {
 		pr_warn("policy", "no cgroup connect hooks (%s): connect deny rules kill instead",
 			strerror(-err));
-		netdeny_stop(a->netdeny);
+		netdeny_stop(a->netdeny, false);
 		a->netdeny = NULL;
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
@@ -394,7 +395,7 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 				"BPF LSM programs did not start (%s): exec and file "
 				"deny rules kill instead",
 				strerror(-err));
-		lsmdeny_stop(a->lsmdeny);
+		lsmdeny_stop(a->lsmdeny, false);
 		a->lsmdeny = NULL;
 	}
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
@@ -714,14 +715,21 @@ int agent_remove(struct agent *a, const char *name, char *removed, size_t remove
 
 static void reload_logged(struct agent *a, const char *why)
 {
+	const struct policy_set *s;
 	struct diags d = { 0 };
+	bool rejected;
 
 	pr_info("policy", "reloading (%s)", why);
-	if (agent_reload(a, &d)) {
+	notify_reloading();
+	rejected = agent_reload(a, &d);
+	if (rejected) {
 		diags_print(&d, stderr);
 		pr_warn("policy", "the new policies were rejected: the old ones stay in force");
 	}
 	diags_free(&d);
+	s = policy_engine_set(a->engine);
+	notify_ready("%zu policies, %zu rules in force (reloaded: %s%s)", s->n_policies, s->n_rules,
+		     why, rejected ? "; the new policies were rejected" : "");
 }
 
 void agent_tick(struct agent *a, bool sighup)

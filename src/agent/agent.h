@@ -34,6 +34,8 @@ struct agent_config {
 	size_t n_trace_watches;
 	/* judge and enforce only in this cgroup subtree ("/a/b/"; vigil sandbox); NULL: all */
 	const char *scope;
+	/* at exit, leave the pinned enforcement and shields for the next start to adopt */
+	bool keep_enforcement;
 };
 
 struct agent;

@@ -2,6 +2,7 @@
 #include "agent/run.h"
 #include "agent/control.h"
 #include "agent/guard.h"
+#include "agent/notify.h"
 #include "agent/sandbox.h"
 #include "cli/cli.h"
 #include "core/cgroup.h"
@@ -201,6 +202,7 @@ int run_main(struct run_options *o)
 	struct output *out = NULL;
 	struct output_stats os;
 	struct signals_taken sigs = { 0 };
+	struct notify_watchdog watchdog;
 	int child_status = 0;
 	const struct stream_stats *st;
 	double deadline = 0, next_flush, next_refresh;
@@ -331,6 +333,14 @@ int run_main(struct run_options *o)
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(o->name, "watching %s events%s; Ctrl-C to stop", what,
 		o->output ? ", writing to the output file" : "");
+	if (agent) {
+		const struct policy_set *ps = policy_engine_set(agent_engine(agent));
+
+		notify_ready("watching %s events; %zu policies, %zu rules in force; %s", what,
+			     ps->n_policies, ps->n_rules, guard.state);
+	} else {
+		notify_ready("watching %s events", what);
+	}
 	if (o->sandbox) {
 		err = sandbox_spawn(&sb, o->command);
 		if (err) {
@@ -345,6 +355,7 @@ int run_main(struct run_options *o)
 	agg_fd = sopts.agg_window_ns ? sensors_map_fd(sensors, "open_agg") : -1;
 	next_flush = now_s() + 1;
 	next_refresh = now_s() + WATCH_REFRESH_S;
+	notify_watchdog_init(&watchdog);
 	for (;;) {
 		take_signals(o->name, &sigs);
 		if (sigs.stop || status.stop || (deadline && now_s() >= deadline))
@@ -382,7 +393,9 @@ int run_main(struct run_options *o)
 			stream_flush_aggregates(stream, agg_fd, sopts.agg_window_ns);
 			next_flush = now_s() + 1;
 		}
+		notify_watchdog_tick(&watchdog);
 	}
+	notify_stopping();
 	if (status.stop)
 		pr_info(o->name, "stopping: asked to over the control socket (vigil stop)");
 	if (sb.pid) {

@@ -49,7 +49,7 @@ static void detach(struct slot *sl)
 	sl->attached = false;
 }
 
-void agent_shields_free(struct agent_shields *sh)
+void agent_shields_free(struct agent_shields *sh, bool keep_pinned)
 {
 	int lock;
 
@@ -57,6 +57,12 @@ void agent_shields_free(struct agent_shields *sh)
 		return;
 	lock = sh->n ? shield_lock() : -1;
 	for (size_t i = 0; i < sh->n; i++) {
+		if (sh->slots[i].attached && keep_pinned) {
+			/* the pinned link keeps it attached; the next agent takes it over */
+			pr_info("shield", "left on %s for the next start", sh->slots[i].ifname);
+			shield_close(&sh->slots[i].h);
+			continue;
+		}
 		if (sh->slots[i].attached)
 			pr_info("shield", "detached from %s", sh->slots[i].ifname);
 		detach(&sh->slots[i]);

@@ -14,8 +14,8 @@
 struct agent_shields;
 
 int agent_shields_new(struct agent_shields **out);
-/* Detach every shield the agent holds. */
-void agent_shields_free(struct agent_shields *sh);
+/* Detach every shield the agent holds, or with @keep_pinned leave them for the next agent. */
+void agent_shields_free(struct agent_shields *sh, bool keep_pinned);
 
 /*
  * Put the shields of @s in place: attach (or take over an attached one) where @s names a new

@@ -18,6 +18,7 @@ enum {
 	OPT_POLICY_DIR,
 	OPT_NO_DEFAULT_RULES,
 	OPT_NO_GUARD,
+	OPT_KEEP_ENFORCEMENT,
 	OPT_CONFIG,
 	OPT_KEYS,
 };
@@ -156,6 +157,16 @@ const struct cli_option stream_options[] = {
 		  "system. The start-up line says if it is protected.",
 	  .config = "guard",
 	  .config_default = "on",
+	  .only = RUN },
+	{ .help = "Restarts (docs/policy.md):", .only = RUN },
+	{ .name = "keep-enforcement",
+	  .key = OPT_KEEP_ENFORCEMENT,
+	  .help = "when stopped, leave the enforcement and shields in\n"
+		  "force (pinned, as after a crash) for the next start to\n"
+		  "adopt: a restart leaves no gap ('vigil unload' removes\n"
+		  "them; the systemd unit runs with it)",
+	  .config = "keep-enforcement",
+	  .config_default = "off",
 	  .only = RUN },
 	{ .help = "Configuration:", .only = RUN },
 	{ .name = "config",
@@ -342,6 +353,9 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 		return 0;
 	case OPT_NO_GUARD:
 		a->no_guard = true;
+		return 0;
+	case OPT_KEEP_ENFORCEMENT:
+		a->agent.keep_enforcement = true;
 		return 0;
 	case 'v':
 		log_set_level(LOG_DEBUG);

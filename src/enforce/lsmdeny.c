@@ -132,7 +132,7 @@ int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char 
 	return 0;
 fail:
 	l->pin_pending = false;
-	lsmdeny_stop(l);
+	lsmdeny_stop(l, false);
 	return err;
 }
 
@@ -184,11 +184,16 @@ static void pin_now(struct lsmdeny *l)
 		closedir(d);
 }
 
-void lsmdeny_stop(struct lsmdeny *l)
+void lsmdeny_stop(struct lsmdeny *l, bool keep_pins)
 {
 	if (!l)
 		return;
-	if (l->pin_dir[0] && !l->pin_pending && l->skel) {
+	if (l->pin_dir[0] && !l->pin_pending && l->skel && keep_pins)
+		pr_info("enforce",
+			"the BPF LSM deny programs stay in force, pinned under %s, for the next "
+			"start to adopt ('vigil unload' removes them)",
+			l->pin_dir);
+	else if (l->pin_dir[0] && !l->pin_pending && l->skel) {
 		const struct bpf_object_skeleton *s = l->skel->skeleton;
 
 		for (int i = 0; i < N_PINNED_MAPS; i++)

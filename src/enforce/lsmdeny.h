@@ -30,8 +30,11 @@ struct lsmdeny;
  * run's until then, so nothing is let through meanwhile.
  */
 int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char *pin_dir);
-/* Detach; the pins go too (a clean stop). */
-void lsmdeny_stop(struct lsmdeny *l);
+/*
+ * Detach; the pins go too (a clean stop). With @keep_pins the pinned programs stay in force,
+ * as after a crash, for the next start to adopt.
+ */
+void lsmdeny_stop(struct lsmdeny *l, bool keep_pins);
 /*
  * Make the kernel refuse exactly @d: new entries first, stale ones last, so that while it
  * changes the kernel refuses at least what either list refuses. A path that does not exist

@@ -173,7 +173,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	n->pin_pending = false;
-	netdeny_stop(n);
+	netdeny_stop(n, false);
 	return err;
 }
 
@@ -196,11 +196,16 @@ static void pin_now(struct netdeny *n)
 	}
 }
 
-void netdeny_stop(struct netdeny *n)
+void netdeny_stop(struct netdeny *n, bool keep_pins)
 {
 	if (!n)
 		return;
-	if (n->pin_dir[0] && !n->pin_pending) {
+	if (n->pin_dir[0] && !n->pin_pending && keep_pins)
+		pr_info("enforce",
+			"the connect deny hooks stay in force, pinned under %s, for the next "
+			"start to adopt ('vigil unload' removes them)",
+			n->pin_dir);
+	else if (n->pin_dir[0] && !n->pin_pending) {
 		for (int i = 0; i < 2; i++) {
 			pin_drop(n->pin_dir, link_names[i]);
 			pin_drop(n->pin_dir, bpf_map__name(map_at(n, i)));

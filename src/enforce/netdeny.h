@@ -6,6 +6,7 @@
 #ifndef VIGIL_ENFORCE_NETDENY_H
 #define VIGIL_ENFORCE_NETDENY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vigil/types.h"
@@ -25,8 +26,11 @@ struct netdeny;
  * replace theirs on the same links, over the same maps, so nothing is let through meanwhile.
  */
 int netdeny_start(struct netdeny **out, const char *cgroup, const char *pin_dir);
-/* Detach; the pins go too (a clean stop). */
-void netdeny_stop(struct netdeny *n);
+/*
+ * Detach; the pins go too (a clean stop). With @keep_pins the pinned hooks stay in force, as
+ * after a crash, for the next start to adopt.
+ */
+void netdeny_stop(struct netdeny *n, bool keep_pins);
 /*
  * Make the kernel refuse exactly @d: new entries first, stale ones removed last. The first
  * success pins (old pins that could not be adopted are replaced only then).

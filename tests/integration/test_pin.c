@@ -367,6 +367,63 @@ out:
 		close(a.fd);
 }
 
+/* With --keep-enforcement, as the systemd unit runs it (unguarded, as the others here). */
+static bool start_kept(struct vigil_child *v, const char *policy)
+{
+	return vigil_start_checked(v, (const char *[]){ "run", "--no-default-rules", "--no-guard",
+							"--keep-enforcement", "--policy", policy,
+							NULL });
+}
+
+/* systemctl restart: SIGTERM, then a new start; --keep-enforcement leaves no gap between. */
+TEST(keep_enforcement_a_restart_leaves_no_gap)
+{
+	struct hammer h = { .pid = -1, .fd = -1 };
+	struct server a = { .fd = -1 };
+	long tries = 0, through = -1;
+	char policy[64] = "", out[4096];
+	struct vigil_child v;
+	int status;
+	bool ok;
+
+	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
+	    !write_connect_policy(policy, a.port))
+		goto out;
+	if (!start_kept(&v, policy))
+		goto out;
+	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
+		goto out;
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_TRUE(strstr(v.err, "stay in force") != NULL, "it says the hooks stay");
+	ASSERT_TRUE(exists(enforce_path("netdeny/connect4")), "the hooks are still pinned");
+	ok = start_kept(&v, policy);
+	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
+	if (!ok)
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
+		    "the new agent adopted them");
+	printf("  %ld connects tried across the stop and the start\n", tries);
+	ASSERT_GE(tries, 1, "connects tried across the restart");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_FALSE(accepted(&a), "none reached the server");
+
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
+	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "stopped, the port is still refused");
+	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	ASSERT_EQ(connect_to(&a, AF_INET), 0, "unloaded, the port works");
+	ASSERT_TRUE(accepted(&a), "the server got the connection");
+	vigil_cleanup(&v);
+out:
+	vigil_unload_test_pins();
+	if (policy[0])
+		unlink(policy);
+	if (a.fd >= 0)
+		close(a.fd);
+}
+
 TEST(unload_refuses_while_an_agent_runs_unless_forced)
 {
 	struct server a = { .fd = -1 };
