@@ -1,0 +1,301 @@
+#!/bin/bash
+# The booted-Debian VM suite's tests (run by debian-vmtest.sh, systemd as pid 1): vigil's .deb
+# installed with apt, the service's readiness, an alert in the journal, a reload, a SIGKILL
+# during which a denied connect never gets through, stop and purge. Each check prints
+# "name: PASS|FAIL|SKIP (why)"; the last line is "N passed, N failed, N skipped". The checks
+# run in order, each on the state the previous ones left.
+# Usage: debian-tests.sh VIGIL_DEB
+set -u
+deb=${1:?usage: debian-tests.sh VIGIL_DEB}
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0 DEBIAN_FRONTEND=noninteractive
+policies=/etc/vigil/policies.d
+port=8765
+passed=0 failed=0 skipped=0
+work=$(mktemp -d)
+listener=
+
+pass() { echo "$1: PASS${2:+ ($2)}"; passed=$((passed + 1)); }
+fail() { echo "$1: FAIL ($2)"; failed=$((failed + 1)); }
+skip() { echo "$1: SKIP ($2)"; skipped=$((skipped + 1)); }
+
+# wait_until SECONDS CMD...: succeeds as soon as CMD does, fails after SECONDS
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.5
+	done
+}
+
+prop() { systemctl show -p "$1" --value vigil.service; }
+active() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
+# the agent with this pid said it watches (its sensors are attached)
+watching() { journalctl -b _PID="$1" -o cat | grep -q 'watching .* events'; }
+# the agent's journal has an event of rule $1 by process $2 (its stdout: JSON Lines)
+event_logged() {
+	journalctl -b -u vigil.service -o json | python3 -c '
+import json, sys
+rule, pid = sys.argv[1], int(sys.argv[2])
+for line in sys.stdin:
+    msg = json.loads(line).get("MESSAGE")
+    if not isinstance(msg, str) or not msg.startswith("{"):
+        continue
+    ev = json.loads(msg)
+    if (ev.get("rule") or {}).get("id") == rule and (ev.get("process") or {}).get("pid") == pid:
+        sys.exit(0)
+sys.exit(1)' "$1" "$2"
+}
+# connect to the listener: 0 connected, 1 refused by vigil (EPERM), 2 anything else
+try_connect() {
+	python3 -c '
+import errno, socket, sys
+s = socket.socket()
+s.settimeout(5)
+r = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+sys.exit(0 if r == 0 else 1 if r == errno.EPERM else 2)' "$port"
+}
+# the process ids of a connect to the listener, for event_logged
+connect_pid() {
+	python3 -c '
+import os, socket, sys
+print(os.getpid(), flush=True)
+socket.socket().connect_ex(("127.0.0.1", int(sys.argv[1])))' "$port"
+}
+status_has() { vigil status 2>/dev/null | grep -Eq "$1"; }
+
+cleanup() {
+	[ -n "$listener" ] && kill "$listener" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- install
+check_install() {
+	if ! timeout 600 apt-get install -y --no-download "$deb" >"$work/apt.log" 2>&1; then
+		fail install "apt-get install exited non-zero: $(tail -n 3 "$work/apt.log" | tr '\n' ' ')"
+		return 1
+	fi
+	if ! dpkg-query -W -f='${Status}' vigil | grep -q 'install ok installed'; then
+		fail install "dpkg does not have vigil installed"
+		return 1
+	fi
+	dpkg -L vigil >"$work/files"
+	pass install "$(basename "$deb") with apt-get, offline; $(wc -l <"$work/files") paths"
+}
+
+# --- the unit is active only once the agent is ready: an event at that very moment is caught
+check_ready() {
+	local type pid
+	type=$(prop Type)
+	# the package may have started it already (debhelper does); if not, start it now
+	active || timeout 300 systemctl start vigil.service
+	if [ "$type" != notify ]; then
+		wait_until 300 watching "$(prop MainPID)"
+		skip ready "the unit is Type=$type, not notify: active says nothing of readiness"
+		return 0
+	fi
+	if ! active; then
+		fail ready "ActiveState/SubState $(prop ActiveState)/$(prop SubState) after start"
+		return 1
+	fi
+	setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/shadow >/dev/null 2>&1 &
+	pid=$!
+	wait "$pid"
+	if ! wait_until 30 event_logged shadow-file-read "$pid"; then
+		fail ready "a read of /etc/shadow right after start returned was not seen"
+		return 1
+	fi
+	pass ready "Type=notify; a /etc/shadow read at the moment it was active was seen"
+}
+
+# --- an alert reaches the journal
+check_alert() {
+	local pid
+	setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/shadow >/dev/null 2>&1 &
+	pid=$!
+	wait "$pid"
+	if ! wait_until 30 event_logged shadow-file-read "$pid"; then
+		fail alert_in_journal "no shadow-file-read event of pid $pid in 30 s"
+		return 1
+	fi
+	pass alert_in_journal "shadow-file-read of 'cat /etc/shadow' as nobody (pid $pid)"
+}
+
+# --- systemctl reload applies a changed policy: an audit rule, then a connect deny
+write_policy() { # MODE RULE_ID ACTION
+	cat >"$policies/vmtest.yaml.tmp" <<EOF
+policy: vmtest
+mode: $1
+rules:
+  - id: $2
+    description: connections to the VM test's listener on 127.0.0.1:$port
+    severity: high
+    on: [connect]
+    match:
+      net.daddr: 127.0.0.1
+      net.dport: $port
+    action: $3
+EOF
+	mv "$policies/vmtest.yaml.tmp" "$policies/vmtest.yaml"
+}
+reloads() { journalctl -b -u vigil.service -o cat | grep -c 'reloading (SIGHUP)'; }
+check_reload() {
+	local before pid r
+	mkdir -p "$policies"
+	python3 -m http.server --bind 127.0.0.1 --directory "$work" "$port" >/dev/null 2>&1 &
+	listener=$!
+	if ! wait_until 30 sh -c "ss -Htln 'sport = :$port' | grep -q ."; then
+		fail reload "the test listener on port $port did not start"
+		return 1
+	fi
+	write_policy audit vmtest-watch alert
+	systemctl reload vigil.service
+	if ! wait_until 60 status_has 'vmtest-watch'; then
+		fail reload "vigil status does not list the first policy's rule after a reload"
+		return 1
+	fi
+	pid=$(connect_pid)
+	if ! wait_until 30 event_logged vmtest-watch "$pid"; then
+		fail reload "no vmtest-watch event of a connect by pid $pid"
+		return 1
+	fi
+	before=$(reloads)
+	write_policy enforce vmtest-deny deny
+	if ! timeout 60 systemctl reload vigil.service; then
+		fail reload "systemctl reload exited non-zero"
+		return 1
+	fi
+	if ! wait_until 60 status_has '^[0-9]+ +enforce +vmtest-deny '; then
+		fail reload "vigil status does not list vmtest-deny in enforce mode: $(vigil status 2>&1 |
+			grep vmtest)"
+		return 1
+	fi
+	try_connect
+	r=$?
+	if [ "$r" -ne 1 ]; then
+		fail reload "a connect to port $port after the reload: $r (0 connected, 2 other error)"
+		return 1
+	fi
+	pid=$(connect_pid)
+	if ! wait_until 30 event_logged vmtest-deny "$pid"; then
+		fail reload "no vmtest-deny event of the refused connect by pid $pid"
+		return 1
+	fi
+	if [ "$(reloads)" -le "$before" ]; then
+		fail reload "the agent did not log 'reloading (SIGHUP)' for systemctl reload"
+		return 1
+	fi
+	pass reload "the audit rule, then the connect deny in force after systemctl reload (SIGHUP)"
+}
+
+# --- kill -9 of the agent: systemd restarts it; the denied connect never gets through
+check_restart() {
+	local old new restarts ok denied other
+	old=$(prop MainPID)
+	restarts=$(prop NRestarts)
+	python3 -c '
+import errno, os, socket, sys, time
+port, stop = int(sys.argv[1]), sys.argv[2]
+ok = denied = other = 0
+while not os.path.exists(stop):
+    s = socket.socket()
+    s.settimeout(2)
+    r = s.connect_ex(("127.0.0.1", port))
+    s.close()
+    if r == 0:
+        ok += 1
+    elif r == errno.EPERM:
+        denied += 1
+    else:
+        other += 1
+    time.sleep(0.05)
+print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
+	local loop=$!
+	sleep 2
+	# A shell's SIGKILL: refused where the agent is tamper-protected; pid 1's always goes through.
+	if kill -9 "$old" 2>/dev/null; then
+		echo "restart: kill -9 $old from a shell went through (not tamper-protected)"
+	else
+		echo "restart: kill -9 $old from a shell refused (tamper guard); systemctl kill then"
+		systemctl kill -s KILL --kill-whom=main vigil.service
+	fi
+	if ! wait_until 300 sh -c "[ \"\$(systemctl show -p NRestarts --value vigil)\" -gt $restarts ]"; then
+		touch "$work/stop"
+		wait "$loop"
+		fail restart "systemd did not restart the agent in 300 s (NRestarts $(prop NRestarts))"
+		return 1
+	fi
+	new=$(prop MainPID)
+	wait_until 300 watching "$new"
+	sleep 2
+	touch "$work/stop"
+	wait "$loop"
+	read -r ok denied other <"$work/loop"
+	if ! active || [ "$new" = "$old" ]; then
+		fail restart "after the restart: $(prop ActiveState)/$(prop SubState), pid $old -> $new"
+		return 1
+	fi
+	if [ "$ok" -ne 0 ] || [ "$other" -ne 0 ] || [ "$denied" -eq 0 ]; then
+		fail restart "connects during the restart: $ok through, $denied denied, $other other"
+		return 1
+	fi
+	pass restart "pid $old -> $new; $denied connects tried during the restart, all denied"
+}
+
+# --- stop, then purge: nothing of vigil left
+check_stop() {
+	if ! timeout 120 systemctl stop vigil.service || [ "$(prop ActiveState)" != inactive ]; then
+		fail stop "systemctl stop: $(prop ActiveState)/$(prop SubState)"
+		return 1
+	fi
+	try_connect
+	[ $? -eq 0 ] || { fail stop "the connect deny outlived systemctl stop"; return 1; }
+	pass stop "inactive, its connect deny gone"
+}
+
+check_purge() {
+	local left
+	rm -f "$policies/vmtest.yaml"
+	if ! timeout 300 apt-get purge -y vigil >"$work/apt.log" 2>&1; then
+		fail purge "apt-get purge exited non-zero: $(tail -n 3 "$work/apt.log" | tr '\n' ' ')"
+		return 1
+	fi
+	systemctl daemon-reload
+	left=$(while read -r f; do
+		# shared directories (/usr, /lib/systemd/system) stay; vigil's own must go
+		if [ -d "$f" ] && [ ! -L "$f" ]; then
+			case $f in *vigil*) echo "$f" ;; esac
+		elif [ -e "$f" ] || [ -L "$f" ]; then
+			echo "$f"
+		fi
+	done <"$work/files")
+	left="$left $(find /sys/fs/bpf/vigil -mindepth 1 2>/dev/null | head -n 5)"
+	left="$left $(find /etc/systemd /lib/systemd /usr/lib/systemd -name 'vigil*' 2>/dev/null)"
+	[ "$(prop LoadState)" = not-found ] || left="$left unit:$(prop LoadState)"
+	pgrep -x vigil >/dev/null && left="$left process:$(pgrep -x vigil)"
+	left=$(echo $left)
+	if [ -n "$left" ]; then
+		fail purge "left behind: $left"
+		return 1
+	fi
+	pass purge "no file of the package, no pin, no unit, no process"
+}
+
+if check_install; then
+	check_ready
+	check_alert
+	if check_reload; then
+		check_restart
+	else
+		skip restart "no connect deny in force to test it with"
+	fi
+	check_stop
+	check_purge
+else
+	for t in ready alert_in_journal reload restart stop purge; do
+		skip "$t" "vigil is not installed"
+	done
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
