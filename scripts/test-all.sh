@@ -1,25 +1,37 @@
 #!/bin/bash
-# make test: the host suites, then the VM suite on Debian's 6.1 kernel, then one grand total.
-# usage: test-all.sh "HOST_TEST_BINS" STATIC_VIGIL VM_TEST_BINS...
+# make test: the host suites, the VM suite on Debian's 6.1 kernel, the booted-Debian suite (the
+# package and its service under systemd), then one grand total.
+# usage: test-all.sh "HOST_TEST_BINS" VIGIL_DEB STATIC_VIGIL VM_TEST_BINS...
 set -u -o pipefail # a suite's status, not tee's
-host_bins=$1
-shift
+host_bins=$1 deb=$2
+shift 2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-status=0
+status=0 passed=0 failed=0 skipped=0
+
+# suite TITLE CMD...: run one suite, echo it, add its last "N passed, N failed, N skipped" line
+# to the totals; a suite without one counts as one failure.
+suite() {
+	local title=$1 line p f s
+	shift
+	echo "=== $title"
+	"$@" | tee "$log" || status=1
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "=== $title: no total: counted as a failure"
+		line="0 passed, 1 failed, 0 skipped"
+		status=1
+	fi
+	read -r p _ f _ s _ <<<"${line//,/}"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
 
 # shellcheck disable=SC2086
-scripts/run-tests.sh $host_bins | tee "$log" || status=1
-host=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
-echo "=== VM suite (Debian's 6.1 kernel under qemu)"
-scripts/vm/run.sh "$@" | tee "$log" || status=1
-vm=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+suite "host suites" scripts/run-tests.sh $host_bins
+suite "VM suite (Debian's 6.1 kernel under qemu)" scripts/vm/run.sh "$@"
+suite "booted-Debian suite (the package under systemd, in qemu)" scripts/vm/debian-run.sh "$deb"
 
-read -r hp _ hf _ hs _ <<<"${host//,/}"
-read -r vp _ vf _ vs _ <<<"${vm:-0 passed, 1 failed, 0 skipped}"
-vf=${vf//,/}
-[ -z "$vm" ] && status=1
-[ "${hf:-1}" != 0 ] || [ "$vf" != 0 ] && status=1
-echo "=== total (host + VM)"
-echo "$((hp + ${vp//,/})) passed, $((hf + vf)) failed, $((hs + ${vs//,/})) skipped"
+[ "$failed" -eq 0 ] || status=1
+echo "=== total (host + VM + booted Debian)"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
