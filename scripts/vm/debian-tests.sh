@@ -14,9 +14,15 @@ passed=0 failed=0 skipped=0
 work=$(mktemp -d)
 listener=
 
-pass() { echo "$1: PASS${2:+ ($2)}"; passed=$((passed + 1)); }
-fail() { echo "$1: FAIL ($2)"; failed=$((failed + 1)); }
-skip() { echo "$1: SKIP ($2)"; skipped=$((skipped + 1)); }
+last=$SECONDS
+# how long since the previous result: where the suite's time goes
+took() {
+	echo "$((SECONDS - last)) s"
+	last=$SECONDS
+}
+pass() { echo "$1: PASS (${2:+$2; }$(took))"; passed=$((passed + 1)); }
+fail() { echo "$1: FAIL ($2; $(took))"; failed=$((failed + 1)); }
+skip() { echo "$1: SKIP ($2; $(took))"; skipped=$((skipped + 1)); }
 
 # wait_until SECONDS CMD...: succeeds as soon as CMD does, fails after SECONDS
 wait_until() {
@@ -72,7 +78,7 @@ trap cleanup EXIT
 
 # --- install
 check_install() {
-	if ! timeout 600 apt-get install -y --no-download "$deb" >"$work/apt.log" 2>&1; then
+	if ! timeout 600 apt-get install -y "$deb" >"$work/apt.log" 2>&1; then
 		fail install "apt-get install exited non-zero: $(tail -n 3 "$work/apt.log" | tr '\n' ' ')"
 		return 1
 	fi
@@ -191,7 +197,7 @@ check_reload() {
 
 # --- kill -9 of the agent: systemd restarts it; the denied connect never gets through
 check_restart() {
-	local old new restarts ok denied other
+	local old new restarts ok denied other how
 	old=$(prop MainPID)
 	restarts=$(prop NRestarts)
 	python3 -c '
@@ -215,9 +221,9 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 	sleep 2
 	# A shell's SIGKILL: refused where the agent is tamper-protected; pid 1's always goes through.
 	if kill -9 "$old" 2>/dev/null; then
-		echo "restart: kill -9 $old from a shell went through (not tamper-protected)"
+		how="a shell's kill -9 went through: not tamper-protected"
 	else
-		echo "restart: kill -9 $old from a shell refused (tamper guard); systemctl kill then"
+		how="a shell's kill -9 refused, pid 1's went through"
 		systemctl kill -s KILL --kill-whom=main vigil.service
 	fi
 	if ! wait_until 300 sh -c "[ \"\$(systemctl show -p NRestarts --value vigil)\" -gt $restarts ]"; then
@@ -240,7 +246,7 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 		fail restart "connects during the restart: $ok through, $denied denied, $other other"
 		return 1
 	fi
-	pass restart "pid $old -> $new; $denied connects tried during the restart, all denied"
+	pass restart "pid $old -> $new ($how); $denied connects tried during the restart, all denied"
 }
 
 # --- stop, then purge: nothing of vigil left
@@ -264,14 +270,14 @@ check_purge() {
 	systemctl daemon-reload
 	left=$(while read -r f; do
 		# shared directories (/usr, /lib/systemd/system) stay; vigil's own must go
-		if [ -d "$f" ] && [ ! -L "$f" ]; then
+		if [ -d "$f" ]; then
 			case $f in *vigil*) echo "$f" ;; esac
 		elif [ -e "$f" ] || [ -L "$f" ]; then
 			echo "$f"
 		fi
 	done <"$work/files")
 	left="$left $(find /sys/fs/bpf/vigil -mindepth 1 2>/dev/null | head -n 5)"
-	left="$left $(find /etc/systemd /lib/systemd /usr/lib/systemd -name 'vigil*' 2>/dev/null)"
+	left="$left $(find /etc/systemd /usr/lib/systemd -name 'vigil.*' -o -name 'vigil@*' 2>/dev/null)"
 	[ "$(prop LoadState)" = not-found ] || left="$left unit:$(prop LoadState)"
 	pgrep -x vigil >/dev/null && left="$left process:$(pgrep -x vigil)"
 	left=$(echo $left)

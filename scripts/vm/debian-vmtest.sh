@@ -8,6 +8,8 @@ echo "vigil-vm: kernel $(uname -r), lsm $(cat /sys/kernel/security/lsm), systemd
 	"$(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'), system $state," \
 	"$(systemd-analyze time 2>/dev/null | sed -n 's/^Startup finished in //p')"
 [ "$state" = running ] || systemctl --failed --no-legend --plain
+# where the boot's time goes
+systemd-analyze blame --no-pager 2>/dev/null | head -n 8 | sed 's/^ */vigil-vm: boot: /'
 echo "vigil-vm: begin debian-tests"
 start=$(date +%s)
 /payload/debian-tests.sh /payload/*.deb 2>&1
