@@ -15,14 +15,14 @@ work=$(mktemp -d)
 listener=
 
 last=$SECONDS
-# how long since the previous result: where the suite's time goes
-took() {
-	echo "$((SECONDS - last)) s"
+# result STATUS NAME [WHY]: one line, with how long since the previous result (where the time goes)
+result() {
+	echo "$2: $1 (${3:+$3; }$((SECONDS - last)) s)"
 	last=$SECONDS
 }
-pass() { echo "$1: PASS (${2:+$2; }$(took))"; passed=$((passed + 1)); }
-fail() { echo "$1: FAIL ($2; $(took))"; failed=$((failed + 1)); }
-skip() { echo "$1: SKIP ($2; $(took))"; skipped=$((skipped + 1)); }
+pass() { result PASS "$@"; passed=$((passed + 1)); }
+fail() { result FAIL "$@"; failed=$((failed + 1)); }
+skip() { result SKIP "$@"; skipped=$((skipped + 1)); }
 
 # wait_until SECONDS CMD...: succeeds as soon as CMD does, fails after SECONDS
 wait_until() {
@@ -38,20 +38,39 @@ prop() { systemctl show -p "$1" --value vigil.service; }
 active() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
 # the agent with this pid said it watches (its sensors are attached)
 watching() { journalctl -b _PID="$1" -o cat | grep -q 'watching .* events'; }
-# the agent's journal has an event of rule $1 by process $2 (its stdout: JSON Lines)
+# The agent's events: its journal (stdout) and the files under /var/log/vigil (the package's
+# unit writes them there), as "journal <json>" and "file <json>" lines.
+events() {
+	journalctl -b -u vigil.service -o cat | sed -n 's/^{/journal {/p'
+	cat /var/log/vigil/* 2>/dev/null | sed -n 's/^{/file {/p'
+}
+# event_logged RULE PID [journal]: there is an event of the rule by the process (in the journal)
 event_logged() {
-	journalctl -b -u vigil.service -o json | python3 -c '
+	events | python3 -c '
 import json, sys
-rule, pid = sys.argv[1], int(sys.argv[2])
+rule, pid, where = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 for line in sys.stdin:
-    msg = json.loads(line).get("MESSAGE")
-    if not isinstance(msg, str) or not msg.startswith("{"):
+    src, _, msg = line.partition(" ")
+    if where and src not in where:
         continue
     ev = json.loads(msg)
     if (ev.get("rule") or {}).get("id") == rule and (ev.get("process") or {}).get("pid") == pid:
         sys.exit(0)
-sys.exit(1)' "$1" "$2"
+sys.exit(1)' "$@"
 }
+# how long the agent of this pid took from its exec to its "watching" line
+startup_s() {
+	journalctl -b _PID="$1" -o json | python3 -c '
+import json, sys
+start = int(sys.argv[1])
+for line in sys.stdin:
+    e = json.loads(line)
+    if "watching" in str(e.get("MESSAGE")):
+        print("%.1f" % ((int(e["__MONOTONIC_TIMESTAMP"]) - start) / 1e6))
+        break' "$(prop ExecMainStartTimestampMonotonic)"
+}
+# the unit runs the agent with --keep-enforcement: a stop leaves the enforcement pinned
+keeps_enforcement() { prop ExecStart | grep -q -- --keep-enforcement; }
 # connect to the listener: 0 connected, 1 refused by vigil (EPERM), 2 anything else
 try_connect() {
 	python3 -c '
@@ -98,7 +117,8 @@ check_ready() {
 	active || timeout 300 systemctl start vigil.service
 	if [ "$type" != notify ]; then
 		wait_until 300 watching "$(prop MainPID)"
-		skip ready "the unit is Type=$type, not notify: active says nothing of readiness"
+		skip ready "the unit is Type=$type, not notify: active says nothing of readiness;" \
+			"watching $(startup_s "$(prop MainPID)") s after its exec"
 		return 0
 	fi
 	if ! active; then
@@ -112,7 +132,9 @@ check_ready() {
 		fail ready "a read of /etc/shadow right after start returned was not seen"
 		return 1
 	fi
-	pass ready "Type=notify; a /etc/shadow read at the moment it was active was seen"
+	pass ready "Type=notify, active $((($(prop ActiveEnterTimestampMonotonic) -
+		$(prop ExecMainStartTimestampMonotonic)) / 1000000)) s after its exec; a read of" \
+		"/etc/shadow at that moment was seen"
 }
 
 # --- an alert reaches the journal
@@ -121,8 +143,13 @@ check_alert() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/shadow >/dev/null 2>&1 &
 	pid=$!
 	wait "$pid"
-	if ! wait_until 30 event_logged shadow-file-read "$pid"; then
-		fail alert_in_journal "no shadow-file-read event of pid $pid in 30 s"
+	if ! wait_until 30 event_logged shadow-file-read "$pid" journal; then
+		if event_logged shadow-file-read "$pid"; then
+			fail alert_in_journal "the shadow-file-read event of pid $pid is in" \
+				"/var/log/vigil/, not in the journal"
+		else
+			fail alert_in_journal "no shadow-file-read event of pid $pid in 30 s"
+		fi
 		return 1
 	fi
 	pass alert_in_journal "shadow-file-read of 'cat /etc/shadow' as nobody (pid $pid)"
@@ -251,13 +278,20 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 
 # --- stop, then purge: nothing of vigil left
 check_stop() {
+	local r
 	if ! timeout 120 systemctl stop vigil.service || [ "$(prop ActiveState)" != inactive ]; then
 		fail stop "systemctl stop: $(prop ActiveState)/$(prop SubState)"
 		return 1
 	fi
 	try_connect
-	[ $? -eq 0 ] || { fail stop "the connect deny outlived systemctl stop"; return 1; }
-	pass stop "inactive, its connect deny gone"
+	r=$?
+	if keeps_enforcement; then
+		[ "$r" -eq 1 ] || { fail stop "--keep-enforcement, yet the connect deny is gone"; return 1; }
+		pass stop "inactive; its connect deny kept in force (--keep-enforcement)"
+	else
+		[ "$r" -eq 0 ] || { fail stop "the connect deny outlived systemctl stop"; return 1; }
+		pass stop "inactive, its connect deny gone"
+	fi
 }
 
 check_purge() {
@@ -280,12 +314,14 @@ check_purge() {
 	left="$left $(find /etc/systemd /usr/lib/systemd -name 'vigil.*' -o -name 'vigil@*' 2>/dev/null)"
 	[ "$(prop LoadState)" = not-found ] || left="$left unit:$(prop LoadState)"
 	pgrep -x vigil >/dev/null && left="$left process:$(pgrep -x vigil)"
+	try_connect
+	[ $? -eq 1 ] && left="$left connect-deny"
 	left=$(echo $left)
 	if [ -n "$left" ]; then
 		fail purge "left behind: $left"
 		return 1
 	fi
-	pass purge "no file of the package, no pin, no unit, no process"
+	pass purge "no file of the package, no pin, no unit, no process, no connect deny"
 }
 
 if check_install; then
