@@ -28,9 +28,12 @@ mkdir -p "$root"
 echo "test-service: debootstrap bookworm into $root (a few minutes, once)" >&2
 start=$(date +%s)
 # In a mount namespace of its own: the proc and sys debootstrap mounts in the target never
-# reach the host's, even when it fails half-way.
+# reach the host's, even when it fails half-way. The packages it downloads are kept for the
+# next build (a change of this script).
+mkdir -p "$cache/debootstrap-debs"
 if ! unshare --mount --propagation private debootstrap --variant=minbase --include="$pkgs" \
-	bookworm "$root" "$mirror" >"$cache/debootstrap.log" 2>&1; then
+	--cache-dir="$cache/debootstrap-debs" bookworm "$root" "$mirror" \
+	>"$cache/debootstrap.log" 2>&1; then
 	echo "test-service: debootstrap failed; the end of $cache/debootstrap.log:" >&2
 	tail -n 20 "$cache/debootstrap.log" >&2
 	exit 1
@@ -44,9 +47,11 @@ printf '127.0.0.1 localhost\n127.0.1.1 vigil-vm\n::1 localhost\n' >"$root/etc/ho
 : >"$root/etc/fstab"
 # A fixed machine id: no first-boot set-up at every boot.
 echo 5669676c564d2d64656269616e2d766d >"$root/etc/machine-id"
-# What only slows a TCG boot or writes on the test console: gettys, timers.
+# What only slows a TCG boot or writes on the test console: gettys, timers, a file system check
+# of no disk, an automount that needs autofs (a module in this kernel).
 for u in getty.target serial-getty@ttyS0.service apt-daily.timer apt-daily-upgrade.timer \
-	dpkg-db-backup.timer fstrim.timer systemd-tmpfiles-clean.timer; do
+	dpkg-db-backup.timer fstrim.timer systemd-tmpfiles-clean.timer e2scrub_reap.service \
+	proc-sys-fs-binfmt_misc.automount; do
 	ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
 # Nothing in these is needed to boot or to install a package; apt's lists are not needed to
@@ -57,6 +62,7 @@ rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/
 
 (cd "$root" && find . -mindepth 1 | cpio -o -H newc --quiet) >"$out.tmp"
 rm -rf "$root"
+rm -f "$cache"/debian-root-*.cpio # the versions of older scripts
 mv "$out.tmp" "$out"
 echo "test-service: $out: $(du -m "$out" | cut -f1) MB" >&2
 echo "$out"

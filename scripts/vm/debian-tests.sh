@@ -17,11 +17,17 @@ listener=
 last=$SECONDS
 # result STATUS NAME [WHY]: one line, with how long since the previous result (where the time goes)
 result() {
-	echo "$2: $1 (${3:+$3; }$((SECONDS - last)) s)"
+	local why="${*:3}"
+	echo "$2: $1 (${why:+$why; }$((SECONDS - last)) s)"
 	last=$SECONDS
 }
 pass() { result PASS "$@"; passed=$((passed + 1)); }
-fail() { result FAIL "$@"; failed=$((failed + 1)); }
+# a failure shows the end of the service's journal too
+fail() {
+	result FAIL "$@"
+	failed=$((failed + 1))
+	journalctl -b -u vigil.service -o short-monotonic -n 15 | sed 's/^/  | /'
+}
 skip() { result SKIP "$@"; skipped=$((skipped + 1)); }
 
 # wait_until SECONDS CMD...: succeeds as soon as CMD does, fails after SECONDS
@@ -260,6 +266,7 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 		return 1
 	fi
 	new=$(prop MainPID)
+	wait_until 300 active
 	wait_until 300 watching "$new"
 	sleep 2
 	touch "$work/stop"
