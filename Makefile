@@ -92,12 +92,12 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
-	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev
+	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
-.PHONY: FORCE all deps run test test-unit test-integration test-vm bench fuzz format format-check \
-	clean help install uninstall deb test-package
+.PHONY: FORCE all deps run test test-unit test-integration test-vm test-service bench fuzz \
+	format format-check clean help install uninstall deb test-package
 
 all: vigil
 
@@ -108,6 +108,7 @@ help:
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
 	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
+	@echo "make test-service  boot Debian with systemd in qemu, test the package and its service"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
 	@echo "make install    install vigil, its config, unit and man pages (PREFIX=/usr, DESTDIR)"
@@ -122,10 +123,11 @@ deps:
 run: deps vigil
 	./vigil run
 
-# Every suite: the host's, then the VM's (BPF LSM and Debian's 6.1 kernel), one total.
+# Every suite: the host's (the package test builds build/deb/), the VM's (BPF LSM and Debian's
+# 6.1 kernel), the booted Debian's (the package under systemd), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
-	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/static/vigil \
-		$(VM_TEST_BINS)
+	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
+		$(BUILD)/static/vigil $(VM_TEST_BINS)
 
 tests: $(TEST_BINS)
 
@@ -144,6 +146,12 @@ test-package: deps vigil
 
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
+
+# The booted-Debian suite (scripts/vm/debian-run.sh): Debian bookworm made by debootstrap (cached
+# in .vm-cache/), systemd as pid 1, the package of `make deb` installed with apt, the service
+# tested.
+test-service: deps deb
+	@scripts/vm/debian-run.sh $(BUILD)/deb/vigil_*_amd64.deb
 
 $(BUILD)/static/vigil: $(BUILD)/src/cli/main.o $(STATIC_LIBVIGIL)
 	@mkdir -p $(@D)

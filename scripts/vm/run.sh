@@ -38,39 +38,5 @@ timeout -k 10 "$timeout_s" "$qemu" -accel tcg,thread=single -cpu max -m 1G -smp 
 # The pipeline's status is tee's: a timeout or a crash shows up as a missing "vigil-vm: done".
 echo "test-vm: VM ran $(($(date +%s) - start))s"
 
-awk -v timeout_s="$timeout_s" '
-function close_test(rc) {
-	if (summary == "") {
-		printf "test-vm: %s: %s without a summary line: counted as a failure\n", name, \
-			(rc == "" ? "did not finish" : "exited " rc)
-		failed++
-	} else {
-		split(summary, f, /[ ,]+/)
-		passed += f[1]; failed += f[3]; skipped += f[5]
-		if (rc != "" && rc != 0 && f[3] == 0) {
-			printf "test-vm: %s: exited %s: counted as a failure\n", name, rc
-			failed++
-		}
-		if (rc == "") {
-			printf "test-vm: %s: did not finish: counted as a failure\n", name
-			failed++
-		}
-	}
-	name = ""
-}
-/^vigil-vm: begin / { name = $3; summary = ""; next }
-/^vigil-vm: end / { sub(/^rc=/, "", $4); close_test($4); next }
-/^vigil-vm: done$/ { done = 1; next }
-name != "" && /^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { summary = $0 }
-END {
-	if (name != "")
-		close_test("")
-	if (!done) {
-		printf "test-vm: the VM did not reach the end of /init (crash, panic or %ss timeout)\n", \
-			timeout_s
-		failed++
-	}
-	print "=== total (VM)"
-	printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped
-	exit failed != 0
-}' "$work/console.log"
+awk -v timeout_s="$timeout_s" -v suite=test-vm -v label=VM -f "$here/console.awk" \
+	"$work/console.log"
