@@ -76,13 +76,13 @@ expect_has()
 }
 
 expect command_prefix "trace" tr
-expect_has every_command "run trace sandbox policy status stop probe shield unload version help" ""
+expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload version help" ""
 expect help_takes_a_command "shield" help sh
 expect long_option_prefix "--format" run --for
 expect option_of_its_command_only "--duration" trace --dur
 expect option_of_another_command "" run --dur
 expect_has short_and_long_options "-e --events --policy --no-guard --ring-buffer" run -
-expect format_values "json text" run --format ""
+expect format_values "auto json text" run --format ""
 expect format_value_after_equals "json" run --format = j
 expect color_values "always auto never" trace --color ""
 expect access_values "read read,write write" trace -a ""
@@ -92,10 +92,13 @@ expect event_type_list "exec,fork" trace --events exec,fo
 expect_has event_types_all "exec open connect dns module_load proc_mem_write" run -e ""
 expect output_file "$tmp/a.yaml $tmp/b.yml $tmp/notes.txt $tmp/sub" run -o "$tmp/"
 expect policy_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" run --policy "$tmp/"
-expect policy_actions "apply check explain list" policy ""
+expect policy_actions "apply check explain list remove" policy ""
 expect policy_check_files "$tmp/a.yaml $tmp/b.yml $tmp/sub" policy check "$tmp/"
 expect policy_options "--builtin" policy list --b
 expect shield_actions "top" shield t
+expect config_actions "check show" config ""
+expect status_policy_is_no_pid "" status -p ""
+expect status_rule_is_no_file "" status -r "$tmp/"
 expect_has shield_interface "lo" shield attach ""
 expect shield_one_interface "" shield detach lo ""
 expect shield_mode "auto generic native tc" shield attach lo --mode ""
