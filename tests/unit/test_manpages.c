@@ -14,8 +14,12 @@
 
 #define MAN_DIR "packaging/man/"
 
-/* `vigil run` options that are not configuration keys: they act on one invocation. */
-static const char *const not_config_keys[] = { "help", "verbose", "config" };
+/*
+ * `vigil run` options that are not configuration keys: they act on one invocation, or they are
+ * --no-X flags (and the help's "--no-X" placeholder), whose key is X.
+ */
+static const char *const not_config_keys[] = { "help", "verbose",	   "config",
+					       "no-X", "no-default-rules", "no-guard" };
 
 static bool is_word_char(char c)
 {
