@@ -48,20 +48,8 @@ static void read_err(struct vigil_child *v, double timeout_s)
 	}
 }
 
-int vigil_start(struct vigil_child *v, const char *const *args)
+void vigil_isolate(void)
 {
-	return vigil_start_output(v, args, NULL);
-}
-
-int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output)
-{
-	const char *argv[64];
-	int pipefd[2], fd, n = 0;
-	double deadline;
-	posix_spawn_file_actions_t fa;
-
-	memset(v, 0, sizeof(*v));
-	v->err_fd = -1;
 	/*
 	 * An agent of its own, apart from one that may run on this machine (and other tests'):
 	 * vigil status and policy apply run from this test reach it too.
@@ -79,6 +67,23 @@ int vigil_start_output(struct vigil_child *v, const char *const *args, const cha
 		snprintf(root, sizeof(root), "/sys/fs/bpf/vigil-test-%d", (int)getpid());
 		setenv("VIGIL_BPF_ROOT", root, 1);
 	}
+}
+
+int vigil_start(struct vigil_child *v, const char *const *args)
+{
+	return vigil_start_output(v, args, NULL);
+}
+
+int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output)
+{
+	const char *argv[64];
+	int pipefd[2], fd, n = 0;
+	double deadline;
+	posix_spawn_file_actions_t fa;
+
+	memset(v, 0, sizeof(*v));
+	v->err_fd = -1;
+	vigil_isolate();
 	if (output) {
 		snprintf(v->out, sizeof(v->out), "%s", output);
 		v->out_given = true;

@@ -30,6 +30,8 @@ struct vigil_child {
  * is watching. Returns 0, or -1 with what it printed in v->err. The first start gives this test
  * process a control socket and a pin root of its own ($VIGIL_CONTROL_SOCKET, $VIGIL_BPF_ROOT).
  */
+/* Give this test process a control socket and a pin root of its own (vigil_start does). */
+void vigil_isolate(void);
 int vigil_start(struct vigil_child *v, const char *const *args);
 /* The same with `-o @output` (NULL: a temporary file); vigil_cleanup leaves @output alone. */
 int vigil_start_output(struct vigil_child *v, const char *const *args, const char *output);
