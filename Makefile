@@ -66,7 +66,7 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
-	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev
+	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev logrotate
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
