@@ -358,15 +358,16 @@ TEST(logrotate_with_the_shipped_config_rotates_and_the_agent_reopens)
 	if (SKIP_UNLESS_ROOT())
 		return;
 	if (access("packaging/logrotate/vigil", R_OK) || shf("command -v logrotate >/dev/null")) {
-		SKIP("needs logrotate (make deps) and packaging/logrotate/vigil (run from the tree)");
+		SKIP("needs logrotate (make deps) and packaging/logrotate/vigil (run from the "
+		     "tree)");
 		return;
 	}
 	if (!ASSERT_TRUE(mkdtemp(dir) != NULL, "a directory"))
 		return;
 	snprintf(file, sizeof(file), "%s/events.json", dir);
-	if (vigil_start_output(&v, (const char *[]){ "run", "--no-default-rules", "--events",
-						     "exec", NULL },
-			       file)) {
+	if (vigil_start_output(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--events", "exec", NULL },
+		    file)) {
 		ASSERT_TRUE(false, v.err);
 		goto out;
 	}
