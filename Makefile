@@ -92,7 +92,8 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
-	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap
+	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
+	    logrotate
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 

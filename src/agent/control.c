@@ -5,9 +5,8 @@
 #include "agent/shields.h"
 #include "core/log.h"
 #include "events/json.h"
-#include "policy/compile.h"
-
 #include "core/log.h"
+#include "policy/compile.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -396,25 +395,15 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 		return err ? 1 : 0;
 	}
 	if (!strcmp(cmd, "reopen")) {
-		struct output_stats os;
-		char why[256];
-		int err;
+		char msg[512];
+		int err = output_reopen(c->output, msg, sizeof(msg));
 
-		output_stats(c->output, &os);
-		if (!os.path) {
-			fputs("the agent writes to its standard output: nothing to reopen\n", out);
-			return 1;
-		}
-		err = output_reopen(c->output, why, sizeof(why));
-		if (err) {
-			fprintf(out,
-				"cannot reopen %s: %s; events still go to the file opened before\n",
-				os.path, why);
-			return 1;
-		}
-		pr_info("run", "reopened %s (vigil reopen)", os.path);
-		fprintf(out, "reopened %s\n", os.path);
-		return 0;
+		if (err)
+			pr_warn("run", "%s (vigil reopen)", msg);
+		else
+			pr_info("run", "%s (vigil reopen)", msg);
+		fprintf(out, "%s\n", msg);
+		return err ? 1 : 0;
 	}
 	if (!strcmp(cmd, "stop")) {
 		/* As SIGTERM: the main loop ends, drains the stream and detaches everything. */

@@ -111,9 +111,13 @@ static void take_signals(const char *who, struct signals_taken *t)
 		signal_pending[sig] = 0;
 		switch (signal_action(sig)) {
 		case SIGNAL_STOP:
-			if (!t->stop)
+			if (!t->stop && signal_sender[sig])
 				pr_info(who, "stopping on SIG%s (from pid %d)", sigabbrev_np(sig),
 					(int)signal_sender[sig]);
+			else if (!t->stop)
+				pr_info(who,
+					"stopping on SIG%s (from the kernel: a terminal, a limit)",
+					sigabbrev_np(sig));
 			t->stop = sig;
 			break;
 		case SIGNAL_RELOAD_REOPEN:
@@ -163,19 +167,19 @@ static int open_output(struct run_options *a, struct output **out, bool *out_tty
 	return 0;
 }
 
+/* SIGUSR1 or SIGHUP: a file is reopened; standard output stays as it is. */
 static void reopen_output(const char *who, struct output *out, const char *asked_by)
 {
 	struct output_stats st;
-	char why[256];
+	char msg[512];
 
 	output_stats(out, &st);
 	if (!st.path)
 		return;
-	if (output_reopen(out, why, sizeof(why)))
-		pr_warn(who, "cannot reopen %s (%s): %s; events still go to the file opened before",
-			st.path, asked_by, why);
+	if (output_reopen(out, msg, sizeof(msg)))
+		pr_warn(who, "%s (%s)", msg, asked_by);
 	else
-		pr_info(who, "reopened %s (%s)", st.path, asked_by);
+		pr_info(who, "%s (%s)", msg, asked_by);
 }
 
 static double now_s(void)

@@ -94,7 +94,8 @@ static void *writer_main(void *arg)
 {
 	struct output *o = arg;
 	uint64_t unwritten;
-	int err;
+	bool regular;
+	int fd, err;
 
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
@@ -102,10 +103,12 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&o->changed, &o->lock);
 		if (!o->len)
 			break;
+		/* the file changes only while no block is in flight (output_reopen) */
+		fd = o->fd;
+		regular = o->regular;
 		unwritten = 0;
 		pthread_mutex_unlock(&o->lock);
-		/* o->fd changes only while no block is in flight (output_reopen) */
-		err = write_lines(o->fd, o->regular, o->block, o->len, &unwritten);
+		err = write_lines(fd, regular, o->block, o->len, &unwritten);
 		pthread_mutex_lock(&o->lock);
 		o->error = err;
 		o->unwritten += unwritten;
@@ -263,15 +266,22 @@ void output_close(struct output *o)
 		fclose(o->stream);
 }
 
-int output_reopen(struct output *o, char *why, size_t len)
+int output_reopen(struct output *o, char *msg, size_t len)
 {
+	char why[256];
 	int fd, old;
 
-	if (!o->path)
-		return 0;
-	fd = output_file_open(o->path, why, len);
-	if (fd < 0)
+	if (!o->path) {
+		snprintf(msg, len, "events go to standard output: there is no file to reopen");
+		return -EINVAL;
+	}
+	fd = output_file_open(o->path, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(msg, len,
+			 "cannot reopen %s: %s; events still go to the file opened before", o->path,
+			 why);
 		return fd;
+	}
 	/* what was formatted for the old file goes there */
 	output_sync(o);
 	pthread_mutex_lock(&o->lock);
@@ -280,6 +290,7 @@ int output_reopen(struct output *o, char *why, size_t len)
 	o->regular = is_regular(fd);
 	pthread_mutex_unlock(&o->lock);
 	close(old);
+	snprintf(msg, len, "reopened %s", o->path);
 	return 0;
 }
 

@@ -35,8 +35,11 @@ void output_sync(struct output *o);
 /* Write what is buffered, close the file and stop the writer. */
 void output_close(struct output *o);
 
-/* Reopen the file at its path (log rotation: it was moved or removed); -errno and @why. */
-int output_reopen(struct output *o, char *why, size_t len);
+/*
+ * Reopen the file at its path (log rotation: it was moved or removed), checked as at start.
+ * 0 or -errno; either way @msg says what happened, in a sentence.
+ */
+int output_reopen(struct output *o, char *msg, size_t len);
 
 struct output_stats {
 	const char *path;   /* NULL: standard output */

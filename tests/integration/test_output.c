@@ -220,7 +220,9 @@ static void check_refused(const char *path, const char *reason, const char *unch
 	if (!ASSERT_TRUE(fd >= 0, "a file for stderr"))
 		return;
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s run --no-default-rules -o %s 2>%s", vigil_bin(), path, err);
+	/* bounded: a vigil that took the file would run until stopped */
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s run --no-default-rules -o %s 2>%s", vigil_bin(),
+		 path, err);
 	rc = shf("%s", cmd);
 	ASSERT_EQ(rc, 64, path);
 	f = fopen(err, "r");
@@ -243,6 +245,7 @@ TEST(outputs_that_cannot_take_lines_or_are_unsafe_are_refused_at_start)
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(mkdtemp(dir) != NULL, "a directory"))
 		return;
+	vigil_test_env();
 	chmod(dir, 01777); /* like /tmp: others may plant things */
 	snprintf(target, sizeof(target), "%s/root-file", dir);
 	shf("echo untouched > %s && chmod 0644 %s", target, target);
@@ -341,6 +344,48 @@ TEST(the_output_file_is_reopened_after_rotation)
 	ASSERT_TRUE(strstr(v.err, "stopping on SIGQUIT") && strstr(v.err, "events seen"),
 		    "which names the signal and gives the summary");
 	ASSERT_TRUE(access(control_path(), F_OK) && errno == ENOENT, "no control socket is left");
+out:
+	vigil_cleanup(&v);
+	shf("rm -rf %s", dir);
+}
+
+/* packaging/logrotate/vigil, as installed, on a directory of this test's */
+TEST(logrotate_with_the_shipped_config_rotates_and_the_agent_reopens)
+{
+	char dir[] = "/tmp/vigil-logrotate-XXXXXX", file[64];
+	struct vigil_child v = { 0 };
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (access("packaging/logrotate/vigil", R_OK) || shf("command -v logrotate >/dev/null")) {
+		SKIP("needs logrotate (make deps) and packaging/logrotate/vigil (run from the "
+		     "tree)");
+		return;
+	}
+	if (!ASSERT_TRUE(mkdtemp(dir) != NULL, "a directory"))
+		return;
+	snprintf(file, sizeof(file), "%s/events.json", dir);
+	if (vigil_start_output(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--events", "exec", NULL },
+		    file)) {
+		ASSERT_TRUE(false, v.err);
+		goto out;
+	}
+	/* the shipped file, with this directory and a signal from here instead of systemd's */
+	ASSERT_EQ(shf("sed -e 's|/var/log/vigil/|%s/|g' -e 's|systemctl kill .*|kill -USR1 %d|' "
+		      "packaging/logrotate/vigil > %s/logrotate.conf",
+		      dir, (int)v.pid, dir),
+		  0, "the config");
+	ASSERT_TRUE(file_gets(file, "before-logrotate"), "events go to the file");
+	ASSERT_EQ(shf("logrotate -f -s %s/state %s/logrotate.conf", dir, dir), 0,
+		  "logrotate -f: exit 0");
+	ASSERT_TRUE(vigil_wait_err(&v, "reopened", 1, 10), "the agent reopened its file");
+	ASSERT_EQ(shf("grep -q before-logrotate %s.1", file), 0, "events.json.1: the old events");
+	ASSERT_TRUE(file_gets(file, "after-logrotate"), "events.json: the new ones");
+	ASSERT_NEQ(shf("grep -q after-logrotate %s.1", file), 0, "not in events.json.1");
+	ASSERT_EQ(shf("test \"$(stat -c %%a %s)\" = 600", file), 0, "the new file is 0600");
+	ASSERT_TRUE(still_running(&v), "the agent runs on");
+	ASSERT_EQ(vigil_stop(&v), 0, "and stops with exit 0");
 out:
 	vigil_cleanup(&v);
 	shf("rm -rf %s", dir);
