@@ -100,6 +100,16 @@ static void parse_filter(char *body, struct status_filter *f)
 	}
 }
 
+static bool policy_named(const struct agent_status_ctx *c, const char *name)
+{
+	const struct policy_set *s = policy_engine_set(agent_engine(c->agent));
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (!strcmp(s->policies[i]->name, name))
+			return true;
+	return false;
+}
+
 static bool policy_shown(const struct status_filter *f, const struct policy *p)
 {
 	return !f->policy || !strcmp(f->policy, p->name);
@@ -319,6 +329,11 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 		if (!opts)
 			return 1;
 		parse_filter(opts, &f);
+		if (f.policy && !policy_named(c, f.policy)) {
+			fprintf(out, "no policy named '%s' is in force\n", f.policy);
+			free(opts);
+			return 1;
+		}
 		if (cmd[6]) {
 			/* JSON has every rule; only the filters narrow it */
 			f.all = true;
