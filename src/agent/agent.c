@@ -515,6 +515,16 @@ int agent_reload(struct agent *a, struct diags *d)
 	return err;
 }
 
+const struct policy *agent_policy(const struct agent *a, const char *name)
+{
+	const struct policy_set *s = policy_engine_set(a->engine);
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (!strcmp(s->policies[i]->name, name))
+			return s->policies[i];
+	return NULL;
+}
+
 /* Was @p loaded from the policy directory? */
 static bool from_policy_dir(const struct agent *a, const struct policy *p)
 {
@@ -642,14 +652,10 @@ int agent_apply(struct agent *a, const char *text, size_t len, const char *from,
 int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
 		 struct diags *d)
 {
-	const struct policy_set *cur = policy_engine_set(a->engine);
-	const struct policy *p = NULL;
+	const struct policy *p = agent_policy(a, name);
 	struct policy_set *s;
 	const char *base;
 
-	for (size_t i = 0; i < cur->n_policies && !p; i++)
-		if (!strcmp(cur->policies[i]->name, name))
-			p = cur->policies[i];
 	if (!p) {
 		diags_add(d, DIAG_ERROR, a->policy_dir ? a->policy_dir : "remove", 0, 0,
 			  "no policy named '%s' is in force", name);
