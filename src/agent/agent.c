@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
+#include "core/writefile.h"
 #include "policy/compile.h"
 
 #include <errno.h>
@@ -180,10 +181,12 @@ static void add_source_watch(struct agent *a, const char *dir, const char *file)
 		pr_warn("policy", "cannot follow edits of %s: %s", dir, strerror(errno));
 		return;
 	}
-	if (a->n_sources == MAX_SOURCE_WATCHES || (file && !(w->file = strdup(file))))
+	if (a->n_sources == MAX_SOURCE_WATCHES)
 		return;
 	w->wd = wd;
-	a->n_sources++;
+	w->file = file ? strdup(file) : NULL;
+	if (!file || w->file)
+		a->n_sources++;
 }
 
 /*
@@ -516,61 +519,29 @@ int agent_reload(struct agent *a, struct diags *d)
 	return err;
 }
 
-const char *agent_policy_source(const struct agent *a, const struct policy *p)
+const struct policy *agent_policy(const struct agent *a, const char *name)
+{
+	const struct policy_set *s = policy_engine_set(a->engine);
+
+	for (size_t i = 0; i < s->n_policies; i++)
+		if (!strcmp(s->policies[i]->name, name))
+			return s->policies[i];
+	return NULL;
+}
+
+/* Was @p loaded from the policy directory? */
+static bool from_policy_dir(const struct agent *a, const struct policy *p)
 {
 	size_t n = a->policy_dir ? strlen(a->policy_dir) : 0;
 
+	return n && !strncmp(p->file, a->policy_dir, n) && p->file[n] == '/';
+}
+
+const char *agent_policy_source(const struct agent *a, const struct policy *p)
+{
 	if (!strncmp(p->file, "<built-in>/", 11))
 		return "built-in";
-	if (n && !strncmp(p->file, a->policy_dir, n) && p->file[n] == '/')
-		return "policy directory";
-	return "--policy";
-}
-
-/* The directory and its missing parents (0755), itself 0700: what is enforced is root's. */
-static int make_policy_dir(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
-}
-
-/* @text as @path, whole or not at all: a temporary file (0600) renamed over it. */
-static int write_atomically(const char *dir, const char *name, const char *text, size_t len)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	/* hidden: neither loaded nor seen as an edit while it is written */
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len && !err;) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno != EINTR)
-			err = -errno;
-		else if (w > 0)
-			off += w;
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return from_policy_dir(a, p) ? "policy directory" : "--policy";
 }
 
 /*
@@ -616,14 +587,15 @@ static int change_policy_file(struct agent *a, const char *name, const char *tex
 	snprintf(path, sizeof(path), "%s/%s", a->policy_dir, name);
 	snprintf(saved, sizeof(saved), "%s/.%s.previous", a->policy_dir, name);
 	unlink(saved);
-	err = make_policy_dir(a->policy_dir);
+	/* what is enforced is root's: the directory 0700, the file 0600 */
+	err = make_dir_path(a->policy_dir, 0700);
 	/* the file in force until the new set is, kept aside (hidden) to put back */
 	if (!err && (text ? link(path, saved) : rename(path, saved))) {
 		had = false;
 		err = errno == ENOENT && text ? 0 : -errno;
 	}
 	if (!err && text)
-		err = write_atomically(a->policy_dir, name, text, len);
+		err = write_file_atomic(a->policy_dir, name, text, len);
 	if (err) {
 		diags_add(d, DIAG_ERROR, path, 0, 0, "cannot %s it: %s", text ? "write" : "remove",
 			  strerror(-err));
@@ -684,27 +656,20 @@ int agent_apply(struct agent *a, const char *text, size_t len, const char *from,
 int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
 		 struct diags *d)
 {
-	const struct policy_set *cur = policy_engine_set(a->engine);
-	const struct policy *p = NULL;
+	const struct policy *p = agent_policy(a, name);
 	struct policy_set *s;
 	const char *base;
 
-	for (size_t i = 0; i < cur->n_policies && !p; i++)
-		if (!strcmp(cur->policies[i]->name, name))
-			p = cur->policies[i];
 	if (!p) {
 		diags_add(d, DIAG_ERROR, a->policy_dir ? a->policy_dir : "remove", 0, 0,
 			  "no policy named '%s' is in force", name);
 		return -EINVAL;
 	}
-	if (strcmp(agent_policy_source(a, p), "policy directory")) {
+	if (!from_policy_dir(a, p)) {
 		diags_add(d, DIAG_ERROR, p->file, 0, 0,
-			  "policy '%s' comes from %s, not from the policy directory %s: remove "
-			  "takes out only what apply put in",
-			  name,
-			  strcmp(agent_policy_source(a, p), "built-in") ? "this file"
-									: "the built-in ruleset",
-			  a->policy_dir ? a->policy_dir : "(none)");
+			  "policy '%s' is not one of the policy directory's (%s): remove takes out "
+			  "only what apply put in",
+			  name, a->policy_dir ? a->policy_dir : "none");
 		return -EINVAL;
 	}
 	snprintf(removed, removed_len, "%s", p->file);

@@ -77,6 +77,8 @@ int agent_apply(struct agent *a, const char *text, size_t len, const char *from,
 /* `vigil policy remove`: the policy directory's file that defines @name removed, in force. */
 int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
 		 struct diags *diags);
+/* The policy in force called @name, or NULL. */
+const struct policy *agent_policy(const struct agent *a, const char *name);
 /* Where @p comes from: "built-in", "policy directory" or "--policy". */
 const char *agent_policy_source(const struct agent *a, const struct policy *p);
 /* The policy directory, or NULL. */

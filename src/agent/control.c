@@ -219,7 +219,8 @@ static int widen(int w, const char *s)
 	return n > w ? n : w;
 }
 
-static int digits(uint64_t v)
+/* @w, or the width of @v printed if wider */
+static int widen_u64(int w, uint64_t v)
 {
 	int n = 1;
 
@@ -227,7 +228,7 @@ static int digits(uint64_t v)
 		v /= 10;
 		n++;
 	}
-	return n;
+	return n > w ? n : w;
 }
 
 /* One line per policy shown: columns as wide as their widest value. */
@@ -254,8 +255,8 @@ static void policies_table(const struct agent_status_ctx *c, const struct status
 					p->mode == MODE_ENFORCE ? "enforce" : "audit", wrules,
 					p->n_rules, whits, hits, source_text(c, p));
 			wname = widen(wname, p->name);
-			wrules = digits(p->n_rules) > wrules ? digits(p->n_rules) : wrules;
-			whits = digits(hits) > whits ? digits(hits) : whits;
+			wrules = widen_u64(wrules, p->n_rules);
+			whits = widen_u64(whits, hits);
 		}
 	}
 }
@@ -292,7 +293,7 @@ static size_t rules_table(const struct agent_status_ctx *c, const struct status_
 					continue;
 				}
 				n++;
-				whits = digits(r->hits) > whits ? digits(r->hits) : whits;
+				whits = widen_u64(whits, r->hits);
 				wrule = widen(wrule, r->id);
 				wsev = widen(wsev, severity_name(r->severity));
 				waction = widen(waction, action_name(r->action));
@@ -356,6 +357,11 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 		if (!opts)
 			return 1;
 		parse_filter(opts, &f);
+		if (f.policy && !agent_policy(c->agent, f.policy)) {
+			fprintf(out, "no policy named '%s' is in force\n", f.policy);
+			free(opts);
+			return 1;
+		}
 		if (cmd[6]) {
 			/* JSON has every rule; only the filters narrow it */
 			f.all = true;

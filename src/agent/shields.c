@@ -319,15 +319,3 @@ void agent_shields_each(const struct agent_shields *sh,
 			fn(ctx, sh->slots[i].ifname, shield_mode_name(sh->slots[i].h.mode),
 			   sh->slots[i].cur_policy);
 }
-
-void agent_shields_rollback(struct agent_shields *sh)
-{
-	int lock = sh->n ? shield_lock() : -1;
-
-	for (size_t i = 0; i < sh->n; i++) {
-		undo(&sh->slots[i]);
-		sh->slots[i].next = NULL;
-	}
-	shield_unlock(lock);
-	compact(sh);
-}

@@ -27,8 +27,6 @@ void agent_shields_free(struct agent_shields *sh, bool keep_pinned);
 int agent_shields_apply(struct agent_shields *sh, const struct policy_set *s, struct diags *d);
 /* The set applied last is in force: detach what it no longer names. */
 void agent_shields_commit(struct agent_shields *sh);
-/* Something else in the reload failed: back to the shields before the last apply. */
-void agent_shields_rollback(struct agent_shields *sh);
 
 /* Each shield in force: interface, attach mode, the policy that gives it. */
 void agent_shields_each(const struct agent_shields *sh,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vigil policy check|explain|list: policies read and judged without loading anything. */
+/*
+ * vigil policy: check, explain and list policies without loading anything; apply or remove them
+ * in the running agent.
+ */
 #include "cli/cli.h"
 #include "agent/agent.h"
 #include "core/control.h"

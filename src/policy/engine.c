@@ -45,10 +45,42 @@ void policy_engine_free(struct policy_engine *e)
 	free(e);
 }
 
+static int rule_id_cmp(const void *a, const void *b)
+{
+	const struct rule *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+/* A rule's hits count from the agent's start: a reload keeps them, by rule id. */
+static void carry_hits(const struct policy_set *old, struct policy_set *s)
+{
+	const struct rule **rules = old ? malloc((old->n_rules + 1) * sizeof(*rules)) : NULL;
+	size_t n = 0;
+
+	if (!rules)
+		return;
+	for (size_t i = 0; i < old->n_policies; i++)
+		for (size_t j = 0; j < old->policies[i]->n_rules; j++)
+			rules[n++] = &old->policies[i]->rules[j];
+	qsort(rules, n, sizeof(*rules), rule_id_cmp);
+	for (size_t i = 0; i < s->n_policies; i++)
+		for (size_t j = 0; j < s->policies[i]->n_rules; j++) {
+			const struct rule *key = &s->policies[i]->rules[j];
+			const struct rule **was =
+				n ? bsearch(&key, rules, n, sizeof(*rules), rule_id_cmp) : NULL;
+
+			if (was)
+				s->policies[i]->rules[j].hits = (*was)->hits;
+		}
+	free(rules);
+}
+
 void policy_engine_replace(struct policy_engine *e, struct policy_set *s)
 {
 	struct policy_set *old = e->set;
 
+	carry_hits(old, s);
 	e->set = s;
 	policy_set_free(old);
 }

@@ -14,7 +14,10 @@ struct policy_engine;
 int policy_engine_new(struct policy_engine **out);
 void policy_engine_free(struct policy_engine *e);
 
-/* Put @s in force in one step (the engine owns it from now on; the old set is freed). */
+/*
+ * Put @s in force in one step (the engine owns it from now on; the old set is freed). Its rules
+ * keep the hits of the old set's rules of the same id.
+ */
 void policy_engine_replace(struct policy_engine *e, struct policy_set *s);
 const struct policy_set *policy_engine_set(const struct policy_engine *e);
 /* Files named by rules may have been replaced (new inodes): look them up again. */

@@ -80,7 +80,7 @@ struct rule {
 	const struct policy *policy;
 	unsigned int line, col;
 	size_t seq; /* its place in the set's load order: the first of equals decides */
-	__u64 hits; /* events it matched since loaded */
+	__u64 hits; /* events it matched since the agent started (a reload keeps them, by id) */
 	__u64 mark; /* the last event that visited it (policy/index.h) */
 };
 

@@ -348,8 +348,11 @@ TEST(status_names_sources_and_sizes_its_columns)
 	if (SKIP_UNLESS_ROOT() || !make_dir())
 		return;
 	if (!make_target("x1") || !write_policy("myapp.yaml", "myapp", "myapp-r1", "x1") ||
-	    !write_policy("long.yaml", LONG_NAME, "long-r1", "x1") || !start(&v, true))
+	    !write_policy("long.yaml", LONG_NAME, "long-r2", "x2") || !make_target("x2") ||
+	    !start(&v, true))
 		goto out_dir;
+	open_target("x1");
+	ASSERT_TRUE(status_shows("--rule myapp-r1", "\n1    audit"), "a hit of myapp-r1");
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/long.yaml", vigil_bin(), dir), 0,
 		  "apply of a policy with a 40-character name");
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s status", vigil_bin()), 0, "vigil status");
@@ -363,7 +366,9 @@ TEST(status_names_sources_and_sizes_its_columns)
 	ASSERT_GE(rows, 3, "policies listed");
 	ASSERT_NOT_NULL(strstr(out, "rules shown: those with hits and those enforced"),
 			"by default, not every rule");
-	ASSERT_TRUE(!strstr(out, "long-r1"), "a rule with no hits is not listed");
+	ASSERT_TRUE(!strstr(out, "long-r2"), "a rule with no hits is not listed");
+	ASSERT_NOT_NULL(strstr(out, "\n1    audit   myapp-r1 "),
+			"one with hits is, and the reload of the apply kept its count");
 	printf("  default status: %zu lines\n", count(out, "\n"));
 
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s status --all", vigil_bin()), 0, "status --all");
@@ -371,11 +376,11 @@ TEST(status_names_sources_and_sizes_its_columns)
 		    "the rules' POLICY column is aligned");
 	ASSERT_TRUE(aligned(out, "\nHITS ", "ENFORCED BY", &rows), "and ENFORCED BY");
 	ASSERT_GE(rows, 50, "every rule listed");
-	ASSERT_NOT_NULL(strstr(out, "long-r1"), "the long policy's rule among them");
+	ASSERT_NOT_NULL(strstr(out, "long-r2"), "the long policy's rule among them");
 
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s status --rule long-r", vigil_bin()), 0,
 		  "status --rule");
-	ASSERT_TRUE(strstr(out, "\n1 rule shown\n") && strstr(out, "long-r1"), "one rule");
+	ASSERT_TRUE(strstr(out, "\n1 rule shown\n") && strstr(out, "long-r2"), "one rule");
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s status --policy myapp --json", vigil_bin()), 0,
 		  "status --policy --json");
 	ASSERT_NOT_NULL(strstr(out, "\"policies\":[{\"name\":\"myapp\""), "only that policy");
