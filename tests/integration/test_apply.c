@@ -144,7 +144,7 @@ TEST(an_edit_of_the_policy_file_is_in_force_and_apply_cannot_shadow_it)
 		goto out_dir;
 
 	/* a second definition of myapp: refused, naming both files; nothing written */
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/myapp2.yaml", vigil_bin(), dir), 1,
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/myapp2.yaml", vigil_bin(), dir), 78,
 		  "apply of another version of a --policy file's policy fails");
 	snprintf(want, sizeof(want),
 		 "%s/myapp2.yaml:1:9: error: policy name 'myapp' is also the name of "
@@ -222,12 +222,12 @@ TEST(a_rejected_apply_is_logged_by_the_agent_and_writes_nothing)
 		       "a broken policy") ||
 	    !start(&v, false))
 		goto out_dir;
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/broken.yaml", vigil_bin(), dir), 1,
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/broken.yaml", vigil_bin(), dir), 78,
 		  "apply of a broken policy fails");
 	snprintf(want, sizeof(want), "%s/broken.yaml:5:15: error:", dir);
 	ASSERT_NOT_NULL(strstr(out, want), "with file:line:col");
 	ASSERT_NOT_NULL(strstr(out, "rejected: nothing was written"), "and says nothing changed");
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/clash.yaml", vigil_bin(), dir), 1,
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s policy apply %s/clash.yaml", vigil_bin(), dir), 78,
 		  "apply of a clashing name fails");
 	ASSERT_TRUE(access(vigil_policy_dir(), F_OK), "the policy directory was not even made");
 	vigil_stop(&v);
