@@ -727,21 +727,15 @@ TEST(unselected_types_are_not_attached)
 {
 	struct vigil_child v;
 	char out[65536];
-	FILE *p;
-	size_t len;
 
 	if (SKIP_UNLESS_ROOT())
 		return;
 	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "unlink", NULL }))
 		return;
-	p = popen("bpftool prog show 2>/dev/null", "r");
-	len = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-	out[len] = '\0';
-	if (p)
-		pclose(p);
-	ASSERT_TRUE(strstr(out, "name exit_unlinkat") != NULL, "unlinkat is attached");
-	ASSERT_TRUE(strstr(out, "name exit_openat") == NULL, "openat is not loaded");
-	ASSERT_TRUE(strstr(out, "name exit_chmod") == NULL, "chmod is not loaded");
+	bpf_progs_of(v.pid, out, sizeof(out));
+	ASSERT_TRUE(strstr(out, " exit_unlinkat ") != NULL, "unlinkat is attached");
+	ASSERT_TRUE(strstr(out, " exit_openat ") == NULL, "openat is not loaded");
+	ASSERT_TRUE(strstr(out, " exit_chmod ") == NULL, "chmod is not loaded");
 	vigil_stop(&v);
 	vigil_cleanup(&v);
 	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec", NULL }))

@@ -3,6 +3,8 @@
 #include "harness.h"
 #include "core/control.h"
 
+#include <bpf/bpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -483,4 +485,44 @@ int exec_errno(const char *path)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status) >= 100 ? WEXITSTATUS(status) - 100 : WEXITSTATUS(status);
+}
+
+void bpf_progs_of(pid_t pid, char *buf, size_t size)
+{
+	char dir[64], path[384], link[64], line[128];
+	size_t len = 0;
+	struct dirent *de;
+	DIR *d;
+
+	buf[0] = '\0';
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && len + BPF_OBJ_NAME_LEN + 2 < size) {
+		struct bpf_prog_info info = { 0 };
+		__u32 info_len = sizeof(info), id = 0;
+		ssize_t n;
+		FILE *f;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0 || (link[n] = '\0', strcmp(link, "anon_inode:bpf-prog")))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, de->d_name);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1)
+				break;
+		if (f)
+			fclose(f);
+		fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &info_len))
+			len += snprintf(buf + len, size - len, " %s ", info.name);
+		close(fd);
+	}
+	closedir(d);
 }

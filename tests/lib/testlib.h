@@ -99,4 +99,11 @@ struct json_object *find_event(struct json_object **ev, size_t n, const char *ty
 /* The first exec event of process @pid whose exe ends with @exe_suffix. */
 struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe_suffix, pid_t pid);
 
+/*
+ * The names of the BPF programs process @pid holds, each as " name " in @buf (so that
+ * strstr(buf, " exit_openat ") finds one whole name): what that vigil loaded, whatever other
+ * BPF users (another agent) have loaded on the host. "" when none or not readable.
+ */
+void bpf_progs_of(pid_t pid, char *buf, size_t size);
+
 #endif
