@@ -86,7 +86,7 @@ s.settimeout(5)
 r = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
 sys.exit(0 if r == 0 else 1 if r == errno.EPERM else 2)' "$port"
 }
-# the process ids of a connect to the listener, for event_logged
+# connect to the listener, print the pid that did it (for event_logged)
 connect_pid() {
 	python3 -c '
 import os, socket, sys
@@ -119,8 +119,13 @@ check_install() {
 check_ready() {
 	local type pid
 	type=$(prop Type)
-	# the package may have started it already (debhelper does); if not, start it now
-	active || timeout 300 systemctl start vigil.service
+	# The package may have started it already (debhelper does): then restart it, so that the
+	# event below comes right after systemctl returned.
+	if active; then
+		timeout 300 systemctl restart vigil.service
+	else
+		timeout 300 systemctl start vigil.service
+	fi
 	if [ "$type" != notify ]; then
 		wait_until 300 watching "$(prop MainPID)"
 		skip ready "the unit is Type=$type, not notify: active says nothing of readiness;" \
@@ -135,7 +140,7 @@ check_ready() {
 	pid=$!
 	wait "$pid"
 	if ! wait_until 30 event_logged shadow-file-read "$pid"; then
-		fail ready "a read of /etc/shadow right after start returned was not seen"
+		fail ready "a read of /etc/shadow right after systemctl returned was not seen"
 		return 1
 	fi
 	pass ready "Type=notify, active $((($(prop ActiveEnterTimestampMonotonic) -
@@ -189,7 +194,7 @@ check_reload() {
 		return 1
 	fi
 	write_policy audit vmtest-watch alert
-	systemctl reload vigil.service
+	timeout 60 systemctl reload vigil.service
 	if ! wait_until 60 status_has 'vmtest-watch'; then
 		fail reload "vigil status does not list the first policy's rule after a reload"
 		return 1
