@@ -70,8 +70,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
-.PHONY: FORCE all deps run test test-unit test-integration test-vm test-service bench fuzz format format-check \
-	clean help
+.PHONY: FORCE all deps run test test-unit test-integration test-vm test-service bench fuzz format \
+	format-check clean help
 
 all: vigil
 
@@ -81,7 +81,7 @@ help:
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
-	@echo "make test-service  boot Debian with systemd in qemu, test the package and its service"
+	@echo "make test-service  boot Debian with systemd in qemu, test the package as a service (root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
 	@echo "make format     reformat the C sources with .clang-format"
