@@ -7,7 +7,7 @@
 # Usage: debian-tests.sh VIGIL_DEB
 set -u
 deb=${1:?usage: debian-tests.sh VIGIL_DEB}
-export SYSTEMD_PAGER= SYSTEMD_COLORS=0 DEBIAN_FRONTEND=noninteractive
+export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 DEBIAN_FRONTEND=noninteractive
 policies=/etc/vigil/policies.d
 port=8765
 passed=0 failed=0 skipped=0
@@ -42,6 +42,7 @@ wait_until() {
 
 prop() { systemctl show -p "$1" --value vigil.service; }
 active() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
+restarted_since() { [ "$(prop NRestarts)" -gt "$1" ]; }
 # the agent with this pid said it watches (its sensors are attached)
 watching() { journalctl -b _PID="$1" -o cat | grep -q 'watching .* events'; }
 # The agent's events: its journal (stdout) and the files under /var/log/vigil (the package's
@@ -264,7 +265,7 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 		how="a shell's kill -9 refused, pid 1's went through"
 		systemctl kill -s KILL --kill-whom=main vigil.service
 	fi
-	if ! wait_until 300 sh -c "[ \"\$(systemctl show -p NRestarts --value vigil)\" -gt $restarts ]"; then
+	if ! wait_until 300 restarted_since "$restarts"; then
 		touch "$work/stop"
 		wait "$loop"
 		fail restart "systemd did not restart the agent in 300 s (NRestarts $(prop NRestarts))"
@@ -328,6 +329,7 @@ check_purge() {
 	pgrep -x vigil >/dev/null && left="$left process:$(pgrep -x vigil)"
 	try_connect
 	[ $? -eq 1 ] && left="$left connect-deny"
+	# shellcheck disable=SC2086,SC2116 # one line, single spaces
 	left=$(echo $left)
 	if [ -n "$left" ]; then
 		fail purge "left behind: $left"
