@@ -109,7 +109,7 @@ help:
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
 	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
-	@echo "make test-service  boot Debian with systemd in qemu, test the package and its service"
+	@echo "make test-service  boot Debian with systemd in qemu, test the package as a service (root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
 	@echo "make install    install vigil, its config, unit and man pages (PREFIX=/usr, DESTDIR)"

@@ -9,7 +9,9 @@
 set -eu
 cache=${1:?usage: debian-root.sh CACHE_DIR}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-pkgs=systemd,systemd-sysv,dbus,iproute2,procps,python3,apt,libbpf1,libelf1,zlib1g,libyaml-0-2,libsystemd0
+# systemd and what the tests use, and the libraries vigil's package depends on
+pkgs=systemd,systemd-sysv,dbus,iproute2,procps,python3,apt
+pkgs=$pkgs,libbpf1,libelf1,zlib1g,libyaml-0-2,libsystemd0
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 

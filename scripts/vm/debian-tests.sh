@@ -7,7 +7,7 @@
 # Usage: debian-tests.sh VIGIL_DEB
 set -u
 deb=${1:?usage: debian-tests.sh VIGIL_DEB}
-export SYSTEMD_PAGER= SYSTEMD_COLORS=0 DEBIAN_FRONTEND=noninteractive
+export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 DEBIAN_FRONTEND=noninteractive
 policies=/etc/vigil/policies.d
 port=8765
 passed=0 failed=0 skipped=0
@@ -42,6 +42,7 @@ wait_until() {
 
 prop() { systemctl show -p "$1" --value vigil.service; }
 active() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
+restarted_since() { [ "$(prop NRestarts)" -gt "$1" ]; }
 # the agent with this pid said it watches (its sensors are attached)
 watching() { journalctl -b _PID="$1" -o cat | grep -q 'watching .* events'; }
 # The agent's events: its journal (stdout) and the files under /var/log/vigil (the package's
@@ -86,7 +87,7 @@ s.settimeout(5)
 r = s.connect_ex(("127.0.0.1", int(sys.argv[1])))
 sys.exit(0 if r == 0 else 1 if r == errno.EPERM else 2)' "$port"
 }
-# the process ids of a connect to the listener, for event_logged
+# connect to the listener, print the pid that did it (for event_logged)
 connect_pid() {
 	python3 -c '
 import os, socket, sys
@@ -119,8 +120,13 @@ check_install() {
 check_ready() {
 	local type pid
 	type=$(prop Type)
-	# the package may have started it already (debhelper does); if not, start it now
-	active || timeout 300 systemctl start vigil.service
+	# The package may have started it already (debhelper does): then restart it, so that the
+	# event below comes right after systemctl returned.
+	if active; then
+		timeout 300 systemctl restart vigil.service
+	else
+		timeout 300 systemctl start vigil.service
+	fi
 	if [ "$type" != notify ]; then
 		wait_until 300 watching "$(prop MainPID)"
 		skip ready "the unit is Type=$type, not notify: active says nothing of readiness;" \
@@ -135,7 +141,7 @@ check_ready() {
 	pid=$!
 	wait "$pid"
 	if ! wait_until 30 event_logged shadow-file-read "$pid"; then
-		fail ready "a read of /etc/shadow right after start returned was not seen"
+		fail ready "a read of /etc/shadow right after systemctl returned was not seen"
 		return 1
 	fi
 	pass ready "Type=notify, active $((($(prop ActiveEnterTimestampMonotonic) -
@@ -189,7 +195,7 @@ check_reload() {
 		return 1
 	fi
 	write_policy audit vmtest-watch alert
-	systemctl reload vigil.service
+	timeout 60 systemctl reload vigil.service
 	if ! wait_until 60 status_has 'vmtest-watch'; then
 		fail reload "vigil status does not list the first policy's rule after a reload"
 		return 1
@@ -259,7 +265,7 @@ print(ok, denied, other)' "$port" "$work/stop" >"$work/loop" &
 		how="a shell's kill -9 refused, pid 1's went through"
 		systemctl kill -s KILL --kill-whom=main vigil.service
 	fi
-	if ! wait_until 300 sh -c "[ \"\$(systemctl show -p NRestarts --value vigil)\" -gt $restarts ]"; then
+	if ! wait_until 300 restarted_since "$restarts"; then
 		touch "$work/stop"
 		wait "$loop"
 		fail restart "systemd did not restart the agent in 300 s (NRestarts $(prop NRestarts))"
@@ -323,6 +329,7 @@ check_purge() {
 	pgrep -x vigil >/dev/null && left="$left process:$(pgrep -x vigil)"
 	try_connect
 	[ $? -eq 1 ] && left="$left connect-deny"
+	# shellcheck disable=SC2086,SC2116 # one line, single spaces
 	left=$(echo $left)
 	if [ -n "$left" ]; then
 		fail purge "left behind: $left"
