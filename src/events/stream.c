@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/stream.h"
+#include "events/message.h"
 #include "events/aggregate.h"
 #include "events/cgroup.h"
 #include "core/log.h"
@@ -97,6 +98,17 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->proctab_gen = proctab_generation(s->procs);
 }
 
+/* "vigil: alert: [killed high rule-id] message": one line for the agent's log. */
+static void log_alert(struct stream *s, const struct event_view *v)
+{
+	char message[MESSAGE_MAX];
+	size_t len = event_message(message, sizeof(message), v,
+				   formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
+
+	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] %.*s\n", v->verdict->action,
+		v->verdict->severity, v->verdict->rule_id, (int)len, message);
+}
+
 /* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
 static void show_event(struct stream *s, const struct event *ev, struct proc *proc,
 		       const struct event_verdict **summary_of)
@@ -116,6 +128,8 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 	if (!shown)
 		return;
 	format_event(&s->fmt, &view);
+	if (view.verdict && !summary_of && s->cfg.alert_log)
+		log_alert(s, &view);
 	/* a summary is a count, not a record seen: "shown" never exceeds "seen" */
 	if (summary_of)
 		s->stats.summaries++;

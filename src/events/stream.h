@@ -25,6 +25,11 @@ struct stream_config {
 	const struct event_verdict *(*judge)(void *ctx, const struct event_view *v);
 	void *judge_ctx;
 	bool show_unmatched;
+	/*
+	 * Also a line per event that matched a rule, its message, here (the agent's log, so the
+	 * journal under systemd, when the events go to a file); NULL: none.
+	 */
+	FILE *alert_log;
 };
 
 struct stream_stats {

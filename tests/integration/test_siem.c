@@ -136,6 +136,7 @@ static void check_identity(struct json_object **ev, size_t n)
 TEST(shadow_read_alert_for_a_siem)
 {
 	struct json_object **ev, *e;
+	char line[4096];
 	struct vigil_child v;
 	struct group *nogroup = getgrgid(NOBODY);
 	size_t n = 0;
@@ -164,6 +165,10 @@ TEST(shadow_read_alert_for_a_siem)
 			ASSERT_STREQ(jstr(e, "process.group"), nogroup->gr_name, "group name");
 		ASSERT_TRUE(jstr(e, "rule.description") != NULL, "rule.description");
 		check_ancestors(e);
+		/* the events go to a file: the agent's log (the journal) has the alert too */
+		snprintf(line, sizeof(line), "vigil: alert: [alert high shadow-file-read] %s",
+			 jstr(e, "message"));
+		ASSERT_TRUE(strstr(v.err, line) != NULL, "the alert's message in the agent's log");
 	}
 	check_identity(ev, n);
 	events_free(ev, n);
