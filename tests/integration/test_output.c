@@ -271,6 +271,9 @@ TEST(outputs_that_cannot_take_lines_or_are_unsafe_are_refused_at_start)
 	shf("echo untouched > %s && chmod 0622 %s", p, p);
 	check_refused(p, "other users may write to it (mode 0622)", p);
 
+	check_refused("/dev/vigil-no-such-device", "there is no such device", NULL);
+	ASSERT_EQ(shf("test ! -e /dev/vigil-no-such-device"), 0, "nothing created in /dev");
+
 	snprintf(p, sizeof(p), "%s/missing-dir/events.json", dir);
 	check_refused(p, "No such file or directory", NULL);
 	shf("rm -rf %s", dir);
