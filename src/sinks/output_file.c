@@ -146,11 +146,12 @@ int output_file_open(const char *path, char *why, size_t len)
 	why[0] = '\0';
 	/* O_EXCL: what is created is new, never a link someone put there meanwhile */
 	fd = open(path, flags);
-	if (fd < 0 && errno == ENOENT && under_dev(path))
-		return refuse(why, len,
-			      "there is no such device, and vigil creates no file under /dev (a "
-			      "file in memory there would hide the device it names)");
 	if (fd < 0 && errno == ENOENT) {
+		if (under_dev(path))
+			return refuse(
+				why, len,
+				"there is no such device, and vigil creates no file under "
+				"/dev (a file in memory there would hide the device it names)");
 		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
 		created = fd >= 0;
 	}
