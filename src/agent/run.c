@@ -112,7 +112,7 @@ struct signals_taken {
 /* What the signals that came since the last call ask for; the ignored ones are logged. */
 static void take_signals(const char *who, struct signals_taken *t)
 {
-	char name[16];
+	char name[32];
 
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!signal_pending[sig])
