@@ -12,8 +12,10 @@ static void status_usage(FILE *out)
 {
 	fputs("usage: vigil status [--json]\n\n"
 	      "Ask the running agent (vigil run) what it has in force: its policies and rules\n"
-	      "with their hits, and the events it has seen, shown and lost. Needs root: the\n"
-	      "agent's control socket (" CONTROL_PATH ", or $" CONTROL_ENV ") is root's only.\n\n"
+	      "with their hits, the events it has seen, shown and lost, and where it writes\n"
+	      "them and how many it could not write (a full disk: docs/output.md). Needs\n"
+	      "root: the agent's control socket (" CONTROL_PATH ", or $" CONTROL_ENV ") is\n"
+	      "root's only.\n\n"
 	      "  -j, --json   the agent's answer as one JSON object\n",
 	      out);
 }
