@@ -100,8 +100,10 @@ static void *writer_main(void *arg)
 {
 	struct output *o = arg;
 	uint64_t unwritten;
+	const char *block;
 	bool regular;
 	int fd, err;
+	size_t len;
 
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
@@ -109,12 +111,14 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&o->changed, &o->lock);
 		if (!o->len)
 			break;
-		/* the file changes only while no block is in flight (output_reopen) */
+		/* the block and the file change only while no block is in flight */
+		block = o->block;
+		len = o->len;
 		fd = o->fd;
 		regular = o->regular;
 		unwritten = 0;
 		pthread_mutex_unlock(&o->lock);
-		err = write_lines(fd, regular, o->block, o->len, &unwritten);
+		err = write_lines(fd, regular, block, len, &unwritten);
 		pthread_mutex_lock(&o->lock);
 		o->error = err;
 		o->unwritten += unwritten;
