@@ -61,8 +61,12 @@ int control_open(struct control **out, const char *path, control_handler fn, voi
 			goto fail;
 		}
 	}
-	/* An agent answering there already owns it; a dead one's socket is replaced. */
-	if (!control_request(path, "ping", NULL, 0, NULL)) {
+	/*
+	 * Something listening there owns it, even if the ping failed on the way (a signal); a dead
+	 * agent's socket, where nothing listens, is replaced.
+	 */
+	err = control_request(path, "ping", NULL, 0, NULL);
+	if (err != -ECONNREFUSED && err != -ENOENT) {
 		err = -EADDRINUSE;
 		goto fail;
 	}
