@@ -96,6 +96,15 @@ static void install_signals(void)
 		sigaction(sig, &sa, NULL);
 }
 
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, len, "SIG%s", sigabbrev_np(sig));
+	return buf;
+}
+
 struct signals_taken {
 	int stop; /* the signal that stops the agent, or 0 */
 	bool reload, reopen;
@@ -105,6 +114,8 @@ struct signals_taken {
 /* What the signals that came since the last call ask for; the ignored ones are logged. */
 static void take_signals(const char *who, struct signals_taken *t)
 {
+	char name[32];
+
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!signal_pending[sig])
 			continue;
@@ -131,9 +142,10 @@ static void take_signals(const char *who, struct signals_taken *t)
 			break;
 		case SIGNAL_LOG:
 			pr_warn(who,
-				"ignored signal %d (SIG%s) from pid %d: vigil stops on SIGTERM, "
-				"SIGINT or SIGQUIT",
-				sig, sigabbrev_np(sig) ?: "RT", (int)signal_sender[sig]);
+				"ignored signal %d (%s) from pid %d: vigil stops on SIGTERM, "
+				"SIGINT "
+				"or SIGQUIT",
+				sig, signal_name(sig, name, sizeof(name)), (int)signal_sender[sig]);
 			break;
 		}
 	}

@@ -24,9 +24,10 @@ static void status_usage(FILE *out)
 	fputs("usage: vigil status [--all] [--policy NAME] [--rule TEXT] [--json]\n\n"
 	      "Ask the running agent (vigil run) what it has in force: each policy with its\n"
 	      "mode, rule count, hits and source (built-in, or its file), then the rules that\n"
-	      "have hits or are enforced, and the events it has seen, shown and lost. Needs\n"
-	      "root: the agent's control socket (" CONTROL_PATH ", or $" CONTROL_ENV ") is\n"
-	      "root's only.\n\n",
+	      "have hits or are enforced, the events it has seen, shown and lost, and where it\n"
+	      "writes them and how many it could not write (a full disk: docs/output.md).\n"
+	      "Needs root: the agent's control socket (" CONTROL_PATH ", or $" CONTROL_ENV ")\n"
+	      "is root's only.\n\n",
 	      out);
 	options_help(out, status_options, 0);
 	fputs("\nExit status: 0, or 3 when no agent is running (vigil help: every code).\n", out);

@@ -45,8 +45,9 @@ const struct cli_option stream_options[] = {
 	  .help = "append to FILE (created 0600); - is standard output;\n"
 		  "refused: a symbolic link, a hard-linked file, another\n"
 		  "user's file or one others may write, a directory, a\n"
-		  "block device, files of /proc, /sys and the like. The\n"
-		  "agent also logs each alert on stderr (the journal)",
+		  "block device, a missing name under /dev, files of\n"
+		  "/proc, /sys and the like. The agent also logs each\n"
+		  "alert on stderr (the journal)",
 	  .config = "output",
 	  .config_default = "\"-\"" },
 	{ .name = "color",

@@ -23,11 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BLOCK_BYTES (1 << 20)
 /* What waits for the writer: an unfinished line shorter than a block, then a block. */
 #define FILL_BYTES (2 * BLOCK_BYTES)
+/* A disk all but full lets a small batch through now and then: "works again" needs this long. */
+#define RECOVERED_AFTER_S 5
 
 struct output {
 	FILE *stream;
@@ -45,7 +48,10 @@ struct output {
 	uint64_t unwritten;
 	int error; /* of the last write */
 	bool closing;
-	bool said_failing; /* the main thread's: output_report() said writing fails */
+	/* the main thread's (output_report): said writing fails; when a loss was last seen */
+	bool said_failing;
+	uint64_t seen_unwritten;
+	time_t loss_at;
 };
 
 static size_t count_lines(const char *p, size_t n)
@@ -94,8 +100,10 @@ static void *writer_main(void *arg)
 {
 	struct output *o = arg;
 	uint64_t unwritten;
+	const char *block;
 	bool regular;
 	int fd, err;
+	size_t len;
 
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
@@ -103,12 +111,14 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&o->changed, &o->lock);
 		if (!o->len)
 			break;
-		/* the file changes only while no block is in flight (output_reopen) */
+		/* the block and the file change only while no block is in flight */
+		block = o->block;
+		len = o->len;
 		fd = o->fd;
 		regular = o->regular;
 		unwritten = 0;
 		pthread_mutex_unlock(&o->lock);
-		err = write_lines(fd, regular, o->block, o->len, &unwritten);
+		err = write_lines(fd, regular, block, len, &unwritten);
 		pthread_mutex_lock(&o->lock);
 		o->error = err;
 		o->unwritten += unwritten;
@@ -305,18 +315,26 @@ void output_stats(struct output *o, struct output_stats *st)
 
 void output_report(struct output *o, const char *who)
 {
+	struct timespec now;
 	struct output_stats st;
 	const char *path;
 
 	output_stats(o, &st);
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	path = st.path ? st.path : "standard output";
-	if (st.error && !o->said_failing)
+	if (st.unwritten != o->seen_unwritten) {
+		o->seen_unwritten = st.unwritten;
+		o->loss_at = now.tv_sec;
+	}
+	if (st.error && !o->said_failing) {
 		pr_warn(who,
 			"cannot write events to %s: %s; vigil goes on and counts the events not "
 			"written (vigil status)",
 			path, strerror(st.error));
-	else if (!st.error && o->said_failing)
+		o->said_failing = true;
+	} else if (!st.error && o->said_failing && now.tv_sec - o->loss_at >= RECOVERED_AFTER_S) {
 		pr_info(who, "writing events to %s again; %llu events could not be written so far",
 			path, (unsigned long long)st.unwritten);
-	o->said_failing = st.error;
+		o->said_failing = false;
+	}
 }

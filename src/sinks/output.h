@@ -48,7 +48,10 @@ struct output_stats {
 };
 
 void output_stats(struct output *o, struct output_stats *st);
-/* From the main loop: say once that writing fails, and once that it works again. */
+/*
+ * From the main loop: say once that writing fails, and once that it works again, when no event
+ * was lost for a few seconds (a disk all but full fails, works and fails again).
+ */
 void output_report(struct output *o, const char *who);
 
 #endif

@@ -12,10 +12,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -117,6 +119,23 @@ static int check_file(int fd, char *why, size_t len)
 	}
 }
 
+/* Is @path's directory /dev or below it? A name there is meant to be a device. */
+static bool under_dev(const char *path)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return realpath(dir, real) && (!strcmp(real, "/dev") || !strncmp(real, "/dev/", 5));
+}
+
 int output_file_open(const char *path, char *why, size_t len)
 {
 	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
@@ -128,6 +147,11 @@ int output_file_open(const char *path, char *why, size_t len)
 	/* O_EXCL: what is created is new, never a link someone put there meanwhile */
 	fd = open(path, flags);
 	if (fd < 0 && errno == ENOENT) {
+		if (under_dev(path))
+			return refuse(
+				why, len,
+				"there is no such device, and vigil creates no file under "
+				"/dev (a file in memory there would hide the device it names)");
 		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
 		created = fd >= 0;
 	}

@@ -21,12 +21,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOBODY 65534
+#define NOBODY	  65534
+#define MARK_COMM "vigil-out-mark"
+/* Any process: a shell that runs nothing */
+#define ANY_EXEC "/bin/sh -c :"
 
 struct fixture {
 	char dir[64];	 /* root's: the policy and the secret */
 	char policy[96]; /* enforce: reading the secret kills */
 	char secret[96];
+	char mark[96]; /* /bin/true under a name of its own, for --comm */
 };
 
 static bool fixture_make(struct fixture *fx)
@@ -38,7 +42,9 @@ static bool fixture_make(struct fixture *fx)
 		return false;
 	snprintf(fx->policy, sizeof(fx->policy), "%s/kill.yaml", fx->dir);
 	snprintf(fx->secret, sizeof(fx->secret), "%s/secret", fx->dir);
-	if (shf("echo s3cret > %s", fx->secret))
+	snprintf(fx->mark, sizeof(fx->mark), "%s/" MARK_COMM, fx->dir);
+	/* the kernel names a process after the path it ran, a symbolic link's too */
+	if (shf("echo s3cret > %s && ln -s /bin/true %s", fx->secret, fx->mark))
 		return false;
 	f = fopen(fx->policy, "w");
 	if (!f)
@@ -67,9 +73,10 @@ static void check_kill_rule(const struct fixture *fx)
 		  0, "the kill rule still kills (cat died of SIGKILL, printed nothing)");
 }
 
-static void make_execs(const char *marker)
+/* Ten execs of @cmd with @marker in their arguments. */
+static void make_execs(const char *cmd, const char *marker)
 {
-	shf("for i in 1 2 3 4 5 6 7 8 9 10; do /bin/sh -c : %s-$i; done", marker);
+	shf("for i in 1 2 3 4 5 6 7 8 9 10; do %s %s-$i; done", cmd, marker);
 }
 
 /* `vigil status` (text and --json) counts the events not written. */
@@ -105,11 +112,11 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
-/* Wait until @file holds @marker. */
-static bool file_gets(const char *file, const char *marker)
+/* Run @cmd until @file holds @marker. */
+static bool file_gets(const char *file, const char *cmd, const char *marker)
 {
 	for (int i = 0; i < 50; i++) {
-		make_execs(marker);
+		make_execs(cmd, marker);
 		if (!shf("grep -q %s %s 2>/dev/null", marker, file))
 			return true;
 		sleep_s(0.2);
@@ -135,7 +142,7 @@ TEST(a_full_device_leaves_the_agent_running_and_enforcing)
 		vigil_cleanup(&v);
 		goto out;
 	}
-	make_execs("full-device");
+	make_execs(ANY_EXEC, "full-device");
 	ASSERT_TRUE(vigil_wait_err(&v, "cannot write events to /dev/full: No space left", 1, 20),
 		    "it says writing fails");
 	sleep_s(1);
@@ -178,20 +185,22 @@ TEST(a_full_file_system_gets_whole_lines_and_writing_resumes_when_space_is_freed
 	snprintf(file, sizeof(file), "%s/events.json", mnt);
 	if (vigil_start_output(&v,
 			       (const char *[]){ "run", "--no-default-rules", "--policy", fx.policy,
-						 "--events", "exec", NULL },
+						 "--events", "exec", "--comm", MARK_COMM, NULL },
 			       file)) {
 		ASSERT_TRUE(false, v.err);
 		vigil_cleanup(&v);
 		goto out;
 	}
+	/* our execs alone, so that nothing else fills the file system once space is freed */
 	for (int i = 0; i < 10 && !vigil_wait_err(&v, "cannot write events to", 1, 1); i++)
-		make_execs("filling");
+		make_execs(fx.mark, "filling");
 	ASSERT_TRUE(vigil_wait_err(&v, "No space left on device", 1, 1), "it says writing fails");
 	ASSERT_TRUE(still_running(&v), "and keeps running");
 	check_kill_rule(&fx);
 	shf("rm %s/filler", mnt);
-	ASSERT_TRUE(file_gets(file, "space-freed"), "events are written once space is freed");
-	ASSERT_TRUE(vigil_wait_err(&v, " again; ", 1, 5), "it says writing works again");
+	ASSERT_TRUE(file_gets(file, fx.mark, "space-freed"),
+		    "events are written once space is freed");
+	ASSERT_TRUE(vigil_wait_err(&v, " again; ", 1, 20), "it says writing works again");
 	status = vigil_stop(&v);
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "SIGTERM: exit 0");
@@ -271,6 +280,9 @@ TEST(outputs_that_cannot_take_lines_or_are_unsafe_are_refused_at_start)
 	shf("echo untouched > %s && chmod 0622 %s", p, p);
 	check_refused(p, "other users may write to it (mode 0622)", p);
 
+	check_refused("/dev/vigil-no-such-device", "there is no such device", NULL);
+	ASSERT_EQ(shf("test ! -e /dev/vigil-no-such-device"), 0, "nothing created in /dev");
+
 	snprintf(p, sizeof(p), "%s/missing-dir/events.json", dir);
 	check_refused(p, "No such file or directory", NULL);
 	shf("rm -rf %s", dir);
@@ -314,13 +326,14 @@ TEST(the_output_file_is_reopened_after_rotation)
 		ASSERT_TRUE(false, v.err);
 		goto out;
 	}
-	ASSERT_TRUE(file_gets(file, "before-rotation"), "events go to the file");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "before-rotation"), "events go to the file");
 
 	/* logrotate: mv, then SIGUSR1 */
 	ASSERT_OK(rename(file, moved), "mv events.json events.json.1");
 	ASSERT_OK(kill(v.pid, SIGUSR1), "SIGUSR1");
 	ASSERT_TRUE(vigil_wait_err(&v, "reopened", 1, 10), "it says it reopened the file");
-	ASSERT_TRUE(file_gets(file, "after-mv"), "a new file at the path gets the new events");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "after-mv"),
+		    "a new file at the path gets the new events");
 	ASSERT_NEQ(shf("grep -q after-mv %s", moved), 0, "the moved file does not");
 	ASSERT_TRUE(still_running(&v), "SIGUSR1 leaves the agent running");
 
@@ -328,13 +341,15 @@ TEST(the_output_file_is_reopened_after_rotation)
 	ASSERT_OK(unlink(file), "rm events.json");
 	ASSERT_OK(kill(v.pid, SIGHUP), "SIGHUP");
 	ASSERT_TRUE(vigil_wait_err(&v, "reopened", 2, 10), "it says it reopened the file again");
-	ASSERT_TRUE(file_gets(file, "after-rm"), "a new file at the path gets the new events");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "after-rm"),
+		    "a new file at the path gets the new events");
 
 	/* and asked over the control socket */
 	ASSERT_OK(rename(file, moved), "mv events.json events.json.1 again");
 	ASSERT_EQ(shf("%s reopen | grep -q '^reopened %s$'", vigil_bin(), file), 0,
 		  "vigil reopen: exit 0, 'reopened FILE'");
-	ASSERT_TRUE(file_gets(file, "after-request"), "a new file at the path gets the new events");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "after-request"),
+		    "a new file at the path gets the new events");
 
 	ASSERT_OK(kill(v.pid, SIGQUIT), "SIGQUIT");
 	vigil_wait_err(&v, "stopping on", 1, 10);
@@ -376,12 +391,12 @@ TEST(logrotate_with_the_shipped_config_rotates_and_the_agent_reopens)
 		      "packaging/logrotate/vigil > %s/logrotate.conf",
 		      dir, (int)v.pid, dir),
 		  0, "the config");
-	ASSERT_TRUE(file_gets(file, "before-logrotate"), "events go to the file");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "before-logrotate"), "events go to the file");
 	ASSERT_EQ(shf("logrotate -f -s %s/state %s/logrotate.conf", dir, dir), 0,
 		  "logrotate -f: exit 0");
 	ASSERT_TRUE(vigil_wait_err(&v, "reopened", 1, 10), "the agent reopened its file");
 	ASSERT_EQ(shf("grep -q before-logrotate %s.1", file), 0, "events.json.1: the old events");
-	ASSERT_TRUE(file_gets(file, "after-logrotate"), "events.json: the new ones");
+	ASSERT_TRUE(file_gets(file, ANY_EXEC, "after-logrotate"), "events.json: the new ones");
 	ASSERT_NEQ(shf("grep -q after-logrotate %s.1", file), 0, "not in events.json.1");
 	ASSERT_EQ(shf("test \"$(stat -c %%a %s)\" = 600", file), 0, "the new file is 0600");
 	ASSERT_TRUE(still_running(&v), "the agent runs on");
