@@ -3,6 +3,7 @@
 #include "events/family.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -78,7 +79,11 @@ size_t message_summary(char *buf, size_t size, const char *description)
 			if ((*s == ':' || *s == ';') && (s[1] == ' ' || !s[1]))
 				break;
 			if (*s == '.' && s[1] == ' ' && s > description && s[-1] != '.')
-				break; /* a full stop, not an ellipsis */
+				break; /* a full stop */
+			if (*s == '.' && s[1] == ' ' && isupper((unsigned char)s[2])) {
+				put(&l, s, 1);
+				break; /* an ellipsis that ends a sentence */
+			}
 			put(&l, *s == '\n' || *s == '\t' ? " " : s, 1);
 		}
 	}
@@ -189,7 +194,7 @@ static void put_object(struct line *l, const struct event_view *v)
 		putf(l, " gid=%lld->%lld", val.num, port.num);
 	if (fam->field(v->ev, FIELD_RESULT, &val, buf) && val.num < 0 && val.num > -4096 &&
 	    strerrorname_np(-val.num))
-		putf(l, " failed=%s", strerrorname_np(-val.num));
+		putf(l, " error=%s", strerrorname_np(-val.num));
 }
 
 size_t event_message(char *buf, size_t size, const struct event_view *v, const char *user)

@@ -69,7 +69,7 @@ static void check_message(struct json_object *e, pid_t pid)
 	const char *msg = jstr(e, "message");
 
 	snprintf(want, sizeof(want),
-		 " (process=%s pid=%d user=nobody parent=%s file=/etc/shadow failed=EACCES "
+		 " (process=%s pid=%d user=nobody parent=%s file=/etc/shadow error=EACCES "
 		 "action=alert)",
 		 cat_exe, pid, self_exe);
 	if (!ASSERT_NOT_NULL(msg, "message"))

@@ -30,6 +30,9 @@ TEST(summaries_keep_the_first_clause)
 		   "A history file opened with O_TRUNC");
 	summary_is("killed by name (service ... stop), naming auditd, ...; more",
 		   "killed by name, naming auditd, ...");
+	summary_is("stopped by name (service ... stop) naming auditd, ... Package managers are "
+		   "allowed",
+		   "stopped by name naming auditd, ...");
 	summary_is("A file under /var/log/ truncated with truncate(2) by something",
 		   "A file under /var/log/ truncated with truncate by something");
 	summary_is("", "");
@@ -154,7 +157,7 @@ TEST(messages_name_the_peer_or_the_local_end)
 		    sizeof(buf));
 	ASSERT_STREQ(buf,
 		     "Net (process=curl pid=42 user=root proto=tcp peer=169.254.169.254:80 "
-		     "failed=ECONNREFUSED action=alert)",
+		     "error=ECONNREFUSED action=alert)",
 		     "connect: the peer, and the failure");
 	net_message(VIGIL_EV_LISTEN, "127.0.0.1", 8080, "0.0.0.0", 0, 0, buf, sizeof(buf));
 	ASSERT_STREQ(buf,
