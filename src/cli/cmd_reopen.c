@@ -21,7 +21,8 @@ static void reopen_usage(FILE *out)
 	      "is root's only.\n\n",
 	      out);
 	options_help(out, reopen_options, 0);
-	fputs("\nExit status: 0, 1 when it could not reopen, or 3 when no agent is running.\n", out);
+	fputs("\nExit status: 0, 1 when it could not reopen, or 3 when no agent is running.\n",
+	      out);
 }
 
 static int reopen_run(int argc, char **argv)

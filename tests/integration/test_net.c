@@ -554,7 +554,8 @@ TEST(events_connect_attaches_only_connect)
 			  count_type(ev, n, "socket", getpid()),
 		  0, "no other net events");
 	if (!progs[0]) {
-		SKIP("the agent's BPF programs could not be read: attach set checked by events only");
+		SKIP("the agent's BPF programs could not be read: attach set checked by events "
+		     "only");
 	} else {
 		ASSERT_TRUE(strstr(progs, "net_connect_in") && strstr(progs, "net_connect_out"),
 			    "connect programs loaded");
