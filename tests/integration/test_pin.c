@@ -81,22 +81,10 @@ static bool in_policy_dir(char *path, size_t len, const char *name)
 			 "the policy directory");
 }
 
-/* `vigil <args>`, its stdout in @out: its exit code, or -1. */
+/* `vigil <args>`, its output in @out: its exit code, or -1. */
 static int vigil_cmd(const char *args, char *out, size_t len)
 {
-	char cmd[512];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", vigil_bin(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return shf_out(out, len, "%s %s", vigil_bin(), args);
 }
 
 /*
