@@ -302,8 +302,13 @@ int run_main(struct run_options *o)
 		o->cfg.judge = policy_engine_judge;
 		o->cfg.judge_ctx = agent_engine(agent);
 		o->cfg.show_unmatched = o->cfg.filter.type_mask || o->cfg.filter.n_paths;
-		/* events in a file: each alert in the log too (the journal, under systemd) */
-		o->cfg.alert_log = o->output && strcmp(o->output, "-") ? stderr : NULL;
+		/*
+		 * Events in a file, and stderr the journal (systemd sets JOURNAL_STREAM): each
+		 * alert in the journal too. Not to any stderr: one nobody reads would block.
+		 */
+		o->cfg.alert_log = o->output && strcmp(o->output, "-") && getenv("JOURNAL_STREAM")
+					   ? stderr
+					   : NULL;
 	}
 	/* after the check for another agent: a refused start leaves no file behind */
 	err = open_output(o, &out, &out_tty);

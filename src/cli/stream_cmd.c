@@ -46,8 +46,8 @@ const struct cli_option stream_options[] = {
 		  "refused: a symbolic link, a hard-linked file, another\n"
 		  "user's file or one others may write, a directory, a\n"
 		  "block device, a missing name under /dev, files of\n"
-		  "/proc, /sys and the like. The agent also logs each\n"
-		  "alert on stderr (the journal)",
+		  "/proc, /sys and the like. Under systemd the agent also\n"
+		  "logs each alert to the journal (at most 10 a second)",
 	  .config = "output",
 	  .config_default = "\"-\"" },
 	{ .name = "color",

@@ -174,12 +174,38 @@ static int check_dir(const char *path)
 	return 0;
 }
 
+/* The kernel's PF_EXITING (include/linux/sched.h): the task is in do_exit(). */
+#define PF_EXITING 0x4
+
+/*
+ * Is @pid on its way out (exiting, a zombie, or gone)? A killed agent's listening socket
+ * outlives it while the kernel tears the process down (closing its BPF links takes seconds).
+ */
+static bool exiting(pid_t pid)
+{
+	char path[64], buf[512], *paren, state = 0;
+	unsigned int flags = 0;
+	bool gone = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ..." */
+	if (f && fgets(buf, sizeof(buf), f) && (paren = strrchr(buf, ')')) &&
+	    sscanf(paren + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) == 2)
+		gone = state == 'Z' || state == 'X' || flags & PF_EXITING;
+	if (f)
+		fclose(f);
+	return gone;
+}
+
 /*
  * What is at @path already: nothing, or a dead agent's socket (removed), is 0; a vigil agent,
  * answering or stopped, -EADDRINUSE; anything else is left alone and refused.
  */
 static int check_holder(const char *path)
 {
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	struct ucred peer;
 	struct stat st;
 	int fd;
@@ -194,6 +220,12 @@ static int check_holder(const char *path)
 		return -ENOTSOCK;
 	}
 	fd = connect_peer(path, &peer, client_deadline());
+	/* a holder being torn down: its socket refuses connections once it is gone (10 s) */
+	for (int i = 0; i < 100 && fd >= 0 && exiting(peer.pid); i++) {
+		close(fd);
+		nanosleep(&pause, NULL);
+		fd = connect_peer(path, &peer, client_deadline());
+	}
 	if (fd == -ECONNREFUSED)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
 	if (fd == -ETIMEDOUT) {

@@ -27,6 +27,9 @@ struct stream {
 	unsigned int refused_type;
 	/* a refused exec's image, shown as its caller's for that event */
 	char refused_exe[VIGIL_PATH_MAX + 1], refused_cwd[VIGIL_PATH_MAX + 1];
+	/* the alert log's budget: lines in the current second, and those left out */
+	__u64 alert_second;
+	unsigned int alert_lines, alert_skipped;
 };
 
 int stream_new(struct stream **out, const struct stream_config *cfg)
@@ -98,13 +101,31 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->proctab_gen = proctab_generation(s->procs);
 }
 
+/* At most this many alert lines a second: a flood of alerts must not flood the journal. */
+#define ALERT_LOG_PER_S 10
+
 /* "vigil: alert: [killed high rule-id] message": one line for the agent's log. */
 static void log_alert(struct stream *s, const struct event_view *v)
 {
+	__u64 second = v->ev->time_ns / 1000000000ull;
 	char message[MESSAGE_MAX];
-	size_t len = event_message(message, sizeof(message), v,
-				   formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
+	size_t len;
 
+	if (second != s->alert_second) {
+		if (s->alert_skipped)
+			fprintf(s->cfg.alert_log,
+				"vigil: alert: %u more alerts in that second, in the events file "
+				"only\n",
+				s->alert_skipped);
+		s->alert_second = second;
+		s->alert_lines = s->alert_skipped = 0;
+	}
+	if (s->alert_lines++ >= ALERT_LOG_PER_S) {
+		s->alert_skipped++;
+		return;
+	}
+	len = event_message(message, sizeof(message), v,
+			    formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
 	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] %.*s\n", v->verdict->action,
 		v->verdict->severity, v->verdict->rule_id, (int)len, message);
 }

@@ -26,8 +26,8 @@ struct stream_config {
 	void *judge_ctx;
 	bool show_unmatched;
 	/*
-	 * Also a line per event that matched a rule, its message, here (the agent's log, so the
-	 * journal under systemd, when the events go to a file); NULL: none.
+	 * Also a line per event that matched a rule, its message, here (the journal, under
+	 * systemd, when the events go to a file), at most ALERT_LOG_PER_S a second; NULL: none.
 	 */
 	FILE *alert_log;
 };

@@ -196,7 +196,8 @@ TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 
 	/* the same policy name, another port: the adopted maps follow the agent */
 	snprintf(cmd, sizeof(cmd), "policy apply %s", applied);
-	ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply");
+	if (!ASSERT_EQ(vigil_cmd(cmd, out, sizeof(out)), 0, "vigil policy apply"))
+		printf("%s\n%s", out, v.err);
 	ASSERT_EQ(connect_to(&a, AF_INET), 0, "after apply, the old port works");
 	ASSERT_TRUE(accepted(&a), "and its server got the connection");
 	ASSERT_EQ(connect_to(&b, AF_INET), EPERM, "and the newly denied one is refused");

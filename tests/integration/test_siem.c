@@ -137,6 +137,7 @@ TEST(shadow_read_alert_for_a_siem)
 {
 	struct json_object **ev, *e;
 	char line[4096];
+	bool ok;
 	struct vigil_child v;
 	struct group *nogroup = getgrgid(NOBODY);
 	size_t n = 0;
@@ -149,7 +150,11 @@ TEST(shadow_read_alert_for_a_siem)
 		SKIP("no /bin/cat");
 		return;
 	}
-	if (!vigil_start_checked(&v, (const char *[]){ "run", NULL }))
+	/* as under systemd: stderr is the journal, so alerts are logged there too */
+	setenv("JOURNAL_STREAM", "0:0", 1);
+	ok = vigil_start_checked(&v, (const char *[]){ "run", NULL });
+	unsetenv("JOURNAL_STREAM");
+	if (!ok)
 		return;
 	pid = cat_shadow_as_nobody();
 	waitpid(pid, &status, 0);
