@@ -155,14 +155,33 @@ static bool start_run(struct vigil_child *v, const char *policy)
 							"--policy", policy, NULL });
 }
 
+/*
+ * Stop the connecting child once the new agent has started (@started, false: it did not): the
+ * agent adopted the pinned hooks, and of the many connects tried @when, none went through.
+ */
+static bool adopted_with_no_gap(struct vigil_child *v, struct hammer *h, const struct server *a,
+				bool started, const char *when)
+{
+	long tries = 0, through = -1;
+
+	ASSERT_OK(hammer_stop_count(h, &tries, &through), "the child's counts");
+	if (!started)
+		return false;
+	ASSERT_TRUE(strstr(v->err, "adopted the connect deny hooks") != NULL,
+		    "the new agent says it adopted the pins");
+	printf("  %ld connects tried %s\n", tries, when);
+	ASSERT_GE(tries, 1, "connects tried");
+	ASSERT_EQ(through, 0, "connects that went through meanwhile");
+	ASSERT_FALSE(accepted(a), "none reached the server");
+	return true;
+}
+
 TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 {
 	struct server a = { .fd = -1 }, b = { .fd = -1 };
 	char policy[PATH_MAX] = "", applied[64] = "", cmd[128], out[4096];
-	long tries = 0, through = -1;
 	struct vigil_child v;
 	struct hammer h = { .pid = -1, .fd = -1 };
-	bool ok;
 
 	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) || !listen_on(&b, AF_INET, 0) ||
 	    !in_policy_dir(policy, sizeof(policy), "pin-test") ||
@@ -182,16 +201,8 @@ TEST(connect_deny_survives_a_crash_is_adopted_and_unloaded)
 	/* connects all through the new agent's start: not one gets through */
 	if (!ASSERT_TRUE(hammer_start(&h, try_connect, &a), "a child connecting in a loop"))
 		goto out;
-	ok = start_run(&v, policy);
-	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
-	if (!ok)
+	if (!adopted_with_no_gap(&v, &h, &a, start_run(&v, policy), "while the new agent started"))
 		goto out;
-	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
-		    "the new agent says it adopted the pins");
-	printf("  %ld connects tried while the new agent started\n", tries);
-	ASSERT_GE(tries, 1, "connects tried while the agent started");
-	ASSERT_EQ(through, 0, "connects that went through meanwhile");
-	ASSERT_FALSE(accepted(&a), "none reached the server");
 	ASSERT_EQ(connect_to(&a, AF_INET), EPERM, "adopted, still refused");
 
 	/* the same policy name, another port: the adopted maps follow the agent */
@@ -369,11 +380,9 @@ TEST(keep_enforcement_a_restart_leaves_no_gap)
 {
 	struct hammer h = { .pid = -1, .fd = -1 };
 	struct server a = { .fd = -1 };
-	long tries = 0, through = -1;
 	char policy[64] = "", out[4096];
 	struct vigil_child v;
 	int status;
-	bool ok;
 
 	if (SKIP_UNLESS_ROOT() || !listen_on(&a, AF_INET, 0) ||
 	    !write_connect_policy(policy, a.port))
@@ -386,16 +395,9 @@ TEST(keep_enforcement_a_restart_leaves_no_gap)
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
 	ASSERT_TRUE(strstr(v.err, "stay in force") != NULL, "it says the hooks stay");
 	ASSERT_TRUE(exists(enforce_path("netdeny/connect4")), "the hooks are still pinned");
-	ok = start_kept(&v, policy);
-	ASSERT_OK(hammer_stop_count(&h, &tries, &through), "the child's counts");
-	if (!ok)
+	if (!adopted_with_no_gap(&v, &h, &a, start_kept(&v, policy),
+				 "across the stop and the start"))
 		goto out;
-	ASSERT_TRUE(strstr(v.err, "adopted the connect deny hooks") != NULL,
-		    "the new agent adopted them");
-	printf("  %ld connects tried across the stop and the start\n", tries);
-	ASSERT_GE(tries, 1, "connects tried across the restart");
-	ASSERT_EQ(through, 0, "connects that went through meanwhile");
-	ASSERT_FALSE(accepted(&a), "none reached the server");
 
 	status = vigil_stop(&v);
 	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "SIGTERM: exit 0");
