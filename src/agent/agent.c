@@ -719,8 +719,3 @@ void agent_tick(struct agent *a, bool sighup)
 		a->refresh_at = now + WATCH_REFRESH_S;
 	}
 }
-
-int agent_inotify_fd(const struct agent *a)
-{
-	return a->inotify_fd;
-}

@@ -86,7 +86,5 @@ const char *agent_policy_dir(const struct agent *a);
 
 /* Called from the main loop: reload on SIGHUP or edits, refresh the watched inodes. */
 void agent_tick(struct agent *a, bool sighup);
-/* An fd to poll for policy file edits, or -1. */
-int agent_inotify_fd(const struct agent *a);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/control.h"
 #include "core/log.h"
+#include "core/procstat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,29 +175,16 @@ static int check_dir(const char *path)
 	return 0;
 }
 
-/* The kernel's PF_EXITING (include/linux/sched.h): the task is in do_exit(). */
-#define PF_EXITING 0x4
-
 /*
  * Is @pid on its way out (exiting, a zombie, or gone)? A killed agent's listening socket
  * outlives it while the kernel tears the process down (closing its BPF links takes seconds).
  */
 static bool exiting(pid_t pid)
 {
-	char path[64], buf[512], *paren, state = 0;
-	unsigned int flags = 0;
-	bool gone = true;
-	FILE *f;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ..." */
-	if (f && fgets(buf, sizeof(buf), f) && (paren = strrchr(buf, ')')) &&
-	    sscanf(paren + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) == 2)
-		gone = state == 'Z' || state == 'X' || flags & PF_EXITING;
-	if (f)
-		fclose(f);
-	return gone;
+	return proc_stat_read(pid, &st) || st.state == 'Z' || st.state == 'X' ||
+	       st.flags & PF_EXITING;
 }
 
 /*

@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "enforce/kill.h"
+#include "core/procstat.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/pidfd.h>
 #include <unistd.h>
-
-/* Fields 4 to 21 of /proc/PID/stat, between the state and the start time. */
-#define SKIP_18_FIELDS " %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
 
 /*
  * Is process @pid the one that started at @start_ns, and not yet exited? /proc/PID/stat gives
@@ -18,31 +13,15 @@
  */
 static int same_and_running(__u32 pid, __u64 start_ns)
 {
-	char path[32], buf[1024], state;
-	unsigned long long start_ticks;
 	long hz = sysconf(_SC_CLK_TCK);
-	const char *after_comm;
-	ssize_t len;
-	int fd, err;
+	struct proc_stat st;
+	int err = proc_stat_read(pid, &st);
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	err = len < 0 ? -errno : 0;
-	close(fd);
 	if (err)
 		return err;
-	buf[len] = '\0';
-	/* the name may hold spaces and parentheses: the fields start after the last ')' */
-	after_comm = memrchr(buf, ')', len);
-	if (!after_comm ||
-	    sscanf(after_comm + 1, " %c" SKIP_18_FIELDS " %llu", &state, &start_ticks) != 2)
-		return -EINVAL;
-	if (state == 'Z' || state == 'X')
+	if (st.state == 'Z' || st.state == 'X')
 		return -ESRCH;
-	if (hz > 0 && hz <= 1000000000 && start_ticks != start_ns / (1000000000 / hz))
+	if (hz > 0 && hz <= 1000000000 && st.starttime != start_ns / (1000000000 / hz))
 		return -ESRCH;
 	return 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/proctab.h"
+#include "core/procstat.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -306,8 +307,6 @@ static char *read_link(int dirfd, const char *name)
 	return dup_bytes(buf, n > 0 ? (size_t)n : 0);
 }
 
-#define PF_KTHREAD 0x00200000
-
 #define DELETED_SUFFIX " (deleted)"
 
 /*
@@ -340,39 +339,12 @@ static void seed_exe(int dirfd, struct proc *p)
 		p->exe_flags |= VIGIL_EXE_SHM;
 }
 
-/*
- * /proc/PID/stat: "pid (comm) state ppid ... flags(9) ... starttime(22)". comm may hold
- * spaces and parentheses, so fields are counted from the last ')'.
- */
-static int parse_stat(const char *stat, char *comm, __u32 *ppid, unsigned long *flags,
-		      unsigned long long *starttime)
-{
-	const char *open = strchr(stat, '('), *close = strrchr(stat, ')');
-	size_t len;
-	int n;
-
-	if (!open || !close || close < open)
-		return -EINVAL;
-	len = close - open - 1;
-	if (len >= VIGIL_COMM_LEN)
-		len = VIGIL_COMM_LEN - 1;
-	memcpy(comm, open + 1, len);
-	comm[len] = '\0';
-	n = sscanf(close + 2,
-		   "%*c %" SCNu32 " %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-		   "%*d %*d %llu",
-		   ppid, flags, starttime);
-	return n == 3 ? 0 : -EINVAL;
-}
-
 static void seed_one(struct proctab *t, int procfd, const char *name, long ticks)
 {
-	char stat[1024], comm[VIGIL_COMM_LEN];
-	char args[VIGIL_ARGS_MAX];
-	unsigned long long start;
-	unsigned long flags;
+	char stat[1024], args[VIGIL_ARGS_MAX];
+	struct proc_stat ps;
 	struct proc *p;
-	__u32 ppid, pid = strtoul(name, NULL, 10);
+	__u32 pid = strtoul(name, NULL, 10);
 	ssize_t n;
 	int dirfd;
 
@@ -385,15 +357,15 @@ static void seed_one(struct proctab *t, int procfd, const char *name, long ticks
 	if (n <= 0)
 		goto out;
 	stat[n] = '\0';
-	if (parse_stat(stat, comm, &ppid, &flags, &start) || (flags & PF_KTHREAD))
+	if (proc_stat_parse(stat, &ps) || (ps.flags & PF_KTHREAD))
 		goto out;
 	p = proc_reset(t, pid);
 	if (!p)
 		goto out;
-	p->ppid = ppid;
-	memcpy(p->comm, comm, sizeof(comm));
+	p->ppid = ps.ppid;
+	memcpy(p->comm, ps.comm, sizeof(ps.comm));
 	/* starttime is in clock ticks since boot, the same clock as CLOCK_BOOTTIME. */
-	p->exec_time = start * (1000000000ull / (unsigned long long)ticks);
+	p->exec_time = ps.starttime * (1000000000ull / (unsigned long long)ticks);
 	p->from_procfs = true;
 	p->exe = read_link(dirfd, "exe");
 	if (p->exe)
