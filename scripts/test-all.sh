@@ -5,8 +5,8 @@
 set -u -o pipefail # a suite's status, not tee's
 host_bins=$1 debdir=$2
 shift 2
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$(mktemp) failures=$(mktemp)
+trap 'rm -f "$log" "$failures"' EXIT
 status=0 passed=0 failed=0 skipped=0
 
 # suite TITLE CMD...: run one suite, echo it, add its last "N passed, N failed, N skipped" line
@@ -16,6 +16,7 @@ suite() {
 	shift
 	echo "=== $title"
 	"$@" | tee "$log" || status=1
+	grep -E ': FAIL$|counted as a failure' "$log" | sed "s|^|$title: |" >>"$failures"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "=== $title: no total: counted as a failure"
@@ -42,6 +43,11 @@ deb=$(ls "$debdir"/vigil_*_amd64.deb 2>/dev/null | head -n 1)
 suite "booted-Debian suite (the package under systemd, in qemu)" scripts/vm/debian-run.sh "$deb"
 
 [ "$failed" -eq 0 ] || status=1
+if [ -s "$failures" ]; then
+	# the names again at the end, where a CI log's tail shows them
+	echo "=== what failed"
+	cat "$failures"
+fi
 echo "=== total (host + VM + booted Debian)"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
