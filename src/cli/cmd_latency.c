@@ -25,17 +25,20 @@ enum {
 static const struct cli_option latency_options[] = {
 	OPTION("duration", 'd', "S", "stop after S seconds (default: at Ctrl-C or SIGTERM)"),
 	OPTION("interval", 'i', "S",
-	       "print every S seconds what happened in those seconds (default: once, at the end)"),
+	       "print every S seconds what happened in those seconds\n"
+	       "(default: once, at the end)"),
 	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, tcp)"),
 	OPTION("cgroup", 'c', "PATH",
-	       "only tasks in cgroup PATH and below it, a path on the cgroup2 mount\n"
-	       "(\"/system.slice/nginx.service\"; runq, syscall, tcp)"),
+	       "only tasks in cgroup PATH and below it, a path on the\n"
+	       "cgroup2 mount (\"/system.slice/nginx.service\";\n"
+	       "runq, syscall, tcp)"),
 	OPTION("per-cpu", OPT_PER_CPU, NULL, "a histogram per CPU (runq, irq)"),
 	OPTION("per-pid", OPT_PER_PID, NULL, "a histogram per process (runq, syscall, tcp)"),
 	OPTION("per-cgroup", OPT_PER_CGROUP, NULL, "a histogram per cgroup (runq, syscall)"),
 	OPTION("per-disk", OPT_PER_DISK, NULL, "a histogram per disk (block)"),
 	OPTION("unit", OPT_UNIT, "ns|us|ms",
-	       "the time histograms' unit (default: ns for syscall, ms for tcp, us otherwise)"),
+	       "the time histograms' unit (default: ns for syscall,\n"
+	       "ms for tcp, us otherwise)"),
 	OPTION("top", OPT_TOP, "N", "syscall, irq and retransmit rows shown (default 10; 0: all)"),
 	OPTION("json", 'j', NULL, "print one JSON object per report instead of text"),
 	OPTION("verbose", 'v', NULL, "show libbpf's and the verifier's messages (on stderr)"),
@@ -54,24 +57,29 @@ static const char *const target_what[LAT_TARGET_COUNT] = {
 
 static void latency_usage(FILE *out)
 {
-	fputs("usage: vigil latency TARGET [options]\n\n"
+	fputs("usage: vigil latency <target> [options]\n\n"
 	      "Measure latencies with histograms built in the kernel: each event adds one to a\n"
 	      "log2 bucket in a BPF map, nothing is copied to user space per event, and vigil\n"
 	      "reads the buckets at the end (or every --interval). Prints bcc's ASCII bars\n"
 	      "with a summary line (count, mean, p50, p90, p99), or JSON. Needs root.\n\n"
-	      "Targets:\n"
-	      "  runq     run-queue latency: from a task's wakeup (or preemption) to running,\n"
-	      "           as runqlat; --per-cpu, --per-pid, --per-cgroup\n"
-	      "  syscall  latency per syscall, by name, and how many failed, the --top N most\n"
-	      "           frequent; --per-pid, --per-cgroup\n"
-	      "  block    block I/O per operation (read, write, flush, discard): time on the\n"
-	      "           device, time queued before it (where the kernel queues), request\n"
-	      "           sizes, as biolatency; --per-disk\n"
-	      "  tcp      TCP connection lifetimes (first state change to close) and the bytes\n"
-	      "           each received and sent, as tcplife; retransmits per peer; --per-pid\n"
-	      "           (the process that opened the connection)\n"
-	      "  irq      time in hard irq handlers and softirqs, per irq and vector, as\n"
-	      "           hardirqs/softirqs; --per-cpu\n\n"
+	      "Targets, with the groupings each takes:\n"
+	      "  runq [--per-cpu|--per-pid|--per-cgroup]\n"
+	      "      run-queue latency: from a task's wakeup (or preemption) to running, as\n"
+	      "      runqlat does\n"
+	      "  syscall [--per-pid|--per-cgroup]\n"
+	      "      latency per syscall, by name, and how many failed; the --top N most\n"
+	      "      frequent, as syscount -L\n"
+	      "  block [--per-disk]\n"
+	      "      block I/O per operation (read, write, flush, discard): time on the device,\n"
+	      "      time queued before it (where the kernel queues), request sizes; as\n"
+	      "      biolatency -Q\n"
+	      "  tcp [--per-pid]\n"
+	      "      TCP connection lifetimes (first state change to close) and the bytes each\n"
+	      "      received and sent, as tcplife; retransmits per peer, as tcpretrans;\n"
+	      "      --per-pid and --pid mean the process that opened the connection\n"
+	      "  irq [--per-cpu]\n"
+	      "      time in hard irq handlers and softirqs, per irq and vector, as hardirqs\n"
+	      "      and softirqs\n\n"
 	      "Options:\n",
 	      out);
 	options_help(out, latency_options, 0);
