@@ -455,7 +455,7 @@ struct tcp_birth {
 	__u64 tgid;
 };
 
-/* Keyed by the socket: when its life began, and who began it (connect() runs in its caller). */
+/* Keyed by the socket: when its life began, and the process that connect()ed it (0: accepted). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -483,10 +483,19 @@ static __always_inline int tcp_state(const struct sock *sk, int oldstate, int ne
 	if (oldstate == TCP_LISTEN || newstate == TCP_LISTEN)
 		return 0;
 	if (newstate < TCP_FIN_WAIT1) {
-		if (!current_wanted())
+		/*
+		 * Only connect() runs in its process (SYN_SENT); a passive open runs in whatever
+		 * task the softirq interrupted, on loopback the client: it has no process.
+		 */
+		nb.tgid = 0;
+		if (newstate == TCP_SYN_SENT) {
+			if (!current_wanted())
+				return 0;
+			nb.tgid = bpf_get_current_pid_tgid() >> 32;
+		} else if (targ_tgid || targ_cgroup) {
 			return 0;
+		}
 		nb.ts = bpf_ktime_get_ns();
-		nb.tgid = bpf_get_current_pid_tgid() >> 32;
 		/* EEXIST: it was born already (SYN_SENT before ESTABLISHED) */
 		if (bpf_map_update_elem(&tcp_birth, &key, &nb, BPF_NOEXIST) == -E2BIG)
 			count_missed();

@@ -27,7 +27,7 @@ static const struct cli_option latency_options[] = {
 	OPTION("interval", 'i', "S",
 	       "print every S seconds what happened in those seconds\n"
 	       "(default: once, at the end)"),
-	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, tcp)"),
+	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, tcp: its connect()s)"),
 	OPTION("cgroup", 'c', "PATH",
 	       "only tasks in cgroup PATH and below it, a path on the\n"
 	       "cgroup2 mount (\"/system.slice/nginx.service\";\n"
@@ -76,7 +76,8 @@ static void latency_usage(FILE *out)
 	      "  tcp [--per-pid]\n"
 	      "      TCP connection lifetimes (first state change to close) and the bytes each\n"
 	      "      received and sent, as tcplife; retransmits per peer, as tcpretrans;\n"
-	      "      --per-pid and --pid mean the process that opened the connection\n"
+	      "      --pid, --cgroup and --per-pid mean the process that connect()ed:\n"
+	      "      accepted connections have none (pid 0), and those filters leave them out\n"
 	      "  irq [--per-cpu]\n"
 	      "      time in hard irq handlers and softirqs, per irq and vector, as hardirqs\n"
 	      "      and softirqs\n\n"
@@ -401,7 +402,7 @@ static int latency_run(int argc, char **argv)
 		return open_error(&a, ret);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "vigil: latency: tracing %s (%s)... Hit Ctrl-C to end.\n",
+	fprintf(stderr, "vigil: latency: tracing %s (%s); Ctrl-C to stop\n",
 		target_what[a.cfg.target], lat_mode(s));
 	start = last = now_s();
 	end = a.duration ? start + a.duration : INFINITY;
