@@ -157,7 +157,18 @@ static __always_inline bool current_wanted(void)
 
 /* ---------------------------------------------------------------- runq */
 
-/* Keyed by thread id: when it was woken, or preempted while runnable. */
+/*
+ * When a thread was woken, or preempted while runnable. Typed programs keep it in the task
+ * itself (no hashing on every context switch); raw_tp ones cannot name a task to the kernel
+ * and use a hash by thread id, as runqlat does.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runq_ts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -176,7 +187,74 @@ static __always_inline long task_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___old *)t, state);
 }
 
-static __always_inline int runq_enqueue(struct task_struct *task)
+/* the same for a typed pointer: a load, not a helper call */
+static __always_inline long task_state_btf(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___old *)t)->state;
+}
+
+static __always_inline __u64 runq_group(struct task_struct *next, __u32 tgid)
+{
+	if (group == VIGIL_LAT_BY_CPU)
+		return bpf_get_smp_processor_id();
+	if (group == VIGIL_LAT_BY_PID)
+		return tgid;
+	if (group == VIGIL_LAT_BY_CGROUP)
+		return task_cgroup_id(next);
+	return 0;
+}
+
+/* typed: the task's fields read directly, its time kept in it */
+
+static __always_inline void runq_enqueue_btf(struct task_struct *task)
+{
+	__u64 *ts;
+
+	if (!task->pid || (targ_tgid && (__u32)task->tgid != targ_tgid) ||
+	    (targ_cgroup && task_cgroup_at_level(task) != targ_cgroup))
+		return;
+	ts = bpf_task_storage_get(&runq_ts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+	else
+		count_missed();
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(runq_wakeup, struct task_struct *p)
+{
+	runq_enqueue_btf(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(runq_wakeup_new, struct task_struct *p)
+{
+	runq_enqueue_btf(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 *ts;
+
+	if (task_state_btf(prev) == TASK_RUNNING)
+		runq_enqueue_btf(prev);
+	ts = bpf_task_storage_get(&runq_ts, next, 0, 0);
+	if (!ts || !*ts)
+		return 0;
+	time_add(runq_group(next, next->tgid), 0, VIGIL_LAT_RUNQ, 0, bpf_ktime_get_ns() - *ts,
+		 false);
+	*ts = 0;
+	return 0;
+}
+
+/* raw_tp: read through bpf_probe_read, kept in a hash */
+
+static __always_inline int runq_enqueue_raw(struct task_struct *task)
 {
 	__u32 tid = BPF_CORE_READ(task, pid);
 	__u64 ts;
@@ -189,62 +267,33 @@ static __always_inline int runq_enqueue(struct task_struct *task)
 	return 0;
 }
 
-static __always_inline int runq_switch(struct task_struct *prev, struct task_struct *next)
-{
-	__u32 tid = BPF_CORE_READ(next, pid);
-	__u64 *start, grp = 0, delta;
-
-	if (task_state(prev) == TASK_RUNNING)
-		runq_enqueue(prev);
-	start = bpf_map_lookup_elem(&runq_start, &tid);
-	if (!start)
-		return 0;
-	delta = bpf_ktime_get_ns() - *start;
-	bpf_map_delete_elem(&runq_start, &tid);
-	if (group == VIGIL_LAT_BY_CPU)
-		grp = bpf_get_smp_processor_id();
-	else if (group == VIGIL_LAT_BY_PID)
-		grp = BPF_CORE_READ(next, tgid);
-	else if (group == VIGIL_LAT_BY_CGROUP)
-		grp = task_cgroup_id(next);
-	time_add(grp, 0, VIGIL_LAT_RUNQ, 0, delta, false);
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(runq_wakeup, struct task_struct *p)
-{
-	return runq_enqueue(p);
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(runq_wakeup_new, struct task_struct *p)
-{
-	return runq_enqueue(p);
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(runq_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return runq_switch(prev, next);
-}
-
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(runq_wakeup_raw, struct task_struct *p)
 {
-	return runq_enqueue(p);
+	return runq_enqueue_raw(p);
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(runq_wakeup_new_raw, struct task_struct *p)
 {
-	return runq_enqueue(p);
+	return runq_enqueue_raw(p);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return runq_switch(prev, next);
+	__u32 tid = BPF_CORE_READ(next, pid);
+	__u64 *start, delta;
+
+	if (task_state(prev) == TASK_RUNNING)
+		runq_enqueue_raw(prev);
+	start = bpf_map_lookup_elem(&runq_start, &tid);
+	if (!start)
+		return 0;
+	delta = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(&runq_start, &tid);
+	time_add(runq_group(next, BPF_CORE_READ(next, tgid)), 0, VIGIL_LAT_RUNQ, 0, delta, false);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- syscall */
@@ -254,43 +303,50 @@ struct syscall_start {
 	__u64 nr;
 };
 
-/* LRU: a thread killed inside a syscall never reaches sys_exit; its entry ages out. */
+/*
+ * Per task, in the task itself: no hashing on the hottest path there is, and nothing left
+ * behind by a thread killed inside a syscall (it never reaches sys_exit).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct syscall_start);
 } syscall_start SEC(".maps");
 
 static __always_inline int syscall_enter(long nr)
 {
-	struct syscall_start s = { .nr = nr };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_start *s;
 
 	/* these never return */
 	if (nr < 0 || nr == NR_EXIT || nr == NR_EXIT_GROUP || !current_wanted())
 		return 0;
-	s.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&syscall_start, &tid, &s, BPF_ANY);
+	s = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_missed();
+		return 0;
+	}
+	s->nr = nr;
+	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline int syscall_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_start *s = bpf_map_lookup_elem(&syscall_start, &tid);
-	__u64 delta, grp = 0, nr;
+	struct syscall_start *s;
+	__u64 delta, grp = 0;
 
-	if (!s)
+	s = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->ts)
 		return 0;
 	delta = bpf_ktime_get_ns() - s->ts;
-	nr = s->nr;
-	bpf_map_delete_elem(&syscall_start, &tid);
+	s->ts = 0;
 	if (group == VIGIL_LAT_BY_PID)
 		grp = bpf_get_current_pid_tgid() >> 32;
 	else if (group == VIGIL_LAT_BY_CGROUP)
 		grp = bpf_get_current_cgroup_id();
-	time_add(grp, nr, VIGIL_LAT_SYSCALL, 0, delta, ret < 0 && ret >= -MAX_ERRNO);
+	time_add(grp, s->nr, VIGIL_LAT_SYSCALL, 0, delta, ret < 0 && ret >= -MAX_ERRNO);
 	return 0;
 }
 

@@ -91,6 +91,9 @@ static int open_load(const struct lat_config *cfg, const struct vigil_deny_scope
 	skel->rodata->targ_cgroup = scope->cgroup_id;
 	skel->rodata->targ_cgroup_level = scope->level;
 	skel->rodata->self_tgid = (uint32_t)getpid();
+	/* the typed runq programs keep their times in the tasks */
+	if (!raw)
+		bpf_map__set_max_entries(skel->maps.runq_start, 1);
 	ret = latency_bpf__load(skel);
 	if (!ret)
 		ret = latency_bpf__attach(skel);
@@ -123,9 +126,9 @@ int lat_open(const struct lat_config *cfg, struct lat_session **out)
 		ret = s->ncpu ? s->ncpu : -EINVAL;
 		goto fail;
 	}
-	ret = open_load(cfg, &scope, false, &s->skel);
+	ret = cfg->raw_tp ? -ENOTSUP : open_load(cfg, &scope, false, &s->skel);
 	if (ret) {
-		pr_debug("latency", "typed tracepoints refused (%s), trying raw_tp",
+		pr_debug("latency", "typed tracepoints not used (%s), trying raw_tp",
 			 strerror(-ret));
 		s->raw_tp = true;
 		ret = open_load(cfg, &scope, true, &s->skel);

@@ -6,6 +6,7 @@
 #ifndef VIGIL_PERF_LATENCY_H
 #define VIGIL_PERF_LATENCY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct lat_config {
 	uint64_t unit_ns;   /* the histograms' unit in ns: 1, 1000 or 1000000 */
 	uint32_t tgid;	    /* 0: every process */
 	const char *cgroup; /* a cgroup2 path ("/system.slice"): its subtree only; NULL: all */
+	bool raw_tp;	    /* the raw_tp twins even where typed tp_btf works (tests) */
 };
 
 /* One histogram, summed over CPUs. */

@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "testlib.h"
 #include "core/mounts.h"
+#include "perf/latency.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -795,4 +796,57 @@ out:
 	gated_cleanup(&child);
 	tool_cleanup(&one);
 	tool_cleanup(&all);
+}
+
+/* ---------------------------------------------------------------- raw_tp */
+
+#define RAW_CALLS 10000
+
+static void getppid_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < RAW_CALLS; i++)
+		syscall(SYS_getppid);
+}
+
+/* The raw_tp twins, for kernels without tp_btf: the same counts (through src/perf's API). */
+TEST(raw_tp_twins_count_the_same)
+{
+	struct lat_config cfg = { .target = LAT_SYSCALL, .unit_ns = 1, .raw_tp = true };
+	struct lat_session *s = NULL, *runq = NULL;
+	struct lat_entry *e = NULL;
+	struct gated child = { 0 };
+	struct vigil_lat_key key = { .id = SYS_getppid, .kind = VIGIL_LAT_SYSCALL };
+	const struct lat_entry *got;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!ASSERT_OK(gated_fork(&child, getppid_loop, NULL), "fork the workload"))
+		return;
+	cfg.tgid = (uint32_t)child.pid;
+	if (!ASSERT_OK(lat_open(&cfg, &s), "raw_tp syscall programs load"))
+		goto out;
+	ASSERT_STREQ(lat_mode(s), "raw_tp", "mode");
+	cfg = (struct lat_config){ .target = LAT_RUNQ, .unit_ns = 1000, .raw_tp = true };
+	if (!ASSERT_OK(lat_open(&cfg, &runq), "raw_tp runq programs load"))
+		goto out;
+	ASSERT_TRUE(gated_run(&child, 60), "the workload ran");
+	if (!ASSERT_OK(lat_read(s, &e, &n), "read"))
+		goto out;
+	got = lat_find(e, n, &key);
+	if (ASSERT_NOT_NULL(got, "a getppid histogram"))
+		ASSERT_EQ(got->hist.count, RAW_CALLS, "getppid calls counted");
+	free(e);
+	e = NULL;
+	key = (struct vigil_lat_key){ .kind = VIGIL_LAT_RUNQ };
+	if (ASSERT_OK(lat_read(runq, &e, &n), "read runq")) {
+		got = lat_find(e, n, &key);
+		ASSERT_TRUE(got && got->hist.count > 0, "run-queue waits counted");
+	}
+out:
+	free(e);
+	lat_close(s);
+	lat_close(runq);
+	gated_cleanup(&child);
 }
