@@ -48,7 +48,7 @@ static const struct cli_option latency_options[] = {
 
 /* What each target measures, as the ready line says it. */
 static const char *const target_what[LAT_TARGET_COUNT] = {
-	[LAT_RUNQ] = "run-queue latency (wakeup to running)",
+	[LAT_RUNQ] = "run-queue latency, wakeup to running",
 	[LAT_SYSCALL] = "syscall latency and errors",
 	[LAT_BLOCK] = "block I/O latency, queue time and sizes",
 	[LAT_TCP] = "TCP connection lifetimes, bytes and retransmits",

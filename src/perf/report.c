@@ -180,17 +180,21 @@ static void print_line(FILE *out, const struct lat_report *r, const struct lat_e
 		     bytes ? 1 : (double)r->unit_ns);
 }
 
-/* syscall and irq: one row each, the top ones */
+/* syscall and irq: one row each, the top ones; times in the unit, the total in ms */
 static void print_table(FILE *out, const struct lat_report *r)
 {
 	const char *u = lat_unit_short(r->unit_ns);
-	char name[64], grp[96], col[32];
+	char name[64], grp[96], head[4][16];
 
-	snprintf(col, sizeof(col), "%s", r->target == LAT_SYSCALL ? "SYSCALL" : "IRQ");
+	snprintf(head[0], sizeof(head[0]), "MEAN(%s)", u);
+	snprintf(head[1], sizeof(head[1]), "P50(%s)", u);
+	snprintf(head[2], sizeof(head[2]), "P90(%s)", u);
+	snprintf(head[3], sizeof(head[3]), "P99(%s)", u);
 	if (r->group != VIGIL_LAT_BY_NONE)
 		fprintf(out, "%-24s ", r->group == VIGIL_LAT_BY_CPU ? "CPU" : "PROCESS");
-	fprintf(out, "%-22s %10s %8s %10s %10s %10s %10s %12s\n", col, "COUNT", "ERRORS", "MEAN",
-		"P50", "P90", "P99", "TOTAL");
+	fprintf(out, "%-22s %10s %8s %10s %10s %10s %10s %11s\n",
+		r->target == LAT_SYSCALL ? "SYSCALL" : "IRQ", "COUNT", "ERRORS", head[0], head[1],
+		head[2], head[3], "TOTAL(ms)");
 	for (size_t i = 0; i < shown(r); i++) {
 		const struct lat_entry *e = &r->entries[i];
 		const struct vigil_lat_hist *h = &e->hist;
@@ -204,11 +208,11 @@ static void print_table(FILE *out, const struct lat_report *r)
 			 : e->key.kind == VIGIL_LAT_HARDIRQ ? "hard:"
 							    : "",
 			 id_name(&e->key, name, sizeof(name)));
-		fprintf(out, "%-22s %10llu %8llu %8.1f%s %8.0f%s %8.0f%s %8.0f%s %10.0f%s\n", label,
+		fprintf(out, "%-22s %10llu %8llu %10.1f %10.0f %10.0f %10.0f %11.3f\n", label,
 			(unsigned long long)h->count, (unsigned long long)h->errors,
-			h->count ? (double)h->sum / (double)h->count / unit : 0.0, u,
-			hist_quantile(h, 0.5), u, hist_quantile(h, 0.9), u, hist_quantile(h, 0.99),
-			u, (double)h->sum / unit, u);
+			h->count ? (double)h->sum / (double)h->count / unit : 0.0,
+			hist_quantile(h, 0.5), hist_quantile(h, 0.9), hist_quantile(h, 0.99),
+			(double)h->sum / 1e6);
 	}
 	if (shown(r) < r->n)
 		fprintf(out, "(%zu more; --top 0 shows all)\n", r->n - shown(r));
