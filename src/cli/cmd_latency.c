@@ -286,14 +286,18 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sleep until @until (monotonic seconds) or a signal. */
+/* Sleep until @until (monotonic seconds; INFINITY: forever) or a signal. */
 static void sleep_until(double until)
 {
 	double left;
 
 	while (!stop_requested && (left = until - now_s()) > 0) {
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+		/* at most an hour at a time: INFINITY does not convert to a time_t */
+		struct timespec ts = { 3600, 0 };
 
+		if (left < 3600)
+			ts = (struct timespec){ (time_t)left,
+						(long)((left - (double)(time_t)left) * 1e9) };
 		nanosleep(&ts, NULL);
 	}
 }

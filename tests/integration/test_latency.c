@@ -307,6 +307,46 @@ TEST(no_such_cgroup_is_an_error)
 	ASSERT_TRUE(strstr(out, "no cgroup /no/such/cgroup"), "says which cgroup");
 }
 
+/* CPU time of process @pid so far (user + system), in clock ticks; -1 when unreadable. */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64], *stat, *p;
+	unsigned long long utime, stime;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat = slurp(path);
+	p = stat ? strrchr(stat, ')') : NULL;
+	/* after "pid (comm)": state is field 3, utime 14 and stime 15 */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+			 &stime) != 2) {
+		free(stat);
+		return -1;
+	}
+	free(stat);
+	return (long long)(utime + stime);
+}
+
+/* Without --duration, vigil sleeps until Ctrl-C: it does not spin while the kernel counts. */
+TEST(waiting_costs_no_cpu)
+{
+	struct tool vigil = { 0 };
+	long long before, after;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!ASSERT_OK(vigil_latency_start(&vigil, (const char *const[]){ "runq", NULL }),
+		       "vigil latency runq starts"))
+		goto out;
+	before = cpu_ticks(vigil.pid);
+	sleep(2);
+	after = cpu_ticks(vigil.pid);
+	ASSERT_TRUE(before >= 0 && after >= 0, "its /proc/PID/stat");
+	ASSERT_GE(sysconf(_SC_CLK_TCK) / 10, after - before, "at most 0.1 s of CPU in 2 s");
+	ASSERT_EQ(tool_stop(&vigil), 0, "exits 0 at SIGINT");
+out:
+	tool_cleanup(&vigil);
+}
+
 /* ---------------------------------------------------------------- syscall */
 
 #define GETPPID_N  200000
