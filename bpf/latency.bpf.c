@@ -81,6 +81,16 @@ static __always_inline __u32 log2_slot(__u64 v)
 }
 
 /* One sample: @sum is added as it is (ns or bytes), @value (in the unit) picks the slot. */
+static __always_inline void hist_update(struct vigil_lat_hist *h, __u64 value, __u64 sum,
+					bool error)
+{
+	h->slots[log2_slot(value)]++;
+	h->count++;
+	h->sum += sum;
+	if (error)
+		h->errors++;
+}
+
 static __always_inline void hist_add(__u64 grp, __u32 id, __u16 kind, __u16 op, __u64 value,
 				     __u64 sum, bool error)
 {
@@ -95,11 +105,7 @@ static __always_inline void hist_add(__u64 grp, __u32 id, __u16 kind, __u16 op, 
 			return;
 		}
 	}
-	h->slots[log2_slot(value)]++;
-	h->count++;
-	h->sum += sum;
-	if (error)
-		h->errors++;
+	hist_update(h, value, sum, error);
 }
 
 static __always_inline void time_add(__u64 grp, __u32 id, __u16 kind, __u16 op, __u64 ns,
@@ -298,6 +304,17 @@ int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct tas
 
 /* ---------------------------------------------------------------- syscall */
 
+/*
+ * Ungrouped syscall histograms by number: an array, whose lookup the verifier inlines, on the
+ * path every syscall takes. Grouped ones go to hists.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_LAT_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct vigil_lat_hist);
+} syscall_hists SEC(".maps");
+
 struct syscall_start {
 	__u64 ts;
 	__u64 nr;
@@ -342,6 +359,15 @@ static __always_inline int syscall_exit(long ret)
 		return 0;
 	delta = bpf_ktime_get_ns() - s->ts;
 	s->ts = 0;
+	if (group == VIGIL_LAT_BY_NONE && s->nr < VIGIL_LAT_SYSCALLS) {
+		__u32 nr = s->nr;
+		struct vigil_lat_hist *h = bpf_map_lookup_elem(&syscall_hists, &nr);
+
+		if (h) {
+			hist_update(h, delta / unit_ns, delta, ret < 0 && ret >= -MAX_ERRNO);
+			return 0;
+		}
+	}
 	if (group == VIGIL_LAT_BY_PID)
 		grp = bpf_get_current_pid_tgid() >> 32;
 	else if (group == VIGIL_LAT_BY_CGROUP)

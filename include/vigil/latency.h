@@ -15,6 +15,9 @@
  */
 #define VIGIL_LAT_SLOTS 40
 
+/* Syscall numbers with a histogram of their own when not grouped (x86_64 has ~460). */
+#define VIGIL_LAT_SYSCALLS 1024
+
 /* What a histogram measures (vigil_lat_key.kind). */
 enum vigil_lat_kind {
 	VIGIL_LAT_RUNQ = 0,	  /* runq: wakeup (or preemption) to running */

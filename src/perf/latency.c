@@ -17,6 +17,7 @@
 
 struct lat_session {
 	struct latency_bpf *skel;
+	enum lat_target target;
 	bool raw_tp;
 	int ncpu;
 };
@@ -91,9 +92,11 @@ static int open_load(const struct lat_config *cfg, const struct vigil_deny_scope
 	skel->rodata->targ_cgroup = scope->cgroup_id;
 	skel->rodata->targ_cgroup_level = scope->level;
 	skel->rodata->self_tgid = (uint32_t)getpid();
-	/* the typed runq programs keep their times in the tasks */
-	if (!raw)
+	/* maps the target does not use, as small as they can be */
+	if (!raw || cfg->target != LAT_RUNQ)
 		bpf_map__set_max_entries(skel->maps.runq_start, 1);
+	if (cfg->target != LAT_SYSCALL)
+		bpf_map__set_max_entries(skel->maps.syscall_hists, 1);
 	ret = latency_bpf__load(skel);
 	if (!ret)
 		ret = latency_bpf__attach(skel);
@@ -121,6 +124,7 @@ int lat_open(const struct lat_config *cfg, struct lat_session **out)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->target = cfg->target;
 	s->ncpu = libbpf_num_possible_cpus();
 	if (s->ncpu <= 0) {
 		ret = s->ncpu ? s->ncpu : -EINVAL;
@@ -158,52 +162,61 @@ const struct lat_entry *lat_find(const struct lat_entry *entries, size_t n,
 	return bsearch(key, entries, n, sizeof(*entries), key_cmp);
 }
 
+/* Append @key's histogram, the sum of @percpu's, to *@out unless empty. 0 or -ENOMEM. */
+static int append(struct lat_entry **out, size_t *len, size_t *cap, const struct vigil_lat_key *key,
+		  const struct vigil_lat_hist *percpu, int ncpu)
+{
+	struct lat_entry *e, *grown;
+
+	if (*len == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		grown = realloc(*out, *cap * sizeof(**out));
+		if (!grown)
+			return -ENOMEM;
+		*out = grown;
+	}
+	e = &(*out)[*len];
+	memset(e, 0, sizeof(*e));
+	e->key = *key;
+	for (int c = 0; c < ncpu; c++)
+		hist_add(&e->hist, &percpu[c]);
+	if (e->hist.count)
+		(*len)++;
+	return 0;
+}
+
 int lat_read(struct lat_session *s, struct lat_entry **entries, size_t *n)
 {
 	int fd = bpf_map__fd(s->skel->maps.hists);
 	struct vigil_lat_hist *percpu = calloc((size_t)s->ncpu, sizeof(*percpu));
 	struct vigil_lat_key key, next, *prev = NULL;
-	struct lat_entry *out = NULL, *grown;
+	struct lat_entry *out = NULL;
 	size_t len = 0, cap = 0;
 	int ret = 0;
 
 	if (!percpu)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	while (!ret && !bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, percpu))
-			continue; /* deleted meanwhile */
-		if (len == cap) {
-			cap = cap ? 2 * cap : 64;
-			grown = realloc(out, cap * sizeof(*out));
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			out = grown;
-		}
-		memset(&out[len], 0, sizeof(out[len]));
-		out[len].key = key;
-		for (int c = 0; c < s->ncpu; c++) {
-			const struct vigil_lat_hist *h = &percpu[c];
-
-			for (int i = 0; i < VIGIL_LAT_SLOTS; i++)
-				out[len].hist.slots[i] += h->slots[i];
-			out[len].hist.count += h->count;
-			out[len].hist.sum += h->sum;
-			out[len].hist.errors += h->errors;
-		}
-		len++;
+		/* ENOENT: deleted meanwhile */
+		if (!bpf_map_lookup_elem(fd, &key, percpu))
+			ret = append(&out, &len, &cap, &key, percpu, s->ncpu);
 	}
-	if (len)
-		qsort(out, len, sizeof(*out), key_cmp);
-out:
+	/* ungrouped syscalls have an array of their own */
+	fd = bpf_map__fd(s->skel->maps.syscall_hists);
+	for (__u32 nr = 0; !ret && s->target == LAT_SYSCALL && nr < VIGIL_LAT_SYSCALLS; nr++) {
+		key = (struct vigil_lat_key){ .id = nr, .kind = VIGIL_LAT_SYSCALL };
+		if (!bpf_map_lookup_elem(fd, &nr, percpu))
+			ret = append(&out, &len, &cap, &key, percpu, s->ncpu);
+	}
 	free(percpu);
 	if (ret) {
 		free(out);
 		return ret;
 	}
+	if (len)
+		qsort(out, len, sizeof(*out), key_cmp);
 	*entries = out;
 	*n = len;
 	return 0;
