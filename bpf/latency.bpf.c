@@ -302,6 +302,103 @@ int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct tas
 	return 0;
 }
 
+/* ---------------------------------------------------------------- offcpu */
+
+#define TASK_INTERRUPTIBLE   0x1
+#define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_NOLOAD	     0x400
+
+struct offcpu_start {
+	__u64 ts;
+	__u32 why;
+	__u32 pad;
+};
+
+/* When a task was switched out not runnable, and why: in the task (typed), by thread id (raw) */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct offcpu_start);
+} offcpu_ts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct offcpu_start);
+} offcpu_start SEC(".maps");
+
+/*
+ * S (with whatever flags: nanosleep's is S|FREEZABLE), D (not an idle kernel thread's
+ * TASK_IDLE, which is D with NOLOAD), or something else
+ */
+static __always_inline __u32 offcpu_why(long state)
+{
+	if (state & TASK_INTERRUPTIBLE)
+		return VIGIL_LAT_OFF_SLEEP;
+	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
+		return VIGIL_LAT_OFF_UNINTERRUPTIBLE;
+	return VIGIL_LAT_OFF_OTHER;
+}
+
+static __always_inline __u64 task_group(struct task_struct *task, __u32 tgid)
+{
+	if (group == VIGIL_LAT_BY_PID)
+		return tgid;
+	if (group == VIGIL_LAT_BY_CGROUP)
+		return task_cgroup_id(task);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	long state = task_state_btf(prev);
+	struct offcpu_start *o;
+
+	if (state != TASK_RUNNING && prev->pid && (!targ_tgid || (__u32)prev->tgid == targ_tgid) &&
+	    (!targ_cgroup || task_cgroup_at_level(prev) == targ_cgroup)) {
+		o = bpf_task_storage_get(&offcpu_ts, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (o) {
+			o->ts = bpf_ktime_get_ns();
+			o->why = offcpu_why(state);
+		} else {
+			count_missed();
+		}
+	}
+	o = bpf_task_storage_get(&offcpu_ts, next, 0, 0);
+	if (!o || !o->ts)
+		return 0;
+	time_add(task_group(next, next->tgid), 0, VIGIL_LAT_OFFCPU, o->why,
+		 bpf_ktime_get_ns() - o->ts, false);
+	o->ts = 0;
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	long state = task_state(prev);
+	__u32 tid = BPF_CORE_READ(prev, pid);
+	struct offcpu_start *o, no = {};
+
+	if (state != TASK_RUNNING && tid && task_wanted(prev)) {
+		no.ts = bpf_ktime_get_ns();
+		no.why = offcpu_why(state);
+		if (bpf_map_update_elem(&offcpu_start, &tid, &no, BPF_ANY))
+			count_missed();
+	}
+	tid = BPF_CORE_READ(next, pid);
+	o = bpf_map_lookup_elem(&offcpu_start, &tid);
+	if (!o)
+		return 0;
+	time_add(task_group(next, BPF_CORE_READ(next, tgid)), 0, VIGIL_LAT_OFFCPU, o->why,
+		 bpf_ktime_get_ns() - o->ts, false);
+	bpf_map_delete_elem(&offcpu_start, &tid);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- syscall */
 
 /*

@@ -30,6 +30,7 @@ enum vigil_lat_kind {
 	VIGIL_LAT_TCP_TX = 7,	  /* tcp: bytes sent and acknowledged over its life */
 	VIGIL_LAT_HARDIRQ = 8,	  /* irq: a hard irq handler's time; id is the irq number */
 	VIGIL_LAT_SOFTIRQ = 9,	  /* irq: a softirq's time; id is the vector */
+	VIGIL_LAT_OFFCPU = 10,	  /* offcpu: switched out not runnable, to running; op: why */
 	VIGIL_LAT_KIND_COUNT,
 };
 
@@ -40,6 +41,13 @@ enum vigil_lat_group {
 	VIGIL_LAT_BY_PID = 2,
 	VIGIL_LAT_BY_CGROUP = 3,
 	VIGIL_LAT_BY_DISK = 4,
+};
+
+/* Why a task was off CPU (vigil_lat_key.op of offcpu), from its state when switched out. */
+enum vigil_lat_offcpu {
+	VIGIL_LAT_OFF_SLEEP = 0,	   /* S: interruptible sleep (waiting for an event) */
+	VIGIL_LAT_OFF_UNINTERRUPTIBLE = 1, /* D: disk I/O, some locks */
+	VIGIL_LAT_OFF_OTHER = 2,	   /* stopped, traced, idle kernel threads */
 };
 
 /* Block operations (vigil_lat_key.op). */

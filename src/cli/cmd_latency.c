@@ -27,14 +27,16 @@ static const struct cli_option latency_options[] = {
 	OPTION("interval", 'i', "S",
 	       "print every S seconds what happened in those seconds\n"
 	       "(default: once, at the end)"),
-	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, tcp: its connect()s)"),
+	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, offcpu, tcp: its connect()s)"),
 	OPTION("cgroup", 'c', "PATH",
 	       "only tasks in cgroup PATH and below it, a path on the\n"
 	       "cgroup2 mount (\"/system.slice/nginx.service\";\n"
-	       "runq, syscall, tcp)"),
+	       "runq, syscall, offcpu, tcp)"),
 	OPTION("per-cpu", OPT_PER_CPU, NULL, "a histogram per CPU (runq, irq)"),
-	OPTION("per-pid", OPT_PER_PID, NULL, "a histogram per process (runq, syscall, tcp)"),
-	OPTION("per-cgroup", OPT_PER_CGROUP, NULL, "a histogram per cgroup (runq, syscall)"),
+	OPTION("per-pid", OPT_PER_PID, NULL,
+	       "a histogram per process (runq, syscall, offcpu, tcp)"),
+	OPTION("per-cgroup", OPT_PER_CGROUP, NULL,
+	       "a histogram per cgroup (runq, syscall, offcpu)"),
 	OPTION("per-disk", OPT_PER_DISK, NULL, "a histogram per disk (block)"),
 	OPTION("unit", OPT_UNIT, "ns|us|ms",
 	       "the time histograms' unit (default: ns for syscall,\n"
@@ -53,6 +55,7 @@ static const char *const target_what[LAT_TARGET_COUNT] = {
 	[LAT_BLOCK] = "block I/O latency, queue time and sizes",
 	[LAT_TCP] = "TCP connection lifetimes, bytes and retransmits",
 	[LAT_IRQ] = "hard and soft irq time",
+	[LAT_OFFCPU] = "time off CPU, switched out to running again",
 };
 
 static void latency_usage(FILE *out)
@@ -80,7 +83,11 @@ static void latency_usage(FILE *out)
 	      "      accepted connections have none (pid 0), and those filters leave them out\n"
 	      "  irq [--per-cpu]\n"
 	      "      time in hard irq handlers and softirqs, per irq and vector, as hardirqs\n"
-	      "      and softirqs\n\n"
+	      "      and softirqs\n"
+	      "  offcpu [--per-pid|--per-cgroup]\n"
+	      "      time blocked: from a task's switch out, not runnable, to its running\n"
+	      "      again, by why it blocked (sleeping, uninterruptible: disk I/O and some\n"
+	      "      locks, other), as cpudist -O\n\n"
 	      "Options:\n",
 	      out);
 	options_help(out, latency_options, 0);
@@ -136,9 +143,9 @@ static bool group_applies(enum lat_target t, enum vigil_lat_group g)
 	case VIGIL_LAT_BY_CPU:
 		return t == LAT_RUNQ || t == LAT_IRQ;
 	case VIGIL_LAT_BY_PID:
-		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_TCP;
+		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_TCP || t == LAT_OFFCPU;
 	case VIGIL_LAT_BY_CGROUP:
-		return t == LAT_RUNQ || t == LAT_SYSCALL;
+		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_OFFCPU;
 	case VIGIL_LAT_BY_DISK:
 		return t == LAT_BLOCK;
 	}
@@ -230,7 +237,7 @@ static int check_args(struct latency_args *a)
 	if (!group_applies(t, a->cfg.group))
 		return usage_error("latency", "%s does not apply to %s (vigil help latency)",
 				   group_opts[a->cfg.group], lat_target_name(t));
-	if ((a->cfg.tgid || a->cfg.cgroup) && t != LAT_RUNQ && t != LAT_SYSCALL && t != LAT_TCP)
+	if ((a->cfg.tgid || a->cfg.cgroup) && (t == LAT_BLOCK || t == LAT_IRQ))
 		return usage_error("latency",
 				   "--%s does not apply to %s: the kernel does that work apart "
 				   "from the process that caused it",
@@ -265,12 +272,13 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 			return ret;
 	}
 	if (optind >= argc)
-		return usage_error("latency", "which target? runq, syscall, block, tcp or irq");
+		return usage_error("latency",
+				   "which target? runq, syscall, block, tcp, irq or offcpu");
 	ret = lat_target_by_name(argv[optind]);
 	if (ret < 0)
 		return usage_error("latency",
-				   "no target '%s'; the targets are runq, syscall, block, tcp "
-				   "and irq",
+				   "no target '%s'; the targets are runq, syscall, block, tcp, "
+				   "irq and offcpu",
 				   argv[optind]);
 	a->cfg.target = (enum lat_target)ret;
 	if (optind + 1 < argc)
@@ -436,7 +444,8 @@ out:
 
 const struct command cmd_latency = {
 	.name = "latency",
-	.summary = "latency histograms built in the kernel (runq, syscall, block, tcp, irq)",
+	.summary =
+		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu)",
 	.run = latency_run,
 	.usage = latency_usage,
 	.options = latency_options,

@@ -24,7 +24,7 @@ struct lat_session {
 
 static const char *const target_names[LAT_TARGET_COUNT] = {
 	[LAT_RUNQ] = "runq", [LAT_SYSCALL] = "syscall", [LAT_BLOCK] = "block",
-	[LAT_TCP] = "tcp",   [LAT_IRQ] = "irq",
+	[LAT_TCP] = "tcp",   [LAT_IRQ] = "irq",		[LAT_OFFCPU] = "offcpu",
 };
 
 const char *lat_target_name(enum lat_target t)
@@ -53,6 +53,7 @@ static void target_progs(struct latency_bpf *k, enum lat_target t, bool raw,
 		[LAT_TCP] = { k->progs.tcp_state_btf, k->progs.tcp_retrans_btf },
 		[LAT_IRQ] = { k->progs.hardirq_entry_btf, k->progs.hardirq_exit_btf,
 			      k->progs.softirq_entry_btf, k->progs.softirq_exit_btf },
+		[LAT_OFFCPU] = { k->progs.offcpu_switch_btf },
 	};
 	struct bpf_program *rawp[LAT_TARGET_COUNT][5] = {
 		[LAT_RUNQ] = { k->progs.runq_wakeup_raw, k->progs.runq_wakeup_new_raw,
@@ -63,6 +64,7 @@ static void target_progs(struct latency_bpf *k, enum lat_target t, bool raw,
 		[LAT_TCP] = { k->progs.tcp_state_raw, k->progs.tcp_retrans_raw },
 		[LAT_IRQ] = { k->progs.hardirq_entry_raw, k->progs.hardirq_exit_raw,
 			      k->progs.softirq_entry_raw, k->progs.softirq_exit_raw },
+		[LAT_OFFCPU] = { k->progs.offcpu_switch_raw },
 	};
 
 	memcpy(out, raw ? rawp[t] : btf[t], sizeof(btf[t]));
@@ -95,6 +97,8 @@ static int open_load(const struct lat_config *cfg, const struct vigil_deny_scope
 	/* maps the target does not use, as small as they can be */
 	if (!raw || cfg->target != LAT_RUNQ)
 		bpf_map__set_max_entries(skel->maps.runq_start, 1);
+	if (!raw || cfg->target != LAT_OFFCPU)
+		bpf_map__set_max_entries(skel->maps.offcpu_start, 1);
 	if (cfg->target != LAT_SYSCALL)
 		bpf_map__set_max_entries(skel->maps.syscall_hists, 1);
 	ret = latency_bpf__load(skel);

@@ -18,6 +18,7 @@ enum lat_target {
 	LAT_BLOCK,
 	LAT_TCP,
 	LAT_IRQ,
+	LAT_OFFCPU,
 	LAT_TARGET_COUNT,
 };
 

@@ -23,9 +23,11 @@ static const char *const kind_names[VIGIL_LAT_KIND_COUNT] = {
 	[VIGIL_LAT_TCP_TX] = "sent_bytes",
 	[VIGIL_LAT_HARDIRQ] = "hardirq",
 	[VIGIL_LAT_SOFTIRQ] = "softirq",
+	[VIGIL_LAT_OFFCPU] = "offcpu",
 };
 
 static const char *const op_names[] = { "read", "write", "flush", "discard", "other" };
+static const char *const why_names[] = { "sleep", "uninterruptible", "other" };
 
 const char *lat_unit_short(uint64_t unit_ns)
 {
@@ -44,7 +46,7 @@ static bool kind_is_bytes(unsigned int kind)
 
 static const char *kind_name(unsigned int kind)
 {
-	return kind < VIGIL_LAT_KIND_COUNT ? kind_names[kind] : "?";
+	return kind < VIGIL_LAT_KIND_COUNT && kind_names[kind] ? kind_names[kind] : "?";
 }
 
 static const char *op_name(unsigned int op)
@@ -248,6 +250,23 @@ static void print_block(FILE *out, const struct lat_report *r)
 	}
 }
 
+static void print_offcpu(FILE *out, const struct lat_report *r)
+{
+	static const char *const what[] = { "sleeping (S: waiting for an event)",
+					    "uninterruptible (D: disk I/O, some locks)",
+					    "other (stopped, traced, idle kernel threads)" };
+	char grp[96], title[160];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lat_entry *e = &r->entries[i];
+
+		group_label(r, e->key.group, grp, sizeof(grp));
+		snprintf(title, sizeof(title), "%s%s%s", grp, grp[0] ? ": " : "",
+			 e->key.op < 3 ? what[e->key.op] : "?");
+		print_hist_block(out, r, e, title);
+	}
+}
+
 static void print_peer(FILE *out, const struct vigil_lat_peer *p)
 {
 	char addr[INET6_ADDRSTRLEN];
@@ -299,6 +318,9 @@ void lat_report_text(FILE *out, struct lat_report *r)
 		break;
 	case LAT_TCP:
 		print_tcp(out, r);
+		break;
+	case LAT_OFFCPU:
+		print_offcpu(out, r);
 		break;
 	default:
 		print_runq(out, r);
@@ -357,6 +379,9 @@ void lat_report_json(FILE *out, struct lat_report *r)
 		json_group(out, r, e->key.group);
 		if (r->target == LAT_BLOCK)
 			fprintf(out, "\"op\":\"%s\",", op_name(e->key.op));
+		if (r->target == LAT_OFFCPU)
+			fprintf(out, "\"reason\":\"%s\",",
+				e->key.op < 3 ? why_names[e->key.op] : "other");
 		if (id) {
 			fprintf(out,
 				"\"%s\":", e->key.kind == VIGIL_LAT_SYSCALL ? "syscall" : "name");

@@ -9,6 +9,7 @@
  *            beside syscount.bt's count
  *   block    direct I/O of a known count and size on a loop device made here, counted exactly
  *   tcp      N connections on loopback to a server of the test: N lifetimes, their bytes
+ *   offcpu   a sleeper's known sleeps: their count and length
  *
  * Plus the usage errors. Needs root; bpftrace's parts skip when it cannot run here.
  */
@@ -274,6 +275,8 @@ TEST(usage_errors_are_clear)
 		{ "runqq", "no target 'runqq'" },
 		{ "block --per-cpu", "--per-cpu does not apply to block" },
 		{ "block --pid 1", "--pid does not apply to block" },
+		{ "irq --cgroup /x", "--cgroup does not apply to irq" },
+		{ "offcpu --per-disk", "--per-disk does not apply to offcpu" },
 		{ "runq --per-cpu --per-pid", "choose one grouping" },
 		{ "runq -d 0", "--duration wants seconds" },
 		{ "runq -i x", "--interval wants seconds" },
@@ -761,6 +764,48 @@ out:
 	tool_cleanup(&all);
 	tool_cleanup(&one);
 	tool_cleanup(&bt);
+}
+
+/* ---------------------------------------------------------------- offcpu */
+
+/* The sleeper's 1,000 sleeps of 1 ms, each a stretch off CPU in an interruptible sleep. */
+TEST(offcpu_counts_a_sleepers_sleeps)
+{
+	struct tool vigil = { 0 };
+	struct json_object *report = NULL, *h;
+	struct gated child = { 0 };
+	char pid[16];
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!ASSERT_OK(gated_fork(&child, sleeper, NULL), "fork the sleeper"))
+		return;
+	snprintf(pid, sizeof(pid), "%d", child.pid);
+	if (!ASSERT_OK(vigil_latency_start(&vigil, (const char *const[]){ "offcpu", "--pid", pid,
+									  "--json", NULL }),
+		       "vigil latency offcpu starts"))
+		goto out;
+	ASSERT_TRUE(gated_run(&child, 120), "the sleeper ran");
+	report = vigil_latency_stop(&vigil);
+	if (!ASSERT_NOT_NULL(report, "a JSON report"))
+		goto out;
+	h = find_hist(report, "offcpu", "reason", "sleep", NULL);
+	if (ASSERT_NOT_NULL(h, "the sleeper's sleeps")) {
+		printf("  sleeper: %lld sleeps off CPU, p50 %.0f us, p99 %.0f us\n",
+		       jint(h, "count"), jdouble(h, "p50"), jdouble(h, "p99"));
+		/* and the wait for the gate, and its exit's */
+		ASSERT_GE(jint(h, "count"), SLEEPS * 98 / 100, "a stretch per sleep");
+		ASSERT_GE(SLEEPS + 10, jint(h, "count"), "and hardly more");
+		/* 1 ms asked: at least that (timer slack adds 50 us), at most a busy machine's */
+		ASSERT_TRUE(jdouble(h, "p50") >= 900 && jdouble(h, "p50") < 50000,
+			    "p50 about the 1 ms asked");
+		ASSERT_GE(jint(h, "sum_ns"), (long long)SLEEPS * 98 / 100 * 1000000,
+			  "at least 1 ms each in all");
+	}
+out:
+	json_object_put(report);
+	gated_cleanup(&child);
+	tool_cleanup(&vigil);
 }
 
 /* ---------------------------------------------------------------- block */

@@ -106,7 +106,7 @@ expect shield_rules_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" shield reload lo --ru
 # _command_offset calls compopt, which complains outside a real TAB.
 expect_has sandbox_command "echo" sandbox --policy "$tmp/a.yaml" -- ech 2>/dev/null
 expect no_actions_for_status "" status ""
-expect latency_targets "block irq runq syscall tcp" latency ""
+expect latency_targets "block irq offcpu runq syscall tcp" latency ""
 expect latency_groupings_of_target "--per-cgroup --per-cpu --per-pid" latency runq ""
 expect latency_units "ms ns us" latency syscall --unit ""
 expect_has latency_options "--duration --interval --per-disk --top --json" latency --
