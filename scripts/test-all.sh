@@ -16,7 +16,7 @@ suite() {
 	shift
 	echo "=== $title"
 	"$@" | tee "$log" || status=1
-	grep -E ': FAIL$|counted as a failure' "$log" | sed "s|^|$title: |" >>"$failures"
+	grep -E '^  [^ ]+:[0-9]+: |: FAIL( |$)|counted as a failure' "$log" | sed "s|^|$title: |" >>"$failures"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "=== $title: no total: counted as a failure"
