@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lmicrohttpd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -48,9 +48,11 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
-# The readiness notices (agent/notify.c) use libsystemd; Debian ships no libsystemd.a, so the
-# static build has its own libvigil with a notify.o built without it (a no-op there).
+# The readiness notices (agent/notify.c) use libsystemd, the metrics endpoint (export/http.c)
+# libmicrohttpd; Debian ships neither as a static library usable here, so the static build has
+# its own libvigil with both objects built without them (no-ops there).
 NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
+HTTP_OBJ        := $(BUILD)/src/export/http.o
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -94,7 +96,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
-	    logrotate
+	    logrotate libmicrohttpd-dev prometheus
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -165,11 +167,16 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ),$(LIB_OBJS)) $(BUILD)/static/agent/notify.o
+$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ) $(HTTP_OBJ),$(LIB_OBJS)) \
+		    $(BUILD)/static/agent/notify.o $(BUILD)/static/export/http.o
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/static/agent/notify.o: src/agent/notify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/static/export/http.o: src/export/http.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -232,8 +239,8 @@ deb:
 	@scripts/build-deb.sh $(BUILD)/deb
 
 # Only this object carries the version, and it is rebuilt every time: commits rebuild nothing else.
-$(BUILD)/src/cli/cmd_version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
-$(BUILD)/src/cli/cmd_version.o: FORCE
+$(BUILD)/src/core/version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
+$(BUILD)/src/core/version.o: FORCE
 FORCE:
 
 $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
@@ -244,6 +251,7 @@ $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
+$(HTTP_OBJ): CFLAGS += -DHAVE_LIBMICROHTTPD
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

@@ -213,6 +213,7 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
+		e->stats.denied_lsm++;
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
