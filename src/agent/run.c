@@ -395,6 +395,8 @@ int run_main(struct run_options *o)
 			pr_err(o->name, "out of memory");
 			goto out;
 		}
+		if (metrics)
+			metrics_publish(metrics);
 	}
 	if (o->bpf_stats) {
 		bpf_metrics.stats_fd = bpf_metrics_enable_stats();
@@ -493,10 +495,13 @@ int run_main(struct run_options *o)
 	output_stats(out, &os);
 	st = stream_stats(stream);
 	stream_stats_by_type(st, by_type, sizeof(by_type));
-	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost%s",
+	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost",
 		(unsigned long long)st->records, by_type[0] ? " (" : "", by_type,
 		by_type[0] ? ")" : "", (unsigned long long)st->written,
-		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+		(unsigned long long)st->lost);
+	if (st->malformed)
+		pr_warn(o->name, "%llu records could not be decoded and were dropped",
+			(unsigned long long)st->malformed);
 	if (os.unwritten)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",

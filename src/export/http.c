@@ -68,8 +68,11 @@ int metrics_addr_parse(const char *s, struct metrics_addr *a, char *why, size_t 
 
 /* The format version Prometheus's text parser expects. */
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-/* How long a scrape waits for the main loop (it turns every 100 ms) before the last snapshot */
-#define SNAPSHOT_WAIT_MS 1000
+/*
+ * How long a scrape waits for a fresh snapshot before it takes the last one: the main loop
+ * turns every 100 ms, but takes longer to drain a burst of events (Prometheus waits 10 s).
+ */
+#define SNAPSHOT_WAIT_MS 3000
 /* Scrapers are few: a bound on what a flood of connections can take */
 #define MAX_CONNECTIONS	   16
 #define CONNECTION_TIMEOUT 10 /* seconds */

@@ -298,19 +298,13 @@ static char *build(struct metrics *m, size_t *len)
 	return text;
 }
 
-void metrics_tick(struct metrics *m)
+/* Build a snapshot that answers the requests up to @target, and wake them. */
+static void publish(struct metrics *m, uint64_t target)
 {
-	uint64_t target;
 	size_t len = 0;
-	char *text;
-
-	pthread_mutex_lock(&m->lock);
-	target = m->requested;
-	pthread_mutex_unlock(&m->lock);
-	if (target == m->generation)
-		return;
 	/* without the lock: the server thread serves the last snapshot meanwhile */
-	text = build(m, &len);
+	char *text = build(m, &len);
+
 	pthread_mutex_lock(&m->lock);
 	if (text) {
 		free(m->text);
@@ -320,6 +314,27 @@ void metrics_tick(struct metrics *m)
 	m->generation = target;
 	pthread_cond_broadcast(&m->published);
 	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_publish(struct metrics *m)
+{
+	uint64_t target;
+
+	pthread_mutex_lock(&m->lock);
+	target = m->requested;
+	pthread_mutex_unlock(&m->lock);
+	publish(m, target);
+}
+
+void metrics_tick(struct metrics *m)
+{
+	uint64_t target;
+
+	pthread_mutex_lock(&m->lock);
+	target = m->requested;
+	pthread_mutex_unlock(&m->lock);
+	if (target != m->generation)
+		publish(m, target);
 }
 
 int metrics_snapshot(struct metrics *m, int timeout_ms, char **text, size_t *len)

@@ -56,6 +56,9 @@ enum metrics_unit { METRICS_EVENTS, METRICS_BYTES };
 void metrics_queue(struct metrics_batch *b, const char *queue, enum metrics_unit unit,
 		   uint64_t depth, uint64_t capacity);
 
+/* Main thread: build and publish a snapshot now (the first, before the main loop turns). */
+void metrics_publish(struct metrics *m);
+
 /*
  * Main loop, every turn: when a snapshot was asked for (metrics_snapshot), run the collectors
  * and publish it.
