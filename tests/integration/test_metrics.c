@@ -23,6 +23,7 @@
 #define NOBODY	    65534
 #define BODY_MAX    (1 << 20)
 #define SHADOW_READ "vigil_alerts_total{rule=\"shadow-file-read\",severity=\"high\"} "
+#define RELOADS	    "vigil_policy_reloads_total{result="
 #define PROMETHEUS  "/usr/bin/prometheus"
 #define PROMTOOL    "/usr/bin/promtool"
 
@@ -63,20 +64,36 @@ static long long sample_value(const char *text, const char *sample)
 	return -1;
 }
 
-/* Scrape until shadow-file-read has counted at least @want (20 s at most): the last count. */
-static long long wait_for_alerts(int port, char *body, long long want)
+/* Scrape until @sample counts at least @want (20 s at most): the last count. */
+static long long wait_for(int port, char *body, const char *sample, long long want)
 {
 	double deadline = now_s() + 20;
 	long long n = -1;
 
 	do {
 		if (http_get(port, "/metrics", body, BODY_MAX, NULL, 0) == 200)
-			n = sample_value(body, SHADOW_READ);
+			n = sample_value(body, sample);
 		if (n >= want)
 			break;
 		usleep(100 * 1000);
 	} while (now_s() < deadline);
 	return n;
+}
+
+/* `vigil policy apply` of a policy with errors: its exit code. */
+static int apply_broken_policy(void)
+{
+	char path[] = "/tmp/vigil-test-broken-XXXXXX.yaml";
+	int fd = mkstemps(path, 5), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, "name: broken\nrules: nothing\n", 29) == 29
+		      ? shf("%s policy apply %s >/dev/null 2>&1", vigil_bin(), path)
+		      : -1;
+	close(fd);
+	unlink(path);
+	return ret;
 }
 
 /* An agent with --metrics on a free loopback port: the port, or -1 (the test failed). */
@@ -129,12 +146,17 @@ TEST(metrics_counts_alerts_and_promtool_finds_them_clean)
 	for (int i = 0; i < 3; i++)
 		ASSERT_TRUE(cat_shadow_as_nobody(), "cat /etc/shadow as nobody was refused");
 	/* other processes of the host may read it too: at least ours */
-	after = wait_for_alerts(port, body, before + 3);
+	after = wait_for(port, body, SHADOW_READ, before + 3);
 	ASSERT_GE(after, before + 3, "the three reads counted");
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
 		if (!ASSERT_TRUE(strstr(body, expected[i]), expected[i]))
 			break;
 	ASSERT_EQ(http_get(port, "/nothing", out, sizeof(out), NULL, 0), 404, "other paths");
+	/* a reload, and a policy apply the agent rejects */
+	ASSERT_EQ(kill(v.pid, SIGHUP), 0, "SIGHUP");
+	ASSERT_EQ(wait_for(port, body, RELOADS "\"ok\"} ", 1), 1, "one reload");
+	ASSERT_NEQ(apply_broken_policy(), 0, "a broken policy is rejected");
+	ASSERT_EQ(wait_for(port, body, RELOADS "\"failed\"} ", 1), 1, "one failed reload");
 
 	if (access(PROMTOOL, X_OK)) {
 		SKIP("promtool is not installed (make deps installs prometheus)");
@@ -228,7 +250,7 @@ TEST(prometheus_scrapes_the_agent_and_finds_the_alerts)
 		goto out;
 	for (int i = 0; i < 2; i++)
 		ASSERT_TRUE(cat_shadow_as_nobody(), "cat /etc/shadow as nobody was refused");
-	counted = wait_for_alerts(port, body, 2);
+	counted = wait_for(port, body, SHADOW_READ, 2);
 	ASSERT_GE(counted, 2, "the agent counted both reads");
 	prom_port = free_port();
 	prom = start_prometheus(dir, port, prom_port);
