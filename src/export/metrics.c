@@ -174,15 +174,25 @@ static void sample(struct metrics_batch *b, struct family *f, const char *value,
 	append_str(b, f, "\n");
 }
 
-/* Integers exactly (counts are below 2^53), the rest as precisely as a double goes. */
+/*
+ * Integers exactly (counts stay below 2^53), the rest in the fewest digits that read back as
+ * the same double: 0.004734626, not 0.0047346259999999996.
+ */
 static void format_value(char *buf, size_t len, double v)
 {
-	if (isnan(v))
+	if (isnan(v)) {
 		snprintf(buf, len, "NaN");
-	else if (isinf(v))
+		return;
+	}
+	if (isinf(v)) {
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-	else
-		snprintf(buf, len, "%.17g", v);
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, len, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
 }
 
 static void add_sample(struct metrics_batch *b, const char *name, const char *help, bool counter,

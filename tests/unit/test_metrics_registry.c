@@ -19,6 +19,8 @@ static void sink_a(struct metrics_batch *b, void *ctx)
 	(void)ctx;
 	metrics_drops(b, "queue", "a", 3);
 	metrics_gauge(b, "test_temperature_celsius", "A gauge", 21.5, NULL);
+	metrics_counter(b, "test_run_seconds_total", "A sum of nanoseconds", 4734626 / 1e9, NULL);
+	metrics_counter(b, "test_big_total", "A large count", 123456789012345.0, NULL);
 }
 
 static void sink_b(struct metrics_batch *b, void *ctx)
@@ -65,6 +67,8 @@ TEST(families_are_grouped_and_labels_escaped)
 		       "test_odd_total{value=\"a \\\"quoted\\\" back\\\\slash\\nnewline\"} 1\n"),
 		"escaped");
 	ASSERT_TRUE(strstr(text, "test_temperature_celsius 21.5\n"), "a gauge");
+	ASSERT_TRUE(strstr(text, "test_run_seconds_total 0.004734626\n"), "the fewest digits");
+	ASSERT_TRUE(strstr(text, "test_big_total 123456789012345\n"), "a count, exactly");
 	ASSERT_EQ(count(text, "test_temperature_celsius"), 3, "HELP, TYPE and one sample");
 	ASSERT_TRUE(strstr(text, "# TYPE vigil_metrics_build_seconds gauge\n"), "its own cost");
 	if (!access("/usr/bin/promtool", X_OK)) {
