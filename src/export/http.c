@@ -185,7 +185,8 @@ int metrics_http_start(struct metrics_http **out, const struct metrics_addr *add
 				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->daemon) {
-		close(fd);
+		/* the socket is left open: whether a failed start closed it is not documented,
+		 * and the agent exits on this error */
 		free(h);
 		return -EIO;
 	}
