@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,15 @@ struct found {
 	size_t n_maps;
 };
 
-/* "anon_inode:bpf-prog" or "anon_inode:bpf-map": what the fd @name of /proc/self/fd is. */
-static bool fd_is(const char *name, const char *kind)
+/* What the fd @name of /proc/self/fd is, like "anon_inode:bpf-prog"; "" when unreadable. */
+static void fd_target(const char *name, char *target, size_t len)
 {
-	char path[64], target[64];
+	char path[sizeof("/proc/self/fd/") + NAME_MAX];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%s", name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return !strcmp(target, kind);
+	n = readlink(path, target, len - 1);
+	target[n > 0 ? n : 0] = '\0';
 }
 
 static void add_prog(struct found *f, int fd)
@@ -193,12 +191,14 @@ void bpf_metrics_collect(struct metrics_batch *b, void *ctx)
 	}
 	while ((de = readdir(d))) {
 		int fd = atoi(de->d_name);
+		char target[64];
 
 		if (de->d_name[0] == '.' || fd == dirfd(d))
 			continue;
-		if (fd_is(de->d_name, "anon_inode:bpf-prog"))
+		fd_target(de->d_name, target, sizeof(target));
+		if (!strcmp(target, "anon_inode:bpf-prog"))
 			add_prog(&f, fd);
-		else if (fd_is(de->d_name, "anon_inode:bpf-map"))
+		else if (!strcmp(target, "anon_inode:bpf-map"))
 			add_map(b, &f, fd);
 	}
 	closedir(d);
