@@ -230,6 +230,8 @@ size_t event_message(char *buf, size_t size, const struct event_view *v, const c
 	}
 	put_object(&l, v);
 	put_cfield(&l, "action", v->verdict->action);
+	if (v->verdict->reason)
+		put_cfield(&l, "reason", v->verdict->reason);
 	if (l.len > l.size - 2)
 		l.len = l.size - 2; /* full: the closing parenthesis still ends it */
 	put(&l, ")", 1);

@@ -326,6 +326,64 @@ bool value_match(const struct field_def *f, const struct value *v, const struct 
 	return false;
 }
 
+static size_t count_slashes(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '/';
+	return n;
+}
+
+bool path_value_may_be_truncated(const struct value *v)
+{
+	size_t n = strlen(v->str);
+
+	return n > VIGIL_PATH_MAX || count_slashes(v->str, n) > VIGIL_PATH_DEPTH_MAX;
+}
+
+/*
+ * A glob matches paths of as many components as it has ('*' stops at '/'): the whole path has
+ * more than the tail, so the glob may match it when it has more too and its last components
+ * match the tail.
+ */
+static enum match_result glob_match_tail(const char *glob, const char *tail, size_t tail_len)
+{
+	size_t want = count_slashes(tail, tail_len), have = count_slashes(glob, strlen(glob));
+	const char *p = glob + strlen(glob);
+	char copy[FIELD_BUF_SIZE];
+
+	if (have <= want || tail_len >= sizeof(copy))
+		return MATCH_NO;
+	while (want) /* back to the '/' that starts the last @want components */
+		want -= *--p == '/';
+	memcpy(copy, tail, tail_len);
+	copy[tail_len] = '\0';
+	return fnmatch(p, copy, FNM_PATHNAME) ? MATCH_NO : MATCH_MAYBE;
+}
+
+enum match_result value_match_truncated(const struct value *v, const struct field_value *fv,
+					bool contains)
+{
+	size_t mark = sizeof(VIGIL_PATH_TRUNCATED_MARK) - 1, n = strlen(v->str);
+	const char *tail = fv->str + (fv->len >= mark ? mark : fv->len);
+	size_t tail_len = fv->len >= mark ? fv->len - mark : 0;
+
+	if (contains)
+		return memmem(tail, tail_len, v->str, n) ? MATCH_YES : MATCH_MAYBE;
+	switch (v->path_form) {
+	case PATH_EXACT:
+		return n > tail_len && !memcmp(v->str + n - tail_len, tail, tail_len) &&
+				       path_value_may_be_truncated(v)
+			       ? MATCH_MAYBE
+			       : MATCH_NO;
+	case PATH_SUBTREE:
+		return MATCH_MAYBE; /* the unknown head decides */
+	default:
+		return glob_match_tail(v->str, tail, tail_len);
+	}
+}
+
 /* The literal part of a glob, up to its first special character. */
 static size_t literal_len(const char *s)
 {

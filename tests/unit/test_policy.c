@@ -508,7 +508,7 @@ TEST(index_decides_as_a_scan_of_every_rule)
 
 					file_event(&rec, &ev, types[t], paths[i], comms[j], access);
 					want = scan(s, c, &v, &scanned);
-					got = policy_match(s, c, &v);
+					got = policy_match(s, c, &v, NULL);
 					snprintf(what, sizeof(what), "type %u %s by %s access %u",
 						 types[t], paths[i], comms[j], access);
 					ASSERT_STREQ(got ? got->id : "none",
