@@ -19,9 +19,9 @@
  * unknown in each step and checks the step once, instead of following every value it takes.
  */
 struct path_buf {
-	__u64 dentry; /* struct dentry * */
-	__u64 mnt;    /* struct mount * */
-	__s32 pos;    /* start of the path written so far */
+	__u64 dentry;	 /* struct dentry * */
+	__u64 mnt;	 /* struct mount * */
+	__s32 pos;	 /* start of the path written so far */
 	__s32 truncated; /* until the root is reached */
 	char buf[PATH_BUF_SIZE];
 };
