@@ -3,6 +3,7 @@
 #include "events/message.h"
 #include "events/aggregate.h"
 #include "events/pathmark.h"
+#include "events/text.h"
 #include "events/cgroup.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -128,8 +129,10 @@ static void log_alert(struct stream *s, const struct event_view *v)
 	}
 	len = event_message(message, sizeof(message), v,
 			    formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
-	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] %.*s\n", v->verdict->action,
-		v->verdict->severity, v->verdict->rule_id, (int)len, message);
+	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] ", v->verdict->action,
+		v->verdict->severity, v->verdict->rule_id);
+	text_bytes(s->cfg.alert_log, message, len);
+	fputc('\n', s->cfg.alert_log);
 }
 
 /* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
