@@ -33,7 +33,9 @@ TEST(c0_controls_and_invalid_bytes_are_escaped)
 TEST(c1_controls_are_escaped)
 {
 	/* U+009B is CSI: on a terminal that takes 8-bit controls, "\u009b2J" clears the screen */
-	check("a\xc2\x9b" "2Jb", 6, "a\\u009b2Jb", "U+009B");
+	check("a\xc2\x9b"
+	      "2Jb",
+	      6, "a\\u009b2Jb", "U+009B");
 	check("\xc2\x80\xc2\x9f", 4, "\\u0080\\u009f", "U+0080, U+009F");
 	check("\xc2\xa0", 2, "\xc2\xa0", "U+00A0 is text");
 }
