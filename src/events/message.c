@@ -40,9 +40,19 @@ static void putf(struct line *l, const char *fmt, ...)
 		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* A value, cut to MESSAGE_VALUE_MAX bytes. */
+/*
+ * A value, cut to MESSAGE_VALUE_MAX bytes; a truncated path (its tail after the mark) keeps the
+ * mark and its end, which is what is known of it.
+ */
 static void put_value(struct line *l, const char *s, size_t n)
 {
+	size_t mark = sizeof(VIGIL_PATH_TRUNCATED_MARK) - 1;
+
+	if (n > MESSAGE_VALUE_MAX && !strncmp(s, VIGIL_PATH_TRUNCATED_MARK "/", mark + 1)) {
+		put(l, s, mark);
+		put(l, s + n - (MESSAGE_VALUE_MAX - mark), MESSAGE_VALUE_MAX - mark);
+		return;
+	}
 	put(l, s, n > MESSAGE_VALUE_MAX ? MESSAGE_VALUE_MAX : n);
 	if (n > MESSAGE_VALUE_MAX)
 		put(l, "...", 3);
