@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/message.h"
 #include "events/family.h"
+#include "events/pathmark.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -46,11 +47,11 @@ static void putf(struct line *l, const char *fmt, ...)
  */
 static void put_value(struct line *l, const char *s, size_t n)
 {
-	size_t mark = sizeof(VIGIL_PATH_TRUNCATED_MARK) - 1;
-
-	if (n > MESSAGE_VALUE_MAX && !strncmp(s, VIGIL_PATH_TRUNCATED_MARK "/", mark + 1)) {
-		put(l, s, mark);
-		put(l, s + n - (MESSAGE_VALUE_MAX - mark), MESSAGE_VALUE_MAX - mark);
+	if (n > MESSAGE_VALUE_MAX &&
+	    !strncmp(s, VIGIL_PATH_TRUNCATED_MARK "/", PATH_MARK_LEN + 1)) {
+		put(l, s, PATH_MARK_LEN);
+		put(l, s + n - (MESSAGE_VALUE_MAX - PATH_MARK_LEN),
+		    MESSAGE_VALUE_MAX - PATH_MARK_LEN);
 		return;
 	}
 	put(l, s, n > MESSAGE_VALUE_MAX ? MESSAGE_VALUE_MAX : n);

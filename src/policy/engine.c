@@ -251,7 +251,8 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			unsure = -1;
 		}
 	}
-	if (!r)
+	/* BPF LSM walked the whole path (refusing beyond its walk) and let it be: no doubt left */
+	if (!r || (unsure >= 0 && e->lsm && policy_lsm_denies(r) && !lsm_denied(v->ev)))
 		return NULL;
 	e->stats.alerts++;
 	e->verdict = (struct event_verdict){

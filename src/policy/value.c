@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/value.h"
+#include "events/pathmark.h"
 #include "vigil/events.h"
 
 #include <arpa/inet.h>
@@ -365,9 +366,9 @@ static enum match_result glob_match_tail(const char *glob, const char *tail, siz
 enum match_result value_match_truncated(const struct value *v, const struct field_value *fv,
 					bool contains)
 {
-	size_t mark = sizeof(VIGIL_PATH_TRUNCATED_MARK) - 1, n = strlen(v->str);
-	const char *tail = fv->str + (fv->len >= mark ? mark : fv->len);
-	size_t tail_len = fv->len >= mark ? fv->len - mark : 0;
+	size_t n = strlen(v->str), mark = fv->len >= PATH_MARK_LEN ? PATH_MARK_LEN : fv->len;
+	const char *tail = fv->str + mark;
+	size_t tail_len = fv->len - mark;
 
 	if (contains)
 		return memmem(tail, tail_len, v->str, n) ? MATCH_YES : MATCH_MAYBE;
