@@ -64,10 +64,11 @@ PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
-# The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
+# The VM suite: statically linked vigil and tests, run under Debian's 6.1 and 6.12 kernels
+# (scripts/vm/).
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
-# The shield's BPF_PROG_TEST_RUN tests too: its program must load on 6.1's verifier (~30 s).
+# The shield's BPF_PROG_TEST_RUN tests too: its program must load on their verifiers (~30 s).
 VM_XDP_TESTS  := shield
 VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS)) \
 		 $(patsubst %,$(BUILD)/static/tests/xdp/test_%,$(VM_XDP_TESTS))
@@ -108,7 +109,7 @@ help:
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
-	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
+	@echo "make test-vm    boot Debian 12's and 13's kernels (6.1, 6.12) in qemu, run the VM tests (root)"
 	@echo "make test-service  boot Debian with systemd in qemu, test the package as a service (root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
@@ -124,8 +125,8 @@ deps:
 run: deps vigil
 	./vigil run
 
-# Every suite: the host's (the package test builds build/deb/), the VM's (BPF LSM and Debian's
-# 6.1 kernel), the booted Debian's (the package under systemd), one total.
+# Every suite: the host's (the package test builds build/deb/), the VMs' (BPF LSM, Debian's 6.1
+# and 6.12 kernels), the booted Debian's (the package under systemd), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
 		$(BUILD)/static/vigil $(VM_TEST_BINS)
@@ -139,14 +140,15 @@ test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
 test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 
-# The VM suite (scripts/vm/run.sh) boots Debian's 6.1 cloud kernel, which has BPF LSM, and runs
-# statically linked binaries from a busybox initramfs. Same objects, linked with -static.
+# The VM suite (scripts/vm/run.sh) boots Debian's cloud kernels, which have BPF LSM, and runs
+# statically linked binaries from a busybox initramfs; scripts/vm/suites.sh boots Debian 12's
+# (6.1) and 13's (6.12) side by side. Same objects, linked with -static.
 
 test-package: deps vigil
 	@scripts/run-tests.sh $(PACKAGE_TESTS)
 
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
-	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/vm/suites.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
 
 # The booted-Debian suite (scripts/vm/debian-run.sh): Debian bookworm made by debootstrap (cached
 # in .vm-cache/), systemd as pid 1, the package of `make deb` installed with apt, the service

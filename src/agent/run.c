@@ -217,6 +217,7 @@ int run_main(struct run_options *o)
 	struct sandbox sb = { 0 };
 	struct output *out = NULL;
 	struct output_stats os;
+	char by_type[512];
 	struct signals_taken sigs = { 0 };
 	struct notify_watchdog watchdog;
 	int child_status = 0;
@@ -441,8 +442,10 @@ int run_main(struct run_options *o)
 	output_sync(out);
 	output_stats(out, &os);
 	st = stream_stats(stream);
-	pr_info(o->name, "%llu events seen, %llu shown, %llu lost%s",
-		(unsigned long long)st->records, (unsigned long long)st->written,
+	stream_stats_by_type(st, by_type, sizeof(by_type));
+	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost%s",
+		(unsigned long long)st->records, by_type[0] ? " (" : "", by_type,
+		by_type[0] ? ")" : "", (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
 	if (os.unwritten)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",

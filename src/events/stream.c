@@ -247,6 +247,8 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		pr_debug("stream", "malformed record of %zu bytes dropped", size);
 		return -EINVAL;
 	}
+	if (ev.type < VIGIL_EV_TYPE_MAX)
+		s->stats.by_type[ev.type]++;
 	/* The table follows every process, whatever the filter shows. */
 	if (repeats_refusal(s, &ev))
 		return 0;
@@ -300,6 +302,17 @@ void stream_update_lost(struct stream *s, __u64 total)
 	format_lost(&s->fmt, (__u64)now.tv_sec * 1000000000 + now.tv_nsec, total - s->stats.lost,
 		    total);
 	s->stats.lost = total;
+}
+
+void stream_stats_by_type(const struct stream_stats *st, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int t = 0; t < VIGIL_EV_TYPE_MAX && used < len; t++)
+		if (st->by_type[t])
+			used += snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "",
+					 event_type_name(t), (unsigned long long)st->by_type[t]);
 }
 
 const struct stream_stats *stream_stats(const struct stream *s)
