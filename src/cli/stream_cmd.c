@@ -85,9 +85,10 @@ const struct cli_option stream_options[] = {
 	{ .name = "path",
 	  .key = 'P',
 	  .arg = "PATH",
-	  .help = "file events under PATH only (repeat for more); opens\n"
-		  "are matched in the kernel by inode, so hard links and\n"
-		  "other names of a watched file match too",
+	  .help = "file events under PATH only (repeat for more; other\n"
+		  "types when --events names them); opens are matched in\n"
+		  "the kernel by inode, so hard links and other names of a\n"
+		  "watched file match too",
 	  .config = "path",
 	  .config_default = "[]",
 	  .many = true },
