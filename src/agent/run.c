@@ -202,6 +202,15 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* What the kernel lost, by type and uid, into the stream as a `lost` record. */
+static void report_losses(const struct sensors *sensors, struct stream *stream)
+{
+	struct losses now;
+
+	if (!sensors_losses(sensors, &now))
+		stream_update_losses(stream, &now);
+}
+
 #define PATH_WATCH_BITS (VIGIL_WATCH_ALL | VIGIL_WATCH_PATH | VIGIL_WATCH_BELOW_PATH)
 
 int run_main(struct run_options *o)
@@ -221,9 +230,9 @@ int run_main(struct run_options *o)
 	struct notify_watchdog watchdog;
 	int child_status = 0;
 	const struct stream_stats *st;
-	double deadline = 0, next_flush, next_refresh;
+	double deadline = 0, next_flush, next_refresh, next_lost = 0;
 	int agg_fd;
-	char what[256];
+	char what[256], lost_text[640];
 	__u64 lost;
 	bool out_tty = false;
 	int err, ret = EXIT_RUNTIME;
@@ -321,6 +330,8 @@ int run_main(struct run_options *o)
 	o->cfg.colour = o->colour == -1 ? out_tty && !getenv("NO_COLOR") : o->colour;
 	sopts.file_access = o->cfg.filter.access;
 	sopts.agg_window_ns = o->aggregate_s * 1e9;
+	sopts.budget_rate = o->budget_rate;
+	sopts.budget_burst = o->budget_burst;
 	if (o->ring_bytes && o->ring_bytes / 2 < sopts.wakeup_bytes)
 		sopts.wakeup_bytes = o->ring_bytes / 2;
 
@@ -391,8 +402,12 @@ int run_main(struct run_options *o)
 			reopen_output(o->name, out, sigs.reopen_why);
 		sigs.reopen = false;
 		stream_poll(stream, POLL_MS);
-		if (!sensors_lost(sensors, &lost))
-			stream_update_lost(stream, lost);
+		/* one syscall a turn; the breakdown only when something was lost, once a second */
+		if (!sensors_lost(sensors, &lost) && lost > stream_stats(stream)->lost &&
+		    now_s() >= next_lost) {
+			report_losses(sensors, stream);
+			next_lost = now_s() + LOST_REPORT_S;
+		}
 		/* a trace's output is all it does; the agent outlives its output, and enforces */
 		output_stats(out, &os);
 		if (!agent && os.error) {
@@ -436,14 +451,16 @@ int run_main(struct run_options *o)
 		;
 	if (agg_fd >= 0)
 		stream_flush_aggregates(stream, agg_fd, 0);
-	if (!sensors_lost(sensors, &lost))
-		stream_update_lost(stream, lost);
+	report_losses(sensors, stream);
 	output_sync(out);
 	output_stats(out, &os);
 	st = stream_stats(stream);
 	pr_info(o->name, "%llu events seen, %llu shown, %llu lost%s",
 		(unsigned long long)st->records, (unsigned long long)st->written,
 		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+	if (st->lost)
+		pr_warn(o->name, "lost: %s",
+			losses_text(stream_losses(stream), lost_text, sizeof(lost_text)));
 	if (os.unwritten)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",

@@ -22,6 +22,10 @@ struct stream {
 	struct ring_buffer *ring;
 	struct aggregate *agg;
 	struct stream_stats stats;
+	/* losses since the start; the kernel's counters as last read; those last reported */
+	struct losses losses, kernel_losses, reported_losses;
+	/* records handled in this poll: a flood must not keep the main loop from turning */
+	unsigned int batch_left;
 	/* the last operation vigil's LSM program refused and reported: (thread, type) */
 	__u32 refused_tid;
 	unsigned int refused_type;
@@ -78,10 +82,16 @@ void stream_free(struct stream *s)
 	free(s);
 }
 
+/* Records one poll handles at most: the rest waits for the next turn of the main loop. */
+#define POLL_BATCH 16384
+
 static int ring_callback(void *ctx, void *data, size_t size)
 {
-	stream_handle_record(ctx, data, size);
-	return 0;
+	struct stream *s = ctx;
+
+	stream_handle_record(s, data, size);
+	/* the record is consumed; this ends the poll (libbpf hands the error back) */
+	return --s->batch_left ? 0 : -EAGAIN;
 }
 
 int stream_attach_ringbuf(struct stream *s, int ringbuf_fd)
@@ -270,14 +280,16 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 
 int stream_poll(struct stream *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->ring, timeout_ms);
+	__u64 before = s->stats.records;
+	int n;
 
+	s->batch_left = POLL_BATCH;
+	n = ring_buffer__poll(s->ring, timeout_ms);
 	/* The kernel wakes us only for large batches: take what is queued after each wait. */
-	if (n >= 0) {
-		int more = ring_buffer__consume(s->ring);
-
-		n = more < 0 ? more : n + more;
-	}
+	if (n >= 0)
+		n = ring_buffer__consume(s->ring);
+	if (n >= 0 || n == -EAGAIN)
+		n = s->stats.records - before;
 
 	/*
 	 * One flush per batch: lines reach a pipe or file promptly without a write per event. A
@@ -287,16 +299,25 @@ int stream_poll(struct stream *s, int timeout_ms)
 	return n;
 }
 
-void stream_update_lost(struct stream *s, __u64 total)
+void stream_update_losses(struct stream *s, const struct losses *now)
 {
-	struct timespec now;
+	struct losses since;
+	struct timespec ts;
 
-	if (total <= s->stats.lost)
+	losses_accumulate(&s->losses, &s->kernel_losses, now);
+	s->kernel_losses = *now;
+	if (s->losses.total <= s->reported_losses.total)
 		return;
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	format_lost(&s->fmt, (__u64)now.tv_sec * 1000000000 + now.tv_nsec, total - s->stats.lost,
-		    total);
-	s->stats.lost = total;
+	losses_since(&s->losses, &s->reported_losses, &since);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	format_lost(&s->fmt, (__u64)ts.tv_sec * 1000000000 + ts.tv_nsec, &since, s->losses.total);
+	s->reported_losses = s->losses;
+	s->stats.lost = s->losses.total;
+}
+
+const struct losses *stream_losses(const struct stream *s)
+{
+	return &s->losses;
 }
 
 const struct stream_stats *stream_stats(const struct stream *s)

@@ -10,6 +10,7 @@
 
 #include "events/filter.h"
 #include "events/format.h"
+#include "events/losses.h"
 
 struct stream_config {
 	struct filter filter;
@@ -57,10 +58,16 @@ int stream_poll(struct stream *s, int timeout_ms);
 int stream_handle_record(struct stream *s, const void *data, size_t size);
 /* Report opens the kernel folded whose window ended quietly (map open_agg at @map_fd). */
 int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns);
-/* The kernel's lost counter now reads @total: report any increase in the stream. */
-void stream_update_lost(struct stream *s, __u64 total);
+/*
+ * The kernel's loss counters read @now (sensors_losses): report what is new in a `lost` record.
+ * Called at most every LOST_REPORT_S while records are lost, and at the end.
+ */
+void stream_update_losses(struct stream *s, const struct losses *now);
+#define LOST_REPORT_S 1
 
 const struct stream_stats *stream_stats(const struct stream *s);
+/* Records the kernel lost since the start, by type and uid. */
+const struct losses *stream_losses(const struct stream *s);
 struct proctab *stream_proctab(struct stream *s);
 
 #endif
