@@ -79,6 +79,8 @@ void format_lost(struct formatter *f, __u64 boot_ns, const struct losses *since,
 void format_json_event(struct formatter *f, const struct event_view *v);
 /* Keep @id as the members every JSON line carries (f->identity_json). */
 void format_json_identity(struct formatter *f, const struct agent_identity *id);
+/* "throttled":..,"ring_full":..,"types":{..},"uids":[..] of @l; user names from @f (or none). */
+void json_losses(FILE *out, const struct losses *l, struct formatter *f, __u64 now_ns);
 void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since,
 			__u64 total);
 void format_text_event(struct formatter *f, const struct event_view *v);

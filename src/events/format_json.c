@@ -393,31 +393,26 @@ static void json_type_list(FILE *out, __u64 mask)
 	fputc(']', out);
 }
 
-void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total)
+void json_losses(FILE *out, const struct losses *l, struct formatter *f, __u64 now_ns)
 {
-	FILE *out = f->out;
 	const char *sep = "";
 
-	json_header(f, boot_ns, "lost");
-	fprintf(out,
-		",\"lost\":{\"count\":%" PRIu64 ",\"total\":%" PRIu64 ",\"throttled\":%" PRIu64
-		",\"ring_full\":%" PRIu64 ",\"types\":{",
-		(uint64_t)since->total, (uint64_t)total, (uint64_t)losses_throttled(since),
-		(uint64_t)losses_ring_full(since));
+	fprintf(out, "\"throttled\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"types\":{",
+		(uint64_t)losses_throttled(l), (uint64_t)losses_ring_full(l));
 	for (unsigned int t = 1; t < VIGIL_EV_TYPE_MAX; t++) {
-		if (!since->throttled[t] && !since->ring_full[t])
+		if (!l->throttled[t] && !l->ring_full[t])
 			continue;
 		fprintf(out, "%s\"%s\":{\"throttled\":%" PRIu64 ",\"ring_full\":%" PRIu64 "}", sep,
-			event_type_name(t) ?: "unknown", (uint64_t)since->throttled[t],
-			(uint64_t)since->ring_full[t]);
+			event_type_name(t) ?: "unknown", (uint64_t)l->throttled[t],
+			(uint64_t)l->ring_full[t]);
 		sep = ",";
 	}
 	fputs("},\"uids\":[", out);
-	for (size_t i = 0; i < since->n_uids; i++) {
-		const struct uid_losses *u = &since->uids[i];
-		const char *name = u->uid == LOSSES_OTHER_UIDS
+	for (size_t i = 0; i < l->n_uids; i++) {
+		const struct uid_losses *u = &l->uids[i];
+		const char *name = u->uid == LOSSES_OTHER_UIDS || !f
 					   ? NULL
-					   : formatter_user(f, u->uid, boot_ns);
+					   : formatter_user(f, u->uid, now_ns);
 
 		fputs(i ? ",{\"uid\":" : "{\"uid\":", out);
 		if (u->uid == LOSSES_OTHER_UIDS)
@@ -433,5 +428,14 @@ void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *s
 		json_type_list(out, u->types);
 		fputc('}', out);
 	}
-	fputs("]}}\n", out);
+	fputc(']', out);
+}
+
+void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total)
+{
+	json_header(f, boot_ns, "lost");
+	fprintf(f->out, ",\"lost\":{\"count\":%" PRIu64 ",\"total\":%" PRIu64 ",",
+		(uint64_t)since->total, (uint64_t)total);
+	json_losses(f->out, since, f, boot_ns);
+	fputs("}}\n", f->out);
 }
