@@ -158,9 +158,9 @@ static __always_inline bool budget_admit(__u32 uid, __u16 type)
 
 /* How a record goes out (emit_as) */
 enum emit_kind {
-	EMIT_RAW,	/* a raw event: its uid's budget, and never into the reserve */
-	EMIT_ADMITTED,	/* a raw event whose budget was taken already (budget_admit) */
-	EMIT_RESERVED,	/* process lifecycle and enforcement outcomes: the whole ring */
+	EMIT_RAW,      /* a raw event: its uid's budget, and never into the reserve */
+	EMIT_ADMITTED, /* a raw event whose budget was taken already (budget_admit) */
+	EMIT_RESERVED, /* process lifecycle and enforcement outcomes: the whole ring */
 };
 
 /*
@@ -187,8 +187,8 @@ static __always_inline void emit_as(void *record, __u64 size, enum emit_kind kin
 	__u32 uid = ((const struct vigil_task *)(hdr + 1))->uid;
 	struct vigil_budget_config *cfg;
 	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = !wakeup_bytes || queued >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-							      : BPF_RB_NO_WAKEUP;
+	__u64 flags =
+		!wakeup_bytes || queued >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
 	if (kind != EMIT_RESERVED) {
 		if (kind == EMIT_RAW && !budget_admit(uid, hdr->type))
@@ -281,8 +281,7 @@ static __always_inline struct sock *fd_sock(long fd)
  * is added, and older verifiers (6.1) do not carry that bound over to length + header
  * ("R2 min value is outside of the allowed memory range"); 6.18 tracks the linked registers.
  */
-static __always_inline void emit_fitting(void *record, __u64 size, __u64 cap,
-					 enum emit_kind kind)
+static __always_inline void emit_fitting(void *record, __u64 size, __u64 cap, enum emit_kind kind)
 {
 	asm volatile("" : "+r"(size));
 	if (size <= cap)

@@ -30,11 +30,11 @@ VIGIL_ASSERT_SIZE(struct vigil_budget_config, 32);
 
 /* Map uid_losses (LRU hash, key: the uid), made when a uid is first budgeted or loses records. */
 struct vigil_uid_loss {
-	__u64 refill_ns;  /* coarse clock at the last refill */
-	__s64 tokens;	  /* VIGIL_BUDGET_TOKEN each; races between CPUs may dip it below 0 */
-	__u64 throttled;  /* records over the budget */
-	__u64 ring_full;  /* records that found the ring buffer full (or its reserve reached) */
-	__u64 types;	  /* 1 << type for each type it lost */
+	__u64 refill_ns; /* coarse clock at the last refill */
+	__s64 tokens;	 /* VIGIL_BUDGET_TOKEN each; races between CPUs may dip it below 0 */
+	__u64 throttled; /* records over the budget */
+	__u64 ring_full; /* records that found the ring buffer full (or its reserve reached) */
+	__u64 types;	 /* 1 << type for each type it lost */
 };
 VIGIL_ASSERT_SIZE(struct vigil_uid_loss, 40);
 

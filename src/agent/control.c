@@ -331,7 +331,8 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	if (st->lost) {
 		char lost[640];
 
-		fprintf(out, "lost: %s\n", losses_text(stream_losses(c->stream), lost, sizeof(lost)));
+		fprintf(out, "lost: %s\n",
+			losses_text(stream_losses(c->stream), lost, sizeof(lost)));
 	}
 	output_text(c, out);
 	fprintf(out, "policy directory: %s%s\n", dir ? dir : "none",

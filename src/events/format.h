@@ -73,18 +73,15 @@ void format_event(struct formatter *f, const struct event_view *v);
 const char *formatter_user(struct formatter *f, __u32 uid, __u64 now_ns);
 const char *formatter_group(struct formatter *f, __u32 gid, __u64 now_ns);
 /* Records the kernel dropped since the last report, by type and uid (@since), @total in all. */
-void format_lost(struct formatter *f, __u64 boot_ns, const struct losses *since,
-			__u64 total);
+void format_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 
 void format_json_event(struct formatter *f, const struct event_view *v);
 /* Keep @id as the members every JSON line carries (f->identity_json). */
 void format_json_identity(struct formatter *f, const struct agent_identity *id);
 /* "throttled":..,"ring_full":..,"types":{..},"uids":[..] of @l; user names from @f (or none). */
 void json_losses(FILE *out, const struct losses *l, struct formatter *f, __u64 now_ns);
-void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since,
-			__u64 total);
+void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 void format_text_event(struct formatter *f, const struct event_view *v);
-void format_text_lost(struct formatter *f, __u64 boot_ns, const struct losses *since,
-			__u64 total);
+void format_text_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 
 #endif

@@ -160,8 +160,8 @@ void format_text_lost(struct formatter *f, __u64 boot_ns, const struct losses *s
 		const char *name = formatter_user(f, u->uid, boot_ns);
 
 		if (u->uid == LOSSES_OTHER_UIDS)
-			fprintf(out, "%s other uids %" PRIu64, i ? "," : "; by uid:",
-				(uint64_t)(u->throttled + u->ring_full));
+			fprintf(out, "%s other uids %" PRIu64,
+				i ? "," : "; by uid:", (uint64_t)(u->throttled + u->ring_full));
 		else
 			fprintf(out, "%s %u%s%s%s %" PRIu64, i ? "," : "; by uid:", u->uid,
 				name ? " (" : "", name ? name : "", name ? ")" : "",

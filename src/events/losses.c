@@ -148,7 +148,8 @@ const char *losses_text(const struct losses *l, char *buf, size_t len)
 {
 	char types[256], uids[256];
 
-	snprintf(buf, len, "%llu over a uid's budget, %llu with the ring buffer full; by type: %s; "
+	snprintf(buf, len,
+		 "%llu over a uid's budget, %llu with the ring buffer full; by type: %s; "
 		 "by uid: %s",
 		 (unsigned long long)losses_throttled(l), (unsigned long long)losses_ring_full(l),
 		 *losses_types_text(l, 4, types, sizeof(types)) ? types : "none",

@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOBODY	 65534
-#define HAMMERS	 4 /* half open the same name, half vary it */
-#define EXECS	 200
-#define MIN_S	 3.0 /* the flood lasts at least this long, and past the last exec */
-#define AFTER_S	 1.0
+#define NOBODY		 65534
+#define HAMMERS		 4 /* half open the same name, half vary it */
+#define EXECS		 200
+#define MIN_S		 3.0 /* the flood lasts at least this long, and past the last exec */
+#define AFTER_S		 1.0
 #define NAME_MAX_SLASHES 512
 
 struct shared {
@@ -122,8 +122,8 @@ static double cpu_s(pid_t pid)
 		return 0;
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-			 &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 }

@@ -192,8 +192,7 @@ static struct losses kernel_losses(__u32 uid, __u64 throttled, __u64 full)
 	l.ring_full[VIGIL_EV_CONNECT] = full;
 	l.uids[l.n_uids++] = (struct uid_losses){ uid, throttled, 0, EVENT_BIT(VIGIL_EV_OPEN) };
 	if (full)
-		l.uids[l.n_uids++] =
-			(struct uid_losses){ 0, 0, full, EVENT_BIT(VIGIL_EV_CONNECT) };
+		l.uids[l.n_uids++] = (struct uid_losses){ 0, 0, full, EVENT_BIT(VIGIL_EV_CONNECT) };
 	return l;
 }
 
