@@ -656,7 +656,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	__u32 zero = 0, len = 0, tlen, flags = 0, mode = 0;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
-	bool killed = false, on_path = false;
+	bool killed = false, on_path = false, have_path = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
 		if (!open_wanted(task, sc, ret, &file, &access, &killed, &on_path))
@@ -726,6 +726,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	/* refused opens fold like the others, by the path they asked for */
 	if (sh->type == VIGIL_EV_OPEN && !file && agg_window_ns) {
 		len = object_path(s, regs, sh, NULL);
+		have_path = true;
 		if (fold_refused(task, len, flags, ret, coarse_ns(), &agg))
 			return 0;
 		s->ev.agg_key = agg.key;
@@ -747,7 +748,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	if (on_path)
 		s->ev.hdr.flags |= VIGIL_FILE_ON_PATH;
 	fill_task(&s->ev.task, task);
-	if (!s->ev.agg_key || file)
+	if (!have_path)
 		len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)
 		len = 2 * VIGIL_PATH_MAX;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #define EXECS		 200
 #define MIN_S		 3.0 /* the flood lasts at least this long, and past the last exec */
 #define AFTER_S		 1.0
+#define LOST_WAIT_US	 1500000 /* the last lost record comes within a second */
 #define NAME_MAX_SLASHES 512
 
 struct shared {
@@ -243,4 +245,75 @@ TEST(nobody_flooding_refused_opens_cannot_hide_roots_execs)
 	vigil_cleanup(&v);
 	shf("rm -rf %s", dir);
 	munmap(sh, sizeof(*sh));
+}
+
+#define BUDGETED_UID 43210 /* no one else's: its counts are this test's alone */
+#define FLOOD	     20000
+#define ROOT_OPENS   3000
+
+/* @n opens of @path as @uid in a child (refused: the file is root's, 0600). */
+static void opens_as(uid_t uid, const char *path, int n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(126);
+		for (int i = 0; i < n; i++)
+			if (open(path, O_RDONLY) >= 0)
+				_exit(125);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+TEST(a_uid_over_its_budget_is_throttled_and_counted_while_root_flows)
+{
+	char dir[] = "/tmp/vigil-budget-XXXXXX", secret[64];
+	const char *args[] = { "trace",		 "--events", "open",	    "--path", secret,
+			       "--event-budget", "100/100",  "--aggregate", "0",      NULL };
+	struct vigil_child v;
+	struct json_object **ev = NULL;
+	long long shown = 0, root_shown = 0, counted = 0;
+	size_t n = 0;
+	int fd;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_NOT_NULL(mkdtemp(dir), "a directory"))
+		return;
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	fd = open(secret, O_CREAT | O_WRONLY, 0600);
+	if (!ASSERT_TRUE(fd >= 0 && !chmod(dir, 0755), "a file only root may read") ||
+	    !vigil_start_checked(&v, args)) {
+		shf("rm -rf %s", dir);
+		return;
+	}
+	close(fd);
+	opens_as(BUDGETED_UID, secret, FLOOD);
+	for (int i = 0; i < ROOT_OPENS; i++)
+		close(open(secret, O_RDONLY));
+	usleep(LOST_WAIT_US);
+	ev = vigil_stop_and_load(&v, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *uids = jget(ev[i], "lost.uids");
+
+		if (!strcmp(jstr(ev[i], "type") ?: "", "open")) {
+			shown += jint(ev[i], "process.uid") == BUDGETED_UID;
+			root_shown += jint(ev[i], "process.uid") == 0;
+		}
+		for (size_t u = 0; uids && u < json_object_array_length(uids); u++) {
+			struct json_object *e = json_object_array_get_idx(uids, u);
+
+			if (jint(e, "uid") == BUDGETED_UID)
+				counted += jint(e, "throttled") + jint(e, "ring_full");
+		}
+	}
+	printf("  uid %d: %lld opens shown, %lld counted as lost, of %d; root: %lld of %d shown\n",
+	       BUDGETED_UID, shown, counted, FLOOD, root_shown, ROOT_OPENS);
+	ASSERT_EQ(shown + counted, FLOOD, "every open of the budgeted uid shown or counted");
+	ASSERT_TRUE(counted > 0 && shown < FLOOD / 2, "the budget held it back");
+	ASSERT_EQ(root_shown, ROOT_OPENS, "root's opens, not budgeted, all shown");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+	shf("rm -rf %s", dir);
 }
