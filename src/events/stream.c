@@ -24,8 +24,10 @@ struct stream {
 	struct stream_stats stats;
 	/* losses since the start; the kernel's counters as last read; those last reported */
 	struct losses losses, kernel_losses, reported_losses;
-	/* records handled in this poll: a flood must not keep the main loop from turning */
-	unsigned int batch_left;
+	/* a poll's records so far and its deadline: a flood must not keep the main loop from
+	 * turning (lost records, the control socket, the watchdog) */
+	unsigned int batch;
+	double batch_end;
 	/* the last operation vigil's LSM program refused and reported: (thread, type) */
 	__u32 refused_tid;
 	unsigned int refused_type;
@@ -82,16 +84,28 @@ void stream_free(struct stream *s)
 	free(s);
 }
 
-/* Records one poll handles at most: the rest waits for the next turn of the main loop. */
-#define POLL_BATCH 16384
+/* How long one poll handles records at most: the rest waits for the next turn of the loop. */
+#define POLL_BUDGET_S 0.1
+/* The clock is read every this many records. */
+#define POLL_CLOCK_EVERY 64
+
+static double coarse_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int ring_callback(void *ctx, void *data, size_t size)
 {
 	struct stream *s = ctx;
 
 	stream_handle_record(s, data, size);
-	/* the record is consumed; this ends the poll (libbpf hands the error back) */
-	return --s->batch_left ? 0 : -EAGAIN;
+	/* the record is consumed; an error ends the poll (libbpf hands it back) */
+	if (++s->batch % POLL_CLOCK_EVERY == 0 && coarse_now_s() >= s->batch_end)
+		return -EAGAIN;
+	return 0;
 }
 
 int stream_attach_ringbuf(struct stream *s, int ringbuf_fd)
@@ -283,7 +297,8 @@ int stream_poll(struct stream *s, int timeout_ms)
 	__u64 before = s->stats.records;
 	int n;
 
-	s->batch_left = POLL_BATCH;
+	s->batch = 0;
+	s->batch_end = coarse_now_s() + timeout_ms / 1000.0 + POLL_BUDGET_S;
 	n = ring_buffer__poll(s->ring, timeout_ms);
 	/* The kernel wakes us only for large batches: take what is queued after each wait. */
 	if (n >= 0)
