@@ -320,7 +320,7 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	fprintf(out,
 		"agent: pid %d, up %.0f s\n"
 		"events: %" PRIu64 " seen, %" PRIu64 " written; lost: %" PRIu64
-		" (ring buffer full), %" PRIu64 " undecodable\n"
+		" in the kernel, %" PRIu64 " undecodable\n"
 		"rules: %zu in %zu policies; %" PRIu64 " events matched\n"
 		"enforcement: %" PRIu64 " operations denied, %" PRIu64
 		" processes killed before they could act, %" PRIu64
@@ -332,7 +332,7 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	if (st->lost) {
 		char lost[640];
 
-		fprintf(out, "lost: %s\n",
+		fprintf(out, "lost in the kernel: %s\n",
 			losses_text(stream_losses(c->stream), lost, sizeof(lost)));
 	}
 	output_text(c, out);

@@ -46,7 +46,7 @@ __u64 losses_ring_full(const struct losses *l);
 const char *losses_types_text(const struct losses *l, size_t max, char *buf, size_t len);
 /* "uid 65534 120, uid 33 3" (the largest first, at most @max uids) */
 const char *losses_uids_text(const struct losses *l, size_t max, char *buf, size_t len);
-/* One line for people: "N over a uid's budget, M ring buffer full; by type: ...; by uid: ..." */
+/* For people: "N over a uid's budget, M with the ring buffer full; by type: ...; by uid: ..." */
 const char *losses_text(const struct losses *l, char *buf, size_t len);
 
 #endif

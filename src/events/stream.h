@@ -38,7 +38,7 @@ struct stream_stats {
 	__u64 written;	 /* records that passed the filter or matched a rule, written */
 	__u64 summaries; /* lines that report opens folded after the last one written */
 	__u64 folded;	 /* opens the kernel folded, written as counts (file.repeats) */
-	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
+	__u64 lost;	 /* dropped by the kernel: over a budget, or no room (stream_losses) */
 	__u64 malformed; /* records that failed to decode */
 	__u64 by_type[VIGIL_EV_TYPE_MAX]; /* records decoded, by event type */
 };
