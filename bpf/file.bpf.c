@@ -489,20 +489,12 @@ struct agg_report {
 	__u64 evicted_key, evicted_total, evicted_reported;
 };
 
-static __always_inline bool fold_repeat(struct task_struct *task, struct file *file, __u32 flags,
-					__u64 now, struct agg_report *rep)
+/* Fold an open of aggregation key @key (any odd number) into its slot's window, if it is one. */
+static __always_inline bool fold_key(__u64 key, __u64 now, struct agg_report *rep)
 {
 	struct vigil_file_agg *agg;
-	__u64 dentry, inode, key;
-	__u32 slot;
+	__u32 slot = VIGIL_OPEN_AGG_SLOT(key);
 
-	file_dentry_inode(file, &dentry, &inode);
-	/* the image too: a new program's opens are its own, not repeats of the one it replaced */
-	key = verdict_tag(dentry ^ ((__u64)task->tgid << 32 | flags),
-			  inode ^ task->self_exec_id * 0xff51afd7ed558ccdull,
-			  bpf_get_smp_processor_id()) |
-	      1;
-	slot = VIGIL_OPEN_AGG_SLOT(key);
 	agg = bpf_map_lookup_elem(&open_agg, &slot);
 	if (!agg)
 		return false;
@@ -532,6 +524,63 @@ static __always_inline bool fold_repeat(struct task_struct *task, struct file *f
 	barrier();
 	*(volatile __u64 *)&agg->key = key;
 	return false;
+}
+
+static __always_inline bool fold_repeat(struct task_struct *task, struct file *file, __u32 flags,
+					__u64 now, struct agg_report *rep)
+{
+	__u64 dentry, inode;
+
+	file_dentry_inode(file, &dentry, &inode);
+	/* the image too: a new program's opens are its own, not repeats of the one it replaced */
+	return fold_key(verdict_tag(dentry ^ ((__u64)task->tgid << 32 | flags),
+				    inode ^ task->self_exec_id * 0xff51afd7ed558ccdull,
+				    bpf_get_smp_processor_id()) |
+				1,
+			now, rep);
+}
+
+/*
+ * A refused open has no file: it is known by the path built from the name it gave (and the
+ * directory that name is relative to), hashed whole with a seed user space draws at load, so
+ * that no crafted name folds into another's window.
+ */
+const volatile __u64 fold_seed = 0;
+
+struct path_hash {
+	__u64 hash;
+	__u32 len;
+};
+
+static long path_hash_step(__u64 i, void *data)
+{
+	struct path_hash *ph = data;
+	struct file_scratch *s;
+	__u32 zero = 0, off = i * 8;
+	__u64 w;
+
+	s = bpf_map_lookup_elem(&file_scratch, &zero);
+	if (!s || off >= ph->len)
+		return 1;
+	w = *(__u64 *)&s->data[off & (DATA_MASK & ~7)];
+	if (ph->len - off < 8)
+		w &= (1ull << (8 * (ph->len - off))) - 1; /* bytes past the path are stale */
+	ph->hash = (ph->hash ^ w) * 0x9e3779b97f4a7c15ull;
+	ph->hash ^= ph->hash >> 31;
+	return 0;
+}
+
+static __always_inline bool fold_refused(struct task_struct *task, __u32 path_len, __u32 flags,
+					 __s64 ret, __u64 now, struct agg_report *rep)
+{
+	struct path_hash ph = { .hash = fold_seed ^ path_len, .len = path_len };
+
+	bpf_loop(2 * VIGIL_PATH_MAX / 8, path_hash_step, &ph, 0);
+	return fold_key(verdict_tag(ph.hash ^ ((__u64)task->tgid << 32 | flags),
+				    (__u64)ret ^ task->self_exec_id * 0xff51afd7ed558ccdull,
+				    bpf_get_smp_processor_id()) |
+				1,
+			now, rep);
 }
 
 /* The flags (and mode) the caller passed to the syscall @sc; 0 when it takes none. */
@@ -611,10 +660,10 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	struct file_scratch *s;
 	struct file *file = NULL;
 	struct agg_report agg = {};
-	__u32 zero = 0, len, tlen, flags = 0, mode = 0;
+	__u32 zero = 0, len = 0, tlen, flags = 0, mode = 0;
 	__s64 ret = ctx->ret;
 	__u16 access = 0;
-	bool killed = false, on_path = false;
+	bool killed = false, on_path = false, have_path = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
 		if (!open_wanted(task, sc, ret, &file, &access, &killed, &on_path))
@@ -681,6 +730,22 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.hdr.type = VIGIL_EV_RMDIR;
 	if (!(wanted_types & (1ull << s->ev.hdr.type)) && !killed)
 		return 0;
+	/* refused opens fold like the others, by the path they asked for */
+	if (sh->type == VIGIL_EV_OPEN && !file && agg_window_ns) {
+		len = object_path(s, regs, sh, NULL);
+		have_path = true;
+		if (fold_refused(task, len, flags, ret, coarse_ns(), &agg))
+			return 0;
+		s->ev.agg_key = agg.key;
+		s->ev.agg_total = agg.total;
+		s->ev.agg_reported = agg.reported;
+		s->ev.agg_evicted_key = agg.evicted_key;
+		s->ev.agg_evicted_total = agg.evicted_total;
+		s->ev.agg_evicted_reported = agg.evicted_reported;
+	}
+	/* a kill is an outcome, never budgeted; the rest is, before the record is built */
+	if (!killed && !budget_admit(task->real_cred->uid.val, s->ev.hdr.type))
+		return 0;
 	if (sh->type == VIGIL_EV_SETXATTR)
 		s->ev.hdr.flags |= VIGIL_FILE_TARGET_IS_XATTR;
 	if (sh->type == VIGIL_EV_MOUNT)
@@ -690,7 +755,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	if (on_path)
 		s->ev.hdr.flags |= VIGIL_FILE_ON_PATH;
 	fill_task(&s->ev.task, task);
-	len = object_path(s, regs, sh, file);
+	if (!have_path)
+		len = object_path(s, regs, sh, file);
 	if (len > 2 * VIGIL_PATH_MAX)
 		len = 2 * VIGIL_PATH_MAX;
 	tlen = target_path(s, regs, sh, len);
@@ -699,7 +765,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	s->ev.path_len = len;
 	s->ev.target_len = tlen;
 	s->ev.hdr.size = sizeof(s->ev) + len + tlen;
-	emit_fitting(s, s->ev.hdr.size, sizeof(s->ev) + DATA_SIZE);
+	emit_fitting(s, s->ev.hdr.size, sizeof(s->ev) + DATA_SIZE,
+		     killed ? EMIT_RESERVED : EMIT_ADMITTED);
 	return 0;
 }
 

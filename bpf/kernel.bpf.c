@@ -170,7 +170,7 @@ static __always_inline void module_exit(long ret)
 		}
 	}
 	ev->hdr.size = sizeof(*ev) + ev->path_len;
-	emit_fitting(s, ev->hdr.size, sizeof(*s));
+	emit_fitting(s, ev->hdr.size, sizeof(*s), EMIT_RAW);
 out:
 	if (p)
 		bpf_map_delete_elem(&kernel_pending, &id);
@@ -446,7 +446,7 @@ int exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 	len = len > 0 ? len - 1 : 0; /* without the NUL */
 	ev->name_len = len & VIGIL_MEMFD_NAME_MAX;
 	ev->hdr.size = sizeof(*ev) + ev->name_len;
-	emit_fitting(s, ev->hdr.size, sizeof(*s));
+	emit_fitting(s, ev->hdr.size, sizeof(*s), EMIT_RAW);
 out:
 	if (p)
 		bpf_map_delete_elem(&kernel_pending, &id);

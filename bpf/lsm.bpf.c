@@ -281,7 +281,7 @@ static __always_inline struct file_record *file_record(__u16 type, __u16 fallbac
 
 static __always_inline void file_record_send(struct file_record *r)
 {
-	emit_fitting(r, r->ev.hdr.size, sizeof(r->ev) + VIGIL_PATH_MAX);
+	emit_fitting(r, r->ev.hdr.size, sizeof(r->ev) + VIGIL_PATH_MAX, EMIT_RESERVED);
 }
 
 /* Judge @op on @dentry and report a refusal as an event of @type; 0 or -EPERM. */
@@ -336,7 +336,7 @@ int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
 	r->ev.exe_len = len;
 	r->ev.cwd_len = cwd_len;
 	r->ev.hdr.size = sizeof(r->ev) + len + cwd_len;
-	emit_fitting(r, r->ev.hdr.size, sizeof(r->ev) + 2 * VIGIL_PATH_MAX);
+	emit_fitting(r, r->ev.hdr.size, sizeof(r->ev) + 2 * VIGIL_PATH_MAX, EMIT_RESERVED);
 	return -EPERM;
 }
 

@@ -477,6 +477,6 @@ int net_dns_egress(struct __sk_buff *skb)
 	}
 	dns_question(skb, off + sizeof(udp), s);
 	ev->hdr.size = sizeof(*ev) + (ev->name_len & 0x1ff);
-	emit_fitting(s, ev->hdr.size, sizeof(*s));
+	emit_fitting(s, ev->hdr.size, sizeof(*s), EMIT_RAW);
 	return 1; /* observe only: the packet always goes on */
 }

@@ -190,7 +190,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 	ev->hdr.flags = flags;
 	ev->hdr.size = sizeof(*ev) + off;
-	emit_fitting(s, ev->hdr.size, sizeof(*s));
+	emit_fitting(s, ev->hdr.size, sizeof(*s), EMIT_RESERVED);
 	return 0;
 }
 
@@ -206,7 +206,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	ev.hdr.size = sizeof(ev);
 	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	fill_task(&ev.task, child);
-	emit(&ev, sizeof(ev));
+	emit_as(&ev, sizeof(ev), EMIT_RESERVED);
 	return 0;
 }
 
@@ -255,6 +255,6 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	fill_task(&ev.task, task);
 	ev.status = BPF_CORE_READ(task, exit_code);
 	ev.duration_ns = ev.hdr.time_ns - ev.task.start_ns;
-	emit(&ev, sizeof(ev));
+	emit_as(&ev, sizeof(ev), EMIT_RESERVED);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+#include "vigil/budget.h"
 #include "vigil/events.h"
 
 #define PF_KTHREAD 0x00200000
@@ -41,29 +42,126 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-/* Records that did not fit in the ring buffer, per CPU: never lost silently. */
+/* Records that did not fit in the ring buffer, per CPU and type: never lost silently. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, VIGIL_LOST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost_events SEC(".maps");
 
+/* The raw-event budget (vigil/budget.h); shared like the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_budget_config);
+} budget_config SEC(".maps");
+
+/* Sized by its owner (the process sensor) before load; others reuse it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_uid_loss);
+} uid_losses SEC(".maps");
+
+static __always_inline void lost_add(__u32 slot)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost_events, &slot);
+
+	if (n)
+		(*n)++;
+}
+
+/* A record lost, of no known type. */
 static __always_inline void count_lost(void)
 {
-	__u32 zero = 0;
-	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-
-	if (lost)
-		(*lost)++;
+	lost_add(0);
 }
 
-static __always_inline __u64 wakeup_flags(void)
+static __always_inline struct vigil_budget_config *budget_cfg(void)
 {
-	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&budget_config, &zero);
 }
+
+static __always_inline struct vigil_uid_loss *uid_loss(__u32 uid, __u64 now, __u64 burst)
+{
+	struct vigil_uid_loss *l = bpf_map_lookup_elem(&uid_losses, &uid), fresh = {
+		.refill_ns = now,
+		.tokens = burst * VIGIL_BUDGET_TOKEN,
+	};
+
+	if (l)
+		return l;
+	bpf_map_update_elem(&uid_losses, &uid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&uid_losses, &uid);
+}
+
+/* A record of @type from @uid lost: @slot is VIGIL_LOST_RING or VIGIL_LOST_BUDGET. */
+static __always_inline void count_lost_as(__u16 type, __u32 uid, __u32 slot,
+					  struct vigil_uid_loss *l)
+{
+	lost_add(0);
+	lost_add(slot + (type & (VIGIL_EV_TYPE_MAX - 1)));
+	if (!l)
+		l = uid_loss(uid, 0, 0);
+	if (!l)
+		return;
+	__sync_fetch_and_add(slot == VIGIL_LOST_BUDGET ? &l->throttled : &l->ring_full, 1);
+	__sync_fetch_and_or(&l->types, 1ull << (type & (VIGIL_EV_TYPE_MAX - 1)));
+}
+
+static __always_inline __u64 cfg_coarse_ns(const struct vigil_budget_config *cfg)
+{
+	return cfg->tick_ns ? bpf_jiffies64() * cfg->tick_ns : bpf_ktime_get_ns();
+}
+
+/*
+ * Whether @uid may send one more raw record of @type: a token bucket per uid, refilled by
+ * elapsed time on the coarse clock. Root is not budgeted: it can unload the agent anyway. A
+ * refusal is counted. Updates race between CPUs; a bucket may be off by a record or two.
+ */
+static __always_inline bool budget_admit(__u32 uid, __u16 type)
+{
+	struct vigil_budget_config *cfg = budget_cfg();
+	struct vigil_uid_loss *l;
+	__u64 now, elapsed;
+	__s64 cap, tokens;
+
+	if (!cfg || !cfg->rate || !uid)
+		return true;
+	now = cfg_coarse_ns(cfg);
+	l = uid_loss(uid, now, cfg->burst);
+	if (!l)
+		return true;
+	cap = cfg->burst * VIGIL_BUDGET_TOKEN;
+	tokens = l->tokens;
+	elapsed = now - l->refill_ns;
+	if ((__s64)elapsed > 0) {
+		/* 100 s refill the largest bucket: the product stays far from overflow */
+		tokens += (elapsed < 100000000000ull ? elapsed : 100000000000ull) * cfg->rate;
+		l->refill_ns = now;
+	}
+	if (tokens > cap)
+		tokens = cap;
+	if (tokens < VIGIL_BUDGET_TOKEN) {
+		l->tokens = tokens;
+		count_lost_as(type, uid, VIGIL_LOST_BUDGET, l);
+		return false;
+	}
+	l->tokens = tokens - VIGIL_BUDGET_TOKEN;
+	return true;
+}
+
+/* How a record goes out (emit_as) */
+enum emit_kind {
+	EMIT_RAW,      /* a raw event: its uid's budget, and never into the reserve */
+	EMIT_ADMITTED, /* a raw event whose budget was taken already (budget_admit) */
+	EMIT_RESERVED, /* process lifecycle and enforcement outcomes: the whole ring */
+};
 
 /*
  * Nanoseconds at tick resolution, for windows of a second or so: bpf_jiffies64 is about free,
@@ -79,11 +177,35 @@ static __always_inline __u64 coarse_ns(void)
 	return tick_ns ? bpf_jiffies64() * tick_ns : bpf_ktime_get_ns();
 }
 
-/* Copy a finished record from scratch memory into the ring buffer, counting a failure. */
+/*
+ * Copy a finished record from scratch memory into the ring buffer, counting a failure. Records
+ * of every family start with a header and the task (vigil/events.h): the uid is read there.
+ */
+static __always_inline void emit_as(void *record, __u64 size, enum emit_kind kind)
+{
+	const struct vigil_event_hdr *hdr = record;
+	__u32 uid = ((const struct vigil_task *)(hdr + 1))->uid;
+	struct vigil_budget_config *cfg;
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags =
+		!wakeup_bytes || queued >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	if (kind != EMIT_RESERVED) {
+		if (kind == EMIT_RAW && !budget_admit(uid, hdr->type))
+			return;
+		cfg = budget_cfg();
+		if (cfg && cfg->raw_limit && queued + size > cfg->raw_limit) {
+			count_lost_as(hdr->type, uid, VIGIL_LOST_RING, NULL);
+			return;
+		}
+	}
+	if (bpf_ringbuf_output(&events, record, size, flags))
+		count_lost_as(hdr->type, uid, VIGIL_LOST_RING, NULL);
+}
+
 static __always_inline void emit(void *record, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, record, size, wakeup_flags()))
-		count_lost();
+	emit_as(record, size, EMIT_RAW);
 }
 
 /*
@@ -159,11 +281,11 @@ static __always_inline struct sock *fd_sock(long fd)
  * is added, and older verifiers (6.1) do not carry that bound over to length + header
  * ("R2 min value is outside of the allowed memory range"); 6.18 tracks the linked registers.
  */
-static __always_inline void emit_fitting(void *record, __u64 size, __u64 cap)
+static __always_inline void emit_fitting(void *record, __u64 size, __u64 cap, enum emit_kind kind)
 {
 	asm volatile("" : "+r"(size));
 	if (size <= cap)
-		emit(record, size);
+		emit_as(record, size, kind);
 }
 
 static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task)

@@ -394,6 +394,7 @@ static void log_enforcement(const struct agent *a)
 
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
+	struct sensor_ctx shared = { 0 };
 	char dir[PATH_MAX];
 	int err = netdeny_start(&a->netdeny, a->cfg.scope, pin_dir(a, "netdeny", dir, sizeof(dir)));
 
@@ -409,8 +410,8 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	}
 	policy_engine_set_net_deny(a->engine, a->netdeny != NULL);
 
-	err = lsmdeny_start(&a->lsmdeny, sensors_ringbuf_fd(sensors), sensors_lost_fd(sensors),
-			    pin_dir(a, "lsm", dir, sizeof(dir)));
+	sensors_shared(sensors, &shared);
+	err = lsmdeny_start(&a->lsmdeny, &shared, pin_dir(a, "lsm", dir, sizeof(dir)));
 	if (!err)
 		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 	if (err) {

@@ -175,7 +175,10 @@ static void status_json(const struct agent_status_ctx *c, const struct status_fi
 		json_cstring(out, dir);
 	else
 		fputs("null", out);
-	fputs(",\"policies\":[", out);
+	/* events.lost, by type and uid */
+	fputs(",\"losses\":{", out);
+	json_losses(out, stream_losses(c->stream), NULL, 0);
+	fputs("},\"policies\":[", out);
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 		size_t n = 0;
@@ -317,7 +320,7 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	fprintf(out,
 		"agent: pid %d, up %.0f s\n"
 		"events: %" PRIu64 " seen, %" PRIu64 " written; lost: %" PRIu64
-		" (ring buffer full), %" PRIu64 " undecodable\n"
+		" in the kernel, %" PRIu64 " undecodable\n"
 		"rules: %zu in %zu policies; %" PRIu64 " events matched\n"
 		"enforcement: %" PRIu64 " operations denied, %" PRIu64
 		" processes killed before they could act, %" PRIu64
@@ -326,6 +329,12 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed, s->n_rules,
 		s->n_policies, (uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
 		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
+	if (st->lost) {
+		char lost[640];
+
+		fprintf(out, "lost in the kernel: %s\n",
+			losses_text(stream_losses(c->stream), lost, sizeof(lost)));
+	}
 	output_text(c, out);
 	fprintf(out, "policy directory: %s%s\n", dir ? dir : "none",
 		dir ? " (vigil policy apply writes there)" : "");

@@ -204,6 +204,15 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* What the kernel lost, by type and uid, into the stream as a `lost` record. */
+static void report_losses(const struct sensors *sensors, struct stream *stream)
+{
+	struct losses now;
+
+	if (!sensors_losses(sensors, &now))
+		stream_update_losses(stream, &now);
+}
+
 /*
  * --metrics: listen before anything is loaded, so that an address in use stops the start with
  * nothing done. What it serves comes from the collectors added once the agent runs.
@@ -256,9 +265,9 @@ int run_main(struct run_options *o)
 	struct bpf_metrics bpf_metrics = { .stats_fd = -1 };
 	int child_status = 0;
 	const struct stream_stats *st;
-	double deadline = 0, next_flush, next_refresh;
+	double deadline = 0, next_flush, next_refresh, next_lost = 0;
 	int agg_fd;
-	char what[256];
+	char what[256], lost_text[640];
 	__u64 lost;
 	bool out_tty = false;
 	int err, ret = EXIT_RUNTIME;
@@ -358,6 +367,8 @@ int run_main(struct run_options *o)
 	o->cfg.colour = o->colour == -1 ? out_tty && !getenv("NO_COLOR") : o->colour;
 	sopts.file_access = o->cfg.filter.access;
 	sopts.agg_window_ns = o->aggregate_s * 1e9;
+	sopts.budget_rate = o->budget_rate;
+	sopts.budget_burst = o->budget_burst;
 	if (o->ring_bytes && o->ring_bytes / 2 < sopts.wakeup_bytes)
 		sopts.wakeup_bytes = o->ring_bytes / 2;
 
@@ -442,8 +453,12 @@ int run_main(struct run_options *o)
 			reopen_output(o->name, out, sigs.reopen_why);
 		sigs.reopen = false;
 		stream_poll(stream, POLL_MS);
-		if (!sensors_lost(sensors, &lost))
-			stream_update_lost(stream, lost);
+		/* one syscall a turn; the breakdown only when something was lost, once a second */
+		if (!sensors_lost(sensors, &lost) && lost > stream_stats(stream)->lost &&
+		    now_s() >= next_lost) {
+			report_losses(sensors, stream);
+			next_lost = now_s() + LOST_REPORT_S;
+		}
 		/* a trace's output is all it does; the agent outlives its output, and enforces */
 		output_stats(out, &os);
 		if (!agent && os.error) {
@@ -489,8 +504,7 @@ int run_main(struct run_options *o)
 		;
 	if (agg_fd >= 0)
 		stream_flush_aggregates(stream, agg_fd, 0);
-	if (!sensors_lost(sensors, &lost))
-		stream_update_lost(stream, lost);
+	report_losses(sensors, stream);
 	output_sync(out);
 	output_stats(out, &os);
 	st = stream_stats(stream);
@@ -502,6 +516,9 @@ int run_main(struct run_options *o)
 	if (st->malformed)
 		pr_warn(o->name, "%llu records could not be decoded and were dropped",
 			(unsigned long long)st->malformed);
+	if (st->lost)
+		pr_warn(o->name, "lost: %s",
+			losses_text(stream_losses(stream), lost_text, sizeof(lost_text)));
 	if (os.unwritten)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",

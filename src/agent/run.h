@@ -24,6 +24,7 @@ struct run_options {
 	double duration; /* seconds; 0: until stopped */
 	__u32 ring_bytes;
 	double aggregate_s;
+	__u64 budget_rate, budget_burst; /* raw events a second, and at once, per uid; 0: off */
 	struct agent_config agent;
 	char **command; /* sandbox: what to run */
 	bool no_guard;

@@ -14,6 +14,7 @@ enum {
 	OPT_COLOR = 256,
 	OPT_RING_BUFFER,
 	OPT_AGGREGATE,
+	OPT_EVENT_BUDGET,
 	OPT_POLICY,
 	OPT_POLICY_DIR,
 	OPT_NO_DEFAULT_RULES,
@@ -114,6 +115,17 @@ const struct cli_option stream_options[] = {
 		  "0: off)",
 	  .config = "aggregate",
 	  .config_default = "1" },
+	{ .name = "event-budget",
+	  .key = OPT_EVENT_BUDGET,
+	  .arg = "RATE[/BURST]",
+	  .help = "file, network, privilege and kernel events each user\n"
+		  "but root may send a second (and at once after a quiet\n"
+		  "spell); more are counted in `lost` records, so that no\n"
+		  "user's flood hides others' events (default 2000/20000;\n"
+		  "off: no budget). exec, fork, exit and enforcement\n"
+		  "outcomes are never budgeted",
+	  .config = "event-budget",
+	  .config_default = "2000/20000" },
 	{ .name = "ring-buffer",
 	  .key = OPT_RING_BUFFER,
 	  .arg = "SIZE",
@@ -303,6 +315,38 @@ static int parse_ring_size(const char *arg, __u32 *out)
 	return 0;
 }
 
+/* Large enough for any host, small enough that the kernel's token arithmetic cannot overflow. */
+#define BUDGET_MAX 10000000u
+
+/* "RATE", "RATE/BURST" or "off" (0/0); the burst defaults to the rate. */
+static int parse_budget(const char *arg, __u64 *rate, __u64 *burst)
+{
+	unsigned long long r, b;
+	char *end;
+
+	if (!strcmp(arg, "off") || !strcmp(arg, "0")) {
+		*rate = *burst = 0;
+		return 0;
+	}
+	errno = 0;
+	r = strtoull(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-' || !r || r > BUDGET_MAX)
+		return -EINVAL;
+	b = r;
+	if (*end == '/') {
+		const char *p = end + 1;
+
+		b = strtoull(p, &end, 10);
+		if (errno || end == p || *p == '-' || !b || b > BUDGET_MAX)
+			return -EINVAL;
+	}
+	if (*end)
+		return -EINVAL;
+	*rate = r;
+	*burst = b;
+	return 0;
+}
+
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
 /*
@@ -357,6 +401,12 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 		a->aggregate_s = strtod(arg, &end);
 		if (errno || end == arg || *end || !(a->aggregate_s >= 0 && a->aggregate_s <= 3600))
 			return BAD("takes seconds from 0 (off) to 3600, not '%s'", arg);
+		return 0;
+	case OPT_EVENT_BUDGET:
+		if (parse_budget(arg, &a->budget_rate, &a->budget_burst))
+			return BAD("takes events a second and optionally a burst, like 2000 or "
+				   "2000/20000 (at most %u), or off, not '%s'",
+				   BUDGET_MAX, arg);
 		return 0;
 	case OPT_RING_BUFFER:
 		if (parse_ring_size(arg, &a->ring_bytes))
@@ -610,6 +660,8 @@ int stream_cmd_main(const struct stream_cmd *cmd, int argc, char **argv)
 		.sandbox = cmd->variant == STREAM_SANDBOX,
 		.colour = -1,
 		.aggregate_s = 1,
+		.budget_rate = 2000,
+		.budget_burst = 20000,
 	};
 	struct config_file cf = { 0 };
 	bool given[STREAM_OPT_KEYS] = { 0 };

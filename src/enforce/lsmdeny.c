@@ -76,9 +76,9 @@ static void adopt(struct lsmdeny *l)
 		l->pin_dir, n);
 }
 
-int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char *pin_dir)
+int lsmdeny_start(struct lsmdeny **out, const struct sensor_ctx *shared, const char *pin_dir)
 {
-	struct sensor_ctx ctx = { .ringbuf_fd = ringbuf_fd, .lost_fd = lost_fd };
+	struct sensor_ctx ctx = *shared;
 	struct lsmdeny *l;
 	bool reused = false;
 	int err;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sensors/sensor.h"
 #include "vigil/types.h"
 
 struct lsm_deny {
@@ -23,13 +24,14 @@ struct lsm_deny {
 struct lsmdeny;
 
 /*
- * Load and attach the LSM programs, reporting into the stream's ring buffer and lost counter.
+ * Load and attach the LSM programs, reporting into the stream's ring buffer and loss counters
+ * (@shared: sensors_shared()).
  * 0 or -errno; -EOPNOTSUPP where BPF LSM does not work (vigil probe says why). With @pin_dir,
  * links and maps are pinned there at the first lsmdeny_set and outlive a crash; the maps of a
  * run pinned there already are adopted (reused), and its links stay attached beside this
  * run's until then, so nothing is let through meanwhile.
  */
-int lsmdeny_start(struct lsmdeny **out, int ringbuf_fd, int lost_fd, const char *pin_dir);
+int lsmdeny_start(struct lsmdeny **out, const struct sensor_ctx *shared, const char *pin_dir);
 /*
  * Detach; the pins go too (a clean stop). With @keep_pins the pinned programs stay in force,
  * as after a crash, for the next start to adopt.

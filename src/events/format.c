@@ -63,13 +63,13 @@ void format_event(struct formatter *f, const struct event_view *v)
 		format_text_event(f, v);
 }
 
-void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+void format_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total)
 {
 	f->seq++;
 	if (f->format == FORMAT_JSON)
-		format_json_lost(f, boot_ns, count, total);
+		format_json_lost(f, boot_ns, since, total);
 	else
-		format_text_lost(f, boot_ns, count, total);
+		format_text_lost(f, boot_ns, since, total);
 }
 
 struct event_verdict *verdict_dup(const struct event_verdict *v)

@@ -10,6 +10,7 @@
 #include "events/event.h"
 #include "events/identity.h"
 #include "events/idnames.h"
+#include "events/losses.h"
 #include "events/proctab.h"
 
 /* Bounds of "ancestors" (docs/events.md): how deep, each one's argv, exe and argv of all. */
@@ -72,14 +73,16 @@ void format_event(struct formatter *f, const struct event_view *v);
 /* The name of a user or group (NULL: none), from the formatter's cache; @now_ns: the event's. */
 const char *formatter_user(struct formatter *f, __u32 uid, __u64 now_ns);
 const char *formatter_group(struct formatter *f, __u32 gid, __u64 now_ns);
-/* @count records were dropped by the kernel since the last report, @total in all. */
-void format_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+/* Records the kernel dropped since the last report, by type and uid (@since), @total in all. */
+void format_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 
 void format_json_event(struct formatter *f, const struct event_view *v);
 /* Keep @id as the members every JSON line carries (f->identity_json). */
 void format_json_identity(struct formatter *f, const struct agent_identity *id);
-void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+/* "throttled":..,"ring_full":..,"types":{..},"uids":[..] of @l; user names from @f (or none). */
+void json_losses(FILE *out, const struct losses *l, struct formatter *f, __u64 now_ns);
+void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 void format_text_event(struct formatter *f, const struct event_view *v);
-void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total);
+void format_text_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total);
 
 #endif

@@ -389,9 +389,63 @@ void format_json_event(struct formatter *f, const struct event_view *v)
 	fputs("}\n", out);
 }
 
-void format_json_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+/* ["open","connect"]: the types of @mask */
+static void json_type_list(FILE *out, __u64 mask)
+{
+	const char *sep = "";
+
+	fputc('[', out);
+	for (unsigned int t = 1; t < VIGIL_EV_TYPE_MAX; t++)
+		if (mask & 1ull << t && event_type_name(t)) {
+			fprintf(out, "%s\"%s\"", sep, event_type_name(t));
+			sep = ",";
+		}
+	fputc(']', out);
+}
+
+void json_losses(FILE *out, const struct losses *l, struct formatter *f, __u64 now_ns)
+{
+	const char *sep = "";
+
+	fprintf(out, "\"throttled\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"types\":{",
+		(uint64_t)losses_throttled(l), (uint64_t)losses_ring_full(l));
+	for (unsigned int t = 1; t < VIGIL_EV_TYPE_MAX; t++) {
+		if (!l->throttled[t] && !l->ring_full[t])
+			continue;
+		fprintf(out, "%s\"%s\":{\"throttled\":%" PRIu64 ",\"ring_full\":%" PRIu64 "}", sep,
+			event_type_name(t) ?: "unknown", (uint64_t)l->throttled[t],
+			(uint64_t)l->ring_full[t]);
+		sep = ",";
+	}
+	fputs("},\"uids\":[", out);
+	for (size_t i = 0; i < l->n_uids; i++) {
+		const struct uid_losses *u = &l->uids[i];
+		const char *name = u->uid == LOSSES_OTHER_UIDS || !f
+					   ? NULL
+					   : formatter_user(f, u->uid, now_ns);
+
+		fputs(i ? ",{\"uid\":" : "{\"uid\":", out);
+		if (u->uid == LOSSES_OTHER_UIDS)
+			fputs("null", out); /* the uids past LOSSES_UIDS_MAX, together */
+		else
+			fprintf(out, "%u", u->uid);
+		if (name) {
+			fputs(",\"user\":", out);
+			json_cstring(out, name);
+		}
+		fprintf(out, ",\"throttled\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"types\":",
+			(uint64_t)u->throttled, (uint64_t)u->ring_full);
+		json_type_list(out, u->types);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+void format_json_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total)
 {
 	json_header(f, boot_ns, "lost");
-	fprintf(f->out, ",\"lost\":{\"count\":%" PRIu64 ",\"total\":%" PRIu64 "}}\n",
-		(uint64_t)count, (uint64_t)total);
+	fprintf(f->out, ",\"lost\":{\"count\":%" PRIu64 ",\"total\":%" PRIu64 ",",
+		(uint64_t)since->total, (uint64_t)total);
+	json_losses(f->out, since, f, boot_ns);
+	fputs("}}\n", f->out);
 }

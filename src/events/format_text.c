@@ -142,15 +142,30 @@ void format_text_event(struct formatter *f, const struct event_view *v)
 	fputc('\n', out);
 }
 
-void format_text_lost(struct formatter *f, __u64 boot_ns, __u64 count, __u64 total)
+void format_text_lost(struct formatter *f, __u64 boot_ns, const struct losses *since, __u64 total)
 {
-	char time[32];
+	char time[32], types[256];
+	FILE *out = f->out;
 
 	text_header(f);
 	wallclock_local_hms(&f->clock, boot_ns, time, sizeof(time));
-	fprintf(f->out,
-		"%-12s %sLOST     %" PRIu64 " events: the ring buffer was full (%" PRIu64
-		" in all)%s\n",
-		time, f->colour ? C_YELLOW : "", (uint64_t)count, (uint64_t)total,
-		f->colour ? C_RESET : "");
+	fprintf(out,
+		"%-12s %sLOST     %" PRIu64 " events (%" PRIu64 " in all): %" PRIu64
+		" over a uid's budget, %" PRIu64 " the ring buffer was full; %s",
+		time, f->colour ? C_YELLOW : "", (uint64_t)since->total, (uint64_t)total,
+		(uint64_t)losses_throttled(since), (uint64_t)losses_ring_full(since),
+		losses_types_text(since, 4, types, sizeof(types)));
+	for (size_t i = 0; i < since->n_uids && i < 4; i++) {
+		const struct uid_losses *u = &since->uids[i];
+		const char *name = formatter_user(f, u->uid, boot_ns);
+
+		if (u->uid == LOSSES_OTHER_UIDS)
+			fprintf(out, "%s other uids %" PRIu64,
+				i ? "," : "; by uid:", (uint64_t)(u->throttled + u->ring_full));
+		else
+			fprintf(out, "%s %u%s%s%s %" PRIu64, i ? "," : "; by uid:", u->uid,
+				name ? " (" : "", name ? name : "", name ? ")" : "",
+				(uint64_t)(u->throttled + u->ring_full));
+	}
+	fprintf(out, "%s\n", f->colour ? C_RESET : "");
 }

@@ -24,6 +24,12 @@ struct stream {
 	struct ring_buffer *ring;
 	struct aggregate *agg;
 	struct stream_stats stats;
+	/* losses since the start; the kernel's counters as last read; those last reported */
+	struct losses losses, kernel_losses, reported_losses;
+	/* a poll's records so far and its deadline: a flood must not keep the main loop from
+	 * turning (lost records, the control socket, the watchdog) */
+	unsigned int batch;
+	double batch_end;
 	/* the last operation vigil's LSM program refused and reported: (thread, type) */
 	__u32 refused_tid;
 	unsigned int refused_type;
@@ -81,9 +87,27 @@ void stream_free(struct stream *s)
 	free(s);
 }
 
+/* How long one poll handles records at most: the rest waits for the next turn of the loop. */
+#define POLL_BUDGET_S 0.1
+/* The clock is read every this many records. */
+#define POLL_CLOCK_EVERY 64
+
+static double coarse_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int ring_callback(void *ctx, void *data, size_t size)
 {
-	stream_handle_record(ctx, data, size);
+	struct stream *s = ctx;
+
+	stream_handle_record(s, data, size);
+	/* the record is consumed; an error ends the poll (libbpf hands it back) */
+	if (++s->batch % POLL_CLOCK_EVERY == 0 && coarse_now_s() >= s->batch_end)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -275,14 +299,17 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 
 int stream_poll(struct stream *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->ring, timeout_ms);
+	__u64 before = s->stats.records;
+	int n;
 
+	s->batch = 0;
+	s->batch_end = coarse_now_s() + timeout_ms / 1000.0 + POLL_BUDGET_S;
+	n = ring_buffer__poll(s->ring, timeout_ms);
 	/* The kernel wakes us only for large batches: take what is queued after each wait. */
-	if (n >= 0) {
-		int more = ring_buffer__consume(s->ring);
-
-		n = more < 0 ? more : n + more;
-	}
+	if (n >= 0)
+		n = ring_buffer__consume(s->ring);
+	if (n >= 0 || n == -EAGAIN)
+		n = s->stats.records - before;
 
 	/*
 	 * One flush per batch: lines reach a pipe or file promptly without a write per event. A
@@ -292,16 +319,25 @@ int stream_poll(struct stream *s, int timeout_ms)
 	return n;
 }
 
-void stream_update_lost(struct stream *s, __u64 total)
+void stream_update_losses(struct stream *s, const struct losses *now)
 {
-	struct timespec now;
+	struct losses since;
+	struct timespec ts;
 
-	if (total <= s->stats.lost)
+	losses_accumulate(&s->losses, &s->kernel_losses, now);
+	s->kernel_losses = *now;
+	if (s->losses.total <= s->reported_losses.total)
 		return;
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	format_lost(&s->fmt, (__u64)now.tv_sec * 1000000000 + now.tv_nsec, total - s->stats.lost,
-		    total);
-	s->stats.lost = total;
+	losses_since(&s->losses, &s->reported_losses, &since);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	format_lost(&s->fmt, (__u64)ts.tv_sec * 1000000000 + ts.tv_nsec, &since, s->losses.total);
+	s->reported_losses = s->losses;
+	s->stats.lost = s->losses.total;
+}
+
+const struct losses *stream_losses(const struct stream *s)
+{
+	return &s->losses;
 }
 
 void stream_stats_by_type(const struct stream_stats *st, char *buf, size_t len)

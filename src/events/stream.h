@@ -10,6 +10,7 @@
 
 #include "events/filter.h"
 #include "events/format.h"
+#include "events/losses.h"
 
 struct stream_config {
 	struct filter filter;
@@ -37,7 +38,7 @@ struct stream_stats {
 	__u64 written;	 /* records that passed the filter or matched a rule, written */
 	__u64 summaries; /* lines that report opens folded after the last one written */
 	__u64 folded;	 /* opens the kernel folded, written as counts (file.repeats) */
-	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
+	__u64 lost;	 /* dropped by the kernel: over a budget, or no room (stream_losses) */
 	__u64 malformed; /* records that failed to decode */
 	__u64 by_type[VIGIL_EV_TYPE_MAX]; /* records decoded, by event type */
 };
@@ -61,10 +62,16 @@ int stream_poll(struct stream *s, int timeout_ms);
 int stream_handle_record(struct stream *s, const void *data, size_t size);
 /* Report opens the kernel folded whose window ended quietly (map open_agg at @map_fd). */
 int stream_flush_aggregates(struct stream *s, int map_fd, __u64 window_ns);
-/* The kernel's lost counter now reads @total: report any increase in the stream. */
-void stream_update_lost(struct stream *s, __u64 total);
+/*
+ * The kernel's loss counters read @now (sensors_losses): report what is new in a `lost` record.
+ * Called at most every LOST_REPORT_S while records are lost, and at the end.
+ */
+void stream_update_losses(struct stream *s, const struct losses *now);
+#define LOST_REPORT_S 1
 
 const struct stream_stats *stream_stats(const struct stream *s);
+/* Records the kernel lost since the start, by type and uid. */
+const struct losses *stream_losses(const struct stream *s);
 struct proctab *stream_proctab(struct stream *s);
 
 #endif

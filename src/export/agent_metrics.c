@@ -5,6 +5,7 @@
 #include "export/collectors.h"
 
 #include <bpf/libbpf.h>
+#include <stdio.h>
 #include <sys/utsname.h>
 
 static void info(struct metrics_batch *b, const struct agent_status_ctx *c)
@@ -40,9 +41,45 @@ static void events(struct metrics_batch *b, const struct stream_stats *st)
 			"(--aggregate; written as file.repeats)",
 			st->folded, NULL);
 	metrics_counter(b, "vigil_ringbuf_lost_events_total",
-			"Events the kernel could not put in the ring buffer (full)", st->lost,
-			NULL);
+			"Events the kernel dropped: over a uid's --event-budget, or no room in the "
+			"ring buffer",
+			st->lost, NULL);
 	metrics_drops(b, "decode", NULL, st->malformed);
+}
+
+/* The kernel's drops by type and by uid (at most LOSSES_UIDS_MAX uids: bounded labels). */
+static void kernel_losses(struct metrics_batch *b, const struct losses *l)
+{
+	static const char by_type[] = "vigil_kernel_dropped_events_total";
+	static const char by_uid[] = "vigil_kernel_dropped_events_by_uid_total";
+	static const char type_help[] = "Events the kernel dropped, by event type and reason: "
+					"budget (over the uid's --event-budget), ring_full";
+	static const char uid_help[] = "Events the kernel dropped, by the uid that made them and "
+				       "reason; uid=\"other\": the uids past the first 64";
+	char uid[16];
+
+	for (unsigned int t = 1; t < VIGIL_EV_TYPE_MAX; t++) {
+		const char *name = event_type_name(t);
+
+		if (!name || (!l->throttled[t] && !l->ring_full[t]))
+			continue;
+		metrics_counter(b, by_type, type_help, l->throttled[t], "type", name, "reason",
+				"budget", NULL);
+		metrics_counter(b, by_type, type_help, l->ring_full[t], "type", name, "reason",
+				"ring_full", NULL);
+	}
+	for (size_t i = 0; i < l->n_uids; i++) {
+		const struct uid_losses *u = &l->uids[i];
+
+		if (u->uid == LOSSES_OTHER_UIDS)
+			snprintf(uid, sizeof(uid), "other");
+		else
+			snprintf(uid, sizeof(uid), "%u", u->uid);
+		metrics_counter(b, by_uid, uid_help, u->throttled, "uid", uid, "reason", "budget",
+				NULL);
+		metrics_counter(b, by_uid, uid_help, u->ring_full, "uid", uid, "reason",
+				"ring_full", NULL);
+	}
 }
 
 static void alerts(struct metrics_batch *b, const struct policy_set *s)
@@ -112,6 +149,7 @@ void agent_metrics_collect(struct metrics_batch *b, void *ctx)
 
 	info(b, c);
 	events(b, stream_stats(c->stream));
+	kernel_losses(b, stream_losses(c->stream));
 	alerts(b, policy_engine_set(engine));
 	enforcement(b, policy_engine_stats(engine));
 	output(b, c);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -387,14 +388,15 @@ static int file_set_watches(void *state, const struct watch_entry *list, size_t 
 	return err;
 }
 
-/* The length of a jiffy: the resolution of the coarse clocks is one tick. 0 when unknown. */
-static __u64 tick_ns(void)
+/* The secret of the refused opens' path hash: without it no name can be made to fold into
+ * another's window. A weak one still works; it only makes collisions predictable. */
+static __u64 fold_seed(void)
 {
-	struct timespec res;
+	__u64 seed;
 
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec)
-		return 0;
-	return res.tv_nsec;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (__u64)getpid() * 0x9e3779b97f4a7c15ull ^ (__u64)time(NULL);
+	return seed;
 }
 
 static void file_stop(void *state)
@@ -431,7 +433,8 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->kill_cgroup_id = ctx->kill_scope.cgroup_id;
 	skel->rodata->kill_cgroup_level = ctx->kill_scope.level;
 	skel->rodata->plain_reads = probe_has(FEAT_PLAIN_READS);
-	skel->rodata->tick_ns = tick_ns();
+	skel->rodata->tick_ns = sensors_tick_ns();
+	skel->rodata->fold_seed = fold_seed();
 	choose_programs(skel, ctx->types, ctx->watch);
 	err = file_bpf__load(skel);
 	if (!err)

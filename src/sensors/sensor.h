@@ -30,7 +30,9 @@ struct sensor_ctx {
 	__u64 named_types;  /* those the user named (--events); costly fallbacks need a name */
 	__u64 wakeup_bytes; /* for the sensor's `wakeup_bytes` rodata */
 	int ringbuf_fd;	    /* the shared stream */
-	int lost_fd;	    /* the shared per-CPU lost counter */
+	int lost_fd;	    /* the shared per-CPU lost counters */
+	int budget_fd;	    /* the shared raw-event budget (vigil/budget.h) */
+	int uid_losses_fd;  /* and its per-uid buckets and loss counters */
 	/* file sensor's interest filter: watched paths, and access wanted (0: any) */
 	const struct watch_entry *watches;
 	size_t n_watches;
@@ -56,7 +58,10 @@ struct sensor_ops {
 	int (*set_watches)(void *state, const struct watch_entry *w, size_t n);
 };
 
-/* Point @obj's `events` and `lost_events` maps at the shared ones; call before loading. */
+/* The length of a jiffy, the resolution of the kernel's coarse clock; 0 when unknown. */
+__u64 sensors_tick_ns(void);
+
+/* Point @obj's ring buffer, loss counters and budget maps at the shared ones; before loading. */
 int sensor_share_maps(struct bpf_object *obj, const struct sensor_ctx *ctx);
 
 #endif

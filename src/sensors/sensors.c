@@ -15,9 +15,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "process.skel.h"
+#include "vigil/budget.h"
 #include "vigil/enforce.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
@@ -70,14 +72,59 @@ const char *sensors_strerror(int err)
 
 int sensor_share_maps(struct bpf_object *obj, const struct sensor_ctx *ctx)
 {
-	struct bpf_map *events = bpf_object__find_map_by_name(obj, "events");
-	struct bpf_map *lost = bpf_object__find_map_by_name(obj, "lost_events");
-	int err;
+	const struct {
+		const char *name;
+		int fd;
+	} shared[] = {
+		{ "events", ctx->ringbuf_fd },
+		{ "lost_events", ctx->lost_fd },
+		{ "budget_config", ctx->budget_fd },
+		{ "uid_losses", ctx->uid_losses_fd },
+	};
+	int err = 0;
 
-	if (!events || !lost)
-		return -ENOENT;
-	err = bpf_map__reuse_fd(events, ctx->ringbuf_fd);
-	return err ? err : bpf_map__reuse_fd(lost, ctx->lost_fd);
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]) && !err; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, shared[i].name);
+
+		err = map ? bpf_map__reuse_fd(map, shared[i].fd) : -ENOENT;
+	}
+	return err;
+}
+
+void sensors_shared(const struct sensors *s, struct sensor_ctx *ctx)
+{
+	ctx->ringbuf_fd = bpf_map__fd(s->process->maps.events);
+	ctx->lost_fd = bpf_map__fd(s->process->maps.lost_events);
+	ctx->budget_fd = bpf_map__fd(s->process->maps.budget_config);
+	ctx->uid_losses_fd = bpf_map__fd(s->process->maps.uid_losses);
+}
+
+__u64 sensors_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec)
+		return 0;
+	return res.tv_nsec;
+}
+
+/*
+ * Raw events stop short of the ring buffer's last quarter, kept for process records and
+ * enforcement outcomes; and each uid but root has its budget (vigil/budget.h).
+ */
+static int set_budget(struct sensors *s, const struct sensors_opts *opts)
+{
+	struct vigil_budget_config cfg = {
+		.rate = opts->budget_rate,
+		.burst = opts->budget_burst ?: opts->budget_rate,
+		.tick_ns = sensors_tick_ns(),
+	};
+	__u32 zero = 0, ring = bpf_map__max_entries(s->process->maps.events);
+
+	cfg.raw_limit = ring - ring / RING_RESERVE_DIVISOR;
+	if (bpf_map_update_elem(bpf_map__fd(s->process->maps.budget_config), &zero, &cfg, 0))
+		return -errno;
+	return 0;
 }
 
 static int start_process(struct sensors *s, const struct sensors_opts *opts)
@@ -96,7 +143,11 @@ static int start_process(struct sensors *s, const struct sensors_opts *opts)
 		if (err)
 			return err;
 	}
-	err = process_bpf__load(s->process);
+	err = bpf_map__set_max_entries(s->process->maps.uid_losses, BUDGET_UIDS);
+	if (!err)
+		err = process_bpf__load(s->process);
+	if (!err)
+		err = set_budget(s, opts);
 	if (!err)
 		err = process_bpf__attach(s->process);
 	if (!err)
@@ -111,8 +162,6 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.types = opts->types ? opts->types : ~0ull,
 		.named_types = opts->named_types,
 		.wakeup_bytes = opts->wakeup_bytes,
-		.ringbuf_fd = bpf_map__fd(s->process->maps.events),
-		.lost_fd = bpf_map__fd(s->process->maps.lost_events),
 		.watches = opts->watches,
 		.n_watches = opts->n_watches,
 		.watch = opts->watch || opts->n_watches,
@@ -122,6 +171,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 	};
 	int err;
 
+	sensors_shared(s, &ctx);
 	for (size_t i = 0; sensor_table[i] && s->n_running < MAX_SENSORS; i++) {
 		const struct sensor_ops *ops = sensor_table[i];
 		void *state = NULL;
@@ -309,4 +359,56 @@ int sensors_lost(const struct sensors *s, __u64 *lost)
 out:
 	free(values);
 	return err;
+}
+
+/* The per-CPU loss counters by slot (vigil/budget.h), summed over CPUs into @out. */
+static int read_lost_slots(const struct sensors *s, __u64 out[VIGIL_LOST_SLOTS])
+{
+	int fd = bpf_map__fd(s->process->maps.lost_events), err = 0;
+	__u64 *values = calloc(s->n_cpus, sizeof(*values));
+
+	if (!values)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < VIGIL_LOST_SLOTS && !err; slot++) {
+		out[slot] = 0;
+		if (bpf_map_lookup_elem(fd, &slot, values)) {
+			err = -errno;
+			break;
+		}
+		for (int i = 0; i < s->n_cpus; i++)
+			out[slot] += values[i];
+	}
+	free(values);
+	return err;
+}
+
+int sensors_losses(const struct sensors *s, struct losses *out)
+{
+	int fd = bpf_map__fd(s->process->maps.uid_losses);
+	__u64 slots[VIGIL_LOST_SLOTS];
+	struct vigil_uid_loss v;
+	__u32 uid, next;
+	int err = read_lost_slots(s, slots);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->total = slots[0];
+	for (size_t t = 1; t < VIGIL_EV_TYPE_MAX; t++) {
+		out->ring_full[t] = slots[VIGIL_LOST_RING + t];
+		out->throttled[t] = slots[VIGIL_LOST_BUDGET + t];
+	}
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r;
+	     r = bpf_map_get_next_key(fd, &uid, &next)) {
+		struct uid_losses *u;
+
+		uid = next;
+		if (bpf_map_lookup_elem(fd, &uid, &v) || (!v.throttled && !v.ring_full))
+			continue;
+		u = losses_uid(out, uid);
+		u->throttled += v.throttled;
+		u->ring_full += v.ring_full;
+		u->types |= v.types;
+	}
+	return 0;
 }

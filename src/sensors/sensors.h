@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "events/losses.h"
 #include "sensors/sensor.h"
 
 #include "vigil/enforce.h"
@@ -33,7 +34,14 @@ struct sensors_opts {
 	__u64 agg_window_ns;
 	/* The in-kernel kills (at an open, at exec) only in this cgroup subtree; id 0: anywhere. */
 	struct vigil_deny_scope kill_scope;
+	/* Raw events each uid but root may send a second, and at once; rate 0: no budget. */
+	__u64 budget_rate, budget_burst;
 };
+
+/* The part of the ring buffer raw events leave to process records and enforcement outcomes. */
+#define RING_RESERVE_DIVISOR 4
+/* Uids whose budget and losses the kernel keeps; the least recently seen make room. */
+#define BUDGET_UIDS 4096
 
 /*
  * Load and attach the sensors. Returns 0 or -errno: -EPERM without privilege, -ENOENT when
@@ -52,6 +60,10 @@ int sensors_ringbuf_usage(struct sensors *s, __u64 *used, __u64 *size);
 int sensors_lost_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */
 int sensors_lost(const struct sensors *s, __u64 *lost);
+/* The same by type and by uid, as the kernel counts them now (events/losses.h). */
+int sensors_losses(const struct sensors *s, struct losses *out);
+/* The maps every BPF object of the agent shares (ring buffer, loss counters, budget). */
+void sensors_shared(const struct sensors *s, struct sensor_ctx *ctx);
 /* The fd of a sensor map user space reads (e.g. "open_agg"), or -ENOENT. */
 int sensors_map_fd(const struct sensors *s, const char *name);
 /*

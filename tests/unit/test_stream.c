@@ -2,7 +2,9 @@
 /* Records in, lines out: the stream with crafted records, without the kernel. */
 #include "harness.h"
 #include "events/stream.h"
+#include "sensors/sensor.h"
 #include "vigil/ev_file.h"
+#include "vigil/ev_net.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -180,27 +182,71 @@ TEST(malformed_records_are_counted_not_printed)
 	capture_close(&c);
 }
 
+/* The kernel's counters: @throttled opens over uid @uid's budget, @full connects lost to a full
+ * ring buffer by uid 0. */
+static struct losses kernel_losses(__u32 uid, __u64 throttled, __u64 full)
+{
+	struct losses l = { .total = throttled + full };
+
+	l.throttled[VIGIL_EV_OPEN] = throttled;
+	l.ring_full[VIGIL_EV_CONNECT] = full;
+	l.uids[l.n_uids++] = (struct uid_losses){ uid, throttled, 0, EVENT_BIT(VIGIL_EV_OPEN) };
+	if (full)
+		l.uids[l.n_uids++] = (struct uid_losses){ 0, 0, full, EVENT_BIT(VIGIL_EV_CONNECT) };
+	return l;
+}
+
 TEST(lost_records_appear_in_the_stream)
 {
+	const char *expect =
+		"\"lost\":{\"count\":7,\"total\":7,\"throttled\":5,\"ring_full\":2,"
+		"\"types\":{\"open\":{\"throttled\":5,\"ring_full\":0},"
+		"\"connect\":{\"throttled\":0,\"ring_full\":2}},\"uids\":[{\"uid\":65534,";
+	struct losses k;
 	struct json_object *o;
 	struct capture c;
 
 	if (!capture_open(&c, FORMAT_JSON, "exec"))
 		return;
-	stream_update_lost(c.s, 0);
+	stream_update_losses(c.s, &(struct losses){ 0 });
 	ASSERT_STREQ(captured(&c), "", "no loss, no record");
-	stream_update_lost(c.s, 7);
-	stream_update_lost(c.s, 7);
+	k = kernel_losses(65534, 5, 2);
+	stream_update_losses(c.s, &k);
+	stream_update_losses(c.s, &k);
 	o = json_tokener_parse(captured(&c));
 	if (ASSERT_NOT_NULL(o, "lost record parses, even with an exec-only filter")) {
-		ASSERT_TRUE(strstr(captured(&c), "\"lost\":{\"count\":7,\"total\":7}}") != NULL,
-			    "count and total");
+		ASSERT_TRUE(strstr(captured(&c), expect) != NULL, "count, total, types, uids");
+		ASSERT_TRUE(strstr(captured(&c), "\"ring_full\":0,\"types\":[\"open\"]}") != NULL,
+			    "what uid 65534 lost");
 		ASSERT_STREQ(json_object_get_string(json_object_object_get(o, "type")), "lost",
 			     "type");
 		json_object_put(o);
 	}
 	ASSERT_EQ(strchr(captured(&c), '\n') - captured(&c) + 1, (long long)strlen(captured(&c)),
 		  "reported once");
+	capture_close(&c);
+}
+
+TEST(lost_counts_survive_a_uid_the_kernel_forgot)
+{
+	const struct losses *total;
+	struct losses k;
+	struct capture c;
+
+	if (!capture_open(&c, FORMAT_JSON, NULL))
+		return;
+	k = kernel_losses(1000, 10, 0);
+	stream_update_losses(c.s, &k);
+	/* the kernel's LRU map dropped uid 1000 and counted it again from 0 */
+	k = kernel_losses(1000, 4, 0);
+	k.total = 14;
+	k.throttled[VIGIL_EV_OPEN] = 14;
+	stream_update_losses(c.s, &k);
+	total = stream_losses(c.s);
+	ASSERT_EQ(total->total, 14, "total");
+	ASSERT_EQ(total->n_uids, 1, "one uid");
+	ASSERT_EQ(total->uids[0].throttled, 14, "uid 1000's 10, then 4 more");
+	ASSERT_TRUE(strstr(captured(&c), "\"count\":4,\"total\":14") != NULL, "the second record");
 	capture_close(&c);
 }
 
@@ -329,7 +375,7 @@ TEST(every_line_says_who_wrote_it_and_its_place)
 
 		ASSERT_OK(stream_handle_record(c.s, buf, size), "exec");
 	}
-	stream_update_lost(c.s, 2);
+	stream_update_losses(c.s, &(struct losses){ .total = 2, .ring_full[VIGIL_EV_OPEN] = 2 });
 	ASSERT_OK(stream_handle_record(c.s, buf, exec_record(buf, 60, 1, "/bin/x", "x", 2, 9)),
 		  "exec after the loss");
 	for (i = 0; (o = line_json(&c, i)); i++) {
