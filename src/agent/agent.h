@@ -84,6 +84,13 @@ const char *agent_policy_source(const struct agent *a, const struct policy *p);
 /* The policy directory, or NULL. */
 const char *agent_policy_dir(const struct agent *a);
 
+/*
+ * Called from the main loop after the stream's records: fanotify's refusals that no record of
+ * the file sensor stood for (execs, io_uring and by-handle opens), into @s as records.
+ */
+struct stream;
+void agent_report_refusals(struct agent *a, struct stream *s);
+
 /* Called from the main loop: reload on SIGHUP or edits, refresh the watched inodes. */
 void agent_tick(struct agent *a, bool sighup);
 

@@ -400,6 +400,7 @@ int run_main(struct run_options *o)
 			goto out;
 		}
 		if (agent) {
+			agent_report_refusals(agent, stream);
 			output_report(out, o->name);
 			agent_tick(agent, sigs.reload);
 			sigs.reload = false;

@@ -24,6 +24,8 @@ struct event_verdict {
 	char *const *mitre;
 	size_t n_mitre;
 	const char *action; /* "alert", "killed", "would_kill", ... */
+	/* what refused a "denied" operation: "bpf_lsm", "fanotify", ... (static); NULL: none */
+	const char *mechanism;
 };
 
 /* A copy that owns its strings (NULL without memory), and its release. */

@@ -356,6 +356,10 @@ static void json_verdict(FILE *out, struct formatter *f, const struct event_view
 	json_opt_string(out, vd->description);
 	fputs("},\"action\":", out);
 	json_cstring(out, vd->action);
+	if (vd->mechanism) {
+		fputs(",\"mechanism\":", out);
+		json_cstring(out, vd->mechanism);
+	}
 }
 
 void format_json_event(struct formatter *f, const struct event_view *v)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/engine.h"
 #include "core/log.h"
+#include "enforce/fanotify.h"
 #include "enforce/kill.h"
 #include "policy/match.h"
 #include "events/family_file.h"
@@ -22,6 +23,8 @@ struct policy_engine {
 	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
 	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
 	const struct exec_kill_list *exec_kills; /* what the kernel kills at exec, or NULL */
+	struct fandeny *fan;			 /* refusing opens and execs, or NULL */
+	const struct lsm_deny_list *fan_list;	 /* what it refuses */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -105,6 +108,13 @@ void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kil
 	e->exec_kills = l;
 }
 
+void policy_engine_set_fanotify(struct policy_engine *e, struct fandeny *f,
+				const struct lsm_deny_list *l)
+{
+	e->fan = f;
+	e->fan_list = l;
+}
+
 /* Did the process sensor kill the new image before it ran? */
 static bool killed_at_exec(const struct event *ev)
 {
@@ -159,9 +169,48 @@ static struct rule *kernel_rule(const struct policy_engine *e, const struct even
 		return e->exec_kills && index < e->exec_kills->n_rules
 			       ? (struct rule *)e->exec_kills->rules[index]
 			       : NULL;
+	if (index & POLICY_RULE_FANOTIFY) {
+		index &= ~POLICY_RULE_FANOTIFY;
+		return e->fan_list && index < e->fan_list->n_rules
+			       ? (struct rule *)e->fan_list->rules[index]
+			       : NULL;
+	}
 	if (!e->lsm || index >= e->lsm->n_rules)
 		return NULL;
 	return (struct rule *)e->lsm->rules[index];
+}
+
+/* The rule index a refusal record names (exec or file), with POLICY_RULE_FANOTIFY. */
+static __u32 refusal_rule(const struct event *ev)
+{
+	return ev->type == VIGIL_EV_EXEC ? ((const struct vigil_exec_event *)ev->raw)->deny_rule
+					 : ((const struct vigil_file_event *)ev->raw)->deny_rule;
+}
+
+/*
+ * Is @ev the file sensor's record of an open that fanotify refused (for @r when given)? The
+ * refusal was decided before the syscall returned, so it is queued by the time its record is
+ * read; it is taken from the queue (the agent reports only those no record stood for) and its
+ * rule returned. Without a queued refusal, an open of @r's that failed with EPERM while
+ * fanotify refuses @r is one too: it is never killed after the fact.
+ */
+static struct rule *fanotify_refused(struct policy_engine *e, const struct rule *r,
+				     const struct event *ev)
+{
+	struct fandeny_refusal *ref = NULL;
+	struct rule *denier = NULL;
+
+	if (!e->fan || ev->type != VIGIL_EV_OPEN || (ev->flags & VIGIL_FILE_DENIED) ||
+	    ((const struct vigil_file_event *)ev->raw)->result != -EPERM)
+		return NULL;
+	ref = malloc(sizeof(*ref));
+	if (ref && !fandeny_claim(e->fan, ev->task->tid, ref) && e->fan_list &&
+	    ref->rule < e->fan_list->n_rules)
+		denier = (struct rule *)e->fan_list->rules[ref->rule];
+	free(ref);
+	if (!denier && r && policy_fanotify_denies(r))
+		denier = (struct rule *)r;
+	return denier;
 }
 
 void policy_engine_refresh(struct policy_engine *e)
@@ -213,12 +262,16 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
+		e->verdict.mechanism =
+			lsm_denied(ev) && (refusal_rule(ev) & POLICY_RULE_FANOTIFY) ? "fanotify"
+										     : "bpf_lsm";
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
 	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
 	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM) {
 		e->stats.denied++;
+		e->verdict.mechanism = "cgroup_connect";
 		return "denied";
 	}
 	switch (r->action) {
@@ -234,7 +287,8 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	struct rule *r = policy_match(e->set, e->cache, v);
+	struct rule *r = policy_match(e->set, e->cache, v), *fan_denier;
+	bool fan_refused = false;
 
 	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
 	if ((lsm_denied(v->ev) || killed_at_exec(v->ev)) && (!r || r->action == ACTION_ALERT)) {
@@ -246,6 +300,14 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			r = denier;
 		}
 	}
+	/* the file sensor's record of an open fanotify refused: under the refusing rule */
+	fan_denier = (!r || r->action != ACTION_KILL) ? fanotify_refused(e, r, v->ev) : NULL;
+	if (fan_denier) {
+		if (fan_denier != r)
+			fan_denier->hits++;
+		r = fan_denier;
+		fan_refused = true;
+	}
 	if (!r)
 		return NULL;
 	e->stats.alerts++;
@@ -256,8 +318,14 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		.description = r->description,
 		.mitre = r->mitre,
 		.n_mitre = r->n_mitre,
-		.action = carry_out(e, r, v->ev),
 	};
+	if (fan_refused) {
+		e->stats.denied++;
+		e->verdict.action = "denied";
+		e->verdict.mechanism = "fanotify";
+	} else {
+		e->verdict.action = carry_out(e, r, v->ev);
+	}
 	return &e->verdict;
 }
 

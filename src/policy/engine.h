@@ -33,6 +33,17 @@ void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *
 struct exec_kill_list;
 void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l);
 
+/*
+ * What fanotify refuses (enforce/fanotify.h; the agent's list, kept in step with the set), and
+ * the enforcer whose refusals the file sensor's records of failed opens stand for; NULL: none.
+ * A refusal the engine reports itself (the agent's records) names its rule as
+ * POLICY_RULE_FANOTIFY | index.
+ */
+struct fandeny;
+#define POLICY_RULE_FANOTIFY (1u << 31)
+void policy_engine_set_fanotify(struct policy_engine *e, struct fandeny *f,
+				const struct lsm_deny_list *l);
+
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);
 
