@@ -747,10 +747,10 @@ static void reload_logged(struct agent *a, const char *why)
 		     why, rejected ? "; the new policies were rejected" : "");
 }
 
-void agent_report_refusals(struct agent *a, struct stream *s)
+void agent_report_refusals(struct agent *a, struct stream *s, bool all)
 {
 	if (a->fandeny)
-		refusals_report(a->fandeny, s);
+		refusals_report(a->fandeny, s, all);
 }
 
 /* Has the mount table changed since the last look (a mount or umount, here or propagated)? */

@@ -86,10 +86,11 @@ const char *agent_policy_dir(const struct agent *a);
 
 /*
  * Called from the main loop after the stream's records: fanotify's refusals that no record of
- * the file sensor stood for (execs, io_uring and by-handle opens), into @s as records.
+ * the file sensor stood for (execs, io_uring and by-handle opens), into @s as records. With
+ * @all (at the stop, the last records read), every one queued.
  */
 struct stream;
-void agent_report_refusals(struct agent *a, struct stream *s);
+void agent_report_refusals(struct agent *a, struct stream *s, bool all);
 
 /* Called from the main loop: reload on SIGHUP or edits, refresh the watched inodes. */
 void agent_tick(struct agent *a, bool sighup);

@@ -69,13 +69,13 @@ static size_t build(const struct fandeny_refusal *r, char *buf, size_t len)
 	}
 }
 
-void refusals_report(struct fandeny *f, struct stream *s)
+void refusals_report(struct fandeny *f, struct stream *s, bool all)
 {
 	struct fandeny_refusal *r = malloc(sizeof(*r));
 	char *buf = malloc(VIGIL_EVENT_MAX);
 	size_t size;
 
-	while (r && buf && !fandeny_take(f, REPORT_AFTER_NS, r))
+	while (r && buf && !fandeny_take(f, all ? 0 : REPORT_AFTER_NS, r))
 		if ((size = build(r, buf, VIGIL_EVENT_MAX)))
 			stream_handle_record(s, buf, size);
 	free(buf);

@@ -7,13 +7,16 @@
 #ifndef VIGIL_AGENT_REFUSALS_H
 #define VIGIL_AGENT_REFUSALS_H
 
+#include <stdbool.h>
+
 struct fandeny;
 struct stream;
 
 /*
- * Every refusal older than a moment, into @s: by then the file sensor's record of the same
- * failed open has been read and has taken the refusal it stands for (policy/engine.h).
+ * Every refusal older than a moment (@all: every one), into @s: by then the file sensor's
+ * record of the same failed open has been read and has taken the refusal it stands for
+ * (policy/engine.h).
  */
-void refusals_report(struct fandeny *f, struct stream *s);
+void refusals_report(struct fandeny *f, struct stream *s, bool all);
 
 #endif
