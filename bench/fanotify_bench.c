@@ -14,7 +14,6 @@
  *
  * usage: fanotify_bench [rounds] [iterations]
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>

@@ -629,8 +629,9 @@ int fandeny_set(struct fandeny *f, const struct lsm_deny *d, size_t count)
 		if (!d[i].path || !(d[i].ops & FANDENY_OPS))
 			continue;
 		err = resolve_one(&d[i], &next.t[next.n], &marks, &n_marks);
-		if (err == -ENOENT || err == -ESTALE || err == -EACCES) {
-			pr_debug("enforce", "%s: %s: not refused by fanotify until it exists",
+		if (err && err != -ENOMEM) {
+			/* as BPF LSM: a path that cannot be resolved is looked up again later */
+			pr_debug("enforce", "%s: %s: not refused by fanotify until it resolves",
 				 d[i].path, strerror(-err));
 			free(next.t[next.n].path);
 			free(next.t[next.n].cgroup);
