@@ -31,7 +31,7 @@ static const char *const cond_names[N_COND] = { "none", "inode mark", "directory
 						"mount mark", "filesystem mark" };
 
 #define MAX_ROUNDS 32
-#define PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
+#define PERM_MASK  (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
 
 static char base[64], plain[96], marked_dir[96], marked[128];
 static int group_fd = -1, stop_pipe[2] = { -1, -1 };
@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 			ns[c][r] = open_loop(plain, iterations);
 			tear_down(c, thread);
 		}
-	printf("open+close of an unrelated file on the same file system (%d rounds x %d)\n",
-	       rounds, iterations);
+	printf("open+close of an unrelated file on the same file system (%d rounds x %d)\n", rounds,
+	       iterations);
 	printf("%-16s %10s %10s\n", "mark", "ns/open", "added");
 	for (int c = 0; c < N_COND; c++) {
 		for (int r = 0; r < rounds; r++)

@@ -43,7 +43,7 @@ struct agent {
 	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
 	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
-	struct fandeny *fandeny; /* without BPF LSM: opens and execs refused by fanotify */
+	struct fandeny *fandeny;	  /* without BPF LSM: opens and execs refused by fanotify */
 	struct lsm_deny_list fan_denies;
 	int mountinfo_fd; /* POLLPRI when the mount table changes; -1: not followed */
 	int inotify_fd;
@@ -388,8 +388,9 @@ static void start_fanotify(struct agent *a)
 	if (!err)
 		err = fandeny_set(a->fandeny, a->fan_denies.entries, a->fan_denies.n);
 	if (err) {
-		pr_warn("policy", "no fanotify permission events (%s): open and exec deny rules "
-				  "kill instead",
+		pr_warn("policy",
+			"no fanotify permission events (%s): open and exec deny rules "
+			"kill instead",
 			strerror(-err));
 		fandeny_stop(a->fandeny);
 		a->fandeny = NULL;

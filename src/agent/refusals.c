@@ -51,11 +51,11 @@ static size_t build(const struct fandeny_refusal *r, char *buf, size_t len)
 		if (size > len)
 			return 0;
 		memset(ev, 0, sizeof(*ev));
-		ev->hdr = (struct vigil_event_hdr){ .type = VIGIL_EV_OPEN,
-						    .flags = VIGIL_FILE_DENIED |
-							     VIGIL_FILE_HAS_INODE,
-						    .size = size,
-						    .time_ns = r->time_ns };
+		ev->hdr =
+			(struct vigil_event_hdr){ .type = VIGIL_EV_OPEN,
+						  .flags = VIGIL_FILE_DENIED | VIGIL_FILE_HAS_INODE,
+						  .size = size,
+						  .time_ns = r->time_ns };
 		ev->task = r->task;
 		ev->result = -EPERM;
 		ev->inode = r->inode;

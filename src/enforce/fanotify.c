@@ -24,15 +24,15 @@
 
 /* One rule object, as the answering thread matches it. */
 struct target {
-	__u32 dev;	/* the kernel's dev_t; 0 when pending */
+	__u32 dev; /* the kernel's dev_t; 0 when pending */
 	__u64 ino;
-	char *path;	/* canonical; a pending target is matched by it */
+	char *path; /* canonical; a pending target is matched by it */
 	size_t path_len;
-	bool below;	/* also everything beneath it */
-	bool pending;	/* did not exist when resolved: matched by name */
-	__u32 ops;	/* FANDENY_OPS it refuses */
+	bool below;   /* also everything beneath it */
+	bool pending; /* did not exist when resolved: matched by name */
+	__u32 ops;    /* FANDENY_OPS it refuses */
 	__u32 rule;
-	char *cgroup;	/* the scope's cgroup path without a trailing '/'; NULL: every process */
+	char *cgroup; /* the scope's cgroup path without a trailing '/'; NULL: every process */
 };
 
 struct table {
@@ -232,10 +232,10 @@ static bool refuses(struct subject *s, const struct target *t)
 			    (VIGIL_DENY_READ | VIGIL_DENY_WRITE) &&
 		    s->access < 0)
 			s->access = open_access(s->tid);
-		op = s->access < 0 ? VIGIL_DENY_READ | VIGIL_DENY_WRITE
-				   : (s->access & VIGIL_FILE_ACCESS_READ ? VIGIL_DENY_READ : 0) |
-					     (s->access & VIGIL_FILE_ACCESS_WRITE ? VIGIL_DENY_WRITE
-										  : 0);
+		op = s->access < 0
+			     ? VIGIL_DENY_READ | VIGIL_DENY_WRITE
+			     : (s->access & VIGIL_FILE_ACCESS_READ ? VIGIL_DENY_READ : 0) |
+				       (s->access & VIGIL_FILE_ACCESS_WRITE ? VIGIL_DENY_WRITE : 0);
 	}
 	return (t->ops & op) && in_scope(s, t);
 }
@@ -564,12 +564,12 @@ static int resolve_one(const struct lsm_deny *d, struct target *t, struct mark *
 			return -ENOMEM;
 		t->path_len = strlen(t->path);
 		if (d->below)
-			return want_mark(marks, n,
-					 (struct mark){ .kind = FAN_MARK_FILESYSTEM,
-							.dev = t->dev,
-							.mask = mask | FAN_ONDIR |
-								FAN_EVENT_ON_CHILD },
-					 canon);
+			return want_mark(
+				marks, n,
+				(struct mark){ .kind = FAN_MARK_FILESYSTEM,
+					       .dev = t->dev,
+					       .mask = mask | FAN_ONDIR | FAN_EVENT_ON_CHILD },
+				canon);
 		return want_mark(marks, n,
 				 (struct mark){ .kind = FAN_MARK_INODE,
 						.dev = t->dev,

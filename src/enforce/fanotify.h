@@ -25,12 +25,12 @@ struct fandeny;
 /* One refusal, as the event stream reports it. */
 struct fandeny_refusal {
 	struct vigil_task task; /* as far as /proc told (no cgroup id) */
-	__u32 rule;	 /* the entry's rule index (lsm_deny.rule) */
-	bool exec;	 /* an exec refused, else an open */
-	__u16 access;	 /* VIGIL_FILE_ACCESS_* the open asked for, as far as known */
-	__u32 dev;	 /* the kernel's dev_t (major << 20 | minor) */
+	__u32 rule;		/* the entry's rule index (lsm_deny.rule) */
+	bool exec;		/* an exec refused, else an open */
+	__u16 access;		/* VIGIL_FILE_ACCESS_* the open asked for, as far as known */
+	__u32 dev;		/* the kernel's dev_t (major << 20 | minor) */
 	__u64 inode;
-	__u64 time_ns;	 /* CLOCK_BOOTTIME */
+	__u64 time_ns;	     /* CLOCK_BOOTTIME */
 	char path[PATH_MAX]; /* the object as the agent resolved it */
 };
 

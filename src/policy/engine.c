@@ -262,9 +262,9 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
-		e->verdict.mechanism =
-			lsm_denied(ev) && (refusal_rule(ev) & POLICY_RULE_FANOTIFY) ? "fanotify"
-										     : "bpf_lsm";
+		e->verdict.mechanism = lsm_denied(ev) && (refusal_rule(ev) & POLICY_RULE_FANOTIFY)
+					       ? "fanotify"
+					       : "bpf_lsm";
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */

@@ -96,7 +96,8 @@ static bool make_files(void)
 	 * A shared mount of its own: mounts made beneath it after the start propagate into an
 	 * agent that made a mount namespace of its own (for tracefs), as the host's do.
 	 */
-	if (mount(fx.dir, fx.dir, NULL, MS_BIND, NULL) || mount(NULL, fx.dir, NULL, MS_SHARED, NULL))
+	if (mount(fx.dir, fx.dir, NULL, MS_BIND, NULL) ||
+	    mount(NULL, fx.dir, NULL, MS_SHARED, NULL))
 		return false;
 	snprintf(fx.policy, sizeof(fx.policy), "%s.yaml", fx.dir);
 	f = fopen(fx.policy, "w");
@@ -135,7 +136,7 @@ static bool agent(void)
 	if (!ASSERT_TRUE(make_files(), "test files and the shared mount"))
 		return false;
 	if (!vigil_start_checked(&fx.v, (const char *[]){ "run", "--no-default-rules", "--policy",
-							   fx.policy, NULL }))
+							  fx.policy, NULL }))
 		return false;
 	fx.up = true;
 	fx.failed = false;
@@ -147,8 +148,8 @@ static bool agent(void)
 
 static struct loot *loot_new(void)
 {
-	struct loot *l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			      -1, 0);
+	struct loot *l =
+		mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	return l == MAP_FAILED ? NULL : memset(l, 0, sizeof(*l));
 }
@@ -328,8 +329,8 @@ static int ring_setup(struct ring *r)
 		     IORING_OFF_SQ_RING);
 	r->cq = mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
 		     IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, r->p.sq_entries * sizeof(struct io_uring_sqe),
-		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+	r->sqes = mmap(NULL, r->p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
 	if (r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED)
 		return -ENOMEM;
 	return 0;
@@ -442,7 +443,8 @@ TEST(a_mount_made_after_the_start_is_followed)
 
 	if (!agent())
 		return;
-	if (!ASSERT_OK(mount("tmpfs", fx.mnt, "tmpfs", 0, "size=1m"), "mount tmpfs after the start"))
+	if (!ASSERT_OK(mount("tmpfs", fx.mnt, "tmpfs", 0, "size=1m"),
+		       "mount tmpfs after the start"))
 		return;
 	/* the agent redoes its marks and maps when the mount table changes */
 	usleep(1000 * 1000);
@@ -522,8 +524,9 @@ TEST(refusals_are_reported_denied_and_nothing_is_killed)
 	for (size_t i = 0; i < n; i++)
 		if (jstr(ev[i], "mechanism") && !strcmp(jstr(ev[i], "mechanism"), mechanism))
 			with_mechanism++;
-	ASSERT_EQ(with_mechanism, count(ev, n, "open", "denied", NULL, NULL) +
-					  count(ev, n, "exec", "denied", NULL, NULL),
+	ASSERT_EQ(with_mechanism,
+		  count(ev, n, "open", "denied", NULL, NULL) +
+			  count(ev, n, "exec", "denied", NULL, NULL),
 		  "every refusal names its mechanism");
 	ASSERT_EQ(count(ev, n, "open", "killed", NULL, NULL) +
 			  count(ev, n, "open", "killed_after", NULL, NULL) +

@@ -439,13 +439,15 @@ TEST(without_bpf_lsm_opens_and_execs_are_refused_by_fanotify_the_rest_killed)
 	ASSERT_NEQ(shf("test -e %s/marker", f.dir), 0, "it never ran: no marker");
 	snprintf(path, sizeof(path), "%s/prot/f", f.dir);
 	shf("rm -f %s", path);
-	ASSERT_NEQ(access(path, F_OK), 0, "an unlink beneath prot/ is not prevented (no fanotify "
-					  "event for it)");
+	ASSERT_NEQ(access(path, F_OK), 0,
+		   "an unlink beneath prot/ is not prevented (no fanotify "
+		   "event for it)");
 	ev = vigil_stop_and_load(&f.v, &n);
 	ASSERT_TRUE(strstr(f.v.err, "no BPF LSM on this kernel") != NULL,
 		    "the agent says at start-up that BPF LSM is missing");
 	ASSERT_TRUE(strstr(f.v.err, "refused by fanotify") != NULL, "and that fanotify refuses");
-	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 1, "the open is reported denied");
+	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 1,
+		  "the open is reported denied");
 	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "killed"), 0, "and not killed");
 	ASSERT_EQ(count_rule(ev, n, "exec", "no-denied-binary", "denied"), 1,
 		  "the exec is reported denied");
