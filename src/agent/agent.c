@@ -473,6 +473,13 @@ const char *agent_enforced_by(const struct agent *a, const struct rule *r)
 	return "SIGKILL from user space after the event";
 }
 
+bool agent_fanotify_stats(const struct agent *a, struct fandeny_stats *out)
+{
+	if (a->fandeny)
+		fandeny_stats(a->fandeny, out);
+	return a->fandeny != NULL;
+}
+
 bool agent_lsm_active(const struct agent *a)
 {
 	return a->lsmdeny != NULL;

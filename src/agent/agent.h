@@ -55,6 +55,9 @@ void agent_attach(struct agent *a, struct sensors *sensors);
 
 /* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
 bool agent_lsm_active(const struct agent *a);
+/* fanotify's marks and answers (enforce/fanotify.h): false when it does not run. */
+struct fandeny_stats;
+bool agent_fanotify_stats(const struct agent *a, struct fandeny_stats *out);
 /* What carries out @r's action on this kernel, in words (docs/policy.md). */
 const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
