@@ -21,6 +21,9 @@
 
 /* Refusals kept for the event stream until it takes them; beyond, they are counted only. */
 #define QUEUE_LEN 256
+/* Refusals reported lately, whose file sensor records may still come (a busy stream). */
+#define RECENT_LEN 64
+#define RECENT_NS  (10 * 1000000000ull)
 
 /* One rule object, as the answering thread matches it. */
 struct target {
@@ -62,6 +65,11 @@ struct fandeny {
 	size_t n_marks;
 	struct fandeny_refusal *queue;
 	size_t head, len;
+	struct {
+		__u32 tid;
+		__u64 time_ns;
+	} recent[RECENT_LEN];
+	size_t recent_next;
 	struct fandeny_stats stats;
 	pid_t self;
 };
@@ -144,14 +152,19 @@ static __u16 open_access(__u32 tid)
 	unsigned long long nr, a[3];
 	char path[64], line[256];
 	int flags_arg = -1;
+	bool got = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/syscall", tid);
 	f = fopen(path, "re");
 	if (!f)
 		return both;
-	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "%llu %llx %llx %llx", &nr, &a[0], &a[1], &a[2]) != 4) {
+	/* EAGAIN while the kernel waits for the task to be off its CPU: ask again */
+	for (int tries = 0; tries < 3 && !got; tries++) {
+		rewind(f);
+		got = fgets(line, sizeof(line), f) != NULL;
+	}
+	if (!got || sscanf(line, "%llu %llx %llx %llx", &nr, &a[0], &a[1], &a[2]) != 4) {
 		fclose(f);
 		return both;
 	}
@@ -694,6 +707,7 @@ static void take_at(struct fandeny *f, size_t i, struct fandeny_refusal *out)
 
 int fandeny_claim(struct fandeny *f, __u32 tid, struct fandeny_refusal *out)
 {
+	__u64 now = boot_ns();
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&f->lock);
@@ -702,6 +716,11 @@ int fandeny_claim(struct fandeny *f, __u32 tid, struct fandeny_refusal *out)
 		    !f->queue[(f->head + i) % QUEUE_LEN].exec) {
 			take_at(f, i, out);
 			err = 0;
+		}
+	for (size_t i = 0; i < RECENT_LEN && err; i++)
+		if (f->recent[i].tid == tid && now - f->recent[i].time_ns < RECENT_NS) {
+			f->recent[i].tid = 0;
+			err = -EALREADY;
 		}
 	pthread_mutex_unlock(&f->lock);
 	return err;
@@ -715,6 +734,11 @@ int fandeny_take(struct fandeny *f, __u64 min_age_ns, struct fandeny_refusal *ou
 	pthread_mutex_lock(&f->lock);
 	if (f->len && now - f->queue[f->head].time_ns >= min_age_ns) {
 		take_at(f, 0, out);
+		if (!out->exec) {
+			f->recent[f->recent_next].tid = out->task.tid;
+			f->recent[f->recent_next].time_ns = now;
+			f->recent_next = (f->recent_next + 1) % RECENT_LEN;
+		}
 		err = 0;
 	}
 	pthread_mutex_unlock(&f->lock);

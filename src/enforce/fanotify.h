@@ -47,7 +47,8 @@ void fandeny_stop(struct fandeny *f);
 int fandeny_set(struct fandeny *f, const struct lsm_deny *d, size_t count);
 /*
  * The oldest refusal for thread @tid not yet reported, taken: the file sensor's record of the
- * failed syscall stands for it. 0 or -ENOENT.
+ * failed syscall stands for it. 0; -EALREADY when a refusal of @tid's was reported (taken)
+ * lately and its record is the one arriving now (then forgotten); -ENOENT.
  */
 int fandeny_claim(struct fandeny *f, __u32 tid, struct fandeny_refusal *out);
 /* The oldest refusal older than @min_age_ns, taken; 0 or -ENOENT. */

@@ -25,6 +25,7 @@ struct policy_engine {
 	const struct exec_kill_list *exec_kills; /* what the kernel kills at exec, or NULL */
 	struct fandeny *fan;			 /* refusing opens and execs, or NULL */
 	const struct lsm_deny_list *fan_list;	 /* what it refuses */
+	struct fandeny_refusal claimed;		 /* the last refusal a record stood for */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -191,26 +192,27 @@ static __u32 refusal_rule(const struct event *ev)
  * Is @ev the file sensor's record of an open that fanotify refused (for @r when given)? The
  * refusal was decided before the syscall returned, so it is queued by the time its record is
  * read; it is taken from the queue (the agent reports only those no record stood for) and its
- * rule returned. Without a queued refusal, an open of @r's that failed with EPERM while
- * fanotify refuses @r is one too: it is never killed after the fact.
+ * rule put in @denier. Without a queued refusal, an open of @r's that failed with EPERM while
+ * fanotify refuses @r is one too: it is never killed after the fact. -EALREADY: the agent has
+ * reported this refusal itself (the record came late): a repeat.
  */
-static struct rule *fanotify_refused(struct policy_engine *e, const struct rule *r,
-				     const struct event *ev)
+static int fanotify_refused(struct policy_engine *e, const struct rule *r, const struct event *ev,
+			    struct rule **denier)
 {
-	struct fandeny_refusal *ref = NULL;
-	struct rule *denier = NULL;
+	int err;
 
+	*denier = NULL;
 	if (!e->fan || ev->type != VIGIL_EV_OPEN || (ev->flags & VIGIL_FILE_DENIED) ||
 	    ((const struct vigil_file_event *)ev->raw)->result != -EPERM)
-		return NULL;
-	ref = malloc(sizeof(*ref));
-	if (ref && !fandeny_claim(e->fan, ev->task->tid, ref) && e->fan_list &&
-	    ref->rule < e->fan_list->n_rules)
-		denier = (struct rule *)e->fan_list->rules[ref->rule];
-	free(ref);
-	if (!denier && r && policy_fanotify_denies(r))
-		denier = (struct rule *)r;
-	return denier;
+		return -ENOENT;
+	err = fandeny_claim(e->fan, ev->task->tid, &e->claimed);
+	if (err == -EALREADY)
+		return err;
+	if (!err && e->fan_list && e->claimed.rule < e->fan_list->n_rules)
+		*denier = (struct rule *)e->fan_list->rules[e->claimed.rule];
+	if (!*denier && r && policy_fanotify_denies(r))
+		*denier = (struct rule *)r;
+	return *denier ? 0 : -ENOENT;
 }
 
 void policy_engine_refresh(struct policy_engine *e)
@@ -287,7 +289,7 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	struct rule *r = policy_match(e->set, e->cache, v), *fan_denier;
+	struct rule *r = policy_match(e->set, e->cache, v), *fan_denier = NULL;
 	bool fan_refused = false;
 
 	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
@@ -301,7 +303,9 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		}
 	}
 	/* the file sensor's record of an open fanotify refused: under the refusing rule */
-	fan_denier = (!r || r->action != ACTION_KILL) ? fanotify_refused(e, r, v->ev) : NULL;
+	if ((!r || r->action != ACTION_KILL) &&
+	    fanotify_refused(e, r, v->ev, &fan_denier) == -EALREADY)
+		return NULL; /* reported already, by the agent */
 	if (fan_denier) {
 		if (fan_denier != r)
 			fan_denier->hits++;
