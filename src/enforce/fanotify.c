@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -72,6 +74,7 @@ struct fandeny {
 	size_t recent_next;
 	struct fandeny_stats stats;
 	pid_t self;
+	bool proc_warned; /* said once that a dir/ rule under /proc is left to the kill */
 };
 
 static __u32 kdev(dev_t d)
@@ -555,6 +558,7 @@ static int resolve_one(const struct lsm_deny *d, struct target *t, struct mark *
 	char canon[PATH_MAX], parent[PATH_MAX];
 	const char *name = strrchr(d->path, '/');
 	__u64 mask = target_mask(d->ops);
+	struct statfs sfs;
 	struct stat st;
 
 	t->ops = d->ops & FANDENY_OPS;
@@ -576,6 +580,9 @@ static int resolve_one(const struct lsm_deny *d, struct target *t, struct mark *
 		if (!t->path)
 			return -ENOMEM;
 		t->path_len = strlen(t->path);
+		/* the answering thread reads /proc: a mark there would wait on itself */
+		if (d->below && !statfs(canon, &sfs) && sfs.f_type == PROC_SUPER_MAGIC)
+			return -EXDEV;
 		if (d->below)
 			return want_mark(
 				marks, n,
@@ -642,6 +649,12 @@ int fandeny_set(struct fandeny *f, const struct lsm_deny *d, size_t count)
 		if (!d[i].path || !(d[i].ops & FANDENY_OPS))
 			continue;
 		err = resolve_one(&d[i], &next.t[next.n], &marks, &n_marks);
+		if (err == -EXDEV && !f->proc_warned)
+			pr_warn("enforce",
+				"%s: a directory of /proc is not refused by fanotify: its rule "
+				"kills instead",
+				d[i].path);
+		f->proc_warned |= err == -EXDEV;
 		if (err && err != -ENOMEM) {
 			/* as BPF LSM: a path that cannot be resolved is looked up again later */
 			pr_debug("enforce", "%s: %s: not refused by fanotify until it resolves",
