@@ -427,11 +427,11 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 	if (err) {
 		if (err == -EOPNOTSUPP)
 			pr_info("policy", "no BPF LSM on this kernel (vigil probe says why): exec "
-					  "and file deny rules kill instead");
+					  "and file deny rules fall back to fanotify or a kill (below)");
 		else
 			pr_warn("policy",
 				"BPF LSM programs did not start (%s): exec and file "
-				"deny rules kill instead",
+				"deny rules fall back to fanotify or a kill (below)",
 				strerror(-err));
 		lsmdeny_stop(a->lsmdeny, false);
 		a->lsmdeny = NULL;
