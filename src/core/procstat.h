@@ -8,8 +8,8 @@
 #include "vigil/events.h"
 
 /* The kernel's PF_EXITING and PF_KTHREAD (include/linux/sched.h). */
-#define PF_EXITING  0x00000004
-#define PF_KTHREAD  0x00200000
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
 
 struct proc_stat {
 	char comm[VIGIL_COMM_LEN];

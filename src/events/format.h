@@ -26,6 +26,7 @@ struct event_verdict {
 	const char *action; /* "alert", "killed", "would_kill", ... */
 	/* what refused a "denied" operation: "bpf_lsm", "fanotify", ... (static); NULL: none */
 	const char *mechanism;
+	const char *reason; /* why it matched when not for sure (a truncated path); NULL: none */
 };
 
 /* A copy that owns its strings (NULL without memory), and its release. */

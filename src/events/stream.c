@@ -2,6 +2,8 @@
 #include "events/stream.h"
 #include "events/message.h"
 #include "events/aggregate.h"
+#include "events/pathmark.h"
+#include "events/text.h"
 #include "events/cgroup.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -26,7 +28,8 @@ struct stream {
 	__u32 refused_tid;
 	unsigned int refused_type;
 	/* a refused exec's image, shown as its caller's for that event */
-	char refused_exe[VIGIL_PATH_MAX + 1], refused_cwd[VIGIL_PATH_MAX + 1];
+	char refused_exe[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
+	char refused_cwd[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
 	/* the alert log's budget: lines in the current second, and those left out */
 	__u64 alert_second;
 	unsigned int alert_lines, alert_skipped;
@@ -126,8 +129,10 @@ static void log_alert(struct stream *s, const struct event_view *v)
 	}
 	len = event_message(message, sizeof(message), v,
 			    formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
-	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] %.*s\n", v->verdict->action,
-		v->verdict->severity, v->verdict->rule_id, (int)len, message);
+	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] ", v->verdict->action,
+		v->verdict->severity, v->verdict->rule_id);
+	text_bytes(s->cfg.alert_log, message, len);
+	fputc('\n', s->cfg.alert_log);
 }
 
 /* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
@@ -212,18 +217,16 @@ static bool repeats_refusal(struct stream *s, const struct event *ev)
 static struct proc *refused_image(struct stream *s, const struct event *ev, struct proc *tmp)
 {
 	struct proc *caller = proctab_lookup(s->procs, ev->task->pid);
-	size_t exe_len = ev->exe_len < VIGIL_PATH_MAX ? ev->exe_len : VIGIL_PATH_MAX;
-	size_t cwd_len = ev->cwd_len < VIGIL_PATH_MAX ? ev->cwd_len : VIGIL_PATH_MAX;
 
 	*tmp = caller ? *caller
 		      : (struct proc){ .pid = ev->task->pid,
 				       .ppid = ev->task->ppid,
 				       .exec_time = ev->task->start_ns,
 				       .parent_exec_time = ev->task->parent_start_ns };
-	memcpy(s->refused_exe, ev->exe, exe_len);
-	s->refused_exe[exe_len] = '\0';
-	memcpy(s->refused_cwd, ev->cwd, cwd_len);
-	s->refused_cwd[cwd_len] = '\0';
+	tmp->exe_truncated = ev->flags & VIGIL_EXEC_EXE_TRUNCATED;
+	tmp->cwd_truncated = ev->flags & VIGIL_EXEC_CWD_TRUNCATED;
+	path_mark(s->refused_exe, sizeof(s->refused_exe), ev->exe, ev->exe_len, tmp->exe_truncated);
+	path_mark(s->refused_cwd, sizeof(s->refused_cwd), ev->cwd, ev->cwd_len, tmp->cwd_truncated);
 	memcpy(tmp->comm, ev->task->comm, sizeof(tmp->comm));
 	tmp->exe = s->refused_exe;
 	tmp->cwd = s->refused_cwd;
@@ -244,6 +247,8 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		pr_debug("stream", "malformed record of %zu bytes dropped", size);
 		return -EINVAL;
 	}
+	if (ev.type < VIGIL_EV_TYPE_MAX)
+		s->stats.by_type[ev.type]++;
 	/* The table follows every process, whatever the filter shows. */
 	if (repeats_refusal(s, &ev))
 		return 0;
@@ -297,6 +302,17 @@ void stream_update_lost(struct stream *s, __u64 total)
 	format_lost(&s->fmt, (__u64)now.tv_sec * 1000000000 + now.tv_nsec, total - s->stats.lost,
 		    total);
 	s->stats.lost = total;
+}
+
+void stream_stats_by_type(const struct stream_stats *st, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int t = 0; t < VIGIL_EV_TYPE_MAX && used < len; t++)
+		if (st->by_type[t])
+			used += snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "",
+					 event_type_name(t), (unsigned long long)st->by_type[t]);
 }
 
 const struct stream_stats *stream_stats(const struct stream *s)

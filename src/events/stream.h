@@ -39,7 +39,11 @@ struct stream_stats {
 	__u64 folded;	 /* opens the kernel folded, written as counts (file.repeats) */
 	__u64 lost;	 /* dropped by the kernel (ring buffer full) */
 	__u64 malformed; /* records that failed to decode */
+	__u64 by_type[VIGIL_EV_TYPE_MAX]; /* records decoded, by event type */
 };
+
+/* "exec 10, open 5000": the types of the records seen, with their counts, in @buf. */
+void stream_stats_by_type(const struct stream_stats *st, char *buf, size_t len);
 
 struct stream;
 

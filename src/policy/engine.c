@@ -6,11 +6,13 @@
 #include "policy/match.h"
 #include "events/family_file.h"
 #include "policy/compile.h"
+#include "policy/fields.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@ struct policy_engine {
 	struct policy_set *set;
 	struct match_cache *cache;
 	struct event_verdict verdict;
+	char reason[96]; /* the verdict's */
 	struct policy_engine_stats stats;
 	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
 	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
@@ -267,6 +270,8 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 		e->verdict.mechanism = lsm_denied(ev) && (refusal_rule(ev) & POLICY_RULE_FANOTIFY)
 					       ? "fanotify"
 					       : "bpf_lsm";
+		e->stats.denied_lsm += !strcmp(e->verdict.mechanism, "bpf_lsm");
+		e->stats.denied_fanotify += !strcmp(e->verdict.mechanism, "fanotify");
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
@@ -289,7 +294,8 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	struct rule *r = policy_match(e->set, e->cache, v), *fan_denier = NULL;
+	int unsure = -1;
+	struct rule *r = policy_match(e->set, e->cache, v, &unsure), *fan_denier = NULL;
 	bool fan_refused = false;
 
 	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
@@ -300,6 +306,7 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			if (denier != r)
 				denier->hits++;
 			r = denier;
+			unsure = -1;
 		}
 	}
 	/* the file sensor's record of an open fanotify refused: under the refusing rule */
@@ -311,8 +318,10 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			fan_denier->hits++;
 		r = fan_denier;
 		fan_refused = true;
+		unsure = -1;
 	}
-	if (!r)
+	/* BPF LSM walked the whole path (refusing beyond its walk) and let it be: no doubt left */
+	if (!r || (unsure >= 0 && e->lsm && policy_lsm_denies(r) && !lsm_denied(v->ev)))
 		return NULL;
 	e->stats.alerts++;
 	e->verdict = (struct event_verdict){
@@ -325,10 +334,16 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 	};
 	if (fan_refused) {
 		e->stats.denied++;
+		e->stats.denied_fanotify++;
 		e->verdict.action = "denied";
 		e->verdict.mechanism = "fanotify";
 	} else {
 		e->verdict.action = carry_out(e, r, v->ev);
+	}
+	if (unsure >= 0) {
+		snprintf(e->reason, sizeof(e->reason), "%s truncated, taken as matching",
+			 field_def(unsure)->name);
+		e->verdict.reason = e->reason;
 	}
 	return &e->verdict;
 }
