@@ -44,7 +44,8 @@ SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
 MAIN_SRC := src/cli/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*/*.c))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o \
+	    $(BUILD)/gen/syscall_names.o
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
@@ -248,6 +249,14 @@ $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
 	scripts/embed-rules.sh $@ $(RULES)
 
 $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Syscall names by number for `vigil latency syscall`, from the C library's <asm/unistd.h>.
+$(BUILD)/gen/syscall_names.c: scripts/gen-syscalls.sh
+	@mkdir -p $(@D)
+	scripts/gen-syscalls.sh $@ $(CC)
+
+$(BUILD)/gen/syscall_names.o: $(BUILD)/gen/syscall_names.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
