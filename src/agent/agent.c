@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "agent/agent.h"
 #include "agent/notify.h"
+#include "agent/refusals.h"
 #include "agent/shields.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
 #include "core/writefile.h"
+#include "enforce/fanotify.h"
 #include "policy/compile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,9 @@ struct agent {
 	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
 	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
+	struct fandeny *fandeny;	  /* without BPF LSM: opens and execs refused by fanotify */
+	struct lsm_deny_list fan_denies;
+	int mountinfo_fd; /* POLLPRI when the mount table changes; -1: not followed */
 	int inotify_fd;
 	struct source_watch sources[MAX_SOURCE_WATCHES];
 	size_t n_sources;
@@ -259,6 +265,7 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	a->inotify_fd = -1;
+	a->mountinfo_fd = -1;
 	/* before the sensors may make a mount namespace of their own (core/mounts.h) */
 	if (!cfg->scope)
 		bpffs_ensure();
@@ -281,7 +288,8 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 		goto fail;
 	}
 	err = compile_watches(a, s, &a->watches) ?: policy_compile_net_denies(s, &a->denies)
-		?: policy_compile_lsm_denies(s, &a->lsm_denies);
+		?: policy_compile_lsm_denies(s, &a->lsm_denies)
+		?: policy_compile_fanotify_denies(s, &a->fan_denies);
 	if (!err)
 		err = agent_shields_apply(a->shields, s, &d);
 	if (err) {
@@ -314,15 +322,19 @@ void agent_free(struct agent *a)
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny, a->cfg.keep_enforcement);
 	lsmdeny_stop(a->lsmdeny, a->cfg.keep_enforcement);
+	fandeny_stop(a->fandeny);
 	watch_list_free(&a->watches);
 	net_deny_list_free(&a->denies);
 	lsm_deny_list_free(&a->lsm_denies);
+	lsm_deny_list_free(&a->fan_denies);
 	exec_kill_list_free(&a->exec_kills);
 	for (size_t i = 0; i < a->n_sources; i++)
 		free(a->sources[i].file);
 	free(a->policy_dir);
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
+	if (a->mountinfo_fd >= 0)
+		close(a->mountinfo_fd);
 	free(a);
 }
 
@@ -392,6 +404,27 @@ static void log_enforcement(const struct agent *a)
 			seen[k].how);
 }
 
+/* Where BPF LSM is missing: opens and execs refused by fanotify, the rest killed. */
+static void start_fanotify(struct agent *a)
+{
+	int err = fandeny_start(&a->fandeny);
+
+	if (!err)
+		err = fandeny_set(a->fandeny, a->fan_denies.entries, a->fan_denies.n);
+	if (err) {
+		pr_warn("policy",
+			"no fanotify permission events (%s): open and exec deny rules "
+			"kill instead",
+			strerror(-err));
+		fandeny_stop(a->fandeny);
+		a->fandeny = NULL;
+	} else {
+		pr_info("policy", "open and exec deny rules are refused by fanotify (EPERM before "
+				  "the open or exec); the other file deny rules kill instead");
+	}
+	policy_engine_set_fanotify(a->engine, a->fandeny, a->fandeny ? &a->fan_denies : NULL);
+}
+
 void agent_attach(struct agent *a, struct sensors *sensors)
 {
 	struct sensor_ctx shared = { 0 };
@@ -400,6 +433,8 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 
 	a->sensors = sensors;
 	a->refresh_at = now_s() + WATCH_REFRESH_S;
+	/* rules follow mounts made from now on: the kernel's maps and marks are redone at once */
+	a->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (!err)
 		err = netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 	if (err) {
@@ -416,18 +451,22 @@ void agent_attach(struct agent *a, struct sensors *sensors)
 		err = lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
 	if (err) {
 		if (err == -EOPNOTSUPP)
-			pr_info("policy", "no BPF LSM on this kernel (vigil probe says why): exec "
-					  "and file deny rules kill instead");
+			pr_info("policy",
+				"no BPF LSM on this kernel (vigil probe says why): exec "
+				"and file deny rules fall back to fanotify or a kill (below)");
 		else
 			pr_warn("policy",
 				"BPF LSM programs did not start (%s): exec and file "
-				"deny rules kill instead",
+				"deny rules fall back to fanotify or a kill (below)",
 				strerror(-err));
 		lsmdeny_stop(a->lsmdeny, false);
 		a->lsmdeny = NULL;
 	}
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+	if (!a->lsmdeny)
+		start_fanotify(a);
 
+	/* the kernel's kills stay beside fanotify: where it refuses, they never come */
 	err = policy_compile_exec_kills(policy_engine_set(a->engine), a->lsmdeny != NULL,
 					&a->exec_kills)
 		      ?: sensors_set_exec_kills(sensors, a->exec_kills.entries, a->exec_kills.n);
@@ -449,6 +488,8 @@ const char *agent_enforced_by(const struct agent *a, const struct rule *r)
 		return "none (audit)";
 	if (agent_lsm_active(a) && policy_lsm_denies(r))
 		return "BPF LSM (EPERM before the operation)";
+	if (a->fandeny && policy_fanotify_denies(r))
+		return "fanotify (EPERM before the open or exec)";
 	if (policy_kernel_denies(r))
 		return "cgroup connect hook (EPERM)";
 	if (policy_kernel_kills(r))
@@ -456,6 +497,13 @@ const char *agent_enforced_by(const struct agent *a, const struct rule *r)
 	if (policy_exec_kills(r, agent_lsm_active(a)))
 		return "SIGKILL in the kernel at exec, before the image runs";
 	return "SIGKILL from user space after the event";
+}
+
+bool agent_fanotify_stats(const struct agent *a, struct fandeny_stats *out)
+{
+	if (a->fandeny)
+		fandeny_stats(a->fandeny, out);
+	return a->fandeny != NULL;
 }
 
 bool agent_lsm_active(const struct agent *a)
@@ -468,7 +516,7 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 {
 	struct watch_list watches;
 	struct net_deny_list denies = { 0 };
-	struct lsm_deny_list lsm_denies = { 0 };
+	struct lsm_deny_list lsm_denies = { 0 }, fan_denies = { 0 };
 	struct exec_kill_list exec_kills = { 0 };
 	int err, shield_err;
 
@@ -478,11 +526,14 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 	if (!err)
 		err = policy_compile_lsm_denies(s, &lsm_denies);
 	if (!err)
+		err = policy_compile_fanotify_denies(s, &fan_denies);
+	if (!err)
 		err = policy_compile_exec_kills(s, a->lsmdeny != NULL, &exec_kills);
 	if (err) {
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
 		lsm_deny_list_free(&lsm_denies);
+		lsm_deny_list_free(&fan_denies);
 		policy_set_free(s);
 		return err;
 	}
@@ -493,6 +544,8 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 		err = netdeny_set(a->netdeny, denies.entries, denies.n);
 	if (!err && a->lsmdeny)
 		err = lsmdeny_set(a->lsmdeny, lsm_denies.entries, lsm_denies.n);
+	if (!err && a->fandeny)
+		err = fandeny_set(a->fandeny, fan_denies.entries, fan_denies.n);
 	if (!err && a->sensors)
 		err = sensors_set_exec_kills(a->sensors, exec_kills.entries, exec_kills.n);
 	/* the shields last: a failure there undoes itself, and says where */
@@ -507,11 +560,14 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 			netdeny_set(a->netdeny, a->denies.entries, a->denies.n);
 		if (a->lsmdeny)
 			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+		if (a->fandeny)
+			fandeny_set(a->fandeny, a->fan_denies.entries, a->fan_denies.n);
 		if (a->sensors)
 			sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
 		watch_list_free(&watches);
 		net_deny_list_free(&denies);
 		lsm_deny_list_free(&lsm_denies);
+		lsm_deny_list_free(&fan_denies);
 		exec_kill_list_free(&exec_kills);
 		policy_set_free(s);
 		return -EINVAL;
@@ -526,6 +582,9 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 	lsm_deny_list_free(&a->lsm_denies);
 	a->lsm_denies = lsm_denies;
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);
+	lsm_deny_list_free(&a->fan_denies);
+	a->fan_denies = fan_denies;
+	policy_engine_set_fanotify(a->engine, a->fandeny, a->fandeny ? &a->fan_denies : NULL);
 	exec_kill_list_free(&a->exec_kills);
 	a->exec_kills = exec_kills;
 	pr_info("policy", "%zu policies, %zu rules in force", s->n_policies, s->n_rules);
@@ -734,6 +793,20 @@ static void reload_logged(struct agent *a, const char *why)
 		     why, rejected ? "; the new policies were rejected" : "");
 }
 
+void agent_report_refusals(struct agent *a, struct stream *s, bool all)
+{
+	if (a->fandeny)
+		refusals_report(a->fandeny, s, all);
+}
+
+/* Has the mount table changed since the last look (a mount or umount, here or propagated)? */
+static bool mounts_changed(struct agent *a)
+{
+	struct pollfd p = { .fd = a->mountinfo_fd, .events = POLLPRI };
+
+	return a->mountinfo_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR));
+}
+
 void agent_tick(struct agent *a, bool sighup)
 {
 	double now = now_s();
@@ -746,12 +819,14 @@ void agent_tick(struct agent *a, bool sighup)
 		snprintf(why, sizeof(why), "%s changed", a->edited);
 		reload_logged(a, why);
 	}
-	if (a->sensors && now >= a->refresh_at) {
-		/* files replaced (new inodes) or created since: the kernel follows them */
+	if (a->sensors && (now >= a->refresh_at || mounts_changed(a))) {
+		/* files replaced (new inodes), created or mounted since: the kernel follows them */
 		sensors_set_watches(a->sensors, a->watches.entries, a->watches.n);
 		sensors_set_exec_kills(a->sensors, a->exec_kills.entries, a->exec_kills.n);
 		if (a->lsmdeny)
 			lsmdeny_set(a->lsmdeny, a->lsm_denies.entries, a->lsm_denies.n);
+		if (a->fandeny)
+			fandeny_set(a->fandeny, a->fan_denies.entries, a->fan_denies.n);
 		policy_engine_refresh(a->engine);
 		a->refresh_at = now + WATCH_REFRESH_S;
 	}

@@ -55,6 +55,9 @@ void agent_attach(struct agent *a, struct sensors *sensors);
 
 /* Are exec and file deny rules refused by BPF LSM (rather than killed)? */
 bool agent_lsm_active(const struct agent *a);
+/* fanotify's marks and answers (enforce/fanotify.h): false when it does not run. */
+struct fandeny_stats;
+bool agent_fanotify_stats(const struct agent *a, struct fandeny_stats *out);
 /* What carries out @r's action on this kernel, in words (docs/policy.md). */
 const char *agent_enforced_by(const struct agent *a, const struct rule *r);
 
@@ -84,6 +87,13 @@ const char *agent_policy_source(const struct agent *a, const struct policy *p);
 /* The policy directory, or NULL. */
 const char *agent_policy_dir(const struct agent *a);
 
+/*
+ * Called from the main loop after the stream's records: fanotify's refusals that no record of
+ * the file sensor stood for (execs, io_uring and by-handle opens), into @s as records. With
+ * @all (at the stop, the last records read), every one queued.
+ */
+struct stream;
+void agent_report_refusals(struct agent *a, struct stream *s, bool all);
 /* Reloads: on SIGHUP, on edits, and by `vigil policy apply` and `remove`. */
 struct agent_reload_stats {
 	__u64 ok, failed; /* failed: rejected, the set in force stayed */

@@ -3,6 +3,7 @@
 #include "agent/agent.h"
 #include "agent/control.h"
 #include "agent/shields.h"
+#include "enforce/fanotify.h"
 #include "core/log.h"
 #include "events/json.h"
 #include "core/log.h"
@@ -61,6 +62,35 @@ static void guard_json(const struct agent_status_ctx *c, FILE *out)
 			(uint64_t)st.refused[VIGIL_GUARD_DENY_BPF_FD],
 			(uint64_t)st.refused[VIGIL_GUARD_DENY_UNPIN]);
 	fputc('}', out);
+}
+
+/* Where BPF LSM is missing: what fanotify holds and has answered. */
+static void fanotify_text(const struct agent_status_ctx *c, FILE *out)
+{
+	struct fandeny_stats st;
+
+	if (!agent_fanotify_stats(c->agent, &st))
+		return;
+	fprintf(out,
+		"fanotify: %zu files, %zu directories, %zu file systems marked; %" PRIu64
+		" opens and execs answered, %" PRIu64 " refused, %" PRIu64 " answers failed\n",
+		st.files, st.dirs, st.filesystems, (uint64_t)st.events, (uint64_t)st.denied,
+		(uint64_t)st.failed);
+}
+
+static void fanotify_json(const struct agent_status_ctx *c, FILE *out)
+{
+	struct fandeny_stats st;
+
+	if (!agent_fanotify_stats(c->agent, &st)) {
+		fputs(",\"fanotify\":null", out);
+		return;
+	}
+	fprintf(out,
+		",\"fanotify\":{\"files\":%zu,\"directories\":%zu,\"filesystems\":%zu,"
+		"\"answered\":%" PRIu64 ",\"refused\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+		st.files, st.dirs, st.filesystems, (uint64_t)st.events, (uint64_t)st.denied,
+		(uint64_t)st.failed);
 }
 
 static void guard_text(const struct agent_status_ctx *c, FILE *out)
@@ -178,7 +208,9 @@ static void status_json(const struct agent_status_ctx *c, const struct status_fi
 	/* events.lost, by type and uid */
 	fputs(",\"losses\":{", out);
 	json_losses(out, stream_losses(c->stream), NULL, 0);
-	fputs("},\"policies\":[", out);
+	fputc('}', out);
+	fanotify_json(c, out);
+	fputs(",\"policies\":[", out);
 	for (size_t i = 0; i < s->n_policies; i++) {
 		const struct policy *p = s->policies[i];
 		size_t n = 0;
@@ -335,6 +367,7 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 		fprintf(out, "lost in the kernel: %s\n",
 			losses_text(stream_losses(c->stream), lost, sizeof(lost)));
 	}
+	fanotify_text(c, out);
 	output_text(c, out);
 	fprintf(out, "policy directory: %s%s\n", dir ? dir : "none",
 		dir ? " (vigil policy apply writes there)" : "");

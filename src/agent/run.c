@@ -466,6 +466,7 @@ int run_main(struct run_options *o)
 			goto out;
 		}
 		if (agent) {
+			agent_report_refusals(agent, stream, false);
 			output_report(out, o->name);
 			agent_tick(agent, sigs.reload);
 			sigs.reload = false;
@@ -502,6 +503,8 @@ int run_main(struct run_options *o)
 	sensors_detach(sensors);
 	while (stream_poll(stream, 0) > 0)
 		;
+	if (agent)
+		agent_report_refusals(agent, stream, true);
 	if (agg_fd >= 0)
 		stream_flush_aggregates(stream, agg_fd, 0);
 	report_losses(sensors, stream);

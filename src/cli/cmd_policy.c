@@ -209,7 +209,10 @@ static void explain_rule(const struct rule *r)
 		printf("    action: refused with EPERM before it happens by BPF LSM, by inode%s; "
 		       "where the kernel has no BPF LSM (vigil probe): %s\n",
 		       r->types == (1ull << VIGIL_EV_EXEC) ? " of the executed file" : "",
-		       policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
+		       policy_fanotify_denies(r)
+			       ? "refused with EPERM before it happens by fanotify (the agent "
+				 "answers each open or exec; docs/enforcement.md)"
+		       : policy_kernel_kills(r) ? "SIGKILL in the kernel before the open returns"
 		       : policy_exec_kills(r, false) ? "SIGKILL in the kernel at exec, before the "
 						       "new image runs"
 						     : "SIGKILL from user space after the event");

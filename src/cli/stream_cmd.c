@@ -181,7 +181,8 @@ const struct cli_option stream_options[] = {
 	  .help = "when stopped, leave the enforcement and shields in\n"
 		  "force (pinned, as after a crash) for the next start to\n"
 		  "adopt: a restart leaves no gap ('vigil unload' removes\n"
-		  "them; the systemd unit runs with it)",
+		  "them; the systemd unit runs with it). Not fanotify's\n"
+		  "refusals (no BPF LSM): they end with the agent",
 	  .config = "keep-enforcement",
 	  .config_default = "off",
 	  .only = RUN },

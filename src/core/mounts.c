@@ -100,8 +100,11 @@ int tracefs_ensure(void)
 {
 	if (tracefs_mounted())
 		return 0;
-	/* Our own mount namespace, with no propagation back to the host's. */
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+	/*
+	 * Our own mount namespace, with no propagation back to the host's; the host's mounts
+	 * still propagate in (a slave), so that rules follow mounts made after the start.
+	 */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
 		return -errno;
 	in_own_namespace = true;
 	if (mount("tracefs", TRACEFS_PATH, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))

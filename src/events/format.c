@@ -85,6 +85,7 @@ struct event_verdict *verdict_dup(const struct event_verdict *v)
 	d->policy = strdup(v->policy);
 	d->description = v->description ? strdup(v->description) : NULL;
 	d->action = strdup(v->action);
+	d->mechanism = v->mechanism;
 	d->reason = v->reason ? strdup(v->reason) : NULL;
 	d->mitre = mitre = calloc(v->n_mitre + 1, sizeof(*mitre));
 	ok = d->rule_id && d->severity && d->policy && d->action && mitre &&

@@ -25,6 +25,8 @@ struct event_verdict {
 	char *const *mitre;
 	size_t n_mitre;
 	const char *action; /* "alert", "killed", "would_kill", ... */
+	/* what refused a "denied" operation: "bpf_lsm", "fanotify", ... (static); NULL: none */
+	const char *mechanism;
 	const char *reason; /* why it matched when not for sure (a truncated path); NULL: none */
 };
 

@@ -362,6 +362,10 @@ static void json_verdict(FILE *out, struct formatter *f, const struct event_view
 	json_opt_string(out, vd->description);
 	fputs("},\"action\":", out);
 	json_cstring(out, vd->action);
+	if (vd->mechanism) {
+		fputs(",\"mechanism\":", out);
+		json_cstring(out, vd->mechanism);
+	}
 	if (vd->reason) {
 		fputs(",\"reason\":", out);
 		json_cstring(out, vd->reason);

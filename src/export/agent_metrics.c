@@ -102,14 +102,17 @@ static void enforcement(struct metrics_batch *b, const struct policy_engine_stat
 	static const char name[] = "vigil_enforcement_actions_total";
 	static const char help[] =
 		"Operations refused and processes killed, by outcome and the mechanism that did "
-		"it: denied before it happened (bpf_lsm, cgroup_connect), killed before the "
+		"it: denied before it happened (bpf_lsm, fanotify, cgroup_connect), killed before "
+		"the "
 		"process could act (bpf_send_signal), killed after the event or failed to "
 		"(user_space)";
 
 	metrics_counter(b, name, help, ps->denied_lsm, "outcome", "denied", "mechanism", "bpf_lsm",
 			NULL);
-	metrics_counter(b, name, help, ps->denied - ps->denied_lsm, "outcome", "denied",
-			"mechanism", "cgroup_connect", NULL);
+	metrics_counter(b, name, help, ps->denied_fanotify, "outcome", "denied", "mechanism",
+			"fanotify", NULL);
+	metrics_counter(b, name, help, ps->denied - ps->denied_lsm - ps->denied_fanotify, "outcome",
+			"denied", "mechanism", "cgroup_connect", NULL);
 	metrics_counter(b, name, help, ps->kills, "outcome", "killed", "mechanism",
 			"bpf_send_signal", NULL);
 	metrics_counter(b, name, help, ps->kills_after, "outcome", "killed_after", "mechanism",

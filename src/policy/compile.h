@@ -50,6 +50,13 @@ bool policy_lsm_denies(const struct rule *r);
 int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *out);
 void lsm_deny_list_free(struct lsm_deny_list *l);
 
+/*
+ * What fanotify refuses where BPF LSM is missing (enforce/fanotify.h): the rules BPF LSM would
+ * refuse whose operations are all opens and execs; the same list form.
+ */
+bool policy_fanotify_denies(const struct rule *r);
+int policy_compile_fanotify_denies(const struct policy_set *s, struct lsm_deny_list *out);
+
 /* The process sensor's kills at exec (compile_lsm.c): rules[entry.rule] for each. */
 struct exec_kill_list {
 	struct exec_kill *entries; /* paths point into the set's rules */

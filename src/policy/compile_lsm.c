@@ -5,6 +5,7 @@
  * denial happens").
  */
 #include "policy/compile.h"
+#include "enforce/fanotify.h"
 #include "policy/fields.h"
 #include "vigil/enforce.h"
 #include "vigil/ev_file.h"
@@ -189,7 +190,13 @@ static int add_rule(struct lsm_deny_list *l, const struct rule *r, const char *s
 	return err;
 }
 
-int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *out)
+bool policy_fanotify_denies(const struct rule *r)
+{
+	return policy_lsm_denies(r) && !(rule_ops(r) & ~FANDENY_OPS);
+}
+
+static int compile_denies(const struct policy_set *s, bool (*denies)(const struct rule *),
+			  struct lsm_deny_list *out)
 {
 	int err = 0;
 
@@ -197,12 +204,22 @@ int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *
 	for (size_t p = 0; p < s->n_policies && !err; p++)
 		for (size_t i = 0; i < s->policies[p]->n_rules && !err; i++)
 			/* in a scoped set, a rule's own cgroups are left to user space */
-			if (policy_lsm_denies(&s->policies[p]->rules[i]) &&
+			if (denies(&s->policies[p]->rules[i]) &&
 			    !(s->scope && find(&s->policies[p]->rules[i], FIELD_PROCESS_CGROUP)))
 				err = add_rule(out, &s->policies[p]->rules[i], s->scope);
 	if (err)
 		lsm_deny_list_free(out);
 	return err;
+}
+
+int policy_compile_lsm_denies(const struct policy_set *s, struct lsm_deny_list *out)
+{
+	return compile_denies(s, policy_lsm_denies, out);
+}
+
+int policy_compile_fanotify_denies(const struct policy_set *s, struct lsm_deny_list *out)
+{
+	return compile_denies(s, policy_fanotify_denies, out);
 }
 
 void lsm_deny_list_free(struct lsm_deny_list *l)

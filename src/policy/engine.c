@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/engine.h"
 #include "core/log.h"
+#include "enforce/fanotify.h"
 #include "enforce/kill.h"
 #include "policy/match.h"
 #include "events/family_file.h"
@@ -25,6 +26,9 @@ struct policy_engine {
 	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
 	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
 	const struct exec_kill_list *exec_kills; /* what the kernel kills at exec, or NULL */
+	struct fandeny *fan;			 /* refusing opens and execs, or NULL */
+	const struct lsm_deny_list *fan_list;	 /* what it refuses */
+	struct fandeny_refusal claimed;		 /* the last refusal a record stood for */
 };
 
 int policy_engine_new(struct policy_engine **out)
@@ -108,6 +112,13 @@ void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kil
 	e->exec_kills = l;
 }
 
+void policy_engine_set_fanotify(struct policy_engine *e, struct fandeny *f,
+				const struct lsm_deny_list *l)
+{
+	e->fan = f;
+	e->fan_list = l;
+}
+
 /* Did the process sensor kill the new image before it ran? */
 static bool killed_at_exec(const struct event *ev)
 {
@@ -162,9 +173,49 @@ static struct rule *kernel_rule(const struct policy_engine *e, const struct even
 		return e->exec_kills && index < e->exec_kills->n_rules
 			       ? (struct rule *)e->exec_kills->rules[index]
 			       : NULL;
+	if (index & POLICY_RULE_FANOTIFY) {
+		index &= ~POLICY_RULE_FANOTIFY;
+		return e->fan_list && index < e->fan_list->n_rules
+			       ? (struct rule *)e->fan_list->rules[index]
+			       : NULL;
+	}
 	if (!e->lsm || index >= e->lsm->n_rules)
 		return NULL;
 	return (struct rule *)e->lsm->rules[index];
+}
+
+/* The rule index a refusal record names (exec or file), with POLICY_RULE_FANOTIFY. */
+static __u32 refusal_rule(const struct event *ev)
+{
+	return ev->type == VIGIL_EV_EXEC ? ((const struct vigil_exec_event *)ev->raw)->deny_rule
+					 : ((const struct vigil_file_event *)ev->raw)->deny_rule;
+}
+
+/*
+ * Is @ev the file sensor's record of an open that fanotify refused (for @r when given)? The
+ * refusal was decided before the syscall returned, so it is queued by the time its record is
+ * read; it is taken from the queue (the agent reports only those no record stood for) and its
+ * rule put in @denier. Without a queued refusal, an open of @r's that failed with EPERM while
+ * fanotify refuses @r is one too: it is never killed after the fact. -EALREADY: the agent has
+ * reported this refusal itself (the record came late): a repeat.
+ */
+static int fanotify_refused(struct policy_engine *e, const struct rule *r, const struct event *ev,
+			    struct rule **denier)
+{
+	int err;
+
+	*denier = NULL;
+	if (!e->fan || ev->type != VIGIL_EV_OPEN || (ev->flags & VIGIL_FILE_DENIED) ||
+	    ((const struct vigil_file_event *)ev->raw)->result != -EPERM)
+		return -ENOENT;
+	err = fandeny_claim(e->fan, ev->task->tid, &e->claimed);
+	if (err == -EALREADY)
+		return err;
+	if (!err && e->fan_list && e->claimed.rule < e->fan_list->n_rules)
+		*denier = (struct rule *)e->fan_list->rules[e->claimed.rule];
+	if (!*denier && r && policy_fanotify_denies(r))
+		*denier = (struct rule *)r;
+	return *denier ? 0 : -ENOENT;
 }
 
 void policy_engine_refresh(struct policy_engine *e)
@@ -216,13 +267,18 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
-		e->stats.denied_lsm++;
+		e->verdict.mechanism = lsm_denied(ev) && (refusal_rule(ev) & POLICY_RULE_FANOTIFY)
+					       ? "fanotify"
+					       : "bpf_lsm";
+		e->stats.denied_lsm += !strcmp(e->verdict.mechanism, "bpf_lsm");
+		e->stats.denied_fanotify += !strcmp(e->verdict.mechanism, "fanotify");
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
 	if (e->net_deny && ev->type == VIGIL_EV_CONNECT && policy_kernel_denies(r) &&
 	    ((const struct vigil_net_event *)ev->raw)->result == -EPERM) {
 		e->stats.denied++;
+		e->verdict.mechanism = "cgroup_connect";
 		return "denied";
 	}
 	switch (r->action) {
@@ -239,7 +295,8 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 {
 	struct policy_engine *e = engine;
 	int unsure = -1;
-	struct rule *r = policy_match(e->set, e->cache, v, &unsure);
+	struct rule *r = policy_match(e->set, e->cache, v, &unsure), *fan_denier = NULL;
+	bool fan_refused = false;
 
 	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
 	if ((lsm_denied(v->ev) || killed_at_exec(v->ev)) && (!r || r->action == ACTION_ALERT)) {
@@ -252,6 +309,17 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			unsure = -1;
 		}
 	}
+	/* the file sensor's record of an open fanotify refused: under the refusing rule */
+	if ((!r || r->action != ACTION_KILL) &&
+	    fanotify_refused(e, r, v->ev, &fan_denier) == -EALREADY)
+		return NULL; /* reported already, by the agent */
+	if (fan_denier) {
+		if (fan_denier != r)
+			fan_denier->hits++;
+		r = fan_denier;
+		fan_refused = true;
+		unsure = -1;
+	}
 	/* BPF LSM walked the whole path (refusing beyond its walk) and let it be: no doubt left */
 	if (!r || (unsure >= 0 && e->lsm && policy_lsm_denies(r) && !lsm_denied(v->ev)))
 		return NULL;
@@ -263,8 +331,15 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		.description = r->description,
 		.mitre = r->mitre,
 		.n_mitre = r->n_mitre,
-		.action = carry_out(e, r, v->ev),
 	};
+	if (fan_refused) {
+		e->stats.denied++;
+		e->stats.denied_fanotify++;
+		e->verdict.action = "denied";
+		e->verdict.mechanism = "fanotify";
+	} else {
+		e->verdict.action = carry_out(e, r, v->ev);
+	}
 	if (unsure >= 0) {
 		snprintf(e->reason, sizeof(e->reason), "%s truncated, taken as matching",
 			 field_def(unsure)->name);

@@ -33,16 +33,28 @@ void policy_engine_set_lsm(struct policy_engine *e, const struct lsm_deny_list *
 struct exec_kill_list;
 void policy_engine_set_exec_kills(struct policy_engine *e, const struct exec_kill_list *l);
 
+/*
+ * What fanotify refuses (enforce/fanotify.h; the agent's list, kept in step with the set), and
+ * the enforcer whose refusals the file sensor's records of failed opens stand for; NULL: none.
+ * A refusal the engine reports itself (the agent's records) names its rule as
+ * POLICY_RULE_FANOTIFY | index.
+ */
+struct fandeny;
+#define POLICY_RULE_FANOTIFY (1u << 31)
+void policy_engine_set_fanotify(struct policy_engine *e, struct fandeny *f,
+				const struct lsm_deny_list *l);
+
 /* The verdict on @v, after acting on it; NULL when no rule matched. A stream_config judge. */
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v);
 
 struct policy_engine_stats {
-	__u64 alerts;	    /* events that matched a rule */
-	__u64 denied;	    /* operations the kernel refused */
-	__u64 denied_lsm;   /* of those, by BPF LSM (the others: the cgroup connect hooks) */
-	__u64 kills;	    /* processes the kernel killed before they could act ("killed") */
-	__u64 kills_after;  /* killed from user space after the operation ("killed_after") */
-	__u64 kills_failed; /* kills that could not be sent ("kill_failed") */
+	__u64 alerts;	       /* events that matched a rule */
+	__u64 denied;	       /* operations the kernel refused */
+	__u64 denied_lsm;      /* of those, by BPF LSM */
+	__u64 denied_fanotify; /* by fanotify (the others: the cgroup connect hooks) */
+	__u64 kills;	       /* processes the kernel killed before they could act ("killed") */
+	__u64 kills_after;     /* killed from user space after the operation ("killed_after") */
+	__u64 kills_failed;    /* kills that could not be sent ("kill_failed") */
 };
 const struct policy_engine_stats *policy_engine_stats(const struct policy_engine *e);
 

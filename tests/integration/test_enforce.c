@@ -8,7 +8,6 @@
 #include "harness.h"
 #include "sockets.h"
 #include "testlib.h"
-#include "core/probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -311,24 +310,15 @@ static struct json_object **sandbox_events(const char *dir, size_t *n)
 	return ev;
 }
 
-/*
- * Where BPF LSM refuses exec and open denials, they are not kills: there, the same rule as a
- * kill rule takes the in-kernel kill path these tests are about.
- */
-static const char *kill_action(void)
-{
-	return probe_has(FEAT_BPF_LSM) ? "kill" : "deny";
-}
-
 /* Ten tries inside: 9 in a loop whose exit statuses are kept, the last as the command itself. */
 #define TEN_TRIES(cmd)                                                                             \
 	"for i in 1 2 3 4 5 6 7 8 9; do " cmd " >> $D/out; echo $? >> $D/rcs; done\n"              \
 	"exec " cmd " >> $D/out"
 
 /*
- * The reported case: a sandbox's enforced deny on writes under a directory, on a host without
- * BPF LSM. The opener must die in the kernel before the open returns: nothing written, nothing
- * printed, every time; the same open from outside the sandbox, meanwhile, works.
+ * A sandbox's enforced kill on writes under a directory: the opener must die in the kernel
+ * before the open returns: nothing written, nothing printed, every time; the same open from
+ * outside the sandbox, meanwhile, works.
  */
 TEST(sandbox_kills_an_open_in_the_kernel_before_it_returns)
 {
@@ -343,9 +333,9 @@ TEST(sandbox_kills_an_open_in_the_kernel_before_it_returns)
 	snprintf(outside, sizeof(outside), "%s/prot/outside", dir);
 	snprintf(rule, sizeof(rule),
 		 "  - id: no-writes\n    description: nothing writes under prot\n"
-		 "    severity: high\n    on: open\n    action: %s\n    match:\n"
+		 "    severity: high\n    on: open\n    action: kill\n    match:\n"
 		 "      file.path: %s/prot/\n      file.access: write\n",
-		 kill_action(), dir);
+		 dir);
 	if (!ASSERT_OK(shf("mkdir %s/prot", dir), "test directory"))
 		goto out;
 	rc = sandbox_beside(
@@ -371,6 +361,51 @@ out:
 	shf("rm -rf %s", dir);
 }
 
+/*
+ * The reported case: a sandbox's enforced deny on writes under a directory. Refused with EPERM
+ * (fanotify where BPF LSM is missing) for the sandbox's processes only: nothing written, nobody
+ * killed; the same open from outside the sandbox, meanwhile, works.
+ */
+TEST(sandbox_denies_an_open_inside_its_cgroup_only)
+{
+	char dir[] = "/tmp/vigil-sbdeny-XXXXXX", rule[512], prot[64], outside[64];
+	struct json_object **ev;
+	size_t n = 0;
+	int rc;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(prot, sizeof(prot), "%s/prot/f", dir);
+	snprintf(outside, sizeof(outside), "%s/prot/outside", dir);
+	snprintf(rule, sizeof(rule),
+		 "  - id: no-writes\n    description: nothing writes under prot\n"
+		 "    severity: high\n    on: open\n    action: deny\n    match:\n"
+		 "      file.path: %s/prot/\n      file.access: write\n",
+		 dir);
+	if (!ASSERT_OK(shf("mkdir %s/prot", dir), "test directory"))
+		goto out;
+	rc = sandbox_beside(
+		dir, rule, TEN_TRIES("sh -c \"echo marker > $D/prot/f && echo alive\" 2>/dev/null"),
+		"sh -c \"echo outside > $D/prot/outside; echo alive\" > $D/outside_out; "
+		"echo $? > $D/outside_rc");
+	ASSERT_EQ(rc, 2, "the sandbox's command failed (the shell's redirection: EPERM)");
+	ASSERT_EQ(shf("test \"$(sort -u %s/rcs)\" = 2 && test $(wc -l < %s/rcs) = 9", dir, dir), 0,
+		  "so did each of the nine tries before it, none killed");
+	ASSERT_EQ(shf("test ! -s %s/out", dir), 0, "\"alive\" was never printed");
+	ASSERT_NEQ(shf("grep -q marker %s", prot), 0, "the marker never reached the file");
+	ASSERT_EQ(shf("test \"$(cat %s/outside_rc)\" = 0 && test \"$(cat %s/outside_out)\" = alive",
+		      dir, dir),
+		  0, "outside the sandbox, at the same time, the same open was not refused");
+	ASSERT_EQ(shf("test \"$(cat %s)\" = outside", outside), 0, "and its write is there");
+	ev = sandbox_events(dir, &n);
+	ASSERT_EQ(count_action(ev, n, "open", "denied", NULL), 10,
+		  "each of the ten opens is reported denied");
+	ASSERT_EQ(count_action(ev, n, "open", "killed", NULL), 0, "nothing is reported killed");
+	events_free(ev, n);
+out:
+	shf("rm -rf %s", dir);
+}
+
 /* The same for an exec denied in a sandbox: the new image never runs an instruction. */
 TEST(sandbox_kills_an_exec_in_the_kernel_before_the_image_runs)
 {
@@ -384,9 +419,9 @@ TEST(sandbox_kills_an_exec_in_the_kernel_before_the_image_runs)
 	snprintf(tool, sizeof(tool), "%s/bin/tool", dir);
 	snprintf(rule, sizeof(rule),
 		 "  - id: no-tool\n    description: the copied tool does not run\n"
-		 "    severity: high\n    on: exec\n    action: %s\n    match:\n"
+		 "    severity: high\n    on: exec\n    action: kill\n    match:\n"
 		 "      process.exe: %s\n",
-		 kill_action(), tool);
+		 tool);
 	/* a copy: its own inode, so that no other echo on the host is named */
 	if (!ASSERT_OK(shf("mkdir %s/bin && cp /bin/echo %s", dir, tool), "test binary"))
 		goto out;
