@@ -19,6 +19,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define PROC_SUPER_MAGIC   0x9fa0
+#define FMODE_READ	   0x1
 #define FMODE_WRITE	   0x2
 #define NR_INIT_MODULE	   175 /* x86_64 */
 #define NR_FINIT_MODULE	   313
@@ -453,16 +454,38 @@ out:
 	return 0;
 }
 
-/* --- proc_mem_write ----------------------------------------------------------------------- */
+/* --- proc_mem_write, proc_read -------------------------------------------------------------- */
 
 /*
- * At exit of every open that returned an fd: cheap checks first (write access, procfs, a
- * name of "mem"), then the target from the proc inode's struct pid: the opened object, not
- * the string (/proc/self/mem, relative paths, symlinks and other pid namespaces all resolve).
- * mem_open() checks ptrace access at open time, so the open is the moment that matters.
+ * Which event an open of a procfs file is: mem opened for writing is proc_mem_write; mem or
+ * environ opened for reading only is proc_read (another process's only: see below); 0 else.
+ */
+static __always_inline int proc_open_kind(struct file *file, __u32 *proc_file)
+{
+	__u32 mode = BPF_CORE_READ(file, f_mode);
+
+	*proc_file = VIGIL_PROC_FILE_MEM;
+	if (dentry_named(file, "mem", 3))
+		return mode & FMODE_WRITE  ? VIGIL_EV_PROC_MEM_WRITE
+		       : mode & FMODE_READ ? VIGIL_EV_PROC_READ
+					   : 0;
+	*proc_file = VIGIL_PROC_FILE_ENVIRON;
+	if (!(mode & FMODE_WRITE) && dentry_named(file, "environ", 7))
+		return VIGIL_EV_PROC_READ;
+	return 0;
+}
+
+/*
+ * At exit of every open that returned an fd: cheap checks first (procfs, a name of "mem" or
+ * "environ"), then the target from the proc inode's struct pid: the opened object, not the
+ * string (/proc/self/mem, relative paths, symlinks and other pid namespaces all resolve).
+ * mem_open() checks ptrace access at open time, so the open is the moment that matters. A
+ * process reading its own (libraries read /proc/self/environ) is not reported.
  */
 static __always_inline int proc_mem_open_exit(long ret)
 {
+	__u32 proc_file;
+	int type;
 	struct vigil_proc_mem_event ev;
 	struct task_struct *target;
 	struct hlist_node *first;
@@ -474,17 +497,19 @@ static __always_inline int proc_mem_open_exit(long ret)
 	if (ret < 0)
 		return 0;
 	file = fd_file(ret);
-	if (!file || !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+	if (!file)
 		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC ||
-	    !dentry_named(file, "mem", 3))
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
 		return 0;
-	/* a /proc/<pid>/mem open for writing: rare, so the record is cleared only now */
+	type = proc_open_kind(file, &proc_file);
+	if (!type)
+		return 0;
+	/* rare from here on, so the record is cleared only now */
 	__builtin_memset(&ev, 0, sizeof(ev));
 	pi = (void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode);
 	pid = BPF_CORE_READ((struct proc_inode *)pi, pid);
-	fill_hdr(&ev.hdr, VIGIL_EV_PROC_MEM_WRITE, sizeof(ev));
+	fill_hdr(&ev.hdr, type, sizeof(ev));
 	fill_task(&ev.task, current_task());
 	ev.result = ret;
 	ev.target_tid = BPF_CORE_READ(pid, numbers[0].nr);
@@ -493,7 +518,10 @@ static __always_inline int proc_mem_open_exit(long ret)
 		target = (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
 		ev.target_pid = BPF_CORE_READ(target, tgid);
 	}
+	if (type == VIGIL_EV_PROC_READ && ev.target_pid == ev.task.pid)
+		return 0;
 	ev.open_flags = BPF_CORE_READ(file, f_flags);
+	ev.proc_file = proc_file;
 	emit(&ev, sizeof(ev));
 	return 0;
 }

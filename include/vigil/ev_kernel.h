@@ -16,7 +16,8 @@
 #define VIGIL_EV_PROCESS_VM_WRITE (VIGIL_EV_KERNEL_FIRST + 3) /* struct vigil_pvm_event */
 #define VIGIL_EV_MEMFD		  (VIGIL_EV_KERNEL_FIRST + 4) /* struct vigil_memfd_event */
 #define VIGIL_EV_PROC_MEM_WRITE	  (VIGIL_EV_KERNEL_FIRST + 5) /* struct vigil_proc_mem_event */
-#define VIGIL_EV_KERNEL_LAST	  VIGIL_EV_PROC_MEM_WRITE
+#define VIGIL_EV_PROC_READ	  (VIGIL_EV_KERNEL_FIRST + 6) /* struct vigil_proc_mem_event */
+#define VIGIL_EV_KERNEL_LAST	  VIGIL_EV_PROC_READ
 
 #define VIGIL_MODULE_NAME_LEN 56 /* MODULE_NAME_LEN on 64-bit */
 #define VIGIL_BPF_NAME_LEN    16 /* BPF_OBJ_NAME_LEN */
@@ -105,8 +106,12 @@ VIGIL_ASSERT_SIZE(struct vigil_memfd_event, 96);
 
 /*
  * proc_mem_write: an open of /proc/<pid>/mem (or /proc/<pid>/task/<tid>/mem) with write
- * access succeeded. The target comes from the opened inode, not from the path string.
+ * access succeeded. proc_read: an open for reading only of another process's
+ * /proc/<pid>/mem or /proc/<pid>/environ succeeded (proc_file says which). The target comes
+ * from the opened inode, not from the path string.
  */
+enum { VIGIL_PROC_FILE_MEM = 0, VIGIL_PROC_FILE_ENVIRON = 1 };
+
 struct vigil_proc_mem_event {
 	struct vigil_event_hdr hdr;
 	struct vigil_task task;
@@ -114,7 +119,7 @@ struct vigil_proc_mem_event {
 	__u32 target_pid; /* thread-group id of the target (0 if it is already gone) */
 	__u32 target_tid; /* the thread the file names */
 	__u32 open_flags; /* O_* as the file has them */
-	__u32 pad;
+	__u32 proc_file;  /* VIGIL_PROC_FILE_* */
 };
 VIGIL_ASSERT_SIZE(struct vigil_proc_mem_event, 104);
 

@@ -9,7 +9,8 @@ static const struct event_family *const families[] = {
 	&file_family,	/* open, unlink, rename, chmod, ... */
 	&family_net,	/* connect, accept, listen, bind, socket, dns */
 	&priv_family,	/* setuid, setgid, capset */
-	&kernel_family, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write */
+	&kernel_family, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write,
+			   proc_read */
 	NULL,		/* families are listed above this line */
 };
 

@@ -19,7 +19,13 @@ static const char *const kernel_type_names[] = {
 	[VIGIL_EV_PROCESS_VM_WRITE - VIGIL_EV_KERNEL_FIRST] = "process_vm_write",
 	[VIGIL_EV_MEMFD - VIGIL_EV_KERNEL_FIRST] = "memfd",
 	[VIGIL_EV_PROC_MEM_WRITE - VIGIL_EV_KERNEL_FIRST] = "proc_mem_write",
+	[VIGIL_EV_PROC_READ - VIGIL_EV_KERNEL_FIRST] = "proc_read",
 };
+
+static const char *proc_file_name(const struct vigil_proc_mem_event *r)
+{
+	return r->proc_file == VIGIL_PROC_FILE_ENVIRON ? "environ" : "mem";
+}
 
 static size_t record_size(unsigned int type)
 {
@@ -35,6 +41,7 @@ static size_t record_size(unsigned int type)
 	case VIGIL_EV_MEMFD:
 		return sizeof(struct vigil_memfd_event);
 	case VIGIL_EV_PROC_MEM_WRITE:
+	case VIGIL_EV_PROC_READ:
 		return sizeof(struct vigil_proc_mem_event);
 	default:
 		return 0;
@@ -254,6 +261,15 @@ static void kernel_json(FILE *out, const struct event *ev)
 			(int64_t)r->result);
 		break;
 	}
+	case VIGIL_EV_PROC_READ: {
+		const struct vigil_proc_mem_event *r = ev->raw;
+
+		fprintf(out,
+			",\"proc_read\":{\"target_pid\":%" PRIu32 ",\"target_tid\":%" PRIu32
+			",\"file\":\"%s\",\"fd\":%" PRId64 "}",
+			r->target_pid, r->target_tid, proc_file_name(r), (int64_t)r->result);
+		break;
+	}
 	}
 	/* result sits at the same offset in every record of the family */
 	fprintf(out, ",\"result\":%" PRId64,
@@ -313,6 +329,12 @@ static void kernel_text(FILE *out, const struct event *ev)
 		fprintf(out, "/proc/%" PRIu32 "/mem",
 			((const struct vigil_proc_mem_event *)ev->raw)->target_tid);
 		break;
+	case VIGIL_EV_PROC_READ: {
+		const struct vigil_proc_mem_event *r = ev->raw;
+
+		fprintf(out, "/proc/%" PRIu32 "/%s", r->target_tid, proc_file_name(r));
+		break;
+	}
 	}
 	text_result(out, result);
 }
@@ -362,8 +384,9 @@ static bool kernel_field(const struct event *ev, enum field_id id, struct field_
 	case FIELD_TARGET_PID:
 		out->num = type == VIGIL_EV_PTRACE	       ? pt->target_pid
 			   : type == VIGIL_EV_PROCESS_VM_WRITE ? pvm->target_pid
-			   : type == VIGIL_EV_PROC_MEM_WRITE   ? pm->target_pid
-							       : 0;
+			   : type == VIGIL_EV_PROC_MEM_WRITE || type == VIGIL_EV_PROC_READ
+				   ? pm->target_pid
+				   : 0;
 		return out->num > 0;
 	default:
 		return false;

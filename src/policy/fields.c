@@ -20,13 +20,16 @@
 #define T_SETID		   (EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID))
 #define T_TARGET                                                                                   \
 	(EVENT_BIT(VIGIL_EV_PTRACE) | EVENT_BIT(VIGIL_EV_PROCESS_VM_WRITE) |                       \
-	 EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE))
+	 EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE) | EVENT_BIT(VIGIL_EV_PROC_READ))
 #define T_OPEN	  EVENT_BIT(VIGIL_EV_OPEN)
 #define T_NOT_DNS (T_FILE | (T_NET & ~EVENT_BIT(VIGIL_EV_DNS)) | T_PRIV | T_KERNEL)
 
 static const char *const exe_flag_names[] = VIGIL_EXE_FLAG_NAMES;
 static const char *const access_names[] = { "read", "write" };
 static const char *const direction_names[] = { "out", "in" };
+static const char *const relation_names[] = { "descendant", "other" };
+#define RELATION_DESCENDANT 1
+#define RELATION_OTHER	    2
 static const char *const mode_names[] = { "setuid", "setgid", "sticky", "world_writable" };
 static const __u64 mode_bits[] = { 04000, 02000, 01000, 00002 };
 static const char *const open_flag_names[] = {
@@ -56,6 +59,7 @@ static const struct field_def fields[FIELD_COUNT] = {
 	[FIELD_PARENT_COMM] = { "parent.comm", VAL_STRING, T_ALL },
 	[FIELD_PROCESS_ANCESTORS] = { "process.ancestors", VAL_PATH, T_ALL },
 	[FIELD_TARGET_EXE] = { "target.exe", VAL_PATH, T_TARGET },
+	[FIELD_TARGET_RELATION] = { "target.relation", VAL_NAMES, T_TARGET, NAMES(relation_names) },
 	[FIELD_RESULT] = { "result", VAL_NUMBER, T_NOT_DNS },
 	[FIELD_FILE_PATH] = { "file.path", VAL_PATH, T_FILE },
 	[FIELD_FILE_TARGET] = { "file.target", VAL_PATH,
@@ -136,6 +140,29 @@ static bool args_joined(const struct proc *p, struct field_value *out, char *buf
 	return true;
 }
 
+/*
+ * Whether the target process descends from the acting one (its child, grandchild, ...), as
+ * the process table knows them; false when the target is unknown.
+ */
+static bool target_relation(const struct event_view *v, struct field_value *out, char *buf)
+{
+	const struct proc *anc[VIEW_MAX_ANCESTORS];
+	const struct proc *target;
+	size_t n;
+
+	if (!field_get(v, FIELD_TARGET_PID, out, buf))
+		return false;
+	target = proctab_lookup(v->procs, out->num);
+	if (!target)
+		return false;
+	out->bits = RELATION_OTHER;
+	n = proctab_ancestors(v->procs, target, anc, VIEW_MAX_ANCESTORS);
+	for (size_t i = 0; i < n; i++)
+		if (anc[i]->pid == v->ev->task->pid)
+			out->bits = RELATION_DESCENDANT;
+	return true;
+}
+
 bool field_get(const struct event_view *v, int field, struct field_value *out, char *buf)
 {
 	const struct vigil_task *t = v->ev->task;
@@ -184,6 +211,8 @@ bool field_get(const struct event_view *v, int field, struct field_value *out, c
 		out->truncated = target && target->exe_truncated;
 		return target && target->exe[0] && set_str(out, target->exe);
 	}
+	case FIELD_TARGET_RELATION:
+		return target_relation(v, out, buf);
 	default:
 		fam = event_family_of(v->ev->type);
 		return fam && fam->field && fam->field(v->ev, field, out, buf);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel integrity and injection sensor (bpf/kernel.bpf.c): module_load, bpf, ptrace,
- * process_vm_write, memfd and proc_mem_write events.
+ * process_vm_write, memfd, proc_mem_write and proc_read events.
  */
 #include "core/links.h"
 #include "sensors/sensor.h"
@@ -38,6 +38,16 @@ static unsigned int prog_type(const struct bpf_program *prog)
 		if (strstr(name, map[i].part))
 			return map[i].type;
 	return 0;
+}
+
+/* The open exit programs serve both procfs events. */
+static __u64 prog_types(const struct bpf_program *prog)
+{
+	unsigned int type = prog_type(prog);
+
+	if (type == VIGIL_EV_PROC_MEM_WRITE)
+		return EVENT_BIT(type) | EVENT_BIT(VIGIL_EV_PROC_READ);
+	return EVENT_BIT(type);
 }
 
 static bool kernel_has_module_load_tp(void)
@@ -86,7 +96,7 @@ static int kernel_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->wakeup_bytes = ctx->wakeup_bytes;
 	skel->rodata->self_tgid = getpid();
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, !!(ctx->types & EVENT_BIT(prog_type(prog))));
+		bpf_program__set_autoload(prog, !!(ctx->types & prog_types(prog)));
 	if (ctx->types & EVENT_BIT(VIGIL_EV_MODULE_LOAD))
 		choose_module_progs(skel, ctx->named_types & EVENT_BIT(VIGIL_EV_MODULE_LOAD));
 	err = sensor_share_maps(skel->obj, ctx);
@@ -116,7 +126,8 @@ const struct sensor_ops kernel_sensor = {
 	.name = "kernel",
 	.types = EVENT_BIT(VIGIL_EV_MODULE_LOAD) | EVENT_BIT(VIGIL_EV_BPF) |
 		 EVENT_BIT(VIGIL_EV_PTRACE) | EVENT_BIT(VIGIL_EV_PROCESS_VM_WRITE) |
-		 EVENT_BIT(VIGIL_EV_MEMFD) | EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE),
+		 EVENT_BIT(VIGIL_EV_MEMFD) | EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE) |
+		 EVENT_BIT(VIGIL_EV_PROC_READ),
 	.needs_tracefs = true,
 	.start = kernel_start,
 	.detach = kernel_detach,

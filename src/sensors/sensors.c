@@ -29,7 +29,8 @@ static const struct sensor_ops *const sensor_table[] = {
 	&file_sensor,	/* open, unlink, rename, chmod, ... */
 	&sensor_net,	/* connect, accept, listen, bind, socket, dns */
 	&priv_sensor,	/* setuid, setgid, capset */
-	&kernel_sensor, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write */
+	&kernel_sensor, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write,
+			   proc_read */
 	NULL,		/* sensors are listed above this line */
 };
 

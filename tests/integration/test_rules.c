@@ -129,6 +129,12 @@ static const struct scenario scenarios[] = {
 	{ "credential-process-memory-read",
 	  "ssh-agent -D -a $S/agent.sock >/dev/null 2>&1 & wait_exe $! /usr/bin/ssh-agent; $H @peek $!",
 	  "sleep 5 & wait_exe $! /usr/bin/sleep; $H @peek $!", "ssh-agent" },
+	{ "process-environment-or-memory-read",
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; cat /proc/$p/environ >/dev/null; kill $p",
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; read -r x < /proc/$p/environ; cat /proc/self/environ >/dev/null; kill $p", NULL },
+	{ "process-environment-or-memory-read",
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; dd if=/proc/$p/mem of=/dev/null count=0 2>/dev/null; kill $p",
+	  "$H @procmem-read && fake /usr/bin/gdb /bin/dd && sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; gdb if=/proc/$p/mem of=/dev/null count=0 2>/dev/null; kill $p", NULL },
 
 	/* persistence.yaml */
 	{ "cron-job-written",
@@ -401,6 +407,9 @@ static const struct scenario scenarios[] = {
 	{ "ptrace-attach",
 	  "$H @attach",
 	  "strace -o /dev/null /bin/true", "strace" },
+	{ "ptrace-attach-to-non-descendant",
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; timeout 1 strace -p $p -o /dev/null 2>/dev/null; kill $p",
+	  "strace -o /dev/null /bin/true && strace -f -o /dev/null sh -c 'sleep 0.1 & wait'", "strace timeout" },
 	{ "ptrace-memory-or-register-write",
 	  "$H @poke",
 	  "$H @peek-child && fake /usr/bin/gdb $H && gdb @poke", NULL },
