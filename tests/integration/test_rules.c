@@ -131,7 +131,7 @@ static const struct scenario scenarios[] = {
 	  "sleep 5 & wait_exe $! /usr/bin/sleep; $H @peek $!", "ssh-agent" },
 	{ "process-environment-or-memory-read",
 	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; cat /proc/$p/environ >/dev/null; kill $p",
-	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; read -r x < /proc/$p/environ; cat /proc/self/environ >/dev/null; kill $p", NULL },
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; read -r x < /proc/$p/environ; cat /proc/self/environ >/dev/null; ps aux >/dev/null; kill $p", NULL },
 	{ "process-environment-or-memory-read",
 	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; dd if=/proc/$p/mem of=/dev/null count=0 2>/dev/null; kill $p",
 	  "$H @procmem-read && fake /usr/bin/gdb /bin/dd && sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; gdb if=/proc/$p/mem of=/dev/null count=0 2>/dev/null; kill $p", NULL },
