@@ -242,6 +242,9 @@ static const struct scenario scenarios[] = {
 	{ "setuid-to-root-by-unexpected-process",
 	  "$H @setuid-root",
 	  "$H @setuid-drop && fake /usr/bin/sudo $H && /usr/bin/sudo @setuid-root", NULL },
+	{ "nsenter-into-init-namespaces",
+	  "nsenter -t 1 -m -- /bin/true",
+	  "sleep 5 & p=$!; wait_exe $p /usr/bin/sleep; nsenter -t $p -m -- /bin/true; nsenter --help >/dev/null; kill $p", "nsenter" },
 
 	/* defense-evasion.yaml */
 	{ "shell-history-deleted-or-truncated",
