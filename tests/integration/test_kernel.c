@@ -201,6 +201,52 @@ TEST(proc_pid_mem_write_names_the_target_from_the_inode)
 	vigil_cleanup(&v);
 }
 
+/*
+ * Reads of another process's environ and mem are proc_read events with the target from the
+ * inode; the process's own, and a write, are not.
+ */
+TEST(proc_read_of_another_process_environ_and_mem)
+{
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	int env_fd, mem_fd, count = 0;
+	char path[64];
+	size_t n = 0;
+	pid_t child;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v, "proc_read"))
+		return;
+	child = spawn_victim();
+	snprintf(path, sizeof(path), "/proc/%d/environ", child);
+	env_fd = open(path, O_RDONLY);
+	ASSERT_TRUE(env_fd >= 0, "open /proc/<child>/environ");
+	snprintf(path, sizeof(path), "/proc/%d/mem", child);
+	mem_fd = open(path, O_RDONLY);
+	ASSERT_TRUE(mem_fd >= 0, "open /proc/<child>/mem read-only");
+	close(open("/proc/self/environ", O_RDONLY));
+	close(open("/proc/self/mem", O_RDONLY));
+	close(open(path, O_WRONLY)); /* a write is proc_mem_write, not proc_read */
+	close(mem_fd);
+	close(env_fd);
+	reap(child);
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_by(ev, n, "proc_read", getpid(), "proc_read.file", "environ");
+	if (ASSERT_NOT_NULL(e, "proc_read event for environ")) {
+		ASSERT_EQ(jint(e, "proc_read.target_pid"), child, "target pid");
+		ASSERT_EQ(jint(e, "proc_read.fd"), env_fd, "fd");
+	}
+	e = find_by(ev, n, "proc_read", getpid(), "proc_read.file", "mem");
+	if (ASSERT_NOT_NULL(e, "proc_read event for mem"))
+		ASSERT_EQ(jint(e, "proc_read.target_pid"), child, "target pid");
+	for (size_t i = 0; i < n; i++)
+		count += jstr(ev[i], "type") && !strcmp(jstr(ev[i], "type"), "proc_read") &&
+			 jint(ev[i], "process.pid") == getpid();
+	ASSERT_EQ(count, 2, "exactly the two reads of the child are reported, not its own");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
 /* Copy /bin/true into @fd. */
 static bool copy_true(int fd)
 {
