@@ -12,6 +12,7 @@
 #include "agent/guard.h"
 #include "events/stream.h"
 #include "sinks/output.h"
+#include "sinks/sink.h"
 
 struct agent_status_ctx {
 	struct agent *agent;
@@ -20,7 +21,8 @@ struct agent_status_ctx {
 	double started_s; /* CLOCK_MONOTONIC */
 	const struct agent_guard *guard;
 	struct output *output;
-	bool stop; /* "stop" was asked for: the main loop ends as on SIGTERM */
+	struct sinks *sinks; /* NULL: none */
+	bool stop;	     /* "stop" was asked for: the main loop ends as on SIGTERM */
 };
 
 /* A control_handler (core/control.h). */

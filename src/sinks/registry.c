@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The kinds of sink built in, by URL scheme: a new sink is a line here. */
+#include "sinks/sink.h"
+
+extern const struct sink_ops sink_file_ops;
+
+const struct sink_ops *const sink_kinds[] = {
+	&sink_file_ops,
+	NULL,
+};
