@@ -68,7 +68,8 @@ int sink_url_check(const char *url, char *why, size_t len)
 		return 0;
 	off += snprintf(why, len, "unknown sink '%s': the URL starts with one of", url);
 	for (size_t i = 0; sink_kinds[i] && off < len; i++)
-		off += snprintf(why + off, len - off, "%s %s:", i ? "," : "", sink_kinds[i]->scheme);
+		off += snprintf(why + off, len - off, "%s %s:", i ? "," : "",
+				sink_kinds[i]->scheme);
 	return -EINVAL;
 }
 
@@ -248,28 +249,69 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Take "queue=N" out of @url's query (the framework's parameter, on any sink) into *@depth;
+ * the rest of the URL, for the sink, in @rest. 0 or -EINVAL with the reason in @why.
+ */
+static int take_queue_param(const char *url, char *rest, size_t size, size_t *depth, char *why,
+			    size_t len)
+{
+	const char *q = strchr(url, '?'), *p, *end;
+	unsigned long long n;
+	char *num_end;
+
+	snprintf(rest, size, "%s", url);
+	for (p = q; p; p = strchr(p + 1, '&'))
+		if (!strncmp(p + 1, "queue=", 6))
+			break;
+	if (!p)
+		return 0;
+	errno = 0;
+	n = strtoull(p + 7, &num_end, 10);
+	end = num_end;
+	if (errno || end == p + 7 || (*end && *end != '&') || !n || n > SINK_QUEUE_MAX) {
+		snprintf(why, len, "%s: queue= takes a number of events from 1 to %d", url,
+			 SINK_QUEUE_MAX);
+		return -EINVAL;
+	}
+	*depth = n;
+	/* "a?queue=1&b" -> "a?b", "a?b&queue=1" -> "a?b", "a?queue=1" -> "a" */
+	if (*end)
+		snprintf(rest + (p - url) + 1, size - (p - url) - 1, "%s", end + 1);
+	else
+		rest[p - url] = '\0';
+	return 0;
+}
+
 static int sink_start(struct sink *k, const char *url, size_t depth, char *why, size_t len)
 {
-	char reason[256] = "";
+	char reason[256] = "", *own = malloc(strlen(url) + 1);
 	sigset_t all, old;
 	int err;
 
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->wake, NULL);
+	if (!own)
+		return -ENOMEM;
 	k->ops = sink_kind(url);
 	if (!k->ops) {
 		sink_url_check(url, why, len);
-		return -EINVAL;
+		err = -EINVAL;
+		goto out;
 	}
+	err = take_queue_param(url, own, strlen(url) + 1, &depth, why, len);
+	if (err)
+		goto out;
 	k->name = display_name(url);
 	k->cap = depth;
 	k->ring = calloc(depth, sizeof(*k->ring));
+	err = -ENOMEM;
 	if (!k->name || !k->ring)
-		return -ENOMEM;
-	err = k->ops->open(&k->ctx, url, reason, sizeof(reason));
+		goto out;
+	err = k->ops->open(&k->ctx, own, reason, sizeof(reason));
 	if (err) {
 		snprintf(why, len, "sink %s: %s", k->name, *reason ? reason : strerror(-err));
-		return err;
+		goto out;
 	}
 	/* signals are the main thread's */
 	sigfillset(&all);
@@ -280,14 +322,16 @@ static int sink_start(struct sink *k, const char *url, size_t depth, char *why, 
 		snprintf(why, len, "sink %s: no thread: %s", k->name, strerror(-err));
 		k->ops->close(k->ctx);
 		k->ctx = NULL;
-		return err;
+		goto out;
 	}
 	k->started = true;
-	return 0;
+out:
+	free(own);
+	return err;
 }
 
-int sinks_open(struct sinks **out, const char *const *urls, size_t n, size_t queue_depth,
-	       char *why, size_t len)
+int sinks_open(struct sinks **out, const char *const *urls, size_t n, size_t queue_depth, char *why,
+	       size_t len)
 {
 	struct sinks *s;
 	int err = 0;

@@ -81,12 +81,13 @@ int sink_url_check(const char *url, char *why, size_t len);
 struct sinks;
 
 /*
- * Open every sink of @urls (each with a queue of @queue_depth events; 0: the default) and start
+ * Open every sink of @urls (each with a queue of @queue_depth events, 0: the default, unless
+ * its URL says queue=N; that parameter is taken out before the sink sees the URL) and start
  * their threads. 0, or -errno with the URL and the reason in @why (-EINVAL: a bad URL).
  * @n == 0 gives *@out = NULL: no sinks, and every call below accepts NULL.
  */
-int sinks_open(struct sinks **out, const char *const *urls, size_t n, size_t queue_depth,
-	       char *why, size_t len);
+int sinks_open(struct sinks **out, const char *const *urls, size_t n, size_t queue_depth, char *why,
+	       size_t len);
 /*
  * Give every queue up to @drain_s seconds to empty, then stop the threads (once; the counters
  * are final then): what was left queued is counted as failed.

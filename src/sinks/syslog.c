@@ -25,10 +25,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CONNECT_MS    3000
-#define WRITE_STALL_S 4
-#define STALL_TEXT    "4 s"
-#define DEFAULT_LOCAL "/dev/log"
+#define CONNECT_MS	 3000
+#define WRITE_STALL_S	 4
+#define STALL_TEXT	 "4 s"
+#define DEFAULT_LOCAL	 "/dev/log"
 #define DEFAULT_FACILITY 10 /* authpriv: events carry command lines */
 
 enum transport { T_UDP, T_TCP, T_TLS, T_LOCAL };
@@ -367,9 +367,10 @@ static int syslog_open(void **ctx, const char *url, char *why, size_t len)
 static int send_datagram(struct syslog_sink *s, const struct sink_record *r)
 {
 	char hdr[SYSLOG_HEADER_MAX];
-	size_t n = s->t == T_LOCAL ? syslog_local_header(hdr, sizeof(hdr), r, s->facility, s->procid)
-				   : syslog_5424_header(hdr, sizeof(hdr), r, s->facility,
-							s->hostname, s->procid);
+	size_t n = s->t == T_LOCAL
+			   ? syslog_local_header(hdr, sizeof(hdr), r, s->facility, s->procid)
+			   : syslog_5424_header(hdr, sizeof(hdr), r, s->facility, s->hostname,
+						s->procid);
 	struct iovec iov[2] = { { hdr, n }, { (void *)r->json, r->len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	int err;

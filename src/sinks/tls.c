@@ -39,8 +39,9 @@ int tls_client_new(struct tls_client **out, const char *ca, const char *cert, co
 	rc = ca ? gnutls_certificate_set_x509_trust_file(c->cred, ca, GNUTLS_X509_FMT_PEM)
 		: gnutls_certificate_set_x509_system_trust(c->cred);
 	if (rc <= 0) {
-		snprintf(why, len, "%s%s: %s", ca ? "no CA certificate in " : "the system's trust store",
-			 ca ? ca : "", rc ? gnutls_strerror(rc) : "no certificate");
+		snprintf(why, len, "%s%s: %s",
+			 ca ? "no CA certificate in " : "the system's trust store", ca ? ca : "",
+			 rc ? gnutls_strerror(rc) : "no certificate");
 		goto fail;
 	}
 	if (cert) {
