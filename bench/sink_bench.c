@@ -138,7 +138,8 @@ static void through_rsyslog(long n)
 	fprintf(f,
 		"global(workDirectory=\"%1$s\" maxMessageSize=\"64k\")\nmodule(load=\"imtcp\")\n"
 		"input(type=\"imtcp\" address=\"127.0.0.1\" port=\"%2$d\")\n"
-		"action(type=\"omfile\" file=\"%1$s/out.log\" template=\"RSYSLOG_SyslogProtocol23Format\")\n",
+		"action(type=\"omfile\" file=\"%1$s/out.log\" "
+		"template=\"RSYSLOG_SyslogProtocol23Format\")\n",
 		dir, port);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "rsyslogd -n -f %s -i %s/pid", conf, dir);

@@ -61,7 +61,7 @@ const struct cli_option stream_options[] = {
 		  "syslog: (the local /dev/log), journald: (docs/output.md).\n"
 		  "Each has its own queue: a slow or dead sink delays\n"
 		  "nothing else, and what it misses is counted (vigil status)",
-	  .config = "sinks",
+	  .config = "sink",
 	  .config_default = "[]",
 	  .only = RUN,
 	  .many = true },

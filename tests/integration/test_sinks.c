@@ -589,7 +589,7 @@ TEST(bad_sink_urls_are_refused)
 	}
 	fd = mkstemp(conf);
 	if (fd >= 0) {
-		dprintf(fd, "sinks:\n  - syslog+tcp://127.0.0.1:1514\n  - nope://x\n");
+		dprintf(fd, "sink:\n  - syslog+tcp://127.0.0.1:1514\n  - nope://x\n");
 		close(fd);
 		rc = shf_out(out, sizeof(out), "%s run --config %s", vigil_bin(), conf);
 		ASSERT_EQ(rc, 78, "an unknown sink in the configuration file");
