@@ -183,30 +183,34 @@ static void log_alert(struct stream *s, const struct event_view *v)
 		v->verdict->severity, v->verdict->rule_id, (int)len, message);
 }
 
+/* An event's line (@v), or a lost record's (@v NULL). */
+static void format_line(struct formatter *f, const struct event_view *v, __u64 boot_ns, __u64 lost,
+			__u64 lost_total)
+{
+	if (v)
+		format_event(f, v);
+	else
+		format_lost(f, boot_ns, lost, lost_total);
+}
+
 /*
- * Format a line with @fmt for the output and the sinks: a JSON output's line is made once, in
- * memory, and copied to the output; a text output's line is made again as JSON with its seq.
- * Returns the JSON line's length, without the newline, in s->sink_line.
+ * Write a line to the output and make it as JSON for the sinks, in s->sink_line: a JSON
+ * output's line is made once, in memory, and copied to the output; a text output's is made
+ * again as JSON, with the same seq. Returns the JSON line's length without its newline.
  */
 static size_t format_for_sinks(struct stream *s, const struct event_view *v, __u64 boot_ns,
 			       __u64 lost, __u64 lost_total)
 {
-	struct formatter *jf = s->sink_fmt_init ? &s->sink_fmt : &s->fmt;
-
 	s->sink_line.len = 0;
-	if (jf == &s->fmt)
+	if (s->sink_fmt_init) {
+		format_line(&s->fmt, v, boot_ns, lost, lost_total);
+		s->sink_fmt.seq = s->fmt.seq - 1;
+		format_line(&s->sink_fmt, v, boot_ns, lost, lost_total);
+		fflush(s->sink_mem);
+	} else {
 		s->fmt.out = s->sink_mem;
-	else if (v)
-		format_event(&s->fmt, v);
-	else
-		format_lost(&s->fmt, boot_ns, lost, lost_total);
-	jf->seq = s->fmt.seq - (jf != &s->fmt);
-	if (v)
-		format_event(jf, v);
-	else
-		format_lost(jf, boot_ns, lost, lost_total);
-	fflush(s->sink_mem);
-	if (jf == &s->fmt) {
+		format_line(&s->fmt, v, boot_ns, lost, lost_total);
+		fflush(s->sink_mem);
 		s->fmt.out = s->cfg.out;
 		fwrite(s->sink_line.p, 1, s->sink_line.len, s->cfg.out);
 	}

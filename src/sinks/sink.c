@@ -179,12 +179,14 @@ static int try_flush(struct sink *k, const struct sink_record *r)
 /* Deliver @n records, then flush; the counters are updated under the lock. */
 static void deliver(struct sink *k, struct queued **batch, size_t n)
 {
-	size_t ok = 0, failed = 0;
+	size_t ok = 0, failed = 0, lost = 0;
+	bool abandoned = false;
 	int err, last = 0;
-	int lost = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		err = with_retries(k, try_send, &batch[i]->r);
+		/* abandoned while the peer was away: the rest is not tried */
+		err = abandoned ? last : with_retries(k, try_send, &batch[i]->r);
+		abandoned = peer_away(err);
 		if (err) {
 			failed++;
 			last = err;
@@ -194,14 +196,11 @@ static void deliver(struct sink *k, struct queued **batch, size_t n)
 		free(batch[i]);
 	}
 	if (k->ops->flush && ok) {
-		lost = with_retries(k, try_flush, NULL);
-		if (lost < 0) { /* abandoned while the peer was away */
-			last = lost;
-			lost = ok;
-		} else if (lost > 0) {
-			last = -EIO;
-		}
-		lost = (size_t)lost > ok ? (int)ok : lost;
+		/* < 0: abandoned, what send() buffered is never written; > 0: that many lost */
+		err = abandoned ? last : with_retries(k, try_flush, NULL);
+		lost = err < 0 ? ok : (size_t)err < ok ? (size_t)err : ok;
+		if (err)
+			last = err < 0 ? err : -EIO;
 	}
 	pthread_mutex_lock(&k->lock);
 	k->sent += ok - lost;
