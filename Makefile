@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -49,9 +49,10 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
 # The readiness notices (agent/notify.c) and the journald sink use libsystemd, the TLS sinks
-# GnuTLS; Debian ships no libsystemd.a and GnuTLS's static dependencies are incomplete, so the
-# static build has its own libvigil with these built without them (no-ops or "not built in").
-OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c
+# GnuTLS, the metrics endpoint (export/http.c) libmicrohttpd; Debian ships none of them as a
+# static library usable here, so the static build has its own libvigil with these built
+# without them (no-ops there, or "not built in").
+OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/export/http.c
 OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
@@ -66,10 +67,11 @@ PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
-# The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
+# The VM suite: statically linked vigil and tests, run under Debian's 6.1 and 6.12 kernels
+# (scripts/vm/).
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
-# The shield's BPF_PROG_TEST_RUN tests too: its program must load on 6.1's verifier (~30 s).
+# The shield's BPF_PROG_TEST_RUN tests too: its program must load on their verifiers (~30 s).
 VM_XDP_TESTS  := shield
 VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS)) \
 		 $(patsubst %,$(BUILD)/static/tests/xdp/test_%,$(VM_XDP_TESTS))
@@ -95,7 +97,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
-	    logrotate libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin
+	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
+	    gnutls-bin
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -110,7 +113,7 @@ help:
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
-	@echo "make test-vm    boot Debian's 6.1 kernel in qemu and run the VM tests (needs root)"
+	@echo "make test-vm    boot Debian 12's and 13's kernels (6.1, 6.12) in qemu, run the VM tests (root)"
 	@echo "make test-service  boot Debian with systemd in qemu, test the package as a service (root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
@@ -126,8 +129,8 @@ deps:
 run: deps vigil
 	./vigil run
 
-# Every suite: the host's (the package test builds build/deb/), the VM's (BPF LSM and Debian's
-# 6.1 kernel), the booted Debian's (the package under systemd), one total.
+# Every suite: the host's (the package test builds build/deb/), the VMs' (BPF LSM, Debian's 6.1
+# and 6.12 kernels), the booted Debian's (the package under systemd), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
 		$(BUILD)/static/vigil $(VM_TEST_BINS)
@@ -141,14 +144,15 @@ test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
 test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 
-# The VM suite (scripts/vm/run.sh) boots Debian's 6.1 cloud kernel, which has BPF LSM, and runs
-# statically linked binaries from a busybox initramfs. Same objects, linked with -static.
+# The VM suite (scripts/vm/run.sh) boots Debian's cloud kernels, which have BPF LSM, and runs
+# statically linked binaries from a busybox initramfs; scripts/vm/suites.sh boots Debian 12's
+# (6.1) and 13's (6.12) side by side. Same objects, linked with -static.
 
 test-package: deps vigil
 	@scripts/run-tests.sh $(PACKAGE_TESTS)
 
 test-vm: deps $(BUILD)/static/vigil $(VM_TEST_BINS)
-	@scripts/vm/run.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
+	@scripts/vm/suites.sh $(BUILD)/static/vigil $(VM_TEST_BINS)
 
 # The booted-Debian suite (scripts/vm/debian-run.sh): Debian bookworm made by debootstrap (cached
 # in .vm-cache/), systemd as pid 1, the package of `make deb` installed with apt, the service
@@ -233,8 +237,8 @@ deb:
 	@scripts/build-deb.sh $(BUILD)/deb
 
 # Only this object carries the version, and it is rebuilt every time: commits rebuild nothing else.
-$(BUILD)/src/cli/cmd_version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
-$(BUILD)/src/cli/cmd_version.o: FORCE
+$(BUILD)/src/core/version.o: CFLAGS += -DVIGIL_VERSION='"$(VERSION)"'
+$(BUILD)/src/core/version.o: FORCE
 FORCE:
 
 $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
@@ -244,7 +248,7 @@ $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
 $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OPTIONAL_OBJS): CFLAGS += -DHAVE_LIBSYSTEMD -DHAVE_GNUTLS
+$(OPTIONAL_OBJS): CFLAGS += -DHAVE_LIBSYSTEMD -DHAVE_GNUTLS -DHAVE_LIBMICROHTTPD
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

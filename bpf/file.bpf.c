@@ -188,6 +188,12 @@ static __always_inline void set_inode(struct vigil_file_event *ev, struct file *
 #define WATCH_MAX_DEPTH 32
 
 /*
+ * The accesses (read 1, write 2) some watch kills beneath a directory: a file deeper than the
+ * walk might be beneath one, and is killed for them (fail closed, as the LSM walk refuses).
+ */
+__u8 kill_below = 0;
+
+/*
  * The watch verdict of a dentry, cached: walking to the root costs tens of reads, and most
  * opens are of the same few files. A verdict holds only while nothing could have changed it:
  * the generation moves on every rename, unlink, mount and umount (which move trees under or
@@ -268,9 +274,10 @@ static __always_inline __u8 missing_verdict(const struct vigil_file_watch_key *d
  * Walk d_parent, crossing mount points, to the root, gathering the accesses (read 1, write 2)
  * wanted of the file: its own entry's, and the "below" ones of the directories above. A mount
  * on the file itself (a bind mount over /etc/shadow) leaves it the file. Too deep: all wanted,
- * and user space matches --path by name. Bits 2-3 of the result are the accesses that kill,
- * gathered the same way; bit 4 a --path watch, bit 5 a watch of creating opens. A directory
- * on the way to missing watched paths is asked about the name the walk came up through.
+ * user space matches --path by name, and the accesses a directory's kill is on kill (fail
+ * closed). Bits 2-3 of the result are the accesses that kill, gathered the same way; bit 4 a
+ * --path watch, bit 5 a watch of creating opens. A directory on the way to missing watched
+ * paths is asked about the name the walk came up through.
  */
 static __always_inline __u8 walk_watched(struct file *file)
 {
@@ -315,7 +322,7 @@ static __always_inline __u8 walk_watched(struct file *file)
 		child = dentry;
 		dentry = parent;
 	}
-	return 3 | (want & 12);
+	return 3 | (want & 12) | kill_below << 2;
 }
 
 /*

@@ -37,7 +37,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct pending);
-} pending SEC(".maps");
+} kernel_pending SEC(".maps");
 
 /* Per-CPU room for a record with a path or a name right after its fixed part. */
 struct scratch {
@@ -75,7 +75,7 @@ static __always_inline void pending_save(struct pending *p)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	bpf_map_update_elem(&pending, &id, p, BPF_ANY);
+	bpf_map_update_elem(&kernel_pending, &id, p, BPF_ANY);
 }
 
 /* The entry that enter left for this type, if any. The caller deletes it. */
@@ -84,7 +84,7 @@ static __always_inline struct pending *pending_take(__u32 type, __u64 *id)
 	struct pending *p;
 
 	*id = bpf_get_current_pid_tgid();
-	p = bpf_map_lookup_elem(&pending, id);
+	p = bpf_map_lookup_elem(&kernel_pending, id);
 	return p && p->type == type ? p : NULL;
 }
 
@@ -173,7 +173,7 @@ static __always_inline void module_exit(long ret)
 	emit_fitting(s, ev->hdr.size, sizeof(*s));
 out:
 	if (p)
-		bpf_map_delete_elem(&pending, &id);
+		bpf_map_delete_elem(&kernel_pending, &id);
 }
 
 SEC("tp/syscalls/sys_enter_init_module")
@@ -232,7 +232,7 @@ SEC("tp_btf/module_load")
 int BPF_PROG(module_load_name, struct module *mod)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending, &id);
+	struct pending *p = bpf_map_lookup_elem(&kernel_pending, &id);
 
 	if (p && p->type == VIGIL_EV_MODULE_LOAD)
 		BPF_CORE_READ_STR_INTO(&p->name, mod, name);
@@ -314,7 +314,7 @@ int exit_bpf(struct trace_event_raw_sys_exit *ctx)
 		BPF_CORE_READ_STR_INTO(&ev.name, map, name);
 		ev.hdr.flags |= VIGIL_BPF_FROM_KERNEL;
 	}
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&kernel_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
 }
@@ -351,7 +351,7 @@ int exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 	ev.request = (__s64)p->a64[0];
 	ev.target_pid = (__u32)p->a64[1];
 	ev.addr = p->a64[2];
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&kernel_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
 }
@@ -390,7 +390,7 @@ int exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 	ev.liovcnt = p->a64[1];
 	ev.riovcnt = p->a64[2];
 	ev.flags = p->a32;
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&kernel_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
 }
@@ -449,7 +449,7 @@ int exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 	emit_fitting(s, ev->hdr.size, sizeof(*s));
 out:
 	if (p)
-		bpf_map_delete_elem(&pending, &id);
+		bpf_map_delete_elem(&kernel_pending, &id);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ struct {
 	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, struct pending);
-} pending SEC(".maps");
+} net_pending SEC(".maps");
 
 struct dns_scratch {
 	struct vigil_net_event ev;
@@ -166,19 +166,19 @@ static __always_inline void remember(__u16 kind, long fd, const void *uaddr, lon
 		if (bpf_probe_read_user(p.addr, sizeof(p.addr), uaddr))
 			p.addrlen = 0;
 	}
-	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
+	bpf_map_update_elem(&net_pending, &id, &p, BPF_ANY);
 }
 
 /* At exit: the pending entry of this thread for @kind, removed from the map; or NULL. */
 static __always_inline bool take(__u16 kind, struct pending *out)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending, &id);
+	struct pending *p = bpf_map_lookup_elem(&net_pending, &id);
 
 	if (!p)
 		return false;
 	*out = *p;
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&net_pending, &id);
 	return out->kind == kind;
 }
 
@@ -330,7 +330,7 @@ int net_socket_in(struct trace_event_raw_sys_enter *ctx)
 	p.family = family;
 	p.type = type;
 	p.protocol = ctx->args[2];
-	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
+	bpf_map_update_elem(&net_pending, &id, &p, BPF_ANY);
 	return 0;
 }
 

@@ -29,7 +29,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct pending);
-} pending SEC(".maps");
+} priv_pending SEC(".maps");
 
 /* The common layout of the syscall tracepoints' records (trace_event_raw_sys_enter/exit). */
 static __always_inline long exit_ret(struct trace_event_raw_sys_exit *ctx)
@@ -80,7 +80,7 @@ static __always_inline int setid_enter(__u32 syscall)
 	struct pending p = { .syscall = syscall };
 
 	read_ids(&p.ids, syscall >= VIGIL_SYS_SETGID);
-	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
+	bpf_map_update_elem(&priv_pending, &id, &p, BPF_ANY);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static __always_inline int setid_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct vigil_setid_event ev = {};
-	struct pending *p = bpf_map_lookup_elem(&pending, &id);
+	struct pending *p = bpf_map_lookup_elem(&priv_pending, &id);
 
 	if (!p || !p->syscall)
 		return 0;
@@ -100,7 +100,7 @@ static __always_inline int setid_exit(struct trace_event_raw_sys_exit *ctx)
 	ev.syscall = p->syscall;
 	ev.before = p->ids;
 	read_ids(&ev.after, p->syscall >= VIGIL_SYS_SETGID);
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&priv_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
 }
@@ -133,7 +133,7 @@ int enter_capset(void *ctx)
 	struct pending p = {};
 
 	read_caps(&p.caps);
-	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
+	bpf_map_update_elem(&priv_pending, &id, &p, BPF_ANY);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ int exit_capset(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct vigil_capset_event ev = {};
-	struct pending *p = bpf_map_lookup_elem(&pending, &id);
+	struct pending *p = bpf_map_lookup_elem(&priv_pending, &id);
 
 	if (!p || p->syscall)
 		return 0;
@@ -153,7 +153,7 @@ int exit_capset(struct trace_event_raw_sys_exit *ctx)
 	ev.result = exit_ret(ctx);
 	ev.before = p->caps;
 	read_caps(&ev.after);
-	bpf_map_delete_elem(&pending, &id);
+	bpf_map_delete_elem(&priv_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
 }

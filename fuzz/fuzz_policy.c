@@ -57,7 +57,7 @@ static void match_one(const struct policy_set *s, struct match_cache *c, unsigne
 		if (rule_matches(r, c, &v) && (!want || rank(r) > rank(want)))
 			want = r;
 	}
-	got = policy_match(s, c, &v);
+	got = policy_match(s, c, &v, NULL);
 	if (got != want)
 		abort();
 }

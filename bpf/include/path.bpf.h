@@ -10,8 +10,7 @@
 
 #include "vigil.bpf.h"
 
-#define PATH_NAME_MAX  255
-#define PATH_MAX_DEPTH 128
+#define PATH_NAME_MAX 255
 /* Names are written downwards from VIGIL_PATH_MAX; the slack keeps the verifier's bounds easy. */
 #define PATH_BUF_SIZE (VIGIL_PATH_MAX + PATH_NAME_MAX + 1)
 
@@ -20,10 +19,10 @@
  * unknown in each step and checks the step once, instead of following every value it takes.
  */
 struct path_buf {
-	__u64 dentry; /* struct dentry * */
-	__u64 mnt;    /* struct mount * */
-	__s32 pos;    /* start of the path written so far */
-	__s32 truncated;
+	__u64 dentry;	 /* struct dentry * */
+	__u64 mnt;	 /* struct mount * */
+	__s32 pos;	 /* start of the path written so far */
+	__s32 truncated; /* until the root is reached */
 	char buf[PATH_BUF_SIZE];
 };
 
@@ -59,8 +58,10 @@ static long path_walk_step(__u64 index, void *data)
 	if (dentry == mnt_root || dentry == parent) {
 		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
-		if (dentry != mnt_root || mnt == mnt_parent)
+		if (dentry != mnt_root || mnt == mnt_parent) {
+			pb->truncated = 0;
 			return 1; /* the root of the namespace (or of a detached tree) */
+		}
 		pb->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
 		pb->mnt = (__u64)mnt_parent;
 		return 0;
@@ -70,10 +71,8 @@ static long path_walk_step(__u64 index, void *data)
 	if (len > PATH_NAME_MAX)
 		len = PATH_NAME_MAX;
 	pos = pb->pos - (__s32)len - 1;
-	if (pos < 0) {
-		pb->truncated = 1;
-		return 1;
-	}
+	if (pos < 0)
+		return 1; /* too long: the tail written so far, still truncated */
 	bpf_probe_read_kernel(&pb->buf[(pos + 1) & (VIGIL_PATH_MAX - 1)], len, name.name);
 	pb->buf[pos & (VIGIL_PATH_MAX - 1)] = '/';
 	pb->pos = pos;
@@ -91,7 +90,6 @@ static __always_inline __u32 append_dentry_path(char *dst, __u32 off, struct den
 						struct vfsmount *vfsmnt, bool *truncated)
 {
 	struct path_buf *pb = path_buf_get();
-	long steps;
 	__u32 len;
 	__s32 pos;
 
@@ -101,9 +99,10 @@ static __always_inline __u32 append_dentry_path(char *dst, __u32 off, struct den
 	pb->dentry = (__u64)dentry;
 	pb->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
 	pb->pos = VIGIL_PATH_MAX;
-	pb->truncated = 0;
-	steps = bpf_loop(PATH_MAX_DEPTH, path_walk_step, NULL, 0);
-	*truncated = pb->truncated || steps >= PATH_MAX_DEPTH;
+	pb->truncated = 1;
+	/* too deep: the root is not reached, and the tail stays truncated */
+	bpf_loop(VIGIL_PATH_DEPTH_MAX, path_walk_step, NULL, 0);
+	*truncated = pb->truncated;
 	pos = pb->pos;
 	if (pos == VIGIL_PATH_MAX) {
 		pos = VIGIL_PATH_MAX - 1; /* nothing above the root: "/" */

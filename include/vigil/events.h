@@ -13,8 +13,16 @@
 #include "vigil/types.h"
 
 #define VIGIL_COMM_LEN 16
-/* Longest path a sensor resolves; longer ones are cut at the root end and flagged. */
-#define VIGIL_PATH_MAX 4096
+/*
+ * Longest path a sensor resolves, in bytes and in components; a longer or deeper one keeps only
+ * its tail (cut at a '/') and its record flags it (VIGIL_EXEC_EXE_TRUNCATED,
+ * VIGIL_FILE_PATH_TRUNCATED, ...). User space never shows such a tail as a whole path: it puts
+ * VIGIL_PATH_TRUNCATED_MARK in front, which no absolute path starts with, and rules treat it
+ * as unknown (docs/events.md, "Truncated paths").
+ */
+#define VIGIL_PATH_MAX		  4096
+#define VIGIL_PATH_DEPTH_MAX	  128
+#define VIGIL_PATH_TRUNCATED_MARK "..."
 /* Bytes of argv captured at exec; more is flagged as truncated. */
 #define VIGIL_ARGS_MAX 4096
 

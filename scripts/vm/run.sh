@@ -1,10 +1,11 @@
 #!/bin/sh
-# make test-vm: boot Debian's cloud kernel (6.1, BPF LSM built in) under qemu (TCG) with an
+# make test-vm: boot Debian's cloud kernel (BPF LSM built in; VM_RELEASE: bookworm, 6.1, the
+# default, or trixie, 6.12) under qemu (TCG) with an
 # initramfs holding busybox, the static vigil and the static test binaries; print the serial
 # console; add up the tests' closing lines ("N passed, N failed, N skipped"). A test without a
 # closing line, a test that exited non-zero with no failure counted, and a VM that did not reach
 # the end of /init each count as one failure. Exits non-zero when anything failed.
-# Usage: run.sh VIGIL TEST_BIN...   (env: VM_CACHE, VM_TIMEOUT seconds, QEMU)
+# Usage: run.sh VIGIL TEST_BIN...   (env: VM_RELEASE, VM_CACHE, VM_TIMEOUT seconds, QEMU)
 set -eu
 [ $# -ge 1 ] || { echo "usage: run.sh VIGIL TEST_BIN..." >&2; exit 2; }
 here=$(dirname "$0")
@@ -12,10 +13,13 @@ cache=${VM_CACHE:-.vm-cache}
 # the whole suite ran 633 s here (single-threaded TCG); a slower CI machine needs the room
 timeout_s=${VM_TIMEOUT:-1200}
 qemu=${QEMU:-qemu-system-x86_64}
+release=${VM_RELEASE:-bookworm}
 
 command -v "$qemu" >/dev/null ||
 	{ echo "test-vm: $qemu not found: install qemu-system-x86 (make deps)" >&2; exit 1; }
-vmlinuz=$("$here/fetch-kernel.sh" "$cache")
+vmlinuz=$("$here/fetch-kernel.sh" "$cache" "$release")
+kernel=$(basename "$(dirname "$vmlinuz")")
+kernel=${kernel#linux-image-}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -38,5 +42,9 @@ timeout -k 10 "$timeout_s" "$qemu" -accel tcg,thread=single -cpu max -m 1G -smp 
 # The pipeline's status is tee's: a timeout or a crash shows up as a missing "vigil-vm: done".
 echo "test-vm: VM ran $(($(date +%s) - start))s"
 
-awk -v timeout_s="$timeout_s" -v suite=test-vm -v label=VM -f "$here/console.awk" \
-	"$work/console.log"
+# what probe called available must be what the suite proved (a framed test of its own)
+awk -f "$here/probe-proof.awk" "$here/probe-proof.txt" "$work/console.log" >"$work/proof.log"
+tee -a "$work/console.log" <"$work/proof.log"
+
+awk -v timeout_s="$timeout_s" -v suite="test-vm ($release)" -v label="VM, $kernel" \
+	-f "$here/console.awk" "$work/console.log"

@@ -46,6 +46,7 @@ struct agent {
 	int policy_dir_wd;	    /* -1: not watched */
 	char edited[NAME_MAX + 1];  /* the first file edited since the last reload */
 	double edit_at, refresh_at; /* CLOCK_MONOTONIC seconds; 0: none pending */
+	struct agent_reload_stats reloads;
 };
 
 static double now_s(void)
@@ -54,6 +55,26 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A set was put in force (@err 0), or rejected. */
+static int count_reload(struct agent *a, int err)
+{
+	struct timespec ts;
+
+	if (err) {
+		a->reloads.failed++;
+		return err;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	a->reloads.last_ok_s = ts.tv_sec + ts.tv_nsec / 1e9;
+	a->reloads.ok++;
+	return 0;
+}
+
+const struct agent_reload_stats *agent_reload_stats(const struct agent *a)
+{
+	return &a->reloads;
 }
 
 const char *agent_default_policy_dir(void)
@@ -270,6 +291,9 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
 	agent_shields_commit(a->shields);
+	/* the first set in force: its time, but no reload */
+	count_reload(a, 0);
+	a->reloads.ok = 0;
 	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	watch_sources(a);
 	diags_free(&d);
@@ -516,7 +540,7 @@ int agent_reload(struct agent *a, struct diags *d)
 	a->edit_at = 0;
 	a->edited[0] = '\0';
 	watch_sources(a);
-	return err;
+	return count_reload(a, err);
 }
 
 const struct policy *agent_policy(const struct agent *a, const char *name)
@@ -617,8 +641,8 @@ static int change_policy_file(struct agent *a, const char *name, const char *tex
 	return err ? -EINVAL : 0;
 }
 
-int agent_apply(struct agent *a, const char *text, size_t len, const char *from, char *written,
-		size_t written_len, struct diags *d)
+static int apply_policy(struct agent *a, const char *text, size_t len, const char *from,
+			char *written, size_t written_len, struct diags *d)
 {
 	char name[NAME_MAX + 1];
 	struct policy_set *s;
@@ -653,8 +677,14 @@ int agent_apply(struct agent *a, const char *text, size_t len, const char *from,
 	return change_policy_file(a, name, text, len, s, d);
 }
 
-int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
-		 struct diags *d)
+int agent_apply(struct agent *a, const char *text, size_t len, const char *from, char *written,
+		size_t written_len, struct diags *d)
+{
+	return count_reload(a, apply_policy(a, text, len, from, written, written_len, d));
+}
+
+static int remove_policy(struct agent *a, const char *name, char *removed, size_t removed_len,
+			 struct diags *d)
 {
 	const struct policy *p = agent_policy(a, name);
 	struct policy_set *s;
@@ -676,6 +706,12 @@ int agent_remove(struct agent *a, const char *name, char *removed, size_t remove
 	base = strrchr(removed, '/') + 1;
 	s = build(a, base, NULL, d);
 	return s ? change_policy_file(a, base, NULL, 0, s, d) : -EINVAL;
+}
+
+int agent_remove(struct agent *a, const char *name, char *removed, size_t removed_len,
+		 struct diags *d)
+{
+	return count_reload(a, remove_policy(a, name, removed, removed_len, d));
 }
 
 static void reload_logged(struct agent *a, const char *why)

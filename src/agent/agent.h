@@ -84,6 +84,14 @@ const char *agent_policy_source(const struct agent *a, const struct policy *p);
 /* The policy directory, or NULL. */
 const char *agent_policy_dir(const struct agent *a);
 
+/* Reloads: on SIGHUP, on edits, and by `vigil policy apply` and `remove`. */
+struct agent_reload_stats {
+	__u64 ok, failed; /* failed: rejected, the set in force stayed */
+	double last_ok_s; /* when a set was last put in force, the first included (Unix time) */
+};
+
+const struct agent_reload_stats *agent_reload_stats(const struct agent *a);
+
 /* Called from the main loop: reload on SIGHUP or edits, refresh the watched inodes. */
 void agent_tick(struct agent *a, bool sighup);
 

@@ -368,14 +368,15 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fprintf(out,
 		"agent: pid %d, up %.0f s\n"
-		"events: %" PRIu64 " seen, %" PRIu64 " written, %" PRIu64 " lost\n"
+		"events: %" PRIu64 " seen, %" PRIu64 " written; lost: %" PRIu64
+		" (ring buffer full), %" PRIu64 " undecodable\n"
 		"rules: %zu in %zu policies; %" PRIu64 " events matched\n"
 		"enforcement: %" PRIu64 " operations denied, %" PRIu64
 		" processes killed before they could act, %" PRIu64
 		" killed after the fact, %" PRIu64 " kills failed\n",
 		c->pid, now.tv_sec + now.tv_nsec / 1e9 - c->started_s, (uint64_t)st->records,
-		(uint64_t)st->written, (uint64_t)st->lost, s->n_rules, s->n_policies,
-		(uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
+		(uint64_t)st->written, (uint64_t)st->lost, (uint64_t)st->malformed, s->n_rules,
+		s->n_policies, (uint64_t)ps->alerts, (uint64_t)ps->denied, (uint64_t)ps->kills,
 		(uint64_t)ps->kills_after, (uint64_t)ps->kills_failed);
 	output_text(c, out);
 	sinks_text(c, out);

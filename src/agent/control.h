@@ -18,11 +18,13 @@ struct agent_status_ctx {
 	struct agent *agent;
 	struct stream *stream;
 	int pid;
-	double started_s; /* CLOCK_MONOTONIC */
+	double started_s;      /* CLOCK_MONOTONIC */
+	double started_wall_s; /* Unix time */
 	const struct agent_guard *guard;
 	struct output *output;
 	struct sinks *sinks; /* NULL: none */
-	bool stop;	     /* "stop" was asked for: the main loop ends as on SIGTERM */
+	struct sensors *sensors;
+	bool stop; /* "stop" was asked for: the main loop ends as on SIGTERM */
 };
 
 /* A control_handler (core/control.h). */

@@ -8,6 +8,8 @@
 #include "core/cgroup.h"
 #include "core/control.h"
 #include "core/log.h"
+#include "export/collectors.h"
+#include "export/http.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors.h"
 #include "sinks/output.h"
@@ -220,6 +222,35 @@ static void report_sinks(const char *who, struct sinks *sinks)
 	}
 }
 
+/*
+ * --metrics: listen before anything is loaded, so that an address in use stops the start with
+ * nothing done. What it serves comes from the collectors added once the agent runs.
+ */
+static int start_metrics(struct run_options *o, struct metrics **m, struct metrics_http **http)
+{
+	int err = metrics_new(m);
+
+	if (!err)
+		err = metrics_http_start(http, &o->metrics_addr, *m);
+	if (!err)
+		return 0;
+	pr_err(o->name, "cannot serve metrics on %s: %s: nothing was started", o->metrics,
+	       err == -EADDRINUSE      ? "the address is in use (another process listens there)"
+	       : err == -EADDRNOTAVAIL ? "not an address of this host"
+	       : err == -EOPNOTSUPP    ? "this build of vigil has no HTTP server"
+				       : strerror(-err));
+	return err;
+}
+
+/* The agent's parts, as metrics. */
+static int add_collectors(struct metrics *m, struct agent_status_ctx *status,
+			  struct bpf_metrics *bpf)
+{
+	return metrics_add_collector(m, agent_metrics_collect, status) ?:
+	       metrics_add_collector(m, bpf_metrics_collect, bpf) ?:
+	       metrics_add_collector(m, shield_metrics_collect, agent_shields(status->agent));
+}
+
 #define PATH_WATCH_BITS (VIGIL_WATCH_ALL | VIGIL_WATCH_PATH | VIGIL_WATCH_BELOW_PATH)
 
 int run_main(struct run_options *o)
@@ -239,6 +270,9 @@ int run_main(struct run_options *o)
 	char by_type[512];
 	struct signals_taken sigs = { 0 };
 	struct notify_watchdog watchdog;
+	struct metrics *metrics = NULL;
+	struct metrics_http *http = NULL;
+	struct bpf_metrics bpf_metrics = { .stats_fd = -1 };
 	int child_status = 0;
 	const struct stream_stats *st;
 	double deadline = 0, next_flush, next_refresh;
@@ -311,6 +345,8 @@ int run_main(struct run_options *o)
 				"no control socket (%s): vigil status and policy apply will not "
 				"reach this agent",
 				strerror(-err));
+		if (o->metrics && start_metrics(o, &metrics, &http))
+			goto out;
 		if (agent_new(&agent, &o->agent)) {
 			pr_err(o->name, "the policies have errors (above): nothing was started");
 			ret = EX_CONFIG;
@@ -377,9 +413,23 @@ int run_main(struct run_options *o)
 						    .stream = stream,
 						    .pid = getpid(),
 						    .started_s = now_s(),
+						    .started_wall_s = time(NULL),
 						    .guard = &guard,
 						    .output = out,
-						    .sinks = sinks };
+						    .sinks = sinks,
+						    .sensors = sensors };
+		if (metrics && add_collectors(metrics, &status, &bpf_metrics)) {
+			pr_err(o->name, "out of memory");
+			goto out;
+		}
+		if (metrics)
+			metrics_publish(metrics);
+	}
+	if (o->bpf_stats) {
+		bpf_metrics.stats_fd = bpf_metrics_enable_stats();
+		if (bpf_metrics.stats_fd < 0)
+			pr_warn(o->name, "cannot count BPF programs' run time: %s",
+				strerror(-bpf_metrics.stats_fd));
 	}
 	sensors_describe(sensors, what, sizeof(what));
 	pr_info(o->name, "watching %s events%s; Ctrl-C to stop", what,
@@ -446,6 +496,8 @@ int run_main(struct run_options *o)
 			stream_flush_aggregates(stream, agg_fd, sopts.agg_window_ns);
 			next_flush = now_s() + 1;
 		}
+		if (metrics)
+			metrics_tick(metrics);
 		notify_watchdog_tick(&watchdog);
 	}
 	notify_stopping();
@@ -473,10 +525,13 @@ int run_main(struct run_options *o)
 	sinks_drain(sinks, SINK_DRAIN_S);
 	st = stream_stats(stream);
 	stream_stats_by_type(st, by_type, sizeof(by_type));
-	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost%s",
+	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost",
 		(unsigned long long)st->records, by_type[0] ? " (" : "", by_type,
 		by_type[0] ? ")" : "", (unsigned long long)st->written,
-		(unsigned long long)st->lost, st->malformed ? " (and some malformed)" : "");
+		(unsigned long long)st->lost);
+	if (st->malformed)
+		pr_warn(o->name, "%llu records could not be decoded and were dropped",
+			(unsigned long long)st->malformed);
 	if (os.unwritten)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",
@@ -513,6 +568,11 @@ int run_main(struct run_options *o)
 						  : WEXITSTATUS(child_status));
 	}
 out:
+	/* the server thread goes first: nothing serves a snapshot after this */
+	metrics_http_stop(http);
+	metrics_free(metrics);
+	if (bpf_metrics.stats_fd >= 0)
+		close(bpf_metrics.stats_fd);
 	sandbox_destroy(&sb);
 	stream_free(stream);
 	sensors_stop(sensors);

@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "events/stream.h"
+#include "export/http.h"
 
 #define RUN_SINKS_MAX 16
 
@@ -33,6 +34,9 @@ struct run_options {
 	bool no_guard;
 	const char *config;	/* --config: the configuration file to read */
 	const char *policy_dir; /* --policy-dir, read when it exists; NULL: the default, "": none */
+	const char *metrics;	/* --metrics ADDR:PORT as given, or NULL: no endpoint */
+	struct metrics_addr metrics_addr; /* ... parsed */
+	bool bpf_stats;			  /* count BPF programs' run time while running */
 };
 
 /* Run until stopped; the exit code (cli/cli.h; a sandbox's is its command's). */

@@ -319,3 +319,12 @@ void agent_shields_each(const struct agent_shields *sh,
 			fn(ctx, sh->slots[i].ifname, shield_mode_name(sh->slots[i].h.mode),
 			   sh->slots[i].cur_policy);
 }
+
+void agent_shields_each_maps(const struct agent_shields *sh,
+			     void (*fn)(void *ctx, const char *ifname, const struct shield_maps *m),
+			     void *ctx)
+{
+	for (size_t i = 0; i < sh->n; i++)
+		if (sh->slots[i].attached && sh->slots[i].cur)
+			fn(ctx, sh->slots[i].ifname, &sh->slots[i].h.maps);
+}

@@ -11,6 +11,8 @@
 
 #include "policy/policy.h"
 
+struct shield_maps;
+
 struct agent_shields;
 
 int agent_shields_new(struct agent_shields **out);
@@ -33,5 +35,10 @@ void agent_shields_each(const struct agent_shields *sh,
 			void (*fn)(void *ctx, const char *ifname, const char *mode,
 				   const char *policy),
 			void *ctx);
+
+/* Each shield in force and its maps, for its counters. */
+void agent_shields_each_maps(const struct agent_shields *sh,
+			     void (*fn)(void *ctx, const char *ifname, const struct shield_maps *m),
+			     void *ctx);
 
 #endif

@@ -360,7 +360,6 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static const char *verdict_names[SHIELD_V_MAX] = { "pass", "drop", "shadow" };
 static const char *kind_names[] = { "none", "allow", "block", "management" };
 
 static int status_one(const char *ifname, bool json, bool first)
@@ -404,7 +403,7 @@ static int status_one(const char *ifname, bool json, bool first)
 		for (int v = 0; v < SHIELD_V_MAX; v++) {
 			bool any = false;
 
-			printf("%s\"%s\":{", v ? "," : "", verdict_names[v]);
+			printf("%s\"%s\":{", v ? "," : "", shield_verdict_name(v));
 			for (int r = 0; r < SHIELD_R_MAX; r++) {
 				if (!t.c[v][r].packets)
 					continue;
@@ -428,8 +427,8 @@ static int status_one(const char *ifname, bool json, bool first)
 		for (int v = 0; v < SHIELD_V_MAX; v++)
 			for (int r = 0; r < SHIELD_R_MAX; r++)
 				if (t.c[v][r].packets)
-					printf("  %-8s %-20s %14llu %16llu\n", verdict_names[v],
-					       shield_reason_name(r),
+					printf("  %-8s %-20s %14llu %16llu\n",
+					       shield_verdict_name(v), shield_reason_name(r),
 					       (unsigned long long)t.c[v][r].packets,
 					       (unsigned long long)t.c[v][r].bytes);
 	}

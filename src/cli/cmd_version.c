@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/cli.h"
+#include "core/version.h"
 
 #include <bpf/libbpf.h>
 
@@ -31,7 +32,7 @@ static int version_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("version", "unexpected argument '%s'", argv[optind]);
-	printf("vigil %s (libbpf %s)\n", VIGIL_VERSION, libbpf_version_string());
+	printf("vigil %s (libbpf %s)\n", vigil_version(), libbpf_version_string());
 	return EXIT_OK;
 }
 

@@ -22,6 +22,8 @@ enum {
 	OPT_CONFIG,
 	OPT_SINK,
 	OPT_SINK_QUEUE,
+	OPT_METRICS,
+	OPT_BPF_STATS,
 	OPT_KEYS,
 };
 
@@ -106,9 +108,10 @@ const struct cli_option stream_options[] = {
 	{ .name = "path",
 	  .key = 'P',
 	  .arg = "PATH",
-	  .help = "file events under PATH only (repeat for more); opens\n"
-		  "are matched in the kernel by inode, so hard links and\n"
-		  "other names of a watched file match too",
+	  .help = "file events under PATH only (repeat for more; other\n"
+		  "types when --events names them); opens are matched in\n"
+		  "the kernel by inode, so hard links and other names of a\n"
+		  "watched file match too",
 	  .config = "path",
 	  .config_default = "[]",
 	  .many = true },
@@ -191,6 +194,25 @@ const struct cli_option stream_options[] = {
 		  "adopt: a restart leaves no gap ('vigil unload' removes\n"
 		  "them; the systemd unit runs with it)",
 	  .config = "keep-enforcement",
+	  .config_default = "off",
+	  .only = RUN },
+	{ .help = "Metrics (docs/metrics.md):", .only = RUN },
+	{ .name = "metrics",
+	  .key = OPT_METRICS,
+	  .arg = "ADDR:PORT",
+	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		  "(like 127.0.0.1:9464 or [::1]:9464; default: off). No\n"
+		  "authentication: listen on loopback or a trusted network",
+	  .config = "metrics",
+	  .config_default = "off",
+	  .only = RUN },
+	{ .name = "bpf-stats",
+	  .key = OPT_BPF_STATS,
+	  .help = "count the run time of BPF programs while the agent runs\n"
+		  "(kernel.bpf_stats_enabled for its lifetime; it costs a\n"
+		  "little on every program run), for\n"
+		  "vigil_bpf_program_run_seconds_total",
+	  .config = "bpf-stats",
 	  .config_default = "off",
 	  .only = RUN },
 	{ .help = "Configuration:", .only = RUN },
@@ -403,6 +425,18 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 		return 0;
 	case OPT_CONFIG:
 		a->config = arg;
+		return 0;
+	case OPT_METRICS:
+		if (!strcmp(arg, "off")) {
+			a->metrics = NULL;
+			return 0;
+		}
+		if (metrics_addr_parse(arg, &a->metrics_addr, err, errlen))
+			return -EINVAL;
+		a->metrics = arg;
+		return 0;
+	case OPT_BPF_STATS:
+		a->bpf_stats = true;
 		return 0;
 	}
 	return BAD("unknown option");

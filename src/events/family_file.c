@@ -2,6 +2,7 @@
 #include "events/family.h"
 #include "events/family_file.h"
 #include "events/json.h"
+#include "events/pathmark.h"
 #include "events/text.h"
 #include "vigil/ev_file.h"
 
@@ -106,6 +107,14 @@ static void resolve_dir(char *path, size_t size)
 	}
 }
 
+bool file_event_path_truncated(const struct event *ev, bool target)
+{
+	if (!target)
+		return ev->flags & VIGIL_FILE_PATH_TRUNCATED;
+	return (ev->flags & VIGIL_FILE_TARGET_TRUNCATED) && ev->type != VIGIL_EV_SYMLINK &&
+	       !(ev->flags & (VIGIL_FILE_TARGET_IS_XATTR | VIGIL_FILE_TARGET_IS_SOURCE));
+}
+
 size_t file_event_path(const struct event *ev, bool target, char *buf, size_t size)
 {
 	const struct vigil_file_event *r = rec(ev);
@@ -113,10 +122,10 @@ size_t file_event_path(const struct event *ev, bool target, char *buf, size_t si
 	size_t len = target ? r->target_len : r->path_len;
 	__u16 from_name = target ? VIGIL_FILE_TARGET_FROM_NAME : VIGIL_FILE_PATH_FROM_NAME;
 
-	if (len >= size)
-		len = size - 1;
-	memcpy(buf, src, len);
-	buf[len] = '\0';
+	/* a tail: whatever ".." climbs to lies above it, unknown, so it is left as it came */
+	if (file_event_path_truncated(ev, target))
+		return path_mark(buf, size, src, len, true);
+	len = path_mark(buf, size, src, len, false);
 	if ((ev->flags & from_name) && buf[0] == '/' && !memchr(src, '\0', len)) {
 		normalise(buf);
 		resolve_dir(buf, size);
@@ -219,6 +228,11 @@ static void file_json(FILE *out, const struct event *ev)
 								: ",\"target\":",
 		      out);
 		json_string(out, path, len);
+		if (ev->flags & VIGIL_FILE_TARGET_TRUNCATED)
+			fprintf(out, ",\"%s_truncated\":true",
+				ev->flags & VIGIL_FILE_TARGET_IS_XATTR	  ? "xattr"
+				: ev->flags & VIGIL_FILE_TARGET_IS_SOURCE ? "source"
+									  : "target");
 	}
 	if (ev->repeats || (ev->flags & VIGIL_FILE_SUMMARY))
 		fprintf(out, ",\"repeats\":%" PRIu64, (uint64_t)ev->repeats);
@@ -266,6 +280,7 @@ static bool file_field(const struct event *ev, enum field_id id, struct field_va
 	case FIELD_FILE_PATH:
 		out->len = file_event_path(ev, false, buf, FIELD_BUF_SIZE);
 		out->str = buf;
+		out->truncated = file_event_path_truncated(ev, false);
 		return true;
 	case FIELD_FILE_TARGET:
 	case FIELD_FILE_XATTR:
@@ -275,6 +290,7 @@ static bool file_field(const struct event *ev, enum field_id id, struct field_va
 			return false;
 		out->len = file_event_path(ev, true, buf, FIELD_BUF_SIZE);
 		out->str = buf;
+		out->truncated = file_event_path_truncated(ev, true);
 		return true;
 	case FIELD_FILE_ACCESS:
 		out->bits = r->access;

@@ -2,6 +2,7 @@
 /* Kernel integrity and injection events (vigil/ev_kernel.h). */
 #include "events/family.h"
 #include "events/json.h"
+#include "events/pathmark.h"
 #include "events/text.h"
 #include "vigil/ev_kernel.h"
 
@@ -143,10 +144,17 @@ static const char *bpf_obj_type_name(const struct vigil_bpf_event *r)
 			   : libbpf_bpf_map_type_str(r->obj_type);
 }
 
+/* finit_module: the module file's path, marked when truncated */
+static size_t module_path(const struct vigil_module_event *r, char *buf, size_t size)
+{
+	return path_mark(buf, size, (const char *)(r + 1), r->path_len,
+			 r->hdr.flags & VIGIL_MODULE_PATH_TRUNCATED);
+}
+
 static void json_module(FILE *out, const struct vigil_module_event *r)
 {
 	size_t name_len = strnlen(r->name, sizeof(r->name));
-	char flags[160];
+	char flags[160], path[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
 
 	fprintf(out, ",\"syscall\":\"%s\",\"module\":{\"name\":",
 		r->syscall == VIGIL_SYS_INIT_MODULE ? "init_module" : "finit_module");
@@ -160,7 +168,7 @@ static void json_module(FILE *out, const struct vigil_module_event *r)
 		flag_names(flags, sizeof(flags), r->flags, module_flag_names);
 		fprintf(out, ",\"fd\":%" PRId32 ",\"flags\":\"%s\",\"path\":", r->fd, flags);
 		if (r->path_len)
-			json_string(out, (const char *)(r + 1), r->path_len);
+			json_string(out, path, module_path(r, path, sizeof(path)));
 		else
 			fputs("null", out);
 		if (r->hdr.flags & VIGIL_MODULE_PATH_TRUNCATED)
@@ -264,8 +272,10 @@ static void kernel_text(FILE *out, const struct event *ev)
 		fputs(r->syscall == VIGIL_SYS_INIT_MODULE ? "init_module " : "finit_module ", out);
 		text_bytes(out, r->name, strnlen(r->name, sizeof(r->name)));
 		if (r->path_len) {
+			char path[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
+
 			fputc(' ', out);
-			text_bytes(out, (const char *)(r + 1), r->path_len);
+			text_bytes(out, path, module_path(r, path, sizeof(path)));
 		}
 		break;
 	}
@@ -330,10 +340,9 @@ static bool kernel_field(const struct event *ev, enum field_id id, struct field_
 	case FIELD_MODULE_PATH:
 		if (type != VIGIL_EV_MODULE_LOAD)
 			return false;
-		out->len = mod->path_len < FIELD_BUF_SIZE ? mod->path_len : FIELD_BUF_SIZE - 1;
-		memcpy(buf, mod + 1, out->len);
-		buf[out->len] = '\0';
+		out->len = module_path(mod, buf, FIELD_BUF_SIZE);
 		out->str = buf;
+		out->truncated = mod->hdr.flags & VIGIL_MODULE_PATH_TRUNCATED;
 		return true;
 	case FIELD_BPF_CMD:
 		out->str = bpf_cmd_name(bpf->cmd);

@@ -7,6 +7,7 @@
 #ifndef VIGIL_EVENTS_FIELD_H
 #define VIGIL_EVENTS_FIELD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vigil/types.h"
@@ -64,16 +65,23 @@ enum field_id {
 #define FIELD_DIR_OUT (1 << 0)
 #define FIELD_DIR_IN  (1 << 1)
 
-/* One value: a string (str, len), a number, an address (IPv4 as ::ffff:a.b.c.d) or bits. */
+/*
+ * One value: a string (str, len), a number, an address (IPv4 as ::ffff:a.b.c.d) or bits. A path
+ * that was truncated is str = VIGIL_PATH_TRUNCATED_MARK and its tail, with truncated set.
+ */
 struct field_value {
 	const char *str;
 	size_t len;
+	bool truncated;
 	long long num;
 	__u8 addr[16];
 	__u64 bits;
 };
 
-/* Room a family may use for a string it has to build (a normalised path, a DNS name). */
-#define FIELD_BUF_SIZE (2 * 4096 + 1)
+/*
+ * Room a family may use for a string it has to build (a normalised path, a DNS name): two
+ * paths' worth and VIGIL_PATH_TRUNCATED_MARK.
+ */
+#define FIELD_BUF_SIZE (2 * 4096 + 4)
 
 #endif

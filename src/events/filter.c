@@ -153,7 +153,7 @@ static bool under(const char *path, const char *prefix)
 /*
  * An open the kernel found under a --path by inode (VIGIL_FILE_ON_PATH: hard links, bind
  * mounts) is in, whatever its name. Everything else, including opens the kernel sent for the
- * rules' own watches, is matched here by its path or target.
+ * rules' own watches, is matched here by its path or target; a truncated one is in.
  */
 static bool file_match(const struct filter *f, const struct event *ev)
 {
@@ -168,6 +168,9 @@ static bool file_match(const struct filter *f, const struct event *ev)
 		if (target &&
 		    (ev->flags & (VIGIL_FILE_TARGET_IS_XATTR | VIGIL_FILE_TARGET_IS_SOURCE)))
 			break; /* not a path */
+		/* only its tail is known: it may be under any of them */
+		if (file_event_path_truncated(ev, target))
+			return true;
 		file_event_path(ev, target, path, sizeof(path));
 		for (size_t i = 0; i < f->n_paths; i++)
 			if (under(path, f->paths[i]))
@@ -198,5 +201,6 @@ bool filter_match(const struct filter *f, const struct event *ev)
 	}
 	if (is_file_event(ev))
 		return file_match(f, ev);
-	return true;
+	/* --path alone asks for file events: others only when --events names them */
+	return !f->n_paths || f->type_mask;
 }

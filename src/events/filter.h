@@ -16,7 +16,10 @@ struct filter {
 	size_t n_pids;
 	char comms[FILTER_MAX_ITEMS][VIGIL_COMM_LEN];
 	size_t n_comms;
-	/* file events: under these paths (absolute, normalised), with this access (0: any) */
+	/*
+	 * file events: under these paths (absolute, normalised), with this access (0: any); with
+	 * paths, other events only when type_mask names them
+	 */
 	char *paths[FILTER_MAX_ITEMS];
 	size_t n_paths;
 	__u16 access;

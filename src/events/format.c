@@ -85,9 +85,10 @@ struct event_verdict *verdict_dup(const struct event_verdict *v)
 	d->policy = strdup(v->policy);
 	d->description = v->description ? strdup(v->description) : NULL;
 	d->action = strdup(v->action);
+	d->reason = v->reason ? strdup(v->reason) : NULL;
 	d->mitre = mitre = calloc(v->n_mitre + 1, sizeof(*mitre));
 	ok = d->rule_id && d->severity && d->policy && d->action && mitre &&
-	     (d->description || !v->description);
+	     (d->description || !v->description) && (d->reason || !v->reason);
 	for (size_t i = 0; ok && i < v->n_mitre; i++, d->n_mitre++)
 		ok = (mitre[i] = strdup(v->mitre[i])) != NULL;
 	if (!ok) {
@@ -103,6 +104,7 @@ void verdict_free(struct event_verdict *v)
 		return;
 	free((char *)v->rule_id);
 	free((char *)v->severity);
+	free((char *)v->reason);
 	free((char *)v->policy);
 	free((char *)v->description);
 	free((char *)v->action);

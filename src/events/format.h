@@ -24,6 +24,7 @@ struct event_verdict {
 	char *const *mitre;
 	size_t n_mitre;
 	const char *action; /* "alert", "killed", "would_kill", ... */
+	const char *reason; /* why it matched when not for sure (a truncated path); NULL: none */
 };
 
 /* A copy that owns its strings (NULL without memory), and its release. */

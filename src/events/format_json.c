@@ -101,13 +101,15 @@ static void json_process(FILE *out, struct formatter *f, const struct event_view
 		fputs("[]", out);
 	if (p && p->args_truncated)
 		fputs(",\"args_truncated\":true", out);
-	if (v->ev->type == VIGIL_EV_EXEC && (v->ev->flags & VIGIL_EXEC_EXE_TRUNCATED))
+	if (p && p->exe_truncated)
 		fputs(",\"exe_truncated\":true", out);
 	if (v->ev->type == VIGIL_EV_EXEC && v->ev->exe_flags)
 		json_exe_flags(out, v->ev->exe_flags);
 	fputc(',', out);
 	json_key(out, "cwd");
 	json_opt_string(out, p ? p->cwd : NULL);
+	if (p && p->cwd_truncated)
+		fputs(",\"cwd_truncated\":true", out);
 	fputc(',', out);
 	json_key(out, "cgroup");
 	json_opt_string(out, v->cgroup);
@@ -127,6 +129,8 @@ static void json_parent(FILE *out, const struct event_view *v)
 	fprintf(out, "{\"pid\":%" PRIu32 ",", t->ppid);
 	json_key(out, "exe");
 	json_opt_string(out, pp ? pp->exe : NULL);
+	if (pp && pp->exe_truncated)
+		fputs(",\"exe_truncated\":true", out);
 	fputc(',', out);
 	json_key(out, "comm");
 	json_opt_string(out, pp ? pp->comm : NULL);
@@ -223,6 +227,8 @@ static void json_ancestor(FILE *out, const struct proc *p)
 	fprintf(out, "{\"pid\":%" PRIu32 ",", p->pid);
 	json_key(out, "exe");
 	json_opt_string(out, p->exe);
+	if (p->exe_truncated)
+		fputs(",\"exe_truncated\":true", out);
 	fputs(",\"args\":", out);
 	json_args(out, p->args, args_len);
 	if (p->args_truncated || args_len < p->args_len)
@@ -356,6 +362,10 @@ static void json_verdict(FILE *out, struct formatter *f, const struct event_view
 	json_opt_string(out, vd->description);
 	fputs("},\"action\":", out);
 	json_cstring(out, vd->action);
+	if (vd->reason) {
+		fputs(",\"reason\":", out);
+		json_cstring(out, vd->reason);
+	}
 }
 
 void format_json_event(struct formatter *f, const struct event_view *v)

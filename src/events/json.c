@@ -37,6 +37,22 @@ size_t utf8_sequence_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+unsigned int utf8_format_control(const unsigned char *s, size_t n)
+{
+	unsigned int cp;
+
+	if (n == 2)
+		cp = (s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+	else if (n == 3)
+		cp = (s[0] & 0x0f) << 12 | (s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+	else
+		return 0;
+	if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 void json_string(FILE *f, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -79,7 +95,12 @@ void json_string(FILE *f, const char *s, size_t len)
 				size_t n = utf8_sequence_len(p + i, len - i);
 
 				if (n) {
-					fwrite(p + i, 1, n, f);
+					unsigned int cp = utf8_format_control(p + i, n);
+
+					if (cp)
+						fprintf(f, "\\u%04x", cp);
+					else
+						fwrite(p + i, 1, n, f);
 					i += n;
 					continue;
 				}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/message.h"
 #include "events/family.h"
+#include "events/pathmark.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -40,9 +41,19 @@ static void putf(struct line *l, const char *fmt, ...)
 		put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* A value, cut to MESSAGE_VALUE_MAX bytes. */
+/*
+ * A value, cut to MESSAGE_VALUE_MAX bytes; a truncated path (its tail after the mark) keeps the
+ * mark and its end, which is what is known of it.
+ */
 static void put_value(struct line *l, const char *s, size_t n)
 {
+	if (n > MESSAGE_VALUE_MAX &&
+	    !strncmp(s, VIGIL_PATH_TRUNCATED_MARK "/", PATH_MARK_LEN + 1)) {
+		put(l, s, PATH_MARK_LEN);
+		put(l, s + n - (MESSAGE_VALUE_MAX - PATH_MARK_LEN),
+		    MESSAGE_VALUE_MAX - PATH_MARK_LEN);
+		return;
+	}
 	put(l, s, n > MESSAGE_VALUE_MAX ? MESSAGE_VALUE_MAX : n);
 	if (n > MESSAGE_VALUE_MAX)
 		put(l, "...", 3);
@@ -230,6 +241,8 @@ size_t event_message(char *buf, size_t size, const struct event_view *v, const c
 	}
 	put_object(&l, v);
 	put_cfield(&l, "action", v->verdict->action);
+	if (v->verdict->reason)
+		put_cfield(&l, "reason", v->verdict->reason);
 	if (l.len > l.size - 2)
 		l.len = l.size - 2; /* full: the closing parenthesis still ends it */
 	put(&l, ")", 1);

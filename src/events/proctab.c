@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/proctab.h"
 #include "core/procstat.h"
+#include "events/pathmark.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -168,6 +169,7 @@ static struct proc *proc_reset(struct proctab *t, __u32 pid)
 		p->exe = p->cwd = p->args = NULL;
 		p->args_len = 0;
 		p->args_truncated = false;
+		p->exe_truncated = p->cwd_truncated = false;
 		p->exe_flags = 0;
 		p->from_procfs = false;
 		lru_unlink(t, p);
@@ -222,8 +224,10 @@ struct proc *proctab_exec(struct proctab *t, const struct event *ev)
 		return NULL;
 	proc_set_task(t, p, ev->task);
 	p->exec_time = ev->time_ns;
-	p->exe = dup_bytes(ev->exe, ev->exe_len);
-	p->cwd = dup_bytes(ev->cwd, ev->cwd_len);
+	p->exe_truncated = ev->flags & VIGIL_EXEC_EXE_TRUNCATED;
+	p->cwd_truncated = ev->flags & VIGIL_EXEC_CWD_TRUNCATED;
+	p->exe = path_mark_dup(ev->exe, ev->exe_len, p->exe_truncated);
+	p->cwd = path_mark_dup(ev->cwd, ev->cwd_len, p->cwd_truncated);
 	p->args_len = ev->args_len;
 	p->args = ev->args_len ? dup_bytes(ev->args, ev->args_len) : NULL;
 	p->args_truncated = ev->flags & VIGIL_EXEC_ARGS_TRUNCATED;
@@ -249,6 +253,8 @@ struct proc *proctab_fork(struct proctab *t, const struct event *ev)
 	p->exe = strdup(parent ? parent->exe : "");
 	p->cwd = strdup(parent ? parent->cwd : "");
 	p->exe_flags = parent ? parent->exe_flags : 0;
+	p->exe_truncated = parent && parent->exe_truncated;
+	p->cwd_truncated = parent && parent->cwd_truncated;
 	if (parent && parent->args_len) {
 		p->args = dup_bytes(parent->args, parent->args_len);
 		p->args_len = parent->args_len;

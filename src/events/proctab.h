@@ -22,6 +22,8 @@ struct proc {
 	char comm[VIGIL_COMM_LEN];
 	char *exe; /* NUL-terminated, may be "" when unknown */
 	char *cwd;
+	/* only their tails are known: exe and cwd start with VIGIL_PATH_TRUNCATED_MARK */
+	bool exe_truncated, cwd_truncated;
 	char *args; /* NUL-separated argv, args_len bytes */
 	__u32 args_len;
 	bool args_truncated;

@@ -2,6 +2,8 @@
 #include "events/stream.h"
 #include "events/message.h"
 #include "events/aggregate.h"
+#include "events/pathmark.h"
+#include "events/text.h"
 #include "events/cgroup.h"
 #include "core/log.h"
 #include "vigil/ev_file.h"
@@ -26,7 +28,8 @@ struct stream {
 	__u32 refused_tid;
 	unsigned int refused_type;
 	/* a refused exec's image, shown as its caller's for that event */
-	char refused_exe[VIGIL_PATH_MAX + 1], refused_cwd[VIGIL_PATH_MAX + 1];
+	char refused_exe[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
+	char refused_cwd[PATH_MARK_LEN + VIGIL_PATH_MAX + 1];
 	/* the alert log's budget: lines in the current second, and those left out */
 	__u64 alert_second;
 	unsigned int alert_lines, alert_skipped;
@@ -179,8 +182,10 @@ static void log_alert(struct stream *s, const struct event_view *v)
 	}
 	len = event_message(message, sizeof(message), v,
 			    formatter_user(&s->fmt, v->ev->task->uid, v->ev->time_ns));
-	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] %.*s\n", v->verdict->action,
-		v->verdict->severity, v->verdict->rule_id, (int)len, message);
+	fprintf(s->cfg.alert_log, "vigil: alert: [%s %s %s] ", v->verdict->action,
+		v->verdict->severity, v->verdict->rule_id);
+	text_bytes(s->cfg.alert_log, message, len);
+	fputc('\n', s->cfg.alert_log);
 }
 
 /* An event's line (@v), or a lost record's (@v NULL). */
@@ -341,18 +346,16 @@ static bool repeats_refusal(struct stream *s, const struct event *ev)
 static struct proc *refused_image(struct stream *s, const struct event *ev, struct proc *tmp)
 {
 	struct proc *caller = proctab_lookup(s->procs, ev->task->pid);
-	size_t exe_len = ev->exe_len < VIGIL_PATH_MAX ? ev->exe_len : VIGIL_PATH_MAX;
-	size_t cwd_len = ev->cwd_len < VIGIL_PATH_MAX ? ev->cwd_len : VIGIL_PATH_MAX;
 
 	*tmp = caller ? *caller
 		      : (struct proc){ .pid = ev->task->pid,
 				       .ppid = ev->task->ppid,
 				       .exec_time = ev->task->start_ns,
 				       .parent_exec_time = ev->task->parent_start_ns };
-	memcpy(s->refused_exe, ev->exe, exe_len);
-	s->refused_exe[exe_len] = '\0';
-	memcpy(s->refused_cwd, ev->cwd, cwd_len);
-	s->refused_cwd[cwd_len] = '\0';
+	tmp->exe_truncated = ev->flags & VIGIL_EXEC_EXE_TRUNCATED;
+	tmp->cwd_truncated = ev->flags & VIGIL_EXEC_CWD_TRUNCATED;
+	path_mark(s->refused_exe, sizeof(s->refused_exe), ev->exe, ev->exe_len, tmp->exe_truncated);
+	path_mark(s->refused_cwd, sizeof(s->refused_cwd), ev->cwd, ev->cwd_len, tmp->cwd_truncated);
 	memcpy(tmp->comm, ev->task->comm, sizeof(tmp->comm));
 	tmp->exe = s->refused_exe;
 	tmp->cwd = s->refused_cwd;

@@ -11,8 +11,12 @@ void text_bytes(FILE *out, const char *s, size_t len)
 
 	for (size_t i = 0; i < len;) {
 		size_t n = p[i] >= 0x80 ? utf8_sequence_len(p + i, len - i) : 1;
+		unsigned int cp = n > 1 ? utf8_format_control(p + i, n) : 0;
 
-		if (p[i] >= 0x20 && p[i] != 0x7f && n) {
+		if (cp) {
+			fprintf(out, "\\u%04x", cp);
+			i += n;
+		} else if (p[i] >= 0x20 && p[i] != 0x7f && n) {
 			fwrite(p + i, 1, n, out);
 			i += n;
 		} else {

@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Printable ASCII and valid UTF-8 as they are; control and invalid bytes as \xNN. */
+/*
+ * Printable ASCII and valid UTF-8 as they are; control and invalid bytes as \xNN; C1 controls
+ * and bidi overrides (utf8_format_control) as \uNNNN.
+ */
 void text_bytes(FILE *out, const char *s, size_t len);
 /* The same, single-quoted when a shell would split or expand it. */
 void text_arg(FILE *out, const char *s, size_t len);

@@ -5,11 +5,13 @@
 #include "policy/match.h"
 #include "events/family_file.h"
 #include "policy/compile.h"
+#include "policy/fields.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@ struct policy_engine {
 	struct policy_set *set;
 	struct match_cache *cache;
 	struct event_verdict verdict;
+	char reason[96]; /* the verdict's */
 	struct policy_engine_stats stats;
 	bool net_deny;				 /* enforce/netdeny.h hooks are attached */
 	const struct lsm_deny_list *lsm;	 /* what BPF LSM refuses; NULL: not running */
@@ -213,6 +216,7 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 	}
 	if (lsm_denied(ev) || lsm_refused(e, r, ev)) {
 		e->stats.denied++;
+		e->stats.denied_lsm++;
 		return "denied"; /* refused by the kernel before it happened */
 	}
 	/* refused by the connect hook: the syscall failed with EPERM */
@@ -234,7 +238,8 @@ static const char *carry_out(struct policy_engine *e, const struct rule *r, cons
 const struct event_verdict *policy_engine_judge(void *engine, const struct event_view *v)
 {
 	struct policy_engine *e = engine;
-	struct rule *r = policy_match(e->set, e->cache, v);
+	int unsure = -1;
+	struct rule *r = policy_match(e->set, e->cache, v, &unsure);
 
 	/* a refusal or kill is reported under the rule that caused it, whatever else matched */
 	if ((lsm_denied(v->ev) || killed_at_exec(v->ev)) && (!r || r->action == ACTION_ALERT)) {
@@ -244,9 +249,11 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 			if (denier != r)
 				denier->hits++;
 			r = denier;
+			unsure = -1;
 		}
 	}
-	if (!r)
+	/* BPF LSM walked the whole path (refusing beyond its walk) and let it be: no doubt left */
+	if (!r || (unsure >= 0 && e->lsm && policy_lsm_denies(r) && !lsm_denied(v->ev)))
 		return NULL;
 	e->stats.alerts++;
 	e->verdict = (struct event_verdict){
@@ -258,6 +265,11 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 		.n_mitre = r->n_mitre,
 		.action = carry_out(e, r, v->ev),
 	};
+	if (unsure >= 0) {
+		snprintf(e->reason, sizeof(e->reason), "%s truncated, taken as matching",
+			 field_def(unsure)->name);
+		e->verdict.reason = e->reason;
+	}
 	return &e->verdict;
 }
 

@@ -39,6 +39,7 @@ const struct event_verdict *policy_engine_judge(void *engine, const struct event
 struct policy_engine_stats {
 	__u64 alerts;	    /* events that matched a rule */
 	__u64 denied;	    /* operations the kernel refused */
+	__u64 denied_lsm;   /* of those, by BPF LSM (the others: the cgroup connect hooks) */
 	__u64 kills;	    /* processes the kernel killed before they could act ("killed") */
 	__u64 kills_after;  /* killed from user space after the operation ("killed_after") */
 	__u64 kills_failed; /* kills that could not be sent ("kill_failed") */

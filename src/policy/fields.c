@@ -145,8 +145,10 @@ bool field_get(const struct event_view *v, int field, struct field_value *out, c
 	memset(out, 0, sizeof(*out));
 	switch (field) {
 	case FIELD_PROCESS_EXE:
+		out->truncated = p && p->exe_truncated;
 		return p && p->exe[0] && set_str(out, p->exe);
 	case FIELD_PROCESS_CWD:
+		out->truncated = p && p->cwd_truncated;
 		return p && p->cwd && p->cwd[0] && set_str(out, p->cwd);
 	case FIELD_PROCESS_ARGS:
 		return p && p->args && args_joined(p, out, buf);
@@ -169,6 +171,7 @@ bool field_get(const struct event_view *v, int field, struct field_value *out, c
 		out->bits = v->ev->exe_flags;
 		return v->ev->type == VIGIL_EV_EXEC;
 	case FIELD_PARENT_EXE:
+		out->truncated = v->parent && v->parent->exe_truncated;
 		return v->parent && v->parent->exe[0] && set_str(out, v->parent->exe);
 	case FIELD_PARENT_COMM:
 		return v->parent && set_str(out, v->parent->comm);
@@ -178,6 +181,7 @@ bool field_get(const struct event_view *v, int field, struct field_value *out, c
 		if (!field_get(v, FIELD_TARGET_PID, out, buf))
 			return false;
 		target = proctab_lookup(v->procs, out->num);
+		out->truncated = target && target->exe_truncated;
 		return target && target->exe[0] && set_str(out, target->exe);
 	}
 	default:

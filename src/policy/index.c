@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/index.h"
 #include "policy/fields.h"
+#include "policy/value.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -105,8 +106,10 @@ static bool exact_only(const struct cond *c)
 	if (c->op != OP_IN || c->field == FIELD_PROCESS_ANCESTORS ||
 	    (f->kind != VAL_PATH && f->kind != VAL_STRING))
 		return false;
+	/* a path so long that events may carry only its tail is looked for in them all */
 	for (size_t i = 0; i < c->n_values; i++)
-		if (f->kind == VAL_PATH ? c->values[i].path_form != PATH_EXACT
+		if (f->kind == VAL_PATH ? c->values[i].path_form != PATH_EXACT ||
+						  path_value_may_be_truncated(&c->values[i])
 					: c->values[i].is_glob)
 			return false;
 	return true;

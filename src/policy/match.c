@@ -52,32 +52,48 @@ static const struct field_value *value_of(struct match_cache *c, const struct ev
 	return cf->present ? &cf->value : NULL;
 }
 
-static bool any_value(const struct cond *c, const struct field_value *fv)
+/* Does any value of @c match @fv? A truncated path may leave it open ("maybe"). */
+static enum match_result any_value(const struct cond *c, const struct field_value *fv)
 {
 	const struct field_def *f = field_def(c->field);
+	enum match_result best = MATCH_NO, m;
 
-	for (size_t i = 0; i < c->n_values; i++)
-		if (value_match(f, &c->values[i], fv, c->op == OP_CONTAINS))
-			return true;
-	return false;
+	for (size_t i = 0; i < c->n_values; i++) {
+		if (fv->truncated && f->kind == VAL_PATH)
+			m = value_match_truncated(&c->values[i], fv, c->op == OP_CONTAINS);
+		else
+			m = value_match(f, &c->values[i], fv, c->op == OP_CONTAINS) ? MATCH_YES
+										    : MATCH_NO;
+		if (m == MATCH_YES)
+			return m;
+		if (m == MATCH_MAYBE)
+			best = m;
+	}
+	return best;
 }
 
 /* process.ancestors: does any ancestor's exe match any value? */
-static bool any_ancestor(const struct cond *c, const struct event_view *v)
+static enum match_result any_ancestor(const struct cond *c, const struct event_view *v)
 {
 	const struct proc *anc[VIEW_MAX_ANCESTORS];
+	enum match_result best = MATCH_NO, m;
 	size_t n;
 
 	if (!v->proc || !v->procs)
-		return false;
+		return MATCH_NO;
 	n = proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS);
 	for (size_t i = 0; i < n; i++) {
-		struct field_value fv = { .str = anc[i]->exe, .len = strlen(anc[i]->exe) };
+		struct field_value fv = { .str = anc[i]->exe,
+					  .len = strlen(anc[i]->exe),
+					  .truncated = anc[i]->exe_truncated };
 
-		if (fv.len && any_value(c, &fv))
-			return true;
+		m = fv.len ? any_value(c, &fv) : MATCH_NO;
+		if (m == MATCH_YES)
+			return m;
+		if (m == MATCH_MAYBE)
+			best = m;
 	}
-	return false;
+	return best;
 }
 
 /* A hard link to a file a rule names is that file: the kernel gave its (dev, inode). */
@@ -90,51 +106,83 @@ static bool alias_matches(const struct cond *c, struct match_cache *mc, const st
 	if (!id || !s || !(alias.str = policy_set_alias(s, id->bits, id->num)))
 		return false;
 	alias.len = strlen(alias.str);
-	return any_value(c, &alias);
+	return any_value(c, &alias) == MATCH_YES;
 }
 
-static bool cond_holds(const struct cond *c, struct match_cache *mc, const struct event_view *v,
-		       const struct policy_set *s)
+static enum match_result cond_holds(const struct cond *c, struct match_cache *mc,
+				    const struct event_view *v, const struct policy_set *s)
 {
 	const struct field_value *fv;
-	bool hit;
+	enum match_result hit;
 
 	if (c->field == FIELD_PROCESS_ANCESTORS) {
 		hit = any_ancestor(c, v);
 	} else {
 		fv = value_of(mc, v, c->field);
 		/* an unknown value matches no value: `not` holds, the others do not */
-		hit = fv && any_value(c, fv);
-		if (!hit && c->field == FIELD_FILE_PATH)
-			hit = alias_matches(c, mc, v, s);
+		hit = fv ? any_value(c, fv) : MATCH_NO;
+		if (hit != MATCH_YES && c->field == FIELD_FILE_PATH && alias_matches(c, mc, v, s))
+			hit = MATCH_YES;
 	}
-	return c->op == OP_NOT ? !hit : hit;
+	if (c->op != OP_NOT || hit == MATCH_MAYBE)
+		return hit;
+	return hit == MATCH_YES ? MATCH_NO : MATCH_YES;
 }
 
-static bool group_holds(const struct cond_group *g, struct match_cache *mc,
-			const struct event_view *v, const struct policy_set *s)
+/*
+ * Does @g hold? "maybe" when it holds only if a truncated path's unknown part allows: the
+ * field of such a condition goes to *unsure.
+ */
+static enum match_result group_holds(const struct cond_group *g, struct match_cache *mc,
+				     const struct event_view *v, const struct policy_set *s,
+				     int *unsure)
 {
-	for (size_t i = 0; i < g->n_conds; i++)
-		if (!cond_holds(&g->conds[i], mc, v, s))
-			return false;
-	return true;
+	enum match_result all = MATCH_YES;
+
+	for (size_t i = 0; i < g->n_conds; i++) {
+		enum match_result h = cond_holds(&g->conds[i], mc, v, s);
+
+		if (h == MATCH_NO)
+			return h;
+		if (h == MATCH_MAYBE) {
+			all = h;
+			*unsure = g->conds[i].field;
+		}
+	}
+	return all;
 }
 
+/*
+ * A truncated path errs toward the rule: a match that is only "maybe" fires, an exception that
+ * is only "maybe" does not spare the event. *unsure: the field that decided so, or -1.
+ */
 static bool rule_holds(const struct rule *r, struct match_cache *c, const struct event_view *v,
-		       const struct policy_set *s)
+		       const struct policy_set *s, int *unsure)
 {
-	if (!(r->types & (1ull << v->ev->type)) || !group_holds(&r->match, c, v, s))
+	int field = -1;
+
+	*unsure = -1;
+	if (!(r->types & (1ull << v->ev->type)) || !group_holds(&r->match, c, v, s, &field))
 		return false;
-	for (size_t i = 0; i < r->n_excepts; i++)
-		if (group_holds(&r->excepts[i], c, v, s))
+	for (size_t i = 0; i < r->n_excepts; i++) {
+		int except_field = -1;
+		enum match_result h = group_holds(&r->excepts[i], c, v, s, &except_field);
+
+		if (h == MATCH_YES)
 			return false;
+		if (h == MATCH_MAYBE)
+			field = except_field;
+	}
+	*unsure = field;
 	return true;
 }
 
 bool rule_matches(const struct rule *r, struct match_cache *c, const struct event_view *v)
 {
+	int unsure;
+
 	c->event++;
-	return rule_holds(r, c, v, NULL);
+	return rule_holds(r, c, v, NULL, &unsure);
 }
 
 /* Rank: severity, then action (kill > deny > alert), then enforcing over auditing. */
@@ -158,21 +206,26 @@ struct visit {
 	const struct event_view *v;
 	__u64 mark;
 	struct rule *best;
+	int best_unsure; /* the truncated field that made best match, or -1 */
 };
 
 static void visit_list(struct visit *vi, const struct rule_list *l)
 {
+	int unsure;
+
 	for (size_t i = 0; l && i < l->n; i++) {
 		struct rule *r = l->rules[i];
 
 		if (r->mark == vi->mark)
 			continue;
 		r->mark = vi->mark;
-		if (!rule_holds(r, vi->c, vi->v, vi->s))
+		if (!rule_holds(r, vi->c, vi->v, vi->s, &unsure))
 			continue;
 		r->hits++;
-		if (decides_over(r, vi->best))
+		if (decides_over(r, vi->best)) {
 			vi->best = r;
+			vi->best_unsure = unsure;
+		}
 	}
 }
 
@@ -202,10 +255,10 @@ static bool in_scope(const char *cgroup, const char *scope)
 }
 
 struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
-			  const struct event_view *v)
+			  const struct event_view *v, int *unsure)
 {
 	unsigned int type = v->ev->type;
-	struct visit vi = { .s = s, .c = c, .v = v };
+	struct visit vi = { .s = s, .c = c, .v = v, .best_unsure = -1 };
 	const int *fields;
 	size_t n;
 
@@ -217,5 +270,7 @@ struct rule *policy_match(const struct policy_set *s, struct match_cache *c,
 	fields = rule_index_fields(s->index, type, &n);
 	for (size_t i = 0; i < n; i++)
 		visit_indexed(&vi, fields[i]);
+	if (unsure)
+		*unsure = vi.best_unsure;
 	return vi.best;
 }

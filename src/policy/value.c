@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "policy/value.h"
+#include "events/pathmark.h"
 #include "vigil/events.h"
 
 #include <arpa/inet.h>
@@ -324,6 +325,64 @@ bool value_match(const struct field_def *f, const struct value *v, const struct 
 		return (fv->bits & v->bits) != 0;
 	}
 	return false;
+}
+
+static size_t count_slashes(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '/';
+	return n;
+}
+
+bool path_value_may_be_truncated(const struct value *v)
+{
+	size_t n = strlen(v->str);
+
+	return n > VIGIL_PATH_MAX || count_slashes(v->str, n) > VIGIL_PATH_DEPTH_MAX;
+}
+
+/*
+ * A glob matches paths of as many components as it has ('*' stops at '/'): the whole path has
+ * more than the tail, so the glob may match it when it has more too and its last components
+ * match the tail.
+ */
+static enum match_result glob_match_tail(const char *glob, const char *tail, size_t tail_len)
+{
+	size_t want = count_slashes(tail, tail_len), have = count_slashes(glob, strlen(glob));
+	const char *p = glob + strlen(glob);
+	char copy[FIELD_BUF_SIZE];
+
+	if (have <= want || tail_len >= sizeof(copy))
+		return MATCH_NO;
+	while (want) /* back to the '/' that starts the last @want components */
+		want -= *--p == '/';
+	memcpy(copy, tail, tail_len);
+	copy[tail_len] = '\0';
+	return fnmatch(p, copy, FNM_PATHNAME) ? MATCH_NO : MATCH_MAYBE;
+}
+
+enum match_result value_match_truncated(const struct value *v, const struct field_value *fv,
+					bool contains)
+{
+	size_t n = strlen(v->str), mark = fv->len >= PATH_MARK_LEN ? PATH_MARK_LEN : fv->len;
+	const char *tail = fv->str + mark;
+	size_t tail_len = fv->len - mark;
+
+	if (contains)
+		return memmem(tail, tail_len, v->str, n) ? MATCH_YES : MATCH_MAYBE;
+	switch (v->path_form) {
+	case PATH_EXACT:
+		return n > tail_len && !memcmp(v->str + n - tail_len, tail, tail_len) &&
+				       path_value_may_be_truncated(v)
+			       ? MATCH_MAYBE
+			       : MATCH_NO;
+	case PATH_SUBTREE:
+		return MATCH_MAYBE; /* the unknown head decides */
+	default:
+		return glob_match_tail(v->str, tail, tail_len);
+	}
 }
 
 /* The literal part of a glob, up to its first special character. */

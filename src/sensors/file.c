@@ -293,6 +293,7 @@ static int sync_watches(struct file_state *st, const struct watch_entry *list, s
 	struct watch_entry *w;
 	size_t n, n_rw = 0, n_names = 0;
 	int *errs = NULL, err, moved;
+	__u8 kill_below;
 
 	/* mounts unknown: no glob is listed, since any of them might lead onto NFS */
 	if (remote_mounts_load(&remote, NULL))
@@ -336,6 +337,15 @@ static int sync_watches(struct file_state *st, const struct watch_entry *list, s
 	if (err < 0)
 		goto out;
 	err = 0;
+	kill_below = 0;
+	for (size_t i = 0; i < n_rw; i++)
+		kill_below |= rw[i].bits >> (VIGIL_WATCH_KILL_SHIFT + 2) & 3;
+	for (size_t i = 0; i < n_names; i++)
+		kill_below |= names[i].bits >> (VIGIL_WATCH_KILL_SHIFT + 2) & 3;
+	if (kill_below != skel->bss->kill_below) {
+		skel->bss->kill_below = kill_below;
+		moved = 1;
+	}
 	if (moved)
 		__atomic_fetch_add(&skel->bss->watch_gen, 1, __ATOMIC_SEQ_CST);
 out:

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ struct running_sensor {
 
 struct sensors {
 	struct process_bpf *process;
+	/* the ring buffer's consumer and producer positions, read-only (sensors_ringbuf_usage) */
+	const volatile unsigned long *positions;
 	int n_cpus;
 	struct running_sensor running[MAX_SENSORS];
 	size_t n_running;
@@ -183,6 +186,8 @@ void sensors_stop(struct sensors *s)
 	if (!s)
 		return;
 	sensors_detach(s);
+	if (s->positions)
+		munmap((void *)s->positions, 2 * getpagesize());
 	while (s->n_running--)
 		s->running[s->n_running].ops->stop(s->running[s->n_running].state);
 	process_bpf__destroy(s->process);
@@ -192,6 +197,26 @@ void sensors_stop(struct sensors *s)
 int sensors_ringbuf_fd(const struct sensors *s)
 {
 	return bpf_map__fd(s->process->maps.events);
+}
+
+/*
+ * The kernel keeps the consumer position on the ring buffer's first page and the producer's on
+ * the second: a read-only view of both shows how far the consumer is behind.
+ */
+int sensors_ringbuf_usage(struct sensors *s, __u64 *used, __u64 *size)
+{
+	long page = getpagesize();
+	void *p;
+
+	if (!s->positions) {
+		p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, sensors_ringbuf_fd(s), 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		s->positions = p;
+	}
+	*used = s->positions[page / sizeof(long)] - s->positions[0];
+	*size = bpf_map__max_entries(s->process->maps.events);
+	return 0;
 }
 
 int sensors_lost_fd(const struct sensors *s)

@@ -46,6 +46,8 @@ void sensors_detach(struct sensors *s);
 void sensors_stop(struct sensors *s);
 
 int sensors_ringbuf_fd(const struct sensors *s);
+/* Bytes queued in the ring buffer, not yet read, and its size. */
+int sensors_ringbuf_usage(struct sensors *s, __u64 *used, __u64 *size);
 /* The per-CPU counter of records that did not fit (enforcers that report share it). */
 int sensors_lost_fd(const struct sensors *s);
 /* Records the kernel could not put in the ring buffer, summed over CPUs. */

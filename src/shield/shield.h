@@ -147,9 +147,17 @@ struct shield_totals {
 };
 
 const char *shield_reason_name(enum shield_reason r);
+const char *shield_verdict_name(enum shield_verdict v);
 int shield_read_counters(const struct shield_maps *m, struct shield_totals *t);
 int shield_read_rule_counter(const struct shield_maps *m, __u32 gen, __u32 rule_id,
 			     struct shield_counter *out);
+/*
+ * Each named rule of the generation in force with its counters (since that generation was
+ * installed: a reload starts them again). 0 or -errno.
+ */
+int shield_each_rule(const struct shield_maps *m,
+		     void (*fn)(void *ctx, const char *name, const struct shield_counter *c),
+		     void *ctx);
 int shield_read_state(const struct shield_maps *m, struct shield_state *st);
 /* The configuration of generation @gen (st.active: the one in force). */
 int shield_read_config(const struct shield_maps *m, __u32 gen, struct shield_config *cfg);

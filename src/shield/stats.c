@@ -32,6 +32,13 @@ const char *shield_reason_name(enum shield_reason r)
 	return r < SHIELD_R_MAX && reason_names[r] ? reason_names[r] : "unknown";
 }
 
+static const char *const verdict_names[SHIELD_V_MAX] = { "pass", "drop", "shadow" };
+
+const char *shield_verdict_name(enum shield_verdict v)
+{
+	return v < SHIELD_V_MAX ? verdict_names[v] : "unknown";
+}
+
 /* Every CPU's copy of one stats slot. */
 static struct shield_stats *read_stats(const struct shield_maps *m, __u32 slot, int *ncpu)
 {
@@ -97,6 +104,37 @@ int shield_read_rule_counter(const struct shield_maps *m, __u32 gen, __u32 rule_
 	for (int c = 0; c < ncpu; c++) {
 		out->packets += buf[c].rule[rule_id].packets;
 		out->bytes += buf[c].rule[rule_id].bytes;
+	}
+	free(buf);
+	return 0;
+}
+
+int shield_each_rule(const struct shield_maps *m,
+		     void (*fn)(void *ctx, const char *name, const struct shield_counter *c),
+		     void *ctx)
+{
+	struct shield_stats *buf;
+	struct shield_state st;
+	int ncpu, err = shield_read_state(m, &st);
+
+	if (err)
+		return err;
+	buf = read_stats(m, st.active, &ncpu);
+	if (!buf)
+		return -errno;
+	for (__u32 i = 0; i < SHIELD_MAX_RULES; i++) {
+		__u32 k = st.active * SHIELD_MAX_RULES + i;
+		struct shield_counter sum = { 0 };
+		struct shield_rule_info ri;
+
+		if (bpf_map_lookup_elem(m->rule_info, &k, &ri) || !ri.name[0])
+			continue;
+		ri.name[sizeof(ri.name) - 1] = '\0';
+		for (int c = 0; c < ncpu; c++) {
+			sum.packets += buf[c].rule[i].packets;
+			sum.bytes += buf[c].rule[i].bytes;
+		}
+		fn(ctx, ri.name, &sum);
 	}
 	free(buf);
 	return 0;

@@ -310,6 +310,8 @@ void output_stats(struct output *o, struct output_stats *st)
 	st->path = o->path;
 	st->unwritten = o->unwritten;
 	st->error = o->error;
+	st->queued = o->fill_len + o->len;
+	st->capacity = FILL_BYTES + BLOCK_BYTES;
 	pthread_mutex_unlock(&o->lock);
 }
 

@@ -45,6 +45,8 @@ struct output_stats {
 	const char *path;   /* NULL: standard output */
 	uint64_t unwritten; /* lines (events) a write failed to take, since the start */
 	int error;	    /* the errno of the last write, 0 when it succeeded */
+	size_t queued;	    /* bytes waiting for the writer, or being written */
+	size_t capacity;    /* what can wait before the stream waits for the writer */
 };
 
 void output_stats(struct output *o, struct output_stats *st);

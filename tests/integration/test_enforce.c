@@ -155,6 +155,55 @@ out:
 	shf("rm -rf %s", dir);
 }
 
+/*
+ * A kill rule on a directory holds for files deeper than the kernel's walk (32 levels) and than
+ * it resolves paths (128): the walk cannot rule the directory out, so it kills (fail closed).
+ */
+TEST(a_directory_kill_rule_holds_below_the_kernel_walk)
+{
+	static const int depths[] = { 40, 130 };
+	char dir[] = "/tmp/vigil-kill-XXXXXX", policy[128], cmd[768];
+	struct vigil_child v;
+	FILE *f;
+
+	if (SKIP_UNLESS_ROOT() || !mkdtemp(dir))
+		return;
+	snprintf(policy, sizeof(policy), "%s/kill.yaml", dir);
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++)
+		ASSERT_OK(shf("d=%s/p%d; for i in $(seq %d); do d=$d/a; done; mkdir -p $d && "
+			      "echo s3cret > $d/secret",
+			      dir, depths[i], depths[i]),
+			  "a secret deep below");
+	f = fopen(policy, "w");
+	if (!f)
+		goto out;
+	fprintf(f,
+		"policy: kill-deep\nmode: enforce\nrules:\n"
+		"  - id: protected-kill\n    description: reading beneath kills\n"
+		"    severity: critical\n    on: open\n    action: kill\n    match:\n"
+		"      file.path: [%s/p40/, %s/p130/]\n      file.access: read\n",
+		dir, dir);
+	fclose(f);
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--policy", policy, NULL }))
+		goto out;
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "exec 2>/dev/null; cd %s/p%d && for i in $(seq %d); do cd a; done && "
+			 "{ cat secret > %s/out%d; echo $? > %s/rc%d; }",
+			 dir, depths[i], depths[i], dir, depths[i], dir, depths[i]);
+		sh(cmd);
+		ASSERT_EQ(shf("test \"$(cat %s/rc%d)\" = 137", dir, depths[i]), 0,
+			  "cat died of SIGKILL");
+		ASSERT_EQ(shf("! grep -q s3cret %s/out%d", dir, depths[i]), 0,
+			  "cat wrote nothing of the secret");
+	}
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+out:
+	shf("rm -rf %s", dir);
+}
+
 /* vigil sandbox: a connect deny rule holds for the command alone, through cgroup hooks on its
  * own cgroup; the same connect from outside, at the same time, goes through. */
 TEST(sandbox_denies_connect_inside_its_cgroup_only)

@@ -348,6 +348,82 @@ out:
 	teardown(&fx);
 }
 
+/*
+ * An open deeper than the kernel resolves (130 levels below --path) is shown, its path the tail
+ * after the mark, with path_truncated: its lost head may be the watched directory.
+ */
+TEST(an_open_deeper_than_the_kernel_resolves_is_shown_under_its_path)
+{
+	struct json_object **ev, *e = NULL;
+	struct vigil_child v;
+	struct fixture fx;
+	int dir, next;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	dir = open(fx.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < 130 && dir >= 0; i++) {
+		next = mkdirat(dir, "a", 0700) ? -1 : openat(dir, "a", O_RDONLY | O_DIRECTORY);
+		close(dir);
+		dir = next;
+	}
+	if (!ASSERT_TRUE(dir >= 0, "130 levels of directories") ||
+	    !vigil_start_checked(
+		    &v, (const char *[]){ "trace", "--events", "open", "--path", fx.dir, NULL }))
+		goto out;
+	read_close(openat(dir, "deep-file", O_RDWR | O_CREAT, 0600));
+	ev = vigil_stop_and_load(&v, &n);
+	for (size_t i = 0; i < n && !e; i++) {
+		const char *p = jstr(ev[i], "file.path");
+
+		if (p && jint(ev[i], "process.pid") == getpid() && strstr(p, "/a/a/deep-file"))
+			e = ev[i];
+	}
+	if (ASSERT_NOT_NULL(e, "the deep open is shown")) {
+		ASSERT_TRUE(!strncmp(jstr(e, "file.path"), ".../a/a/", 8),
+			    "its path is the tail after the mark ...");
+		ASSERT_TRUE(json_object_get_boolean(jget(e, "file.path_truncated")),
+			    "path_truncated");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	if (dir >= 0)
+		close(dir);
+	teardown(&fx);
+}
+
+/* run --path PATH writes file events under PATH, not every fork, exec and exit. */
+TEST(path_alone_shows_file_events_only)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (!vigil_start_checked(&v, (const char *[]){ "run", "--path", fx.dir, NULL }))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/cat", "cat", fx.secret, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	ev = vigil_stop_and_load(&v, &n);
+	ASSERT_NOT_NULL(find_file(ev, n, "open", fx.secret, &count), "cat's open of the file");
+	ASSERT_TRUE(find_event(ev, n, "fork", pid) == NULL, "no fork");
+	ASSERT_TRUE(find_event(ev, n, "exec", pid) == NULL, "no exec");
+	ASSERT_TRUE(find_event(ev, n, "exit", pid) == NULL, "no exit");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
 /* The kernel watches inodes: a watched file replaced by rename (an editor's save) is followed. */
 TEST(a_watched_file_replaced_by_rename_is_followed)
 {

@@ -799,3 +799,116 @@ TEST(not_root_is_one_clear_line)
 	ASSERT_TRUE(strstr(buf, "run as root") != NULL, "says what to do");
 	ASSERT_EQ(strchr(buf, '\n') - buf + 1, (long long)strlen(buf), "one line");
 }
+
+/* @levels directories @name, one in the other, below @dir: an fd of the deepest, or -1. */
+static int make_chain(int dir, const char *name, int levels)
+{
+	int fd = dup(dir), next;
+
+	for (int i = 0; i < levels && fd >= 0; i++) {
+		if (mkdirat(fd, name, 0755) && errno != EEXIST)
+			next = -1;
+		else
+			next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/* Copy /bin/true to @name in @dir and run it from there (its cwd too): its pid, or -1. */
+static pid_t run_true_in(int dir, const char *name)
+{
+	char buf[65536];
+	int in = open(true_exe, O_RDONLY | O_CLOEXEC);
+	int out = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ssize_t n = 0;
+	pid_t pid = -1;
+
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (in < 0 || out < 0 || n < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "./%s", name);
+		if (!fchdir(dir))
+			execl(path, name, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* An event of process @pid whose process.exe and .cwd are the truncated tails they must be. */
+static void check_truncated(struct json_object *e, const char *what, const char *exe_tail)
+{
+	const char *exe = jstr(e, "process.exe"), *cwd = jstr(e, "process.cwd");
+
+	if (!ASSERT_NOT_NULL(exe, what))
+		return;
+	ASSERT_TRUE(!strncmp(exe, ".../", 4), "the exe starts with the mark ...");
+	ASSERT_TRUE(strlen(exe) > strlen(exe_tail) &&
+			    !strcmp(exe + strlen(exe) - strlen(exe_tail), exe_tail),
+		    "and ends with the exe's tail");
+	ASSERT_TRUE(json_object_get_boolean(jget(e, "process.exe_truncated")), "exe_truncated");
+	ASSERT_TRUE(cwd && !strncmp(cwd, ".../", 4), "the cwd starts with the mark ...");
+	ASSERT_TRUE(json_object_get_boolean(jget(e, "process.cwd_truncated")), "cwd_truncated");
+}
+
+TEST(paths_deeper_than_the_kernel_resolves_are_marked_truncated)
+{
+	char base[] = "/tmp/vigil-deep-XXXXXX", lib_path[64];
+	struct json_object **ev = NULL, *e;
+	struct vigil_child v;
+	int top = -1, deep = -1, lib = -1, crafted = -1;
+	pid_t deep_pid = -1, crafted_pid = -1;
+	size_t n = 0;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_NOT_NULL(mkdtemp(base), "temp dir"))
+		return;
+	top = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* /tmp/vigil-deep-X/a/.../a/evil: 133 levels, of which the kernel keeps the last 128 */
+	deep = make_chain(top, "a", 130);
+	/* /tmp/vigil-deep-X/x/usr/lib/d/.../d/evil: the last 128 levels read /usr/lib/d/... */
+	snprintf(lib_path, sizeof(lib_path), "%s/x/usr/lib", base);
+	if (!shf("mkdir -p %s", lib_path))
+		lib = open(lib_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	crafted = lib >= 0 ? make_chain(lib, "d", 125) : -1;
+	if (!ASSERT_TRUE(deep >= 0 && crafted >= 0, "the directory chains") ||
+	    !vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec,exit", NULL }))
+		goto out;
+	deep_pid = run_true_in(deep, "evil");
+	crafted_pid = run_true_in(crafted, "evil");
+	wait_status(deep_pid);
+	wait_status(crafted_pid);
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_event(ev, n, "exec", deep_pid);
+	check_truncated(e, "exec 130 levels deep", "/a/a/a/evil");
+	e = find_event(ev, n, "exit", deep_pid);
+	check_truncated(e, "its exit: the exe is still marked", "/a/a/a/evil");
+	e = find_event(ev, n, "exec", crafted_pid);
+	check_truncated(e, "exec in the crafted chain", "/d/d/evil");
+	if (e && jstr(e, "process.exe"))
+		ASSERT_TRUE(strncmp(jstr(e, "process.exe"), "/usr/lib/", 9),
+			    "no clean /usr/lib path for a program in /tmp");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	if (top >= 0)
+		close(top);
+	if (deep >= 0)
+		close(deep);
+	if (lib >= 0)
+		close(lib);
+	if (crafted >= 0)
+		close(crafted);
+	shf("rm -rf %s", base);
+}

@@ -285,6 +285,16 @@ static const struct scenario scenarios[] = {
 	  "cp /bin/true $S/payload && $S/payload",
 	  "cp /bin/true $S/payload && printf 'all:\\n\\t%s\\n' $S/payload > $S/Makefile && make -s -C $S",
 	  "make" },
+	/* deeper than the kernel resolves (128 levels): the exe is a tail, "/a/a/.../payload" */
+	{ "exec-from-temp-dir",
+	  "d=$S; for i in $(seq 130); do d=$d/a; done; mkdir -p $d && cp /bin/true $d/payload && cd $d && ./payload",
+	  "d=$S; for i in $(seq 130); do d=$d/a; done; mkdir -p $d && cp /bin/true $d/payload && printf 'all:\n\t./payload\n' > $d/Makefile && make -s -C $d",
+	  "make" },
+	/* a tail crafted to read /usr/lib/...: still a program in /tmp */
+	{ "exec-from-temp-dir",
+	  "d=$S/x/usr/lib; for i in $(seq 125); do d=$d/d; done; mkdir -p $d && cp /bin/true $d/payload && cd $d && ./payload",
+	  "d=$S/x/usr/lib; for i in $(seq 125); do d=$d/d; done; mkdir -p $d && cp /bin/true $d/payload && printf 'all:\n\t./payload\n' > $d/Makefile && make -s -C $d",
+	  "make" },
 	{ "exec-from-dev-shm",
 	  "scratch /dev/shm && cp /bin/true /dev/shm/payload && /dev/shm/payload",
 	  "scratch /dev/shm && cp /bin/true /dev/shm/payload && cd /dev/shm && /bin/true", NULL },

@@ -93,6 +93,8 @@ expect event_type_list "exec,fork" trace --events exec,fo
 expect_has event_types_all "exec open connect dns module_load proc_mem_write" run -e ""
 expect output_file "$tmp/a.yaml $tmp/b.yml $tmp/notes.txt $tmp/sub" run -o "$tmp/"
 expect policy_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" run --policy "$tmp/"
+expect metrics_address_is_no_option "" run --metrics -
+expect option_after_metrics_address "--bpf-stats" run --metrics 127.0.0.1:9464 --bpf
 expect policy_actions "apply check explain list remove" policy ""
 expect policy_check_files "$tmp/a.yaml $tmp/b.yml $tmp/sub" policy check "$tmp/"
 expect policy_options "--builtin" policy list --b

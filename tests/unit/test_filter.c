@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "harness.h"
 #include "events/filter.h"
+#include "vigil/ev_file.h"
 
 #include <errno.h>
 
@@ -64,4 +65,57 @@ TEST(comm_compares_what_the_kernel_keeps)
 	ASSERT_TRUE(filter_match(&f, &ev), "long name matches its kernel form");
 	ev = event_of(VIGIL_EV_EXEC, &t, 1, "systemd");
 	ASSERT_FALSE(filter_match(&f, &ev), "a prefix is not a match");
+}
+
+/* An open record of @path (@flags: VIGIL_FILE_*), decoded into @ev. */
+static void open_event(struct event *ev, char *rec, size_t size, const char *path, __u16 flags)
+{
+	struct vigil_file_event *r = (struct vigil_file_event *)rec;
+	size_t len = strlen(path);
+
+	memset(rec, 0, size);
+	r->hdr.type = VIGIL_EV_OPEN;
+	r->hdr.flags = flags;
+	r->hdr.size = sizeof(*r) + len;
+	r->task.pid = 7;
+	r->path_len = len;
+	memcpy(r + 1, path, len);
+	ASSERT_OK(event_decode(rec, r->hdr.size, ev), "decode");
+}
+
+TEST(path_alone_shows_file_events_only)
+{
+	struct filter f = { 0 };
+	char rec[512], err[256];
+	struct vigil_task t;
+	struct event ev;
+
+	ASSERT_OK(filter_add_path(&f, "/etc", err, sizeof(err)), "path");
+	open_event(&ev, rec, sizeof(rec), "/etc/passwd", 0);
+	ASSERT_TRUE(filter_match(&f, &ev), "an open under the path");
+	open_event(&ev, rec, sizeof(rec), "/etcetera", 0);
+	ASSERT_FALSE(filter_match(&f, &ev), "an open beside it");
+	ev = event_of(VIGIL_EV_EXEC, &t, 5, "bash");
+	ASSERT_FALSE(filter_match(&f, &ev), "no exec with --path alone");
+	ev = event_of(VIGIL_EV_FORK, &t, 5, "bash");
+	ASSERT_FALSE(filter_match(&f, &ev), "no fork");
+	ASSERT_OK(filter_add_types(&f, "open,exec", err, sizeof(err)), "types");
+	ev = event_of(VIGIL_EV_EXEC, &t, 5, "bash");
+	ASSERT_TRUE(filter_match(&f, &ev), "exec when --events names it");
+	filter_free(&f);
+}
+
+TEST(a_truncated_path_may_be_under_the_path)
+{
+	struct filter f = { 0 };
+	char rec[512], err[256];
+	struct event ev;
+
+	ASSERT_OK(filter_add_path(&f, "/srv/data", err, sizeof(err)), "path");
+	/* only the tail is known: the head it lost may be /srv/data */
+	open_event(&ev, rec, sizeof(rec), "/a/a/a/secret", VIGIL_FILE_PATH_TRUNCATED);
+	ASSERT_TRUE(filter_match(&f, &ev), "a truncated open is shown");
+	open_event(&ev, rec, sizeof(rec), "/a/a/a/secret", 0);
+	ASSERT_FALSE(filter_match(&f, &ev), "the same path whole is not under it");
+	filter_free(&f);
 }

@@ -68,6 +68,21 @@ TEST(invalid_utf8_is_escaped_byte_by_byte)
 	check("ok\xe2\x9c", 4, NULL, "ok\\xe2\\x9c");
 }
 
+TEST(c1_controls_and_bidi_overrides_are_escaped)
+{
+	/* U+009B (CSI), U+0085, U+202E (RLO), U+2066 (LRI): escaped, and read back as they were */
+	check("a\xc2\x9b"
+	      "2Jb\xc2\x85",
+	      8, "\"a\\u009b2Jb\\u0085\"",
+	      "a\xc2\x9b"
+	      "2Jb\xc2\x85");
+	check("x\xe2\x80\xaegnp.exe\xe2\x81\xa6", 14, "\"x\\u202egnp.exe\\u2066\"",
+	      "x\xe2\x80\xaegnp.exe\xe2\x81\xa6");
+	/* their neighbours are plain text: U+00A0, U+2029, U+206A */
+	check("\xc2\xa0\xe2\x80\xa9\xe2\x81\xaa", 8, "\"\xc2\xa0\xe2\x80\xa9\xe2\x81\xaa\"",
+	      "\xc2\xa0\xe2\x80\xa9\xe2\x81\xaa");
+}
+
 TEST(utf8_sequence_lengths)
 {
 	ASSERT_EQ(utf8_sequence_len((const unsigned char *)"a", 1), 1, "ascii");

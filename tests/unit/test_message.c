@@ -2,6 +2,7 @@
 /* The human line of an alert: the rule's description cut to what it catches, then key fields. */
 #include "harness.h"
 #include "events/message.h"
+#include "events/proctab.h"
 #include "vigil/ev_net.h"
 
 #include <arpa/inet.h>
@@ -164,4 +165,38 @@ TEST(messages_name_the_peer_or_the_local_end)
 		     "Net (process=curl pid=42 user=root proto=tcp local=127.0.0.1:8080 "
 		     "action=alert)",
 		     "listen: the local end");
+}
+
+TEST(a_truncated_exe_keeps_its_mark_its_end_and_the_reason)
+{
+	struct event_verdict verdict = { .rule_id = "r",
+					 .description = "Run from /tmp",
+					 .action = "alert",
+					 .reason = "process.exe truncated, taken as matching" };
+	struct vigil_task task = { .pid = 42, .tid = 42, .ppid = 7 };
+	struct proctab *t = proctab_new(16);
+	char exe[1024], buf[MESSAGE_MAX], *p;
+	struct event ev = { .type = VIGIL_EV_EXEC,
+			    .flags = VIGIL_EXEC_EXE_TRUNCATED,
+			    .task = &task };
+
+	/* the tail the kernel kept of a path 300 levels deep */
+	p = exe;
+	for (int i = 0; i < 300; i++)
+		p += sprintf(p, "/a");
+	strcpy(p, "/evil");
+	ev.exe = exe;
+	ev.exe_len = strlen(exe);
+	ev.cwd = "/a";
+	ev.cwd_len = 2;
+	add_exec(t, 7, 1, "/usr/bin/bash", "bash", 5);
+	proctab_exec(t, &ev);
+	message_of(t, &verdict, 0, "root", buf, sizeof(buf));
+	ASSERT_TRUE(!strncmp(buf, "Run from /tmp (process=.../a/a/", 31),
+		    "the mark, then the tail");
+	ASSERT_TRUE(strstr(buf, "/a/a/evil pid=42 ") != NULL, "the tail's end is kept");
+	ASSERT_TRUE(strstr(buf, " action=alert reason=process.exe truncated, taken as matching)") !=
+			    NULL,
+		    "the reason follows the action");
+	proctab_free(t);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "events/event.h"
+#include "events/field.h"
 #include "policy/match.h"
 #include "policy/policy.h"
 #include "vigil/ev_file.h"
@@ -508,7 +509,7 @@ TEST(index_decides_as_a_scan_of_every_rule)
 
 					file_event(&rec, &ev, types[t], paths[i], comms[j], access);
 					want = scan(s, c, &v, &scanned);
-					got = policy_match(s, c, &v);
+					got = policy_match(s, c, &v, NULL);
 					snprintf(what, sizeof(what), "type %u %s by %s access %u",
 						 types[t], paths[i], comms[j], access);
 					ASSERT_STREQ(got ? got->id : "none",
@@ -522,6 +523,87 @@ TEST(index_decides_as_a_scan_of_every_rule)
 	ASSERT_EQ(hits, scanned, "each matching rule counted once per event");
 	ASSERT_GE(decided, 20, "the events exercise the rules");
 	ASSERT_TRUE(decided < events, "and some match none");
+out:
+	match_cache_free(c);
+	policy_set_free(s);
+	diags_free(&d);
+}
+
+/* ---- a truncated path (only its tail known) errs toward the rule ---- */
+
+/* Does rule @id of @s match @v? */
+static bool rule_id_matches(const struct policy_set *s, struct match_cache *c,
+			    const struct event_view *v, const char *id)
+{
+	for (size_t j = 0; j < s->policies[0]->n_rules; j++)
+		if (!strcmp(s->policies[0]->rules[j].id, id))
+			return rule_matches(&s->policies[0]->rules[j], c, v);
+	return false;
+}
+
+TEST(a_truncated_path_errs_toward_the_rule)
+{
+	static const char yaml[] = "policy: cut\nrules:\n"
+				   "  - {id: subtree, description: d, severity: low, on: open, "
+				   "match: {file.path: /etc/}}\n"
+				   "  - {id: exact, description: d, severity: low, on: open, "
+				   "match: {file.path: /etc/shadow}}\n"
+				   "  - {id: glob3, description: d, severity: low, on: open, "
+				   "match: {file.path: \"/srv/*/x\"}}\n"
+				   "  - {id: not, description: d, severity: low, on: open, match: "
+				   "{file.path not: /usr/}}\n"
+				   "  - {id: except, description: d, severity: low, on: open, "
+				   "match: {process.comm: cat},"
+				   "     except: {file.path: /home/}}\n"
+				   "  - {id: contains, description: d, severity: low, on: open,"
+				   "     match: {file.path contains: /secret}}\n";
+	struct diags d = { 0 };
+	struct policy *p = policy_parse(yaml, sizeof(yaml) - 1, "cut.yaml", &d);
+	struct match_cache *c = match_cache_new();
+	struct policy_set *s = NULL;
+	struct file_record rec;
+	struct event ev;
+	struct event_view v = { .ev = &ev };
+	const struct rule *r;
+	int unsure;
+
+	if (!ASSERT_NOT_NULL(p, "the policy parses")) {
+		diags_print(&d, stderr);
+		goto out;
+	}
+	s = policy_set_load_with(NULL, 0, false, &p, 1, &d);
+	if (!ASSERT_NOT_NULL(s, "the set loads") || !ASSERT_NOT_NULL(c, "cache"))
+		goto out;
+
+	/* the tail of a path deeper than the kernel walks: /?/.../a/x */
+	file_event(&rec, &ev, VIGIL_EV_OPEN, "/a/x", "cat", VIGIL_FILE_ACCESS_READ);
+	ev.flags = rec.r.hdr.flags = VIGIL_FILE_PATH_TRUNCATED;
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "subtree"), "a subtree may hold it: fires");
+	ASSERT_FALSE(rule_id_matches(s, c, &v, "exact"), "a short path cannot end so: no");
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "glob3"), "a deeper glob ending in /x: fires");
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "not"), "`not` a subtree: not ruled out, fires");
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "except"), "an unsure exception spares nothing");
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "contains"),
+		    "not in the tail, maybe the head: fires");
+	r = policy_match(s, c, &v, &unsure);
+	ASSERT_NOT_NULL(r, "a rule decides");
+	ASSERT_EQ(unsure, FIELD_FILE_PATH, "and says file.path was not known");
+
+	file_event(&rec, &ev, VIGIL_EV_OPEN, "/a/b/x", "vim", VIGIL_FILE_ACCESS_READ);
+	ev.flags = rec.r.hdr.flags = VIGIL_FILE_PATH_TRUNCATED;
+	ASSERT_FALSE(rule_id_matches(s, c, &v, "glob3"), "the glob has no more parts: no");
+
+	file_event(&rec, &ev, VIGIL_EV_OPEN, "/a/secret", "vim", VIGIL_FILE_ACCESS_READ);
+	ev.flags = rec.r.hdr.flags = VIGIL_FILE_PATH_TRUNCATED;
+	ASSERT_TRUE(rule_id_matches(s, c, &v, "contains"), "in the tail: a match");
+
+	/* the same path whole is judged as it is */
+	file_event(&rec, &ev, VIGIL_EV_OPEN, "/a/x", "cat", VIGIL_FILE_ACCESS_READ);
+	ASSERT_FALSE(rule_id_matches(s, c, &v, "subtree"), "whole: not under /etc/");
+	ASSERT_FALSE(rule_id_matches(s, c, &v, "glob3"), "whole: not /srv/*/x");
+	ASSERT_FALSE(rule_id_matches(s, c, &v, "contains"), "whole: no /secret");
+	r = policy_match(s, c, &v, &unsure);
+	ASSERT_EQ(unsure, -1, "a whole path leaves no doubt");
 out:
 	match_cache_free(c);
 	policy_set_free(s);

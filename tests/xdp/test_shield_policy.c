@@ -6,6 +6,7 @@
  * Everything is named with our pid and removed at exit, also when a test fails.
  */
 #include "harness.h"
+#include "http.h"
 #include "testlib.h"
 #include "veth.h"
 #include "shield/shield.h"
@@ -393,6 +394,59 @@ TEST(run_takes_over_an_attached_shield)
 		    "vigil exits 0 on SIGTERM");
 	ASSERT_TRUE(strstr(v.err, "took over the shield on") != NULL, "the agent says so");
 	ASSERT_FALSE(pinned(), "the agent detached it when it stopped");
+	vigil_cleanup(&v);
+}
+
+/* The value of the sample that starts with @sample in a scrape of the agent, or -1. */
+static long long scrape_sample(int port, const char *sample)
+{
+	static char body[1 << 20];
+	long long n = -1;
+	const char *p;
+
+	/* the agent listens in the server's namespace */
+	setns(vp.srv_ns, CLONE_NEWNET);
+	if (http_get(port, "/metrics", body, sizeof(body), NULL, 0) == 200 &&
+	    (p = strstr(body, sample)))
+		n = atoll(p + strlen(sample));
+	setns(vp.orig_ns, CLONE_NEWNET);
+	return n;
+}
+
+TEST(run_shield_counters_in_metrics)
+{
+	char policies[128], addr[32], sample[256];
+	const char *args[] = { "run", "--no-default-rules", "--policy", policies, "--metrics", addr,
+			       NULL };
+	int port = free_port();
+	struct vigil_child v;
+	bool ok;
+
+	if (!env_up())
+		return;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(policies, sizeof(policies), "%s/metrics", dir);
+	if (!ASSERT_OK(shf("mkdir -p %s", policies), "policy directory") ||
+	    !write_file("metrics/edge.yaml",
+			"shield:\n  interfaces: [%s]\n"
+			"  block: [{name: bad-host, cidrs: [" VETH_BAD "/32]}]\n",
+			vp.if_srv))
+		return;
+	setns(vp.srv_ns, CLONE_NEWNET);
+	ok = vigil_start_checked(&v, args);
+	setns(vp.orig_ns, CLONE_NEWNET);
+	if (!ok)
+		return;
+	ASSERT_NEQ(veth_ping(&vp, VETH_BAD, VETH_SERVER, 2), 0, "the blocked source");
+	snprintf(sample, sizeof(sample),
+		 "vigil_shield_rule_packets_total{interface=\"%s\",rule=\"bad-host\"} ", vp.if_srv);
+	ASSERT_GE(scrape_sample(port, sample), 2, sample);
+	snprintf(sample, sizeof(sample),
+		 "vigil_shield_packets_total{interface=\"%s\",verdict=\"drop\","
+		 "reason=\"block_cidr\"} ",
+		 vp.if_srv);
+	ASSERT_GE(scrape_sample(port, sample), 2, sample);
+	vigil_stop(&v);
 	vigil_cleanup(&v);
 }
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The metrics the agent serves (docs/metrics.md): collectors for export/metrics.h, one a file. */
+#ifndef VIGIL_EXPORT_COLLECTORS_H
+#define VIGIL_EXPORT_COLLECTORS_H
+
+#include <stdbool.h>
+
+#include "export/metrics.h"
+
+/*
+ * agent_metrics.c: build and kernel, events, alerts, enforcement, losses, queues, reloads.
+ * @ctx: the agent's struct agent_status_ctx (agent/control.h).
+ */
+void agent_metrics_collect(struct metrics_batch *b, void *ctx);
+
+/*
+ * bpf_metrics.c: run time and count of every BPF program the agent holds, and how full its
+ * maps that can fill up are. @ctx: a struct bpf_metrics.
+ */
+struct bpf_metrics {
+	int stats_fd; /* BPF_ENABLE_STATS held by the agent (--bpf-stats), or -1 */
+};
+
+void bpf_metrics_collect(struct metrics_batch *b, void *ctx);
+/* Count programs' run time while the agent runs (closed: as before): the fd, or -errno. */
+int bpf_metrics_enable_stats(void);
+
+/* shield_metrics.c: the policies' shields' counters. @ctx: the agent's struct agent_shields. */
+void shield_metrics_collect(struct metrics_batch *b, void *ctx);
+
+#endif
