@@ -45,7 +45,7 @@ struct syslog_sink {
 	bool said_down; /* logged that the peer is away; "connected" is logged next time */
 	struct tls_client *tls;
 	struct tls_conn *conn;
-	char *buf; /* streams: framed records not yet written; datagrams: one message */
+	char *buf; /* streams: the batch of framed records not yet written */
 	size_t len, cap;
 	_Atomic uint64_t connects, stalled;
 };
