@@ -142,10 +142,11 @@ static void through_rsyslog(long n)
 		"template=\"RSYSLOG_SyslogProtocol23Format\")\n",
 		dir, port);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "rsyslogd -n -f %s -i %s/pid", conf, dir);
+	snprintf(cmd, sizeof(cmd), "%s/pid", dir);
 	pid = fork();
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		/* rsyslogd itself, so that the kill below reaches it */
+		execlp("rsyslogd", "rsyslogd", "-n", "-f", conf, "-i", cmd, (char *)NULL);
 		_exit(127);
 	}
 	sleep(2);
