@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd libmicrohttpd
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lmicrohttpd)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -49,11 +49,12 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
-# The readiness notices (agent/notify.c) use libsystemd, the metrics endpoint (export/http.c)
-# libmicrohttpd; Debian ships neither as a static library usable here, so the static build has
-# its own libvigil with both objects built without them (no-ops there).
-NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
-HTTP_OBJ        := $(BUILD)/src/export/http.o
+# The readiness notices (agent/notify.c) and the journald sink use libsystemd, the TLS sinks
+# GnuTLS, the metrics endpoint (export/http.c) libmicrohttpd; Debian ships none of them as a
+# static library usable here, so the static build has its own libvigil with these built
+# without them (no-ops there, or "not built in").
+OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/export/http.c
+OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -97,7 +98,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
-	    logrotate libmicrohttpd-dev prometheus
+	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
+	    gnutls-bin
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -168,16 +170,12 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ) $(HTTP_OBJ),$(LIB_OBJS)) \
-		    $(BUILD)/static/agent/notify.o $(BUILD)/static/export/http.o
+$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS),$(LIB_OBJS)) \
+		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/static/agent/notify.o: src/agent/notify.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
-
-$(BUILD)/static/export/http.o: src/export/http.c
+$(BUILD)/static/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -259,8 +257,7 @@ $(BUILD)/gen/syscall_names.c: scripts/gen-syscalls.sh
 $(BUILD)/gen/syscall_names.o: $(BUILD)/gen/syscall_names.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
-$(HTTP_OBJ): CFLAGS += -DHAVE_LIBMICROHTTPD
+$(OPTIONAL_OBJS): CFLAGS += -DHAVE_LIBSYSTEMD -DHAVE_GNUTLS -DHAVE_LIBMICROHTTPD
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

@@ -310,6 +310,57 @@ check_stop() {
 	fi
 }
 
+# --- the journald sink: an alert as a journal entry with vigil's native fields
+check_journald_sink() {
+	local pid entry
+	cat >"$work/jd.yaml" <<EOF
+policy: vmtest-journald
+mode: audit
+rules:
+  - id: vmtest-journald-read
+    description: the journald sink's test file was read
+    severity: high
+    on: open
+    action: alert
+    match:
+      file.path: $work/jd-secret
+      file.access: read
+EOF
+	echo secret >"$work/jd-secret"
+	vigil run --no-default-rules --policy-dir "" --policy "$work/jd.yaml" -f json \
+		-o "$work/jd.json" --sink journald: 2>"$work/jd.err" &
+	pid=$!
+	if ! wait_until 120 grep -q 'watching .* events' "$work/jd.err"; then
+		fail journald_sink "vigil run --sink journald: did not start: $(tail -n 2 "$work/jd.err")"
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
+	cat "$work/jd-secret" >/dev/null
+	wait_until 30 sh -c "journalctl -b -o json VIGIL_RULE_ID=vmtest-journald-read | grep -q ."
+	entry=$(journalctl -b -o json VIGIL_RULE_ID=vmtest-journald-read | tail -n 1)
+	vigil stop >/dev/null 2>&1 || kill "$pid"
+	wait "$pid"
+	if [ -z "$entry" ]; then
+		fail journald_sink "no journal entry with VIGIL_RULE_ID=vmtest-journald-read in 30 s"
+		return 1
+	fi
+	# PRIORITY 3: high; the MESSAGE_ID of open events (src/sinks/message_ids.c)
+	if ! printf '%s' "$entry" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+want = {"PRIORITY": "3", "SYSLOG_IDENTIFIER": "vigil", "VIGIL_SEVERITY": "high",
+	"MESSAGE_ID": "8d5910f909b94ca0bc6e6c81ed961be7", "VIGIL_TYPE": "open"}
+bad = [k for k, v in want.items() if e.get(k) != v]
+bad += [k for k in ("VIGIL_SEQ", "OBJECT_PID", "VIGIL_PID", "VIGIL_JSON", "MESSAGE") if k not in e]
+json.loads(e.get("VIGIL_JSON", "{}"))
+sys.exit("wrong or missing: " + " ".join(bad) if bad else 0)'; then
+		fail journald_sink "the entry: $entry"
+		return 1
+	fi
+	pass journald_sink "an alert as a journal entry: PRIORITY 3, MESSAGE_ID, VIGIL_RULE_ID," \
+		"VIGIL_SEVERITY, VIGIL_SEQ, OBJECT_PID, VIGIL_JSON"
+}
+
 check_purge() {
 	local left
 	rm -f "$policies/vmtest.yaml"
@@ -350,9 +401,10 @@ if check_install; then
 		skip restart "no connect deny in force to test it with"
 	fi
 	check_stop
+	check_journald_sink
 	check_purge
 else
-	for t in ready alert_in_journal reload restart stop purge; do
+	for t in ready alert_in_journal reload restart stop journald_sink purge; do
 		skip "$t" "vigil is not installed"
 	done
 fi

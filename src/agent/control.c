@@ -140,6 +140,57 @@ static void output_text(const struct agent_status_ctx *c, FILE *out)
 		os.error ? "; writing fails: " : "", os.error ? strerror(os.error) : "");
 }
 
+/* Each sink: what it took, delivered and missed (sinks/sink.h). */
+static void sinks_json(const struct agent_status_ctx *c, FILE *out)
+{
+	struct sink_stats ss;
+
+	fputs(",\"sinks\":[", out);
+	for (size_t i = 0; i < sinks_count(c->sinks); i++) {
+		sinks_stats(c->sinks, i, &ss);
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		json_cstring(out, ss.name);
+		fputs(",\"scheme\":", out);
+		json_cstring(out, ss.scheme);
+		fprintf(out,
+			",\"queued\":%" PRIu64 ",\"sent\":%" PRIu64
+			",\"dropped_queue_full\":%" PRIu64 ",\"failed\":%" PRIu64
+			",\"depth\":%" PRIu64 ",\"capacity\":%" PRIu64 ",\"error\":",
+			ss.queued, ss.sent, ss.dropped_queue_full, ss.failed, ss.depth,
+			ss.capacity);
+		if (ss.error)
+			json_cstring(out, strerror(ss.error));
+		else
+			fputs("null", out);
+		fputs(",\"counters\":{", out);
+		for (size_t j = 0; j < ss.n_counters; j++) {
+			if (j)
+				fputc(',', out);
+			json_cstring(out, ss.counters[j].name);
+			fprintf(out, ":%" PRIu64, ss.counters[j].value);
+		}
+		fputs("}}", out);
+	}
+	fputc(']', out);
+}
+
+static void sinks_text(const struct agent_status_ctx *c, FILE *out)
+{
+	struct sink_stats ss;
+
+	for (size_t i = 0; i < sinks_count(c->sinks); i++) {
+		sinks_stats(c->sinks, i, &ss);
+		fprintf(out,
+			"sink %s: %" PRIu64 " sent, %" PRIu64 " dropped (queue full), %" PRIu64
+			" failed, %" PRIu64 "/%" PRIu64 " queued",
+			ss.name, ss.sent, ss.dropped_queue_full, ss.failed, ss.depth, ss.capacity);
+		for (size_t j = 0; j < ss.n_counters; j++)
+			fprintf(out, ", %" PRIu64 " %s", ss.counters[j].value, ss.counters[j].name);
+		fprintf(out, "%s%s\n", ss.error ? "; failing: " : "",
+			ss.error ? strerror(ss.error) : "");
+	}
+}
+
 /* What `vigil status` asked to see: the request's body, a line per option. */
 struct status_filter {
 	bool all;	    /* every rule, not only those with hits or enforced */
@@ -244,6 +295,7 @@ static void status_json(const struct agent_status_ctx *c, const struct status_fi
 	fputc(']', out);
 	guard_json(c, out);
 	output_json(c, out);
+	sinks_json(c, out);
 	fputs("}\n", out);
 }
 
@@ -369,6 +421,7 @@ static void status_text(const struct agent_status_ctx *c, const struct status_fi
 	}
 	fanotify_text(c, out);
 	output_text(c, out);
+	sinks_text(c, out);
 	fprintf(out, "policy directory: %s%s\n", dir ? dir : "none",
 		dir ? " (vigil policy apply writes there)" : "");
 	guard_text(c, out);
@@ -445,7 +498,10 @@ int agent_control_handle(void *ctx, const char *cmd, const char *body, size_t le
 	}
 	if (!strcmp(cmd, "reopen")) {
 		char msg[512];
-		int err = output_reopen(c->output, msg, sizeof(msg));
+		int err;
+
+		sinks_reopen(c->sinks); /* file: sinks, by their threads */
+		err = output_reopen(c->output, msg, sizeof(msg));
 
 		if (err)
 			pr_warn("run", "%s (vigil reopen)", msg);

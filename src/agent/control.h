@@ -12,6 +12,7 @@
 #include "agent/guard.h"
 #include "events/stream.h"
 #include "sinks/output.h"
+#include "sinks/sink.h"
 
 struct agent_status_ctx {
 	struct agent *agent;
@@ -21,6 +22,7 @@ struct agent_status_ctx {
 	double started_wall_s; /* Unix time */
 	const struct agent_guard *guard;
 	struct output *output;
+	struct sinks *sinks; /* NULL: none */
 	struct sensors *sensors;
 	bool stop; /* "stop" was asked for: the main loop ends as on SIGTERM */
 };

@@ -13,6 +13,7 @@
 #include "sensors/sensor.h"
 #include "sensors/sensors.h"
 #include "sinks/output.h"
+#include "sinks/sink.h"
 #include "vigil/ev_file.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #define POLL_MS 100
+/* At a stop, the sinks get this long to deliver what is queued. */
+#define SINK_DRAIN_S 3.0
 /* Wake the consumer for 1 MiB of pending records; otherwise it polls every POLL_MS. */
 #define WAKEUP_BYTES (1 << 20)
 
@@ -213,6 +216,21 @@ static void report_losses(const struct sensors *sensors, struct stream *stream)
 		stream_update_losses(stream, &now);
 }
 
+/* The stop summary's line for each sink: what it delivered and what it missed. */
+static void report_sinks(const char *who, struct sinks *sinks)
+{
+	struct sink_stats ss;
+
+	for (size_t i = 0; i < sinks_count(sinks); i++) {
+		sinks_stats(sinks, i, &ss);
+		log_msg(ss.dropped_queue_full || ss.failed ? LOG_WARN : LOG_INFO, who,
+			"sink %s: %llu events sent, %llu dropped (queue full), %llu failed%s%s",
+			ss.name, (unsigned long long)ss.sent,
+			(unsigned long long)ss.dropped_queue_full, (unsigned long long)ss.failed,
+			ss.error ? ": " : "", ss.error ? strerror(ss.error) : "");
+	}
+}
+
 /*
  * --metrics: listen before anything is loaded, so that an address in use stops the start with
  * nothing done. What it serves comes from the collectors added once the agent runs.
@@ -256,6 +274,7 @@ int run_main(struct run_options *o)
 	struct stream *stream = NULL;
 	struct sandbox sb = { 0 };
 	struct output *out = NULL;
+	struct sinks *sinks = NULL;
 	struct output_stats os;
 	char by_type[512];
 	struct signals_taken sigs = { 0 };
@@ -362,6 +381,13 @@ int run_main(struct run_options *o)
 		ret = err == -ENOMEM ? EXIT_RUNTIME : EX_USAGE;
 		goto out;
 	}
+	err = sinks_open(&sinks, o->sinks, o->n_sinks, o->sink_queue, what, sizeof(what));
+	if (err) {
+		pr_err(o->name, "%s", what);
+		ret = err == -ENOMEM ? EXIT_RUNTIME : EX_USAGE;
+		goto out;
+	}
+	o->cfg.sinks = sinks;
 	if (!o->format_set)
 		o->cfg.format = out_tty ? FORMAT_TEXT : FORMAT_JSON;
 	o->cfg.colour = o->colour == -1 ? out_tty && !getenv("NO_COLOR") : o->colour;
@@ -401,6 +427,7 @@ int run_main(struct run_options *o)
 						    .started_wall_s = time(NULL),
 						    .guard = &guard,
 						    .output = out,
+						    .sinks = sinks,
 						    .sensors = sensors };
 		if (metrics && add_collectors(metrics, &status, &bpf_metrics)) {
 			pr_err(o->name, "out of memory");
@@ -449,8 +476,10 @@ int run_main(struct run_options *o)
 			sb.pid = 0;
 			break;
 		}
-		if (sigs.reopen)
+		if (sigs.reopen) {
 			reopen_output(o->name, out, sigs.reopen_why);
+			sinks_reopen(sinks);
+		}
 		sigs.reopen = false;
 		stream_poll(stream, POLL_MS);
 		/* one syscall a turn; the breakdown only when something was lost, once a second */
@@ -510,6 +539,7 @@ int run_main(struct run_options *o)
 	report_losses(sensors, stream);
 	output_sync(out);
 	output_stats(out, &os);
+	sinks_drain(sinks, SINK_DRAIN_S);
 	st = stream_stats(stream);
 	stream_stats_by_type(st, by_type, sizeof(by_type));
 	pr_info(o->name, "%llu events seen%s%s%s, %llu shown, %llu lost",
@@ -526,6 +556,7 @@ int run_main(struct run_options *o)
 		pr_warn(o->name, "%llu events could not be written to %s%s%s",
 			(unsigned long long)os.unwritten, os.path ? os.path : "standard output",
 			os.error ? ": " : "", os.error ? strerror(os.error) : "");
+	report_sinks(o->name, sinks);
 	if (st->folded)
 		pr_info(o->name,
 			"%llu repeated opens folded in the kernel, written as counts "
@@ -568,6 +599,7 @@ out:
 	agent_guard_stop(&guard);
 	control_close(control);
 	agent_free(agent);
+	sinks_close(sinks);
 	output_close(out);
 	return ret;
 }

@@ -13,13 +13,18 @@
 #include "events/stream.h"
 #include "export/http.h"
 
+#define RUN_SINKS_MAX 16
+
 struct run_options {
 	const char *name; /* "run", "trace" or "sandbox": the prefix of its messages */
 	bool policies;	  /* judge events and enforce: the agent */
 	bool sandbox;	  /* run @command in a cgroup of its own, judged alone */
 	struct stream_config cfg;
-	const char *output; /* NULL: standard output */
-	int colour;	    /* -1 auto, 0 never, 1 always */
+	const char *output;		  /* NULL: standard output */
+	const char *sinks[RUN_SINKS_MAX]; /* --sink URLs (sinks/sink.h) */
+	size_t n_sinks;
+	size_t sink_queue; /* each sink's queue, in events; 0: the default */
+	int colour;	   /* -1 auto, 0 never, 1 always */
 	bool format_set;
 	double duration; /* seconds; 0: until stopped */
 	__u32 ring_bytes;

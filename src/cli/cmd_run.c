@@ -22,6 +22,7 @@ static const struct stream_cmd run = {
 		"  sudo vigil run --policy /etc/vigil/policies/ --no-default-rules\n"
 		"  sudo vigil run --events exec --comm bash,sh --format json\n"
 		"  sudo vigil run -o /var/log/vigil/events.json -f json\n"
+		"  sudo vigil run --sink journald: --sink 'syslog+tls://siem:6514?ca=ca.pem'\n"
 		"  sudo vigil run --config ./vigil.yaml\n",
 };
 

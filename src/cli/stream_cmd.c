@@ -21,6 +21,8 @@ enum {
 	OPT_NO_GUARD,
 	OPT_KEEP_ENFORCEMENT,
 	OPT_CONFIG,
+	OPT_SINK,
+	OPT_SINK_QUEUE,
 	OPT_METRICS,
 	OPT_BPF_STATS,
 	OPT_KEYS,
@@ -53,6 +55,27 @@ const struct cli_option stream_options[] = {
 		  "logs each alert to the journal (at most 10 a second)",
 	  .config = "output",
 	  .config_default = "\"-\"" },
+	{ .name = "sink",
+	  .key = OPT_SINK,
+	  .arg = "URL",
+	  .help = "also send every event, as a JSON line, to URL (repeat\n"
+		  "for more): file:PATH, syslog+udp://HOST:PORT,\n"
+		  "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT,\n"
+		  "syslog: (the local /dev/log), journald: (docs/output.md).\n"
+		  "Each has its own queue: a slow or dead sink delays\n"
+		  "nothing else, and what it misses is counted (vigil status)",
+	  .config = "sink",
+	  .config_default = "[]",
+	  .only = RUN,
+	  .many = true },
+	{ .name = "sink-queue",
+	  .key = OPT_SINK_QUEUE,
+	  .arg = "EVENTS",
+	  .help = "how many events each sink's queue holds while it is slow\n"
+		  "or away (default 16384); a full queue drops, counted",
+	  .config = "sink-queue",
+	  .config_default = "16384",
+	  .only = RUN },
 	{ .name = "color",
 	  .key = OPT_COLOR,
 	  .arg = "WHEN",
@@ -356,6 +379,7 @@ static int parse_budget(const char *arg, __u64 *rate, __u64 *burst)
  */
 static int apply(int key, const char *arg, struct run_options *a, char *err, size_t errlen)
 {
+	unsigned long ul;
 	char *end;
 
 	switch (key) {
@@ -370,6 +394,21 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 		return 0;
 	case 'o':
 		a->output = strcmp(arg, "-") ? arg : NULL;
+		return 0;
+	case OPT_SINK:
+		if (a->n_sinks == RUN_SINKS_MAX)
+			return BAD("at most %d sinks", RUN_SINKS_MAX);
+		if (sink_url_check(arg, err, errlen))
+			return -EINVAL;
+		a->sinks[a->n_sinks++] = arg;
+		return 0;
+	case OPT_SINK_QUEUE:
+		errno = 0;
+		ul = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' || !ul || ul > SINK_QUEUE_MAX)
+			return BAD("takes a number of events from 1 to %d, not '%s'",
+				   SINK_QUEUE_MAX, arg);
+		a->sink_queue = ul;
 		return 0;
 	case OPT_COLOR:
 		if (!strcmp(arg, "auto"))

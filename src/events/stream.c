@@ -39,7 +39,50 @@ struct stream {
 	/* the alert log's budget: lines in the current second, and those left out */
 	__u64 alert_second;
 	unsigned int alert_lines, alert_skipped;
+	/* sinks: each line as JSON in memory, by the output's formatter or its own (text) */
+	FILE *sink_mem;
+	struct sink_line {
+		char *p;
+		size_t len, cap;
+	} sink_line;
+	struct formatter sink_fmt;
+	bool sink_fmt_init;
 };
+
+/* stdio's write into the sinks' line buffer. */
+static ssize_t sink_line_write(void *cookie, const char *buf, size_t size)
+{
+	struct sink_line *l = cookie;
+
+	if (l->len + size > l->cap) {
+		size_t cap = (l->len + size) * 2;
+		char *p = realloc(l->p, cap);
+
+		if (!p)
+			return -1;
+		l->p = p;
+		l->cap = cap;
+	}
+	memcpy(l->p + l->len, buf, size);
+	l->len += size;
+	return size;
+}
+
+static int sinks_setup(struct stream *s)
+{
+	static const cookie_io_functions_t io = { .write = sink_line_write };
+
+	s->sink_mem = fopencookie(&s->sink_line, "w", io);
+	if (!s->sink_mem)
+		return -errno;
+	setvbuf(s->sink_mem, NULL, _IOFBF, 1 << 16);
+	/* text output: a JSON formatter of its own, numbered as the output's lines */
+	if (s->cfg.format != FORMAT_JSON) {
+		formatter_init(&s->sink_fmt, FORMAT_JSON, s->sink_mem, false);
+		s->sink_fmt_init = true;
+	}
+	return 0;
+}
 
 int stream_new(struct stream **out, const struct stream_config *cfg)
 {
@@ -56,6 +99,11 @@ int stream_new(struct stream **out, const struct stream_config *cfg)
 	if (!s->procs || !s->agg) {
 		err = -ENOMEM;
 		goto fail;
+	}
+	if (cfg->sinks) {
+		err = sinks_setup(s);
+		if (err)
+			goto fail;
 	}
 	s->cgroups = cgroup_names_new();
 	if (!s->cgroups)
@@ -81,6 +129,11 @@ void stream_free(struct stream *s)
 		return;
 	ring_buffer__free(s->ring);
 	formatter_free(&s->fmt);
+	if (s->sink_fmt_init)
+		formatter_free(&s->sink_fmt);
+	if (s->sink_mem)
+		fclose(s->sink_mem);
+	free(s->sink_line.p);
 	aggregate_free(s->agg);
 	cgroup_names_free(s->cgroups);
 	proctab_free(s->procs);
@@ -159,6 +212,82 @@ static void log_alert(struct stream *s, const struct event_view *v)
 	fputc('\n', s->cfg.alert_log);
 }
 
+/* An event's line (@v), or a lost record's (@v NULL). */
+static void format_line(struct formatter *f, const struct event_view *v, __u64 boot_ns,
+			const struct losses *lost, __u64 lost_total)
+{
+	if (v)
+		format_event(f, v);
+	else
+		format_lost(f, boot_ns, lost, lost_total);
+}
+
+/*
+ * Write a line to the output and make it as JSON for the sinks, in s->sink_line: a JSON
+ * output's line is made once, in memory, and copied to the output; a text output's is made
+ * again as JSON, with the same seq. Returns the JSON line's length without its newline.
+ */
+static size_t format_for_sinks(struct stream *s, const struct event_view *v, __u64 boot_ns,
+			       const struct losses *lost, __u64 lost_total)
+{
+	s->sink_line.len = 0;
+	if (s->sink_fmt_init) {
+		format_line(&s->fmt, v, boot_ns, lost, lost_total);
+		s->sink_fmt.seq = s->fmt.seq - 1;
+		format_line(&s->sink_fmt, v, boot_ns, lost, lost_total);
+		fflush(s->sink_mem);
+	} else {
+		s->fmt.out = s->sink_mem;
+		format_line(&s->fmt, v, boot_ns, lost, lost_total);
+		fflush(s->sink_mem);
+		s->fmt.out = s->cfg.out;
+		fwrite(s->sink_line.p, 1, s->sink_line.len, s->cfg.out);
+	}
+	return s->sink_line.len && s->sink_line.p[s->sink_line.len - 1] == '\n'
+		       ? s->sink_line.len - 1
+		       : s->sink_line.len;
+}
+
+/* The line of @v to the sinks, with what they may filter on. */
+static void publish_event(struct stream *s, const struct event_view *v, size_t len)
+{
+	const struct event *ev = v->ev;
+	struct sink_record r = {
+		.json = s->sink_line.p,
+		.len = len,
+		.seq = s->fmt.seq,
+		.type = event_type_name(ev->type) ?: "unknown",
+		.severity = v->verdict ? v->verdict->severity : NULL,
+		.rule_id = v->verdict ? v->verdict->rule_id : NULL,
+		.pid = ev->task->pid,
+	};
+	char message[MESSAGE_MAX];
+	__s64 sec;
+	long nsec;
+
+	wallclock_real(&s->fmt.clock, ev->time_ns, &sec, &nsec);
+	r.time = (struct timespec){ .tv_sec = sec, .tv_nsec = nsec };
+	if (sinks_want_message(s->cfg.sinks)) {
+		if (v->verdict)
+			event_message(message, sizeof(message), v,
+				      formatter_user(&s->fmt, ev->task->uid, ev->time_ns));
+		else
+			snprintf(message, sizeof(message), "%s by %s (pid %d)", r.type,
+				 v->proc && *v->proc->exe ? v->proc->exe : ev->task->comm,
+				 (int)ev->task->pid);
+		r.message = message;
+	}
+	sinks_publish(s->cfg.sinks, &r);
+}
+
+static void write_event(struct stream *s, const struct event_view *v)
+{
+	if (!s->cfg.sinks)
+		format_event(&s->fmt, v);
+	else
+		publish_event(s, v, format_for_sinks(s, v, 0, NULL, 0));
+}
+
 /* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
 static void show_event(struct stream *s, const struct event *ev, struct proc *proc,
 		       const struct event_verdict **summary_of)
@@ -177,7 +306,7 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 		aggregate_note_outcome(s->agg, ev, shown, view.verdict);
 	if (!shown)
 		return;
-	format_event(&s->fmt, &view);
+	write_event(s, &view);
 	if (view.verdict && !summary_of && s->cfg.alert_log)
 		log_alert(s, &view);
 	/* a summary is a count, not a record seen: "shown" never exceeds "seen" */
@@ -316,6 +445,7 @@ int stream_poll(struct stream *s, int timeout_ms)
 	 * write that fails is the output's to count and report (sinks/output.h), not the stream's.
 	 */
 	fflush(s->cfg.out);
+	sinks_kick(s->cfg.sinks);
 	return n;
 }
 
@@ -323,6 +453,7 @@ void stream_update_losses(struct stream *s, const struct losses *now)
 {
 	struct losses since;
 	struct timespec ts;
+	__u64 boot_ns;
 
 	losses_accumulate(&s->losses, &s->kernel_losses, now);
 	s->kernel_losses = *now;
@@ -330,7 +461,24 @@ void stream_update_losses(struct stream *s, const struct losses *now)
 		return;
 	losses_since(&s->losses, &s->reported_losses, &since);
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	format_lost(&s->fmt, (__u64)ts.tv_sec * 1000000000 + ts.tv_nsec, &since, s->losses.total);
+	boot_ns = (__u64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!s->cfg.sinks) {
+		format_lost(&s->fmt, boot_ns, &since, s->losses.total);
+	} else {
+		char message[128];
+		struct sink_record r = { .type = "lost", .message = message };
+		__s64 sec;
+		long nsec;
+
+		r.len = format_for_sinks(s, NULL, boot_ns, &since, s->losses.total);
+		r.json = s->sink_line.p;
+		r.seq = s->fmt.seq;
+		wallclock_real(&s->fmt.clock, boot_ns, &sec, &nsec);
+		r.time = (struct timespec){ .tv_sec = sec, .tv_nsec = nsec };
+		snprintf(message, sizeof(message), "%llu events lost in the kernel (%llu in all)",
+			 (unsigned long long)since.total, (unsigned long long)s->losses.total);
+		sinks_publish(s->cfg.sinks, &r);
+	}
 	s->reported_losses = s->losses;
 	s->stats.lost = s->losses.total;
 }

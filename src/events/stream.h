@@ -11,6 +11,7 @@
 #include "events/filter.h"
 #include "events/format.h"
 #include "events/losses.h"
+#include "sinks/sink.h"
 
 struct stream_config {
 	struct filter filter;
@@ -31,6 +32,11 @@ struct stream_config {
 	 * systemd, when the events go to a file), at most ALERT_LOG_PER_S a second; NULL: none.
 	 */
 	FILE *alert_log;
+	/*
+	 * Every line written also goes to these sinks, as JSON (sinks/sink.h) with the same seq
+	 * when the output is text; NULL: none.
+	 */
+	struct sinks *sinks;
 };
 
 struct stream_stats {

@@ -133,6 +133,22 @@ static void output(struct metrics_batch *b, const struct agent_status_ctx *c)
 		metrics_queue(b, "ringbuf", METRICS_BYTES, used, size);
 }
 
+/* Each sink (sinks/sink.h), named by its URL without query: a label the configuration bounds. */
+static void sinks(struct metrics_batch *b, struct sinks *s)
+{
+	struct sink_stats ss;
+
+	for (size_t i = 0; i < sinks_count(s); i++) {
+		sinks_stats(s, i, &ss);
+		metrics_drops(b, "queue", ss.name, ss.dropped_queue_full);
+		metrics_drops(b, "send", ss.name, ss.failed);
+		metrics_queue(b, ss.name, METRICS_EVENTS, ss.depth, ss.capacity);
+		metrics_counter(b, "vigil_sink_sent_events_total",
+				"Events each sink delivered (or spooled), by sink", ss.sent, "sink",
+				ss.name, NULL);
+	}
+}
+
 static void reloads(struct metrics_batch *b, const struct agent_reload_stats *r)
 {
 	static const char help[] = "Policy reloads (SIGHUP, edits, vigil policy apply and remove) "
@@ -156,5 +172,6 @@ void agent_metrics_collect(struct metrics_batch *b, void *ctx)
 	alerts(b, policy_engine_set(engine));
 	enforcement(b, policy_engine_stats(engine));
 	output(b, c);
+	sinks(b, c->sinks);
 	reloads(b, agent_reload_stats(c->agent));
 }

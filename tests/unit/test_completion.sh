@@ -86,6 +86,7 @@ expect format_values "auto json text" run --format ""
 expect format_value_after_equals "json" run --format = j
 expect color_values "always auto never" trace --color ""
 expect access_values "read read,write write" trace -a ""
+expect sink_schemes "syslog+tcp:// syslog+tls:// syslog+udp:// syslog:" run --sink sys
 expect event_type "exec" trace -e exe
 expect event_types_by_prefix "exec exit" trace -e ex
 expect event_type_list "exec,fork" trace --events exec,fo
