@@ -3,8 +3,10 @@
 #include "sinks/sink.h"
 
 extern const struct sink_ops sink_file_ops;
+extern const struct sink_ops sink_nats_ops;
 
 const struct sink_ops *const sink_kinds[] = {
 	&sink_file_ops,
+	&sink_nats_ops,
 	NULL,
 };
