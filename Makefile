@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd libnats
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd libnats json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lnats)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lnats -ljson-c)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
