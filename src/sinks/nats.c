@@ -712,7 +712,7 @@ static size_t nats_counters(void *ctx, struct sink_counter *c, size_t max)
 	all[2] = (struct sink_counter){ "spooled", n->c.spooled };
 	all[3] = (struct sink_counter){ "replayed", n->c.replayed };
 	all[4] = (struct sink_counter){ "dropped_spool_full", ss.dropped };
-	all[5] = (struct sink_counter){ "failed", n->c.failed };
+	all[5] = (struct sink_counter){ "spool_failed", n->c.failed };
 	all[6] = (struct sink_counter){ "spool_waiting", ss.messages };
 	pthread_mutex_unlock(&n->lock);
 	k = max < 7 ? max : 7;
