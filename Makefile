@@ -43,7 +43,9 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
 MAIN_SRC := src/cli/main.c
-LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*/*.c))
+# The static build's stand-in for what uses libnats (Debian ships no libnats.a).
+NATS_NONE_SRC := src/sinks/nats_none.c
+LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC),$(wildcard src/*/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
@@ -51,6 +53,7 @@ LIBVIGIL := $(BUILD)/libvigil.a
 # The readiness notices (agent/notify.c) use libsystemd; Debian ships no libsystemd.a, so the
 # static build has its own libvigil with a notify.o built without it (a no-op there).
 NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
+NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -65,7 +68,7 @@ PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 kernel (scripts/vm/).
-STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
+STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -l:libjson-c.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
 # The shield's BPF_PROG_TEST_RUN tests too: its program must load on 6.1's verifier (~30 s).
 VM_XDP_TESTS  := shield
@@ -163,11 +166,16 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ),$(LIB_OBJS)) $(BUILD)/static/agent/notify.o
+$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ) $(NATS_OBJS),$(LIB_OBJS)) \
+		    $(BUILD)/static/agent/notify.o $(BUILD)/static/sinks/nats_none.o
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/static/agent/notify.o: src/agent/notify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/static/sinks/nats_none.o: $(NATS_NONE_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
