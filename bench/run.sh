@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 status=0
 for b in exec_bench open_bench throughput_bench policy_bench enforce_bench shield_bench \
-	shield_veth_bench; do
+	shield_veth_bench nats_bench; do
 	echo "=== $b"
 	build/bench/$b || status=1
 	echo

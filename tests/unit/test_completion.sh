@@ -76,7 +76,7 @@ expect_has()
 }
 
 expect command_prefix "trace" tr
-expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload version help" ""
+expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload collect version help" ""
 expect help_takes_a_command "shield" help sh
 expect long_option_prefix "--format" run --for
 expect option_of_its_command_only "--duration" trace --dur
@@ -106,6 +106,8 @@ expect shield_rules_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" shield reload lo --ru
 # _command_offset calls compopt, which complains outside a real TAB.
 expect_has sandbox_command "echo" sandbox --policy "$tmp/a.yaml" -- ech 2>/dev/null
 expect no_actions_for_status "" status ""
+expect collect_severity_list "high,critical" collect --severity high,cr
+expect_has collect_options "--host --follow --since" collect --
 
 ids=" $(_vigil_rule_ids "$bin" | tr '\n' ' ') "
 if [[ $ids == *" shadow-file-read "* && $ids != *RULE* && $ids != *" 88 "* ]]; then
