@@ -33,20 +33,23 @@ static const char event_fmt[] =
 	"\"agent_instance\":\"%s\",\"process\":{\"pid\":11257,"
 	"\"tid\":11257,\"ppid\":8799,\"uid\":0,\"user\":\"root\",\"euid\":0,\"euser\":\"root\","
 	"\"gid\":0,\"group\":\"root\",\"comm\":\"clang-format\",\"exe\":\"/usr/lib/llvm-14/bin/"
-	"clang-format\",\"args\":[\"clang-format\",\"--dry-run\",\"--Werror\",\"src/policy/set.c\"],"
+	"clang-format\",\"args\":[\"clang-format\",\"--dry-run\",\"--Werror\",\"src/policy/"
+	"set.c\"],"
 	"\"cwd\":\"/work/wt-latency\",\"cgroup\":\"/\",\"cgroup_id\":1,\"exec_id\":\"11257:"
 	"12022570591183\"},\"parent\":{\"pid\":8799,\"exe\":\"/usr/bin/dash\",\"comm\":\"sh\","
 	"\"exec_id\":\"8799:11957260000000\",\"from_procfs\":true},\"ancestors\":[{\"pid\":8799,"
 	"\"exe\":\"/usr/bin/dash\",\"args\":[\"/bin/sh\",\"-c\",\"clang-format --dry-run\"],"
-	"\"exec_id\":\"8799:11957260000000\",\"from_procfs\":true},{\"pid\":1,\"exe\":\"/sbin/init\","
+	"\"exec_id\":\"8799:11957260000000\",\"from_procfs\":true},{\"pid\":1,\"exe\":\"/sbin/"
+	"init\","
 	"\"args\":[\"/sbin/init\"],\"exec_id\":\"1:180000000\",\"from_procfs\":true}]}";
 
 static char dir[64];
 
 static pid_t server_start(void)
 {
-	char cmd[256], *const argv[] = { "/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
-					 "14299", "-sd", cmd, NULL };
+	char cmd[256], *const argv[] = {
+		"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", "14299", "-sd", cmd, NULL
+	};
 
 	snprintf(cmd, sizeof(cmd), "%s/store", dir);
 	return start_until(argv, "Server is ready");

@@ -160,8 +160,10 @@ static int parse_args(struct collect *c, int argc, char **argv)
 			collect_usage(stdout);
 			exit(EXIT_OK);
 		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text") && strcmp(optarg, "auto"))
-				return usage_error(CMD, "--format must be json, text or auto, got '%s'",
+			if (strcmp(optarg, "json") && strcmp(optarg, "text") &&
+			    strcmp(optarg, "auto"))
+				return usage_error(CMD,
+						   "--format must be json, text or auto, got '%s'",
 						   optarg);
 			c->format = optarg[0];
 			break;
@@ -211,8 +213,9 @@ static int parse_args(struct collect *c, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error(CMD, optind < argc ? "one URL only, got '%s' too" :
-							"which server? vigil collect nats://HOST:PORT",
+		return usage_error(CMD,
+				   optind < argc ? "one URL only, got '%s' too"
+						 : "which server? vigil collect nats://HOST:PORT",
 				   optind < argc ? argv[optind + 1] : "");
 	if (nats_url_parse(&c->url, argv[optind], err, sizeof(err)))
 		return usage_error(CMD, "%s", err);
@@ -260,8 +263,7 @@ static bool subject_match(const struct collect *c, const char *subject)
 			return false;
 	}
 	return in_list(tok[0], len[0], c->hosts[0], c->n_hosts, sizeof(c->hosts[0])) &&
-	       in_list(tok[2], len[2], c->severities[0], c->n_severities,
-		       sizeof(c->severities[0]));
+	       in_list(tok[2], len[2], c->severities[0], c->n_severities, sizeof(c->severities[0]));
 }
 
 static const char *jstring(struct json_object *o, const char *a, const char *b)

@@ -30,15 +30,15 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX	    4096 /* events confirmed by one acknowledgement, at most */
-#define INFLIGHT_MAX	    32	 /* batches awaiting their acknowledgement */
-#define ACK_WAIT_MS	    5000
-#define CONNECT_TIMEOUT_MS  2000
-#define RETRY_MS	    1000
-#define REPLAY_BATCH	    4096
-#define CLOSE_WAIT_MS	    2000
-#define SUBJECT_MAX	    256
-#define MSG_ID_MAX	    (HOST_NAME_MAX + 96)
+#define BATCH_MAX	   4096 /* events confirmed by one acknowledgement, at most */
+#define INFLIGHT_MAX	   32	/* batches awaiting their acknowledgement */
+#define ACK_WAIT_MS	   5000
+#define CONNECT_TIMEOUT_MS 2000
+#define RETRY_MS	   1000
+#define REPLAY_BATCH	   4096
+#define CLOSE_WAIT_MS	   2000
+#define SUBJECT_MAX	   256
+#define MSG_ID_MAX	   (HOST_NAME_MAX + 96)
 
 struct entry {
 	size_t subject, id, data, len; /* offsets into the batch's buffer */
@@ -404,7 +404,8 @@ static int nats_send_locked(struct nats_sink *n, const struct sink_record *r, na
 	if (b->n >= BATCH_MAX) {
 		err = seal(n) ?: next_batch(n);
 		if (err)
-			fail_over(n, err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
+			fail_over(n,
+				  err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
 				  nc, js);
 	}
 	return 0;
@@ -437,7 +438,8 @@ static int nats_flush(void *ctx)
 		int err = seal(n) ?: next_batch(n);
 
 		if (err)
-			fail_over(n, err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
+			fail_over(n,
+				  err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
 				  &nc, &js);
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -446,8 +448,7 @@ static int nats_flush(void *ctx)
 	return 0;
 }
 
-static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char *why,
-		      size_t len)
+static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char *why, size_t len)
 {
 	jsOptions o;
 	natsStatus st;
@@ -473,8 +474,8 @@ static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char
 }
 
 /* Publish @b and wait for the acknowledgement of its last message. */
-static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_batch *b,
-			     char *why, size_t len)
+static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_batch *b, char *why,
+			     size_t len)
 {
 	jsPubOptions po;
 	jsPubAck *pa = NULL;
@@ -515,7 +516,8 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 			if (!err) {
 				/* the live path takes over, with the connection */
 				n->spooling = false;
-				pr_info("nats", "%s: the spool is sent, events go out directly again",
+				pr_info("nats",
+					"%s: the spool is sent, events go out directly again",
 					n->url.servers[0]);
 			} else {
 				pr_warn("nats", "spool: %s", strerror(-err));
@@ -577,7 +579,8 @@ static void *replayer_main(void *arg)
 
 		if (!n->spooling) {
 			if (!reap(n))
-				fail_over(n, n->last_error[0] ? n->last_error : "no acknowledgement",
+				fail_over(n,
+					  n->last_error[0] ? n->last_error : "no acknowledgement",
 					  &nc, &js);
 			if (!nc) {
 				wait_ms(n, RETRY_MS);

@@ -37,8 +37,8 @@ const struct sink_ops sink_nats_ops = {
 	.close = nats_none_close,
 };
 
-int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn,
-	      void *ctx, char *why, size_t len)
+int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn, void *ctx,
+	      char *why, size_t len)
 {
 	(void)u;
 	(void)o;

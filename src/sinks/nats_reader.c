@@ -9,7 +9,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define POLL_MS		   250
 /* Without --follow, a filter that matches nothing ends the read after this long. */
-#define QUIET_MS	   1500
+#define QUIET_MS 1500
 
 /* The stream's last sequence number now: without --follow, reading stops there. */
 static int stream_end(jsCtx *js, const struct nats_url *u, uint64_t *last, char *why, size_t len)
@@ -78,8 +78,8 @@ static int read_loop(natsSubscription *sub, const struct nats_read_opts *o, uint
 	return ret;
 }
 
-int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn,
-	      void *ctx, char *why, size_t len)
+int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn, void *ctx,
+	      char *why, size_t len)
 {
 	natsConnection *nc = NULL;
 	natsSubscription *sub = NULL;

@@ -24,7 +24,7 @@ typedef int (*nats_read_fn)(void *ctx, const char *subject, const char *data, si
  * Read @u's stream in order through an ordered, ephemeral consumer (nothing is left on the
  * server), calling @fn for each message. 0, @fn's stop value, or -errno with @why.
  */
-int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn,
-	      void *ctx, char *why, size_t len);
+int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn, void *ctx,
+	      char *why, size_t len);
 
 #endif

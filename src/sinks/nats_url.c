@@ -251,7 +251,8 @@ int nats_url_parse(struct nats_url *u, const char *url, char *why, size_t len)
 	if (!err && !u->spool_dir && !(u->spool_dir = strdup(SPOOL_DEFAULT_DIR)))
 		err = -ENOMEM;
 	if (!err && !valid_name(u->stream, false))
-		err = bad(why, len, "stream '%s': a name without dots, wildcards or spaces", u->stream);
+		err = bad(why, len, "stream '%s': a name without dots, wildcards or spaces",
+			  u->stream);
 	if (!err && !valid_name(u->prefix, true))
 		err = bad(why, len, "prefix '%s': subject tokens without wildcards or spaces",
 			  u->prefix);

@@ -48,7 +48,7 @@ struct spool {
 	uint64_t limit, segment_max;
 	struct segment *segs; /* oldest first; the last one takes appends */
 	size_t n_segs, cap_segs;
-	int tail_fd;	 /* open on the last segment, -1: start a new one at the next append */
+	int tail_fd; /* open on the last segment, -1: start a new one at the next append */
 	uint64_t next_id;
 	uint64_t pinned; /* the segment a peeked batch came from, or NO_SEGMENT */
 	uint64_t bytes, msgs, dropped;
@@ -166,7 +166,8 @@ static int scan_segment(struct spool *s, const char *name, struct segment *seg)
 	for (size_t n; (n = record_len(buf + off, st.st_size - off)); off += n)
 		seg->msgs++;
 	if (off < (size_t)st.st_size) {
-		pr_warn("spool", "%s: %zu bytes after the last whole message dropped (cut by a crash?)",
+		pr_warn("spool",
+			"%s: %zu bytes after the last whole message dropped (cut by a crash?)",
 			name, (size_t)st.st_size - off);
 		if (ftruncate(fd, off))
 			err = -errno;
@@ -231,9 +232,9 @@ int spool_open(struct spool **out, const char *dir, uint64_t limit, char *why, s
 	s->tail_fd = -1;
 	s->pinned = NO_SEGMENT;
 	s->limit = limit;
-	s->segment_max = limit / 8 < SEGMENT_MIN ? SEGMENT_MIN :
-			 limit / 8 > SEGMENT_MAX ? SEGMENT_MAX :
-						   limit / 8;
+	s->segment_max = limit / 8 < SEGMENT_MIN   ? SEGMENT_MIN
+			 : limit / 8 > SEGMENT_MAX ? SEGMENT_MAX
+						   : limit / 8;
 	err = make_dir_path(dir, 0700);
 	if (err) {
 		spool_why(why, len, err, "%s: %s", dir, strerror(-err));
@@ -305,8 +306,8 @@ static int start_segment(struct spool *s)
 	int err;
 
 	segment_name(name, seg.id);
-	s->tail_fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-			    0600);
+	s->tail_fd =
+		openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (s->tail_fd < 0)
 		return -errno;
 	err = segs_push(s, &seg);
@@ -364,7 +365,8 @@ int spool_append(struct spool *s, const struct spool_msg *m)
 		return -ENOMEM;
 	while (s->bytes + n > s->limit) {
 		if (!drop_oldest(s)) {
-			/* only the segment being replayed is left: this message is the one that goes */
+			/* only the segment being replayed is left: this message is the one that
+			 * goes */
 			s->dropped++;
 			return 0;
 		}
@@ -463,7 +465,8 @@ int spool_peek(struct spool *s, struct spool_batch *b, size_t max)
 	for (size_t n; b->n < max && (n = record_len(b->buf + off, want - off)); off += n)
 		parse_record(b->buf + off, &b->msgs[b->n++]);
 	if (!b->n)
-		return -EIO; /* a record longer than a chunk cannot be: they are refused at append */
+		return -EIO; /* a record longer than a chunk cannot be: they are refused at append
+			      */
 	b->buf_len = off;
 	b->segment = head->id;
 	b->end_off = head->read_off + off;

@@ -244,8 +244,7 @@ static size_t seqs_of(struct json_object **ev, size_t n, const char *instance, l
  * What the stream holds of the agent against what its file holds: in the same order, each
  * once; returns how many of the file's are missing from the stream (or -1).
  */
-static long long compare(struct json_object **file, size_t nf, struct json_object **got,
-			 size_t ng)
+static long long compare(struct json_object **file, size_t nf, struct json_object **got, size_t ng)
 {
 	const char *instance = nf ? jstr(file[0], "agent_instance") : NULL;
 	long long *want = calloc(nf + 1, sizeof(*want)), *have = calloc(ng + 1, sizeof(*have));
@@ -338,8 +337,9 @@ static long long outage(struct nats_srv *s, const char *spool_opts, long long *m
 	struct json_object **file = NULL, **got = NULL;
 	size_t nf = 0, ng = 0;
 	char url[256];
-	const char *args[] = { "run", "--no-default-rules", "--no-guard", "-e", "exec",
-			       "--sink", url, NULL };
+	const char *args[] = {
+		"run", "--no-default-rules", "--no-guard", "-e", "exec", "--sink", url, NULL
+	};
 	long long dropped = -1;
 	pid_t loop = -1;
 
