@@ -96,7 +96,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
-	    logrotate libnats-dev nats-server
+	    logrotate libnats-dev nats-server openssl
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 

@@ -33,6 +33,7 @@ struct nats_srv {
 	pid_t pid;
 	int port;
 	char dir[64]; /* the store and the log */
+	bool tls;     /* TLS with client certificates, from dir/{ca,server}.{pem,key} */
 };
 
 static double now_s(void)
@@ -73,12 +74,15 @@ static bool port_open(int port)
 /* Start (or restart, with the same port and store) nats-server -js; 0 once it listens. */
 static int srv_start(struct nats_srv *s)
 {
-	char port[16], store[96], log[96];
+	char port[16], store[96], log[96], cert[96], key[96], ca[96];
 	double deadline = now_s() + 20;
 
 	snprintf(port, sizeof(port), "%d", s->port);
 	snprintf(store, sizeof(store), "%s/store", s->dir);
 	snprintf(log, sizeof(log), "%s/server.log", s->dir);
+	snprintf(cert, sizeof(cert), "%s/server.pem", s->dir);
+	snprintf(key, sizeof(key), "%s/server.key", s->dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", s->dir);
 	s->pid = fork();
 	if (s->pid < 0)
 		return -1;
@@ -89,8 +93,13 @@ static int srv_start(struct nats_srv *s)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(NATS_SERVER, "nats-server", "-js", "-a", "127.0.0.1", "-p", port, "-sd",
-		      store, (char *)NULL);
+		if (s->tls)
+			execl(NATS_SERVER, "nats-server", "-js", "-a", "127.0.0.1", "-p", port,
+			      "-sd", store, "--tlsverify", "--tlscert", cert, "--tlskey", key,
+			      "--tlscacert", ca, (char *)NULL);
+		else
+			execl(NATS_SERVER, "nats-server", "-js", "-a", "127.0.0.1", "-p", port,
+			      "-sd", store, (char *)NULL);
 		_exit(127);
 	}
 	while (now_s() < deadline) {
@@ -115,9 +124,28 @@ static void srv_stop(struct nats_srv *s)
 	s->pid = 0;
 }
 
-static bool srv_setup(struct nats_srv *s)
+/* A CA, and a server (127.0.0.1) and a client certificate it signed, in @dir. */
+static int make_certs(const char *dir)
+{
+	return shf("cd %s && exec >certs.log 2>&1 && "
+		   "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=vigil-test-ca "
+		   "-keyout ca.key -out ca.pem && "
+		   "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
+		   "-out server.csr && "
+		   "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext && "
+		   "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		   "-days 2 -extfile san.ext -out server.pem && "
+		   "openssl req -newkey rsa:2048 -nodes -subj /CN=vigil-agent -keyout client.key "
+		   "-out client.csr && "
+		   "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		   "-days 2 -out client.pem",
+		   dir);
+}
+
+static bool srv_setup_tls(struct nats_srv *s, bool tls)
 {
 	memset(s, 0, sizeof(*s));
+	s->tls = tls;
 	if (access(NATS_SERVER, X_OK)) {
 		SKIP("no %s (Debian's nats-server: make deps)", NATS_SERVER);
 		return false;
@@ -126,12 +154,18 @@ static bool srv_setup(struct nats_srv *s)
 	s->port = free_port();
 	if (!ASSERT_NOT_NULL(mkdtemp(s->dir), "a temporary directory") ||
 	    !ASSERT_TRUE(s->port > 0, "a free port") ||
+	    (tls && !ASSERT_EQ(make_certs(s->dir), 0, "openssl makes the certificates")) ||
 	    !ASSERT_OK(srv_start(s), "nats-server -js starts")) {
 		if (s->dir[0] && strchr(s->dir, 'X') == NULL)
 			shf("rm -rf %s", s->dir);
 		return false;
 	}
 	return true;
+}
+
+static bool srv_setup(struct nats_srv *s)
+{
+	return srv_setup_tls(s, false);
 }
 
 static void srv_cleanup(struct nats_srv *s)
@@ -157,9 +191,8 @@ static struct json_object **collect(const struct nats_srv *s, const char *args, 
 
 	snprintf(out, sizeof(out), "%s/collected.json", s->dir);
 	*n = 0;
-	if (!ASSERT_EQ(shf("%s collect nats://127.0.0.1:%d %s -f json > %s", vigil_bin(), s->port,
-			   args, out),
-		       0, "vigil collect exits 0"))
+	if (!ASSERT_EQ(shf("%s collect %s -f json > %s", vigil_bin(), args, out), 0,
+		       "vigil collect exits 0"))
 		return NULL;
 	ev = events_load(out, n, &bad);
 	ASSERT_EQ(bad, 0, "collect prints JSON lines (first bad line; 0: none)");
@@ -297,22 +330,28 @@ TEST(nats_events_flow_and_collect_filters)
 	file = vigil_stop_and_load(&v, &nf);
 	ASSERT_TRUE(strstr(v.err, "sink nats://127.0.0.1:") != NULL,
 		    "the stop summary names the sink");
-	got = collect(&s, "", &ng);
+	snprintf(cmd, sizeof(cmd), "nats://127.0.0.1:%d", s.port);
+	got = collect(&s, cmd, &ng);
 	ASSERT_EQ(compare(file, nf, got, ng), 0, "events of the file missing from the stream");
 
 	/* host and type by the server (the subject), comm here */
-	mine = collect(&s, "--host \"$(hostname)\" -e exec -c true", &nm);
+	snprintf(cmd, sizeof(cmd), "nats://127.0.0.1:%d --host \"$(hostname)\" -e exec -c true",
+		 s.port);
+	mine = collect(&s, cmd, &nm);
 	ASSERT_GE(nm, 20, "collect --host -e exec -c true: our 20 execs at least");
 	for (size_t i = 0; i < nm; i++)
 		if (!ASSERT_STREQ(jstr(mine[i], "process.comm"), "true", "comm filtered"))
 			break;
-	alerts = collect(&s, "--severity medium", &na);
+	snprintf(cmd, sizeof(cmd), "nats://127.0.0.1:%d --severity medium", s.port);
+	alerts = collect(&s, cmd, &na);
 	ASSERT_TRUE(na >= 1 && jstr(alerts[0], "rule.id"), "collect --severity medium: an alert");
 	for (size_t i = 0; i < na; i++)
 		if (!ASSERT_STREQ(jstr(alerts[i], "rule.severity"), "medium", "severity filtered"))
 			break;
 	events_free(alerts, na);
-	alerts = collect(&s, "--severity critical --host no-such-host", &na);
+	snprintf(cmd, sizeof(cmd), "nats://127.0.0.1:%d --severity critical --host no-such-host",
+		 s.port);
+	alerts = collect(&s, cmd, &na);
 	ASSERT_EQ(na, 0, "nothing from a host that sent nothing");
 	ASSERT_EQ(shf("%s collect nats://127.0.0.1:%d --severity urgent 2>/dev/null", vigil_bin(),
 		      s.port),
@@ -364,7 +403,8 @@ static long long outage(struct nats_srv *s, const char *spool_opts, long long *m
 	file = vigil_stop_and_load(&v, &nf);
 	ASSERT_TRUE(strstr(v.err, "0 dropped (queue full), 0 failed") != NULL,
 		    "the sink's queue dropped nothing");
-	got = collect(s, "", &ng);
+	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", s->port);
+	got = collect(s, url, &ng);
 	*missing = compare(file, nf, got, ng);
 out:
 	stop_loop(loop);
@@ -398,6 +438,61 @@ TEST(nats_tiny_spool_overflow_is_the_gap)
 	dropped = outage(&s, "spool-size=16K", &missing);
 	ASSERT_TRUE(dropped > 0, "the tiny spool overflowed and counted it");
 	ASSERT_EQ(missing, dropped, "the gap the consumer sees is the count of dropped events");
+	srv_cleanup(&s);
+}
+
+/* The server verifies the agent's certificate, the agent the server's. */
+TEST(nats_tls_with_client_certificates)
+{
+	struct vigil_child v;
+	struct nats_srv s;
+	struct json_object **file = NULL, **got = NULL;
+	size_t nf = 0, ng = 0;
+	char url[512], tls[256], opts[512], err[1024];
+	const char *args[] = {
+		"run", "--no-default-rules", "--no-guard", "-e", "exec", "--sink", url, NULL
+	};
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (access("/usr/bin/openssl", X_OK)) {
+		SKIP("no openssl to make certificates (make deps)");
+		return;
+	}
+	if (!srv_setup_tls(&s, true))
+		return;
+	snprintf(tls, sizeof(tls), "ca=%s/ca.pem&cert=%s/client.pem&key=%s/client.key", s.dir,
+		 s.dir, s.dir);
+	sink_url(url, sizeof(url), &s, tls);
+	if (!vigil_start_checked(&v, args))
+		goto out;
+	for (int i = 0; i < 5; i++)
+		shf("/bin/true vigil-nats-tls-%d", i);
+	usleep(500000);
+	file = vigil_stop_and_load(&v, &nf);
+	ASSERT_TRUE(strstr(v.err, "spool is sent") != NULL, "the sink connected over TLS");
+	snprintf(opts, sizeof(opts), "'nats://127.0.0.1:%d?%s'", s.port, tls);
+	got = collect(&s, opts, &ng);
+	ASSERT_EQ(compare(file, nf, got, ng), 0, "events missing from the stream");
+	ASSERT_NEQ(shf("%s collect nats://127.0.0.1:%d 2>/dev/null", vigil_bin(), s.port), 0,
+		   "refused without TLS");
+	ASSERT_NEQ(shf("%s collect 'nats://127.0.0.1:%d?ca=%s/ca.pem' 2>/dev/null", vigil_bin(),
+		       s.port, s.dir),
+		   0, "refused without a client certificate");
+	ASSERT_NEQ(shf_out(err, sizeof(err),
+			   "%s collect "
+			   "'nats://127.0.0.1:%d?tls=on&cert=%s/client.pem&key=%s/client.key'",
+			   vigil_bin(), s.port, s.dir, s.dir),
+		   0, "a server certificate of an unknown CA is refused");
+	ASSERT_TRUE(strstr(err, "unable to get local issuer certificate") != NULL, err);
+	ASSERT_NEQ(shf_out(err, sizeof(err), "%s collect 'nats://127.0.0.1:%d?%s&tls-name=other'",
+			   vigil_bin(), s.port, tls),
+		   0, "a server certificate for another name is refused");
+	ASSERT_TRUE(strstr(err, "hostname mismatch") != NULL, err);
+out:
+	events_free(file, nf);
+	events_free(got, ng);
+	vigil_cleanup(&v);
 	srv_cleanup(&s);
 }
 
