@@ -56,7 +56,7 @@ struct batch {
 };
 
 struct nats_counters {
-	uint64_t published, acked, spooled, replayed, failed;
+	uint64_t published, acked, spooled, replayed, failed, too_large;
 };
 
 struct nats_sink {
@@ -203,6 +203,12 @@ static natsStatus make_msg(natsMsg **m, const struct spool_msg *s)
 			natsMsg_Destroy(*m);
 	}
 	return st;
+}
+
+/* Within the server's limit for one message (its headers included)? */
+static bool fits(const struct spool_msg *m, int64_t max_payload)
+{
+	return max_payload <= 0 || (int64_t)(m->len + strlen(m->id) + 64) <= max_payload;
 }
 
 /* A plain publish: confirmed later by the batch's acknowledgement. */
@@ -374,6 +380,10 @@ static int nats_send_locked(struct nats_sink *n, const struct sink_record *r, na
 	snprintf(subject, sizeof(subject), "%s.%s.%s.%s", n->url.prefix, n->host, type, severity);
 	snprintf(id, sizeof(id), "%s/%s/%llu", n->host, n->instance, (unsigned long long)r->seq);
 	m = (struct spool_msg){ subject, id, r->json, r->len };
+	if (!n->spooling && !fits(&m, natsConnection_GetMaxPayload(n->nc))) {
+		n->c.too_large++;
+		return -EMSGSIZE;
+	}
 	if (n->spooling) {
 		spool_one(n, &m);
 		return 0;
@@ -474,19 +484,31 @@ static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char
 }
 
 /* Publish @b and wait for the acknowledgement of its last message. */
-static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_batch *b, char *why,
-			     size_t len)
+static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_batch *b,
+			     size_t *too_large, char *why, size_t len)
 {
+	int64_t max = natsConnection_GetMaxPayload(nc);
+	size_t last = b->n;
 	jsPubOptions po;
 	jsPubAck *pa = NULL;
 	natsStatus st = NATS_OK;
 	jsErrCode jerr = 0;
 	natsMsg *m;
 
-	for (size_t i = 0; i + 1 < b->n && st == NATS_OK; i++)
-		st = publish_plain(nc, &b->msgs[i]);
+	/* what the server would refuse whatever happens is skipped, not retried for ever */
+	while (last && !fits(&b->msgs[last - 1], max))
+		last--;
+	*too_large = b->n - last;
+	for (size_t i = 0; i + 1 < last && st == NATS_OK; i++) {
+		if (fits(&b->msgs[i], max))
+			st = publish_plain(nc, &b->msgs[i]);
+		else
+			(*too_large)++;
+	}
+	if (!last)
+		return 0;
 	if (st == NATS_OK)
-		st = make_msg(&m, &b->msgs[b->n - 1]);
+		st = make_msg(&m, &b->msgs[last - 1]);
 	if (st != NATS_OK)
 		return nats_errno(st, why, len);
 	jsPubOptions_Init(&po);
@@ -503,6 +525,7 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 	char why[256];
 	natsConnection *nc;
 	jsCtx *js;
+	size_t too_large;
 	int err;
 
 	for (;;) {
@@ -528,7 +551,7 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 		nc = n->nc;
 		js = n->js;
 		pthread_mutex_unlock(&n->lock);
-		err = publish_confirmed(nc, js, b, why, sizeof(why));
+		err = publish_confirmed(nc, js, b, &too_large, why, sizeof(why));
 		pthread_mutex_lock(&n->lock);
 		if (err) {
 			spool_unpin(n->spool);
@@ -539,9 +562,10 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 			drop_connection(nc, js);
 			return false;
 		}
-		n->c.published += b->n;
-		n->c.acked += b->n;
-		n->c.replayed += b->n;
+		n->c.published += b->n - too_large;
+		n->c.acked += b->n - too_large;
+		n->c.replayed += b->n - too_large;
+		n->c.too_large += too_large;
 		spool_consume(n->spool, b);
 		pthread_mutex_unlock(&n->lock);
 	}
@@ -705,7 +729,7 @@ static size_t nats_counters(void *ctx, struct sink_counter *c, size_t max)
 {
 	struct nats_sink *n = ctx;
 	struct spool_stats ss;
-	struct sink_counter all[7];
+	struct sink_counter all[8];
 	size_t k;
 
 	pthread_mutex_lock(&n->lock);
@@ -717,8 +741,9 @@ static size_t nats_counters(void *ctx, struct sink_counter *c, size_t max)
 	all[4] = (struct sink_counter){ "dropped_spool_full", ss.dropped };
 	all[5] = (struct sink_counter){ "spool_failed", n->c.failed };
 	all[6] = (struct sink_counter){ "spool_waiting", ss.messages };
+	all[7] = (struct sink_counter){ "too_large", n->c.too_large };
 	pthread_mutex_unlock(&n->lock);
-	k = max < 7 ? max : 7;
+	k = max < 8 ? max : 8;
 	memcpy(c, all, k * sizeof(*c));
 	return k;
 }
