@@ -7,7 +7,9 @@
  * (at most 4096 outstanding), and the floor of plain publishes with one acknowledgement at
  * the very end. Each round publishes EVENTS realistic exec events (about 700
  * bytes of JSON) into a fresh stream, and counts what the stream holds: "lost" must be 0.
- * Interleaved rounds, medians. Target (issue 21): 200,000 events/s.
+ * Interleaved rounds, medians; also the CPU time per event of the publisher (this process,
+ * libnats' threads included) and of the server, which bound the rate on an idle machine.
+ * Target (issue 21): 200,000 events/s.
  *
  * usage: nats_bench [events per round, default 300000] [rounds, default 3]
  */
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +47,61 @@ static const char event_fmt[] =
 	"\"args\":[\"/sbin/init\"],\"exec_id\":\"1:180000000\",\"from_procfs\":true}]}";
 
 static char dir[64];
+static pid_t server;
+
+/* CPU seconds used so far by this process (libnats' threads included) and by the server. */
+static void cpu_now(double *self, double *srv)
+{
+	unsigned long ut = 0, st = 0;
+	struct rusage ru;
+	char path[64];
+	FILE *f;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*self = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	snprintf(path, sizeof(path), "/proc/%d/stat", server);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+			&st) != 2)
+		ut = st = 0;
+	if (f)
+		fclose(f);
+	*srv = (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
+/* A round's result: events/s, and CPU microseconds per event of the publisher and server. */
+struct result {
+	double rate, us_self, us_srv;
+};
+
+typedef double (*round_fn)(int round, long events, long long *lost);
+
+static struct result measure(round_fn fn, int round, long events, long long *lost)
+{
+	double s0, v0, s1, v1;
+	struct result r;
+
+	cpu_now(&s0, &v0);
+	r.rate = fn(round, events, lost);
+	cpu_now(&s1, &v1);
+	r.us_self = (s1 - s0) * 1e6 / events;
+	r.us_srv = (v1 - v0) * 1e6 / events;
+	return r;
+}
+
+static void print_row(const char *what, struct result *r, int rounds, long long lost)
+{
+	double rate[16], self[16], srv[16];
+
+	for (int i = 0; i < rounds; i++) {
+		rate[i] = r[i].rate;
+		self[i] = r[i].us_self;
+		srv[i] = r[i].us_srv;
+	}
+	printf("%-50s %10.0f %6lld %9.2f %9.2f\n", what, median(rate, rounds), lost,
+	       median(self, rounds), median(srv, rounds));
+}
 
 static pid_t server_start(void)
 {
@@ -221,38 +279,35 @@ int main(int argc, char **argv)
 {
 	long events = argc > 1 ? atol(argv[1]) : 300000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 3;
-	double sink[16], each[16], plain[16];
+	struct result sink[16], each[16], plain[16];
 	char cmd[128];
 	long long lost_sink = 0, lost_each = 0, lost_plain = 0, l = 0;
-	pid_t srv;
 
 	if (rounds < 1 || rounds > 16 || events < 1000) {
 		fprintf(stderr, "usage: nats_bench [events >= 1000] [rounds 1..16]\n");
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "/tmp/vigil-nats-bench-XXXXXX");
-	if (!mkdtemp(dir) || (srv = server_start()) < 0) {
+	if (!mkdtemp(dir) || (server = server_start()) < 0) {
 		fprintf(stderr, "nats_bench: no nats-server (make deps)\n");
 		return 1;
 	}
 	for (int i = 0; i < rounds; i++) {
-		sink[i] = round_sink(i, events, &l);
+		sink[i] = measure(round_sink, i, events, &l);
 		lost_sink += l;
-		each[i] = round_each(i, events, &l);
+		each[i] = measure(round_each, i, events, &l);
 		lost_each += l;
-		plain[i] = round_plain(i, events, &l);
+		plain[i] = measure(round_plain, i, events, &l);
 		lost_plain += l;
 	}
-	printf("%-52s %12s %8s\n", "into JetStream (nats-server on loopback)", "events/s", "lost");
-	printf("%-52s %12.0f %8lld\n", "vigil's NATS sink: batches confirmed by one ack",
-	       median(sink, rounds), lost_sink);
-	printf("%-52s %12.0f %8lld\n", "libnats async publish, one ack per message (4096)",
-	       median(each, rounds), lost_each);
-	printf("%-52s %12.0f %8lld\n", "floor: plain publishes, one ack at the end",
-	       median(plain, rounds), lost_plain);
+	printf("%-50s %10s %6s %9s %9s\n", "into JetStream (nats-server on loopback)", "events/s",
+	       "lost", "us/ev pub", "us/ev srv");
+	print_row("vigil's NATS sink: batches confirmed by one ack", sink, rounds, lost_sink);
+	print_row("libnats async publish, one ack per message", each, rounds, lost_each);
+	print_row("floor: plain publishes, one ack at the end", plain, rounds, lost_plain);
 	printf("(%ld events of %d bytes a round, median of %d rounds; target 200,000/s)\n", events,
 	       (int)strlen(event_fmt), rounds);
-	stop_child(srv);
+	stop_child(server);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	quiet(cmd);
 	return 0;
