@@ -5,7 +5,7 @@
  * is stored once (within the stream's duplicate window).
  *
  * Acknowledgements. An acknowledged publish costs the server and libnats about twice what a
- * plain one does (measured: about 100,000 against 200,000 messages a second here), so events
+ * plain one does (bench/nats_bench.c: about half the events a second), so events
  * go out in batches: every event of a batch but its last is published plainly, and the last
  * with an acknowledgement, asynchronously. The server handles a connection's messages in
  * order, so that acknowledgement confirms the batch. A batch is kept until it is confirmed.
@@ -76,6 +76,7 @@ struct nats_sink {
 	struct nats_counters c;
 	char host[HOST_NAME_MAX + 1], instance[64]; /* from the first event's identity */
 	bool have_identity;
+	bool warned; /* that the server is away, once until it is back */
 	char last_error[256];
 	struct timespec last_connect;
 };
@@ -237,13 +238,16 @@ static void spool_one(struct nats_sink *n, const struct spool_msg *m)
 /*
  * With the lock: the server is away. Spool every unconfirmed event, oldest first, take the
  * connection away from the live path (returned, to be destroyed without the lock: libnats
- * waits for its callbacks, which take the lock) and wake the replay thread.
+ * waits for its callbacks, which take the lock) and wake the replay thread. Once only: while
+ * spooling, the connection is the replay thread's.
  */
 static void fail_over(struct nats_sink *n, const char *why, natsConnection **nc, jsCtx **js)
 {
-	if (!n->spooling)
-		pr_warn("nats", "%s: %s; events go to the spool %s until it is back",
-			n->url.servers[0], why, n->url.spool_dir);
+	if (n->spooling)
+		return;
+	pr_warn("nats", "%s: %s; events go to the spool %s until it is back", n->url.servers[0],
+		why, n->url.spool_dir);
+	n->warned = true;
 	snprintf(n->last_error, sizeof(n->last_error), "%s", why);
 	for (size_t i = 0; i < n->count; i++) {
 		struct batch *b = batch_at(n, i);
@@ -263,6 +267,7 @@ static void fail_over(struct nats_sink *n, const char *why, natsConnection **nc,
 	n->nc = NULL;
 	n->js = NULL;
 	pthread_cond_signal(&n->wake);
+	pthread_cond_broadcast(&n->acked);
 }
 
 static void drop_connection(natsConnection *nc, jsCtx *js)
@@ -353,8 +358,8 @@ static int next_batch(struct nats_sink *n)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += ACK_WAIT_MS / 1000;
 	for (;;) {
-		if (!reap(n))
-			return -EIO;
+		if (n->spooling || !reap(n))
+			return -EIO; /* the replay thread's watch failed over meanwhile */
 		if (n->count < INFLIGHT_MAX + 1)
 			break;
 		if (pthread_cond_timedwait(&n->acked, &n->lock, &until) == ETIMEDOUT)
@@ -539,9 +544,10 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 			if (!err) {
 				/* the live path takes over, with the connection */
 				n->spooling = false;
-				pr_info("nats",
-					"%s: the spool is sent, events go out directly again",
-					n->url.servers[0]);
+				if (n->warned)
+					pr_info("nats", "%s: back; the spool is sent",
+						n->url.servers[0]);
+				n->warned = false;
 			} else {
 				pr_warn("nats", "spool: %s", strerror(-err));
 			}
@@ -594,6 +600,7 @@ static void *replayer_main(void *arg)
 	struct nats_sink *n = arg;
 	struct spool_batch b = { 0 };
 	char why[256];
+	bool ok;
 
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
@@ -626,14 +633,22 @@ static void *replayer_main(void *arg)
 			pthread_mutex_lock(&n->lock);
 			if (err) {
 				snprintf(n->last_error, sizeof(n->last_error), "%s", why);
+				if (!n->warned)
+					pr_warn("nats",
+						"%s: %s; events go to the spool %s until it is "
+						"back",
+						n->url.servers[0], why, n->url.spool_dir);
+				n->warned = true;
 				continue;
 			}
 			n->nc = nc;
 			n->js = js;
 		}
 		pthread_mutex_unlock(&n->lock);
-		replay(n, &b);
+		ok = replay(n, &b);
 		pthread_mutex_lock(&n->lock);
+		if (!ok)
+			wait_ms(n, RETRY_MS);
 	}
 	pthread_mutex_unlock(&n->lock);
 	spool_batch_free(&b);
