@@ -118,6 +118,7 @@ static int srv_start(struct nats_srv *s)
 static void srv_stop(struct nats_srv *s)
 {
 	if (s->pid > 0) {
+		kill(s->pid, SIGCONT);
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, NULL, 0);
 	}
@@ -370,7 +371,7 @@ out:
  * returns what vigil status said was dropped for a full spool, and compares the stream with
  * the agent's file (*missing: the file's events the stream lacks).
  */
-static long long outage(struct nats_srv *s, const char *spool_opts, long long *missing)
+static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze, long long *missing)
 {
 	struct vigil_child v;
 	struct json_object **file = NULL, **got = NULL;
@@ -388,10 +389,15 @@ static long long outage(struct nats_srv *s, const char *spool_opts, long long *m
 		return -1;
 	loop = exec_loop(50);
 	sleep(2);
-	srv_stop(s);
+	if (freeze)
+		kill(s->pid, SIGSTOP); /* alive, connected, and answering nothing */
+	else
+		srv_stop(s);
 	sleep(OUTAGE_S);
-	ASSERT_TRUE(sink_counter("spooled") > 0, "events were spooled while the server was down");
-	if (!ASSERT_OK(srv_start(s), "nats-server restarts"))
+	ASSERT_TRUE(sink_counter("spooled") > 0, "events were spooled while the server was away");
+	if (freeze)
+		kill(s->pid, SIGCONT);
+	else if (!ASSERT_OK(srv_start(s), "nats-server restarts"))
 		goto out;
 	sleep(2);
 	stop_loop(loop);
@@ -421,7 +427,25 @@ TEST(nats_outage_every_event_once_in_order)
 
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
-	dropped = outage(&s, NULL, &missing);
+	dropped = outage(&s, NULL, false, &missing);
+	ASSERT_EQ(dropped, 0, "dropped_spool_full");
+	ASSERT_EQ(missing, 0, "events missing from the stream");
+	srv_cleanup(&s);
+}
+
+/*
+ * A server that stops answering (SIGSTOP) but keeps its connections: acknowledgements time
+ * out, events are spooled; when it answers again, what it had received on the old connection
+ * is stored and the spool's copies of it are recognised as repeats.
+ */
+TEST(nats_stalled_server_every_event_once_in_order)
+{
+	struct nats_srv s;
+	long long missing, dropped;
+
+	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
+		return;
+	dropped = outage(&s, NULL, true, &missing);
 	ASSERT_EQ(dropped, 0, "dropped_spool_full");
 	ASSERT_EQ(missing, 0, "events missing from the stream");
 	srv_cleanup(&s);
@@ -435,7 +459,7 @@ TEST(nats_tiny_spool_overflow_is_the_gap)
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
 	/* 16K: a few exec events; OUTAGE_S seconds at 50 execs a second overflow it */
-	dropped = outage(&s, "spool-size=16K", &missing);
+	dropped = outage(&s, "spool-size=16K", false, &missing);
 	ASSERT_TRUE(dropped > 0, "the tiny spool overflowed and counted it");
 	ASSERT_EQ(missing, dropped, "the gap the consumer sees is the count of dropped events");
 	srv_cleanup(&s);
