@@ -354,6 +354,15 @@ TEST(nats_events_flow_and_collect_filters)
 		 s.port);
 	alerts = collect(&s, cmd, &na);
 	ASSERT_EQ(na, 0, "nothing from a host that sent nothing");
+	/* --follow prints what is there and goes on until stopped; --since leaves out the past */
+	ASSERT_EQ(shf("test $(timeout -s INT 3 %s collect nats://127.0.0.1:%d --follow -e exec "
+		      "-c true -f json | wc -l) -ge 20",
+		      vigil_bin(), s.port),
+		  0, "collect --follow prints the execs, and stops on SIGINT");
+	sleep(2);
+	ASSERT_EQ(shf("test -z \"$(%s collect nats://127.0.0.1:%d --since 1s)\"", vigil_bin(),
+		      s.port),
+		  0, "collect --since 1s: nothing, 2 s after the last event");
 	ASSERT_EQ(shf("%s collect nats://127.0.0.1:%d --severity urgent 2>/dev/null", vigil_bin(),
 		      s.port),
 		  64, "a bad severity is a usage error");
