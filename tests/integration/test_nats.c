@@ -125,6 +125,8 @@ static void srv_stop(struct nats_srv *s)
 	s->pid = 0;
 }
 
+static void srv_cleanup(struct nats_srv *s);
+
 /* A CA, and a server (127.0.0.1) and a client certificate it signed, in @dir. */
 static int make_certs(const char *dir)
 {
@@ -157,8 +159,7 @@ static bool srv_setup_tls(struct nats_srv *s, bool tls)
 	    !ASSERT_TRUE(s->port > 0, "a free port") ||
 	    (tls && !ASSERT_EQ(make_certs(s->dir), 0, "openssl makes the certificates")) ||
 	    !ASSERT_OK(srv_start(s), "nats-server -js starts")) {
-		if (s->dir[0] && strchr(s->dir, 'X') == NULL)
-			shf("rm -rf %s", s->dir);
+		srv_cleanup(s);
 		return false;
 	}
 	return true;
@@ -172,7 +173,8 @@ static bool srv_setup(struct nats_srv *s)
 static void srv_cleanup(struct nats_srv *s)
 {
 	srv_stop(s);
-	if (s->dir[0])
+	/* only a directory mkdtemp made */
+	if (s->dir[0] && !strstr(s->dir, "XXXXXX"))
 		shf("rm -rf %s", s->dir);
 }
 
