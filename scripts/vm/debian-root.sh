@@ -11,7 +11,7 @@ cache=${1:?usage: debian-root.sh CACHE_DIR}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # systemd and what the tests use, and the libraries vigil's package depends on
 pkgs=systemd,systemd-sysv,dbus,iproute2,procps,python3,apt
-pkgs=$pkgs,libbpf1,libelf1,zlib1g,libyaml-0-2,libsystemd0
+pkgs=$pkgs,libbpf1,libelf1,zlib1g,libyaml-0-2,libsystemd0,libnats3.4,libjson-c5
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
