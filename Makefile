@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd libnats json-c
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libnats json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lnats -ljson-c)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lnats -ljson-c)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -50,9 +50,12 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.
 # The default ruleset, embedded in the binary.
 RULES    := $(sort $(wildcard rules/*.yaml))
 LIBVIGIL := $(BUILD)/libvigil.a
-# The readiness notices (agent/notify.c) use libsystemd; Debian ships no libsystemd.a, so the
-# static build has its own libvigil with a notify.o built without it (a no-op there).
-NOTIFY_OBJ      := $(BUILD)/src/agent/notify.o
+# The readiness notices (agent/notify.c) and the journald sink use libsystemd, the TLS sinks
+# GnuTLS; Debian ships no libsystemd.a and GnuTLS's static dependencies are incomplete, so the
+# static build has its own libvigil with these built without them (no-ops or "not built in").
+OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c
+OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
+# Nor libnats.a: there src/sinks/nats_none.c stands in for what uses libnats.
 NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
@@ -96,7 +99,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    libyaml-dev libjson-c-dev iproute2 procps python3 busybox-static cpio \
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
-	    logrotate libnats-dev nats-server openssl
+	    logrotate libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin libnats-dev nats-server \
+	    openssl
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -166,16 +170,12 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(NOTIFY_OBJ) $(NATS_OBJS),$(LIB_OBJS)) \
-		    $(BUILD)/static/agent/notify.o $(BUILD)/static/sinks/nats_none.o
+$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS),$(LIB_OBJS)) \
+		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/static/agent/notify.o: src/agent/notify.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
-
-$(BUILD)/static/sinks/nats_none.o: $(NATS_NONE_SRC)
+$(BUILD)/static/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -249,7 +249,7 @@ $(BUILD)/gen/builtin_rules.c: $(RULES) scripts/embed-rules.sh
 $(BUILD)/gen/builtin_rules.o: $(BUILD)/gen/builtin_rules.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(NOTIFY_OBJ): CFLAGS += -DHAVE_LIBSYSTEMD
+$(OPTIONAL_OBJS): CFLAGS += -DHAVE_LIBSYSTEMD -DHAVE_GNUTLS
 
 $(LIBVIGIL): $(LIB_OBJS)
 	@rm -f $@

@@ -108,6 +108,7 @@ static bool peer_away(int err)
 	case ENETUNREACH:
 	case EHOSTDOWN:
 	case ENETDOWN:
+	case EPROTO: /* a TLS handshake failed */
 		return true;
 	}
 	return false;
