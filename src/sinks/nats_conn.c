@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define WRITE_DEADLINE_MS 5000
+
 int nats_errno(natsStatus s, char *why, size_t len)
 {
 	const char *text = nats_GetLastError(NULL);
@@ -43,6 +45,9 @@ static natsStatus set_options(natsOptions *o, const struct nats_url *u, int64_t 
 		s = natsOptions_SetAllowReconnect(o, false);
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(o, timeout_ms);
+	/* a server that stopped reading must not hold a sink's thread (or collect) for ever */
+	if (s == NATS_OK)
+		s = natsOptions_SetWriteDeadline(o, WRITE_DEADLINE_MS);
 	if (s == NATS_OK && u->tls)
 		s = natsOptions_SetSecure(o, true);
 	if (s == NATS_OK && u->ca)
