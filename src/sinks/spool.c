@@ -3,7 +3,7 @@
  * The spool's files: <dir>/<16 hex digits>.spool, numbered in the order they were started, each
  * a run of records: a header (the length of the body, the body's CRC-32) and a body (the
  * subject's and id's lengths, the subject, the id, the data). A segment is closed at an eighth
- * of the limit, so that dropping the oldest one for space frees a bounded part of it.
+ * of the limit (at most 8 MiB), so that dropping the oldest one for space frees a bounded part.
  */
 #include "sinks/spool.h"
 #include "core/log.h"
