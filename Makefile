@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd
+LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd libnats json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd)
+		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd -lnats -ljson-c)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -43,7 +43,9 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
 MAIN_SRC := src/cli/main.c
-LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*/*.c))
+# The static build's stand-in for what uses libnats (Debian ships no libnats.a).
+NATS_NONE_SRC := src/sinks/nats_none.c
+LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC),$(wildcard src/*/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o \
 	    $(BUILD)/gen/syscall_names.o
 # The default ruleset, embedded in the binary.
@@ -55,6 +57,8 @@ LIBVIGIL := $(BUILD)/libvigil.a
 # without them (no-ops there, or "not built in").
 OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/export/http.c
 OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
+# Nor libnats.a: there src/sinks/nats_none.c stands in for what uses libnats.
+NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -70,7 +74,7 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 and 6.12 kernels
 # (scripts/vm/).
-STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -lpthread
+STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -l:libjson-c.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
 # The shield's BPF_PROG_TEST_RUN tests too: its program must load on their verifiers (~30 s).
 VM_XDP_TESTS  := shield
@@ -99,7 +103,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
-	    gnutls-bin
+	    gnutls-bin libnats-dev nats-server openssl
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -170,8 +174,8 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS),$(LIB_OBJS)) \
-		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS))
+$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS),$(LIB_OBJS)) \
+		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -61,7 +61,8 @@ const struct cli_option stream_options[] = {
 	  .help = "also send every event, as a JSON line, to URL (repeat\n"
 		  "for more): file:PATH, syslog+udp://HOST:PORT,\n"
 		  "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT,\n"
-		  "syslog: (the local /dev/log), journald: (docs/output.md).\n"
+		  "syslog: (the local /dev/log), journald: (docs/output.md),\n"
+		  "nats://HOST:PORT (JetStream, a disk spool: docs/nats.md).\n"
 		  "Each has its own queue: a slow or dead sink delays\n"
 		  "nothing else, and what it misses is counted (vigil status)",
 	  .config = "sink",

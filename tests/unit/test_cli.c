@@ -45,7 +45,7 @@ static int run_vigil(const char *const *args, char *out, size_t size)
 
 TEST(help_lists_commands_and_teaches)
 {
-	char out[8192];
+	char out[32768];
 
 	ASSERT_EQ(run_vigil((const char *[]){ "help", NULL }, out, sizeof(out)), 0, "exit");
 	ASSERT_TRUE(strstr(out, "trace") && strstr(out, "probe") && strstr(out, "run"),
@@ -131,7 +131,7 @@ TEST(help_lists_every_option_the_parser_accepts)
 
 TEST(help_help_and_the_exit_codes)
 {
-	char out[8192];
+	char out[32768];
 
 	ASSERT_EQ(run_vigil((const char *[]){ "help", "help", NULL }, out, sizeof(out)), 0,
 		  "help help");
