@@ -326,6 +326,12 @@ static void show_summary(void *ctx, const void *record, size_t size, __u64 repea
 
 	if (!shown || event_decode(record, size, &ev))
 		return;
+	/*
+	 * fanotify's refusals the kernel folded had no record to stand for them: the agent
+	 * reported each one itself (agent/refusals.c), so a count of them would be a repeat.
+	 */
+	if (verdict && verdict->mechanism && !strcmp(verdict->mechanism, "fanotify"))
+		return;
 	ev.repeats = repeats;
 	show_event(s, &ev, proctab_lookup(s->procs, ev.task->pid), &verdict);
 }
