@@ -9,12 +9,6 @@ extern const struct sink_ops sink_journald_ops;
 extern const struct sink_ops sink_nats_ops;
 
 const struct sink_ops *const sink_kinds[] = {
-	&sink_file_ops,
-	&sink_syslog_udp_ops,
-	&sink_syslog_tcp_ops,
-	&sink_syslog_tls_ops,
-	&sink_syslog_local_ops,
-	&sink_journald_ops,
-	&sink_nats_ops,
-	NULL,
+	&sink_file_ops,		&sink_syslog_udp_ops, &sink_syslog_tcp_ops, &sink_syslog_tls_ops,
+	&sink_syslog_local_ops, &sink_journald_ops,   &sink_nats_ops,	    NULL,
 };
