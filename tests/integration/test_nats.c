@@ -316,8 +316,8 @@ TEST(nats_events_flow_and_collect_filters)
 	struct json_object **file = NULL, **got = NULL, **alerts = NULL, **mine = NULL;
 	size_t nf = 0, ng = 0, na = 0, nm = 0;
 	char url[256], tmpx[96], cmd[256], policy[96];
-	const char *args[] = { "run", "--no-guard", "-e", "exec", "--sink", url, "--policy", policy,
-			       NULL };
+	const char *args[] = { "run", "--no-guard", "-e",   "exec", "--sink",
+			       url,   "--policy",   policy, NULL };
 
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
