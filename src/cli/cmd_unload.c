@@ -82,6 +82,12 @@ static void unload_enforce(struct report *r)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
 		err = pin_remove_tree(path, &c);
+		/* say it is removed only once the kernel no longer runs it (or why not) */
+		if (!err && pin_wait_released(&c, 2000))
+			fprintf(stderr,
+				"vigil: unload: %s: its programs still run: a process (an agent?) "
+				"holds them\n",
+				path);
 		item_start(r, "enforce");
 		if (r->json) {
 			printf(",\"name\":");

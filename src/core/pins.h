@@ -6,6 +6,7 @@
 #ifndef VIGIL_CORE_PINS_H
 #define VIGIL_CORE_PINS_H
 
+#include <linux/types.h>
 #include <stddef.h>
 
 #define BPFFS_ROOT   "/sys/fs/bpf"
@@ -39,8 +40,13 @@ int pin_put(int fd, const char *dir, const char *name);
 void pin_drop(const char *dir, const char *name);
 void pin_prune(const char *dir);
 
+#define PIN_PROGS_MAX 64
+
 struct pin_count {
 	unsigned int links, maps, progs;
+	/* the programs of the links removed (the first PIN_PROGS_MAX), for pin_wait_released() */
+	unsigned int n_prog_ids;
+	__u32 prog_ids[PIN_PROGS_MAX];
 };
 
 /*
@@ -48,5 +54,11 @@ struct pin_count {
  * removed to @c: 0, -ENOENT when @dir does not exist, or -errno (what it could not remove).
  */
 int pin_remove_tree(const char *dir, struct pin_count *c);
+/*
+ * Wait, up to @timeout_ms, until the kernel has released the programs of the links
+ * pin_remove_tree() removed: a link's last reference is put from a work queue on some
+ * kernels (6.12), and its program still runs until then. 0, or -ETIMEDOUT.
+ */
+int pin_wait_released(const struct pin_count *c, int timeout_ms);
 
 #endif
