@@ -27,6 +27,7 @@
 static const char *const exe_flag_names[] = VIGIL_EXE_FLAG_NAMES;
 static const char *const access_names[] = { "read", "write" };
 static const char *const direction_names[] = { "out", "in" };
+static const char *const times_names[] = { "given", "now" };
 static const char *const relation_names[] = { "descendant", "other" };
 #define RELATION_DESCENDANT 1
 #define RELATION_OTHER	    2
@@ -72,6 +73,8 @@ static const struct field_def fields[FIELD_COUNT] = {
 			      T_OPEN | EVENT_BIT(VIGIL_EV_CHMOD) | EVENT_BIT(VIGIL_EV_MKDIR),
 			      NAMED_BITS(mode_names, mode_bits) },
 	[FIELD_FILE_XATTR] = { "file.xattr", VAL_STRING, EVENT_BIT(VIGIL_EV_SETXATTR) },
+	[FIELD_FILE_TIMES] = { "file.times", VAL_NAMES, EVENT_BIT(VIGIL_EV_UTIMES),
+			       NAMES(times_names) },
 	[FIELD_NET_DADDR] = { "net.daddr", VAL_ADDR, T_NET },
 	[FIELD_NET_SADDR] = { "net.saddr", VAL_ADDR, T_NET },
 	[FIELD_NET_DPORT] = { "net.dport", VAL_NUMBER, T_NET },

@@ -21,6 +21,7 @@ const struct message_id message_ids[] = {
 	{ "mount", "8f8d2341a1f84c62b24b5462d9e67312" },
 	{ "umount", "c05bc664df6f47ea976473139f8a2e02" },
 	{ "setxattr", "a622082f7cb34fb2bb6fa73b5fb00dcf" },
+	{ "utimes", "ee467ed508c7471892df187b7777669f" },
 	{ "connect", "ce69f65e9f0c49178dc9d66d95b6bd34" },
 	{ "accept", "7be9792f28eb4597b7c2020bb8a3ec78" },
 	{ "listen", "7293e326e2784a6d8cff9b2be22fcb9b" },
@@ -36,6 +37,7 @@ const struct message_id message_ids[] = {
 	{ "process_vm_write", "de5484fafd1f4777a24c9a31ab158518" },
 	{ "memfd", "d8d5208c09d64b7aa9df3702519fcb90" },
 	{ "proc_mem_write", "8fac1ba9fc924d3f8d440c48b67ef131" },
+	{ "proc_read", "a9d560beeece423c9cb303823050013a" },
 	{ "lost", "eb55967138ff41ad937852aac51c43be" },
 };
 

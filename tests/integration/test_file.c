@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <utime.h>
 
 struct fixture {
 	char dir[64];	  /* a fresh directory under /tmp */
@@ -717,11 +718,20 @@ out:
 static void change_files(const char *dir)
 {
 	char a[PATH_MAX], b[PATH_MAX], m[PATH_MAX];
+	const struct timespec y2000[2] = { { .tv_sec = 946684800 }, { .tv_sec = 946684800 } };
+	const struct utimbuf y2001 = { .actime = 978307200, .modtime = 978307200 };
 	int fd;
 
 	if (chdir(dir))
 		_exit(10);
 	fd = open("a", O_WRONLY | O_CREAT, 0644);
+	/*
+	 * Times set through the fd (futimens), by name (the old utime call: glibc's utime() is
+	 * utimensat), and to now.
+	 */
+	if (fd < 0 || futimens(fd, y2000) || syscall(SYS_utime, "a", &y2001) ||
+	    utimensat(AT_FDCWD, "a", NULL, 0))
+		_exit(13);
 	close(fd);
 	if (chmod("a", 04755) || chown("a", 1234, 5678) || truncate("a", 42) ||
 	    setxattr("a", "trusted.vigil", "x", 1, 0) || link("a", "hard") ||
@@ -793,6 +803,21 @@ TEST(changes_to_files)
 	if (ASSERT_NOT_NULL(e, "mount"))
 		ASSERT_STREQ(jstr(e, "file.source"), "vigil-test", "mount source");
 	ASSERT_NOT_NULL(find_file(ev, n, "umount", PATH_OF("mnt"), &count), "umount");
+	find_file(ev, n, "utimes", PATH_OF("a"), &count);
+	ASSERT_EQ(count, 3, "utimes: futimens, utime and utimensat");
+	for (size_t i = 0, seen = 0; i < n; i++) {
+		static const char *const want[][2] = { { "utimensat", "2000-01-01T00:00:00Z" },
+						       { "utime", "2001-01-01T00:00:00Z" },
+						       { "utimensat", "now" } };
+
+		if (strcmp(jstr(ev[i], "type"), "utimes") || seen >= 3)
+			continue;
+		ASSERT_STREQ(jstr(ev[i], "syscall"), want[seen][0], "utimes: the call");
+		ASSERT_STREQ(jstr(ev[i], "file.mtime"), want[seen][1], "utimes: the time set");
+		ASSERT_STREQ(jstr(ev[i], "file.path"), PATH_OF("a"),
+			     "utimes: the file, also by fd");
+		seen++;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (jstr(ev[i], "file.path") && strcmp(jstr(ev[i], "type"), "open"))
 			ASSERT_EQ(jint(ev[i], "result"), 0, "every change succeeded");
