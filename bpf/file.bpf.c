@@ -125,6 +125,8 @@ static const struct shape shapes[FSC_COUNT] = {
 	[FSC_FUTIMESAT] = SH(VIGIL_EV_UTIMES, N, 0, 1, N, N, N, N, N, N, N),
 	[FSC_UTIMES] = SH(VIGIL_EV_UTIMES, N, N, 0, N, N, N, N, N, N, N),
 	[FSC_UTIME] = SH(VIGIL_EV_UTIMES, N, N, 0, N, N, N, N, N, N, N),
+	/* no name: the opened file alone says what it was */
+	[FSC_OPEN_BY_HANDLE_AT] = SH(VIGIL_EV_OPEN, N, N, N, N, N, N, N, N, N, 2),
 };
 
 #undef N
@@ -652,8 +654,9 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 	__u8 want, kill = 0;
 	__u32 mode;
 
+	/* not ENOENT and friends; a refused open by handle has no name to report */
 	if (ret < 0)
-		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
+		return (ret == -EACCES || ret == -EPERM) && sc != FSC_OPEN_BY_HANDLE_AT;
 	file = task_fd_file(task, ret);
 	if (!file)
 		return false;
@@ -851,3 +854,4 @@ FILE_EXIT(utimensat, FSC_UTIMENSAT)
 FILE_EXIT(futimesat, FSC_FUTIMESAT)
 FILE_EXIT(utimes, FSC_UTIMES)
 FILE_EXIT(utime, FSC_UTIME)
+FILE_EXIT(open_by_handle_at, FSC_OPEN_BY_HANDLE_AT)

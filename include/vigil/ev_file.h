@@ -133,6 +133,7 @@ enum vigil_file_syscall {
 	FSC_FUTIMESAT,
 	FSC_UTIMES,
 	FSC_UTIME,
+	FSC_OPEN_BY_HANDLE_AT,
 	FSC_COUNT,
 };
 

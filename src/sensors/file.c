@@ -33,6 +33,7 @@ static const struct {
 	{ "openat", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "openat2", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "creat", EVENT_BIT(VIGIL_EV_OPEN) },
+	{ "open_by_handle_at", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "unlink", EVENT_BIT(VIGIL_EV_UNLINK) },
 	{ "unlinkat", EVENT_BIT(VIGIL_EV_UNLINK) | EVENT_BIT(VIGIL_EV_RMDIR) },
 	{ "rename", EVENT_BIT(VIGIL_EV_RENAME) },

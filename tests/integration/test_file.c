@@ -154,6 +154,34 @@ static void check_alert_only(const struct vigil_child *v, struct json_object **e
 		      "%s: %ld opens seen, want fewer than %ld", what, opens_seen(v), max / 2);
 }
 
+/*
+ * Open @path through a file handle (name_to_handle_at, then open_by_handle_at), as a container
+ * escape does with a handle it forged: the kernel gets no name at all.
+ */
+static int open_by_handle(const char *path)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh = { .h.handle_bytes = MAX_HANDLE_SZ };
+	char dir[PATH_MAX];
+	int mount_id, mfd, fd = -1;
+
+	if (name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, 0)) {
+		harness_check(false, __FILE__, __LINE__, "name_to_handle_at: %s", strerror(errno));
+		return -1;
+	}
+	/* any fd on the file's mount: its directory, so that the file is opened once */
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (mfd >= 0)
+		fd = open_by_handle_at(mfd, &fh.h, O_RDONLY);
+	close(mfd);
+	harness_check(fd >= 0, __FILE__, __LINE__, "open_by_handle_at: %s", strerror(errno));
+	return fd;
+}
+
 TEST(open_evasions_resolve_to_the_real_file)
 {
 	char path[PATH_MAX], soft[PATH_MAX], hard[PATH_MAX], elsewhere[64], cwd[PATH_MAX];
@@ -195,6 +223,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	read_close(open(soft, O_RDONLY));					  /* 6 symlink */
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
 	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
+	read_close(open_by_handle(fx.secret)); /* 9 a file handle: no name */
 	ev = vigil_stop_and_load(&v, &n);
 
 	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
@@ -206,9 +235,16 @@ TEST(open_evasions_resolve_to_the_real_file)
 		ASSERT_STREQ(jstr(e, "file.flags"), "O_RDONLY", "flags");
 		ASSERT_GE(jint(e, "result"), 0, "result is the fd");
 	}
-	for (size_t i = 0; i < n; i++)
+	e = NULL;
+	for (size_t i = 0; i < n; i++) {
 		if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), "openat2"))
 			ASSERT_STREQ(jstr(ev[i], "file.path"), fx.secret, "openat2 reported");
+		if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), "open_by_handle_at"))
+			e = ev[i];
+	}
+	/* 9: caught by the inode, under the name the dentry cache has for it (either of two) */
+	if (ASSERT_NOT_NULL(e, "the open by handle is reported"))
+		ASSERT_TRUE(same_object(e, &fx.st), "by handle: the secret's inode and dev");
 	/* 8: another name for the same inode is caught by the kernel's inode match. */
 	e = find_file(ev, n, "open", hard, &count);
 	if (ASSERT_NOT_NULL(e, "the hard link open is reported"))
