@@ -31,6 +31,8 @@ const struct message_id message_ids[] = {
 	{ "setuid", "5a0fc195e0e04172b78b00a3bceabdfe" },
 	{ "setgid", "d00d8b83ba964ce0a7bcf2434c661643" },
 	{ "capset", "e7729c2bea6e42b2a00a9452801536c0" },
+	{ "setns", "b3cc52cfe3294419a92ecbec676752f1" },
+	{ "unshare", "502eda95459d43e1b1102d734b36d07c" },
 	{ "module_load", "eedf0394b3364a4a900ca2ead43a1fff" },
 	{ "bpf", "3656e29733ca482c918e9957eca44169" },
 	{ "ptrace", "f3aa343f8fcf4b3fbeaccdc1ce3c0a10" },

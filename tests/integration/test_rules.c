@@ -227,6 +227,9 @@ static const struct scenario scenarios[] = {
 	  "scratch /etc/systemd/system && run_as /usr/bin/systemctl 'mkdir /etc/systemd/system/multi-user.target.wants && ln -s /lib/systemd/system/x.service /etc/systemd/system/multi-user.target.wants/x.service'", NULL },
 
 	/* privilege-escalation.yaml */
+	{ "host-namespace-entered-from-outside",
+	  "unshare -n nsenter --net=/proc/$$/ns/net true",
+	  "unshare -n true && nsenter --net=/proc/$$/ns/net true", "unshare nsenter" },
 	{ "setuid-bit-set",
 	  "cp /bin/true $S/x && chmod 4755 $S/x",
 	  "cp /bin/true $S/x && chmod 755 $S/x && run_as /usr/bin/dpkg 'chmod 4755 x' && fake /usr/bin/containerd $H && containerd @chmod 4755 x", NULL },
