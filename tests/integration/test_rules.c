@@ -272,6 +272,10 @@ static const struct scenario scenarios[] = {
 	{ "timestomp-with-touch",
 	  "touch -d '2020-01-01 00:00' $S/f",
 	  "touch $S/f && printf 'all:\\n\\ttouch -r /etc/hostname f\\n' > Makefile && make -s", NULL },
+	{ "library-preloaded-from-writable-dir",
+	  "LD_PRELOAD=/dev/shm/vigil-none.so /bin/true 2>/dev/null",
+	  "mkdir -m 700 $S/lib && LD_LIBRARY_PATH=$S/lib /bin/true && LD_PRELOAD=libc.so.6 /bin/true && "
+	  "printf 'all:\\n\\tLD_PRELOAD=/tmp/x.so /bin/true 2>/dev/null\\n' > Makefile && make -s", NULL },
 	{ "system-file-times-set",
 	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && python3 -c "
 	  "\"import os; os.utime('/usr/local/bin/t', (946684800, 946684800))\"",
