@@ -48,6 +48,15 @@ static const struct {
 	{ "l4_stats", NULL, offsetof(struct shield_maps, l4_stats) },
 	{ "sources", NULL, offsetof(struct shield_maps, sources) },
 	{ "events", NULL, offsetof(struct shield_maps, events) },
+	{ "lb_cfg", ".data.lb", offsetof(struct shield_maps, lb_cfg) },
+	{ "lb_ring", NULL, offsetof(struct shield_maps, lb_ring) },
+	{ "lb_services", NULL, offsetof(struct shield_maps, lb_services) },
+	{ "lb_backends", NULL, offsetof(struct shield_maps, lb_backends) },
+	{ "lb_svc_info", NULL, offsetof(struct shield_maps, lb_svc_info) },
+	{ "lb_flows", NULL, offsetof(struct shield_maps, lb_flows) },
+	{ "lb_svc_stats", NULL, offsetof(struct shield_maps, lb_svc_stats) },
+	{ "lb_be_stats", NULL, offsetof(struct shield_maps, lb_be_stats) },
+	{ "lb_misc", NULL, offsetof(struct shield_maps, lb_misc) },
 };
 
 #define N_MAPS (sizeof(map_slots) / sizeof(map_slots[0]))
