@@ -89,7 +89,7 @@ static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool
 /* The next generation's services and tables, from the slots; then the flip. */
 static int rebuild(const struct shield_maps *m, const struct slots *s, const struct lb_config *cfg)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	__u32 zero = 0, next, old, n_svc = 0, row = 0, *ring = NULL, *tmp = NULL;
 	__u32 keys[LB_MAX_SVC_BACKENDS], weights[LB_MAX_SVC_BACKENDS], slot[LB_MAX_SVC_BACKENDS];
 	struct lb_globals g;
