@@ -86,6 +86,29 @@ static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool
 	return free_slot < 0 ? -ENOSPC : free_slot | 0x10000;
 }
 
+/* The whole table in one batch (one syscall for 65537 entries), else one by one. */
+static int write_ring(int fd, const __u32 *ring, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = n, *keys;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (__u32 i = 0; i < n; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, ring, &count, &opts)) {
+		for (__u32 i = 0; i < n && !ret; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &ring[i], BPF_ANY))
+				ret = -errno;
+	}
+	free(keys);
+	return ret;
+}
+
 /* The next generation's services and tables, from the slots; then the flip. */
 static int rebuild(const struct shield_maps *m, const struct slots *s, const struct lb_config *cfg)
 {
@@ -147,12 +170,9 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 		}
 		row++;
 	}
-	for (__u32 j = 0; j < n_svc * cfg->ring_size; j++) {
-		if (bpf_map_update_elem(inner, &j, &ring[j], BPF_ANY)) {
-			ret = -errno;
-			goto out;
-		}
-	}
+	ret = write_ring(inner, ring, n_svc * cfg->ring_size);
+	if (ret)
+		goto out;
 	if (inner >= 0 && bpf_map_update_elem(m->lb_ring, &next, &inner, BPF_ANY)) {
 		ret = -errno;
 		goto out;
@@ -195,7 +215,8 @@ out:
 	return ret;
 }
 
-int shield_balance_rebuild(const struct shield_maps *m)
+/* New tables from the maps, with backend @slot's health set to @up (LB_MAX_BACKENDS: none). */
+static int rebuild_from_maps(const struct shield_maps *m, __u32 slot, bool up)
 {
 	struct lb_globals g;
 	struct slots *s;
@@ -208,25 +229,38 @@ int shield_balance_rebuild(const struct shield_maps *m)
 	ret = read_slots(m, s);
 	if (!ret && bpf_map_lookup_elem(m->lb_cfg, &zero, &g))
 		ret = -errno;
+	if (!ret && slot < LB_MAX_BACKENDS)
+		s->be[slot].flags =
+			up ? s->be[slot].flags | LB_BE_UP : s->be[slot].flags & ~LB_BE_UP;
 	if (!ret)
 		ret = rebuild(m, s, &g.cfg[g.active & 1]);
 	free(s);
 	return ret;
 }
 
+int shield_balance_rebuild(const struct shield_maps *m)
+{
+	return rebuild_from_maps(m, LB_MAX_BACKENDS, false);
+}
+
 int shield_balance_set_up(const struct shield_maps *m, __u32 slot, bool up)
 {
 	struct lb_backend be;
+	int ret;
 
 	if (slot >= LB_MAX_BACKENDS || bpf_map_lookup_elem(m->lb_backends, &slot, &be))
 		return -ENOENT;
 	if (!(be.flags & LB_BE_USED) || !!(be.flags & LB_BE_UP) == up)
 		return 0;
+	/* the tables first: from the flip on, no new flow goes to a failed backend; then the
+	 * flag, which moves the flows it still has */
+	ret = rebuild_from_maps(m, slot, up);
+	if (ret)
+		return ret;
 	be.flags = up ? be.flags | LB_BE_UP : be.flags & ~LB_BE_UP;
-	/* first in place: the flows on a failed backend move at once */
 	if (bpf_map_update_elem(m->lb_backends, &slot, &be, BPF_ANY))
 		return -errno;
-	return shield_balance_rebuild(m) ?: 1;
+	return 1;
 }
 
 /* Give the rule set's services and backends their slots; removed ones lose LB_*_USED. */

@@ -152,8 +152,9 @@ static void judge(const struct shield_maps *m, struct lb_health_be *b, const str
 		pr_warn("shield", "service %s: cannot mark backend %s %s: %s", si->name, ip,
 			b->up ? "up" : "down", strerror(-ret));
 	else
-		pr_info("shield", "service %s: backend %s is %s (%u checks in a row)", si->name, ip,
-			b->up ? "up" : "down", b->up ? si->rise : si->fall);
+		pr_info("shield", "service %s: backend %s is %s (%u %s check%s in a row)", si->name,
+			ip, b->up ? "up" : "down", b->up ? si->rise : si->fall,
+			b->up ? "passed" : "failed", (b->up ? si->rise : si->fall) > 1 ? "s" : "");
 }
 
 int lb_health_round(struct lb_health *h, const struct shield_maps *m, int *next_ms)
