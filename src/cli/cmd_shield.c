@@ -279,6 +279,8 @@ static int do_check(struct opts *o)
 		}
 	shield_rules_finalize(&rs);
 	printf("ok: %s: %zu prefixes, %u rules", o->ifname, rs.n_prefixes, rs.n_rules);
+	if (rs.lb.n_svc)
+		printf(", %u balanced service%s", rs.lb.n_svc, rs.lb.n_svc > 1 ? "s" : "");
 	for (size_t i = 0; i < t.n; i++)
 		printf("%s%s", i ? ", " : "; for ", t.ifaces[i].name);
 	printf("%s\n", warnings ? " (see the warnings above)" : "");
