@@ -2,7 +2,8 @@
 /*
  * The shield's balancer end to end, with real TCP. Namespaces joined by a bridge (in a
  * namespace of its own): a client, the balancer (the shield with a balance: section on its
- * veth, generic XDP), and four backends; each backend runs the shield with `decapsulate:` (the
+ * veth, generic XDP), and four backends; the backends run the shield (one program, loaded once,
+ * attached to each) with `decapsulate:` (the
  * kernel here has no ipip device), holds the service address on lo and runs a small TCP
  * server that answers every message with its own number. Replies go from the backends to the
  * client directly (direct server return).
@@ -15,10 +16,14 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "http.h"
 #include "shield/shield.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,8 +50,8 @@ static char if_cli[16], if_lb[16], if_be[NB][16];
 static int orig_ns = -1, cli_ns = -1, lb_ns = -1, be_ns[NB] = { -1, -1, -1, -1 };
 static bool env_ready, env_failed;
 static char err[SHIELD_ERR_LEN];
-static struct shield_handle lbh;
-static bool lb_attached;
+static struct shield_handle lbh, be_h;
+static bool lb_attached, be_loaded;
 static pid_t health_pid;
 
 /* The backends' servers: one thread polling every listener and connection. */
@@ -81,13 +86,15 @@ static void env_down(void)
 		shield_close(&lbh);
 		lb_attached = false;
 	}
+	if (be_loaded) {
+		shield_close(&be_h); /* its XDP attachments go with the backends' interfaces */
+		be_loaded = false;
+	}
 	if (!ns_sw[0])
 		return;
 	if (orig_ns >= 0)
 		setns(orig_ns, CLONE_NEWNET);
 	shield_detach_pinned(if_lb, e, sizeof(e));
-	for (int i = 0; i < NB; i++)
-		shield_detach_pinned(if_be[i], e, sizeof(e));
 	shf("ip netns del %s 2>/dev/null", ns_cli);
 	shf("ip netns del %s 2>/dev/null", ns_lb);
 	for (int i = 0; i < NB; i++)
@@ -151,7 +158,7 @@ static const char *lb_rules(int w1, int w2, int w3, bool fourth)
 	return buf;
 }
 
-static int reload_lb(const char *yaml)
+static int install_rules(struct shield_handle *h, const char *yaml)
 {
 	struct shield_ruleset rs;
 	int ret, lock;
@@ -161,10 +168,15 @@ static int reload_lb(const char *yaml)
 	ret = shield_rules_parse_yaml(&rs, yaml, strlen(yaml), "t.yaml", err, sizeof(err));
 	lock = shield_lock();
 	if (!ret)
-		ret = shield_install(&lbh.maps, &rs, err, sizeof(err));
+		ret = shield_install(&h->maps, &rs, err, sizeof(err));
 	shield_unlock(lock);
 	shield_rules_free(&rs);
 	return ret;
+}
+
+static int reload_lb(const char *yaml)
+{
+	return install_rules(&lbh, yaml);
 }
 
 /* Every message gets one byte back: the backend's number (1-4). */
@@ -252,7 +264,7 @@ static int listen_in(int ns)
 
 static bool env_up(void)
 {
-	int pid = getpid() % 100000;
+	int pid = getpid() % 100000, ret;
 
 	if (SKIP_UNLESS_ROOT())
 		return false;
@@ -300,16 +312,26 @@ static bool env_up(void)
 	}
 	cli_ns = open_ns(ns_cli);
 	lb_ns = open_ns(ns_lb);
+	/* the backends share one loaded shield (a load is ~2 s here): decapsulation only */
+	if (shield_load(&be_h, err, sizeof(err)) ||
+	    install_rules(&be_h, "shield:\n  balance:\n    decapsulate: [" LB "]\n")) {
+		fprintf(stderr, "backends: %s\n", err);
+		goto fail;
+	}
+	be_loaded = true;
 	for (int i = 0; i < NB; i++) {
-		struct shield_handle h;
+		int ifindex;
 
-		if (be_ns[i] < 0 ||
-		    attach_in(be_ns[i], if_be[i],
-			      "shield:\n  balance:\n    decapsulate: [" LB "]\n", &h)) {
-			fprintf(stderr, "backend %d: %s\n", i + 1, err);
+		setns(be_ns[i], CLONE_NEWNET);
+		ifindex = if_nametoindex(if_be[i]);
+		ret = ifindex ? bpf_xdp_attach(ifindex, shield_prog_fd(&be_h, false),
+					       XDP_FLAGS_SKB_MODE, NULL)
+			      : -ENODEV;
+		setns(orig_ns, CLONE_NEWNET);
+		if (ret) {
+			fprintf(stderr, "backend %d: XDP attach: %s\n", i + 1, strerror(-ret));
 			goto fail;
 		}
-		shield_close(&h); /* pinned: stays attached */
 		listen_fd[i] = listen_in(be_ns[i]);
 		if (listen_fd[i] < 0)
 			goto fail;
@@ -568,4 +590,99 @@ TEST(adding_a_backend_moves_about_a_quarter)
 out:
 	if (fd >= 0)
 		close(fd);
+}
+
+static long long scrape(int port, const char *sample)
+{
+	static char body[1 << 20];
+	long long n = -1;
+	const char *p;
+
+	setns(lb_ns, CLONE_NEWNET); /* the agent listens in the balancer's namespace */
+	if (http_get(port, "/metrics", body, sizeof(body), NULL, 0) == 200 &&
+	    (p = strstr(body, sample)))
+		n = atoll(p + strlen(sample));
+	setns(orig_ns, CLONE_NEWNET);
+	return n;
+}
+
+/* Last: the agent takes the balancer over from the test (and detaches it when it stops). */
+TEST(agent_checks_health_and_exports_metrics)
+{
+	char dir[64], path[128], addr[32], sample[256];
+	const char *args[] = {
+		"run", "--no-default-rules", "--policy", dir, "--metrics", addr, NULL
+	};
+	int port = free_port(), answered = 0, fd;
+	struct vigil_child v;
+	struct shield_handle h;
+	struct lb_backend be;
+	double t0, took = -1;
+	FILE *f;
+	__u32 slot;
+	bool ok;
+
+	if (!env_up())
+		return;
+	shield_close(&lbh);
+	lb_attached = false;
+	shield_detach_pinned(if_lb, err, sizeof(err));
+	snprintf(dir, sizeof(dir), "/tmp/vigil-balance-%d", getpid());
+	snprintf(path, sizeof(path), "%s/lb.yaml", dir);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	if (!ASSERT_OK(shf("mkdir -p %s", dir), "policy directory"))
+		return;
+	f = fopen(path, "w");
+	if (!ASSERT_TRUE(f != NULL, "policy file"))
+		goto out_dir;
+	/* the rules file's section plus where it goes */
+	fprintf(f, "%.*s  interfaces: [%s]\n  attach: generic\n%s", 8, lb_rules(1, 1, 1, false),
+		if_lb, lb_rules(1, 1, 1, false) + 8);
+	fclose(f);
+	setns(lb_ns, CLONE_NEWNET);
+	ok = vigil_start_checked(&v, args);
+	setns(orig_ns, CLONE_NEWNET);
+	if (!ok)
+		goto out_dir;
+	if (!ASSERT_OK(shield_open_pinned(&h, if_lb, err, sizeof(err)), err))
+		goto out;
+	for (int i = 0; i < 30; i++)
+		answered += one_shot(0) != 0;
+	ASSERT_EQ(answered, 30, "the agent's balancer answers");
+	slot = LB_MAX_BACKENDS;
+	for (__u32 i = 0; i < LB_MAX_BACKENDS; i++)
+		if (!bpf_map_lookup_elem(h.maps.lb_backends, &i, &be) && (be.flags & LB_BE_USED) &&
+		    be.addr == htonl(0x0a4d000b))
+			slot = i;
+	/* kill backend 1's server: the agent's health thread takes it out */
+	fd = __atomic_exchange_n(&listen_fd[0], -1, __ATOMIC_ACQ_REL);
+	usleep(100 * 1000);
+	close(fd);
+	t0 = now_s();
+	while (now_s() - t0 < 5) {
+		if (!bpf_map_lookup_elem(h.maps.lb_backends, &slot, &be) &&
+		    !(be.flags & LB_BE_UP)) {
+			took = now_s() - t0;
+			break;
+		}
+		usleep(20 * 1000);
+	}
+	printf("  the agent marked backend 1 down %.2f s after its server died\n", took);
+	ASSERT_TRUE(took >= 0 && took < 1.5, "the agent's health checks took it out in time");
+	snprintf(sample, sizeof(sample),
+		 "vigil_shield_lb_backend_up{interface=\"%s\",service=\"web\",backend=\"10.77.0."
+		 "11\"} ",
+		 if_lb);
+	ASSERT_EQ(scrape(port, sample), 0, "metrics: backend 1 is down");
+	snprintf(sample, sizeof(sample),
+		 "vigil_shield_lb_service_new_flows_total{interface=\"%s\",service=\"web\"} ",
+		 if_lb);
+	ASSERT_GE(scrape(port, sample), 30, "metrics: the service's new flows");
+	__atomic_store_n(&listen_fd[0], listen_in(be_ns[0]), __ATOMIC_RELEASE);
+	shield_close(&h);
+out:
+	vigil_stop(&v);
+	vigil_cleanup(&v);
+out_dir:
+	shf("rm -rf %s", dir);
 }
