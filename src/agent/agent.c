@@ -65,7 +65,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A set was put in force (@err 0), or rejected. */
 /* The balancers' health checks follow the shields in force. */
 static void health_follow(struct agent *a)
 {
@@ -75,6 +74,7 @@ static void health_follow(struct agent *a)
 		pr_warn("shield", "cannot start the balancers' health checks: %s", strerror(-err));
 }
 
+/* A set was put in force (@err 0), or rejected. */
 static int count_reload(struct agent *a, int err)
 {
 	struct timespec ts;

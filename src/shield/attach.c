@@ -405,6 +405,8 @@ int shield_attach(struct shield_handle *h, const char *ifname, enum shield_mode 
 		st.ifindex = ifindex;
 		bpf_map_update_elem(h->maps.state, &zero, &st, BPF_ANY);
 	}
+	if (rs)
+		shield_balance_warn_tc(&h->maps, rs);
 	if (pin) {
 		ret = pin_all(h, dir);
 		if (ret) {
@@ -477,7 +479,8 @@ int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, s
 		snprintf(path, sizeof(path), "%s/%s", dir, map_slots[i].name);
 		*map_slot(&h->maps, i) = bpf_obj_get(path);
 		if (*map_slot(&h->maps, i) < 0) {
-			ret = -errno;
+			/* a missing map: pinned by a vigil without it (-EPROTO: replace it) */
+			ret = errno == ENOENT ? -EPROTO : -errno;
 			snprintf(err, errlen,
 				 "pinned shield map %s is missing: %s; run 'vigil shield "
 				 "detach %s' and attach again",

@@ -55,35 +55,45 @@ static int zero_counters(int fd, __u32 slot)
 	return ret;
 }
 
-static int find_service(const struct slots *s, const struct lb_svc_info *want, const bool *taken)
+/* The slot a service had, or a free one (*fresh); -ENOSPC. */
+static int find_service(const struct slots *s, const struct lb_svc_info *want, const bool *taken,
+			bool *fresh)
 {
-	int free_slot = -1;
+	int free_slot = -ENOSPC;
 
 	for (int i = 0; i < LB_MAX_SERVICES; i++) {
 		const struct lb_svc_info *o = &s->svc[i];
 
 		if ((o->flags & LB_SVC_USED) && o->addr == want->addr && o->port == want->port &&
-		    o->proto == want->proto && !taken[i])
+		    o->proto == want->proto && !taken[i]) {
+			*fresh = false;
 			return i;
+		}
 		if (!o->flags && !taken[i] && free_slot < 0)
 			free_slot = i;
 	}
-	return free_slot < 0 ? -ENOSPC : free_slot | 0x10000; /* marks a new slot */
+	*fresh = true;
+	return free_slot;
 }
 
-static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool *taken)
+/* The slot a (service, backend) pair had, or a free one (*fresh); -ENOSPC. */
+static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool *taken,
+			bool *fresh)
 {
-	int free_slot = -1;
+	int free_slot = -ENOSPC;
 
 	for (int i = 0; i < LB_MAX_BACKENDS; i++) {
 		const struct lb_backend *o = &s->be[i];
 
-		if ((o->flags & LB_BE_USED) && o->svc_slot == svc && o->addr == addr && !taken[i])
+		if ((o->flags & LB_BE_USED) && o->svc_slot == svc && o->addr == addr && !taken[i]) {
+			*fresh = false;
 			return i;
+		}
 		if (!o->flags && !taken[i] && free_slot < 0)
 			free_slot = i;
 	}
-	return free_slot < 0 ? -ENOSPC : free_slot | 0x10000;
+	*fresh = true;
+	return free_slot;
 }
 
 /* The whole table in one batch (one syscall for 65537 entries), else one by one. */
@@ -109,6 +119,20 @@ static int write_ring(int fd, const __u32 *ring, __u32 n)
 	return ret;
 }
 
+/* Delete generation @gen's service keys. */
+static void drop_services(const struct shield_maps *m, __u32 gen)
+{
+	struct lb_svc_key k, nk;
+	bool more = !bpf_map_get_next_key(m->lb_services, NULL, &k);
+
+	while (more) {
+		more = !bpf_map_get_next_key(m->lb_services, &k, &nk);
+		if (k.gen == gen)
+			bpf_map_delete_elem(m->lb_services, &k);
+		k = nk;
+	}
+}
+
 /* The next generation's services and tables, from the slots; then the flip. */
 static int rebuild(const struct shield_maps *m, const struct slots *s, const struct lb_config *cfg)
 {
@@ -125,6 +149,7 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 	ret = shield_rcu_sync(); /* nothing may still use the idle generation */
 	if (ret)
 		return ret;
+	drop_services(m, next); /* what a failed rebuild may have left there */
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++)
 		n_svc += !!(s->svc[i].flags & LB_SVC_USED);
 	g.cfg[next] = *cfg;
@@ -195,15 +220,7 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 	/* the old generation's services and table, once no packet uses them */
 	ret = shield_rcu_sync();
 	if (!ret) {
-		struct lb_svc_key k, nk;
-		bool more = !bpf_map_get_next_key(m->lb_services, NULL, &k);
-
-		while (more) {
-			more = !bpf_map_get_next_key(m->lb_services, &k, &nk);
-			if (k.gen == old)
-				bpf_map_delete_elem(m->lb_services, &k);
-			k = nk;
-		}
+		drop_services(m, old);
 		bpf_map_delete_elem(m->lb_ring, &old);
 	}
 	pr_debug("shield", "balancer generation %u: %u services", next, n_svc);
@@ -272,12 +289,12 @@ static int assign_slots(const struct shield_maps *m, const struct shield_ruleset
 
 	for (unsigned int i = 0; i < lb->n_svc; i++) {
 		const struct lb_service_spec *spec = &lb->svc[i];
-		int sl = find_service(s, &spec->info, svc_taken);
+		bool fresh;
+		int sl = find_service(s, &spec->info, svc_taken, &fresh);
 
 		if (sl < 0)
 			return sl;
-		if (sl & 0x10000) {
-			sl &= 0xffff;
+		if (fresh) {
 			ret = zero_counters(m->lb_svc_stats, sl);
 			if (ret)
 				return ret;
@@ -285,13 +302,12 @@ static int assign_slots(const struct shield_maps *m, const struct shield_ruleset
 		svc_taken[sl] = true;
 		s->svc[sl] = spec->info;
 		for (unsigned int j = 0; j < spec->n_be; j++) {
-			int b = find_backend(s, sl, spec->be[j].addr, be_taken);
+			int b = find_backend(s, sl, spec->be[j].addr, be_taken, &fresh);
 			__u32 up = LB_BE_UP;
 
 			if (b < 0)
 				return b;
-			if (b & 0x10000) {
-				b &= 0xffff;
+			if (fresh) {
 				ret = zero_counters(m->lb_be_stats, b);
 				if (ret)
 					return ret;
@@ -318,6 +334,17 @@ static int assign_slots(const struct shield_maps *m, const struct shield_ruleset
 			return -errno;
 	}
 	return 0;
+}
+
+void shield_balance_warn_tc(const struct shield_maps *m, const struct shield_ruleset *rs)
+{
+	struct shield_state st;
+	__u32 zero = 0;
+
+	if ((rs->lb.n_svc || rs->lb.cfg.n_decap) && !bpf_map_lookup_elem(m->state, &zero, &st) &&
+	    st.mode == SHIELD_MODE_TC)
+		pr_warn("shield", "the shield runs in tc mode: it filters, but balances and "
+				  "decapsulates in XDP only (attach it in native or generic mode)");
 }
 
 int shield_balance_install(const struct shield_maps *m, const struct shield_ruleset *rs, char *err,
@@ -347,6 +374,7 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
 		snprintf(err, errlen, "cannot install the balancer: %s", strerror(-ret));
 		goto out;
 	}
+	shield_balance_warn_tc(m, rs);
 	/* no generation uses the removed slots any more: clear them */
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++) {
 		struct lb_svc_info none = {};

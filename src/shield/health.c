@@ -164,12 +164,15 @@ int lb_health_round(struct lb_health *h, const struct shield_maps *m, int *next_
 	__u32 map_of[LB_MAX_BACKENDS];
 	long long now = now_ms(), next = now + 1000;
 	struct lb_backend be;
+	bool any = false;
 	int n = 0;
 
-	for (__u32 i = 0; i < LB_MAX_SERVICES; i++)
+	for (__u32 i = 0; i < LB_MAX_SERVICES; i++) {
 		if (bpf_map_lookup_elem(m->lb_svc_info, &i, &svc[i]))
 			return -errno;
-	for (__u32 i = 0; i < LB_MAX_BACKENDS; i++) {
+		any |= (svc[i].flags & LB_SVC_USED) && svc[i].check != LB_CHECK_NONE;
+	}
+	for (__u32 i = 0; any && i < LB_MAX_BACKENDS; i++) {
 		struct lb_health_be *b = &h->be[i];
 		const struct lb_svc_info *si;
 
@@ -178,6 +181,7 @@ int lb_health_round(struct lb_health *h, const struct shield_maps *m, int *next_
 		si = be.svc_slot < LB_MAX_SERVICES ? &svc[be.svc_slot] : NULL;
 		if (!(be.flags & LB_BE_USED) || !si || !(si->flags & LB_SVC_USED) ||
 		    si->check == LB_CHECK_NONE) {
+			finish(b);
 			b->known = false;
 			continue;
 		}

@@ -143,6 +143,8 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
  * the idle generation, then flip: after a health change. 0 or -errno.
  */
 int shield_balance_rebuild(const struct shield_maps *m);
+/* Warn when the shield is attached in tc mode and @rs balances or decapsulates (XDP only). */
+void shield_balance_warn_tc(const struct shield_maps *m, const struct shield_ruleset *rs);
 /* Set a backend slot's health; rebuilds the tables when it changed. 1: changed, 0, -errno. */
 int shield_balance_set_up(const struct shield_maps *m, __u32 slot, bool up);
 
