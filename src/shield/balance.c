@@ -351,9 +351,15 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
 			   size_t errlen)
 {
 	bool svc_taken[LB_MAX_SERVICES] = {}, *be_taken;
+	struct lb_globals g;
 	struct slots *s;
+	__u32 zero = 0;
 	int ret;
 
+	/* no balancer before, none now: nothing to do (a filter-only reload stays as fast) */
+	if (!rs->lb.n_svc && !rs->lb.cfg.n_decap && !bpf_map_lookup_elem(m->lb_cfg, &zero, &g) &&
+	    !g.cfg[g.active & 1].flags)
+		return 0;
 	s = calloc(1, sizeof(*s));
 	be_taken = calloc(LB_MAX_BACKENDS, sizeof(*be_taken));
 	if (!s || !be_taken) {
