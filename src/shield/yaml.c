@@ -23,6 +23,7 @@
  *   fragments: inspect                # or drop
  *   drop_sample: 64                   # one net_drop record per 64 drops (power of two)
  *   track_sources: true               # per-source stats for `top` even without limits
+ *   balance: {...}                    # the load balancer: yaml_balance.c
  */
 #include "shield/shield.h"
 #include "shield/yaml_ctx.h"
