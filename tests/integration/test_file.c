@@ -156,9 +156,10 @@ static void check_alert_only(const struct vigil_child *v, struct json_object **e
 
 /*
  * Open @path through a file handle (name_to_handle_at, then open_by_handle_at), as a container
- * escape does with a handle it forged: the kernel gets no name at all.
+ * escape does with a handle it forged: the kernel gets no name at all. -1, and *@unsupported,
+ * when the file system gives no handles (the VM suite's root may be such).
  */
-static int open_by_handle(const char *path)
+static int open_by_handle(const char *path, bool *unsupported)
 {
 	struct {
 		struct file_handle h;
@@ -167,7 +168,11 @@ static int open_by_handle(const char *path)
 	char dir[PATH_MAX];
 	int mount_id, mfd, fd = -1;
 
+	*unsupported = false;
 	if (name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, 0)) {
+		*unsupported = errno == EOPNOTSUPP;
+		if (*unsupported)
+			return -1;
 		harness_check(false, __FILE__, __LINE__, "name_to_handle_at: %s", strerror(errno));
 		return -1;
 	}
@@ -187,6 +192,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	char path[PATH_MAX], soft[PATH_MAX], hard[PATH_MAX], elsewhere[64], cwd[PATH_MAX];
 	struct open_how how = { .flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS };
 	struct json_object **ev, *e;
+	bool no_handles;
 	struct vigil_child v;
 	struct fixture fx;
 	size_t n = 0, count;
@@ -223,7 +229,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	read_close(open(soft, O_RDONLY));					  /* 6 symlink */
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
 	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
-	read_close(open_by_handle(fx.secret)); /* 9 a file handle: no name */
+	read_close(open_by_handle(fx.secret, &no_handles)); /* 9 a file handle: no name */
 	ev = vigil_stop_and_load(&v, &n);
 
 	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
@@ -243,7 +249,9 @@ TEST(open_evasions_resolve_to_the_real_file)
 			e = ev[i];
 	}
 	/* 9: caught by the inode, under the name the dentry cache has for it (either of two) */
-	if (ASSERT_NOT_NULL(e, "the open by handle is reported"))
+	if (no_handles)
+		printf("  (no file handles on this file system: open_by_handle_at not tried)\n");
+	else if (ASSERT_NOT_NULL(e, "the open by handle is reported"))
 		ASSERT_TRUE(same_object(e, &fx.st), "by handle: the secret's inode and dev");
 	/* 8: another name for the same inode is caught by the kernel's inode match. */
 	e = find_file(ev, n, "open", hard, &count);
