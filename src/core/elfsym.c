@@ -158,8 +158,7 @@ static bool take_string(const char **p, const char *end, char *dst, size_t size)
 }
 
 /* Parse one stapsdt note's description (pc, base, semaphore, provider, name, args). */
-static bool parse_note(Elf *elf, const char *desc, size_t len, uint64_t base,
-		       struct elf_usdt *u)
+static bool parse_note(Elf *elf, const char *desc, size_t len, uint64_t base, struct elf_usdt *u)
 {
 	const char *p = desc + 24, *end = desc + len;
 	uint64_t link_base;

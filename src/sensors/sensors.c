@@ -23,7 +23,7 @@
 #include "vigil/enforce.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
-extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor;
+extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor, app_sensor;
 
 static const struct sensor_ops *const sensor_table[] = {
 	&file_sensor,	/* open, unlink, rename, chmod, ... */
@@ -31,6 +31,7 @@ static const struct sensor_ops *const sensor_table[] = {
 	&priv_sensor,	/* setuid, setgid, capset */
 	&kernel_sensor, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write,
 			   proc_read */
+	&app_sensor,	/* shell, tls (uprobes) */
 	NULL,		/* sensors are listed above this line */
 };
 

@@ -141,7 +141,7 @@ static void gated_cleanup(struct gated *g)
 
 static int latency_start(struct tool *t, const char *probe, const char *pid)
 {
-	char *argv[] = { (char *)vigil_bin(), "latency", (char *)probe, "--json",
+	char *argv[] = { (char *)vigil_bin(),  "latency",   (char *)probe, "--json",
 			 pid ? "--pid" : NULL, (char *)pid, NULL };
 
 	return tool_start(t, argv, "Ctrl-C to stop");
