@@ -59,8 +59,8 @@ int BPF_KRETPROBE(shell_readline, const char *line)
 	fill_hdr(&ev->hdr, VIGIL_EV_SHELL, 0);
 	ev->line_len = n - 1;
 	ev->pad = 0;
-	if (n == sizeof(ev->line) &&
-	    !bpf_probe_read_user(&next, 1, line + sizeof(ev->line) - 1) && next)
+	if (n == sizeof(ev->line) && !bpf_probe_read_user(&next, 1, line + sizeof(ev->line) - 1) &&
+	    next)
 		ev->hdr.flags |= VIGIL_SHELL_TRUNCATED;
 	fill_task(&ev->task, (struct task_struct *)bpf_get_current_task());
 	ev->hdr.size = offsetof(struct vigil_shell_event, line) + ev->line_len;

@@ -5,6 +5,10 @@
  *   latency  `vigil latency uprobe:PATH:SYMBOL` on a program built here that calls a function
  *            a known number of times: counts exact, --pid keeps one process, a stripped copy
  *            (.dynsym only) the same; bad arguments give clear errors
+ *   shell    lines typed into a real interactive bash on a pty are events, with bash's pid
+ *            and its ancestry (this test); what `bash -c` runs is not
+ *   tls      openssl s_client to an openssl s_server on loopback (a throwaway certificate):
+ *            the SNI, the peer and the byte counts both ends sent and received
  *
  * Needs root (but the usage errors) and a C compiler for the program.
  */
@@ -15,13 +19,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 /* ---------------------------------------------------------------- the program */
 
@@ -266,4 +278,311 @@ TEST(latency_bad_uprobes_are_clear_errors)
 		    !ASSERT_TRUE(strstr(out, cases[i].says), cases[i].arg))
 			fprintf(stderr, "  said: %s", out);
 	}
+}
+
+/* ---------------------------------------------------------------- shell */
+
+/* Read what the pty shows until it holds @text (the prompt): true, or false after 20 s. */
+static bool pty_wait(int master, char *seen, size_t size, const char *text)
+{
+	size_t len = strlen(seen);
+	double deadline = now_s() + 20;
+
+	while (!strstr(seen, text) && now_s() < deadline) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		n = read(master, seen + len, size - len - 1);
+		if (n <= 0)
+			return false;
+		len += (size_t)n;
+		seen[len] = '\0';
+		/* keep the tail only: what comes next is what is waited for */
+		if (len > size / 2) {
+			memmove(seen, seen + len - 64, 64);
+			len = 64;
+			seen[len] = '\0';
+		}
+	}
+	return strstr(seen, text);
+}
+
+/* Type @line into bash at its prompt (PS1 is set to a marker), and wait for the next prompt. */
+static bool pty_type(int master, const char *line)
+{
+	char seen[4096] = "";
+
+	return write(master, line, strlen(line)) == (ssize_t)strlen(line) &&
+	       pty_wait(master, seen, sizeof(seen), "vigil-prompt>");
+}
+
+/* The shell event of @pid whose line is @line, or NULL. */
+static struct json_object *find_line(struct json_object **ev, size_t n, pid_t pid, const char *line)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *l = jstr(ev[i], "shell.line");
+
+		if (l && !strcmp(l, line) && (!pid || jint(ev[i], "process.pid") == pid))
+			return ev[i];
+	}
+	return NULL;
+}
+
+TEST(shell_lines_typed_into_interactive_bash)
+{
+	struct vigil_child v = { 0 };
+	struct json_object **ev = NULL, *e;
+	char seen[4096] = "";
+	size_t n = 0;
+	int master = -1, status;
+	pid_t bash;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (access("/bin/bash", X_OK)) {
+		SKIP("no /bin/bash");
+		return;
+	}
+	if (!vigil_start_checked(&v, (const char *const[]){ "trace", "--events", "shell", NULL }))
+		return;
+	bash = forkpty(&master, NULL, NULL, NULL);
+	if (!ASSERT_TRUE(bash >= 0, "forkpty"))
+		goto out;
+	if (!bash) {
+		setenv("PS1", "vigil-prompt> ", 1);
+		setenv("TERM", "dumb", 1);
+		execl("/bin/bash", "bash", "--norc", "--noprofile", "-i", (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_TRUE(pty_wait(master, seen, sizeof(seen), "vigil-prompt>"), "bash prompts"))
+		goto out;
+	ASSERT_TRUE(pty_type(master, "echo vigil-typed-1\n"), "a first line");
+	ASSERT_TRUE(pty_type(master, "true 'vigil typed | 2' && echo ok\n"), "a second line");
+	ASSERT_TRUE(pty_type(master, "\n"), "an empty line");
+	if (write(master, "exit\n", 5) != 5)
+		ASSERT_TRUE(false, "exit typed");
+	ASSERT_EQ(waitpid(bash, &status, 0), bash, "bash exits");
+	bash = 0;
+	/* not typed: a script's commands never go through readline */
+	ASSERT_OK(shf("/bin/bash -c 'echo vigil-not-typed' >/dev/null"), "bash -c");
+	usleep(300 * 1000);
+	ev = vigil_stop_and_load(&v, &n);
+	e = find_line(ev, n, 0, "echo vigil-typed-1");
+	if (ASSERT_NOT_NULL(e, "the first line")) {
+		ASSERT_STREQ(jstr(e, "process.exe"), "/usr/bin/bash", "typed into bash");
+		ASSERT_EQ(jint(e, "parent.pid"), getpid(), "under this test");
+		ASSERT_EQ(jint(e, "ancestors.0.pid"), getpid(), "its ancestry starts here");
+		ASSERT_TRUE(jget(e, "ancestors.1") != NULL, "and goes on up");
+		ASSERT_TRUE(jget(e, "process.args") != NULL, "bash's command line");
+	}
+	ASSERT_NOT_NULL(find_line(ev, n, e ? (pid_t)jint(e, "process.pid") : 0,
+				  "true 'vigil typed | 2' && echo ok"),
+			"the second line, from the same bash");
+	ASSERT_NOT_NULL(find_line(ev, n, 0, "exit"), "exit");
+	for (size_t i = 0; i < n; i++) {
+		const char *l = jstr(ev[i], "shell.line");
+
+		ASSERT_TRUE(!l || (l[0] && !strstr(l, "vigil-not-typed")),
+			    "no empty line, nothing bash -c ran");
+	}
+out:
+	if (master >= 0)
+		close(master);
+	if (bash > 0) {
+		kill(bash, SIGKILL);
+		waitpid(bash, NULL, 0);
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+/* ---------------------------------------------------------------- tls */
+
+/* A command with its stdin a pipe of ours and its stdout and stderr in file @out. */
+struct piped {
+	pid_t pid;
+	int in;
+};
+
+static int piped_start(struct piped *p, char *const argv[], const char *out)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], ret;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	ret = posix_spawn(&p->pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[0]);
+	if (ret) {
+		close(fds[1]);
+		p->pid = 0;
+		return -1;
+	}
+	p->in = fds[1];
+	return 0;
+}
+
+/* Wait for it to exit (SIGKILL after @timeout_s): true when it exited by itself. */
+static bool piped_wait(struct piped *p, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+
+	while (p->pid && now_s() < deadline) {
+		if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+			p->pid = 0;
+			return true;
+		}
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
+static void piped_cleanup(struct piped *p)
+{
+	if (p->in > 0)
+		close(p->in);
+	p->in = -1;
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	p->pid = 0;
+}
+
+static bool wait_file_has(const char *path, const char *text, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+
+	while (!file_has(path, text) && now_s() < deadline)
+		usleep(50 * 1000);
+	return file_has(path, text);
+}
+
+/* A port free on loopback now (the server binds it right after). */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (s >= 0 && !bind(s, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(s, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+#define TLS_SNI	    "vigil-test.example"
+#define TLS_REQUEST "vigil-request-0123456789\n"
+#define TLS_REPLY   "vigil-reply-abcdefghijklmnopqrstuvwxyz\n"
+
+/* The tls event of process @pid, or NULL. */
+static struct json_object *find_tls(struct json_object **ev, size_t n, pid_t pid)
+{
+	return find_event(ev, n, "tls", pid);
+}
+
+TEST(tls_connection_sni_peer_and_bytes)
+{
+	struct piped server = { .in = -1 }, client = { .in = -1 };
+	struct vigil_child v = { 0 };
+	struct json_object **ev = NULL, *e;
+	char dir[64] = "/tmp/vigil-tls-XXXXXX", cert[96], key[96], srv_out[96], cli_out[96];
+	char accept[32], connect[32];
+	pid_t server_pid = 0, client_pid = 0;
+	size_t n = 0;
+	int port;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (access("/usr/bin/openssl", X_OK)) {
+		SKIP("no /usr/bin/openssl");
+		return;
+	}
+	if (!ASSERT_NOT_NULL(mkdtemp(dir), "a temporary directory"))
+		return;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(srv_out, sizeof(srv_out), "%s/server.out", dir);
+	snprintf(cli_out, sizeof(cli_out), "%s/client.out", dir);
+	if (!ASSERT_OK(shf("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+			   "-nodes -keyout %s -out %s -subj /CN=localhost -days 1 >/dev/null 2>&1",
+			   key, cert),
+		       "a throwaway certificate"))
+		goto out;
+	if (!vigil_start_checked(&v, (const char *const[]){ "trace", "--events", "tls", NULL }))
+		goto out;
+	if (!ASSERT_TRUE(strstr(v.err, "tls events off") == NULL, "libssl is traced"))
+		goto out;
+	port = free_port();
+	snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
+	snprintf(connect, sizeof(connect), "127.0.0.1:%d", port);
+	if (!ASSERT_OK(piped_start(&server,
+				   (char *const[]){ "/usr/bin/openssl", "s_server", "-accept",
+						    accept, "-cert", cert, "-key", key, "-naccept",
+						    "1", NULL },
+				   srv_out),
+		       "s_server starts") ||
+	    !ASSERT_TRUE(wait_file_has(srv_out, "ACCEPT", 20), "s_server accepts"))
+		goto out;
+	server_pid = server.pid;
+	if (!ASSERT_OK(piped_start(&client,
+				   (char *const[]){ "/usr/bin/openssl", "s_client", "-connect",
+						    connect, "-servername", TLS_SNI, NULL },
+				   cli_out),
+		       "s_client starts"))
+		goto out;
+	client_pid = client.pid;
+	/* the request, the reply, then the client's end of input: it closes */
+	if (!ASSERT_EQ(write(client.in, TLS_REQUEST, strlen(TLS_REQUEST)),
+		       (ssize_t)strlen(TLS_REQUEST), "request written") ||
+	    !ASSERT_TRUE(wait_file_has(srv_out, "vigil-request-", 20), "the server got it") ||
+	    !ASSERT_EQ(write(server.in, TLS_REPLY, strlen(TLS_REPLY)), (ssize_t)strlen(TLS_REPLY),
+		       "reply written") ||
+	    !ASSERT_TRUE(wait_file_has(cli_out, "vigil-reply-", 20), "the client got it"))
+		goto out;
+	close(client.in);
+	client.in = -1;
+	ASSERT_TRUE(piped_wait(&client, 20), "s_client ends at its end of input");
+	ASSERT_TRUE(piped_wait(&server, 20), "s_server ends after its one connection");
+	usleep(300 * 1000);
+	ev = vigil_stop_and_load(&v, &n);
+	e = find_tls(ev, n, client_pid);
+	if (ASSERT_NOT_NULL(e, "the client's connection")) {
+		ASSERT_STREQ(jstr(e, "tls.sni"), TLS_SNI, "its SNI");
+		ASSERT_STREQ(jstr(e, "tls.peer.addr"), "127.0.0.1", "its peer");
+		ASSERT_EQ(jint(e, "tls.peer.port"), port, "the server's port");
+		ASSERT_EQ(jint(e, "tls.tx_bytes"), (long long)strlen(TLS_REQUEST), "bytes sent");
+		ASSERT_EQ(jint(e, "tls.rx_bytes"), (long long)strlen(TLS_REPLY), "bytes received");
+		ASSERT_EQ(jint(e, "parent.pid"), getpid(), "started by this test");
+	}
+	e = find_tls(ev, n, server_pid);
+	if (ASSERT_NOT_NULL(e, "the server's connection")) {
+		ASSERT_STREQ(jstr(e, "tls.sni"), "", "no SNI set by a server");
+		ASSERT_STREQ(jstr(e, "tls.peer.addr"), "127.0.0.1", "its peer");
+		ASSERT_EQ(jint(e, "tls.rx_bytes"), (long long)strlen(TLS_REQUEST),
+			  "bytes received");
+		ASSERT_EQ(jint(e, "tls.tx_bytes"), (long long)strlen(TLS_REPLY), "bytes sent");
+	}
+	/* never the plaintext: the request and reply appear in no event */
+	for (size_t i = 0; i < n; i++) {
+		const char *text = json_object_to_json_string(ev[i]);
+
+		ASSERT_TRUE(!strstr(text, "vigil-request-") && !strstr(text, "vigil-reply-"),
+			    "no plaintext in any event");
+	}
+out:
+	piped_cleanup(&client);
+	piped_cleanup(&server);
+	events_free(ev, n);
+	vigil_cleanup(&v);
+	shf("rm -rf '%s'", dir);
 }
