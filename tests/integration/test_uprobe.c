@@ -9,6 +9,7 @@
  *            and its ancestry (this test); what `bash -c` runs is not
  *   tls      openssl s_client to an openssl s_server on loopback (a throwaway certificate):
  *            the SNI, the peer and the byte counts both ends sent and received
+ *   usdt     `vigil probe --usdt` of Debian's python3 lists what readelf -n lists
  *
  * Needs root (but the usage errors) and a C compiler for the program.
  */
@@ -585,4 +586,53 @@ out:
 	events_free(ev, n);
 	vigil_cleanup(&v);
 	shf("rm -rf '%s'", dir);
+}
+
+/* ---------------------------------------------------------------- USDT */
+
+TEST(usdt_probes_listed_as_readelf_shows_them)
+{
+	struct json_object *j = NULL, *probes;
+	char *out = malloc(1 << 16), expect[16];
+	bool entry = false;
+	size_t n;
+
+	if (!ASSERT_NOT_NULL(out, "memory"))
+		return;
+	/* Debian's python3 carries USDT probes (function__entry, gc__start, ...) */
+	if (shf_out(expect, sizeof(expect),
+		    "readelf -n /usr/bin/python3 2>/dev/null | grep -c NT_STAPSDT") ||
+	    atoi(expect) <= 0) {
+		SKIP("no python3 with USDT notes (or no readelf) here");
+		goto out;
+	}
+	if (!ASSERT_OK(shf_out(out, 1 << 16, "'%s' probe --usdt /usr/bin/python3 --json 2>&1",
+			       vigil_bin()),
+		       "vigil probe --usdt exits 0"))
+		goto out;
+	j = json_tokener_parse(out);
+	probes = j ? jget(j, "probes") : NULL;
+	if (!ASSERT_NOT_NULL(probes, "a JSON list of probes"))
+		goto out;
+	n = json_object_array_length(probes);
+	ASSERT_EQ((long long)n, atoll(expect), "as many as readelf -n shows");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(probes, i);
+
+		entry |= !strcmp(jstr(p, "provider"), "python") &&
+			 !strcmp(jstr(p, "name"), "function__entry") && jstr(p, "args")[0];
+	}
+	ASSERT_TRUE(entry, "python:function__entry with its arguments");
+	ASSERT_OK(shf_out(out, 1 << 16, "'%s' probe --usdt /bin/true 2>&1", vigil_bin()),
+		  "a binary without probes is no error");
+	ASSERT_TRUE(strstr(out, "has no USDT probes"), "it says so");
+	ASSERT_EQ(shf_out(out, 1 << 16, "'%s' probe --usdt /etc/hostname 2>&1", vigil_bin()), 64,
+		  "a file that is not ELF: usage error");
+	ASSERT_TRUE(strstr(out, "not an ELF file"), "it says so");
+	ASSERT_EQ(shf_out(out, 1 << 16, "'%s' probe --usdt /no/such/file 2>&1", vigil_bin()), 64,
+		  "a missing file: usage error");
+	ASSERT_TRUE(strstr(out, "no such file"), "it says so");
+out:
+	json_object_put(j);
+	free(out);
 }
