@@ -87,15 +87,32 @@ static int attach_tls(struct app_state *st, const char *lib)
 	}
 	if (err)
 		return err;
-	peer = bpf_program__attach(k->progs.tls_peer);
+	peer = bpf_program__autoload(k->progs.tls_peer) ? bpf_program__attach(k->progs.tls_peer)
+							: NULL;
 	if (!peer)
-		pr_warn("app", "tls: the peer's address is not seen (tp_btf/sock_send_length: %s)",
-			strerror(errno));
+		pr_warn("app",
+			"tls: the peers' addresses are not seen (tp_btf/sock_send_length: %s)",
+			bpf_program__autoload(k->progs.tls_peer) ? strerror(errno)
+								 : "not in this kernel");
 	else if (st->n_links < MAX_LINKS)
 		st->links[st->n_links++] = peer;
 	else
 		bpf_link__destroy(peer);
 	return 0;
+}
+
+/*
+ * Load only what is wanted: shell's or tls's programs; the peer's tracepoint only where the
+ * kernel has it (6.1 has not), so that its absence costs the peer's address, not the sensor.
+ */
+static void set_autoload(struct app_bpf *k, bool shell, bool tls)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, k->obj)
+		bpf_program__set_autoload(prog, prog == k->progs.shell_readline ? shell : tls);
+	if (tls && !sensors_kernel_has_tracepoint("sock_send_length"))
+		bpf_program__set_autoload(k->progs.tls_peer, false);
 }
 
 static int app_start(const struct sensor_ctx *ctx, void **state)
@@ -115,6 +132,7 @@ static int app_start(const struct sensor_ctx *ctx, void **state)
 	}
 	st->skel->rodata->wakeup_bytes = ctx->wakeup_bytes;
 	st->skel->rodata->self_tgid = getpid();
+	set_autoload(st->skel, shell, tls);
 	err = sensor_share_maps(st->skel->obj, ctx);
 	if (!err)
 		err = app_bpf__load(st->skel);

@@ -7,6 +7,7 @@
 #include "core/mounts.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -99,6 +100,20 @@ void sensors_shared(const struct sensors *s, struct sensor_ctx *ctx)
 	ctx->lost_fd = bpf_map__fd(s->process->maps.lost_events);
 	ctx->budget_fd = bpf_map__fd(s->process->maps.budget_config);
 	ctx->uid_losses_fd = bpf_map__fd(s->process->maps.uid_losses);
+}
+
+bool sensors_kernel_has_tracepoint(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char typedef_name[128];
+	bool found;
+
+	if (!btf)
+		return false;
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	found = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return found;
 }
 
 __u64 sensors_tick_ns(void)
