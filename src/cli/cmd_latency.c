@@ -273,7 +273,9 @@ static int check_args(struct latency_args *a)
  */
 static int parse_uprobe(const char *spec, struct latency_args *a)
 {
-	const char *path = spec + strlen("uprobe:"), *colon = strrchr(path, ':');
+	/* @spec is "uprobe" or starts with "uprobe:" (parse_args) */
+	const char *path = spec[6] == ':' ? spec + 7 : "", *colon = strrchr(path, ':');
+	char file[PATH_MAX];
 	struct elf_func fn;
 	int ret;
 
@@ -282,20 +284,13 @@ static int parse_uprobe(const char *spec, struct latency_args *a)
 				   "'%s': a uprobe is uprobe:PATH:SYMBOL (like "
 				   "uprobe:/bin/bash:readline)",
 				   spec);
-	snprintf(a->uprobe_path, sizeof(a->uprobe_path), "%.*s", (int)(colon - path), path);
+	snprintf(file, sizeof(file), "%.*s", (int)(colon - path), path);
 	a->symbol = colon + 1;
-	if (!strchr(a->uprobe_path, '/')) {
-		char *name = strdup(a->uprobe_path);
-
-		ret = name ? elf_library_find(name, a->uprobe_path, sizeof(a->uprobe_path))
-			   : -ENOMEM;
-		if (ret)
-			usage_error("latency", "no library %s known to ldconfig; give its path",
-				    name ? name : a->uprobe_path);
-		free(name);
-		if (ret)
-			return EXIT_USAGE;
-	}
+	if (strchr(file, '/'))
+		strcpy(a->uprobe_path, file);
+	else if (elf_library_find(file, a->uprobe_path, sizeof(a->uprobe_path)))
+		return usage_error("latency", "no library %s known to ldconfig; give its path",
+				   file);
 	ret = elf_func_find(a->uprobe_path, a->symbol, &fn);
 	if (ret == -ESRCH)
 		return usage_error("latency",
@@ -335,7 +330,8 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 	}
 	if (optind >= argc)
 		return usage_error("latency",
-				   "which target? runq, syscall, block, tcp, irq or offcpu");
+				   "which target? runq, syscall, block, tcp, irq, offcpu or "
+				   "uprobe:PATH:SYMBOL");
 	if (optind + 1 < argc)
 		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
 	if (!strncmp(argv[optind], "uprobe", 6) && (!argv[optind][6] || argv[optind][6] == ':')) {
