@@ -10,6 +10,8 @@
  *   tls      openssl s_client to an openssl s_server on loopback (a throwaway certificate):
  *            the SNI, the peer and the byte counts both ends sent and received
  *   usdt     `vigil probe --usdt` of Debian's python3 lists what readelf -n lists
+ *   missing  bash and libssl hidden (empty files bound over bash and ld.so.cache): the agent
+ *            runs and says so
  *
  * Needs root (but the usage errors) and a C compiler for the program.
  */
@@ -29,6 +31,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -635,4 +639,57 @@ TEST(usdt_probes_listed_as_readelf_shows_them)
 out:
 	json_object_put(j);
 	free(out);
+}
+
+/* ---------------------------------------------------------------- missing programs */
+
+/*
+ * In a mount namespace of this test where bash is an empty file and ldconfig knows no library
+ * (an empty /etc/ld.so.cache; vigil itself links libssl, so the library cannot go): the agent
+ * starts, says which events are off and why, and stops cleanly.
+ */
+TEST(missing_bash_and_libssl_leave_the_agent_running)
+{
+	static const char *const hidden[] = { "/usr/bin/bash", "/etc/ld.so.cache" };
+	char empty[] = "/tmp/vigil-empty-XXXXXX";
+	struct vigil_child v = { 0 };
+	int own_ns = -1, fd, status;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (access(hidden[0], F_OK) || access(hidden[1], F_OK)) {
+		SKIP("no %s or %s to hide", hidden[0], hidden[1]);
+		return;
+	}
+	fd = mkstemp(empty);
+	if (!ASSERT_TRUE(fd >= 0, "an empty file"))
+		return;
+	close(fd);
+	own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (!ASSERT_TRUE(own_ns >= 0, "this mount namespace") ||
+	    !ASSERT_OK(unshare(CLONE_NEWNS), "a mount namespace of the test's own") ||
+	    !ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "private mounts"))
+		goto out;
+	for (size_t i = 0; i < 2; i++)
+		if (!ASSERT_OK(mount(empty, hidden[i], NULL, MS_BIND, NULL), hidden[i]))
+			goto out;
+	if (!vigil_start_checked(&v,
+				 (const char *const[]){ "trace", "--events", "shell,tls", NULL }))
+		goto out;
+	ASSERT_TRUE(strstr(v.err, "shell events off: readline in /bin/bash: not an ELF file"),
+		    "says shell is off, and why");
+	ASSERT_TRUE(strstr(v.err, "tls events off: libssl.so.3 is not installed"),
+		    "says tls is off, and why");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "stops cleanly");
+	if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		fprintf(stderr, "  vigil said: %s\n", v.err);
+out:
+	vigil_cleanup(&v);
+	/* back to the namespace the other tests run in; the one made here goes with its mounts */
+	if (own_ns >= 0) {
+		ASSERT_OK(setns(own_ns, CLONE_NEWNS), "back to the test's mount namespace");
+		close(own_ns);
+	}
+	unlink(empty);
 }
