@@ -45,6 +45,7 @@ enum vigil_event_type {
 	VIGIL_EV_NET_FIRST = 24,    /* vigil/ev_net.h */
 	VIGIL_EV_PRIV_FIRST = 32,   /* vigil/ev_priv.h */
 	VIGIL_EV_KERNEL_FIRST = 40, /* vigil/ev_kernel.h */
+	VIGIL_EV_APP_FIRST = 48,    /* vigil/ev_app.h */
 	VIGIL_EV_TYPE_MAX = 64,	    /* types fit a 64-bit mask */
 };
 

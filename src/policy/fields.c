@@ -2,6 +2,7 @@
 #include "policy/fields.h"
 #include "sensors/sensor.h"
 #include "events/family.h"
+#include "vigil/ev_app.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
@@ -16,7 +17,8 @@
 #define T_NET		   RANGE(VIGIL_EV_NET_FIRST, VIGIL_EV_NET_LAST)
 #define T_PRIV		   RANGE(VIGIL_EV_PRIV_FIRST, VIGIL_EV_PRIV_LAST)
 #define T_KERNEL	   RANGE(VIGIL_EV_KERNEL_FIRST, VIGIL_EV_KERNEL_LAST)
-#define T_ALL		   (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL)
+#define T_APP		   RANGE(VIGIL_EV_APP_FIRST, VIGIL_EV_APP_LAST)
+#define T_ALL		   (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL | T_APP)
 #define T_SETID		   (EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID))
 #define T_TARGET                                                                                   \
 	(EVENT_BIT(VIGIL_EV_PTRACE) | EVENT_BIT(VIGIL_EV_PROCESS_VM_WRITE) |                       \
@@ -102,6 +104,8 @@ static const struct field_def fields[FIELD_COUNT] = {
 	[FIELD_PTRACE_REQUEST] = { "ptrace.request", VAL_STRING, EVENT_BIT(VIGIL_EV_PTRACE) },
 	[FIELD_NS_CHANGED] = { "namespace.changed", VAL_NAMES, T_NS, NAMES(ns_names) },
 	[FIELD_NS_INTO_HOST] = { "namespace.into_host", VAL_NAMES, T_NS, NAMES(ns_names) },
+	[FIELD_SHELL_LINE] = { "shell.line", VAL_STRING, EVENT_BIT(VIGIL_EV_SHELL) },
+	[FIELD_TLS_SNI] = { "tls.sni", VAL_STRING, EVENT_BIT(VIGIL_EV_TLS) },
 	/* FIELD_TARGET_PID has no name: it is how target.exe is found */
 };
 

@@ -40,6 +40,8 @@ const struct message_id message_ids[] = {
 	{ "memfd", "d8d5208c09d64b7aa9df3702519fcb90" },
 	{ "proc_mem_write", "8fac1ba9fc924d3f8d440c48b67ef131" },
 	{ "proc_read", "a9d560beeece423c9cb303823050013a" },
+	{ "shell", "055989c9b4fc4320a68d698798bc3c28" },
+	{ "tls", "f218cb4cacf247d09582ef7c58b3bc31" },
 	{ "lost", "eb55967138ff41ad937852aac51c43be" },
 };
 

