@@ -169,6 +169,8 @@ int top_screen_run(struct top_view *v, const char *mode, double interval,
 			ret = top_view_regroup(v);
 			if (ret)
 				break;
+			/* repainted whole: a new layout, not a few cells changed */
+			clearok(curscr, TRUE);
 			draw(v, mode, waiting);
 		}
 	}
