@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil latency: in-kernel latency histograms for one target, printed as bcc's tools do. */
 #include "cli/cli.h"
+#include "cli/latency_oom.h"
 #include "core/log.h"
 #include "perf/latency.h"
 #include "perf/report.h"
@@ -87,7 +88,12 @@ static void latency_usage(FILE *out)
 	      "  offcpu [--per-pid|--per-cgroup]\n"
 	      "      time blocked: from a task's switch out, not runnable, to its running\n"
 	      "      again, by why it blocked (sleeping, uninterruptible: disk I/O and some\n"
-	      "      locks, other), as cpudist -O\n\n"
+	      "      locks, other), as cpudist -O\n"
+	      "  oom\n"
+	      "      OOM kills as they happen: the victim (pid, name, uid), its memory (anon,\n"
+	      "      file and shmem RSS, VM size, page tables, oom_score_adj), its memory cgroup\n"
+	      "      and cgroup, and the process that triggered it; --pid and --cgroup select\n"
+	      "      victims (kernel 6.8 and later)\n\n"
 	      "Options:\n",
 	      out);
 	options_help(out, latency_options, 0);
@@ -111,6 +117,7 @@ struct latency_args {
 	double duration, interval;
 	unsigned int top;
 	bool json;
+	bool oom; /* the oom target: records, not histograms */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -273,16 +280,22 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 	}
 	if (optind >= argc)
 		return usage_error("latency",
-				   "which target? runq, syscall, block, tcp, irq or offcpu");
+				   "which target? runq, syscall, block, tcp, irq, offcpu or oom");
+	if (optind + 1 < argc)
+		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
+	if (!strcmp(argv[optind], "oom")) {
+		a->oom = true;
+		if (a->cfg.group || a->cfg.unit_ns || a->top != 10)
+			return usage_error("latency", "oom takes no grouping, --unit or --top");
+		return 0;
+	}
 	ret = lat_target_by_name(argv[optind]);
 	if (ret < 0)
 		return usage_error("latency",
 				   "no target '%s'; the targets are runq, syscall, block, tcp, "
-				   "irq and offcpu",
+				   "irq, offcpu and oom",
 				   argv[optind]);
 	a->cfg.target = (enum lat_target)ret;
-	if (optind + 1 < argc)
-		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
 	return check_args(a);
 }
 
@@ -406,9 +419,13 @@ static int latency_run(int argc, char **argv)
 		fprintf(stderr,
 			"vigil: latency: needs root to load BPF programs; try: sudo vigil "
 			"latency %s\n",
-			lat_target_name(a.cfg.target));
+			a.oom ? "oom" : lat_target_name(a.cfg.target));
 		return EXIT_NO_PRIVILEGE;
 	}
+	if (a.oom)
+		return latency_oom(
+			&(struct oom_config){ .tgid = a.cfg.tgid, .cgroup = a.cfg.cgroup },
+			a.duration, a.interval, a.json);
 	ret = lat_open(&a.cfg, &s);
 	if (ret)
 		return open_error(&a, ret);
@@ -445,7 +462,8 @@ out:
 const struct command cmd_latency = {
 	.name = "latency",
 	.summary =
-		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu)",
+		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu), "
+		"OOM kills",
 	.run = latency_run,
 	.usage = latency_usage,
 	.options = latency_options,
