@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "export/metrics.h"
+#include "perf/latency.h"
 
 /*
  * agent_metrics.c: build and kernel, events, alerts, enforcement, losses, queues, reloads.
@@ -27,5 +28,18 @@ int bpf_metrics_enable_stats(void);
 
 /* shield_metrics.c: the policies' shields' counters. @ctx: the agent's struct agent_shields. */
 void shield_metrics_collect(struct metrics_batch *b, void *ctx);
+
+/*
+ * latency_metrics.c: the latency histograms `vigil run --histograms` keeps on, as Prometheus
+ * histograms. @ctx: a struct latency_metrics, opened with the targets (1 << enum lat_target).
+ */
+struct latency_metrics {
+	struct lat_session *s[LAT_TARGET_COUNT]; /* NULL: not asked for, or it failed (said) */
+};
+
+/* 0 or -ENOMEM; a target that cannot be traced is left out with a warning from @who. */
+int latency_metrics_open(struct latency_metrics *lm, unsigned int targets, const char *who);
+void latency_metrics_close(struct latency_metrics *lm);
+void latency_metrics_collect(struct metrics_batch *b, void *ctx);
 
 #endif

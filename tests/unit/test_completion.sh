@@ -114,6 +114,7 @@ expect latency_groupings_of_target "--per-cgroup --per-cpu --per-pid" latency ru
 expect latency_units "ms ns us" latency syscall --unit ""
 expect_has latency_options "--duration --interval --per-disk --top --json" latency --
 expect_has top_options "--batch --json --iterations --interval --pid --cgroup --per-cgroup --tree --sort --filter --rows" top --
+expect run_histograms "block irq offcpu runq syscall tcp" run --histograms ""
 expect top_sort_columns "blklat cpu errors name offcpu pid read retrans runq rx syscalls tx write" top --sort ""
 expect collect_severity_list "high,critical" collect --severity high,cr
 expect_has collect_options "--host --follow --since" collect --
