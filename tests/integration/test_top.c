@@ -15,6 +15,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "core/mounts.h"
 #include "perf/top.h"
 
 #include <arpa/inet.h>
@@ -29,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,6 +367,99 @@ TEST(syscalls_of_a_known_loop)
 	ASSERT_GE(BADCLOSE_N + 10, tot.errors, "and hardly more");
 out:
 	top_cleanup(&t);
+}
+
+/* ---------------------------------------------------------------- cgroup */
+
+static char cg_dir[512];
+
+static void syscall_loop_in_cgroup(void)
+{
+	char procs[600];
+	int fd;
+
+	snprintf(procs, sizeof(procs), "%s/inner/cgroup.procs", cg_dir);
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(1);
+	close(fd);
+	syscall_loop();
+}
+
+/* The syscalls of the rows of @path in every interval; *@others: rows of other cgroups. */
+static long long cgroup_syscalls(const char *out, const char *path, int *others)
+{
+	FILE *f = fopen(out, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	long long n = 0;
+
+	*others = 0;
+	while (f && getline(&line, &cap, f) > 0) {
+		struct json_object *o = json_tokener_parse(line), *rows = jget(o, "rows");
+
+		for (size_t i = 0; rows && i < json_object_array_length(rows); i++) {
+			struct json_object *r = json_object_array_get_idx(rows, i);
+			const char *cg = jstr(r, "cgroup");
+
+			if (cg && !strcmp(cg, path))
+				n += jint(r, "syscalls");
+			else if (!cg || strncmp(cg, path, strlen(path) - strlen("/inner")))
+				(*others)++;
+		}
+		json_object_put(o);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+TEST(cgroup_filter_and_tree)
+{
+	struct top_run flat = { 0 }, tree = { 0 };
+	char root[256], arg[64], inner[600], path[128];
+	long long n;
+	int others;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (cgroup2_mount_point(root, sizeof(root))) {
+		SKIP("no cgroup2 mount");
+		return;
+	}
+	snprintf(arg, sizeof(arg), "/vigil-top-test-%d", getpid());
+	snprintf(cg_dir, sizeof(cg_dir), "%s%s", root, arg);
+	snprintf(inner, sizeof(inner), "%s/inner", cg_dir);
+	if (!ASSERT_OK(mkdir(cg_dir, 0755), "make the test's cgroup") ||
+	    !ASSERT_OK(mkdir(inner, 0755), "and one below it"))
+		goto out;
+	if (!started(&flat, (const char *const[]){ "--json", "-i", INTERVAL, "--per-cgroup",
+						   "--cgroup", arg, NULL }) ||
+	    !started(&tree, (const char *const[]){ "--json", "-i", INTERVAL, "--tree", "--cgroup",
+						   arg, NULL }))
+		goto out;
+	pid = run_child(syscall_loop_in_cgroup, NULL);
+	if (!ASSERT_TRUE(pid > 0, "the loop ran in the cgroup") || !finished(&flat) ||
+	    !finished(&tree))
+		goto out;
+	snprintf(path, sizeof(path), "%s/inner", arg);
+	n = cgroup_syscalls(flat.out, path, &others);
+	printf("  %s: %lld syscalls per cgroup\n", path, n);
+	ASSERT_GE(n, GETPPID_N + BADCLOSE_N, "the loop's syscalls, in its cgroup's row");
+	ASSERT_GE(GETPPID_N + BADCLOSE_N + 100, n, "and hardly more");
+	ASSERT_EQ(others, 0, "no row of another cgroup (--cgroup filters in the kernel)");
+	/* the tree: the test's cgroup holds its child's totals */
+	ASSERT_GE(cgroup_syscalls(tree.out, arg, &others), GETPPID_N + BADCLOSE_N,
+		  "the parent's subtree total in the tree");
+	ASSERT_GE(cgroup_syscalls(tree.out, path, &others), GETPPID_N + BADCLOSE_N,
+		  "and the child's own row");
+out:
+	top_cleanup(&flat);
+	top_cleanup(&tree);
+	rmdir(inner);
+	rmdir(cg_dir);
 }
 
 /* ---------------------------------------------------------------- block */
