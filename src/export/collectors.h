@@ -4,6 +4,7 @@
 #define VIGIL_EXPORT_COLLECTORS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "export/metrics.h"
 #include "perf/latency.h"
@@ -35,6 +36,12 @@ void shield_metrics_collect(struct metrics_batch *b, void *ctx);
  */
 struct latency_metrics {
 	struct lat_session *s[LAT_TARGET_COUNT]; /* NULL: not asked for, or it failed (said) */
+	/* irq, softirq and disk names, found once: finding one reads /proc, /sys or the BTF */
+	struct {
+		uint64_t key;
+		char name[48];
+	} names[128];
+	size_t n_names;
 };
 
 /* 0 or -ENOMEM; a target that cannot be traced is left out with a warning from @who. */

@@ -80,6 +80,30 @@ static const struct family_desc families[VIGIL_LAT_KIND_COUNT] = {
 			       "Time blocked, switched out not runnable to running, by reason" },
 };
 
+/* The irq's, softirq vector's or disk's name, found once. */
+static const char *cached_name(struct latency_metrics *lm, const struct lat_entry *e)
+{
+	uint64_t id = e->key.kind == VIGIL_LAT_HARDIRQ || e->key.kind == VIGIL_LAT_SOFTIRQ
+			      ? e->key.id
+			      : e->key.group;
+	uint64_t key = (uint64_t)e->key.kind << 56 | (id & ((1ULL << 56) - 1));
+	char *name;
+
+	for (size_t i = 0; i < lm->n_names; i++)
+		if (lm->names[i].key == key)
+			return lm->names[i].name;
+	/* full: the last slot is found again each time */
+	if (lm->n_names < sizeof(lm->names) / sizeof(lm->names[0]))
+		lm->n_names++;
+	lm->names[lm->n_names - 1].key = key;
+	name = lm->names[lm->n_names - 1].name;
+	if (e->key.kind == VIGIL_LAT_HARDIRQ)
+		return irq_name(e->key.id, name, sizeof(lm->names[0].name));
+	if (e->key.kind == VIGIL_LAT_SOFTIRQ)
+		return softirq_name(e->key.id, name, sizeof(lm->names[0].name));
+	return disk_name(e->key.group, name, sizeof(lm->names[0].name));
+}
+
 /* Slot i holds the integer values up to 2^(i+1) - 1 (in ns or bytes): its `le`. */
 static void bucket_bounds(double *le, bool bytes)
 {
@@ -87,8 +111,8 @@ static void bucket_bounds(double *le, bool bytes)
 		le[i] = bytes ? (double)((2ULL << i) - 1) : (double)((2ULL << i) - 1) / 1e9;
 }
 
-static void one_histogram(struct metrics_batch *b, const struct lat_entry *e, const double *le_time,
-			  const double *le_bytes)
+static void one_histogram(struct metrics_batch *b, struct latency_metrics *lm,
+			  const struct lat_entry *e, const double *le_time, const double *le_bytes)
 {
 	const struct family_desc *f = &families[e->key.kind];
 	uint64_t cum[BUCKETS], run = 0;
@@ -117,7 +141,7 @@ static void one_histogram(struct metrics_batch *b, const struct lat_entry *e, co
 	case VIGIL_LAT_BLK_DEVICE:
 	case VIGIL_LAT_BLK_QUEUE:
 	case VIGIL_LAT_BLK_SIZE:
-		label = disk_name(e->key.group, name, sizeof(name));
+		label = cached_name(lm, e);
 		metrics_histogram(b, f->name, f->help, &h, "disk", label, "op",
 				  lat_op_name(e->key.op), NULL);
 		if (e->key.kind == VIGIL_LAT_BLK_DEVICE)
@@ -127,12 +151,10 @@ static void one_histogram(struct metrics_batch *b, const struct lat_entry *e, co
 					NULL);
 		break;
 	case VIGIL_LAT_HARDIRQ:
-		metrics_histogram(b, f->name, f->help, &h, "irq",
-				  irq_name(e->key.id, name, sizeof(name)), NULL);
+		metrics_histogram(b, f->name, f->help, &h, "irq", cached_name(lm, e), NULL);
 		break;
 	case VIGIL_LAT_SOFTIRQ:
-		metrics_histogram(b, f->name, f->help, &h, "vector",
-				  softirq_name(e->key.id, name, sizeof(name)), NULL);
+		metrics_histogram(b, f->name, f->help, &h, "vector", cached_name(lm, e), NULL);
 		break;
 	case VIGIL_LAT_OFFCPU:
 		metrics_histogram(b, f->name, f->help, &h, "reason", lat_offcpu_name(e->key.op),
@@ -180,7 +202,7 @@ void latency_metrics_collect(struct metrics_batch *b, void *ctx)
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if (entries[i].key.kind < VIGIL_LAT_KIND_COUNT)
-				one_histogram(b, &entries[i], le_time, le_bytes);
+				one_histogram(b, lm, &entries[i], le_time, le_bytes);
 		free(entries);
 		if (t == LAT_TCP)
 			tcp_retransmits(b, lm->s[t]);
