@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil top's rows: per-interval deltas of the kernel's counters, grouped, filtered, sorted. */
 #include "perf/topview.h"
+#include "core/mounts.h"
 #include "core/procstat.h"
 #include "events/cgroup.h"
 #include "events/json.h"
 #include "perf/hist.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* A process as last read: its cumulative counters and its name. */
@@ -188,6 +191,35 @@ static const char *cgroup_path(const struct top_view_state *st, uint64_t id, cha
 	return buf;
 }
 
+/*
+ * The cgroup of a process the kernel side has not seen switched in yet (its counters came from
+ * syscalls or I/O alone): from /proc/PID/cgroup, the inode of that directory. 0 if unknown.
+ */
+static uint64_t cgroup_of_pid(uint32_t tgid)
+{
+	char path[64], line[PATH_MAX], root[PATH_MAX], dir[2 * PATH_MAX];
+	uint64_t id = 0;
+	struct stat sb;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (!cgroup2_mount_point(root, sizeof(root))) {
+				snprintf(dir, sizeof(dir), "%s%s", root, line + 3);
+				if (!stat(dir, &sb))
+					id = sb.st_ino;
+			}
+			break;
+		}
+	fclose(f);
+	return id;
+}
+
 static double elapsed_s(struct timespec *since)
 {
 	struct timespec now;
@@ -226,6 +258,9 @@ int top_view_refresh(struct top_view *v)
 		bool gone = kill((pid_t)procs[i].tgid, 0) && errno == ESRCH;
 
 		sn->p = procs[i];
+		if (!procs[i].st.cgroup)
+			procs[i].st.cgroup = old && old->p.st.cgroup ? old->p.st.cgroup
+								     : cgroup_of_pid(procs[i].tgid);
 		if (old)
 			stats_sub(&d, &old->p.st);
 		if (old && !procs[i].st.comm[0])
@@ -328,10 +363,9 @@ static bool row_matches(const struct top_view *v, const struct top_row *r)
 	       strstr(cgroup_path(v->state, r->cgroup, path, sizeof(path)), v->filter);
 }
 
-static const struct top_view *sort_view; /* qsort has no argument; set only while sorting */
-
-static int row_cmp(const void *a, const void *b)
+static int row_cmp(const void *a, const void *b, void *view)
 {
+	const struct top_view *sort_view = view;
 	const struct top_row *x = a, *y = b;
 	double vx, vy;
 
@@ -371,10 +405,8 @@ int top_view_regroup(struct top_view *v)
 	for (size_t i = 0; i < n; i++)
 		if (row_matches(v, &rows[i]))
 			rows[kept++] = rows[i];
-	sort_view = v;
 	if (kept)
-		qsort(rows, kept, sizeof(*rows), row_cmp);
-	sort_view = NULL;
+		qsort_r(rows, kept, sizeof(*rows), row_cmp, v);
 	free(v->rows);
 	v->rows = rows;
 	v->n = kept;
