@@ -33,7 +33,9 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE \
 	    -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
-LDLIBS   := $(PKG_LIBS) -lpthread
+# vigil top's screen; not its --cflags, which would set _XOPEN_SOURCE for every object
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+LDLIBS   := $(PKG_LIBS) $(NCURSES_LIBS) -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-parameter -I$(BUILD) -Iinclude -Ibpf/include -MMD -MP
@@ -74,7 +76,9 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 
 # The VM suite: statically linked vigil and tests, run under Debian's 6.1 and 6.12 kernels
 # (scripts/vm/).
-STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -l:libjson-c.a -lpthread
+# vigil top's screen: Debian's libncurses-dev has the static ncursesw and tinfo.
+STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -l:libjson-c.a \
+		 -l:libncursesw.a -l:libtinfo.a -lpthread
 VM_TESTS      := process file priv kernel net probe lsm guard pin
 # The shield's BPF_PROG_TEST_RUN tests too: its program must load on their verifiers (~30 s).
 VM_XDP_TESTS  := shield
@@ -103,7 +107,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
-	    gnutls-bin libnats-dev nats-server openssl
+	    gnutls-bin libnats-dev nats-server openssl libncurses-dev
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 

@@ -9,16 +9,14 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
-#include "vigil/latency.h"
+#include "lat.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define TASK_RUNNING  0
 #define REQ_OP_MASK   0xff
 #define IPPROTO_TCP   6
 #define AF_INET	      2
 #define AF_INET6      10
-#define MAX_ERRNO     4095
 #define E2BIG	      7
 #define NR_EXIT	      60
 #define NR_EXIT_GROUP 231
@@ -57,40 +55,6 @@ static __always_inline void count_missed(void)
 		(*n)++;
 }
 
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xffffffffULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r < VIGIL_LAT_SLOTS ? r : VIGIL_LAT_SLOTS - 1;
-}
-
-/* One sample: @sum is added as it is (ns or bytes), @value (in the unit) picks the slot. */
-static __always_inline void hist_update(struct vigil_lat_hist *h, __u64 value, __u64 sum,
-					bool error)
-{
-	h->slots[log2_slot(value)]++;
-	h->count++;
-	h->sum += sum;
-	if (error)
-		h->errors++;
-}
-
 static __always_inline void hist_add(__u64 grp, __u32 id, __u16 kind, __u16 op, __u64 value,
 				     __u64 sum, bool error)
 {
@@ -116,31 +80,10 @@ static __always_inline void time_add(__u64 grp, __u32 id, __u16 kind, __u16 op, 
 
 /* ---------------------------------------------------------------- filters */
 
-struct cgroup___old {
-	int level;
-	__u64 ancestor_ids[];
-} __attribute__((preserve_access_index));
-
 /* The id of @task's cgroup at depth targ_cgroup_level (its ancestor there, or itself). */
 static __always_inline __u64 task_cgroup_at_level(struct task_struct *task)
 {
-	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	__u32 level = targ_cgroup_level;
-
-	if (!cg || BPF_CORE_READ(cg, level) < (int)level)
-		return 0;
-	if (bpf_core_field_exists(cg->ancestors)) {
-		struct cgroup *anc = NULL;
-
-		bpf_probe_read_kernel(&anc, sizeof(anc), &cg->ancestors[level & 0xff]);
-		return anc ? BPF_CORE_READ(anc, kn, id) : 0;
-	}
-	return BPF_CORE_READ((struct cgroup___old *)cg, ancestor_ids[level & 0xff]);
-}
-
-static __always_inline __u64 task_cgroup_id(struct task_struct *task)
-{
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	return task_cgroup_at(task, targ_cgroup_level);
 }
 
 static __always_inline bool task_wanted(struct task_struct *task)
@@ -181,25 +124,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } runq_start SEC(".maps");
-
-struct task_struct___old {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___old *)t, state);
-}
-
-/* the same for a typed pointer: a load, not a helper call */
-static __always_inline long task_state_btf(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return t->__state;
-	return ((struct task_struct___old *)t)->state;
-}
 
 static __always_inline __u64 runq_group(struct task_struct *next, __u32 tgid)
 {
@@ -304,10 +228,6 @@ int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct tas
 
 /* ---------------------------------------------------------------- offcpu */
 
-#define TASK_INTERRUPTIBLE   0x1
-#define TASK_UNINTERRUPTIBLE 0x2
-#define TASK_NOLOAD	     0x400
-
 struct offcpu_start {
 	__u64 ts;
 	__u32 why;
@@ -328,19 +248,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct offcpu_start);
 } offcpu_start SEC(".maps");
-
-/*
- * S (with whatever flags: nanosleep's is S|FREEZABLE), D (not an idle kernel thread's
- * TASK_IDLE, which is D with NOLOAD), or something else
- */
-static __always_inline __u32 offcpu_why(long state)
-{
-	if (state & TASK_INTERRUPTIBLE)
-		return VIGIL_LAT_OFF_SLEEP;
-	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
-		return VIGIL_LAT_OFF_UNINTERRUPTIBLE;
-	return VIGIL_LAT_OFF_OTHER;
-}
 
 static __always_inline __u64 task_group(struct task_struct *task, __u32 tgid)
 {

@@ -282,6 +282,7 @@ int run_main(struct run_options *o)
 	struct metrics *metrics = NULL;
 	struct metrics_http *http = NULL;
 	struct bpf_metrics bpf_metrics = { .stats_fd = -1 };
+	struct latency_metrics histograms = { 0 };
 	int child_status = 0;
 	const struct stream_stats *st;
 	double deadline = 0, next_flush, next_refresh, next_lost = 0;
@@ -354,6 +355,12 @@ int run_main(struct run_options *o)
 				"no control socket (%s): vigil status and policy apply will not "
 				"reach this agent",
 				strerror(-err));
+		if (o->histograms && !o->metrics) {
+			pr_err(o->name, "--histograms needs --metrics, where they are served: "
+					"nothing was started");
+			ret = EX_USAGE;
+			goto out;
+		}
 		if (o->metrics && start_metrics(o, &metrics, &http))
 			goto out;
 		if (agent_new(&agent, &o->agent)) {
@@ -430,6 +437,12 @@ int run_main(struct run_options *o)
 						    .sinks = sinks,
 						    .sensors = sensors };
 		if (metrics && add_collectors(metrics, &status, &bpf_metrics)) {
+			pr_err(o->name, "out of memory");
+			goto out;
+		}
+		if (metrics && o->histograms &&
+		    (latency_metrics_open(&histograms, o->histograms, o->name) ||
+		     metrics_add_collector(metrics, latency_metrics_collect, &histograms))) {
 			pr_err(o->name, "out of memory");
 			goto out;
 		}
@@ -591,6 +604,7 @@ out:
 	/* the server thread goes first: nothing serves a snapshot after this */
 	metrics_http_stop(http);
 	metrics_free(metrics);
+	latency_metrics_close(&histograms);
 	if (bpf_metrics.stats_fd >= 0)
 		close(bpf_metrics.stats_fd);
 	sandbox_destroy(&sb);

@@ -2,6 +2,7 @@
 /* vigil latency: in-kernel latency histograms for one target, printed as bcc's tools do. */
 #include "cli/cli.h"
 #include "core/elfsym.h"
+#include "cli/latency_oom.h"
 #include "core/log.h"
 #include "perf/latency.h"
 #include "perf/report.h"
@@ -97,7 +98,12 @@ static void latency_usage(FILE *out)
 	      "      calls of function SYMBOL of the program or library PATH, from entry to\n"
 	      "      return, as funclatency does; PATH may be a library's name\n"
 	      "      (libssl.so.3: found through ldconfig). SYMBOL comes from .symtab, or\n"
-	      "      .dynsym in a stripped file; vigil finds its file offset with libelf\n\n"
+	      "      .dynsym in a stripped file; vigil finds its file offset with libelf\n"
+	      "  oom\n"
+	      "      OOM kills as they happen: the victim (pid, name, uid), its memory (anon,\n"
+	      "      file and shmem RSS, VM size, page tables, oom_score_adj), its memory cgroup\n"
+	      "      and cgroup, and the process that triggered it; --pid and --cgroup select\n"
+	      "      victims (kernel 6.8 and later)\n\n"
 	      "Options:\n",
 	      out);
 	options_help(out, latency_options, 0);
@@ -127,6 +133,7 @@ struct latency_args {
 	double duration, interval;
 	unsigned int top;
 	bool json;
+	bool oom; /* the oom target: records, not histograms */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -330,10 +337,16 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 	}
 	if (optind >= argc)
 		return usage_error("latency",
-				   "which target? runq, syscall, block, tcp, irq, offcpu or "
+				   "which target? runq, syscall, block, tcp, irq, offcpu, oom or "
 				   "uprobe:PATH:SYMBOL");
 	if (optind + 1 < argc)
 		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
+	if (!strcmp(argv[optind], "oom")) {
+		a->oom = true;
+		if (a->cfg.group || a->cfg.unit_ns || a->top != 10)
+			return usage_error("latency", "oom takes no grouping, --unit or --top");
+		return 0;
+	}
 	if (!strncmp(argv[optind], "uprobe", 6) && (!argv[optind][6] || argv[optind][6] == ':')) {
 		a->cfg.target = LAT_UPROBE;
 		ret = check_args(a);
@@ -343,7 +356,7 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 	if (ret < 0)
 		return usage_error("latency",
 				   "no target '%s'; the targets are runq, syscall, block, tcp, "
-				   "irq, offcpu and uprobe:PATH:SYMBOL",
+				   "irq, offcpu, oom and uprobe:PATH:SYMBOL",
 				   argv[optind]);
 	a->cfg.target = (enum lat_target)ret;
 	return check_args(a);
@@ -477,9 +490,15 @@ static int latency_run(int argc, char **argv)
 		fprintf(stderr,
 			"vigil: latency: needs root to load BPF programs; try: sudo vigil "
 			"latency %s\n",
-			a.cfg.target == LAT_UPROBE ? a.probe : lat_target_name(a.cfg.target));
+			a.oom			     ? "oom"
+			: a.cfg.target == LAT_UPROBE ? a.probe
+						     : lat_target_name(a.cfg.target));
 		return EXIT_NO_PRIVILEGE;
 	}
+	if (a.oom)
+		return latency_oom(
+			&(struct oom_config){ .tgid = a.cfg.tgid, .cgroup = a.cfg.cgroup },
+			a.duration, a.interval, a.json);
 	ret = lat_open(&a.cfg, &s);
 	if (ret)
 		return open_error(&a, ret);
@@ -521,7 +540,7 @@ const struct command cmd_latency = {
 	.name = "latency",
 	.summary =
 		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu, "
-		"uprobe)",
+		"uprobe), OOM kills",
 	.run = latency_run,
 	.usage = latency_usage,
 	.options = latency_options,

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/stream_cmd.h"
 #include "core/log.h"
+#include "perf/latency.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@ enum {
 	OPT_SINK_QUEUE,
 	OPT_METRICS,
 	OPT_BPF_STATS,
+	OPT_HISTOGRAMS,
 	OPT_KEYS,
 };
 
@@ -229,6 +231,16 @@ const struct cli_option stream_options[] = {
 	  .config = "bpf-stats",
 	  .config_default = "off",
 	  .only = RUN },
+	{ .name = "histograms",
+	  .key = OPT_HISTOGRAMS,
+	  .arg = "TARGETS",
+	  .help = "keep these latency histograms on and export them at\n"
+		  "/metrics (runq, syscall, block, tcp, irq, offcpu; as\n"
+		  "vigil latency measures them; needs --metrics)",
+	  .config = "histograms",
+	  .config_default = "[]",
+	  .only = RUN,
+	  .many = true },
 	{ .help = "Configuration:", .only = RUN },
 	{ .name = "config",
 	  .key = OPT_CONFIG,
@@ -378,6 +390,28 @@ static int parse_budget(const char *arg, __u64 *rate, __u64 *burst)
  * Option @key with @arg (NULL for a flag) into @a, from the command line or the configuration
  * file alike; on a bad value, what is wrong in @err (the caller says where) and -EINVAL.
  */
+/* A comma-separated list of `vigil latency` targets, added to the mask *@targets. */
+static int parse_histograms(const char *arg, unsigned int *targets, char *err, size_t errlen)
+{
+	char *copy = strdup(arg), *save = NULL, *name;
+	int t = 0;
+
+	if (!copy)
+		return BAD("out of memory");
+	for (name = strtok_r(copy, ",", &save); name && t >= 0; name = strtok_r(NULL, ",", &save)) {
+		t = lat_target_by_name(name);
+		if (t >= 0)
+			*targets |= 1u << t;
+		else
+			snprintf(err, errlen,
+				 "no histograms '%s'; they are runq, syscall, block, tcp, irq and "
+				 "offcpu",
+				 name);
+	}
+	free(copy);
+	return t < 0 ? -EINVAL : 0;
+}
+
 static int apply(int key, const char *arg, struct run_options *a, char *err, size_t errlen)
 {
 	unsigned long ul;
@@ -490,6 +524,8 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 	case OPT_BPF_STATS:
 		a->bpf_stats = true;
 		return 0;
+	case OPT_HISTOGRAMS:
+		return parse_histograms(arg, &a->histograms, err, errlen);
 	}
 	return BAD("unknown option");
 }

@@ -4,8 +4,10 @@
 #define VIGIL_EXPORT_COLLECTORS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "export/metrics.h"
+#include "perf/latency.h"
 
 /*
  * agent_metrics.c: build and kernel, events, alerts, enforcement, losses, queues, reloads.
@@ -27,5 +29,24 @@ int bpf_metrics_enable_stats(void);
 
 /* shield_metrics.c: the policies' shields' counters. @ctx: the agent's struct agent_shields. */
 void shield_metrics_collect(struct metrics_batch *b, void *ctx);
+
+/*
+ * latency_metrics.c: the latency histograms `vigil run --histograms` keeps on, as Prometheus
+ * histograms. @ctx: a struct latency_metrics, opened with the targets (1 << enum lat_target).
+ */
+struct latency_metrics {
+	struct lat_session *s[LAT_TARGET_COUNT]; /* NULL: not asked for, or it failed (said) */
+	/* irq, softirq and disk names, found once: finding one reads /proc, /sys or the BTF */
+	struct {
+		uint64_t key;
+		char name[48];
+	} names[128];
+	size_t n_names;
+};
+
+/* 0 or -ENOMEM; a target that cannot be traced is left out with a warning from @who. */
+int latency_metrics_open(struct latency_metrics *lm, unsigned int targets, const char *who);
+void latency_metrics_close(struct latency_metrics *lm);
+void latency_metrics_collect(struct metrics_batch *b, void *ctx);
 
 #endif

@@ -22,8 +22,8 @@ struct collector {
 
 struct family {
 	char *name, *help;
-	bool counter;
-	char *buf; /* its sample lines */
+	const char *type; /* "counter", "gauge", "histogram" */
+	char *buf;	  /* its sample lines */
 	size_t len, cap;
 };
 
@@ -123,13 +123,13 @@ static void append_escaped(struct metrics_batch *b, struct family *f, const char
 }
 
 static struct family *family(struct metrics_batch *b, const char *name, const char *help,
-			     bool counter)
+			     const char *type)
 {
 	struct family *f;
 
 	for (size_t i = 0; i < b->n; i++)
 		if (!strcmp(b->fams[i].name, name))
-			return b->fams[i].counter == counter ? &b->fams[i] : NULL;
+			return !strcmp(b->fams[i].type, type) ? &b->fams[i] : NULL;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 64;
 
@@ -142,7 +142,7 @@ static struct family *family(struct metrics_batch *b, const char *name, const ch
 		b->cap = cap;
 	}
 	f = &b->fams[b->n];
-	*f = (struct family){ .name = strdup(name), .help = strdup(help), .counter = counter };
+	*f = (struct family){ .name = strdup(name), .help = strdup(help), .type = type };
 	if (!f->name || !f->help) {
 		free(f->name);
 		free(f->help);
@@ -153,13 +153,16 @@ static struct family *family(struct metrics_batch *b, const char *name, const ch
 	return f;
 }
 
-/* "name{k="v",...} value\n" */
-static void sample(struct metrics_batch *b, struct family *f, const char *value, va_list ap)
+/* "name<suffix>{k="v",...,le="<le>"} value\n"; @suffix and @le may be NULL */
+static void sample(struct metrics_batch *b, struct family *f, const char *suffix, const char *le,
+		   const char *value, va_list ap)
 {
 	const char *key;
 	int n = 0;
 
 	append_str(b, f, f->name);
+	if (suffix)
+		append_str(b, f, suffix);
 	while ((key = va_arg(ap, const char *))) {
 		const char *v = va_arg(ap, const char *);
 
@@ -167,6 +170,11 @@ static void sample(struct metrics_batch *b, struct family *f, const char *value,
 		append_str(b, f, key);
 		append_str(b, f, "=\"");
 		append_escaped(b, f, v ? v : "");
+		append_str(b, f, "\"");
+	}
+	if (le) {
+		append_str(b, f, n++ ? ",le=\"" : "{le=\"");
+		append_str(b, f, le);
 		append_str(b, f, "\"");
 	}
 	append_str(b, f, n ? "} " : " ");
@@ -195,16 +203,16 @@ static void format_value(char *buf, size_t len, double v)
 	}
 }
 
-static void add_sample(struct metrics_batch *b, const char *name, const char *help, bool counter,
-		       double v, va_list ap)
+static void add_sample(struct metrics_batch *b, const char *name, const char *help,
+		       const char *type, double v, va_list ap)
 {
-	struct family *f = family(b, name, help, counter);
+	struct family *f = family(b, name, help, type);
 	char value[32];
 
 	if (!f)
 		return;
 	format_value(value, sizeof(value), v);
-	sample(b, f, value, ap);
+	sample(b, f, NULL, NULL, value, ap);
 }
 
 void metrics_counter(struct metrics_batch *b, const char *name, const char *help, double v, ...)
@@ -212,7 +220,7 @@ void metrics_counter(struct metrics_batch *b, const char *name, const char *help
 	va_list ap;
 
 	va_start(ap, v);
-	add_sample(b, name, help, true, v, ap);
+	add_sample(b, name, help, "counter", v, ap);
 	va_end(ap);
 }
 
@@ -221,7 +229,36 @@ void metrics_gauge(struct metrics_batch *b, const char *name, const char *help, 
 	va_list ap;
 
 	va_start(ap, v);
-	add_sample(b, name, help, false, v, ap);
+	add_sample(b, name, help, "gauge", v, ap);
+	va_end(ap);
+}
+
+void metrics_histogram(struct metrics_batch *b, const char *name, const char *help,
+		       const struct metrics_hist *h, ...)
+{
+	struct family *f = family(b, name, help, "histogram");
+	char value[32], le[32];
+	va_list ap, labels;
+
+	if (!f)
+		return;
+	va_start(ap, h);
+	for (size_t i = 0; i <= h->n; i++) {
+		/* the last bucket, +Inf, holds every observation */
+		if (i < h->n)
+			format_value(le, sizeof(le), h->le[i]);
+		snprintf(value, sizeof(value), "%llu",
+			 (unsigned long long)(i < h->n ? h->cumulative[i] : h->count));
+		va_copy(labels, ap);
+		sample(b, f, "_bucket", i < h->n ? le : "+Inf", value, labels);
+		va_end(labels);
+	}
+	format_value(value, sizeof(value), h->sum);
+	va_copy(labels, ap);
+	sample(b, f, "_sum", NULL, value, labels);
+	va_end(labels);
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)h->count);
+	sample(b, f, "_count", NULL, value, ap);
 	va_end(ap);
 }
 
@@ -275,8 +312,7 @@ static char *render(struct metrics_batch *b, size_t *len)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct family *f = &b->fams[i];
 
-		p += sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
-			     f->counter ? "counter" : "gauge");
+		p += sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
 		memcpy(p, f->buf, f->len);
 		p += f->len;
 	}

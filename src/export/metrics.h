@@ -46,6 +46,22 @@ void metrics_gauge(struct metrics_batch *b, const char *name, const char *help, 
 	__attribute__((sentinel));
 
 /*
+ * A histogram: @n cumulative buckets, bucket i counting the observations <= @le[i]; the +Inf
+ * bucket is @count. @sum of the observations, in the unit of @le (seconds, bytes).
+ */
+struct metrics_hist {
+	const double *le;
+	const uint64_t *cumulative;
+	size_t n;
+	double sum;
+	uint64_t count;
+};
+
+/* name_bucket{...,le=".."} for each bucket and +Inf, name_sum and name_count, with the labels. */
+void metrics_histogram(struct metrics_batch *b, const char *name, const char *help,
+		       const struct metrics_hist *h, ...) __attribute__((sentinel));
+
+/*
  * Events lost at @stage ("decode", "write", "queue", "spool", ...), of the sink @sink (NULL:
  * before any sink): vigil_events_dropped_total{stage,sink}.
  */

@@ -432,3 +432,13 @@ void lat_report_json(FILE *out, struct lat_report *r)
 	fputs("}\n", out);
 	fflush(out);
 }
+
+const char *lat_op_name(unsigned int op)
+{
+	return op_name(op);
+}
+
+const char *lat_offcpu_name(unsigned int why)
+{
+	return why < sizeof(why_names) / sizeof(why_names[0]) ? why_names[why] : "other";
+}

@@ -26,6 +26,10 @@ struct lat_report {
 const char *lat_unit_short(uint64_t unit_ns);
 const char *lat_unit_long(uint64_t unit_ns);
 
+/* "read", "write", ... of a block op; "sleep", "uninterruptible", "other" of offcpu's why. */
+const char *lat_op_name(unsigned int op);
+const char *lat_offcpu_name(unsigned int why);
+
 void lat_report_text(FILE *out, struct lat_report *r);
 /* One line: {"target":..,"unit":..,"seconds":..,"missed":..,"histograms":[..]} */
 void lat_report_json(FILE *out, struct lat_report *r);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -340,4 +341,153 @@ TEST(metrics_port_in_use_stops_the_start)
 out:
 	if (s.fd >= 0)
 		close(s.fd);
+}
+
+/* ---------------------------------------------------------------- histograms */
+
+#define GETPPID_N      20000
+#define GETPPID_COUNT  "vigil_syscall_latency_seconds_count{syscall=\"getppid\"} "
+#define GETPPID_BUCKET "vigil_syscall_latency_seconds_bucket{syscall=\"getppid\",le=\""
+
+/* Prometheus's answer for @query (URL-encoded) as a number, or -1. */
+static double prometheus_query_double(int port, const char *query, char *body)
+{
+	char target[512];
+	struct json_object *j, *v;
+	double d = -1;
+
+	snprintf(target, sizeof(target), "/api/v1/query?query=%s", query);
+	if (http_get(port, target, body, BODY_MAX, NULL, 0) != 200)
+		return -1;
+	j = json_tokener_parse(body);
+	v = j ? jget(j, "data.result.0.value.1") : NULL;
+	if (v)
+		d = atof(json_object_get_string(v));
+	json_object_put(j);
+	return d;
+}
+
+static void getppid_loop(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (int i = 0; i < GETPPID_N; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/* getppid's buckets: cumulative (never less than the one before), +Inf last and the count. */
+static void check_buckets(const char *body, long long count)
+{
+	const char *p = body;
+	long long prev = 0, v = 0;
+	int n = 0;
+	bool inf = false, rising = true;
+
+	while ((p = strstr(p, GETPPID_BUCKET))) {
+		p += strlen(GETPPID_BUCKET);
+		if (n == 0)
+			ASSERT_TRUE(!strncmp(p, "1e-09\"}", 7), "the first le is 1 ns, in seconds");
+		inf = !strncmp(p, "+Inf\"}", 6);
+		v = atoll(strchr(p, ' ') + 1);
+		rising &= v >= prev;
+		prev = v;
+		n++;
+	}
+	ASSERT_EQ(n, 40, "39 log2 buckets and +Inf");
+	ASSERT_TRUE(rising, "cumulative");
+	ASSERT_TRUE(inf, "+Inf last");
+	ASSERT_EQ(v, count, "+Inf is the count");
+}
+
+TEST(histograms_are_prometheus_histograms)
+{
+	char dir[] = "/tmp/vigil-test-prometheus-XXXXXX", *body = malloc(BODY_MAX);
+	char addr[32], path[] = "/tmp/vigil-test-metrics-XXXXXX", out[4096];
+	const char *args[] = { "run", "--metrics", addr, "--histograms", "syscall,runq", NULL };
+	double seen = -1, p50 = -1, deadline;
+	struct vigil_child v = { 0 };
+	long long count;
+	int port, prom_port, fd, st;
+	pid_t prom = -1;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_NOT_NULL(body, "memory"))
+		goto out;
+	port = free_port();
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	if (!ASSERT_GE(port, 1, "a free port") || !vigil_start_checked(&v, args))
+		goto out;
+	ASSERT_TRUE(vigil_wait_err(&v, "keeping syscall histograms", 1, 10), "says it keeps them");
+	getppid_loop();
+	count = wait_for(port, body, GETPPID_COUNT, GETPPID_N);
+	/* other processes may call getppid too: at least ours */
+	ASSERT_GE(count, GETPPID_N, "every getppid of the test's loop counted");
+	check_buckets(body, count);
+	ASSERT_TRUE(strstr(body, "# TYPE vigil_syscall_latency_seconds histogram\n"),
+		    "TYPE histogram");
+	ASSERT_TRUE(strstr(body, "\nvigil_runq_latency_seconds_count "), "runq's too");
+	ASSERT_TRUE(strstr(body, "\nvigil_syscall_errors_total{syscall=\"getppid\"} 0\n"),
+		    "getppid's errors: none");
+	if (access(PROMTOOL, X_OK) || access(PROMETHEUS, X_OK)) {
+		SKIP("prometheus is not installed (make deps installs it)");
+		goto out;
+	}
+	fd = mkstemp(path);
+	if (!ASSERT_GE(fd, 0, "a temporary file"))
+		goto out;
+	ASSERT_EQ(write(fd, body, strlen(body)), (ssize_t)strlen(body), "written");
+	close(fd);
+	ASSERT_EQ(shf_out(out, sizeof(out), PROMTOOL " check metrics < %s", path), 0,
+		  "promtool check metrics exits 0");
+	if (!ASSERT_STREQ(out, "", "promtool has nothing to say"))
+		fprintf(stderr, "%s\n", out);
+	unlink(path);
+	if (!ASSERT_NOT_NULL(mkdtemp(dir), "a temporary directory"))
+		goto out;
+	prom_port = free_port();
+	prom = start_prometheus(dir, port, prom_port);
+	if (!ASSERT_GE(prom, 1, "prometheus started"))
+		goto out;
+	deadline = now_s() + 60;
+	while (now_s() < deadline && (seen < count || p50 <= 0)) {
+		usleep(500 * 1000);
+		seen = prometheus_query_double(
+			prom_port,
+			"vigil_syscall_latency_seconds_count%7Bsyscall%3D%22getppid%22%7D", body);
+		p50 = prometheus_query_double(prom_port,
+					      "histogram_quantile%280.5%2Cvigil_syscall_latency_"
+					      "seconds_bucket%7Bsyscall%3D"
+					      "%22getppid%22%7D%29",
+					      body);
+	}
+	fprintf(stderr, "prometheus: getppid count %.0f, p50 %.9f s (the agent counted %lld)\n",
+		seen, p50, count);
+	ASSERT_TRUE(seen >= count, "Prometheus has the getppid count");
+	ASSERT_TRUE(p50 > 0 && p50 < 0.001, "histogram_quantile: getppid's median, under 1 ms");
+out:
+	if (prom > 0) {
+		kill(prom, SIGTERM);
+		waitpid(prom, &st, 0);
+	}
+	vigil_cleanup(&v);
+	if (dir[strlen(dir) - 1] != 'X')
+		shf("rm -rf %s", dir);
+	free(body);
+}
+
+TEST(histograms_need_metrics_and_known_targets)
+{
+	char out[2048];
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	ASSERT_EQ(run_vigil(out, sizeof(out), "--histograms runq"), 64, "without --metrics: 64");
+	ASSERT_TRUE(strstr(out, "--histograms needs --metrics"), "says so");
+	ASSERT_EQ(run_vigil(out, sizeof(out), "--metrics 127.0.0.1:1 --histograms runq,nope"), 64,
+		  "an unknown target: 64");
+	ASSERT_TRUE(strstr(out, "no histograms 'nope'"), "says which");
 }

@@ -76,7 +76,7 @@ expect_has()
 }
 
 expect command_prefix "trace" tr
-expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency collect version help" ""
+expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency top collect version help" ""
 expect help_takes_a_command "shield" help sh
 expect long_option_prefix "--format" run --for
 expect option_of_its_command_only "--duration" trace --dur
@@ -111,12 +111,15 @@ expect shield_rules_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" shield reload lo --ru
 # _command_offset calls compopt, which complains outside a real TAB.
 expect_has sandbox_command "echo" sandbox --policy "$tmp/a.yaml" -- ech 2>/dev/null
 expect no_actions_for_status "" status ""
-expect latency_targets "block irq offcpu runq syscall tcp uprobe:" latency ""
+expect latency_targets "block irq offcpu oom runq syscall tcp uprobe:" latency ""
 expect latency_uprobe_target "uprobe:" latency up
 expect_has probe_options "--usdt --json --verbose" probe --
 expect latency_groupings_of_target "--per-cgroup --per-cpu --per-pid" latency runq ""
 expect latency_units "ms ns us" latency syscall --unit ""
 expect_has latency_options "--duration --interval --per-disk --top --json" latency --
+expect_has top_options "--batch --json --iterations --interval --pid --cgroup --per-cgroup --tree --sort --filter --rows" top --
+expect run_histograms "block irq offcpu runq syscall tcp" run --histograms ""
+expect top_sort_columns "blklat cpu errors name offcpu pid read retrans runq rx syscalls tx write" top --sort ""
 expect collect_severity_list "high,critical" collect --severity high,cr
 expect_has collect_options "--host --follow --since" collect --
 

@@ -140,3 +140,45 @@ TEST(a_scrape_waits_for_the_main_loop)
 	free(s.text);
 	metrics_free(s.m);
 }
+
+static void histograms(struct metrics_batch *b, void *ctx)
+{
+	static const double le[] = { 0.001, 0.003 };
+	static const uint64_t cum[] = { 2, 5 };
+	const struct metrics_hist h = { le, cum, 2, 0.0125, 7 };
+
+	(void)ctx;
+	metrics_histogram(b, "test_wait_seconds", "A histogram", &h, "disk", "vda", NULL);
+	metrics_histogram(b, "test_wait_seconds", "A histogram", &h, "disk", "vdb", NULL);
+	metrics_histogram(b, "test_plain_seconds", "No labels", &h, NULL);
+}
+
+TEST(histograms_have_cumulative_buckets_sum_and_count)
+{
+	static const char *const want[] = {
+		"# TYPE test_wait_seconds histogram\n",
+		"test_wait_seconds_bucket{disk=\"vda\",le=\"0.001\"} 2\n",
+		"test_wait_seconds_bucket{disk=\"vda\",le=\"0.003\"} 5\n",
+		"test_wait_seconds_bucket{disk=\"vda\",le=\"+Inf\"} 7\n",
+		"test_wait_seconds_sum{disk=\"vda\"} 0.0125\n",
+		"test_wait_seconds_count{disk=\"vda\"} 7\n",
+		"test_wait_seconds_count{disk=\"vdb\"} 7\n",
+		"test_plain_seconds_bucket{le=\"+Inf\"} 7\n",
+		"test_plain_seconds_sum 0.0125\n",
+	};
+	struct metrics *m;
+	char *text = NULL;
+	size_t len;
+
+	if (!ASSERT_OK(metrics_new(&m), "metrics_new"))
+		return;
+	ASSERT_OK(metrics_add_collector(m, histograms, NULL), "collector");
+	metrics_publish(m);
+	if (ASSERT_OK(metrics_snapshot(m, 0, &text, &len), "a snapshot")) {
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			ASSERT_TRUE(strstr(text, want[i]), want[i]);
+		ASSERT_EQ(count(text, "# TYPE test_wait_seconds"), 1, "one family for both disks");
+	}
+	free(text);
+	metrics_free(m);
+}
