@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd libnats json-c
+LIBS_PC  := libbpf libdw libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd libnats json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd -lnats -ljson-c)
+		echo -lbpf -ldw -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd -lnats -ljson-c)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -45,7 +45,9 @@ SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 MAIN_SRC := src/cli/main.c
 # The static build's stand-in for what uses libnats (Debian ships no libnats.a).
 NATS_NONE_SRC := src/sinks/nats_none.c
-LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC),$(wildcard src/*/*.c))
+# The static build's stand-in for the DWARF unwinder (libdw): `vigil profile` says it is missing.
+UNWIND_NONE_SRC := src/profile/unwind_none.c
+LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC) $(UNWIND_NONE_SRC),$(wildcard src/*/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o \
 	    $(BUILD)/gen/syscall_names.o
 # The default ruleset, embedded in the binary.
@@ -59,6 +61,7 @@ OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/e
 OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
 # Nor libnats.a: there src/sinks/nats_none.c stands in for what uses libnats.
 NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
+UNWIND_OBJS     := $(BUILD)/src/profile/unwind.o
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -103,7 +106,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
-	    gnutls-bin libnats-dev nats-server openssl
+	    gnutls-bin libnats-dev nats-server openssl libdw-dev linux-perf
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -174,8 +177,9 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS),$(LIB_OBJS)) \
-		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC))
+$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS) $(UNWIND_OBJS),$(LIB_OBJS)) \
+		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC) \
+		    $(UNWIND_NONE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
