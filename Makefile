@@ -72,6 +72,8 @@ TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SCRIPTS := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.sh))
 # tests/package/: the install and the Debian package (shell, no root; builds the package).
 PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
+# Programs tests run as workloads (tests/helpers/), built as Debian builds: no frame pointers.
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
@@ -143,13 +145,13 @@ test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
 		$(BUILD)/static/vigil $(VM_TEST_BINS)
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(TEST_HELPERS)
 
 test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/unit/%,$(TEST_BINS)) \
 		$(filter tests/unit/%,$(TEST_SCRIPTS))
 
-test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
+test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS)) $(TEST_HELPERS)
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 
 # The VM suite (scripts/vm/run.sh) boots Debian's cloud kernels, which have BPF LSM, and runs
@@ -280,6 +282,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_EXTRA_OBJS) $(TEST_LIB_OBJS) $(LIBVIGIL) \
 		$(LDLIBS) -ljson-c
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $(WARN) -o $@ $<
 
 # test_policy runs the fuzz target, built without sanitizers, on the corpus and regressions.
 $(BUILD)/tests/unit/test_policy: TEST_EXTRA_OBJS := $(BUILD)/fuzz/fuzz_policy.o

@@ -20,6 +20,11 @@
 
 /* Re-read a process's mappings at most this often when an address is in none of them. */
 #define MAPS_REFRESH_NS 200000000ull
+/*
+ * Names by (pid, address), direct-mapped: libdwfl searches a module's symbols linearly on each
+ * lookup, and a profile asks for the same return addresses again and again.
+ */
+#define NAME_CACHE 16384
 
 struct perf_sym {
 	uint64_t start, end;
@@ -39,11 +44,18 @@ struct uproc {
 	bool out_of_copy;
 };
 
+struct cached_name {
+	uint32_t pid; /* 0: empty */
+	uint64_t pc;
+	struct uframe frame;
+};
+
 struct unwinder {
 	char *debuginfo_path; /* NULL: libdwfl's default (.debug, /usr/lib/debug) */
 	Dwfl_Callbacks callbacks;
 	struct uproc procs[UNWIND_PROCS];
 	uint64_t tick;
+	struct cached_name names[NAME_CACHE];
 };
 
 static uint64_t now_ns(void)
@@ -52,6 +64,14 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A process's cached names go with it (its pid may come back as another program). */
+static void forget_names(struct unwinder *u, uint32_t pid)
+{
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		if (u->names[i].pid == pid)
+			u->names[i].pid = 0;
 }
 
 /* Open a module's file as the process sees it: through its root (containers' mounts). */
@@ -213,7 +233,10 @@ static struct uproc *proc_get(struct unwinder *u, uint32_t pid)
 		if (p->last_used < victim->last_used)
 			victim = p;
 	}
+	if (victim->pid)
+		forget_names(u, victim->pid);
 	proc_release(victim);
+	forget_names(u, pid);
 	if (proc_open(u, victim, pid)) {
 		proc_release(victim);
 		return NULL;
@@ -310,7 +333,7 @@ static const char *perf_map_find(struct uproc *p, uint64_t pc)
 	return NULL;
 }
 
-static void name_frame(struct uproc *p, uint64_t pc, struct uframe *f)
+static void lookup_name(struct uproc *p, uint64_t pc, struct uframe *f)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(p->dwfl, pc);
 	const char *name = NULL, *modname, *base;
@@ -322,7 +345,8 @@ static void name_frame(struct uproc *p, uint64_t pc, struct uframe *f)
 	if (mod) {
 		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 		if (name && name[0]) {
-			snprintf(f->name, sizeof(f->name), "%s", name);
+			/* no symbol version: __libc_start_main, not __libc_start_main@@GLIBC_2.34 */
+			snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(name, "@"), name);
 			return;
 		}
 		modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
@@ -341,7 +365,20 @@ static void name_frame(struct uproc *p, uint64_t pc, struct uframe *f)
 	snprintf(f->name, sizeof(f->name), "[unknown]");
 }
 
+static void name_frame(struct unwinder *u, struct uproc *p, uint64_t pc, struct uframe *f)
+{
+	struct cached_name *c = &u->names[((pc >> 2) ^ (p->pid * 2654435761u)) % NAME_CACHE];
+
+	if (c->pid != p->pid || c->pc != pc) {
+		lookup_name(p, pc, &c->frame);
+		c->pid = p->pid;
+		c->pc = pc;
+	}
+	*f = c->frame;
+}
+
 struct walk {
+	struct unwinder *u;
 	struct uproc *p;
 	struct ustack *out;
 };
@@ -359,7 +396,7 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 		return DWARF_CB_ABORT;
 	}
 	/* a return address is past its call: name the call */
-	name_frame(w->p, activation ? pc : pc - 1, &w->out->frames[w->out->n++]);
+	name_frame(w->u, w->p, activation ? pc : pc - 1, &w->out->frames[w->out->n++]);
 	return DWARF_CB_OK;
 }
 
@@ -379,19 +416,21 @@ int unwinder_stack(struct unwinder *u, const struct vigil_prof_sample *s, const 
 		return -ESRCH;
 	/* a new mapping (dlopen, exec) since the maps were read */
 	if (!dwfl_addrmodule(p->dwfl, s->regs[VIGIL_PROF_REG_IP]) &&
-	    now_ns() - p->maps_read_ns > MAPS_REFRESH_NS)
+	    now_ns() - p->maps_read_ns > MAPS_REFRESH_NS) {
 		report_maps(p);
+		forget_names(u, p->pid);
+	}
 	p->sample = s;
 	p->stack = stack;
 	p->out_of_copy = false;
-	w = (struct walk){ .p = p, .out = out };
+	w = (struct walk){ .u = u, .p = p, .out = out };
 	ret = dwfl_getthread_frames(p->dwfl, (pid_t)s->tid, on_frame, &w);
 	if (ret == 0)
 		out->complete = true;
 	else if (p->out_of_copy)
 		out->truncated = true;
 	if (!out->n) /* not even the first frame: name the sampled address */
-		name_frame(p, s->regs[VIGIL_PROF_REG_IP], &out->frames[out->n++]);
+		name_frame(u, p, s->regs[VIGIL_PROF_REG_IP], &out->frames[out->n++]);
 	p->sample = NULL;
 	p->stack = NULL;
 	return 0;
