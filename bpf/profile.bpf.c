@@ -13,7 +13,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define PF_KTHREAD  0x00200000
+#define PF_KTHREAD   0x00200000
 #define USTACK_PAGES (VIGIL_PROF_USTACK / VIGIL_PROF_PAGE)
 
 /* Load-time settings (skel->rodata). */

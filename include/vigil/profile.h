@@ -13,14 +13,14 @@
 #include "vigil/types.h"
 
 /* x86_64's DWARF registers 0-16: rax rdx rcx rbx rsi rdi rbp rsp r8-r15, and rip (16). */
-#define VIGIL_PROF_REGS	    17
-#define VIGIL_PROF_REG_BP   6
-#define VIGIL_PROF_REG_SP   7
-#define VIGIL_PROF_REG_IP   16
-#define VIGIL_PROF_KFRAMES  64
+#define VIGIL_PROF_REGS	   17
+#define VIGIL_PROF_REG_BP  6
+#define VIGIL_PROF_REG_SP  7
+#define VIGIL_PROF_REG_IP  16
+#define VIGIL_PROF_KFRAMES 64
 /* Most user stack a sample copies, from its stack pointer up (a multiple of the page). */
-#define VIGIL_PROF_USTACK   32768
-#define VIGIL_PROF_PAGE	    4096
+#define VIGIL_PROF_USTACK 32768
+#define VIGIL_PROF_PAGE	  4096
 
 /* vigil_prof_sample.kind */
 enum vigil_prof_kind {
@@ -34,8 +34,8 @@ enum vigil_prof_kind {
 
 /* Map counters (per-CPU array): what the kernel side could not send. */
 enum vigil_prof_counter {
-	VIGIL_PROF_LOST = 0,	     /* the ring buffer was full */
-	VIGIL_PROF_NO_USTACK = 1,    /* the user stack could not be read at all */
+	VIGIL_PROF_LOST = 0,	  /* the ring buffer was full */
+	VIGIL_PROF_NO_USTACK = 1, /* the user stack could not be read at all */
 	VIGIL_PROF_COUNTERS,
 };
 

@@ -174,8 +174,8 @@ static int parse_option(int opt, const char *arg, struct profile_args *a)
 					   "--format pprof is not built in (Debian has no C "
 					   "library for it); use folded, svg or text");
 		else
-			return usage_error("profile",
-					   "--format is text, folded or svg, not '%s'", arg);
+			return usage_error("profile", "--format is text, folded or svg, not '%s'",
+					   arg);
 		return 0;
 	case 'o':
 		a->output = arg;
@@ -259,19 +259,18 @@ static double pct(uint64_t part, uint64_t whole)
 static void print_stats(FILE *out, const struct prof_stats *st, const struct profile_args *a,
 			double seconds)
 {
-	fprintf(out, "%llu %s in %.1f s",
-		(unsigned long long)st->samples,
+	fprintf(out, "%llu %s in %.1f s", (unsigned long long)st->samples,
 		a->cfg.off_cpu ? "off-CPU spells" : "samples", seconds);
 	if (st->user_stacks)
 		fprintf(out, "; user stacks: %.1f%% complete, %llu truncated, %llu stopped early",
 			pct(st->complete, st->user_stacks), (unsigned long long)st->truncated,
 			(unsigned long long)st->unwind_failed);
-	fprintf(out, "\nlost: %llu samples (ring buffer full), %llu user stacks unreadable, "
-		     "%llu kernel stacks, %llu of %llu frames unnamed, %llu beyond %u stacks",
+	fprintf(out,
+		"\nlost: %llu samples (ring buffer full), %llu user stacks unreadable, "
+		"%llu kernel stacks, %llu of %llu frames unnamed, %llu beyond %u stacks",
 		(unsigned long long)st->ring_lost, (unsigned long long)st->no_ustack,
 		(unsigned long long)st->kstack_failed, (unsigned long long)st->unresolved,
-		(unsigned long long)st->frames, (unsigned long long)st->dropped_stacks,
-		STACKS_MAX);
+		(unsigned long long)st->frames, (unsigned long long)st->dropped_stacks, STACKS_MAX);
 	if (a->cfg.off_cpu)
 		fprintf(out, ", %llu spells unmatched; %llu shorter than %llu us not counted",
 			(unsigned long long)st->off_unmatched, (unsigned long long)st->off_short,
@@ -296,8 +295,8 @@ static int write_profile(FILE *out, struct prof_session *s, const struct profile
 		stacks_write_folded(out, sorted, n);
 		break;
 	case FMT_SVG:
-		ret = flamegraph_write_svg(out, sorted, n, a->cfg.off_cpu ? "Off-CPU time" :
-									    "CPU samples",
+		ret = flamegraph_write_svg(out, sorted, n,
+					   a->cfg.off_cpu ? "Off-CPU time" : "CPU samples",
 					   a->cfg.off_cpu);
 		break;
 	case FMT_TEXT:
@@ -357,8 +356,7 @@ static int profile_run(int argc, char **argv)
 	}
 	/* before profiling: a bad path is an error now, not after the duration */
 	if (a.output && !(out = fopen(a.output, "we"))) {
-		fprintf(stderr, "vigil: profile: cannot write %s: %s\n", a.output,
-			strerror(errno));
+		fprintf(stderr, "vigil: profile: cannot write %s: %s\n", a.output, strerror(errno));
 		return EXIT_USAGE;
 	}
 	ret = prof_open(&a.cfg, &s);

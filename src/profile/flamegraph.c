@@ -168,7 +168,9 @@ static void write_node(struct layout *l, const struct node *n, unsigned int leve
 /* Zoom, search and labels that fit their frames; kept short, no external resource. */
 static const char script[] =
 	"<script type=\"text/ecmascript\"><![CDATA[\n"
-	"var W=" "1180" ",P=10,frames=[],matchRe=null;\n"
+	"var W="
+	"1180"
+	",P=10,frames=[],matchRe=null;\n"
 	"function init(){frames=Array.prototype.slice.call(document.getElementsByClassName('f'));"
 	"frames.forEach(function(g){g.onclick=function(){zoom(g)};});show(0,W);}\n"
 	"function label(g,w){var t=g.querySelector('text'),n=g.querySelector('desc').textContent;"

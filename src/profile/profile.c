@@ -69,6 +69,12 @@ static size_t append(char *buf, size_t at, const char *name, const char *suffix)
 	return at;
 }
 
+/* The frames of the sampling itself at the top of an off-CPU kernel stack: not the task's. */
+static bool is_tracing_frame(const char *name)
+{
+	return name && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13));
+}
+
 /* The folded line of @smp: comm, user frames root first, then kernel frames ("_[k]"). */
 static void add_sample(struct prof_session *s, const struct vigil_prof_sample *smp,
 		       const void *stack, uint64_t value)
@@ -105,12 +111,15 @@ static void add_sample(struct prof_session *s, const struct vigil_prof_sample *s
 	for (int i = smp->kstack_bytes / 8; s->cfg.kernel && i-- > 0;) {
 		const char *name = ksyms_find(&s->ksyms, smp->kstack[i]);
 
-		if (i >= VIGIL_PROF_KFRAMES)
+		if (i >= VIGIL_PROF_KFRAMES || is_tracing_frame(name))
 			continue;
 		at = append(s->folded, at, name ? name : "[unknown]", "_[k]");
 		s->stats.frames++;
 		s->stats.unresolved += !name;
 	}
+	/* --kernel-only: a tick in user mode has no kernel frame */
+	if (!s->cfg.user && smp->kstack_bytes <= 0)
+		at = append(s->folded, at, "[user]", "");
 	s->stats.samples++;
 	if (stack_table_add(&s->stacks, s->folded, value) == -ENOSPC)
 		s->stats.dropped_stacks += value;
@@ -197,8 +206,8 @@ static int open_perf_events(struct prof_session *s)
 	int opened = 0, err = -ENODEV;
 
 	for (int cpu = 0; cpu < s->ncpu; cpu++) {
-		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1,
-				      PERF_FLAG_FD_CLOEXEC);
+		int fd =
+			(int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno != ENODEV) /* an offline CPU */
@@ -278,10 +287,11 @@ int prof_open(const struct prof_config *cfg, struct prof_session **out)
 		goto fail;
 	if (cfg->user && (ret = unwinder_new(&s->unwinder)))
 		goto fail;
-	if (cfg->kernel && (ret = ksyms_load(&s->ksyms)))
-		goto fail;
 	ret = load(s);
 	if (ret)
+		goto fail;
+	/* after the load: the programs' own symbols are there too */
+	if (cfg->kernel && (ret = ksyms_load(&s->ksyms)))
 		goto fail;
 	*out = s;
 	return 0;

@@ -24,21 +24,21 @@ struct prof_config {
 
 /* What was lost, where: every sample and frame that is not in the stacks is counted. */
 struct prof_stats {
-	uint64_t samples;	   /* received (on-CPU ticks, or matched off-CPU spells) */
-	uint64_t ring_lost;	   /* the kernel found the ring buffer full */
-	uint64_t no_ustack;	   /* the user stack could not be read (paged out, bad sp) */
-	uint64_t complete;	   /* user stacks unwound to their outermost frame */
-	uint64_t truncated;	   /* user stacks that needed more than the copy */
-	uint64_t unwind_failed;	   /* user stacks that stopped early otherwise (no CFI) */
-	uint64_t user_stacks;	   /* samples with a user stack (not kernel threads) */
-	uint64_t frames;	   /* user and kernel frames */
-	uint64_t unresolved;	   /* frames without a name */
-	uint64_t kstack_failed;	   /* kernel stacks the kernel could not walk */
-	uint64_t off_unmatched;	   /* off-CPU spells whose switch-out was not received */
-	uint64_t off_short;	   /* off-CPU spells below the threshold */
-	uint64_t dropped_stacks;   /* samples of stacks beyond STACKS_MAX distinct */
-	uint64_t unwind_ns;	   /* time spent unwinding and naming */
-	uint64_t bytes;		   /* ring buffer bytes received */
+	uint64_t samples;	 /* received (on-CPU ticks, or matched off-CPU spells) */
+	uint64_t ring_lost;	 /* the kernel found the ring buffer full */
+	uint64_t no_ustack;	 /* the user stack could not be read (paged out, bad sp) */
+	uint64_t complete;	 /* user stacks unwound to their outermost frame */
+	uint64_t truncated;	 /* user stacks that needed more than the copy */
+	uint64_t unwind_failed;	 /* user stacks that stopped early otherwise (no CFI) */
+	uint64_t user_stacks;	 /* samples with a user stack (not kernel threads) */
+	uint64_t frames;	 /* user and kernel frames */
+	uint64_t unresolved;	 /* frames without a name */
+	uint64_t kstack_failed;	 /* kernel stacks the kernel could not walk */
+	uint64_t off_unmatched;	 /* off-CPU spells whose switch-out was not received */
+	uint64_t off_short;	 /* off-CPU spells below the threshold */
+	uint64_t dropped_stacks; /* samples of stacks beyond STACKS_MAX distinct */
+	uint64_t unwind_ns;	 /* time spent unwinding and naming */
+	uint64_t bytes;		 /* ring buffer bytes received */
 };
 
 struct prof_session;

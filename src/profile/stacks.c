@@ -124,8 +124,8 @@ struct func_count {
 	uint64_t self, total, seen; /* seen: the stack index that last added to total */
 };
 
-static struct func_count *func_find(struct stack_table *names, struct func_count **funcs,
-				    size_t *n, size_t *cap, const char *name, size_t len)
+static struct func_count *func_find(struct stack_table *names, struct func_count **funcs, size_t *n,
+				    size_t *cap, const char *name, size_t len)
 {
 	char key[512];
 	struct stack_count *c;

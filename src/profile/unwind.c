@@ -115,8 +115,8 @@ static int report_maps(struct uproc *p)
 		Dwfl_Module *mod;
 		void **ud;
 
-		if (more && sscanf(line, "%llx-%llx %*s %*s %*s %*s %4095[^\n]", &start, &end,
-				   file) < 2)
+		if (more &&
+		    sscanf(line, "%llx-%llx %*s %*s %*s %*s %4095[^\n]", &start, &end, file) < 2)
 			continue;
 		if (more && file[0] == '/' && !strcmp(file, last)) {
 			high = end;
@@ -297,15 +297,16 @@ static void perf_map_read(struct uproc *p)
 			continue;
 		line[strcspn(line, "\n")] = 0;
 		if (p->nperf == cap) {
-			struct perf_sym *s = realloc(p->perf_syms, (cap ? cap * 2 : 256) * sizeof(*s));
+			struct perf_sym *s =
+				realloc(p->perf_syms, (cap ? cap * 2 : 256) * sizeof(*s));
 
 			if (!s)
 				break;
 			p->perf_syms = s;
 			cap = cap ? cap * 2 : 256;
 		}
-		p->perf_syms[p->nperf] = (struct perf_sym){ start, start + size,
-							    strdup(line + name_at) };
+		p->perf_syms[p->nperf] =
+			(struct perf_sym){ start, start + size, strdup(line + name_at) };
 		if (p->perf_syms[p->nperf].name)
 			p->nperf++;
 	}
@@ -345,7 +346,8 @@ static void lookup_name(struct uproc *p, uint64_t pc, struct uframe *f)
 	if (mod) {
 		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 		if (name && name[0]) {
-			/* no symbol version: __libc_start_main, not __libc_start_main@@GLIBC_2.34 */
+			/* no symbol version: __libc_start_main, not __libc_start_main@@GLIBC_2.34
+			 */
 			snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(name, "@"), name);
 			return;
 		}

@@ -24,9 +24,9 @@ struct uframe {
 };
 
 struct ustack {
-	size_t n;	 /* frames, leaf first */
-	bool complete;	 /* reached the outermost frame (_start, a thread's start) */
-	bool truncated;	 /* needed stack beyond the copy, or more than UNWIND_FRAMES */
+	size_t n;	/* frames, leaf first */
+	bool complete;	/* reached the outermost frame (_start, a thread's start) */
+	bool truncated; /* needed stack beyond the copy, or more than UNWIND_FRAMES */
 	struct uframe frames[UNWIND_FRAMES];
 };
 

