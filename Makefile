@@ -61,7 +61,7 @@ OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/e
 OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
 # Nor libnats.a: there src/sinks/nats_none.c stands in for what uses libnats.
 NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
-UNWIND_OBJS     := $(BUILD)/src/profile/unwind.o
+UNWIND_OBJS     := $(BUILD)/src/profile/unwind.o $(BUILD)/src/profile/symtab.o
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.

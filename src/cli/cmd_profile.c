@@ -262,15 +262,19 @@ static void print_stats(FILE *out, const struct prof_stats *st, const struct pro
 	fprintf(out, "%llu %s in %.1f s", (unsigned long long)st->samples,
 		a->cfg.off_cpu ? "off-CPU spells" : "samples", seconds);
 	if (st->user_stacks)
-		fprintf(out, "; user stacks: %.1f%% complete, %llu truncated, %llu stopped early",
+		fprintf(out,
+			"; user stacks: %.1f%% complete, %llu truncated, %llu stopped early, "
+			"%llu of exited processes",
 			pct(st->complete, st->user_stacks), (unsigned long long)st->truncated,
-			(unsigned long long)st->unwind_failed);
+			(unsigned long long)st->unwind_failed, (unsigned long long)st->gone);
 	fprintf(out,
-		"\nlost: %llu samples (ring buffer full), %llu user stacks unreadable, "
+		"\nlost: %llu samples (ring buffer full), %llu left unwound at the end, "
+		"%llu user stacks unreadable, "
 		"%llu kernel stacks, %llu of %llu frames unnamed, %llu beyond %u stacks",
-		(unsigned long long)st->ring_lost, (unsigned long long)st->no_ustack,
-		(unsigned long long)st->kstack_failed, (unsigned long long)st->unresolved,
-		(unsigned long long)st->frames, (unsigned long long)st->dropped_stacks, STACKS_MAX);
+		(unsigned long long)st->ring_lost, (unsigned long long)st->late,
+		(unsigned long long)st->no_ustack, (unsigned long long)st->kstack_failed,
+		(unsigned long long)st->unresolved, (unsigned long long)st->frames,
+		(unsigned long long)st->dropped_stacks, STACKS_MAX);
 	if (a->cfg.off_cpu)
 		fprintf(out, ", %llu spells unmatched; %llu shorter than %llu us not counted",
 			(unsigned long long)st->off_unmatched, (unsigned long long)st->off_short,
@@ -387,7 +391,7 @@ static int profile_run(int argc, char **argv)
 	}
 	/* what is still in the ring buffer */
 	if (!ret)
-		ret = prof_poll(s, 0);
+		ret = prof_stop(s);
 	if (ret) {
 		fprintf(stderr, "vigil: profile: reading samples: %s\n", strerror(-ret));
 		ret = EXIT_RUNTIME;

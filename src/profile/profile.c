@@ -41,6 +41,8 @@ struct prof_session {
 	struct prof_stats stats;
 	struct ustack ustack;
 	struct pending *pending;
+	uint64_t poll_until_ns; /* stop reading after this record (0: no limit) */
+	bool late;		/* count what is read, do not unwind it */
 	char folded[FOLDED_MAX];
 };
 
@@ -83,13 +85,16 @@ static void add_sample(struct prof_session *s, const struct vigil_prof_sample *s
 	char comm[sizeof(smp->comm) + 1];
 	size_t at = 0;
 	uint64_t t0 = now_ns();
+	int ret;
 
 	memcpy(comm, smp->comm, sizeof(smp->comm));
 	comm[sizeof(smp->comm)] = 0;
 	at = append(s->folded, at, comm[0] ? comm : "[unknown]", "");
 	u->n = 0;
-	if (s->cfg.user && smp->ustack_bytes && s->unwinder &&
-	    !unwinder_stack(s->unwinder, smp, stack, u)) {
+	ret = s->cfg.user && smp->ustack_bytes && s->unwinder
+		      ? unwinder_stack(s->unwinder, smp, stack, u)
+		      : -ENODATA;
+	if (!ret) {
 		s->stats.user_stacks++;
 		if (u->complete)
 			s->stats.complete++;
@@ -102,6 +107,9 @@ static void add_sample(struct prof_session *s, const struct vigil_prof_sample *s
 			s->stats.frames++;
 			s->stats.unresolved += !u->frames[i].resolved;
 		}
+	} else if (ret == -ESRCH) {
+		s->stats.user_stacks++;
+		s->stats.gone++;
 	} else if (s->cfg.user && !(smp->flags & VIGIL_PROF_F_KTHREAD)) {
 		s->stats.user_stacks++;
 		s->stats.unwind_failed++;
@@ -181,9 +189,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct vigil_prof_sample *smp = data;
 
 	s->stats.bytes += size;
+	if (s->late) {
+		s->stats.late += size >= sizeof(*smp) || smp->kind == VIGIL_PROF_OFFCPU_IN;
+		return 0;
+	}
 	if (size >= sizeof(struct vigil_prof_switch) && smp->kind == VIGIL_PROF_OFFCPU_IN) {
 		off_cpu_in(s, data);
-		return 0;
+		return s->poll_until_ns && now_ns() > s->poll_until_ns ? -EAGAIN : 0;
 	}
 	if (size < sizeof(*smp) || size < sizeof(*smp) + smp->ustack_bytes)
 		return 0;
@@ -191,7 +203,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		off_cpu_out(s, smp, size);
 	else
 		add_sample(s, smp, smp + 1, 1);
-	return 0;
+	/* consumed; the rest waits for the next poll (libbpf stops on an error) */
+	return s->poll_until_ns && now_ns() > s->poll_until_ns ? -EAGAIN : 0;
 }
 
 static int open_perf_events(struct prof_session *s)
@@ -302,9 +315,34 @@ fail:
 
 int prof_poll(struct prof_session *s, int timeout_ms)
 {
-	int ret = ring_buffer__poll(s->rb, timeout_ms);
+	int ret;
 
-	return ret < 0 && ret != -EINTR ? ret : 0;
+	s->poll_until_ns = now_ns() + (uint64_t)timeout_ms * 1000000;
+	ret = ring_buffer__poll(s->rb, timeout_ms);
+	s->poll_until_ns = 0;
+	return ret < 0 && ret != -EINTR && ret != -EAGAIN ? ret : 0;
+}
+
+int prof_stop(struct prof_session *s)
+{
+	uint64_t until = now_ns() + 1000000000ull;
+	int ret;
+
+	for (int i = 0; i < s->ncpu; i++) {
+		bpf_link__destroy(s->links[i]);
+		s->links[i] = NULL;
+	}
+	profile_bpf__detach(s->skel);
+	do {
+		s->poll_until_ns = until;
+		ret = ring_buffer__consume(s->rb);
+	} while (ret == -EAGAIN && now_ns() < until);
+	s->poll_until_ns = 0;
+	if (ret < 0 && ret != -EAGAIN)
+		return ret;
+	s->late = true;
+	ret = ring_buffer__consume(s->rb);
+	return ret < 0 ? ret : 0;
 }
 
 const struct stack_table *prof_stacks(const struct prof_session *s)

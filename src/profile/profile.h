@@ -30,6 +30,7 @@ struct prof_stats {
 	uint64_t complete;	 /* user stacks unwound to their outermost frame */
 	uint64_t truncated;	 /* user stacks that needed more than the copy */
 	uint64_t unwind_failed;	 /* user stacks that stopped early otherwise (no CFI) */
+	uint64_t gone;		 /* the process exited before its sample was read */
 	uint64_t user_stacks;	 /* samples with a user stack (not kernel threads) */
 	uint64_t frames;	 /* user and kernel frames */
 	uint64_t unresolved;	 /* frames without a name */
@@ -37,6 +38,7 @@ struct prof_stats {
 	uint64_t off_unmatched;	 /* off-CPU spells whose switch-out was not received */
 	uint64_t off_short;	 /* off-CPU spells below the threshold */
 	uint64_t dropped_stacks; /* samples of stacks beyond STACKS_MAX distinct */
+	uint64_t late;		 /* left unwound: still queued when the profile ended */
 	uint64_t unwind_ns;	 /* time spent unwinding and naming */
 	uint64_t bytes;		 /* ring buffer bytes received */
 };
@@ -48,8 +50,16 @@ struct prof_session;
  * user stacks asked for), -ENODEV no perf event could be opened, -EPERM not root.
  */
 int prof_open(const struct prof_config *cfg, struct prof_session **out);
-/* Read and unwind what has come, waiting up to @timeout_ms. 0 or -errno. */
+/*
+ * Read and unwind what has come, waiting up to @timeout_ms, and working about as long at most
+ * (the rest stays queued). 0 or -errno.
+ */
 int prof_poll(struct prof_session *s, int timeout_ms);
+/*
+ * Stop sampling and read what is queued: unwound for up to a second, the rest counted as
+ * late. 0 or -errno.
+ */
+int prof_stop(struct prof_session *s);
 const struct stack_table *prof_stacks(const struct prof_session *s);
 /* Counts so far, the kernel side's included. */
 void prof_get_stats(struct prof_session *s, struct prof_stats *out);

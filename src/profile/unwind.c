@@ -5,6 +5,7 @@
  * sample: its registers are the initial frame, its stack copy the only memory it can read.
  */
 #include "profile/unwind.h"
+#include "profile/symtab.h"
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -55,6 +56,7 @@ struct unwinder {
 	Dwfl_Callbacks callbacks;
 	struct uproc procs[UNWIND_PROCS];
 	uint64_t tick;
+	struct symtabs symtabs;
 	struct cached_name names[NAME_CACHE];
 };
 
@@ -334,21 +336,17 @@ static const char *perf_map_find(struct uproc *p, uint64_t pc)
 	return NULL;
 }
 
-static void lookup_name(struct uproc *p, uint64_t pc, struct uframe *f)
+static void lookup_name(struct unwinder *u, struct uproc *p, uint64_t pc, struct uframe *f)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(p->dwfl, pc);
-	const char *name = NULL, *modname, *base;
+	const char *name, *modname, *base;
 	Dwarf_Addr start = 0;
-	GElf_Off off;
-	GElf_Sym sym;
 
 	f->resolved = true;
 	if (mod) {
-		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-		if (name && name[0]) {
-			/* no symbol version: __libc_start_main, not __libc_start_main@@GLIBC_2.34
-			 */
-			snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(name, "@"), name);
+		name = symtabs_find(&u->symtabs, mod, pc);
+		if (name) {
+			snprintf(f->name, sizeof(f->name), "%s", name);
 			return;
 		}
 		modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
@@ -372,7 +370,7 @@ static void name_frame(struct unwinder *u, struct uproc *p, uint64_t pc, struct 
 	struct cached_name *c = &u->names[((pc >> 2) ^ (p->pid * 2654435761u)) % NAME_CACHE];
 
 	if (c->pid != p->pid || c->pc != pc) {
-		lookup_name(p, pc, &c->frame);
+		lookup_name(u, p, pc, &c->frame);
 		c->pid = p->pid;
 		c->pc = pc;
 	}
@@ -459,5 +457,6 @@ void unwinder_free(struct unwinder *u)
 		return;
 	for (size_t i = 0; i < UNWIND_PROCS; i++)
 		proc_release(&u->procs[i]);
+	symtabs_free(&u->symtabs);
 	free(u);
 }
