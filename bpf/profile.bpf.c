@@ -24,9 +24,10 @@ const volatile __u32 self_tgid = 0;
 const volatile bool kernel_stacks = true;
 const volatile __u32 ustack_pages = USTACK_PAGES; /* 0: no user stacks */
 
+/* A page more than is ever sent: the verifier's bound on the last page's offset is loose. */
 struct sample_buf {
 	struct vigil_prof_sample s;
-	__u8 ustack[VIGIL_PROF_USTACK];
+	__u8 ustack[VIGIL_PROF_USTACK + VIGIL_PROF_PAGE];
 };
 
 /*

@@ -327,8 +327,8 @@ static int open_error(const struct profile_args *a, int err)
 	}
 	if (err == -EPERM || err == -EACCES) {
 		fprintf(stderr,
-			"vigil: profile: the kernel refused (%s); needs root (CAP_BPF and "
-			"CAP_PERFMON), and kallsyms' addresses\n",
+			"vigil: profile: the kernel refused the programs or perf events (%s); "
+			"needs root (CAP_BPF and CAP_PERFMON); -v shows the verifier's log\n",
 			strerror(-err));
 		return EXIT_NO_PRIVILEGE;
 	}
