@@ -279,7 +279,10 @@ static void print_stats(FILE *out, const struct prof_stats *st, const struct pro
 		fprintf(out, ", %llu spells unmatched; %llu shorter than %llu us not counted",
 			(unsigned long long)st->off_unmatched, (unsigned long long)st->off_short,
 			(unsigned long long)(a->cfg.min_off_ns / 1000));
-	fprintf(out, "\nunwinding: %.1f us a sample, %.1f KiB a sample received\n",
+	fprintf(out,
+		"\nunwinding and naming: %.3f s in all, %.1f us a sample; %.1f KiB a sample "
+		"received\n",
+		(double)st->unwind_ns / 1e9,
 		st->samples ? (double)st->unwind_ns / 1e3 / (double)st->samples : 0,
 		st->samples ? (double)st->bytes / 1024 / (double)st->samples : 0);
 }

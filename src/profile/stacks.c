@@ -149,18 +149,26 @@ static struct func_count *func_find(struct stack_table *names, struct func_count
 	return &(*funcs)[(*n)++];
 }
 
+/* Ties by name: the same profile prints the same way. */
+static int by_name(const struct func_count *x, const struct func_count *y)
+{
+	int c = strncmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 static int by_self(const void *a, const void *b)
 {
 	const struct func_count *x = a, *y = b;
 
-	return x->self != y->self ? (x->self < y->self ? 1 : -1) : 0;
+	return x->self != y->self ? (x->self < y->self ? 1 : -1) : by_name(x, y);
 }
 
 static int by_total(const void *a, const void *b)
 {
 	const struct func_count *x = a, *y = b;
 
-	return x->total != y->total ? (x->total < y->total ? 1 : -1) : 0;
+	return x->total != y->total ? (x->total < y->total ? 1 : -1) : by_name(x, y);
 }
 
 static void print_row(FILE *out, const struct func_count *f, uint64_t v, uint64_t total, bool ns)
