@@ -12,7 +12,9 @@
  *
  * The workload: one child per CPU, each running bench_level1 -> ... -> bench_level5 (noinline,
  * this file is built with -O2: no frame pointers) a fixed number of times; the time until both
- * finish. A stack is complete when it holds main;...;bench_level5 (all five named).
+ * finish. A stack is complete when it holds main and run_workload;bench_level1;...;bench_level5,
+ * all named. vigil unwinds while it profiles (its cost is in the slowdown); perf records
+ * and unwinds later, in perf script (not in the slowdown).
  * bcc's profile is not compared: bpfcc-tools is not among the dependencies.
  * Run as root from the repository root. usage: profile_bench [rounds] [iterations]
  */
@@ -21,15 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "benchlib.h"
 
 #define MAX_ROUNDS 16
-#define CHAIN                                                                                      \
-	"main;run_workload;bench_level1;bench_level2;bench_level3;bench_level4;"                   \
-	"bench_level5"
+/* perf adds inlined frames ("workload (inlined)"), vigil names symbols: main, then the rest */
+#define CHAIN "run_workload;bench_level1;bench_level2;bench_level3;bench_level4;bench_level5"
 
 enum cond { NONE, VIGIL49, VIGIL99, PERF_FP, PERF_DWARF, N_COND };
 
@@ -133,14 +135,19 @@ static pid_t start_profiler(enum cond c, const char *out)
 	return pid;
 }
 
-static void stop_profiler(pid_t pid)
+/* Stop it; the CPU seconds it used (user + system), or 0. */
+static double stop_profiler(pid_t pid)
 {
+	struct rusage ru;
 	int status;
 
 	if (pid <= 0)
-		return;
+		return 0;
 	kill(pid, SIGINT);
-	waitpid(pid, &status, 0);
+	if (wait4(pid, &status, 0, &ru) != pid)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /*
@@ -172,7 +179,7 @@ static double complete_share(enum cond c, const char *out)
 		double v = sp ? atof(sp + 1) : 0;
 
 		all += v;
-		if (strstr(line, CHAIN))
+		if (strstr(line, ";main;") && strstr(line, CHAIN))
 			whole += v;
 	}
 	pclose(p);
@@ -183,7 +190,7 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	unsigned long iterations = argc > 2 ? strtoul(argv[2], NULL, 10) : 20000;
-	double secs[N_COND][MAX_ROUNDS], share[N_COND][MAX_ROUNDS];
+	double secs[N_COND][MAX_ROUNDS], share[N_COND][MAX_ROUNDS], cpu[N_COND][MAX_ROUNDS];
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	char out[] = "/tmp/vigil-profile-bench-XXXXXX";
 	FILE *load = fopen("/proc/loadavg", "re");
@@ -210,13 +217,14 @@ int main(int argc, char **argv)
 			if (pid < 0)
 				continue;
 			secs[c][r] = workload(iterations, ncpu);
-			stop_profiler(pid);
+			cpu[c][r] = stop_profiler(pid);
 			if (c != NONE)
 				share[c][r] = complete_share(c, out);
 		}
-	printf("%-32s %10s %10s %12s\n", "condition", "median s", "slowdown", "complete");
+	printf("%-32s %10s %10s %12s %14s\n", "condition", "median s", "slowdown", "complete",
+	       "profiler CPU s");
 	for (int c = 0; c < N_COND; c++) {
-		double sec[MAX_ROUNDS], slow[MAX_ROUNDS], sh[MAX_ROUNDS];
+		double sec[MAX_ROUNDS], slow[MAX_ROUNDS], sh[MAX_ROUNDS], used[MAX_ROUNDS];
 		size_t n = 0;
 
 		for (int r = 0; r < rounds; r++) {
@@ -224,6 +232,7 @@ int main(int argc, char **argv)
 				continue;
 			sec[n] = secs[c][r];
 			slow[n] = secs[c][r] / secs[NONE][r] - 1;
+			used[n] = cpu[c][r];
 			sh[n++] = share[c][r];
 		}
 		if (!n) {
@@ -233,9 +242,9 @@ int main(int argc, char **argv)
 		printf("%-32s %10.3f %9.2f%% ", cond_names[c], median(sec, n),
 		       100 * median(slow, n));
 		if (c == NONE)
-			printf("%12s\n", "-");
+			printf("%12s %14s\n", "-", "-");
 		else
-			printf("%11.1f%%\n", 100 * median(sh, n));
+			printf("%11.1f%% %14.2f\n", 100 * median(sh, n), median(used, n));
 	}
 	unlink(out);
 	return 0;
