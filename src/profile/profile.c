@@ -54,8 +54,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Add a frame to the folded line in @buf (@at long); the new length. */
 static size_t append(char *buf, size_t at, const char *name, const char *suffix)
 {
+	size_t start = at ? at + 1 : 0;
 	int n;
 
 	if (at >= FOLDED_MAX - 1)
@@ -64,10 +66,10 @@ static size_t append(char *buf, size_t at, const char *name, const char *suffix)
 	at += n > 0 ? (size_t)n : 0;
 	if (at >= FOLDED_MAX)
 		at = FOLDED_MAX - 1;
-	/* flamegraph.pl splits on ';' and the last space */
-	for (char *c = buf + at - strlen(name) - strlen(suffix); c < buf + at; c++)
-		if (*c == ';' || *c == ' ')
-			*c = '_';
+	/* flamegraph.pl splits frames on ';' and the count on the last space */
+	for (size_t i = start; i < at; i++)
+		if (buf[i] == ';' || buf[i] == ' ')
+			buf[i] = '_';
 	return at;
 }
 

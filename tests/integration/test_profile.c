@@ -4,7 +4,7 @@
  *
  *   own program   tests/helpers/profile_work (-O2 -fomit-frame-pointer), five noinline levels:
  *                 >= 95% of its samples carry main;level1;...;level5, named
- *   python3       Debian's, running a known loop: share of samples from _start, every frame named
+ *   python3       Debian's, running a known loop: share of samples from _start, frames named
  *   sha256sum     Debian's (stripped), on a large file: share of stacks unwound to _start
  *   container     a binary that exists only in a private mount namespace is named
  *   off-CPU       a thread asleep half of the time in sleep_half shows about half
@@ -31,7 +31,7 @@ extern char **environ;
 
 #define WORK	  "build/tests/helpers/profile_work"
 #define CHAIN	  ";main;level1;level2;level3;level4;level5"
-#define PROFILE_S "3"
+#define PROFILE_S "4"
 
 struct folded {
 	char **stacks;
@@ -161,8 +161,10 @@ TEST(own_program_without_frame_pointers_has_the_whole_chain)
 	usleep(200 * 1000);
 	if (ASSERT_EQ(profile_pid(pid, "--hz 99", &f, err, sizeof(err)), 0, "vigil profile")) {
 		share = share_with(&f, CHAIN);
-		printf("  own program: %llu samples, %.1f%% with main;level1..level5 (%s)\n",
-		       (unsigned long long)f.total, 100 * share, strtok(err, "\n") ? err : "");
+		printf("  own program: %llu samples, %.1f%% with main;level1..level5; vigil: "
+		       "%.1f%% "
+		       "complete\n",
+		       (unsigned long long)f.total, 100 * share, complete_pct(err));
 		ASSERT_GE(f.total, 20, "samples");
 		ASSERT_GE((long long)(share * 1000), 950, "per mille of samples with the chain");
 	} else {
@@ -172,25 +174,36 @@ TEST(own_program_without_frame_pointers_has_the_whole_chain)
 	reap(pid);
 }
 
-/* No frame of the stack (user or kernel) is unnamed. */
-static bool all_named(const char *stack)
+/* The share (0-1) of frames, after the process name, that are named. */
+static double named_frames(const struct folded *f, const char *unnamed_prefix)
 {
-	return !strstr(stack, "+0x") && !strstr(stack, "[unknown]");
+	uint64_t named = 0, frames = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		for (char *p = strchr(f->stacks[i], ';'); p; p = strchr(p + 1, ';')) {
+			frames += f->values[i];
+			if (strncmp(p + 1, unnamed_prefix, strlen(unnamed_prefix)) &&
+			    strncmp(p + 1, "[unknown]", 9))
+				named += f->values[i];
+		}
+	return frames ? (double)named / (double)frames : 0;
 }
 
 /*
- * CPython exports its functions in .dynsym (for extension modules) and Debian's libc6 keeps
- * its .symtab, so every frame can be named, and the unwinding must reach _start. The floor,
- * 90%, leaves room for samples in code without symbols (the vdso, a JIT-less trampoline).
+ * Debian's python3 (not a pyenv one on PATH): its exported functions are in .dynsym, its
+ * static ones are not (Debian strips .symtab; python3.11-dbg would name them), and libc6
+ * keeps its .symtab. So: >= 90% of the samples unwound from _start through the exported
+ * entry points to the interpreter loop, and >= 70% of all frames named (in this loop 2 of
+ * about 11 user frames are static functions: run_mod, run_eval_code_obj).
  */
-TEST(python3_stacks_reach_start_with_named_frames)
+TEST(debian_python3_stacks_reach_start_with_named_frames)
 {
-	char *argv[] = { "python3", "-c",
+	char *argv[] = { "/usr/bin/python3", "-c",
 			 "def fib(n): return n if n < 2 else fib(n-1) + fib(n-2)\n"
 			 "while True: fib(22)\n",
 			 NULL };
 	struct folded f;
-	uint64_t good = 0;
+	uint64_t whole = 0;
 	char err[4096];
 	pid_t pid;
 
@@ -199,19 +212,21 @@ TEST(python3_stacks_reach_start_with_named_frames)
 	pid = spawn(argv);
 	if (!ASSERT_TRUE(pid > 0, "start python3"))
 		return;
-	usleep(300 * 1000);
+	sleep(1); /* past its start-up, in the loop */
 	if (ASSERT_EQ(profile_pid(pid, "--hz 99", &f, err, sizeof(err)), 0, "vigil profile")) {
 		for (size_t i = 0; i < f.n; i++)
-			if (!strncmp(f.stacks[i], "python3;_start;", 15) && all_named(f.stacks[i]))
-				good += f.values[i];
-		printf("  python3: %llu samples, %.1f%% from _start with every frame named; "
-		       "vigil: %.1f%% complete\n",
-		       (unsigned long long)f.total, f.total ? 100.0 * good / f.total : 0,
-		       complete_pct(err));
+			if (!strncmp(f.stacks[i], "python3;_start;__libc_start_main;", 33) &&
+			    strstr(f.stacks[i], ";Py_BytesMain;Py_RunMain;") &&
+			    strstr(f.stacks[i], ";PyEval_EvalCode;_PyEval_EvalFrameDefault"))
+				whole += f.values[i];
+		printf("  python3: %llu samples, %.1f%% from _start to the interpreter loop, "
+		       "%.1f%% of frames named; vigil: %.1f%% complete\n",
+		       (unsigned long long)f.total, f.total ? 100.0 * whole / f.total : 0,
+		       100 * named_frames(&f, "python3.11+0x"), complete_pct(err));
 		ASSERT_GE(f.total, 20, "samples");
-		ASSERT_GE(good * 100, f.total * 90, "samples from _start, all named (>= 90%)");
-		ASSERT_TRUE(share_with(&f, ";_PyEval_EvalFrameDefault") > 0.9,
-			    "the interpreter's loop is in the stacks");
+		ASSERT_GE(whole * 100, f.total * 90, "samples from _start to the loop (>= 90%)");
+		ASSERT_GE((long long)(named_frames(&f, "python3.11+0x") * 100), 70,
+			  "% of frames named");
 	}
 	folded_free(&f);
 	reap(pid);
@@ -225,9 +240,8 @@ TEST(python3_stacks_reach_start_with_named_frames)
 TEST(sha256sum_stacks_are_unwound_to_start)
 {
 	char dir[] = "/tmp/vigil-profile-sha-XXXXXX", file[64];
-	char *argv[] = { "sha256sum", file, file, file, NULL };
+	char *argv[] = { "/usr/bin/sha256sum", file, file, file, NULL };
 	struct folded f = { 0 };
-	uint64_t named = 0, frames = 0;
 	char err[4096];
 	pid_t pid;
 	double through_main;
@@ -245,17 +259,12 @@ TEST(sha256sum_stacks_are_unwound_to_start)
 		goto out;
 	usleep(100 * 1000);
 	if (ASSERT_EQ(profile_pid(pid, "--hz 99", &f, err, sizeof(err)), 0, "vigil profile")) {
-		for (size_t i = 0; i < f.n; i++)
-			for (char *p = f.stacks[i]; p; p = strchr(p + 1, ';')) {
-				frames += f.values[i];
-				named += strncmp(p + 1, "sha256sum+0x", 12) ? f.values[i] : 0;
-			}
 		through_main =
 			share_with(&f, ";__libc_start_main;__libc_start_call_main;sha256sum+");
 		printf("  sha256sum: %llu samples, %.1f%% unwound through main to _start, %.1f%% "
 		       "of frames named (its own are not: stripped); vigil: %.1f%% complete\n",
 		       (unsigned long long)f.total, 100 * through_main,
-		       frames ? 100.0 * named / frames : 0, complete_pct(err));
+		       100 * named_frames(&f, "sha256sum+0x"), complete_pct(err));
 		ASSERT_GE(f.total, 20, "samples");
 		ASSERT_GE((long long)(through_main * 100), 90, "% of stacks through main");
 		ASSERT_GE((long long)complete_pct(err), 90, "% complete, as vigil counts");
