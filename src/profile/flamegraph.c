@@ -108,6 +108,22 @@ static void write_escaped(FILE *out, const char *s)
 	}
 }
 
+/* The name cut to what fits @w pixels (about 7 a character), as the script does on zoom. */
+static void write_label(FILE *out, const char *name, double w)
+{
+	int fits = (int)((w - 6) / 7);
+	size_t len = strlen(name);
+	char buf[512];
+
+	if (fits < 3)
+		return;
+	if (len > (size_t)fits)
+		snprintf(buf, sizeof(buf), "%.*s..", fits - 2, name);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	write_escaped(out, buf);
+}
+
 /* Warm colours for user frames, orange for the kernel's, blues for time off CPU. */
 static void frame_color(const char *name, bool ns, char *buf, size_t size)
 {
@@ -155,8 +171,10 @@ static void write_node(struct layout *l, const struct node *n, unsigned int leve
 			100.0 * (double)n->value / (double)l->total);
 	fprintf(l->out,
 		"</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\" "
-		"rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\"></text><desc>",
+		"rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
 		x, y, w, FRAME_HEIGHT - 1, color, x + 3, y + FRAME_HEIGHT - 4.5);
+	write_label(l->out, n->name, w);
+	fputs("</text><desc>", l->out);
 	write_escaped(l->out, n->name);
 	fputs("</desc></g>\n", l->out);
 	for (const struct node *c = n->child; c; c = c->next) {

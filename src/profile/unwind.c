@@ -21,10 +21,7 @@
 
 /* Re-read a process's mappings at most this often when an address is in none of them. */
 #define MAPS_REFRESH_NS 200000000ull
-/*
- * Names by (pid, address), direct-mapped: libdwfl searches a module's symbols linearly on each
- * lookup, and a profile asks for the same return addresses again and again.
- */
+/* Names by (pid, address), direct-mapped: a profile asks for the same addresses again and again. */
 #define NAME_CACHE 16384
 
 struct perf_sym {
