@@ -21,6 +21,7 @@ const struct message_id message_ids[] = {
 	{ "mount", "8f8d2341a1f84c62b24b5462d9e67312" },
 	{ "umount", "c05bc664df6f47ea976473139f8a2e02" },
 	{ "setxattr", "a622082f7cb34fb2bb6fa73b5fb00dcf" },
+	{ "utimes", "ee467ed508c7471892df187b7777669f" },
 	{ "connect", "ce69f65e9f0c49178dc9d66d95b6bd34" },
 	{ "accept", "7be9792f28eb4597b7c2020bb8a3ec78" },
 	{ "listen", "7293e326e2784a6d8cff9b2be22fcb9b" },
@@ -30,12 +31,15 @@ const struct message_id message_ids[] = {
 	{ "setuid", "5a0fc195e0e04172b78b00a3bceabdfe" },
 	{ "setgid", "d00d8b83ba964ce0a7bcf2434c661643" },
 	{ "capset", "e7729c2bea6e42b2a00a9452801536c0" },
+	{ "setns", "b3cc52cfe3294419a92ecbec676752f1" },
+	{ "unshare", "502eda95459d43e1b1102d734b36d07c" },
 	{ "module_load", "eedf0394b3364a4a900ca2ead43a1fff" },
 	{ "bpf", "3656e29733ca482c918e9957eca44169" },
 	{ "ptrace", "f3aa343f8fcf4b3fbeaccdc1ce3c0a10" },
 	{ "process_vm_write", "de5484fafd1f4777a24c9a31ab158518" },
 	{ "memfd", "d8d5208c09d64b7aa9df3702519fcb90" },
 	{ "proc_mem_write", "8fac1ba9fc924d3f8d440c48b67ef131" },
+	{ "proc_read", "a9d560beeece423c9cb303823050013a" },
 	{ "lost", "eb55967138ff41ad937852aac51c43be" },
 };
 

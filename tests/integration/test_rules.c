@@ -227,6 +227,9 @@ static const struct scenario scenarios[] = {
 	  "scratch /etc/systemd/system && run_as /usr/bin/systemctl 'mkdir /etc/systemd/system/multi-user.target.wants && ln -s /lib/systemd/system/x.service /etc/systemd/system/multi-user.target.wants/x.service'", NULL },
 
 	/* privilege-escalation.yaml */
+	{ "host-namespace-entered-from-outside",
+	  "unshare -n nsenter --net=/proc/$$/ns/net true",
+	  "unshare -n true && nsenter --net=/proc/$$/ns/net true", "unshare nsenter" },
 	{ "setuid-bit-set",
 	  "cp /bin/true $S/x && chmod 4755 $S/x",
 	  "cp /bin/true $S/x && chmod 755 $S/x && run_as /usr/bin/dpkg 'chmod 4755 x' && fake /usr/bin/containerd $H && containerd @chmod 4755 x", NULL },
@@ -269,6 +272,17 @@ static const struct scenario scenarios[] = {
 	{ "timestomp-with-touch",
 	  "touch -d '2020-01-01 00:00' $S/f",
 	  "touch $S/f && printf 'all:\\n\\ttouch -r /etc/hostname f\\n' > Makefile && make -s", NULL },
+	{ "library-preloaded-from-writable-dir",
+	  "LD_PRELOAD=/dev/shm/vigil-none.so /bin/true 2>/dev/null",
+	  "mkdir -m 700 $S/lib && LD_LIBRARY_PATH=$S/lib /bin/true && LD_PRELOAD=libc.so.6 /bin/true && "
+	  "printf 'all:\\n\\tLD_PRELOAD=/tmp/x.so /bin/true 2>/dev/null\\n' > Makefile && make -s", NULL },
+	{ "system-file-times-set",
+	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && python3 -c "
+	  "\"import os; os.utime('/usr/local/bin/t', (946684800, 946684800))\"",
+	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && touch -d 2000-01-01 /usr/local/bin/t && "
+	  "cp -p /etc/hostname /usr/local/bin/h && python3 -c \"import os; os.utime('/usr/local/bin/t')\" && "
+	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\"",
+	  "python3" },
 	{ "hidden-file-created-in-temp-dir",
 	  "scratch /tmp && echo x > /tmp/.hidden",
 	  "scratch /tmp && echo x > /tmp/.X7-lock && echo x > /tmp/.notes.txt.swp && echo x > /tmp/visible", NULL },

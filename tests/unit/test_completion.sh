@@ -99,6 +99,8 @@ expect policy_actions "apply check explain list remove" policy ""
 expect policy_check_files "$tmp/a.yaml $tmp/b.yml $tmp/sub" policy check "$tmp/"
 expect policy_options "--builtin" policy list --b
 expect shield_actions "top" shield t
+expect shield_health_action "health" shield he
+expect_has shield_health_interface "lo" shield health ""
 expect config_actions "check show" config ""
 expect status_policy_is_no_pid "" status -p ""
 expect status_rule_is_no_file "" status -r "$tmp/"
