@@ -24,10 +24,10 @@ PKG_MAN8        := $(wildcard packaging/man/*.8)
 PKG_BASHCOMP    := $(wildcard packaging/bash-completion/vigil)
 PKG_LOGROTATE   := $(wildcard packaging/logrotate/vigil)
 
-LIBS_PC  := libbpf libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd libnats json-c
+LIBS_PC  := libbpf libdw libelf zlib yaml-0.1 libsystemd gnutls libmicrohttpd libnats json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null || \
-		echo -lbpf -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd -lnats -ljson-c)
+		echo -lbpf -ldw -lelf -lz -lyaml -lsystemd -lgnutls -lmicrohttpd -lnats -ljson-c)
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
@@ -47,7 +47,9 @@ SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 MAIN_SRC := src/cli/main.c
 # The static build's stand-in for what uses libnats (Debian ships no libnats.a).
 NATS_NONE_SRC := src/sinks/nats_none.c
-LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC),$(wildcard src/*/*.c))
+# The static build's stand-in for the DWARF unwinder (libdw): `vigil profile` says it is missing.
+UNWIND_NONE_SRC := src/profile/unwind_none.c
+LIB_SRCS := $(filter-out $(MAIN_SRC) $(NATS_NONE_SRC) $(UNWIND_NONE_SRC),$(wildcard src/*/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/builtin_rules.o \
 	    $(BUILD)/gen/syscall_names.o
 # The default ruleset, embedded in the binary.
@@ -61,6 +63,7 @@ OPTIONAL_SRCS   := src/agent/notify.c src/sinks/journald.c src/sinks/tls.c src/e
 OPTIONAL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(OPTIONAL_SRCS))
 # Nor libnats.a: there src/sinks/nats_none.c stands in for what uses libnats.
 NATS_OBJS       := $(patsubst %,$(BUILD)/src/sinks/%.o,nats nats_conn nats_reader)
+UNWIND_OBJS     := $(BUILD)/src/profile/unwind.o $(BUILD)/src/profile/symtab.o
 STATIC_LIBVIGIL := $(BUILD)/static/libvigil.a
 
 # Every tests/<suite>/test_*.c is one test binary; tests/harness.c is linked into each.
@@ -71,6 +74,8 @@ TEST_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SCRIPTS := $(foreach s,$(TEST_SUITES),$(wildcard tests/$s/test_*.sh))
 # tests/package/: the install and the Debian package (shell, no root; builds the package).
 PACKAGE_TESTS := $(wildcard tests/package/test_*.sh)
+# Programs tests run as workloads (tests/helpers/), built as Debian builds: no frame pointers.
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 # The harness and tests/lib/*.c (helpers shared by tests) are linked into every test binary.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/lib/*.c))
 
@@ -107,7 +112,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
-	    gnutls-bin libnats-dev nats-server openssl libncurses-dev
+	    gnutls-bin libnats-dev nats-server openssl libncurses-dev libdw-dev linux-perf
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
@@ -144,13 +149,13 @@ test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
 		$(BUILD)/static/vigil $(VM_TEST_BINS)
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(TEST_HELPERS)
 
 test-unit: vigil $(filter $(BUILD)/tests/unit/%,$(TEST_BINS))
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/unit/%,$(TEST_BINS)) \
 		$(filter tests/unit/%,$(TEST_SCRIPTS))
 
-test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
+test-integration: vigil $(filter $(BUILD)/tests/integration/%,$(TEST_BINS)) $(TEST_HELPERS)
 	@scripts/run-tests.sh $(filter $(BUILD)/tests/integration/%,$(TEST_BINS))
 
 # The VM suite (scripts/vm/run.sh) boots Debian's cloud kernels, which have BPF LSM, and runs
@@ -178,8 +183,9 @@ $(BUILD)/static/tests/%: tests/%.c $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_LIB_OBJS) $(STATIC_LIBVIGIL) \
 		-l:libjson-c.a $(STATIC_LDLIBS)
 
-$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS),$(LIB_OBJS)) \
-		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC))
+$(STATIC_LIBVIGIL): $(filter-out $(OPTIONAL_OBJS) $(NATS_OBJS) $(UNWIND_OBJS),$(LIB_OBJS)) \
+		    $(patsubst src/%.c,$(BUILD)/static/%.o,$(OPTIONAL_SRCS) $(NATS_NONE_SRC) \
+		    $(UNWIND_NONE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -280,6 +286,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJS) $(LIBVIGIL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -Itests/lib -o $@ $< $(TEST_EXTRA_OBJS) $(TEST_LIB_OBJS) $(LIBVIGIL) \
 		$(LDLIBS) -ljson-c
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer $(WARN) -o $@ $<
 
 # test_policy runs the fuzz target, built without sanitizers, on the corpus and regressions.
 $(BUILD)/tests/unit/test_policy: TEST_EXTRA_OBJS := $(BUILD)/fuzz/fuzz_policy.o

@@ -12,7 +12,7 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # systemd and what the tests use, and the libraries vigil's package depends on
 pkgs=systemd,systemd-sysv,dbus,iproute2,procps,python3,apt
 pkgs=$pkgs,libbpf1,libelf1,zlib1g,libyaml-0-2,libsystemd0,libgnutls30,libmicrohttpd12
-pkgs=$pkgs,libnats3.4,libjson-c5,libncursesw6,libtinfo6
+pkgs=$pkgs,libnats3.4,libjson-c5,libncursesw6,libtinfo6,libdw1
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 

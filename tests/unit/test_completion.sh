@@ -76,7 +76,7 @@ expect_has()
 }
 
 expect command_prefix "trace" tr
-expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency top collect version help" ""
+expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency top profile collect version help" ""
 expect help_takes_a_command "shield" help sh
 expect long_option_prefix "--format" run --for
 expect option_of_its_command_only "--duration" trace --dur
@@ -120,6 +120,9 @@ expect_has latency_options "--duration --interval --per-disk --top --json" laten
 expect_has top_options "--batch --json --iterations --interval --pid --cgroup --per-cgroup --tree --sort --filter --rows" top --
 expect run_histograms "block irq offcpu runq syscall tcp" run --histograms ""
 expect top_sort_columns "blklat cpu errors name offcpu pid read retrans runq rx syscalls tx write" top --sort ""
+expect profile_formats "folded svg text" profile --format ""
+expect_has profile_options "--duration --hz --off-cpu --kernel-only --user-only --stack-size" profile --
+expect profile_output_file "$tmp/a.yaml $tmp/b.yml $tmp/notes.txt $tmp/sub" profile -o "$tmp/"
 expect collect_severity_list "high,critical" collect --severity high,cr
 expect_has collect_options "--host --follow --since" collect --
 
