@@ -60,6 +60,7 @@ extern const struct command cmd_reopen;
 extern const struct command cmd_config;
 extern const struct command cmd_latency;
 extern const struct command cmd_collect;
+extern const struct command cmd_baseline;
 
 /*
  * Send @request (and @body) to the running agent over its control socket and print its answer,
