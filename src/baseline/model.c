@@ -201,9 +201,17 @@ bool bl_fold_allowed(const char *dir)
 	return !fnmatch("/home/*/.ssh", dir, FNM_PATHNAME) ? false : true;
 }
 
+/* By directory, then name: the files of one directory are next to each other. */
 static int item_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct bl_item *)a)->value, ((const struct bl_item *)b)->value);
+	const char *x = ((const struct bl_item *)a)->value, *y = ((const struct bl_item *)b)->value;
+	const char *xs = strrchr(x, '/'), *ys = strrchr(y, '/');
+	size_t xl = xs ? (size_t)(xs - x) : 0, yl = ys ? (size_t)(ys - y) : 0;
+	int c = strncmp(x, y, xl < yl ? xl : yl);
+
+	if (c || xl != yl)
+		return c ? c : xl < yl ? -1 : 1;
+	return strcmp(x, y);
 }
 
 /* Fold the plain files of @items (sorted) that share a directory with @min - 1 others. */

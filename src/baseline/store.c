@@ -245,6 +245,12 @@ static int load_root(struct loader *l, yaml_node_t *root, struct baseline **out)
 			*(*key == 'c' ? &created : &grown) = v;
 			continue;
 		}
+		if (strcmp(key, "program") && strcmp(key, "sha256") && strcmp(key, "mode") &&
+		    strcmp(key, "replaces") && strcmp(key, "sketch"))
+			return fail(l, k,
+				    "unknown key '%s' (program, sha256, mode, created, grown, "
+				    "replaces, exec, read, write, connect, listen, priv, sketch)",
+				    key);
 		if (!scalar(v))
 			return fail(l, v, "%s: a single value", key);
 		if (!strcmp(key, "program"))
@@ -255,13 +261,8 @@ static int load_root(struct loader *l, yaml_node_t *root, struct baseline **out)
 			mode = scalar(v), mode_node = v;
 		else if (!strcmp(key, "replaces"))
 			replaces = scalar(v);
-		else if (!strcmp(key, "sketch"))
-			sketch = scalar(v);
 		else
-			return fail(l, k,
-				    "unknown key '%s' (program, sha256, mode, created, grown, "
-				    "replaces, exec, read, write, connect, listen, priv, sketch)",
-				    key);
+			sketch = scalar(v);
 	}
 	if (!program || *program != '/')
 		return fail(l, root, "program: the executable's absolute path is missing");
