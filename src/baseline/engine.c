@@ -203,8 +203,11 @@ static const char *exe_hash(struct bl_engine *e, const char *path)
 	return h->hex;
 }
 
-/* Whether @pid (as it is now: its start time checked) has a controlling terminal. */
-static bool has_tty(struct bl_engine *e, int pid)
+/*
+ * Whether @pid has a controlling terminal: 1 or 0, or -1 when it is gone (its /proc entry, or
+ * another process's now). Cached by pid and start time.
+ */
+static int has_tty(struct bl_engine *e, int pid)
 {
 	unsigned long long start = 0;
 	struct tty_entry *t;
@@ -213,23 +216,36 @@ static bool has_tty(struct bl_engine *e, int pid)
 	FILE *f;
 
 	if (pid <= 0)
-		return false;
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
+		return -1;
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
 	/* after comm: state ppid pgrp session tty_nr ... starttime is the 22nd field */
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 				"%*d %*d %*d %llu",
 			 &tty_nr, &start) != 2)
-		return false;
+		return -1;
 	t = &e->ttys[pid % TTY_CACHE];
 	if (t->pid == pid && t->start == start)
 		return t->tty;
 	*t = (struct tty_entry){ .pid = pid, .start = start, .tty = tty_nr != 0 };
 	return t->tty;
+}
+
+/* A process that exited before its events were read is judged by its parent's terminal. */
+static bool interactive(struct bl_engine *e, const struct bl_obs *o)
+{
+	int tty;
+
+	if (o->interactive)
+		return true;
+	if (!e->o.check_tty)
+		return false;
+	tty = has_tty(e, o->pid);
+	return tty < 0 ? has_tty(e, o->ppid) == 1 : tty;
 }
 
 static bool under(const char *path, const char *prefix)
@@ -414,8 +430,7 @@ void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o)
 		return;
 	}
 	/* interactive sessions are nobody's service: neither learned nor judged */
-	if (o->interactive ||
-	    (e->o.check_tty && (has_tty(e, o->pid) || has_tty(e, o->ppid)))) {
+	if (interactive(e, o)) {
 		e->st.interactive++;
 		return;
 	}
