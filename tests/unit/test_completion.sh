@@ -100,6 +100,8 @@ expect policy_check_files "$tmp/a.yaml $tmp/b.yml $tmp/sub" policy check "$tmp/"
 expect policy_options "--builtin" policy list --b
 expect shield_actions "top" shield t
 expect config_actions "check show" config ""
+expect baseline_actions "check diff export learn mode show" baseline ""
+expect_has baseline_options "--exe --cgroup --unit --quiet-period --fold --network" baseline learn -
 expect status_policy_is_no_pid "" status -p ""
 expect status_rule_is_no_file "" status -r "$tmp/"
 expect_has shield_interface "lo" shield attach ""
