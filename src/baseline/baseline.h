@@ -14,7 +14,8 @@
 #include "baseline/sketch.h"
 
 #define BASELINE_DIR "/var/lib/vigil/baselines"
-/* Siblings in one directory beyond which a baseline keeps a glob DIR/<star> instead of each file. */
+/* Siblings in one directory beyond which a baseline keeps a glob DIR/<star> instead of each file.
+ */
 #define BASELINE_FOLD_MIN 8
 /* A learning baseline that has not grown for this long moves to monitor. */
 #define BASELINE_QUIET_S (60 * 60)
@@ -71,8 +72,8 @@ void baseline_free(struct baseline *b);
 /* The item of @kind whose value is @value exactly, or NULL. */
 struct bl_item *baseline_find(struct baseline *b, enum bl_kind kind, const char *value);
 /*
- * The item of @kind that covers @value: itself, a folded a glob DIR/<star> (one level, as a policy glob)
- * or a CIDR that holds the address (same port); NULL when none does.
+ * The item of @kind that covers @value: itself, a folded a glob DIR/<star> (one level, as a policy
+ * glob) or a CIDR that holds the address (same port); NULL when none does.
  */
 struct bl_item *baseline_covers(struct baseline *b, enum bl_kind kind, const char *value);
 /* A new item of @kind (count 0, never seen), or NULL without memory. */

@@ -124,8 +124,7 @@ static void quiet_check(struct bl_engine *e, struct baseline *b, time_t now)
 	b->mode = BL_MONITOR;
 	b->dirty = true;
 	e->st.to_monitor++;
-	fprintf(stderr,
-		"vigil: %s: %s (sha256 %.12s): nothing new for %.0f s: learn -> monitor\n",
+	fprintf(stderr, "vigil: %s: %s (sha256 %.12s): nothing new for %.0f s: learn -> monitor\n",
 		e->o.name, b->program, b->sha256, difftime(now, b->grown));
 }
 
@@ -224,8 +223,9 @@ static int has_tty(struct bl_engine *e, int pid)
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
 	/* after comm: state ppid pgrp session tty_nr ... starttime is the 22nd field */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-				"%*d %*d %*d %llu",
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu",
 			 &tty_nr, &start) != 2)
 		return -1;
 	t = &e->ttys[pid % TTY_CACHE];
@@ -435,7 +435,8 @@ void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o)
 		return;
 	}
 	e->st.observed++;
-	sha = exe_hash(e, o->exe) ?: "0000000000000000000000000000000000000000000000000000000000000000";
+	sha = exe_hash(e, o->exe)
+		      ?: "0000000000000000000000000000000000000000000000000000000000000000";
 	b = find(e, o->exe, sha, &other);
 	if (!b && e->o.learn)
 		b = start(e, o->exe, sha, other, o->when);
@@ -495,10 +496,9 @@ static bool sshd_ancestor(const struct event_view *v)
 /* The kind of an event type, and whether it names a file, a peer or a privilege. */
 static int type_kind(const char *type)
 {
-	static const char *const writes[] = { "unlink", "rename", "chmod",   "chown", "truncate",
-					      "mkdir",	"rmdir",  "link",    "symlink",
-					      "setxattr" };
-	static const char *const privs[] = { "setuid", "setgid", "capset",
+	static const char *const writes[] = { "unlink", "rename", "chmod", "chown",   "truncate",
+					      "mkdir",	"rmdir",  "link",  "symlink", "setxattr" };
+	static const char *const privs[] = { "setuid", "setgid",      "capset",
 					     "ptrace", "module_load", "bpf" };
 
 	if (!strcmp(type, "exec"))
@@ -543,8 +543,11 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 {
 	struct bl_engine *e = ctx;
 	const char *type = event_type_name(v->ev->type);
-	struct bl_obs o = { .when = time(NULL), .pid = (int)v->ev->task->pid,
-			    .ppid = (int)v->ev->task->ppid, .cgroup = v->cgroup, .count = 1 };
+	struct bl_obs o = { .when = time(NULL),
+			    .pid = (int)v->ev->task->pid,
+			    .ppid = (int)v->ev->task->ppid,
+			    .cgroup = v->cgroup,
+			    .count = 1 };
 	char *buf = NULL, value[160];
 	struct field_value f;
 	int kind = type ? type_kind(type) : -1;

@@ -39,14 +39,14 @@ struct bl_obs {
 struct bl_engine_opts {
 	const char *dir;
 	struct bl_scope scope;
-	bool learn;	   /* learn in learning baselines, start new ones */
-	bool shadow;	   /* check: every anomaly is what enforcing would deny */
-	bool network;	   /* shadow: network anomalies count as denials too */
-	double quiet_s;	   /* a learning baseline quiet this long moves to monitor */
-	size_t fold_min;   /* BASELINE_FOLD_MIN; 0: never fold */
-	bool check_tty;	   /* look up the controlling terminal in /proc (live events) */
-	FILE *out;	   /* anomaly lines; NULL: none */
-	const char *name;  /* the prefix of messages: "baseline" */
+	bool learn;	  /* learn in learning baselines, start new ones */
+	bool shadow;	  /* check: every anomaly is what enforcing would deny */
+	bool network;	  /* shadow: network anomalies count as denials too */
+	double quiet_s;	  /* a learning baseline quiet this long moves to monitor */
+	size_t fold_min;  /* BASELINE_FOLD_MIN; 0: never fold */
+	bool check_tty;	  /* look up the controlling terminal in /proc (live events) */
+	FILE *out;	  /* anomaly lines; NULL: none */
+	const char *name; /* the prefix of messages: "baseline" */
 };
 
 struct bl_engine_stats {

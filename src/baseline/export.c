@@ -71,8 +71,8 @@ static void net_rule(FILE *out, const char *name, const struct baseline *b, enum
 	bool listen = kind == BL_LISTEN;
 
 	rule_head(out, name, bl_kind_name(kind),
-		  listen ? "listened on an address and port" : "connected to a peer",
-		  b->program, listen ? "listen" : "connect");
+		  listen ? "listened on an address and port" : "connected to a peer", b->program,
+		  listen ? "listen" : "connect");
 	fputs("      process.exe: ", out);
 	bl_yaml_string(out, b->program);
 	if (it->n)
@@ -111,8 +111,9 @@ void baseline_export(const struct baseline *b, bool network, FILE *out)
 	size_t o = 0;
 
 	baseline_policy_name(b, name, sizeof(name));
-	fprintf(out, "# Exported by vigil baseline export: what %s (sha256 %.16s...) was seen\n"
-		     "# doing, as exceptions to deny rules.%s\npolicy: %s\nmode: %s\nrules:\n",
+	fprintf(out,
+		"# Exported by vigil baseline export: what %s (sha256 %.16s...) was seen\n"
+		"# doing, as exceptions to deny rules.%s\npolicy: %s\nmode: %s\nrules:\n",
 		b->program, b->sha256,
 		network ? "" : " Network rules left out (--network adds them).", name,
 		b->mode == BL_ENFORCE ? "enforce" : "audit");

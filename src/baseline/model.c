@@ -191,9 +191,10 @@ bool baseline_add(struct baseline *b, enum bl_kind kind, const char *value, unsi
 bool bl_fold_allowed(const char *dir)
 {
 	/* each file here means something of its own: /etc/shadow is not "like" /etc/hosts */
-	static const char *const never[] = { "",	 "/etc",     "/root",	 "/boot", "/bin",
-					     "/sbin",	 "/usr/bin", "/usr/sbin", "/dev",  "/proc",
-					     "/etc/ssh", "/etc/sudoers.d", "/etc/pam.d" };
+	static const char *const never[] = { "",	  "/etc",  "/root",    "/boot",
+					     "/bin",	  "/sbin", "/usr/bin", "/usr/sbin",
+					     "/dev",	  "/proc", "/etc/ssh", "/etc/sudoers.d",
+					     "/etc/pam.d" };
 
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		if (!strcmp(dir, never[i]))

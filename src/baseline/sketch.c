@@ -50,7 +50,8 @@ int sketch_from_hex(struct sketch *s, const char *hex)
 {
 	uint64_t total = 0;
 
-	if (strlen(hex) != SKETCH_HEX_LEN || strspn(hex, "0123456789abcdefABCDEF") != SKETCH_HEX_LEN)
+	if (strlen(hex) != SKETCH_HEX_LEN ||
+	    strspn(hex, "0123456789abcdefABCDEF") != SKETCH_HEX_LEN)
 		return -EINVAL;
 	for (unsigned int r = 0; r < SKETCH_DEPTH; r++)
 		for (unsigned int i = 0; i < SKETCH_WIDTH; i++) {

@@ -71,14 +71,16 @@ void baseline_write(const struct baseline *b, FILE *out)
 			bl_time_format(it->v[i].last, t2, sizeof(t2));
 			fputs("  - {value: ", out);
 			bl_yaml_string(out, it->v[i].value);
-			fprintf(out, ", count: %llu, first: %s, last: %s}\n", it->v[i].count, t1, t2);
+			fprintf(out, ", count: %llu, first: %s, last: %s}\n", it->v[i].count, t1,
+				t2);
 		}
 	}
 	hex = malloc(SKETCH_HEX_LEN + 1);
 	if (hex) {
 		sketch_to_hex(&b->sketch, hex);
-		fprintf(out, "# how often each file and peer was seen (a count-min sketch)\n"
-			     "sketch: %s\n",
+		fprintf(out,
+			"# how often each file and peer was seen (a count-min sketch)\n"
+			"sketch: %s\n",
 			hex);
 		free(hex);
 	}

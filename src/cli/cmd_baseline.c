@@ -157,17 +157,20 @@ static int parse(int argc, char **argv, struct args *a)
 			double t = parse_time(optarg);
 
 			if (t < 0 || (opt == 'd' && t == 0))
-				return usage_error("baseline", "--%s: '%s' is not a time (30s, 10m, 2h)",
-						   options_find(baseline_options, opt)->name,
-						   optarg);
-			*(opt == 'd' ? &a->duration : opt == OPT_QUIET ? &a->quiet_s : &a->since_s) = t;
+				return usage_error(
+					"baseline", "--%s: '%s' is not a time (30s, 10m, 2h)",
+					options_find(baseline_options, opt)->name, optarg);
+			*(opt == 'd'	     ? &a->duration
+			  : opt == OPT_QUIET ? &a->quiet_s
+					     : &a->since_s) = t;
 			break;
 		}
 		case OPT_FOLD:
 			errno = 0;
 			a->fold = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg || *optarg == '-' || a->fold == 1)
-				return usage_error("baseline", "--fold: '%s': a number, 0 or 2 and more",
+				return usage_error("baseline",
+						   "--fold: '%s': a number, 0 or 2 and more",
 						   optarg);
 			break;
 		case OPT_EXE:
@@ -194,8 +197,8 @@ static int parse(int argc, char **argv, struct args *a)
 				if (!*optarg || strchr(optarg, '/') ||
 				    asprintf(&c, "/system.slice/%s%s", optarg,
 					     strchr(optarg, '.') ? "" : ".service") < 0)
-					return usage_error("baseline", "--unit: '%s': a unit's name",
-							   optarg);
+					return usage_error("baseline",
+							   "--unit: '%s': a unit's name", optarg);
 				a->units[a->n_units++] = c;
 				a->scope.cgroups[a->scope.n_cgroups++] = c;
 			}
@@ -230,15 +233,24 @@ static int engine_error(int err, const char *why)
 static int learn(struct args *a)
 {
 	static const char *const types[] = {
-		"exec",	    "open",   "unlink", "rename", "chmod",  "chown",  "truncate",
-		"mkdir",    "rmdir",  "link",	"symlink", "connect", "listen", "bind",
-		"setuid",   "setgid", "capset", "ptrace", "module_load", "bpf",
+		"exec",	  "open",   "unlink", "rename",	 "chmod",	"chown",  "truncate",
+		"mkdir",  "rmdir",  "link",   "symlink", "connect",	"listen", "bind",
+		"setuid", "setgid", "capset", "ptrace",	 "module_load", "bpf",
 	};
-	struct bl_engine_opts eo = { .dir = a->dir, .scope = a->scope, .learn = true,
-				     .quiet_s = a->quiet_s, .fold_min = a->fold, .check_tty = true };
-	struct run_options o = { .name = "baseline", .colour = 0, .aggregate_s = 1,
-				 .budget_rate = 2000, .budget_burst = 20000, .format_set = true,
-				 .duration = a->duration, .output = "/dev/null" };
+	struct bl_engine_opts eo = { .dir = a->dir,
+				     .scope = a->scope,
+				     .learn = true,
+				     .quiet_s = a->quiet_s,
+				     .fold_min = a->fold,
+				     .check_tty = true };
+	struct run_options o = { .name = "baseline",
+				 .colour = 0,
+				 .aggregate_s = 1,
+				 .budget_rate = 2000,
+				 .budget_burst = 20000,
+				 .format_set = true,
+				 .duration = a->duration,
+				 .output = "/dev/null" };
 	const struct bl_engine_stats *st;
 	struct bl_engine *e;
 	char err[512];
@@ -278,8 +290,8 @@ static int learn(struct args *a)
 		"vigil: baseline: %llu observations in scope: %llu new items learned, %zu "
 		"baselines started (%zu for changed binaries), %zu moved to monitor, %llu "
 		"anomalies; %llu from interactive sessions ignored\n",
-		st->observed, st->learned, st->started, st->changed, st->to_monitor,
-		st->anomalies, st->interactive);
+		st->observed, st->learned, st->started, st->changed, st->to_monitor, st->anomalies,
+		st->interactive);
 	bl_engine_free(e);
 	filter_free(&o.cfg.filter);
 	if (eo.out != stdout)
@@ -289,8 +301,9 @@ static int learn(struct args *a)
 
 static int check(struct args *a)
 {
-	struct bl_engine_opts eo = { .dir = a->dir, .shadow = true, .network = a->network,
-				     .scope = { .all = true } };
+	struct bl_engine_opts eo = {
+		.dir = a->dir, .shadow = true, .network = a->network, .scope = { .all = true }
+	};
 	time_t since = a->since_s ? time(NULL) - (time_t)a->since_s : 0;
 	const struct bl_engine_stats *st;
 	size_t lineno = 0, bad = 0, cap = 0;
@@ -445,9 +458,8 @@ static int show(struct args *a)
 		bl_time_format(v[i]->grown, grown, sizeof(grown));
 		fprintf(out, "%-8s %.12s %5zu %5zu %5zu %7zu %6zu %4zu %-20s %s\n",
 			bl_mode_name(v[i]->mode), v[i]->sha256, v[i]->items[BL_EXEC].n,
-			v[i]->items[BL_READ].n, v[i]->items[BL_WRITE].n,
-			v[i]->items[BL_CONNECT].n, v[i]->items[BL_LISTEN].n,
-			v[i]->items[BL_PRIV].n, grown, v[i]->program);
+			v[i]->items[BL_READ].n, v[i]->items[BL_WRITE].n, v[i]->items[BL_CONNECT].n,
+			v[i]->items[BL_LISTEN].n, v[i]->items[BL_PRIV].n, grown, v[i]->program);
 	}
 	free_list(v, n);
 done:
@@ -487,9 +499,9 @@ static int diff(struct args *a)
 	if (out) {
 		struct baseline *p = current(x, nx), *q = current(y, ny);
 
-		fprintf(out, "--- %s (%s %.12s, %s)\n+++ %s (%s %.12s, %s)\n", p->file,
-			p->program, p->sha256, bl_mode_name(p->mode), q->file, q->program,
-			q->sha256, bl_mode_name(q->mode));
+		fprintf(out, "--- %s (%s %.12s, %s)\n+++ %s (%s %.12s, %s)\n", p->file, p->program,
+			p->sha256, bl_mode_name(p->mode), q->file, q->program, q->sha256,
+			bl_mode_name(q->mode));
 		n = diff_side(out, p, q, '-') + diff_side(out, q, p, '+');
 		ret = n ? 1 : 0;
 		if (out != stdout)
@@ -541,7 +553,8 @@ static int set_mode(struct args *a)
 		return usage_error("baseline", "mode: PROGRAM|FILE learn|monitor|enforce");
 	mode = bl_mode_from_name(a->operands[1]);
 	if (mode < 0)
-		return usage_error("baseline", "mode: unknown mode '%s' (learn, monitor or enforce)",
+		return usage_error("baseline",
+				   "mode: unknown mode '%s' (learn, monitor or enforce)",
 				   a->operands[1]);
 	ret = select_baselines(a, a->operands[0], &v, &n);
 	if (ret)
@@ -570,9 +583,10 @@ static int baseline_run(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(struct args *a);
-	} subs[] = { { "learn", learn }, { "show", show },     { "diff", diff },
+	} subs[] = { { "learn", learn },   { "show", show },   { "diff", diff },
 		     { "export", export }, { "check", check }, { "mode", set_mode } };
-	struct args a = { .dir = BASELINE_DIR, .quiet_s = BASELINE_QUIET_S,
+	struct args a = { .dir = BASELINE_DIR,
+			  .quiet_s = BASELINE_QUIET_S,
 			  .fold = BASELINE_FOLD_MIN };
 	int ret;
 
@@ -590,8 +604,9 @@ static int baseline_run(int argc, char **argv)
 			free(a.units[u]);
 		return ret;
 	}
-	return usage_error("baseline", "unknown subcommand '%s' (learn, show, diff, export, "
-				       "check, mode)",
+	return usage_error("baseline",
+			   "unknown subcommand '%s' (learn, show, diff, export, "
+			   "check, mode)",
 			   argv[1]);
 }
 

@@ -50,7 +50,8 @@ static void svc_append(const char *path)
 
 static void svc_connect(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -101,7 +102,8 @@ static void svc_handle(const char *dir, int peer, const char *req)
 
 static int serve(const char *dir, int port, int peer)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int one = 1, s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char req[64];
@@ -177,7 +179,8 @@ static int listen_any(int *port)
 /* Send @req to the service and wait for its answer: false when it did not answer. */
 static bool request(struct fixture *f, const char *req)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(f->port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(f->port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char buf[8];
@@ -257,11 +260,12 @@ static void fixture_cleanup(struct fixture *f)
 /* `vigil baseline learn --exe SVC` with anomalies to @anomalies; the start as a check. */
 static bool learn_start(struct fixture *f, struct vigil_child *v, const char *anomalies)
 {
-	const char *args[] = { "baseline", "learn",	     "--exe", f->svc, "--dir", f->bl,
-			       "--quiet-period", "2s", "-o",	      anomalies, NULL };
+	const char *args[] = { "baseline",	 "learn", "--exe", f->svc,    "--dir", f->bl,
+			       "--quiet-period", "2s",	  "-o",	   anomalies, NULL };
 
 	if (vigil_start_as_given(v, args)) {
-		harness_check(false, __FILE__, __LINE__, "baseline learn did not start: %s", v->err);
+		harness_check(false, __FILE__, __LINE__, "baseline learn did not start: %s",
+			      v->err);
 		return false;
 	}
 	return true;
@@ -360,9 +364,9 @@ TEST(service_learned_monitored_changed)
 	/* quiet for the period at the end of this run, or at the start of the next */
 	moved = strstr(v.err, "learn -> monitor") != NULL;
 	vigil_cleanup(&v);
-	ASSERT_EQ(shf_out(out, sizeof(out), "%s baseline show %s --dir %s", vigil_bin(), f.svc,
-			  f.bl),
-		  0, "show");
+	ASSERT_EQ(
+		shf_out(out, sizeof(out), "%s baseline show %s --dir %s", vigil_bin(), f.svc, f.bl),
+		0, "show");
 	ASSERT_TRUE(strstr(out, "mode: learn"), out);
 	ASSERT_TRUE(strstr(out, "/svc.conf\""), "its config was read");
 	ASSERT_TRUE(strstr(out, "/svc.log\""), "its log was written");
@@ -414,8 +418,8 @@ TEST(service_learned_monitored_changed)
 	ASSERT_TRUE(strstr(v.err, "changed (sha256") && strstr(v.err, "learning a fresh baseline"),
 		    v.err);
 	vigil_cleanup(&v);
-	ASSERT_EQ(shf("test $(ls %s/*.yaml | wc -l) = 2 && grep -q '^replaces: ' %s/*.yaml",
-		      f.bl, f.bl),
+	ASSERT_EQ(shf("test $(ls %s/*.yaml | wc -l) = 2 && grep -q '^replaces: ' %s/*.yaml", f.bl,
+		      f.bl),
 		  0, "two baselines, the new one naming the old content");
 out:
 	vigil_cleanup(&v);
@@ -432,7 +436,8 @@ TEST(check_says_what_enforcing_would_deny)
 	/* an empty program: its sha256 is the empty string's */
 	shf("mkdir %s/bl && : > %s/prog && chmod 755 %s/prog", dir, dir, dir);
 	shf("printf 'program: \"%s/prog\"\\nsha256: %s\\nmode: enforce\\n"
-	    "read: [\"/etc/prog.conf\", \"/var/lib/prog/*\"]\\nconnect: [\"10.0.0.0/8 port 5432\"]\\n'"
+	    "read: [\"/etc/prog.conf\", \"/var/lib/prog/*\"]\\nconnect: [\"10.0.0.0/8 port "
+	    "5432\"]\\n'"
 	    " > %s/bl/prog.yaml",
 	    dir, sha, dir);
 	shf("T=$(date -u +%%Y-%%m-%%dT%%H:%%M:%%S.000000000Z); P=%s/prog; { "
@@ -442,9 +447,11 @@ TEST(check_says_what_enforcing_would_deny)
 	    "\"file\":{\"path\":\"/var/lib/prog/x\",\"access\":\"read\"}}';"
 	    "echo '{\"time\":\"'$T'\",\"type\":\"open\",\"process\":{\"pid\":5,\"exe\":\"'$P'\"},"
 	    "\"file\":{\"path\":\"/etc/shadow\",\"access\":\"read\"}}';"
-	    "echo '{\"time\":\"'$T'\",\"type\":\"connect\",\"process\":{\"pid\":5,\"exe\":\"'$P'\"},"
+	    "echo "
+	    "'{\"time\":\"'$T'\",\"type\":\"connect\",\"process\":{\"pid\":5,\"exe\":\"'$P'\"},"
 	    "\"net\":{\"daddr\":\"10.1.2.3\",\"dport\":5432}}';"
-	    "echo '{\"time\":\"'$T'\",\"type\":\"connect\",\"process\":{\"pid\":5,\"exe\":\"'$P'\"},"
+	    "echo "
+	    "'{\"time\":\"'$T'\",\"type\":\"connect\",\"process\":{\"pid\":5,\"exe\":\"'$P'\"},"
 	    "\"net\":{\"daddr\":\"192.0.2.1\",\"dport\":4444}}';"
 	    "echo '{\"time\":\"2020-01-01T00:00:00Z\",\"type\":\"exec\","
 	    "\"process\":{\"pid\":6,\"exe\":\"/usr/bin/nc\"},\"parent\":{\"exe\":\"'$P'\"}}';"
@@ -467,7 +474,8 @@ TEST(check_says_what_enforcing_would_deny)
 		    "network is reported, not denied, unless asked");
 	ASSERT_TRUE(strstr(out, "not an event (JSON), skipped") != NULL, "a bad line is named");
 	ASSERT_EQ(shf_out(out, sizeof(out),
-			  "%s baseline check --dir %s/bl --events %s/events.json --network --since 1h",
+			  "%s baseline check --dir %s/bl --events %s/events.json --network --since "
+			  "1h",
 			  vigil_bin(), dir, dir),
 		  1, "with --network");
 	ASSERT_TRUE(strstr(out, "2 would be denied") != NULL, out);

@@ -17,10 +17,12 @@ TEST(sha256_known_vectors)
 	sha256_init(&s);
 	sha256_update(&s, "abc", 3);
 	sha256_final_hex(&s, hex);
-	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "abc");
+	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		     "abc");
 	sha256_init(&s);
 	sha256_final_hex(&s, hex);
-	ASSERT_STREQ(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "empty");
+	ASSERT_STREQ(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		     "empty");
 	/* a million 'a', fed in pieces that cross block boundaries */
 	memset(million, 'a', sizeof(million));
 	sha256_init(&s);
@@ -44,7 +46,8 @@ TEST(sketch_never_underestimates_and_stays_small)
 	}
 	sketch_add(s, "/etc/app.conf", 500);
 	ASSERT_EQ(s->total, 2500, "total");
-	ASSERT_GE(sketch_estimate(s, "/etc/app.conf"), 500, "a frequent value is not below its count");
+	ASSERT_GE(sketch_estimate(s, "/etc/app.conf"), 500,
+		  "a frequent value is not below its count");
 	for (int i = 0; i < 2000; i++) {
 		snprintf(v, sizeof(v), "/var/cache/app/%d", i);
 		ASSERT_GE(sketch_estimate(s, v), 1, "never below the true count");
@@ -101,9 +104,11 @@ TEST(fold_siblings_into_a_glob_at_the_threshold)
 	ASSERT_EQ(b->items[BL_READ].n, 3, "the glob, the deeper file, the other");
 	ASSERT_NOT_NULL(baseline_find(b, BL_READ, "/var/lib/app/*"), "DIR/*");
 	ASSERT_EQ(baseline_find(b, BL_READ, "/var/lib/app/*")->count, 8, "counts summed");
-	ASSERT_EQ(baseline_find(b, BL_READ, "/var/lib/app/*")->first, 1000, "first is the earliest");
+	ASSERT_EQ(baseline_find(b, BL_READ, "/var/lib/app/*")->first, 1000,
+		  "first is the earliest");
 	ASSERT_EQ(baseline_find(b, BL_READ, "/var/lib/app/*")->last, 1007, "last is the latest");
-	ASSERT_NOT_NULL(baseline_covers(b, BL_READ, "/var/lib/app/new"), "a new sibling is covered");
+	ASSERT_NOT_NULL(baseline_covers(b, BL_READ, "/var/lib/app/new"),
+			"a new sibling is covered");
 	ASSERT_TRUE(!baseline_covers(b, BL_READ, "/var/lib/app/sub/x"),
 		    "the glob does not cross a /, as in policies");
 	ASSERT_NOT_NULL(baseline_find(b, BL_READ, "/var/lib/app/sub/deeper"), "deeper kept");
@@ -148,9 +153,11 @@ TEST(network_items_cover_by_cidr_and_port)
 TEST(yaml_round_trip_and_clear_errors)
 {
 	char dir[] = "/tmp/vigil-bl-unit-XXXXXX", path[256], err[512];
-	struct baseline *b = baseline_new("/usr/sbin/a \"b\"",
-					  "1111111111111111111111111111111111111111111111111111111111111111",
-					  1700000000), *c = NULL;
+	struct baseline *b = baseline_new(
+				"/usr/sbin/a \"b\"",
+				"1111111111111111111111111111111111111111111111111111111111111111",
+				1700000000),
+			*c = NULL;
 	FILE *f;
 
 	ASSERT_NOT_NULL(mkdtemp(dir), "temp dir");
@@ -174,7 +181,8 @@ TEST(yaml_round_trip_and_clear_errors)
 
 	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
 	f = fopen(path, "w");
-	fputs("program: /x\nsha256: 1111111111111111111111111111111111111111111111111111111111111111\n"
+	fputs("program: /x\nsha256: "
+	      "1111111111111111111111111111111111111111111111111111111111111111\n"
 	      "mode: protect\n",
 	      f);
 	fclose(f);
@@ -186,14 +194,16 @@ TEST(yaml_round_trip_and_clear_errors)
 	ASSERT_EQ(baseline_load(path, &c, err, sizeof(err)), -EINVAL, "corrupt YAML");
 	ASSERT_TRUE(strstr(err, "bad YAML"), err);
 	f = fopen(path, "w");
-	fputs("program: /x\nsha256: 1111111111111111111111111111111111111111111111111111111111111111\n"
+	fputs("program: /x\nsha256: "
+	      "1111111111111111111111111111111111111111111111111111111111111111\n"
 	      "read: [/a, /a]\n",
 	      f);
 	fclose(f);
 	ASSERT_EQ(baseline_load(path, &c, err, sizeof(err)), -EINVAL, "duplicate");
 	ASSERT_TRUE(strstr(err, "listed twice"), err);
 	f = fopen(path, "w");
-	fputs("program: /x\nsha256: 1111111111111111111111111111111111111111111111111111111111111111\n"
+	fputs("program: /x\nsha256: "
+	      "1111111111111111111111111111111111111111111111111111111111111111\n"
 	      "raed: [/a]\n",
 	      f);
 	fclose(f);
