@@ -48,6 +48,7 @@ struct bl_engine {
 	size_t n_reported;
 	struct bl_engine_stats st;
 	time_t last_save;
+	char field_buf[FIELD_BUF_SIZE]; /* the judge's, for field_get() */
 };
 
 static int name_cmp(const void *a, const void *b)
@@ -438,24 +439,23 @@ void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o)
 	sha = exe_hash(e, o->exe)
 		      ?: "0000000000000000000000000000000000000000000000000000000000000000";
 	b = find(e, o->exe, sha, &other);
+	/* new content under a baseline that judges: say so, whether or not it is learned */
+	if (!b && other && (other->mode != BL_LEARN || e->o.shadow)) {
+		struct bl_obs changed = *o;
+		char v[96];
+
+		snprintf(v, sizeof(v), "sha256 %s", sha);
+		changed.value = v;
+		changed.kind = BL_EXEC;
+		report(e, other, &changed,
+		       "the executable changed since its baseline was learned: nothing is known of "
+		       "this content",
+		       "high", NULL);
+	}
 	if (!b && e->o.learn)
 		b = start(e, o->exe, sha, other, o->when);
 	if (!b) {
-		if (other) {
-			struct baseline *was = other;
-			struct bl_obs changed = *o;
-			char v[96];
-
-			snprintf(v, sizeof(v), "sha256 %s", sha);
-			changed.value = v;
-			changed.kind = BL_EXEC;
-			report(e, was, &changed,
-			       "the executable changed since its baseline was learned: nothing is "
-			       "known of this content",
-			       "high", NULL);
-		} else {
-			e->st.unknown_program++;
-		}
+		e->st.unknown_program += !other;
 		return;
 	}
 	if (b->mode == BL_LEARN && e->o.learn) {
@@ -548,7 +548,7 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 			    .ppid = (int)v->ev->task->ppid,
 			    .cgroup = v->cgroup,
 			    .count = 1 };
-	char *buf = NULL, value[160];
+	char *buf, value[160];
 	struct field_value f;
 	int kind = type ? type_kind(type) : -1;
 
@@ -567,12 +567,13 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 		if (v->ev->flags & VIGIL_EXEC_DENIED) /* the caller runs its old image */
 			return NULL;
 	}
-	if (!o.exe)
+	/* most events are out of scope: leave them before any other work */
+	if (!o.exe || !in_scope(&e->o.scope, &o)) {
+		e->st.out_of_scope++;
 		return NULL;
+	}
 	o.interactive = sshd_ancestor(v);
-	buf = malloc(FIELD_BUF_SIZE);
-	if (!buf)
-		return NULL;
+	buf = e->field_buf;
 	if (kind == BL_READ || kind == BL_WRITE) {
 		if (field_get(v, FIELD_FILE_PATH, &f, buf) && !f.truncated) {
 			char *path = strndup(f.str, f.len);
@@ -605,7 +606,6 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 	} else {
 		bl_engine_observe(e, &o);
 	}
-	free(buf);
 	return NULL;
 }
 

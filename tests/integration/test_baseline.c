@@ -418,6 +418,10 @@ TEST(service_learned_monitored_changed)
 	ASSERT_TRUE(strstr(v.err, "changed (sha256") && strstr(v.err, "learning a fresh baseline"),
 		    v.err);
 	vigil_cleanup(&v);
+	ASSERT_EQ(shf("grep -q '\"kind\":\"exec\",\"category\":\"process\",\"value\":\"sha256 "
+		      ".*the executable changed' %s",
+		      anom3),
+		  0, "the monitored baseline reports the new content as an anomaly");
 	ASSERT_EQ(shf("test $(ls %s/*.yaml | wc -l) = 2 && grep -q '^replaces: ' %s/*.yaml", f.bl,
 		      f.bl),
 		  0, "two baselines, the new one naming the old content");
