@@ -5,7 +5,8 @@
  * script for each normal request, and misbehaves on request. It is learned under its normal
  * load, monitored under the same load (no anomaly), then made to misbehave (one anomaly for
  * each thing it did new). A changed binary starts a fresh baseline; a tty session running the
- * same program is not learned; the baseline exports to a policy that `vigil policy check` takes.
+ * same program is not learned; the baseline exports to a policy that `vigil policy check` takes
+ * and that, once the baseline is put in enforce mode, stops the service when it misbehaves.
  */
 #include "harness.h"
 #include "testlib.h"
@@ -425,6 +426,40 @@ TEST(service_learned_monitored_changed)
 	ASSERT_EQ(shf("test $(ls %s/*.yaml | wc -l) = 2 && grep -q '^replaces: ' %s/*.yaml", f.bl,
 		      f.bl),
 		  0, "two baselines, the new one naming the old content");
+
+	/*
+	 * 6. enforce, only when asked, through the exported policy: the normal load goes on, the
+	 * misbehaving service is stopped (here without BPF LSM, and with exceptions in the rule,
+	 * by a kill from user space after the read: docs/policy.md)
+	 */
+	ASSERT_EQ(shf("%s baseline mode %s enforce --dir %s >/dev/null", vigil_bin(), f.svc, f.bl),
+		  0, "mode enforce");
+	ASSERT_EQ(shf("%s baseline export %s --dir %s -o %s && grep -q '^mode: enforce' %s",
+		      vigil_bin(), f.svc, f.bl, policy, policy),
+		  0, "an enforcing policy");
+	{
+		const char *args[] = { "run", "--no-default-rules", "--policy", policy, NULL };
+		struct json_object **ev;
+		int status = 0;
+		size_t n;
+
+		if (!vigil_start_checked(&v, args))
+			goto out;
+		ASSERT_TRUE(server_start(&f), "the service answers under enforcement");
+		ASSERT_TRUE(normal_load(&f), "the normal load is not refused");
+		request(&f, "shadow");
+		for (int i = 0; i < 50 && waitpid(f.server, &status, WNOHANG) != f.server; i++)
+			usleep(100000);
+		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+			    "the service was killed for reading /etc/shadow");
+		f.server = 0;
+		ev = vigil_stop_and_load(&v, &n);
+		ASSERT_EQ(n, 1, "one event: the read, and nothing of the normal load");
+		if (ev && n)
+			ASSERT_STREQ(jstr(ev[0], "file.path"), "/etc/shadow", "what was refused");
+		if (ev)
+			events_free(ev, n);
+	}
 out:
 	vigil_cleanup(&v);
 	fixture_cleanup(&f);
