@@ -33,7 +33,8 @@ static const char *const cond_names[N_COND] = { "none (no agent)", "vigil run (n
 
 static void loopback(struct sockaddr_in *a, int port)
 {
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+				   .sin_port = htons(port),
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 }
 
