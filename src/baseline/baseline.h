@@ -98,6 +98,11 @@ void bl_net_value(char *buf, size_t len, const unsigned char addr16[16], unsigne
 /* Store (store.c): YAML, one file per program. Errors go to @err as "FILE:LINE: why". */
 int baseline_load(const char *path, struct baseline **out, char *err, size_t errlen);
 int baseline_save(struct baseline *b, const char *dir);
+/*
+ * Every *.yaml of @dir into *@out (sorted by file name; none when @dir does not exist); the
+ * first bad file is an error in @err, and nothing is returned.
+ */
+int bl_load_dir(const char *dir, struct baseline ***out, size_t *n, char *err, size_t errlen);
 void baseline_write(const struct baseline *b, FILE *out);
 /* "usr-sbin-nginx.1a2b3c4d.yaml": the file name of @b in its directory. */
 void baseline_file_name(const struct baseline *b, char *buf, size_t len);

@@ -1,122 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Baselines at work: learning, anomalies, saving (engine.h). */
-#include "baseline/engine.h"
+#include "baseline/engine_int.h"
 #include "core/sha256.h"
-#include "policy/fields.h"
-#include "vigil/ev_file.h"
-#include "vigil/ev_kernel.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <json-c/json.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#define HASH_CACHE 256
-#define TTY_CACHE  1024
 /* Each (program, kind, value) is reported once a run; beyond this many, every time. */
 #define REPORTED_MAX 65536
 /* Live learning writes what it learned this often, so that a crash loses little. */
 #define SAVE_EVERY_S 30
-
-struct hash_entry {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
-	off_t size;
-	char hex[65];
-};
-
-struct tty_entry {
-	int pid;
-	unsigned long long start;
-	bool tty;
-};
-
-struct bl_engine {
-	struct bl_engine_opts o;
-	struct baseline **v;
-	size_t n, cap;
-	struct hash_entry hashes[HASH_CACHE];
-	size_t next_hash;
-	struct tty_entry ttys[TTY_CACHE];
-	char **reported; /* open addressing by FNV-1a */
-	size_t n_reported;
-	struct bl_engine_stats st;
-	time_t last_save;
-	char field_buf[FIELD_BUF_SIZE]; /* the judge's, for field_get() */
-};
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int bl_load_dir(const char *dir, struct baseline ***out, size_t *n, char *err, size_t errlen)
-{
-	struct baseline **v = NULL;
-	char **names = NULL;
-	size_t nn = 0, i;
-	struct dirent *de;
-	int ret = 0;
-	DIR *d;
-
-	*out = NULL;
-	*n = 0;
-	d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0; /* nothing learned yet */
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		char **grown;
-
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
-			continue;
-		grown = realloc(names, (nn + 1) * sizeof(*names));
-		if (!grown || !(grown[nn] = strdup(de->d_name))) {
-			names = grown ?: names;
-			ret = -ENOMEM;
-			break;
-		}
-		names = grown;
-		nn++;
-	}
-	closedir(d);
-	if (!ret && nn) {
-		qsort(names, nn, sizeof(*names), name_cmp);
-		v = calloc(nn, sizeof(*v));
-		if (!v)
-			ret = -ENOMEM;
-	}
-	for (i = 0; !ret && i < nn; i++) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		ret = baseline_load(path, &v[i], err, errlen);
-	}
-	for (size_t j = 0; j < nn; j++)
-		free(names[j]);
-	free(names);
-	if (ret) {
-		if (ret == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
-		for (size_t j = 0; v && j < nn; j++)
-			baseline_free(v[j]);
-		free(v);
-		return ret;
-	}
-	*out = v;
-	*n = nn;
-	return 0;
-}
 
 static void quiet_check(struct bl_engine *e, struct baseline *b, time_t now)
 {
@@ -152,7 +47,7 @@ int bl_engine_new(struct bl_engine **out, const struct bl_engine_opts *opts, cha
 	}
 	e->cap = e->n;
 	e->last_save = time(NULL);
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; e->o.learn && i < e->n; i++)
 		quiet_check(e, e->v[i], e->last_save);
 	*out = e;
 	return 0;
@@ -269,6 +164,22 @@ static bool in_scope(const struct bl_scope *s, const struct bl_obs *o)
 		if (under(o->cgroup, s->cgroups[i]))
 			return true;
 	return false;
+}
+
+bool bl_engine_in_scope(struct bl_engine *e, const struct bl_obs *o)
+{
+	if (o->exe && in_scope(&e->o.scope, o))
+		return true;
+	e->st.out_of_scope++;
+	return false;
+}
+
+void bl_engine_tick(struct bl_engine *e, time_t now)
+{
+	if (now - e->last_save < SAVE_EVERY_S)
+		return;
+	e->last_save = now;
+	bl_engine_save(e);
 }
 
 /* Report (program, kind, value) once a run: true when it was not yet. */
@@ -426,10 +337,8 @@ void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o)
 
 	if (!o->exe || *o->exe != '/' || !o->value || !*o->value)
 		return;
-	if (!in_scope(&e->o.scope, o)) {
-		e->st.out_of_scope++;
+	if (!bl_engine_in_scope(e, o))
 		return;
-	}
 	/* interactive sessions are nobody's service: neither learned nor judged */
 	if (interactive(e, o)) {
 		e->st.interactive++;
@@ -474,246 +383,6 @@ void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o)
 	    b->sketch.total && !sketch_estimate(&b->sketch, o->value) && !e->o.shadow)
 		report(e, b, o, "rare: allowed by a folded glob, but never seen itself", "low",
 		       cover->value);
-}
-
-static bool sshd_ancestor(const struct event_view *v)
-{
-	const struct proc *anc[VIEW_MAX_ANCESTORS];
-	size_t n;
-
-	if (!v->proc || !v->procs)
-		return false;
-	n = proctab_ancestors(v->procs, v->proc, anc, VIEW_MAX_ANCESTORS);
-	for (size_t i = 0; i < n; i++) {
-		const char *s = strrchr(anc[i]->exe, '/');
-
-		if (s && !strcmp(s, "/sshd"))
-			return true;
-	}
-	return false;
-}
-
-/* The kind of an event type, and whether it names a file, a peer or a privilege. */
-static int type_kind(const char *type)
-{
-	static const char *const writes[] = { "unlink", "rename", "chmod", "chown",   "truncate",
-					      "mkdir",	"rmdir",  "link",  "symlink", "setxattr" };
-	static const char *const privs[] = { "setuid", "setgid",      "capset",
-					     "ptrace", "module_load", "bpf" };
-
-	if (!strcmp(type, "exec"))
-		return BL_EXEC;
-	if (!strcmp(type, "open"))
-		return BL_READ; /* and/or BL_WRITE, by its access */
-	if (!strcmp(type, "connect"))
-		return BL_CONNECT;
-	if (!strcmp(type, "listen") || !strcmp(type, "bind"))
-		return BL_LISTEN;
-	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-		if (!strcmp(type, writes[i]))
-			return BL_WRITE;
-	for (size_t i = 0; i < sizeof(privs) / sizeof(privs[0]); i++)
-		if (!strcmp(type, privs[i]))
-			return BL_PRIV;
-	return -1;
-}
-
-/* Observe an open as a read, a write or both. */
-static void observe_access(struct bl_engine *e, struct bl_obs *o, bool read, bool write)
-{
-	if (read) {
-		o->kind = BL_READ;
-		bl_engine_observe(e, o);
-	}
-	if (write) {
-		o->kind = BL_WRITE;
-		bl_engine_observe(e, o);
-	}
-}
-
-static void maybe_save(struct bl_engine *e, time_t now)
-{
-	if (now - e->last_save < SAVE_EVERY_S)
-		return;
-	e->last_save = now;
-	bl_engine_save(e);
-}
-
-const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *v)
-{
-	struct bl_engine *e = ctx;
-	const char *type = event_type_name(v->ev->type);
-	struct bl_obs o = { .when = time(NULL),
-			    .pid = (int)v->ev->task->pid,
-			    .ppid = (int)v->ev->task->ppid,
-			    .cgroup = v->cgroup,
-			    .count = 1 };
-	char *buf, value[160];
-	struct field_value f;
-	int kind = type ? type_kind(type) : -1;
-
-	maybe_save(e, o.when);
-	if (kind < 0)
-		return NULL;
-	o.kind = kind;
-	o.count += v->ev->repeats;
-	o.exe = v->proc ? v->proc->exe : NULL;
-	if (kind == BL_EXEC) {
-		/* the program that ran it is the caller: the new image's parent */
-		o.value = o.exe;
-		o.exe = v->parent ? v->parent->exe : NULL;
-		o.pid = o.ppid;
-		o.ppid = v->parent ? (int)v->parent->ppid : 0;
-		if (v->ev->flags & VIGIL_EXEC_DENIED) /* the caller runs its old image */
-			return NULL;
-	}
-	/* most events are out of scope: leave them before any other work */
-	if (!o.exe || !in_scope(&e->o.scope, &o)) {
-		e->st.out_of_scope++;
-		return NULL;
-	}
-	o.interactive = sshd_ancestor(v);
-	buf = e->field_buf;
-	if (kind == BL_READ || kind == BL_WRITE) {
-		if (field_get(v, FIELD_FILE_PATH, &f, buf) && !f.truncated) {
-			char *path = strndup(f.str, f.len);
-
-			o.value = path;
-			if (path && v->ev->type == VIGIL_EV_OPEN &&
-			    field_get(v, FIELD_FILE_ACCESS, &f, value))
-				observe_access(e, &o, f.bits & 1, f.bits & 2);
-			else if (path)
-				observe_access(e, &o, false, true);
-			free(path);
-		}
-	} else if (kind == BL_CONNECT || kind == BL_LISTEN) {
-		bool c = kind == BL_CONNECT;
-		struct field_value port;
-
-		if (field_get(v, c ? FIELD_NET_DADDR : FIELD_NET_SADDR, &f, buf) &&
-		    field_get(v, c ? FIELD_NET_DPORT : FIELD_NET_SPORT, &port, value) && port.num) {
-			bl_net_value(value, sizeof(value), f.addr, (unsigned int)port.num);
-			o.value = value;
-			bl_engine_observe(e, &o);
-		}
-	} else if (kind == BL_PRIV) {
-		if (v->ev->type == VIGIL_EV_BPF && field_get(v, FIELD_BPF_CMD, &f, buf))
-			snprintf(value, sizeof(value), "bpf %.*s", (int)f.len, f.str);
-		else
-			snprintf(value, sizeof(value), "%s", type);
-		o.value = value;
-		bl_engine_observe(e, &o);
-	} else {
-		bl_engine_observe(e, &o);
-	}
-	return NULL;
-}
-
-static const char *jstr(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *x;
-
-	if (!json_object_object_get_ex(o, a, &x) || (b && !json_object_object_get_ex(x, b, &x)))
-		return NULL;
-	return json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-}
-
-static long long jnum(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *x;
-
-	if (!json_object_object_get_ex(o, a, &x) || (b && !json_object_object_get_ex(x, b, &x)))
-		return 0;
-	return json_object_get_int64(x);
-}
-
-static bool json_sshd_ancestor(struct json_object *ev)
-{
-	struct json_object *anc;
-
-	if (!json_object_object_get_ex(ev, "ancestors", &anc) ||
-	    !json_object_is_type(anc, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(anc); i++) {
-		const char *exe = jstr(json_object_array_get_idx(anc, i), "exe", NULL);
-		const char *s = exe ? strrchr(exe, '/') : NULL;
-
-		if (s && !strcmp(s, "/sshd"))
-			return true;
-	}
-	return false;
-}
-
-static int observe_json(struct bl_engine *e, struct json_object *ev, time_t since)
-{
-	const char *type = jstr(ev, "type", NULL), *t = jstr(ev, "time", NULL);
-	struct bl_obs o = { .count = 1 };
-	struct tm tm = { 0 };
-	char value[160];
-	int kind;
-
-	if (!type || !t || !strptime(t, "%Y-%m-%dT%H:%M:%S", &tm))
-		return -EINVAL;
-	o.when = timegm(&tm);
-	if (o.when < since)
-		return 0;
-	kind = type_kind(type);
-	if (kind < 0 || jstr(ev, "file", "summary"))
-		return 0;
-	o.kind = kind;
-	o.exe = jstr(ev, "process", "exe");
-	o.cgroup = jstr(ev, "process", "cgroup");
-	o.pid = (int)jnum(ev, "process", "pid");
-	o.interactive = json_sshd_ancestor(ev);
-	o.count += jnum(ev, "file", "repeats");
-	if (kind == BL_EXEC) {
-		o.value = o.exe;
-		o.exe = jstr(ev, "parent", "exe");
-	} else if (kind == BL_READ || kind == BL_WRITE) {
-		const char *access = jstr(ev, "file", "access");
-
-		o.value = jstr(ev, "file", "path");
-		if (!o.value || jnum(ev, "file", "path_truncated"))
-			return 0;
-		if (!strcmp(type, "open"))
-			observe_access(e, &o, access && strstr(access, "read"),
-				       access && strstr(access, "write"));
-		else
-			observe_access(e, &o, false, true);
-		return 0;
-	} else if (kind == BL_CONNECT || kind == BL_LISTEN) {
-		bool c = kind == BL_CONNECT;
-		const char *addr = jstr(ev, "net", c ? "daddr" : "saddr");
-		long long port = jnum(ev, "net", c ? "dport" : "sport");
-		unsigned char a[16] = { [10] = 0xff, [11] = 0xff };
-
-		if (!addr || port <= 0 || port > 65535 ||
-		    (inet_pton(AF_INET, addr, a + 12) != 1 && inet_pton(AF_INET6, addr, a) != 1))
-			return 0;
-		bl_net_value(value, sizeof(value), a, (unsigned int)port);
-		o.value = value;
-	} else if (kind == BL_PRIV) {
-		const char *cmd = jstr(ev, "bpf", "cmd");
-
-		snprintf(value, sizeof(value), "%s%s%s", type, cmd ? " " : "", cmd ?: "");
-		o.value = value;
-	}
-	bl_engine_observe(e, &o);
-	return 0;
-}
-
-int bl_engine_observe_json(struct bl_engine *e, const char *line, time_t since)
-{
-	struct json_object *ev = json_tokener_parse(line);
-	int ret;
-
-	if (!ev || !json_object_is_type(ev, json_type_object)) {
-		json_object_put(ev);
-		return -EINVAL;
-	}
-	ret = observe_json(e, ev, since);
-	json_object_put(ev);
-	return ret;
 }
 
 int bl_engine_save(struct bl_engine *e)

@@ -77,7 +77,4 @@ const struct bl_engine_stats *bl_engine_stats(const struct bl_engine *e);
 size_t bl_engine_count(const struct bl_engine *e);
 struct baseline *bl_engine_get(struct bl_engine *e, size_t i);
 
-/* Load every *.yaml of @dir into @out (sorted by file name); errors as bl_engine_new. */
-int bl_load_dir(const char *dir, struct baseline ***out, size_t *n, char *err, size_t errlen);
-
 #endif

@@ -176,6 +176,7 @@ bool baseline_add(struct baseline *b, enum bl_kind kind, const char *value, unsi
 			item->last = when;
 		if (!item->first || when < item->first)
 			item->first = when;
+		b->dirty = true; /* its counts changed: written, though it did not grow */
 		return false;
 	}
 	item = baseline_append(b, kind, value);

@@ -4,6 +4,7 @@
 #include "core/readfile.h"
 #include "core/writefile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -338,4 +339,71 @@ int baseline_load(const char *path, struct baseline **out, char *err, size_t err
 		ret = -ENOMEM;
 	}
 	return ret;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int bl_load_dir(const char *dir, struct baseline ***out, size_t *n, char *err, size_t errlen)
+{
+	struct baseline **v = NULL;
+	char **names = NULL;
+	size_t nn = 0, i;
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* nothing learned yet */
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **grown;
+
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
+			continue;
+		grown = realloc(names, (nn + 1) * sizeof(*names));
+		if (!grown || !(grown[nn] = strdup(de->d_name))) {
+			names = grown ?: names;
+			ret = -ENOMEM;
+			break;
+		}
+		names = grown;
+		nn++;
+	}
+	closedir(d);
+	if (!ret && nn) {
+		qsort(names, nn, sizeof(*names), name_cmp);
+		v = calloc(nn, sizeof(*v));
+		if (!v)
+			ret = -ENOMEM;
+	}
+	for (i = 0; !ret && i < nn; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		ret = baseline_load(path, &v[i], err, errlen);
+	}
+	for (size_t j = 0; j < nn; j++)
+		free(names[j]);
+	free(names);
+	if (ret) {
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		for (size_t j = 0; v && j < nn; j++)
+			baseline_free(v[j]);
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*n = nn;
+	return 0;
 }
