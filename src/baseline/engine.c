@@ -153,8 +153,13 @@ static bool under(const char *path, const char *prefix)
 	return !strncmp(path, prefix, n) && (!path[n] || path[n] == '/' || n == 1);
 }
 
-static bool in_scope(const struct bl_scope *s, const struct bl_obs *o)
+static bool in_scope(const struct bl_engine *e, const struct bl_obs *o)
 {
+	const struct bl_scope *s = &e->o.scope;
+
+	for (size_t i = 0; e->o.baselined && i < e->n; i++)
+		if (!strcmp(e->v[i]->program, o->exe))
+			return true;
 	if (s->all)
 		return true;
 	for (size_t i = 0; i < s->n_exes; i++)
@@ -168,7 +173,7 @@ static bool in_scope(const struct bl_scope *s, const struct bl_obs *o)
 
 bool bl_engine_in_scope(struct bl_engine *e, const struct bl_obs *o)
 {
-	if (o->exe && in_scope(&e->o.scope, o))
+	if (o->exe && in_scope(e, o))
 		return true;
 	e->st.out_of_scope++;
 	return false;
@@ -237,14 +242,31 @@ static void report(struct bl_engine *e, struct baseline *b, const struct bl_obs 
 		return;
 	e->st.anomalies++;
 	e->st.would_deny += deny;
-	if (!e->o.out)
-		return;
 	if (o->kind == BL_READ || o->kind == BL_WRITE || o->kind == BL_CONNECT)
 		seen = sketch_estimate(&b->sketch, o->value);
 	for (int k = 0; k < BL_KINDS; k++)
 		learned += b->items[k].n;
-	bl_time_format(o->when, when, sizeof(when));
 	baseline_policy_name(b, policy, sizeof(policy));
+	if (e->o.verdicts) {
+		snprintf(e->policy, sizeof(e->policy), "%s", policy);
+		snprintf(e->rule_id, sizeof(e->rule_id), "%s-%s", policy, bl_kind_name(o->kind));
+		snprintf(e->reason, sizeof(e->reason),
+			 "baseline %s: %s %s: %s (rarity %.3f, nearest %s)", bl_mode_name(b->mode),
+			 bl_kind_name(o->kind), o->value, reason,
+			 total ? 1.0 - (double)seen / (double)total : 1.0, near ? near->value : "none");
+		e->verdict = (struct event_verdict){
+			.rule_id = e->rule_id,
+			.severity = severity,
+			.policy = e->policy,
+			.description = "A program did what its baseline never saw",
+			.action = "alert",
+			.reason = e->reason,
+		};
+		e->has_verdict = true;
+	}
+	if (!e->o.out)
+		return;
+	bl_time_format(o->when, when, sizeof(when));
 	fprintf(e->o.out, "{\"type\":\"anomaly\",\"time\":\"%s\",\"program\":", when);
 	json_str(e->o.out, b->program);
 	fprintf(e->o.out, ",\"sha256\":\"%s\",\"baseline\":", b->sha256);

@@ -45,6 +45,8 @@ struct bl_engine_opts {
 	double quiet_s;	  /* a learning baseline quiet this long moves to monitor */
 	size_t fold_min;  /* BASELINE_FOLD_MIN; 0: never fold */
 	bool check_tty;	  /* look up the controlling terminal in /proc (live events) */
+	bool baselined;	  /* the scope is the programs that have a baseline (the agent's) */
+	bool verdicts;	  /* the judge returns an anomaly as the event's verdict (the agent) */
 	FILE *out;	  /* anomaly lines; NULL: none */
 	const char *name; /* the prefix of messages: "baseline" */
 };

@@ -8,6 +8,7 @@
 
 #include "baseline/engine.h"
 #include "events/field.h"
+#include "events/format.h"
 
 #define HASH_CACHE 256
 #define TTY_CACHE  1024
@@ -41,6 +42,10 @@ struct bl_engine {
 	struct bl_engine_stats st;
 	time_t last_save;
 	char field_buf[FIELD_BUF_SIZE]; /* the judge's, for field_get() */
+	/* with opts.verdicts: the anomaly of the event being judged, as a rule match */
+	struct event_verdict verdict;
+	bool has_verdict;
+	char rule_id[160], policy[128], reason[640];
 };
 
 /* Whether @o is in the engine's scope; counted as out of it when not. */

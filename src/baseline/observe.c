@@ -79,6 +79,7 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 	struct field_value f;
 	int kind = type ? type_kind(type) : -1;
 
+	e->has_verdict = false;
 	bl_engine_tick(e, o.when);
 	if (kind < 0)
 		return NULL;
@@ -131,7 +132,7 @@ const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *
 	} else {
 		bl_engine_observe(e, &o);
 	}
-	return NULL;
+	return e->has_verdict ? &e->verdict : NULL;
 }
 
 static const char *jstr(struct json_object *o, const char *a, const char *b)

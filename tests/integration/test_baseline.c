@@ -465,6 +465,62 @@ out:
 	fixture_cleanup(&f);
 }
 
+/* vigil run --baseline: the agent judges the programs that have a baseline, beside its rules. */
+TEST(agent_reports_anomalies_as_rule_matches)
+{
+	struct vigil_child v = { 0 };
+	struct json_object **ev = NULL;
+	struct fixture f;
+	char anom[192];
+	size_t n = 0, anomalies = 0;
+	bool unknown = false, shell = false;
+
+	if (!harness_is_root()) {
+		SKIP("needs root");
+		return;
+	}
+	if (!ASSERT_TRUE(fixture_setup(&f), "the service's directory, port and peer"))
+		goto out;
+	snprintf(anom, sizeof(anom), "%s/anomalies.json", f.dir);
+	if (!learn_start(&f, &v, anom))
+		goto out;
+	ASSERT_TRUE(server_start(&f) && normal_load(&f), "the service learned under load");
+	server_stop(&f);
+	ASSERT_EQ(vigil_stop(&v), 0, "learn exits 0");
+	vigil_cleanup(&v);
+	ASSERT_EQ(shf("%s baseline mode %s monitor --dir %s >/dev/null", vigil_bin(), f.svc, f.bl),
+		  0, "mode monitor");
+	{
+		const char *args[] = { "run", "--no-default-rules", "--baseline", f.bl, NULL };
+
+		if (!vigil_start_checked(&v, args))
+			goto out;
+	}
+	ASSERT_TRUE(server_start(&f) && normal_load(&f), "the normal load");
+	ASSERT_TRUE(request(&f, "unknown") && request(&f, "shell"), "misbehaviour");
+	usleep(500000);
+	server_stop(&f);
+	ev = vigil_stop_and_load(&v, &n);
+	for (size_t i = 0; ev && i < n; i++) {
+		const char *id = jstr(ev[i], "rule.id"), *exe = jstr(ev[i], "process.exe");
+		const char *reason = jstr(ev[i], "reason");
+
+		if (!id || strncmp(id, "baseline-svc-", 13))
+			continue;
+		anomalies++;
+		unknown |= exe && strstr(exe, "/unknown-tool") && reason && strstr(reason, "new");
+		shell |= exe && !strcmp(exe, "/usr/bin/bash");
+	}
+	ASSERT_TRUE(unknown, "the unknown program's exec, with the baseline's rule and reason");
+	ASSERT_TRUE(shell, "the shell's exec");
+	ASSERT_EQ(anomalies, 2, "nothing of the normal load");
+out:
+	if (ev)
+		events_free(ev, n);
+	vigil_cleanup(&v);
+	fixture_cleanup(&f);
+}
+
 /* Shadow mode over an events file: what enforcing would have denied, network apart. */
 TEST(check_says_what_enforcing_would_deny)
 {
