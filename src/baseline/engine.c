@@ -253,7 +253,8 @@ static void report(struct bl_engine *e, struct baseline *b, const struct bl_obs 
 		snprintf(e->reason, sizeof(e->reason),
 			 "baseline %s: %s %s: %s (rarity %.3f, nearest %s)", bl_mode_name(b->mode),
 			 bl_kind_name(o->kind), o->value, reason,
-			 total ? 1.0 - (double)seen / (double)total : 1.0, near ? near->value : "none");
+			 total ? 1.0 - (double)seen / (double)total : 1.0,
+			 near ? near->value : "none");
 		e->verdict = (struct event_verdict){
 			.rule_id = e->rule_id,
 			.severity = severity,
