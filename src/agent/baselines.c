@@ -4,10 +4,6 @@
 #include "policy/engine.h"
 
 #include <errno.h>
-#include <time.h>
-
-/* A baseline that has not grown for this long moves to monitor, as `baseline learn` has it. */
-#define AGENT_QUIET_S BASELINE_QUIET_S
 
 int agent_baselines_start(struct agent_baselines *ab, const char *dir, void *policy_engine,
 			  const char *who)
@@ -17,7 +13,7 @@ int agent_baselines_start(struct agent_baselines *ab, const char *dir, void *pol
 				     .baselined = true,
 				     .verdicts = true,
 				     .check_tty = true,
-				     .quiet_s = AGENT_QUIET_S,
+				     .quiet_s = BASELINE_QUIET_S, /* as vigil baseline learn */
 				     .fold_min = BASELINE_FOLD_MIN,
 				     .name = who };
 	char err[512];
