@@ -22,6 +22,7 @@ enum {
 	OPT_EVENTS,
 	OPT_SINCE,
 	OPT_NETWORK,
+	OPT_KEYS,
 };
 
 static const struct cli_option baseline_options[] = {
@@ -100,6 +101,7 @@ struct args {
 	size_t n_units;
 	char **operands;
 	int n_operands;
+	bool given[OPT_KEYS]; /* by option key */
 };
 
 /* "30", "30s", "10m", "2h", "1d": seconds; -1 when it is none of them. */
@@ -132,6 +134,8 @@ static int parse(int argc, char **argv, struct args *a)
 	opterr = 0;
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, spec.shorts, spec.longs, NULL)) != -1) {
+		if (opt > 0 && opt < OPT_KEYS)
+			a->given[opt] = true;
 		switch (opt) {
 		case 'h':
 			baseline_usage(stdout);
@@ -580,11 +584,21 @@ static int set_mode(struct args *a)
 
 static int baseline_run(int argc, char **argv)
 {
+	/* each subcommand with the options it takes (--dir and --help: all) */
 	static const struct {
 		const char *name;
 		int (*run)(struct args *a);
-	} subs[] = { { "learn", learn },   { "show", show },   { "diff", diff },
-		     { "export", export }, { "check", check }, { "mode", set_mode } };
+		int takes[9];
+	} subs[] = {
+		{ "learn",
+		  learn,
+		  { 'd', OPT_EXE, OPT_CGROUP, OPT_UNIT, OPT_ALL, OPT_QUIET, OPT_FOLD, 'o' } },
+		{ "show", show, { 'o' } },
+		{ "diff", diff, { 'o' } },
+		{ "export", export, { OPT_NETWORK, 'o' } },
+		{ "check", check, { OPT_EVENTS, OPT_SINCE, OPT_NETWORK, 'o' } },
+		{ "mode", set_mode, { 0 } },
+	};
 	struct args a = { .dir = BASELINE_DIR,
 			  .quiet_s = BASELINE_QUIET_S,
 			  .fold = BASELINE_FOLD_MIN };
@@ -598,6 +612,15 @@ static int baseline_run(int argc, char **argv)
 		if (strcmp(argv[1], subs[i].name))
 			continue;
 		ret = parse(argc, argv, &a);
+		for (int key = 1; !ret && key < OPT_KEYS; key++) {
+			bool takes = key == OPT_DIR;
+
+			for (size_t t = 0; t < 9 && subs[i].takes[t]; t++)
+				takes |= subs[i].takes[t] == key;
+			if (a.given[key] && !takes)
+				ret = usage_error("baseline", "%s does not take --%s", subs[i].name,
+						  options_find(baseline_options, key)->name);
+		}
 		if (!ret)
 			ret = subs[i].run(&a);
 		for (size_t u = 0; u < a.n_units; u++)

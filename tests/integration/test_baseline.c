@@ -603,6 +603,9 @@ TEST(bad_input_gives_clear_errors)
 	ASSERT_TRUE(strstr(out, "learn what?"), out);
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s baseline learn all -d soon", vigil_bin()), 64,
 		  "a bad time");
+	ASSERT_EQ(shf_out(out, sizeof(out), "%s baseline show --duration 5", vigil_bin()), 64,
+		  "an option of another subcommand");
+	ASSERT_TRUE(strstr(out, "show does not take --duration"), out);
 	ASSERT_EQ(shf_out(out, sizeof(out), "%s baseline frobnicate", vigil_bin()), 64,
 		  "an unknown subcommand");
 	ASSERT_TRUE(strstr(out, "unknown subcommand 'frobnicate'"), out);
