@@ -212,3 +212,53 @@ TEST(yaml_round_trip_and_clear_errors)
 	shf("rm -rf %s", dir);
 	baseline_free(b);
 }
+
+/* Every truncation and many byte flips of a valid file: loaded, or refused with a reason. */
+TEST(damaged_files_are_refused_never_crash)
+{
+	char dir[] = "/tmp/vigil-bl-dmg-XXXXXX", path[256], err[512], *text = NULL;
+	struct baseline *b = baseline_new("/usr/sbin/app", "", 1700000000), *c;
+	size_t len = 0, loaded = 0, refused = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	memset(b->sha256, 'a', 64);
+	baseline_add(b, BL_READ, "/etc/app.conf", 2, 1700000100);
+	baseline_add(b, BL_CONNECT, "10.0.0.0/8 port 5432", 1, 1700000100);
+	baseline_write(b, f);
+	fclose(f);
+	ASSERT_NOT_NULL(mkdtemp(dir), "temp dir");
+	snprintf(path, sizeof(path), "%s/x.yaml", dir);
+	srand(1);
+	for (size_t i = 0; i < 1200; i++) {
+		size_t n = i < 600 ? i * len / 600 : len;
+		char saved = 0;
+		size_t at = (size_t)rand() % len;
+		int ret;
+
+		if (i >= 600) {
+			saved = text[at];
+			text[at] = "x:-[]{}\"\\\n #0"[rand() % 14];
+		}
+		f = fopen(path, "w");
+		fwrite(text, 1, n, f);
+		fclose(f);
+		err[0] = 0;
+		c = NULL;
+		ret = baseline_load(path, &c, err, sizeof(err));
+		if (!ret)
+			loaded++;
+		else if (!ASSERT_TRUE(ret == -EINVAL && strstr(err, "x.yaml"),
+				      "refused with a place"))
+			break;
+		else
+			refused++;
+		baseline_free(c);
+		if (i >= 600)
+			text[at] = saved;
+	}
+	ASSERT_GE(refused, 100, "damage is noticed");
+	ASSERT_GE(loaded, 1, "the whole file loads");
+	free(text);
+	baseline_free(b);
+	shf("rm -rf %s", dir);
+}
