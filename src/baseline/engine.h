@@ -68,6 +68,8 @@ void bl_engine_free(struct bl_engine *e);
 void bl_engine_observe(struct bl_engine *e, const struct bl_obs *o);
 /* The event stream's judge (stream_config.judge): observes @v, never returns a verdict. */
 const struct event_verdict *bl_engine_judge(void *ctx, const struct event_view *v);
+/* The event types (bits 1 << type) baselines learn from: what to ask the sensors for. */
+unsigned long long bl_event_mask(void);
 /* One line of an events file (JSON, as vigil writes it); -EINVAL when it is not one. */
 int bl_engine_observe_json(struct bl_engine *e, const char *line, time_t since);
 

@@ -28,29 +28,39 @@ static bool sshd_ancestor(const struct event_view *v)
 	return false;
 }
 
-/* The kind of an event type, and whether it names a file, a peer or a privilege. */
+/* The event types a baseline learns from, and the kind of each. */
+static const struct {
+	const char *type;
+	enum bl_kind kind;
+} learned_types[] = {
+	{ "exec", BL_EXEC },	   { "open", BL_READ /* and/or BL_WRITE, by its access */ },
+	{ "unlink", BL_WRITE },	   { "rename", BL_WRITE },
+	{ "chmod", BL_WRITE },	   { "chown", BL_WRITE },
+	{ "truncate", BL_WRITE },  { "mkdir", BL_WRITE },
+	{ "rmdir", BL_WRITE },	   { "link", BL_WRITE },
+	{ "symlink", BL_WRITE },   { "setxattr", BL_WRITE },
+	{ "connect", BL_CONNECT }, { "listen", BL_LISTEN },
+	{ "bind", BL_LISTEN },	   { "setuid", BL_PRIV },
+	{ "setgid", BL_PRIV },	   { "capset", BL_PRIV },
+	{ "ptrace", BL_PRIV },	   { "module_load", BL_PRIV },
+	{ "bpf", BL_PRIV },
+};
+
 static int type_kind(const char *type)
 {
-	static const char *const writes[] = { "unlink", "rename", "chmod", "chown",   "truncate",
-					      "mkdir",	"rmdir",  "link",  "symlink", "setxattr" };
-	static const char *const privs[] = { "setuid", "setgid",      "capset",
-					     "ptrace", "module_load", "bpf" };
-
-	if (!strcmp(type, "exec"))
-		return BL_EXEC;
-	if (!strcmp(type, "open"))
-		return BL_READ; /* and/or BL_WRITE, by its access */
-	if (!strcmp(type, "connect"))
-		return BL_CONNECT;
-	if (!strcmp(type, "listen") || !strcmp(type, "bind"))
-		return BL_LISTEN;
-	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-		if (!strcmp(type, writes[i]))
-			return BL_WRITE;
-	for (size_t i = 0; i < sizeof(privs) / sizeof(privs[0]); i++)
-		if (!strcmp(type, privs[i]))
-			return BL_PRIV;
+	for (size_t i = 0; i < sizeof(learned_types) / sizeof(learned_types[0]); i++)
+		if (!strcmp(type, learned_types[i].type))
+			return learned_types[i].kind;
 	return -1;
+}
+
+unsigned long long bl_event_mask(void)
+{
+	unsigned long long mask = 0;
+
+	for (size_t i = 0; i < sizeof(learned_types) / sizeof(learned_types[0]); i++)
+		mask |= 1ull << event_type_from_name(learned_types[i].type);
+	return mask;
 }
 
 /* Observe an open as a read, a write or both. */

@@ -4,7 +4,6 @@
 #include "baseline/engine.h"
 #include "cli/cli.h"
 #include "core/sha256.h"
-#include "sensors/sensor.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -236,11 +235,6 @@ static int engine_error(int err, const char *why)
 
 static int learn(struct args *a)
 {
-	static const char *const types[] = {
-		"exec",	  "open",   "unlink", "rename",	 "chmod",	"chown",  "truncate",
-		"mkdir",  "rmdir",  "link",   "symlink", "connect",	"listen", "bind",
-		"setuid", "setgid", "capset", "ptrace",	 "module_load", "bpf",
-	};
 	struct bl_engine_opts eo = { .dir = a->dir,
 				     .scope = a->scope,
 				     .learn = true,
@@ -282,8 +276,7 @@ static int learn(struct args *a)
 			fclose(eo.out);
 		return engine_error(ret, err);
 	}
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		o.cfg.filter.type_mask |= EVENT_BIT(event_type_from_name(types[i]));
+	o.cfg.filter.type_mask = bl_event_mask();
 	o.cfg.judge = bl_engine_judge;
 	o.cfg.judge_ctx = e;
 	ret = run_main(&o);
