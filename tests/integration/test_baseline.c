@@ -254,6 +254,7 @@ static void fixture_cleanup(struct fixture *f)
 	server_stop(f);
 	if (f->peer_fd >= 0)
 		close(f->peer_fd);
+	/* KEEP=1 in the environment keeps the directory to look at */
 	if (f->dir[0] && !getenv("KEEP"))
 		shf("rm -rf %s", f->dir);
 }
