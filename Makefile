@@ -95,7 +95,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 		-fno-omit-frame-pointer $(WARN) -Wno-missing-field-initializers -std=gnu11 \
 		-D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)/skel $(PKG_CFLAGS) -MMD -MP
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_DIR)/san/%.o,fuzz/fuzz_policy.c $(wildcard src/policy/*.c) \
-		src/shield/yaml.c src/shield/rules.c)
+		src/shield/yaml.c src/shield/yaml_balance.c src/shield/rules.c)
 
 # Debian packages for building, testing and benchmarking (bookworm names).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \

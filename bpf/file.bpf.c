@@ -120,6 +120,13 @@ static const struct shape shapes[FSC_COUNT] = {
 	[FSC_SETXATTR] = SH(VIGIL_EV_SETXATTR, N, N, 0, ARG_RAW, 1, N, N, N, N, 4),
 	[FSC_LSETXATTR] = SH(VIGIL_EV_SETXATTR, N, N, 0, ARG_RAW, 1, N, N, N, N, 4),
 	[FSC_FSETXATTR] = SH(VIGIL_EV_SETXATTR, 0, N, N, ARG_RAW, 1, N, N, N, N, 4),
+	/* the times are read by mtime_given() */
+	[FSC_UTIMENSAT] = SH(VIGIL_EV_UTIMES, N, 0, 1, N, N, N, N, N, N, 3),
+	[FSC_FUTIMESAT] = SH(VIGIL_EV_UTIMES, N, 0, 1, N, N, N, N, N, N, N),
+	[FSC_UTIMES] = SH(VIGIL_EV_UTIMES, N, N, 0, N, N, N, N, N, N, N),
+	[FSC_UTIME] = SH(VIGIL_EV_UTIMES, N, N, 0, N, N, N, N, N, N, N),
+	/* no name: the opened file alone says what it was */
+	[FSC_OPEN_BY_HANDLE_AT] = SH(VIGIL_EV_OPEN, N, N, N, N, N, N, N, N, N, 2),
 };
 
 #undef N
@@ -606,6 +613,35 @@ static __always_inline __u32 call_flags(struct pt_regs *regs, enum vigil_file_sy
 	return flags;
 }
 
+#ifndef UTIME_NOW
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#endif
+
+/*
+ * The modification time a utimes-family call set, in seconds; false when it set "now" (no
+ * times given, or UTIME_NOW) or left it alone (UTIME_OMIT). utimensat takes timespec[2],
+ * futimesat and utimes timeval[2], utime a utimbuf: 64-bit fields, the mtime after the atime.
+ */
+static __always_inline bool mtime_given(struct pt_regs *regs, enum vigil_file_syscall sc,
+					__s64 *mtime)
+{
+	bool at = sc == FSC_UTIMENSAT || sc == FSC_FUTIMESAT;
+	const void *times = (const void *)arg(regs, at ? 2 : 1);
+	__s64 t[4] = {};
+
+	if (!times || bpf_probe_read_user(t, sc == FSC_UTIME ? 16 : 32, times))
+		return false;
+	if (sc == FSC_UTIME) {
+		*mtime = t[1];
+		return true;
+	}
+	if (sc == FSC_UTIMENSAT && (t[3] == UTIME_NOW || t[3] == UTIME_OMIT))
+		return false;
+	*mtime = t[2];
+	return true;
+}
+
 /*
  * An open's fate is decided before anything else is read: most opens on a host are of files
  * nobody watches, and this runs for each of them.
@@ -618,8 +654,9 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 	__u8 want, kill = 0;
 	__u32 mode;
 
+	/* not ENOENT and friends; a refused open by handle has no name to report */
 	if (ret < 0)
-		return ret == -EACCES || ret == -EPERM; /* not ENOENT and friends */
+		return (ret == -EACCES || ret == -EPERM) && sc != FSC_OPEN_BY_HANDLE_AT;
 	file = task_fd_file(task, ret);
 	if (!file)
 		return false;
@@ -680,6 +717,9 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	regs = task_regs(task);
 	if (sh->type != VIGIL_EV_OPEN && sh->fd != ARG_NONE)
 		file = task_fd_file(task, arg(regs, sh->fd));
+	/* futimens(fd) is utimensat(fd, NULL, ...): the fd names the object */
+	else if (sc == FSC_UTIMENSAT && !arg(regs, sh->name))
+		file = task_fd_file(task, arg(regs, sh->dirfd));
 	if (sh->type == VIGIL_EV_OPEN && file && !access) {
 		/* not yet read when no --access filter asked for it */
 		fmode_t fmode = file_mode(file);
@@ -716,6 +756,8 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		s->ev.gid = arg(regs, sh->gid);
 	if (sh->size != ARG_NONE)
 		s->ev.size = arg(regs, sh->size);
+	if (sh->type == VIGIL_EV_UTIMES && mtime_given(regs, sc, (__s64 *)&s->ev.size))
+		s->ev.hdr.flags |= VIGIL_FILE_MTIME_GIVEN;
 	if (sh->type == VIGIL_EV_OPEN && !file) {
 		/* a refused open: the access it asked for */
 		__u32 acc = s->ev.flags & 3;
@@ -808,3 +850,8 @@ FILE_EXIT(umount, FSC_UMOUNT2)
 FILE_EXIT(setxattr, FSC_SETXATTR)
 FILE_EXIT(lsetxattr, FSC_LSETXATTR)
 FILE_EXIT(fsetxattr, FSC_FSETXATTR)
+FILE_EXIT(utimensat, FSC_UTIMENSAT)
+FILE_EXIT(futimesat, FSC_FUTIMESAT)
+FILE_EXIT(utimes, FSC_UTIMES)
+FILE_EXIT(utime, FSC_UTIME)
+FILE_EXIT(open_by_handle_at, FSC_OPEN_BY_HANDLE_AT)

@@ -822,3 +822,48 @@ int BPF_PROG(softirq_exit_raw, unsigned int vec)
 {
 	return irq_exit(1, vec);
 }
+
+/* ---------------------------------------------------------------- uprobe */
+
+/*
+ * A user function's entry time by thread, until its return. LRU: a thread that dies inside
+ * the function leaves nothing behind for long. A recursive call overwrites its caller's
+ * entry: the outer call is then counted from the inner one's start.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, __u64);
+} uprobe_start SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_entry)
+{
+	__u64 id = bpf_get_current_pid_tgid(), ts;
+
+	if (!current_wanted())
+		return 0;
+	ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&uprobe_start, &id, &ts, BPF_ANY))
+		count_missed();
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uprobe_return)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *start, delta, grp = 0;
+
+	start = bpf_map_lookup_elem(&uprobe_start, &id);
+	if (!start)
+		return 0;
+	delta = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(&uprobe_start, &id);
+	if (group == VIGIL_LAT_BY_PID)
+		grp = id >> 32;
+	else if (group == VIGIL_LAT_BY_CGROUP)
+		grp = bpf_get_current_cgroup_id();
+	time_add(grp, 0, VIGIL_LAT_UPROBE, 0, delta, false);
+	return 0;
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Privilege sensor: set*uid, set*gid and capset with the credentials before and after.
+ * Privilege sensor: set*uid, set*gid, capset, setns and unshare with the credentials or
+ * namespaces before and after.
  *
  * Syscall tracepoints (tp/syscalls/sys_{enter,exit}_<name>): "before" has to be read before
  * the kernel changes anything and "after" once it has committed, and only the syscall
@@ -13,13 +14,18 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* pending.syscall of the namespace calls, beyond enum vigil_setid_syscall */
+#define PENDING_SETNS	(VIGIL_SYS_SETID_MAX + 1)
+#define PENDING_UNSHARE (VIGIL_SYS_SETID_MAX + 2)
+
 /* What sys_enter saw, until sys_exit of the same thread. */
 struct pending {
-	__u32 syscall; /* enum vigil_setid_syscall; 0 for capset */
-	__u32 pad;
+	__u32 syscall; /* enum vigil_setid_syscall, PENDING_*; 0 for capset */
+	__u32 flags;   /* setns, unshare: the flags argument */
 	union {
 		struct vigil_ids ids;
 		struct vigil_caps caps;
+		__u32 ns[VIGIL_NS_COUNT];
 	};
 };
 
@@ -90,7 +96,7 @@ static __always_inline int setid_exit(struct trace_event_raw_sys_exit *ctx)
 	struct vigil_setid_event ev = {};
 	struct pending *p = bpf_map_lookup_elem(&priv_pending, &id);
 
-	if (!p || !p->syscall)
+	if (!p || !p->syscall || p->syscall >= VIGIL_SYS_SETID_MAX)
 		return 0;
 	ev.hdr.type = p->syscall >= VIGIL_SYS_SETGID ? VIGIL_EV_SETGID : VIGIL_EV_SETUID;
 	ev.hdr.size = sizeof(ev);
@@ -156,4 +162,102 @@ int exit_capset(struct trace_event_raw_sys_exit *ctx)
 	bpf_map_delete_elem(&priv_pending, &id);
 	emit(&ev, sizeof(ev));
 	return 0;
+}
+
+static __always_inline void read_ns(struct task_struct *task, __u32 ns[VIGIL_NS_COUNT])
+{
+	struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
+
+	ns[VIGIL_NS_MNT] = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+	ns[VIGIL_NS_UTS] = BPF_CORE_READ(nsp, uts_ns, ns.inum);
+	ns[VIGIL_NS_IPC] = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+	ns[VIGIL_NS_NET] = BPF_CORE_READ(nsp, net_ns, ns.inum);
+	ns[VIGIL_NS_PID] = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+	ns[VIGIL_NS_CGROUP] = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+	ns[VIGIL_NS_USER] = BPF_CORE_READ(task, real_cred, user_ns, ns.inum);
+	ns[VIGIL_NS_TIME] = bpf_core_field_exists(nsp->time_ns_for_children)
+				    ? BPF_CORE_READ(nsp, time_ns_for_children, ns.inum)
+				    : 0;
+}
+
+/*
+ * The kernel's initial task (pid 0, its own parent), up the parents of @task: its namespaces
+ * are the host's. Neither init_nsproxy nor /proc/1/ns is readable everywhere (no global
+ * variables in BTF or kallsyms; pid 1 may refuse ptrace access).
+ */
+static __always_inline struct task_struct *initial_task(struct task_struct *task)
+{
+	for (int i = 0; i < 256; i++) {
+		struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+
+		if (!parent || parent == task)
+			break;
+		task = parent;
+	}
+	return task;
+}
+
+static __always_inline int ns_enter(__u32 syscall, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending p = { .syscall = syscall, .flags = flags };
+
+	read_ns((struct task_struct *)bpf_get_current_task(), p.ns);
+	bpf_map_update_elem(&priv_pending, &id, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int ns_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending *p = bpf_map_lookup_elem(&priv_pending, &id);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct vigil_ns_event ev = {};
+	__u32 host[VIGIL_NS_COUNT];
+
+	if (!p || (p->syscall != PENDING_SETNS && p->syscall != PENDING_UNSHARE))
+		return 0;
+	ev.hdr.type = p->syscall == PENDING_SETNS ? VIGIL_EV_SETNS : VIGIL_EV_UNSHARE;
+	ev.hdr.size = sizeof(ev);
+	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
+	fill_task(&ev.task, task);
+	ev.result = exit_ret(ctx);
+	ev.flags = p->flags;
+	read_ns(task, ev.after);
+	read_ns(initial_task(task), host);
+	for (int i = 0; i < VIGIL_NS_COUNT; i++) {
+		ev.before[i] = p->ns[i];
+		if (ev.before[i] == ev.after[i])
+			continue;
+		ev.changed |= 1u << i;
+		if (ev.after[i] == host[i])
+			ev.into_host |= 1u << i;
+	}
+	bpf_map_delete_elem(&priv_pending, &id);
+	emit(&ev, sizeof(ev));
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_setns")
+int enter_setns(struct trace_event_raw_sys_enter *ctx)
+{
+	return ns_enter(PENDING_SETNS, ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_exit_setns")
+int exit_setns(struct trace_event_raw_sys_exit *ctx)
+{
+	return ns_exit(ctx);
+}
+
+SEC("tp/syscalls/sys_enter_unshare")
+int enter_unshare(struct trace_event_raw_sys_enter *ctx)
+{
+	return ns_enter(PENDING_UNSHARE, ctx->args[0]);
+}
+
+SEC("tp/syscalls/sys_exit_unshare")
+int exit_unshare(struct trace_event_raw_sys_exit *ctx)
+{
+	return ns_exit(ctx);
 }

@@ -128,6 +128,75 @@ static __always_inline __u16 stdio_flags(void)
 	return 0;
 }
 
+/*
+ * The dynamic loader's variables that load code into the new image, found among its envp
+ * pointers (on the new stack, above argc and argv): a pointer and a 16-byte read per variable,
+ * on every exec; an environment has a few dozen.
+ */
+#define ENV_SCAN_MAX 4096
+
+static const char ld_names[3][17] = { "LD_PRELOAD=", "LD_LIBRARY_PATH=", "LD_AUDIT=" };
+
+struct env_scan {
+	__u64 envp;	/* user address of envp[0] */
+	__u64 found[3]; /* user addresses of the ld_names strings, 0 when absent */
+};
+
+static __always_inline bool starts_with(const char *s, const char *prefix)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		if (!prefix[i])
+			return true;
+		if (s[i] != prefix[i])
+			return false;
+	}
+	return true;
+}
+
+static long env_step(__u64 i, struct env_scan *c)
+{
+	char head[17] = {};
+	__u64 p;
+
+	if (bpf_probe_read_user(&p, sizeof(p), (void *)(c->envp + i * 8)) || !p)
+		return 1;
+	if (bpf_probe_read_user_str(head, sizeof(head), (void *)p) < 4 || head[0] != 'L' ||
+	    head[1] != 'D' || head[2] != '_')
+		return 0;
+#pragma unroll
+	for (int k = 0; k < 3; k++)
+		if (!c->found[k] && starts_with(head, ld_names[k]))
+			c->found[k] = p;
+	return 0;
+}
+
+/* Append the loader's variables of the new image at @off of @s->data; returns their bytes. */
+static __always_inline __u32 loader_env(struct exec_scratch *s, struct task_struct *task,
+					struct linux_binprm *bprm, __u32 off)
+{
+	struct env_scan c = {};
+	__u32 envc = BPF_CORE_READ(bprm, envc), len = 0;
+
+	/* start_stack is at argc, then argv[argc] and its NULL, then envp */
+	c.envp = BPF_CORE_READ(task, mm, start_stack) + 8 * ((__u64)BPF_CORE_READ(bprm, argc) + 2);
+	bpf_loop(envc < ENV_SCAN_MAX ? envc : ENV_SCAN_MAX, env_step, &c, 0);
+#pragma unroll
+	for (int k = 0; k < 3; k++) {
+		__u32 o = off + len;
+		long n;
+
+		if (!c.found[k])
+			continue;
+		if (o > EXEC_DATA_SIZE - VIGIL_LD_VALUE_MAX)
+			break;
+		n = bpf_probe_read_user_str(s->data + o, VIGIL_LD_VALUE_MAX, (void *)c.found[k]);
+		if (n > 0)
+			len += n;
+	}
+	return len;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -186,6 +255,9 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		flags |= VIGIL_EXEC_ARGS_FAULT;
 	}
 	ev->args_len = len;
+	off += len;
+	len = loader_env(s, task, bprm, off);
+	ev->env_len = len;
 	off += len;
 
 	ev->hdr.flags = flags;

@@ -827,7 +827,8 @@ static __always_inline void early_drop(void *ctx, bool tc, void *data, void *dat
  * The whole decision; returns true to drop. Every branch only settles (reason, drop, rule):
  * finish() counts and samples from one place.
  */
-static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len)
+static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_end, __u32 len,
+				   struct pkt *pp)
 {
 	__u32 gen, src, flags, rule = SHIELD_NO_RULE;
 	const struct shield_config *cfg;
@@ -919,16 +920,27 @@ static __always_inline bool shield(void *ctx, bool tc, void *data, void *data_en
 		}
 	}
 out:
-	return finish(ctx, tc, &p, data, data_end, cfg, gen, reason, drop, rule);
+	if (finish(ctx, tc, &p, data, data_end, cfg, gen, reason, drop, rule))
+		return true;
+	if (pp)
+		*pp = p;
+	return false;
 }
+
+#include "shield_lb.bpf.h"
 
 SEC("xdp")
 int shield_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct pkt p;
 
-	return shield(ctx, false, data, data_end, data_end - data) ? XDP_DROP : XDP_PASS;
+	p.family = 0;
+	if (shield(ctx, false, data, data_end, data_end - data, &p))
+		return XDP_DROP;
+	/* what the filter passed: balanced, decapsulated or left alone */
+	return lb_xdp(ctx, &p);
 }
 
 SEC("tc")
@@ -938,7 +950,7 @@ int shield_tc(struct __sk_buff *skb)
 
 	/* direct access covers only the linear part: make sure the headers are in it */
 	bpf_skb_pull_data(skb, len < SHIELD_MAX_HDR + 64 ? len : SHIELD_MAX_HDR + 64);
-	return shield(skb, true, (void *)(long)skb->data, (void *)(long)skb->data_end, len)
+	return shield(skb, true, (void *)(long)skb->data, (void *)(long)skb->data_end, len, NULL)
 		       ? TC_DROP
 		       : TC_PASS;
 }

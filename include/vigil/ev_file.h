@@ -19,7 +19,8 @@ enum {
 	VIGIL_EV_MOUNT,
 	VIGIL_EV_UMOUNT,
 	VIGIL_EV_SETXATTR,
-	VIGIL_EV_FILE_LAST = VIGIL_EV_SETXATTR,
+	VIGIL_EV_UTIMES,
+	VIGIL_EV_FILE_LAST = VIGIL_EV_UTIMES,
 };
 
 /* hdr.flags of a file record */
@@ -52,6 +53,8 @@ enum {
  * watches, so an open without this flag is matched to --path by its name.
  */
 #define VIGIL_FILE_ON_PATH (1 << 10)
+/* utimes: the caller gave the modification time (in size), not "now" (a NULL times argument) */
+#define VIGIL_FILE_MTIME_GIVEN (1 << 11)
 
 /* access, from the opened file's f_mode */
 #define VIGIL_FILE_ACCESS_READ	(1 << 0)
@@ -63,7 +66,7 @@ struct vigil_file_event {
 	struct vigil_task task;
 	__s64 result; /* the syscall's return: an fd, 0, or -errno */
 	__u64 inode;  /* with VIGIL_FILE_HAS_INODE */
-	__u64 size;   /* truncate: the new length */
+	__u64 size;   /* truncate: the new length; utimes: the mtime set, s since the epoch */
 	__u32 dev;    /* the kernel's dev_t: major << 20 | minor */
 	__u32 flags;  /* open: O_* flags as asked; mount: MS_*; unlinkat, *xattr: flags */
 	__u32 mode;   /* open/mkdir: create mode; chmod: new mode; open: i_mode of the file */
@@ -126,6 +129,11 @@ enum vigil_file_syscall {
 	FSC_SETXATTR,
 	FSC_LSETXATTR,
 	FSC_FSETXATTR,
+	FSC_UTIMENSAT,
+	FSC_FUTIMESAT,
+	FSC_UTIMES,
+	FSC_UTIME,
+	FSC_OPEN_BY_HANDLE_AT,
 	FSC_COUNT,
 };
 

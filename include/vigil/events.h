@@ -25,6 +25,12 @@
 #define VIGIL_PATH_TRUNCATED_MARK "..."
 /* Bytes of argv captured at exec; more is flagged as truncated. */
 #define VIGIL_ARGS_MAX 4096
+/*
+ * exec: the dynamic loader's variables that load code into the new image (LD_PRELOAD,
+ * LD_LIBRARY_PATH, LD_AUDIT), each cut at VIGIL_LD_VALUE_MAX bytes with its name.
+ */
+#define VIGIL_LD_VALUE_MAX 256
+#define VIGIL_LD_ENV_MAX   (3 * VIGIL_LD_VALUE_MAX)
 
 enum vigil_event_type {
 	VIGIL_EV_EXEC = 1,
@@ -39,6 +45,7 @@ enum vigil_event_type {
 	VIGIL_EV_NET_FIRST = 24,    /* vigil/ev_net.h */
 	VIGIL_EV_PRIV_FIRST = 32,   /* vigil/ev_priv.h */
 	VIGIL_EV_KERNEL_FIRST = 40, /* vigil/ev_kernel.h */
+	VIGIL_EV_APP_FIRST = 48,    /* vigil/ev_app.h */
 	VIGIL_EV_TYPE_MAX = 64,	    /* types fit a 64-bit mask */
 };
 
@@ -89,9 +96,11 @@ VIGIL_ASSERT_OFFSET(struct vigil_task, comm, 48);
 #define VIGIL_EXE_DELETED      (1 << 1) /* unlinked from its directory */
 #define VIGIL_EXE_SHM	       (1 << 2) /* under /dev/shm */
 #define VIGIL_EXE_STDIO_SOCKET (1 << 3) /* fd 0 or 1 is an AF_INET/AF_INET6 socket */
+/* Set by user space: the loader's variables name a world-writable directory (see env_len) */
+#define VIGIL_EXE_LD_WRITABLE (1 << 4)
 /* Their names by bit, as JSON and text show them. */
 /* clang-format off */
-#define VIGIL_EXE_FLAG_NAMES { "memfd", "deleted", "shm", "stdio_socket" }
+#define VIGIL_EXE_FLAG_NAMES { "memfd", "deleted", "shm", "stdio_socket", "ld_writable" }
 /* clang-format on */
 
 /* exec: followed by exe_len bytes of exe, cwd_len of cwd, args_len of NUL-separated argv. */
@@ -105,9 +114,11 @@ struct vigil_exec_event {
 	__u16 exe_flags; /* VIGIL_EXE_* */
 	__u32 deny_rule; /* with VIGIL_EXEC_DENIED or _KILLED: the rule's index (user space's list)
 			  */
-			 /* the strings follow here */
+	__u16 env_len;	 /* the loader's variables: "LD_PRELOAD=..." strings, NUL-terminated */
+	__u16 pad[3];
+	/* the strings follow here: exe, cwd, args, env */
 };
-VIGIL_ASSERT_SIZE(struct vigil_exec_event, 96);
+VIGIL_ASSERT_SIZE(struct vigil_exec_event, 104);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, argc, 80);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, exe_flags, 90);
 
@@ -130,6 +141,7 @@ VIGIL_ASSERT_SIZE(struct vigil_exit_event, 96);
 VIGIL_ASSERT_OFFSET(struct vigil_exit_event, duration_ns, 88);
 
 /* Largest record any sensor emits (bounds the decoder and the BPF scratch buffers). */
-#define VIGIL_EVENT_MAX (sizeof(struct vigil_exec_event) + 2 * VIGIL_PATH_MAX + VIGIL_ARGS_MAX)
+#define VIGIL_EVENT_MAX                                                                            \
+	(sizeof(struct vigil_exec_event) + 2 * VIGIL_PATH_MAX + VIGIL_ARGS_MAX + VIGIL_LD_ENV_MAX)
 
 #endif

@@ -31,6 +31,7 @@ enum vigil_lat_kind {
 	VIGIL_LAT_HARDIRQ = 8,	  /* irq: a hard irq handler's time; id is the irq number */
 	VIGIL_LAT_SOFTIRQ = 9,	  /* irq: a softirq's time; id is the vector */
 	VIGIL_LAT_OFFCPU = 10,	  /* offcpu: switched out not runnable, to running; op: why */
+	VIGIL_LAT_UPROBE = 11,	  /* uprobe: a user function's entry to its return */
 	VIGIL_LAT_KIND_COUNT,
 };
 

@@ -3,6 +3,7 @@
 #include "agent/notify.h"
 #include "agent/refusals.h"
 #include "agent/shields.h"
+#include "agent/lb_health.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/pins.h"
@@ -39,8 +40,9 @@ struct agent {
 	struct watch_list watches; /* the policies' and the trace's */
 	struct netdeny *netdeny;   /* NULL: connect denials fall back to kill */
 	struct net_deny_list denies;
-	struct agent_shields *shields; /* the policies' shield: sections, attached */
-	struct lsmdeny *lsmdeny;       /* NULL: exec and file denials fall back to kill */
+	struct agent_shields *shields;	   /* the policies' shield: sections, attached */
+	struct agent_lb_health *lb_health; /* their balancers' health checks */
+	struct lsmdeny *lsmdeny;	   /* NULL: exec and file denials fall back to kill */
 	struct lsm_deny_list lsm_denies;
 	struct exec_kill_list exec_kills; /* compiled once it is known whether LSM runs */
 	struct fandeny *fandeny;	  /* without BPF LSM: opens and execs refused by fanotify */
@@ -61,6 +63,15 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The balancers' health checks follow the shields in force. */
+static void health_follow(struct agent *a)
+{
+	int err = agent_lb_health_set(a->lb_health, a->shields);
+
+	if (err)
+		pr_warn("shield", "cannot start the balancers' health checks: %s", strerror(-err));
 }
 
 /* A set was put in force (@err 0), or rejected. */
@@ -277,7 +288,8 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 			n--;
 		a->policy_dir = strndup(cfg->policy_dir, n);
 	}
-	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields);
+	err = policy_engine_new(&a->engine) ?: agent_shields_new(&a->shields)
+		?: agent_lb_health_new(&a->lb_health);
 	if (!err && cfg->policy_dir && !a->policy_dir)
 		err = -ENOMEM;
 	if (err)
@@ -299,6 +311,7 @@ int agent_new(struct agent **out, const struct agent_config *cfg)
 	diags_print(&d, stderr);
 	policy_engine_replace(a->engine, s);
 	agent_shields_commit(a->shields);
+	health_follow(a);
 	/* the first set in force: its time, but no reload */
 	count_reload(a, 0);
 	a->reloads.ok = 0;
@@ -318,6 +331,7 @@ void agent_free(struct agent *a)
 {
 	if (!a)
 		return;
+	agent_lb_health_free(a->lb_health); /* before the shields it checks go */
 	agent_shields_free(a->shields, a->cfg.keep_enforcement);
 	policy_engine_free(a->engine);
 	netdeny_stop(a->netdeny, a->cfg.keep_enforcement);
@@ -579,6 +593,7 @@ static int commit(struct agent *a, struct policy_set *s, struct diags *d)
 	/* the engine's view of the LSM list and its rules change together */
 	policy_engine_replace(a->engine, s);
 	agent_shields_commit(a->shields);
+	health_follow(a);
 	lsm_deny_list_free(&a->lsm_denies);
 	a->lsm_denies = lsm_denies;
 	policy_engine_set_lsm(a->engine, a->lsmdeny ? &a->lsm_denies : NULL);

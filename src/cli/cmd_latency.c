@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil latency: in-kernel latency histograms for one target, printed as bcc's tools do. */
 #include "cli/cli.h"
+#include "core/elfsym.h"
 #include "core/log.h"
 #include "perf/latency.h"
 #include "perf/report.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -27,16 +29,18 @@ static const struct cli_option latency_options[] = {
 	OPTION("interval", 'i', "S",
 	       "print every S seconds what happened in those seconds\n"
 	       "(default: once, at the end)"),
-	OPTION("pid", 'p', "PID", "only process PID (runq, syscall, offcpu, tcp: its connect()s)"),
+	OPTION("pid", 'p', "PID",
+	       "only process PID (runq, syscall, offcpu, uprobe; tcp: its\n"
+	       "connect()s)"),
 	OPTION("cgroup", 'c', "PATH",
 	       "only tasks in cgroup PATH and below it, a path on the\n"
 	       "cgroup2 mount (\"/system.slice/nginx.service\";\n"
-	       "runq, syscall, offcpu, tcp)"),
+	       "runq, syscall, offcpu, tcp, uprobe)"),
 	OPTION("per-cpu", OPT_PER_CPU, NULL, "a histogram per CPU (runq, irq)"),
 	OPTION("per-pid", OPT_PER_PID, NULL,
-	       "a histogram per process (runq, syscall, offcpu, tcp)"),
+	       "a histogram per process (runq, syscall, offcpu, tcp, uprobe)"),
 	OPTION("per-cgroup", OPT_PER_CGROUP, NULL,
-	       "a histogram per cgroup (runq, syscall, offcpu)"),
+	       "a histogram per cgroup (runq, syscall, offcpu, uprobe)"),
 	OPTION("per-disk", OPT_PER_DISK, NULL, "a histogram per disk (block)"),
 	OPTION("unit", OPT_UNIT, "ns|us|ms",
 	       "the time histograms' unit (default: ns for syscall,\n"
@@ -56,6 +60,7 @@ static const char *const target_what[LAT_TARGET_COUNT] = {
 	[LAT_TCP] = "TCP connection lifetimes, bytes and retransmits",
 	[LAT_IRQ] = "hard and soft irq time",
 	[LAT_OFFCPU] = "time off CPU, switched out to running again",
+	[LAT_UPROBE] = "calls of a user function, entry to return",
 };
 
 static void latency_usage(FILE *out)
@@ -87,7 +92,12 @@ static void latency_usage(FILE *out)
 	      "  offcpu [--per-pid|--per-cgroup]\n"
 	      "      time blocked: from a task's switch out, not runnable, to its running\n"
 	      "      again, by why it blocked (sleeping, uninterruptible: disk I/O and some\n"
-	      "      locks, other), as cpudist -O\n\n"
+	      "      locks, other), as cpudist -O\n"
+	      "  uprobe:PATH:SYMBOL [--per-pid|--per-cgroup]\n"
+	      "      calls of function SYMBOL of the program or library PATH, from entry to\n"
+	      "      return, as funclatency does; PATH may be a library's name\n"
+	      "      (libssl.so.3: found through ldconfig). SYMBOL comes from .symtab, or\n"
+	      "      .dynsym in a stripped file; vigil finds its file offset with libelf\n\n"
 	      "Options:\n",
 	      out);
 	options_help(out, latency_options, 0);
@@ -100,14 +110,20 @@ static void latency_usage(FILE *out)
 	      "  sudo vigil latency syscall -p 1234 --top 20    # syscount -L of one process\n"
 	      "  sudo vigil latency block --per-disk -d 30      # biolatency -D, with queue time\n"
 	      "  sudo vigil latency tcp --unit ms -d 60 --json  # tcplife as a histogram, JSON\n"
-	      "  sudo vigil latency irq -i 5 --top 5\n\n"
-	      "Exit status: 0, 64 bad usage, 69 a tracepoint is missing, 77 not root\n"
+	      "  sudo vigil latency irq -i 5 --top 5\n"
+	      "  sudo vigil latency uprobe:/bin/bash:readline    # time at bash's prompt\n"
+	      "  sudo vigil latency uprobe:libc.so.6:getaddrinfo -p 1234 -d 30\n\n"
+	      "Exit status: 0, 64 bad usage (or no such file or function), 69 a tracepoint\n"
+	      "or uprobe cannot attach, 77 not root\n"
 	      "(vigil help: every code).\n",
 	      out);
 }
 
 struct latency_args {
 	struct lat_config cfg;
+	char uprobe_path[PATH_MAX];
+	const char *symbol;
+	char probe[PATH_MAX + 256]; /* "PATH:SYMBOL" as resolved */
 	double duration, interval;
 	unsigned int top;
 	bool json;
@@ -143,9 +159,10 @@ static bool group_applies(enum lat_target t, enum vigil_lat_group g)
 	case VIGIL_LAT_BY_CPU:
 		return t == LAT_RUNQ || t == LAT_IRQ;
 	case VIGIL_LAT_BY_PID:
-		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_TCP || t == LAT_OFFCPU;
+		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_TCP || t == LAT_OFFCPU ||
+		       t == LAT_UPROBE;
 	case VIGIL_LAT_BY_CGROUP:
-		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_OFFCPU;
+		return t == LAT_RUNQ || t == LAT_SYSCALL || t == LAT_OFFCPU || t == LAT_UPROBE;
 	case VIGIL_LAT_BY_DISK:
 		return t == LAT_BLOCK;
 	}
@@ -250,6 +267,46 @@ static int check_args(struct latency_args *a)
 	return 0;
 }
 
+/*
+ * "uprobe:PATH:SYMBOL": the file (a library's name found through ldconfig) and the function's
+ * offset in it, found here so that a wrong one is a usage error before anything loads.
+ */
+static int parse_uprobe(const char *spec, struct latency_args *a)
+{
+	/* @spec is "uprobe" or starts with "uprobe:" (parse_args) */
+	const char *path = spec[6] == ':' ? spec + 7 : "", *colon = strrchr(path, ':');
+	char file[PATH_MAX];
+	struct elf_func fn;
+	int ret;
+
+	if (!colon || colon == path || !colon[1])
+		return usage_error("latency",
+				   "'%s': a uprobe is uprobe:PATH:SYMBOL (like "
+				   "uprobe:/bin/bash:readline)",
+				   spec);
+	snprintf(file, sizeof(file), "%.*s", (int)(colon - path), path);
+	a->symbol = colon + 1;
+	if (strchr(file, '/'))
+		strcpy(a->uprobe_path, file);
+	else if (elf_library_find(file, a->uprobe_path, sizeof(a->uprobe_path)))
+		return usage_error("latency", "no library %s known to ldconfig; give its path",
+				   file);
+	ret = elf_func_find(a->uprobe_path, a->symbol, &fn);
+	if (ret == -ESRCH)
+		return usage_error("latency",
+				   "%s: no function %s in its symbol tables (.symtab, "
+				   ".dynsym)",
+				   a->uprobe_path, a->symbol);
+	if (ret)
+		return usage_error("latency", "%s: %s", a->uprobe_path, elf_strerror(ret));
+	pr_debug("latency", "%s found in %s of %s at file offset 0x%llx", a->symbol, fn.table,
+		 a->uprobe_path, (unsigned long long)fn.offset);
+	a->cfg.uprobe_path = a->uprobe_path;
+	a->cfg.uprobe_offset = fn.offset;
+	snprintf(a->probe, sizeof(a->probe), "%s:%s", a->uprobe_path, a->symbol);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct latency_args *a)
 {
 	struct getopt_spec spec;
@@ -273,16 +330,22 @@ static int parse_args(int argc, char **argv, struct latency_args *a)
 	}
 	if (optind >= argc)
 		return usage_error("latency",
-				   "which target? runq, syscall, block, tcp, irq or offcpu");
+				   "which target? runq, syscall, block, tcp, irq, offcpu or "
+				   "uprobe:PATH:SYMBOL");
+	if (optind + 1 < argc)
+		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
+	if (!strncmp(argv[optind], "uprobe", 6) && (!argv[optind][6] || argv[optind][6] == ':')) {
+		a->cfg.target = LAT_UPROBE;
+		ret = check_args(a);
+		return ret ? ret : parse_uprobe(argv[optind], a);
+	}
 	ret = lat_target_by_name(argv[optind]);
 	if (ret < 0)
 		return usage_error("latency",
 				   "no target '%s'; the targets are runq, syscall, block, tcp, "
-				   "irq and offcpu",
+				   "irq, offcpu and uprobe:PATH:SYMBOL",
 				   argv[optind]);
 	a->cfg.target = (enum lat_target)ret;
-	if (optind + 1 < argc)
-		return usage_error("latency", "unexpected argument '%s'", argv[optind + 1]);
 	return check_args(a);
 }
 
@@ -342,6 +405,7 @@ static int report(struct lat_session *s, const struct latency_args *a, double se
 		.seconds = seconds,
 		.missed = lat_missed(s),
 		.mode = lat_mode(s),
+		.probe = a->cfg.target == LAT_UPROBE ? a->probe : NULL,
 		.entries = shown,
 		.n = n,
 		.peers = peers,
@@ -382,6 +446,13 @@ static int open_error(const struct latency_args *a, int err)
 			strerror(-err));
 		return EXIT_NO_PRIVILEGE;
 	}
+	if (a->cfg.target == LAT_UPROBE) {
+		fprintf(stderr,
+			"vigil: latency: cannot attach uprobes to %s: %s (-v shows libbpf's "
+			"messages)\n",
+			a->probe, strerror(-err));
+		return EXIT_NO_FEATURE;
+	}
 	fprintf(stderr,
 		"vigil: latency: cannot trace %s: %s (neither tp_btf nor raw_tp tracepoints "
 		"loaded; vigil probe says what this kernel has, -v shows the verifier's log)\n",
@@ -406,7 +477,7 @@ static int latency_run(int argc, char **argv)
 		fprintf(stderr,
 			"vigil: latency: needs root to load BPF programs; try: sudo vigil "
 			"latency %s\n",
-			lat_target_name(a.cfg.target));
+			a.cfg.target == LAT_UPROBE ? a.probe : lat_target_name(a.cfg.target));
 		return EXIT_NO_PRIVILEGE;
 	}
 	ret = lat_open(&a.cfg, &s);
@@ -414,8 +485,12 @@ static int latency_run(int argc, char **argv)
 		return open_error(&a, ret);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "vigil: latency: tracing %s (%s); Ctrl-C to stop\n",
-		target_what[a.cfg.target], lat_mode(s));
+	if (a.cfg.target == LAT_UPROBE)
+		fprintf(stderr, "vigil: latency: tracing %s of %s (%s); Ctrl-C to stop\n",
+			target_what[a.cfg.target], a.probe, lat_mode(s));
+	else
+		fprintf(stderr, "vigil: latency: tracing %s (%s); Ctrl-C to stop\n",
+			target_what[a.cfg.target], lat_mode(s));
 	start = last = now_s();
 	end = a.duration ? start + a.duration : INFINITY;
 	while (!stop_requested && now_s() < end) {
@@ -445,7 +520,8 @@ out:
 const struct command cmd_latency = {
 	.name = "latency",
 	.summary =
-		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu)",
+		"latency histograms built in the kernel (runq, syscall, block, tcp, irq, offcpu, "
+		"uprobe)",
 	.run = latency_run,
 	.usage = latency_usage,
 	.options = latency_options,

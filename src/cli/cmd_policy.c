@@ -11,6 +11,7 @@
 #include "policy/policy.h"
 #include "vigil/ev_file.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -94,6 +95,22 @@ static void explain_shield(const struct policy_shield *sh)
 			       rs->cfg.icmp.cost_ns
 		       ? ""
 		       : " none");
+	for (unsigned int i = 0; i < rs->lb.n_svc; i++) {
+		const struct lb_service_spec *svc = &rs->lb.svc[i];
+		char addr[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &svc->info.addr, addr, sizeof(addr));
+		printf("    balances %s %s:%u/%s over %u backends (Maglev, IP-in-IP), %s health "
+		       "check\n",
+		       svc->info.name, addr, svc->info.port,
+		       svc->info.proto == IPPROTO_TCP ? "tcp" : "udp", svc->n_be,
+		       svc->info.check == LB_CHECK_HTTP	 ? "http"
+		       : svc->info.check == LB_CHECK_TCP ? "tcp"
+							 : "no");
+	}
+	if (rs->lb.cfg.n_decap)
+		printf("    decapsulates IP-in-IP from %u balancer%s\n", rs->lb.cfg.n_decap,
+		       rs->lb.cfg.n_decap > 1 ? "s" : "");
 	printf("    kernel: XDP (or tc) on the interfaces, every packet, before the network "
 	       "stack\n");
 }

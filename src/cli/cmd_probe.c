@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil probe: the kernel capability matrix, as text or one JSON object. */
 #include "cli/cli.h"
+#include "core/elfsym.h"
 #include "core/log.h"
 #include "core/mounts.h"
 #include "core/probe.h"
@@ -8,6 +9,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,13 @@
 	"vigil: probe: needs root (CAP_BPF/CAP_SYS_ADMIN) to load test programs; "                 \
 	"try: sudo vigil probe"
 
+enum { OPT_USDT = 256 };
+
 static const struct cli_option probe_options[] = {
+	OPTION("usdt", OPT_USDT, "PATH",
+	       "list the USDT probes of program or library PATH instead\n"
+	       "(its .note.stapsdt notes; a library's name is looked up\n"
+	       "with ldconfig); needs no root"),
 	OPTION("json", 'j', NULL, "print one JSON object instead of the table"),
 	OPTION("verbose", 'v', NULL, "show libbpf's and the verifier's messages (on stderr)"),
 	OPTION("help", 'h', NULL, "this help"),
@@ -30,6 +39,7 @@ static void probe_usage(FILE *out)
 
 	fprintf(out,
 		"usage: vigil probe [--json] [-v]\n"
+		"       vigil probe --usdt PATH [--json]\n"
 		"\n"
 		"Find out what this kernel can do for vigil by really doing it: every map is\n"
 		"created, every program loaded and, where attaching is what can fail, attached\n"
@@ -56,8 +66,13 @@ static void probe_usage(FILE *out)
 	probe_for_each_feature(f)
 		fprintf(out, "  %-19s %s\n", probe_feature_name(f), probe_feature_summary(f));
 	fprintf(out, "\n"
-		     "exit: 0 when the probe ran (even with features missing), 64 bad arguments,\n"
-		     "77 not root.\n");
+		     "--usdt PATH lists the statically defined probes (USDT, as DTrace and\n"
+		     "SystemTap name them) a program or library carries: provider, name, address,\n"
+		     "file offset, semaphore (0: none) and the argument spec, as readelf -n shows\n"
+		     "them. Example: vigil probe --usdt /usr/bin/python3\n"
+		     "\n"
+		     "exit: 0 when the probe ran (even with features missing), 64 bad arguments\n"
+		     "(or a PATH that is missing or not ELF), 77 not root.\n");
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -259,6 +274,55 @@ static void print_text(FILE *out, const struct probe_system *s,
 	fputs(".\n", out);
 }
 
+/* ---------------------------------------------------------------- USDT */
+
+static int list_usdt(const char *arg, bool json)
+{
+	char path[PATH_MAX];
+	struct elf_usdt *u = NULL;
+	size_t n = 0;
+	int err;
+
+	snprintf(path, sizeof(path), "%s", arg);
+	if (!strchr(arg, '/') && elf_library_find(arg, path, sizeof(path)))
+		return usage_error("probe", "no library %s known to ldconfig; give its path", arg);
+	err = elf_usdt_list(path, &u, &n);
+	if (err)
+		return usage_error("probe", "--usdt %s: %s", path, elf_strerror(err));
+	if (json) {
+		fputs("{\"path\":", stdout);
+		json_cstring(stdout, path);
+		fputs(",\"probes\":[", stdout);
+	} else if (n) {
+		printf("%-16s %-28s %-18s %-10s %-18s %s\n", "PROVIDER", "NAME", "ADDRESS",
+		       "OFFSET", "SEMAPHORE", "ARGUMENTS");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (json) {
+			printf("%s{\"provider\":", i ? "," : "");
+			json_cstring(stdout, u[i].provider);
+			fputs(",\"name\":", stdout);
+			json_cstring(stdout, u[i].name);
+			printf(",\"address\":\"0x%" PRIx64 "\",\"offset\":\"0x%" PRIx64
+			       "\",\"semaphore\":\"0x%" PRIx64 "\",\"args\":",
+			       u[i].pc, u[i].offset, u[i].semaphore);
+			json_cstring(stdout, u[i].args);
+			fputc('}', stdout);
+		} else {
+			printf("%-16s %-28s 0x%-16" PRIx64 " 0x%-8" PRIx64 " 0x%-16" PRIx64 " %s\n",
+			       u[i].provider, u[i].name, u[i].pc, u[i].offset, u[i].semaphore,
+			       u[i].args);
+		}
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	else if (!n)
+		fprintf(stderr, "vigil: probe: %s has no USDT probes (no .note.stapsdt notes)\n",
+			path);
+	free(u);
+	return fflush(stdout) ? EXIT_RUNTIME : 0;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static int probe_run(int argc, char **argv)
@@ -268,6 +332,7 @@ static int probe_run(int argc, char **argv)
 	struct probe_system sys;
 	enum vigil_feature f;
 	bool json = false, host_tracefs;
+	const char *usdt = NULL;
 	int opt, err;
 
 	options_getopt(probe_options, 0, false, &spec);
@@ -277,6 +342,9 @@ static int probe_run(int argc, char **argv)
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case OPT_USDT:
+			usdt = optarg;
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
@@ -290,6 +358,8 @@ static int probe_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("probe", "unexpected argument '%s'", argv[optind]);
+	if (usdt)
+		return list_usdt(usdt, json);
 
 	if (probe_check_privilege()) {
 		fprintf(stderr, "%s\n", NOPERM_MSG);

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "shield/shield.h"
+#include "cli/shield_lb.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -43,7 +44,8 @@ static void shield_usage(FILE *out)
 	      "XDP/tc packet filter against floods: CIDR block/allow lists, protocol and port\n"
 	      "rules, per-source rate limits (packets/s, bytes/s, SYN budget, ICMP), a\n"
 	      "management allowlist that is never blocked, shadow mode, counters and live\n"
-	      "traffic.\n"
+	      "traffic. Behind the filter, in XDP: a Maglev L4 load balancer that forwards\n"
+	      "to backends by IP-in-IP (they answer clients directly), with health checks.\n"
 	      "\n"
 	      "actions:\n"
 	      "  attach IFACE [--mode M] [--rules FILE]   load and attach; pinned under\n"
@@ -58,6 +60,10 @@ static void shield_usage(FILE *out)
 	      "                                           port past the block list (its\n"
 	      "                                           drops: one line) (IFACE: the only\n"
 	      "                                           one it is on)\n"
+	      "  health IFACE                             check the balancer's backends (tcp,\n"
+	      "                                           http) and take failed ones out, until\n"
+	      "                                           stopped (the agent does this for its\n"
+	      "                                           policies' shields)\n"
 	      "  check FILE                               check a rules file without loading\n"
 	      "                                           anything: errors as file:line:col,\n"
 	      "                                           exit 78; warnings as policy check's\n"
@@ -89,6 +95,20 @@ static void shield_usage(FILE *out)
 	      "    icmp_limit: {per_sec: 20}\n"
 	      "    fragments: inspect             # or drop\n"
 	      "    drop_sample: 64                # one net_drop event per 64 drops\n"
+	      "    balance:                       # Maglev L4 balancer, after the filter (XDP)\n"
+	      "      tunnel_source: 10.0.0.2      # outer source of the IP-in-IP packets\n"
+	      "      table_size: 65537            # entries per service, a prime\n"
+	      "      decapsulate: [10.0.0.2]      # on a backend: strip IP-in-IP from these\n"
+	      "      services:\n"
+	      "        - name: web\n"
+	      "          address: 192.0.2.10      # the virtual address (IPv4)\n"
+	      "          port: 80\n"
+	      "          proto: tcp               # or udp\n"
+	      "          check: {type: http, path: /healthz, expect: 200, interval: 2s,\n"
+	      "                  timeout: 1s, fall: 3, rise: 2}   # or tcp, or none\n"
+	      "          backends:\n"
+	      "            - {address: 10.0.1.1, weight: 2}   # weight 0: drain\n"
+	      "            - 10.0.1.2\n"
 	      "\n"
 	      "In a policy (vigil run --policy) the section must name its interfaces: the agent\n"
 	      "attaches it when it starts, reloads it atomically on edits, and detaches it when\n"
@@ -259,6 +279,8 @@ static int do_check(struct opts *o)
 		}
 	shield_rules_finalize(&rs);
 	printf("ok: %s: %zu prefixes, %u rules", o->ifname, rs.n_prefixes, rs.n_rules);
+	if (rs.lb.n_svc)
+		printf(", %u balanced service%s", rs.lb.n_svc, rs.lb.n_svc > 1 ? "s" : "");
 	for (size_t i = 0; i < t.n; i++)
 		printf("%s%s", i ? ", " : "; for ", t.ifaces[i].name);
 	printf("%s\n", warnings ? " (see the warnings above)" : "");
@@ -344,22 +366,6 @@ static int do_detach(struct opts *o)
 	return 0;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static const char *kind_names[] = { "none", "allow", "block", "management" };
 
 static int status_one(const char *ifname, bool json, bool first)
@@ -393,7 +399,7 @@ static int status_one(const char *ifname, bool json, bool first)
 
 	if (json) {
 		printf("%s{\"ifname\":", first ? "" : ",");
-		json_str(ifname);
+		shield_json_str(ifname);
 		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"attached\":%s,\"link_id\":%u,"
 		       "\"prog_id\":%u,\"shadow\":%s,\"rules_seq\":%u,\"loaded\":\"%s\","
 		       "\"prefixes\":%llu,\"counters\":{",
@@ -444,7 +450,7 @@ static int status_one(const char *ifname, bool json, bool first)
 			continue;
 		if (json) {
 			printf("%s{\"id\":%u,\"name\":", n ? "," : "", i);
-			json_str(ri.name);
+			shield_json_str(ri.name);
 			printf(",\"kind\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
 			       kind_names[ri.kind & 3], (unsigned long long)c.packets,
 			       (unsigned long long)c.bytes);
@@ -459,9 +465,12 @@ static int status_one(const char *ifname, bool json, bool first)
 		n++;
 	}
 	if (json)
-		printf("]}");
+		printf("]");
+	ret = shield_lb_status(&h.maps, json);
+	if (json)
+		printf("}");
 	shield_close(&h);
-	return 0;
+	return ret ? fail(ret, "cannot read the balancer's maps") : 0;
 }
 
 static int do_status(struct opts *o)
@@ -562,7 +571,7 @@ static void print_rows(const char *title, const char *col, struct row *rows, siz
 		printf("\"%s\":[", title);
 		for (size_t i = 0; i < n && (long)i < limit; i++) {
 			printf("%s{\"%s\":", i ? "," : "", col);
-			json_str(rows[i].label);
+			shield_json_str(rows[i].label);
 			printf(",\"pps\":%.1f,\"bytes_per_sec\":%.1f", rows[i].pps, rows[i].bps);
 			if (!strcmp(title, "sources"))
 				printf(",\"drops_per_sec\":%.1f", rows[i].dps);
@@ -762,6 +771,16 @@ out:
 	return ret;
 }
 
+static int do_health(struct opts *o)
+{
+	int ret;
+
+	if (!o->ifname)
+		return usage_error(CMD, "health: which interface? e.g. vigil shield health eth0");
+	ret = shield_lb_health(o->ifname);
+	return ret ? errno_exit(ret) : 0;
+}
+
 static int shield_run(int argc, char **argv)
 {
 	const char *action;
@@ -792,13 +811,17 @@ static int shield_run(int argc, char **argv)
 		return do_top(&o);
 	if (!strcmp(action, "check"))
 		return do_check(&o);
-	return usage_error(CMD, "unknown action '%s' (attach, reload, detach, status, top, check)",
+	if (!strcmp(action, "health"))
+		return do_health(&o);
+	return usage_error(CMD,
+			   "unknown action '%s' (attach, reload, detach, status, top, check, "
+			   "health)",
 			   action);
 }
 
 const struct command cmd_shield = {
 	.name = "shield",
-	.summary = "XDP/tc firewall and flood defence: attach, reload, status, top",
+	.summary = "XDP/tc firewall, flood defence and L4 balancer: attach, reload, status, top",
 	.run = shield_run,
 	.usage = shield_usage,
 	.options = shield_options,

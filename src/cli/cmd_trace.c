@@ -5,15 +5,17 @@
 static const struct stream_cmd trace = {
 	.name = "trace",
 	.variant = STREAM_TRACE,
-	.purpose =
-		"Trace what processes do now, with filters: every event type but open by\n"
-		"default (process, file, network, privilege and kernel events; opens when named\n"
-		"with --events or watched with --path). Nothing is enforced and no policy is\n"
-		"loaded. Ctrl-C, SIGTERM or --duration stops it and prints a summary.",
-	.extra_usage = "\nExamples:\n"
-		       "  sudo vigil trace --events exec --comm bash,sh   # like execsnoop\n"
-		       "  sudo vigil trace --events exec,exit,open -d 10 --format json\n"
-		       "  sudo vigil trace --events open --path /etc/shadow --path /root/.ssh\n",
+	.purpose = "Trace what processes do now, with filters: every event type but open and tls\n"
+		   "by default (process, file, network, privilege, kernel and shell events; opens\n"
+		   "when named with --events or watched with --path, tls when named). Nothing is\n"
+		   "enforced and no policy is loaded. Ctrl-C, SIGTERM or --duration stops it and\n"
+		   "prints a summary.",
+	.extra_usage =
+		"\nExamples:\n"
+		"  sudo vigil trace --events exec --comm bash,sh   # like execsnoop\n"
+		"  sudo vigil trace --events exec,exit,open -d 10 --format json\n"
+		"  sudo vigil trace --events open --path /etc/shadow --path /root/.ssh\n"
+		"  sudo vigil trace --events shell,tls   # what is typed into bash; TLS peers\n",
 };
 
 static int trace_run(int argc, char **argv)

@@ -88,8 +88,8 @@ const struct cli_option stream_options[] = {
 	{ .name = "events",
 	  .key = 'e',
 	  .arg = "TYPES",
-	  .help = "event types to show (default: all but open, which comes\n"
-		  "when named here or with --path; list below)",
+	  .help = "event types to show (default: all but open and tls, which\n"
+		  "come when named here, open also with --path; list below)",
 	  .config = "events",
 	  .config_default = "[]",
 	  .many = true },

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/event.h"
 #include "events/family.h"
+#include "events/ldenv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static int decode_exec(const void *data, size_t size, struct event *ev)
 
 	if (size < sizeof(*r))
 		return -EINVAL;
-	need = sizeof(*r) + (size_t)r->exe_len + r->cwd_len + r->args_len;
+	need = sizeof(*r) + (size_t)r->exe_len + r->cwd_len + r->args_len + r->env_len;
 	if (need > size)
 		return -EINVAL;
 	ev->exe = strings;
@@ -46,8 +47,12 @@ static int decode_exec(const void *data, size_t size, struct event *ev)
 	ev->cwd_len = r->cwd_len;
 	ev->args = ev->cwd + r->cwd_len;
 	ev->args_len = r->args_len;
+	ev->env = ev->args + r->args_len;
+	ev->env_len = r->env_len;
 	ev->argc = r->argc;
-	ev->exe_flags = r->exe_flags;
+	ev->exe_flags = r->exe_flags & ~VIGIL_EXE_LD_WRITABLE; /* the kernel does not set it */
+	if (ev->env_len && ld_env_writable(ev->env, ev->env_len, ev->cwd, ev->cwd_len))
+		ev->exe_flags |= VIGIL_EXE_LD_WRITABLE;
 	return 0;
 }
 

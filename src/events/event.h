@@ -14,8 +14,8 @@ struct event {
 	const struct vigil_task *task;
 
 	/* exec: raw bytes, not NUL-terminated */
-	const char *exe, *cwd, *args;
-	__u32 exe_len, cwd_len, args_len, argc;
+	const char *exe, *cwd, *args, *env;
+	__u32 exe_len, cwd_len, args_len, env_len, argc;
 	__u16 exe_flags; /* VIGIL_EXE_* */
 
 	/* exit */

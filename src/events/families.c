@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-extern const struct event_family file_family, family_net, priv_family, kernel_family;
+extern const struct event_family file_family, family_net, priv_family, kernel_family, app_family;
 
 static const struct event_family *const families[] = {
 	&file_family,	/* open, unlink, rename, chmod, ... */
@@ -11,6 +11,7 @@ static const struct event_family *const families[] = {
 	&priv_family,	/* setuid, setgid, capset */
 	&kernel_family, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write,
 			   proc_read */
+	&app_family,	/* shell, tls */
 	NULL,		/* families are listed above this line */
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "events/family.h"
+#include "events/clock.h"
 #include "events/family_file.h"
 #include "events/json.h"
 #include "events/pathmark.h"
@@ -16,21 +17,28 @@
 
 static const char *const type_names[] = {
 	"open",	 "unlink", "rename",   "chmod", "chown",  "link",     "symlink",
-	"mkdir", "rmdir",  "truncate", "mount", "umount", "setxattr",
+	"mkdir", "rmdir",  "truncate", "mount", "umount", "setxattr", "utimes",
 };
 
 static const char *const syscall_names[FSC_COUNT] = {
-	[FSC_OPEN] = "open",	       [FSC_OPENAT] = "openat",	      [FSC_OPENAT2] = "openat2",
-	[FSC_CREAT] = "creat",	       [FSC_UNLINK] = "unlink",	      [FSC_UNLINKAT] = "unlinkat",
-	[FSC_RENAME] = "rename",       [FSC_RENAMEAT] = "renameat",   [FSC_RENAMEAT2] = "renameat2",
-	[FSC_CHMOD] = "chmod",	       [FSC_FCHMOD] = "fchmod",	      [FSC_FCHMODAT] = "fchmodat",
-	[FSC_FCHMODAT2] = "fchmodat2", [FSC_CHOWN] = "chown",	      [FSC_LCHOWN] = "lchown",
-	[FSC_FCHOWN] = "fchown",       [FSC_FCHOWNAT] = "fchownat",   [FSC_LINK] = "link",
-	[FSC_LINKAT] = "linkat",       [FSC_SYMLINK] = "symlink",     [FSC_SYMLINKAT] = "symlinkat",
-	[FSC_MKDIR] = "mkdir",	       [FSC_MKDIRAT] = "mkdirat",     [FSC_RMDIR] = "rmdir",
-	[FSC_TRUNCATE] = "truncate",   [FSC_FTRUNCATE] = "ftruncate", [FSC_MOUNT] = "mount",
-	[FSC_UMOUNT2] = "umount2",     [FSC_SETXATTR] = "setxattr",   [FSC_LSETXATTR] = "lsetxattr",
-	[FSC_FSETXATTR] = "fsetxattr",
+	[FSC_OPEN] = "open",	       [FSC_OPENAT] = "openat",
+	[FSC_OPENAT2] = "openat2",     [FSC_CREAT] = "creat",
+	[FSC_UNLINK] = "unlink",       [FSC_UNLINKAT] = "unlinkat",
+	[FSC_RENAME] = "rename",       [FSC_RENAMEAT] = "renameat",
+	[FSC_RENAMEAT2] = "renameat2", [FSC_CHMOD] = "chmod",
+	[FSC_FCHMOD] = "fchmod",       [FSC_FCHMODAT] = "fchmodat",
+	[FSC_FCHMODAT2] = "fchmodat2", [FSC_CHOWN] = "chown",
+	[FSC_LCHOWN] = "lchown",       [FSC_FCHOWN] = "fchown",
+	[FSC_FCHOWNAT] = "fchownat",   [FSC_LINK] = "link",
+	[FSC_LINKAT] = "linkat",       [FSC_SYMLINK] = "symlink",
+	[FSC_SYMLINKAT] = "symlinkat", [FSC_MKDIR] = "mkdir",
+	[FSC_MKDIRAT] = "mkdirat",     [FSC_RMDIR] = "rmdir",
+	[FSC_TRUNCATE] = "truncate",   [FSC_FTRUNCATE] = "ftruncate",
+	[FSC_MOUNT] = "mount",	       [FSC_UMOUNT2] = "umount2",
+	[FSC_SETXATTR] = "setxattr",   [FSC_LSETXATTR] = "lsetxattr",
+	[FSC_FSETXATTR] = "fsetxattr", [FSC_UTIMENSAT] = "utimensat",
+	[FSC_FUTIMESAT] = "futimesat", [FSC_UTIMES] = "utimes",
+	[FSC_UTIME] = "utime",	       [FSC_OPEN_BY_HANDLE_AT] = "open_by_handle_at",
 };
 
 static const struct vigil_file_event *rec(const struct event *ev)
@@ -178,6 +186,21 @@ static const char *access_name(__u16 access)
 	}
 }
 
+/* utimes: the modification time set, "2020-01-01T00:00:00Z", or "now". */
+static void mtime_string(const struct event *ev, char *buf, size_t size)
+{
+	const struct vigil_file_event *r = rec(ev);
+	size_t n;
+
+	if (!(ev->flags & VIGIL_FILE_MTIME_GIVEN)) {
+		snprintf(buf, size, "now");
+		return;
+	}
+	wallclock_utc_seconds((__s64)r->size, buf, size);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "Z");
+}
+
 static void file_json(FILE *out, const struct event *ev)
 {
 	const struct vigil_file_event *r = rec(ev);
@@ -209,6 +232,10 @@ static void file_json(FILE *out, const struct event *ev)
 		break;
 	case VIGIL_EV_TRUNCATE:
 		fprintf(out, ",\"size\":%" PRId64, (int64_t)r->size);
+		break;
+	case VIGIL_EV_UTIMES:
+		mtime_string(ev, flags, sizeof(flags));
+		fprintf(out, ",\"mtime\":\"%s\"", flags);
 		break;
 	case VIGIL_EV_MOUNT:
 	case VIGIL_EV_UMOUNT:
@@ -256,6 +283,9 @@ static void file_text(FILE *out, const struct event *ev)
 		fprintf(out, " %04o", r->mode & 07777);
 	} else if (ev->type == VIGIL_EV_CHOWN) {
 		fprintf(out, " %d:%d", (int)r->uid, (int)r->gid);
+	} else if (ev->type == VIGIL_EV_UTIMES) {
+		mtime_string(ev, flags, sizeof(flags));
+		fprintf(out, " mtime %s", flags);
 	}
 	if (r->target_len) {
 		len = file_event_path(ev, true, path, sizeof(path));
@@ -302,6 +332,9 @@ static bool file_field(const struct event *ev, enum field_id id, struct field_va
 		out->num = r->inode;
 		out->bits = r->dev;
 		return ev->flags & VIGIL_FILE_HAS_INODE;
+	case FIELD_FILE_TIMES:
+		out->bits = ev->flags & VIGIL_FILE_MTIME_GIVEN ? 1 : 2; /* given, now */
+		return ev->type == VIGIL_EV_UTIMES;
 	case FIELD_FILE_MODE:
 		out->num = r->mode & 07777;
 		return ev->type == VIGIL_EV_CHMOD || ev->type == VIGIL_EV_MKDIR ||

@@ -35,6 +35,7 @@ enum field_id {
 	FIELD_FILE_FLAGS,
 	FIELD_FILE_MODE,
 	FIELD_FILE_XATTR,
+	FIELD_FILE_TIMES,
 	FIELD_NET_DADDR,
 	FIELD_NET_SADDR,
 	FIELD_NET_DPORT,
@@ -56,6 +57,10 @@ enum field_id {
 	FIELD_BPF_CMD,
 	FIELD_BPF_PROG_TYPE,
 	FIELD_PTRACE_REQUEST,
+	FIELD_NS_CHANGED,
+	FIELD_NS_INTO_HOST,
+	FIELD_SHELL_LINE,
+	FIELD_TLS_SNI,
 	/* not conditions: what target.exe and hard-link matching look up */
 	FIELD_TARGET_PID,
 	FIELD_FILE_INODE, /* num: the inode; bits: the kernel's dev_t (major << 20 | minor) */

@@ -105,6 +105,10 @@ static void json_process(FILE *out, struct formatter *f, const struct event_view
 		fputs(",\"exe_truncated\":true", out);
 	if (v->ev->type == VIGIL_EV_EXEC && v->ev->exe_flags)
 		json_exe_flags(out, v->ev->exe_flags);
+	if (v->ev->type == VIGIL_EV_EXEC && v->ev->env_len) {
+		fputs(",\"ld_env\":", out);
+		json_args(out, v->ev->env, v->ev->env_len);
+	}
 	fputc(',', out);
 	json_key(out, "cwd");
 	json_opt_string(out, p ? p->cwd : NULL);

@@ -4,6 +4,9 @@
 #include "export/collectors.h"
 #include "shield/shield.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
+
 struct shield_batch {
 	struct metrics_batch *b;
 	const char *ifname;
@@ -20,6 +23,68 @@ static void rule_counters(void *ctx, const char *name, const struct shield_count
 			"Bytes of the packets each named shield rule matched since its rules were "
 			"installed",
 			c->bytes, "interface", sb->ifname, "rule", name, NULL);
+}
+
+/* The balancer's services and backends: bounded by the configuration, not by traffic. */
+static void balancer_counters(struct metrics_batch *b, const char *ifname,
+			      const struct shield_maps *m)
+{
+	struct lb_status *st = calloc(1, sizeof(*st));
+	char addr[INET_ADDRSTRLEN];
+
+	if (!st || shield_balance_read(m, st)) {
+		free(st);
+		return;
+	}
+	for (unsigned int i = 0; i < st->n_svc; i++) {
+		const struct lb_status_service *s = &st->svc[i];
+		const char *svc = s->info.name;
+
+		metrics_counter(b, "vigil_shield_lb_service_packets_total",
+				"Packets the balancer forwarded for each service", s->c.packets,
+				"interface", ifname, "service", svc, NULL);
+		metrics_counter(b, "vigil_shield_lb_service_bytes_total",
+				"Bytes the balancer forwarded for each service", s->c.bytes,
+				"interface", ifname, "service", svc, NULL);
+		metrics_counter(b, "vigil_shield_lb_service_new_flows_total",
+				"New flows each service's Maglev table placed", s->c.new_flows,
+				"interface", ifname, "service", svc, NULL);
+		metrics_counter(
+			b, "vigil_shield_lb_service_dropped_total",
+			"Packets to each service the balancer dropped (fragments, no usable "
+			"backend, no route)",
+			s->c.dropped, "interface", ifname, "service", svc, NULL);
+		for (unsigned int j = 0; j < s->n_be; j++) {
+			const struct lb_status_backend *be = &s->be[j];
+
+			inet_ntop(AF_INET, &be->be.addr, addr, sizeof(addr));
+			metrics_counter(b, "vigil_shield_lb_backend_packets_total",
+					"Packets the balancer forwarded to each backend",
+					be->c.packets, "interface", ifname, "service", svc,
+					"backend", addr, NULL);
+			metrics_counter(b, "vigil_shield_lb_backend_bytes_total",
+					"Bytes the balancer forwarded to each backend", be->c.bytes,
+					"interface", ifname, "service", svc, "backend", addr, NULL);
+			metrics_counter(b, "vigil_shield_lb_backend_new_flows_total",
+					"New flows the balancer sent to each backend",
+					be->c.new_flows, "interface", ifname, "service", svc,
+					"backend", addr, NULL);
+			metrics_gauge(b, "vigil_shield_lb_backend_up",
+				      "1 while a backend passes its health checks (or has none)",
+				      !!(be->be.flags & LB_BE_UP), "interface", ifname, "service",
+				      svc, "backend", addr, NULL);
+			metrics_gauge(b, "vigil_shield_lb_backend_weight",
+				      "A backend's weight (0: draining)", be->be.weight,
+				      "interface", ifname, "service", svc, "backend", addr, NULL);
+		}
+	}
+	for (int i = 0; i < LB_M_MAX; i++)
+		if (st->misc[i])
+			metrics_counter(b, "vigil_shield_lb_packets_total",
+					"The balancer's packets by outcome", st->misc[i],
+					"interface", ifname, "outcome", shield_lb_misc_name(i),
+					NULL);
+	free(st);
 }
 
 static void shield_counters(void *ctx, const char *ifname, const struct shield_maps *m)
@@ -46,6 +111,7 @@ static void shield_counters(void *ctx, const char *ifname, const struct shield_m
 					NULL);
 			}
 	shield_each_rule(m, rule_counters, &sb);
+	balancer_counters(sb.b, ifname, m);
 }
 
 void shield_metrics_collect(struct metrics_batch *b, void *ctx)

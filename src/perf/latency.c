@@ -23,8 +23,8 @@ struct lat_session {
 };
 
 static const char *const target_names[LAT_TARGET_COUNT] = {
-	[LAT_RUNQ] = "runq", [LAT_SYSCALL] = "syscall", [LAT_BLOCK] = "block",
-	[LAT_TCP] = "tcp",   [LAT_IRQ] = "irq",		[LAT_OFFCPU] = "offcpu",
+	[LAT_RUNQ] = "runq", [LAT_SYSCALL] = "syscall", [LAT_BLOCK] = "block",	 [LAT_TCP] = "tcp",
+	[LAT_IRQ] = "irq",   [LAT_OFFCPU] = "offcpu",	[LAT_UPROBE] = "uprobe",
 };
 
 const char *lat_target_name(enum lat_target t)
@@ -54,6 +54,7 @@ static void target_progs(struct latency_bpf *k, enum lat_target t, bool raw,
 		[LAT_IRQ] = { k->progs.hardirq_entry_btf, k->progs.hardirq_exit_btf,
 			      k->progs.softirq_entry_btf, k->progs.softirq_exit_btf },
 		[LAT_OFFCPU] = { k->progs.offcpu_switch_btf },
+		[LAT_UPROBE] = { k->progs.uprobe_entry, k->progs.uprobe_return },
 	};
 	struct bpf_program *rawp[LAT_TARGET_COUNT][5] = {
 		[LAT_RUNQ] = { k->progs.runq_wakeup_raw, k->progs.runq_wakeup_new_raw,
@@ -65,9 +66,24 @@ static void target_progs(struct latency_bpf *k, enum lat_target t, bool raw,
 		[LAT_IRQ] = { k->progs.hardirq_entry_raw, k->progs.hardirq_exit_raw,
 			      k->progs.softirq_entry_raw, k->progs.softirq_exit_raw },
 		[LAT_OFFCPU] = { k->progs.offcpu_switch_raw },
+		[LAT_UPROBE] = { k->progs.uprobe_entry, k->progs.uprobe_return },
 	};
 
 	memcpy(out, raw ? rawp[t] : btf[t], sizeof(btf[t]));
+}
+
+/* The function's entry and return, in process cfg->tgid only when given (the kernel filters). */
+static int attach_uprobes(struct latency_bpf *skel, const struct lat_config *cfg)
+{
+	pid_t pid = cfg->tgid ? (pid_t)cfg->tgid : -1;
+
+	skel->links.uprobe_entry = bpf_program__attach_uprobe(skel->progs.uprobe_entry, false, pid,
+							      cfg->uprobe_path, cfg->uprobe_offset);
+	if (!skel->links.uprobe_entry)
+		return -errno;
+	skel->links.uprobe_return = bpf_program__attach_uprobe(
+		skel->progs.uprobe_return, true, pid, cfg->uprobe_path, cfg->uprobe_offset);
+	return skel->links.uprobe_return ? 0 : -errno;
 }
 
 static int open_load(const struct lat_config *cfg, const struct vigil_deny_scope *scope, bool raw,
@@ -101,9 +117,12 @@ static int open_load(const struct lat_config *cfg, const struct vigil_deny_scope
 		bpf_map__set_max_entries(skel->maps.offcpu_start, 1);
 	if (cfg->target != LAT_SYSCALL)
 		bpf_map__set_max_entries(skel->maps.syscall_hists, 1);
+	if (cfg->target != LAT_UPROBE)
+		bpf_map__set_max_entries(skel->maps.uprobe_start, 1);
 	ret = latency_bpf__load(skel);
 	if (!ret)
-		ret = latency_bpf__attach(skel);
+		ret = cfg->target == LAT_UPROBE ? attach_uprobes(skel, cfg)
+						: latency_bpf__attach(skel);
 	if (ret) {
 		latency_bpf__destroy(skel);
 		return ret < 0 ? ret : -EINVAL;
@@ -135,7 +154,8 @@ int lat_open(const struct lat_config *cfg, struct lat_session **out)
 		goto fail;
 	}
 	ret = cfg->raw_tp ? -ENOTSUP : open_load(cfg, &scope, false, &s->skel);
-	if (ret) {
+	/* uprobes have no twin to fall back to */
+	if (ret && cfg->target != LAT_UPROBE) {
 		pr_debug("latency", "typed tracepoints not used (%s), trying raw_tp",
 			 strerror(-ret));
 		s->raw_tp = true;
@@ -152,6 +172,8 @@ fail:
 
 const char *lat_mode(const struct lat_session *s)
 {
+	if (s->target == LAT_UPROBE)
+		return "uprobe";
 	return s->raw_tp ? "raw_tp" : "tp_btf";
 }
 

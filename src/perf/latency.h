@@ -19,6 +19,7 @@ enum lat_target {
 	LAT_TCP,
 	LAT_IRQ,
 	LAT_OFFCPU,
+	LAT_UPROBE,
 	LAT_TARGET_COUNT,
 };
 
@@ -33,6 +34,9 @@ struct lat_config {
 	uint32_t tgid;	    /* 0: every process */
 	const char *cgroup; /* a cgroup2 path ("/system.slice"): its subtree only; NULL: all */
 	bool raw_tp;	    /* the raw_tp twins even where typed tp_btf works (tests) */
+	/* uprobe: the file and the function's offset in it (core/elfsym.h finds it) */
+	const char *uprobe_path;
+	uint64_t uprobe_offset;
 };
 
 /* One histogram, summed over CPUs. */
@@ -53,7 +57,7 @@ struct lat_session;
  * 0 or -errno (-ENOENT: no such cgroup).
  */
 int lat_open(const struct lat_config *cfg, struct lat_session **out);
-/* "tp_btf" or "raw_tp": how it is attached. */
+/* "tp_btf", "raw_tp" or "uprobe": how it is attached. */
 const char *lat_mode(const struct lat_session *s);
 /*
  * Every histogram since lat_open (cumulative: subtract an earlier read for an interval),

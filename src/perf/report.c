@@ -7,6 +7,7 @@
 #include "perf/names.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const char *const kind_names[VIGIL_LAT_KIND_COUNT] = {
 	[VIGIL_LAT_HARDIRQ] = "hardirq",
 	[VIGIL_LAT_SOFTIRQ] = "softirq",
 	[VIGIL_LAT_OFFCPU] = "offcpu",
+	[VIGIL_LAT_UPROBE] = "uprobe",
 };
 
 static const char *const op_names[] = { "read", "write", "flush", "discard", "other" };
@@ -267,6 +269,20 @@ static void print_offcpu(FILE *out, const struct lat_report *r)
 	}
 }
 
+static void print_uprobe(FILE *out, const struct lat_report *r)
+{
+	char grp[96], title[PATH_MAX + 128];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct lat_entry *e = &r->entries[i];
+
+		group_label(r, e->key.group, grp, sizeof(grp));
+		snprintf(title, sizeof(title), "%s%s%s: calls, entry to return", grp,
+			 grp[0] ? ": " : "", r->probe);
+		print_hist_block(out, r, e, title);
+	}
+}
+
 static void print_peer(FILE *out, const struct vigil_lat_peer *p)
 {
 	char addr[INET6_ADDRSTRLEN];
@@ -322,6 +338,9 @@ void lat_report_text(FILE *out, struct lat_report *r)
 	case LAT_OFFCPU:
 		print_offcpu(out, r);
 		break;
+	case LAT_UPROBE:
+		print_uprobe(out, r);
+		break;
 	default:
 		print_runq(out, r);
 	}
@@ -366,10 +385,14 @@ void lat_report_json(FILE *out, struct lat_report *r)
 	size_t rows = r->target == LAT_SYSCALL || r->target == LAT_IRQ ? shown(r) : r->n;
 
 	sort_entries(r);
-	fprintf(out,
-		"{\"target\":\"%s\",\"mode\":\"%s\",\"seconds\":%.3f,\"missed\":%llu,"
-		"\"histograms\":[",
+	fprintf(out, "{\"target\":\"%s\",\"mode\":\"%s\",\"seconds\":%.3f,\"missed\":%llu,",
 		lat_target_name(r->target), r->mode, r->seconds, (unsigned long long)r->missed);
+	if (r->probe) {
+		fputs("\"probe\":", out);
+		json_cstring(out, r->probe);
+		fputc(',', out);
+	}
+	fputs("\"histograms\":[", out);
 	for (size_t i = 0; i < rows; i++) {
 		const struct lat_entry *e = &r->entries[i];
 		bool bytes = kind_is_bytes(e->key.kind);

@@ -14,7 +14,8 @@ struct lat_report {
 	unsigned int top;	   /* syscall, irq, retransmit rows shown; 0: all */
 	double seconds;		   /* the interval reported */
 	uint64_t missed;	   /* samples the kernel could not count */
-	const char *mode;	   /* "tp_btf" or "raw_tp" */
+	const char *mode;	   /* "tp_btf", "raw_tp" or "uprobe" */
+	const char *probe;	   /* uprobe: "PATH:SYMBOL" */
 	struct lat_entry *entries; /* sorted here as the report reads best */
 	size_t n;
 	const struct lat_peer_count *peers; /* tcp retransmits, largest first */

@@ -2,6 +2,7 @@
 #include "policy/fields.h"
 #include "sensors/sensor.h"
 #include "events/family.h"
+#include "vigil/ev_app.h"
 #include "vigil/ev_file.h"
 #include "vigil/ev_kernel.h"
 #include "vigil/ev_net.h"
@@ -16,17 +17,23 @@
 #define T_NET		   RANGE(VIGIL_EV_NET_FIRST, VIGIL_EV_NET_LAST)
 #define T_PRIV		   RANGE(VIGIL_EV_PRIV_FIRST, VIGIL_EV_PRIV_LAST)
 #define T_KERNEL	   RANGE(VIGIL_EV_KERNEL_FIRST, VIGIL_EV_KERNEL_LAST)
-#define T_ALL		   (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL)
+#define T_APP		   RANGE(VIGIL_EV_APP_FIRST, VIGIL_EV_APP_LAST)
+#define T_ALL		   (T_PROC | T_FILE | T_NET | T_PRIV | T_KERNEL | T_APP)
 #define T_SETID		   (EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID))
 #define T_TARGET                                                                                   \
 	(EVENT_BIT(VIGIL_EV_PTRACE) | EVENT_BIT(VIGIL_EV_PROCESS_VM_WRITE) |                       \
 	 EVENT_BIT(VIGIL_EV_PROC_MEM_WRITE) | EVENT_BIT(VIGIL_EV_PROC_READ))
 #define T_OPEN	  EVENT_BIT(VIGIL_EV_OPEN)
+#define T_NS	  (EVENT_BIT(VIGIL_EV_SETNS) | EVENT_BIT(VIGIL_EV_UNSHARE))
 #define T_NOT_DNS (T_FILE | (T_NET & ~EVENT_BIT(VIGIL_EV_DNS)) | T_PRIV | T_KERNEL)
 
 static const char *const exe_flag_names[] = VIGIL_EXE_FLAG_NAMES;
 static const char *const access_names[] = { "read", "write" };
 static const char *const direction_names[] = { "out", "in" };
+static const char *const times_names[] = { "given", "now" };
+static const char *const ns_names[] = {
+	"mnt", "uts", "ipc", "net", "pid", "cgroup", "user", "time"
+};
 static const char *const relation_names[] = { "descendant", "other" };
 #define RELATION_DESCENDANT 1
 #define RELATION_OTHER	    2
@@ -72,6 +79,8 @@ static const struct field_def fields[FIELD_COUNT] = {
 			      T_OPEN | EVENT_BIT(VIGIL_EV_CHMOD) | EVENT_BIT(VIGIL_EV_MKDIR),
 			      NAMED_BITS(mode_names, mode_bits) },
 	[FIELD_FILE_XATTR] = { "file.xattr", VAL_STRING, EVENT_BIT(VIGIL_EV_SETXATTR) },
+	[FIELD_FILE_TIMES] = { "file.times", VAL_NAMES, EVENT_BIT(VIGIL_EV_UTIMES),
+			       NAMES(times_names) },
 	[FIELD_NET_DADDR] = { "net.daddr", VAL_ADDR, T_NET },
 	[FIELD_NET_SADDR] = { "net.saddr", VAL_ADDR, T_NET },
 	[FIELD_NET_DPORT] = { "net.dport", VAL_NUMBER, T_NET },
@@ -93,6 +102,10 @@ static const struct field_def fields[FIELD_COUNT] = {
 	[FIELD_BPF_CMD] = { "bpf.cmd", VAL_STRING, EVENT_BIT(VIGIL_EV_BPF) },
 	[FIELD_BPF_PROG_TYPE] = { "bpf.prog_type", VAL_STRING, EVENT_BIT(VIGIL_EV_BPF) },
 	[FIELD_PTRACE_REQUEST] = { "ptrace.request", VAL_STRING, EVENT_BIT(VIGIL_EV_PTRACE) },
+	[FIELD_NS_CHANGED] = { "namespace.changed", VAL_NAMES, T_NS, NAMES(ns_names) },
+	[FIELD_NS_INTO_HOST] = { "namespace.into_host", VAL_NAMES, T_NS, NAMES(ns_names) },
+	[FIELD_SHELL_LINE] = { "shell.line", VAL_STRING, EVENT_BIT(VIGIL_EV_SHELL) },
+	[FIELD_TLS_SNI] = { "tls.sni", VAL_STRING, EVENT_BIT(VIGIL_EV_TLS) },
 	/* FIELD_TARGET_PID has no name: it is how target.exe is found */
 };
 

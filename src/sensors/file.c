@@ -33,6 +33,7 @@ static const struct {
 	{ "openat", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "openat2", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "creat", EVENT_BIT(VIGIL_EV_OPEN) },
+	{ "open_by_handle_at", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "unlink", EVENT_BIT(VIGIL_EV_UNLINK) },
 	{ "unlinkat", EVENT_BIT(VIGIL_EV_UNLINK) | EVENT_BIT(VIGIL_EV_RMDIR) },
 	{ "rename", EVENT_BIT(VIGIL_EV_RENAME) },
@@ -60,6 +61,10 @@ static const struct {
 	{ "setxattr", EVENT_BIT(VIGIL_EV_SETXATTR) },
 	{ "lsetxattr", EVENT_BIT(VIGIL_EV_SETXATTR) },
 	{ "fsetxattr", EVENT_BIT(VIGIL_EV_SETXATTR) },
+	{ "utimensat", EVENT_BIT(VIGIL_EV_UTIMES) },
+	{ "futimesat", EVENT_BIT(VIGIL_EV_UTIMES) },
+	{ "utimes", EVENT_BIT(VIGIL_EV_UTIMES) },
+	{ "utime", EVENT_BIT(VIGIL_EV_UTIMES) },
 };
 
 static __u64 program_types(const char *syscall)
@@ -471,7 +476,7 @@ const struct sensor_ops file_sensor = {
 		 EVENT_BIT(VIGIL_EV_SYMLINK) | EVENT_BIT(VIGIL_EV_MKDIR) |
 		 EVENT_BIT(VIGIL_EV_RMDIR) | EVENT_BIT(VIGIL_EV_TRUNCATE) |
 		 EVENT_BIT(VIGIL_EV_MOUNT) | EVENT_BIT(VIGIL_EV_UMOUNT) |
-		 EVENT_BIT(VIGIL_EV_SETXATTR),
+		 EVENT_BIT(VIGIL_EV_SETXATTR) | EVENT_BIT(VIGIL_EV_UTIMES),
 	.needs_tracefs = true,
 	.start = file_start,
 	.detach = file_detach,

@@ -8,7 +8,6 @@
 #include "core/log.h"
 #include "vigil/ev_kernel.h"
 
-#include <bpf/btf.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,18 +49,6 @@ static __u64 prog_types(const struct bpf_program *prog)
 	return EVENT_BIT(type);
 }
 
-static bool kernel_has_module_load_tp(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "btf_trace_module_load", BTF_KIND_TYPEDEF) > 0;
-	btf__free(btf);
-	return found;
-}
-
 /*
  * Which module programs fit this kernel: syscall tracepoints, else raw sys_enter/exit. The
  * raw fallback runs on every syscall of every task, and a kernel without those tracepoints
@@ -78,7 +65,8 @@ static void choose_module_progs(struct kernel_bpf *skel, bool named)
 	bpf_program__set_autoload(skel->progs.exit_finit_module, modules);
 	bpf_program__set_autoload(skel->progs.raw_enter_module, !modules && named);
 	bpf_program__set_autoload(skel->progs.raw_exit_module, !modules && named);
-	bpf_program__set_autoload(skel->progs.module_load_name, kernel_has_module_load_tp());
+	bpf_program__set_autoload(skel->progs.module_load_name,
+				  sensors_kernel_has_tracepoint("module_load"));
 	if (!modules)
 		pr_debug("kernel", "no module syscall tracepoints (kernel without modules): %s",
 			 named ? "watching init_module/finit_module on raw sys_enter/sys_exit"

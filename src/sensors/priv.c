@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The privilege sensor (bpf/priv.bpf.c): setuid, setgid and capset events. */
+/* The privilege sensor (bpf/priv.bpf.c): setuid, setgid, capset, setns and unshare events. */
 #include "core/links.h"
 #include "sensors/sensor.h"
 #include "vigil/ev_priv.h"
@@ -16,6 +16,10 @@ static unsigned int prog_type(const struct bpf_program *prog)
 
 	if (strstr(name, "capset"))
 		return VIGIL_EV_CAPSET;
+	if (strstr(name, "setns"))
+		return VIGIL_EV_SETNS;
+	if (strstr(name, "unshare"))
+		return VIGIL_EV_UNSHARE;
 	if (strstr(name, "gid"))
 		return VIGIL_EV_SETGID;
 	return VIGIL_EV_SETUID;
@@ -58,7 +62,8 @@ static void priv_stop(void *state)
 const struct sensor_ops priv_sensor = {
 	.name = "priv",
 	.types = EVENT_BIT(VIGIL_EV_SETUID) | EVENT_BIT(VIGIL_EV_SETGID) |
-		 EVENT_BIT(VIGIL_EV_CAPSET),
+		 EVENT_BIT(VIGIL_EV_CAPSET) | EVENT_BIT(VIGIL_EV_SETNS) |
+		 EVENT_BIT(VIGIL_EV_UNSHARE),
 	.needs_tracefs = true,
 	.start = priv_start,
 	.detach = priv_detach,

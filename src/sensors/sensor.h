@@ -58,6 +58,9 @@ struct sensor_ops {
 	int (*set_watches)(void *state, const struct watch_entry *w, size_t n);
 };
 
+/* Whether the running kernel has tracepoint @name (its BTF has btf_trace_<name>), for tp_btf. */
+bool sensors_kernel_has_tracepoint(const char *name);
+
 /* The length of a jiffy, the resolution of the kernel's coarse clock; 0 when unknown. */
 __u64 sensors_tick_ns(void);
 

@@ -7,6 +7,7 @@
 #include "core/mounts.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #include "vigil/enforce.h"
 
 /* The sensors beside the process sensor, which always runs (it feeds the process table). */
-extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor;
+extern const struct sensor_ops file_sensor, sensor_net, priv_sensor, kernel_sensor, app_sensor;
 
 static const struct sensor_ops *const sensor_table[] = {
 	&file_sensor,	/* open, unlink, rename, chmod, ... */
@@ -31,6 +32,7 @@ static const struct sensor_ops *const sensor_table[] = {
 	&priv_sensor,	/* setuid, setgid, capset */
 	&kernel_sensor, /* module_load, bpf, ptrace, process_vm_write, memfd, proc_mem_write,
 			   proc_read */
+	&app_sensor,	/* shell, tls (uprobes) */
 	NULL,		/* sensors are listed above this line */
 };
 
@@ -98,6 +100,20 @@ void sensors_shared(const struct sensors *s, struct sensor_ctx *ctx)
 	ctx->lost_fd = bpf_map__fd(s->process->maps.lost_events);
 	ctx->budget_fd = bpf_map__fd(s->process->maps.budget_config);
 	ctx->uid_losses_fd = bpf_map__fd(s->process->maps.uid_losses);
+}
+
+bool sensors_kernel_has_tracepoint(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char typedef_name[128];
+	bool found;
+
+	if (!btf)
+		return false;
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	found = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return found;
 }
 
 __u64 sensors_tick_ns(void)

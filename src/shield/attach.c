@@ -48,6 +48,15 @@ static const struct {
 	{ "l4_stats", NULL, offsetof(struct shield_maps, l4_stats) },
 	{ "sources", NULL, offsetof(struct shield_maps, sources) },
 	{ "events", NULL, offsetof(struct shield_maps, events) },
+	{ "lb_cfg", ".data.lb", offsetof(struct shield_maps, lb_cfg) },
+	{ "lb_ring", NULL, offsetof(struct shield_maps, lb_ring) },
+	{ "lb_services", NULL, offsetof(struct shield_maps, lb_services) },
+	{ "lb_backends", NULL, offsetof(struct shield_maps, lb_backends) },
+	{ "lb_svc_info", NULL, offsetof(struct shield_maps, lb_svc_info) },
+	{ "lb_flows", NULL, offsetof(struct shield_maps, lb_flows) },
+	{ "lb_svc_stats", NULL, offsetof(struct shield_maps, lb_svc_stats) },
+	{ "lb_be_stats", NULL, offsetof(struct shield_maps, lb_be_stats) },
+	{ "lb_misc", NULL, offsetof(struct shield_maps, lb_misc) },
 };
 
 #define N_MAPS (sizeof(map_slots) / sizeof(map_slots[0]))
@@ -396,6 +405,8 @@ int shield_attach(struct shield_handle *h, const char *ifname, enum shield_mode 
 		st.ifindex = ifindex;
 		bpf_map_update_elem(h->maps.state, &zero, &st, BPF_ANY);
 	}
+	if (rs)
+		shield_balance_warn_tc(&h->maps, rs);
 	if (pin) {
 		ret = pin_all(h, dir);
 		if (ret) {
@@ -468,7 +479,8 @@ int shield_open_pinned(struct shield_handle *h, const char *ifname, char *err, s
 		snprintf(path, sizeof(path), "%s/%s", dir, map_slots[i].name);
 		*map_slot(&h->maps, i) = bpf_obj_get(path);
 		if (*map_slot(&h->maps, i) < 0) {
-			ret = -errno;
+			/* a missing map: pinned by a vigil without it (-EPROTO: replace it) */
+			ret = errno == ENOENT ? -EPROTO : -errno;
 			snprintf(err, errlen,
 				 "pinned shield map %s is missing: %s; run 'vigil shield "
 				 "detach %s' and attach again",

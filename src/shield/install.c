@@ -526,7 +526,8 @@ int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char 
 	close(fd4);
 	close(fd6);
 	pr_debug("shield", "installed generation %u: %zu prefixes, %u rules", next, n, rs->n_rules);
-	return 0;
+	/* the balancer after the filter: its own generation, its own flip */
+	return shield_balance_install(m, rs, err, errlen);
 
 fail:
 	snprintf(err, errlen, "cannot install the rule set: %s", strerror(-ret));

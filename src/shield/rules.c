@@ -28,6 +28,7 @@ int shield_rules_init(struct shield_ruleset *rs)
 	rs->cfg.sample_mask = 1023; /* one record per 1024 drops per reason and CPU */
 	shield_set_prefix_len(&rs->cfg, 4, 32);
 	shield_set_prefix_len(&rs->cfg, 6, 64);
+	rs->lb.cfg.ring_size = LB_RING_DEFAULT;
 	return 0;
 }
 
@@ -35,6 +36,7 @@ void shield_rules_free(struct shield_ruleset *rs)
 {
 	free(rs->prefixes);
 	free(rs->ports);
+	free(rs->lb.svc);
 	memset(rs, 0, sizeof(*rs));
 }
 

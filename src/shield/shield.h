@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "vigil/shield.h"
+#include "vigil/balance.h"
 
 #define SHIELD_PIN_ROOT "/sys/fs/bpf/vigil/shield"
 #define SHIELD_ERR_LEN	256
@@ -30,6 +31,26 @@ struct shield_prefix {
 	__u8 addr[16];
 };
 
+#define LB_MAX_SVC_BACKENDS 64 /* backends of one service */
+
+struct lb_backend_spec {
+	__u32 addr; /* network byte order */
+	__u32 weight;
+};
+
+struct lb_service_spec {
+	struct lb_svc_info info; /* flags, check and identity as lb_svc_info holds them */
+	struct lb_backend_spec be[LB_MAX_SVC_BACKENDS];
+	unsigned int n_be;
+};
+
+/* The balance: section. cfg.flags is derived at install (services, decap sources). */
+struct shield_balance {
+	struct lb_config cfg;
+	struct lb_service_spec *svc; /* LB_MAX_SERVICES, allocated on the first service */
+	unsigned int n_svc;
+};
+
 struct shield_ruleset {
 	struct shield_config cfg;
 	struct shield_prefix *prefixes;
@@ -37,6 +58,7 @@ struct shield_ruleset {
 	struct shield_rule_val *ports; /* SHIELD_PT_SLOTS entries */
 	struct shield_rule_info rules[SHIELD_MAX_RULES];
 	unsigned int n_rules;
+	struct shield_balance lb;
 };
 
 /* rules.c */
@@ -102,6 +124,8 @@ int shield_rules_load_file(struct shield_ruleset *rs, const char *path,
 struct shield_maps {
 	int table_v4, deep_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info,
 		l4_stats, sources, events;
+	int lb_cfg, lb_ring, lb_services, lb_backends, lb_svc_info, lb_flows, lb_svc_stats,
+		lb_be_stats, lb_misc;
 };
 
 /* install.c */
@@ -109,6 +133,45 @@ struct shield_maps {
 int shield_rcu_sync(void);
 int shield_install(const struct shield_maps *m, struct shield_ruleset *rs, char *err,
 		   size_t errlen);
+
+/* balance.c */
+/* The rule set's balance: part into the maps: stable slots, fresh tables, flip. */
+int shield_balance_install(const struct shield_maps *m, const struct shield_ruleset *rs, char *err,
+			   size_t errlen);
+/*
+ * New tables from what the maps hold (services, backends with their weight and health) into
+ * the idle generation, then flip: after a health change. 0 or -errno.
+ */
+int shield_balance_rebuild(const struct shield_maps *m);
+/* Warn when the shield is attached in tc mode and @rs balances or decapsulates (XDP only). */
+void shield_balance_warn_tc(const struct shield_maps *m, const struct shield_ruleset *rs);
+/* Set a backend slot's health; rebuilds the tables when it changed. 1: changed, 0, -errno. */
+int shield_balance_set_up(const struct shield_maps *m, __u32 slot, bool up);
+
+struct lb_status_backend {
+	__u32 slot;
+	struct lb_backend be;
+	struct lb_counter c;
+};
+
+struct lb_status_service {
+	__u32 slot;
+	struct lb_svc_info info;
+	struct lb_counter c;
+	struct lb_status_backend be[LB_MAX_SVC_BACKENDS];
+	unsigned int n_be;
+};
+
+struct lb_status {
+	struct lb_globals g;
+	struct lb_status_service svc[LB_MAX_SERVICES];
+	unsigned int n_svc;
+	__u64 misc[LB_M_MAX];
+};
+
+/* Services, backends, health and counters (summed over CPUs), by slot. 0 or -errno. */
+int shield_balance_read(const struct shield_maps *m, struct lb_status *st);
+const char *shield_lb_misc_name(enum lb_misc i);
 
 /* attach.c */
 struct bpf_object;

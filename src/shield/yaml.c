@@ -23,8 +23,10 @@
  *   fragments: inspect                # or drop
  *   drop_sample: 64                   # one net_drop record per 64 drops (power of two)
  *   track_sources: true               # per-source stats for `top` even without limits
+ *   balance: {...}                    # the load balancer: yaml_balance.c
  */
 #include "shield/shield.h"
+#include "shield/yaml_ctx.h"
 #include "core/readfile.h"
 
 #include <ctype.h>
@@ -38,17 +40,7 @@
 
 #define SHIELD_YAML_MAX (64 << 20)
 
-struct ctx {
-	yaml_document_t *doc;
-	struct shield_ruleset *rs;
-	struct shield_targets *targets; /* its interfaces: and attach: keys */
-	struct shield_yaml_error *e;
-};
-
-static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+int yctx_fail(struct yctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,28 +52,28 @@ static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static yaml_node_t *node(struct ctx *c, int id)
+yaml_node_t *yctx_node(struct yctx *c, int id)
 {
 	return yaml_document_get_node(c->doc, id);
 }
 
-static const char *scalar(const yaml_node_t *n)
+const char *yctx_scalar(const yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static int want_scalar(struct ctx *c, const yaml_node_t *n, const char *what, const char **out)
+int yctx_want_scalar(struct yctx *c, const yaml_node_t *n, const char *what, const char **out)
 {
-	*out = scalar(n);
+	*out = yctx_scalar(n);
 	if (!*out)
-		return fail(c, n, "%s must be a single value", what);
+		return yctx_fail(c, n, "%s must be a single value", what);
 	return 0;
 }
 
-static int get_bool(struct ctx *c, const yaml_node_t *n, const char *what, bool *out)
+static int get_bool(struct yctx *c, const yaml_node_t *n, const char *what, bool *out)
 {
 	const char *s;
-	int ret = want_scalar(c, n, what, &s);
+	int ret = yctx_want_scalar(c, n, what, &s);
 
 	if (ret)
 		return ret;
@@ -90,67 +82,64 @@ static int get_bool(struct ctx *c, const yaml_node_t *n, const char *what, bool 
 	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
 		*out = false;
 	else
-		return fail(c, n, "%s must be true or false, got '%.32s'", what, s);
+		return yctx_fail(c, n, "%s must be true or false, got '%.32s'", what, s);
 	return 0;
 }
 
-static int get_int(struct ctx *c, const yaml_node_t *n, const char *what, long lo, long hi,
-		   long *out)
+int yctx_get_int(struct yctx *c, const yaml_node_t *n, const char *what, long lo, long hi,
+		 long *out)
 {
 	const char *s;
 	char *end;
-	int ret = want_scalar(c, n, what, &s);
+	int ret = yctx_want_scalar(c, n, what, &s);
 
 	if (ret)
 		return ret;
 	errno = 0;
 	*out = strtol(s, &end, 10);
 	if (errno || end == s || *end || *out < lo || *out > hi)
-		return fail(c, n, "%s must be a whole number in %ld..%ld, got '%.32s'", what, lo,
-			    hi, s);
+		return yctx_fail(c, n, "%s must be a whole number in %ld..%ld, got '%.32s'", what,
+				 lo, hi, s);
 	return 0;
 }
 
-static int get_rate(struct ctx *c, const yaml_node_t *n, const char *what, __u64 *out)
+static int get_rate(struct yctx *c, const yaml_node_t *n, const char *what, __u64 *out)
 {
 	const char *s;
-	int ret = want_scalar(c, n, what, &s);
+	int ret = yctx_want_scalar(c, n, what, &s);
 
 	if (ret)
 		return ret;
 	if (shield_parse_rate(s, out))
-		return fail(c, n, "%s must be a positive rate like 5000, 10k or 1.5M, got '%.32s'",
-			    what, s);
+		return yctx_fail(c, n,
+				 "%s must be a positive rate like 5000, 10k or 1.5M, got '%.32s'",
+				 what, s);
 	return 0;
 }
 
-#define for_each_pair(c, map, pair)                                                                \
-	for (yaml_node_pair_t *pair = (map)->data.mapping.pairs.start;                             \
-	     pair < (map)->data.mapping.pairs.top; pair++)
-
-static int add_cidr_node(struct ctx *c, const yaml_node_t *n, enum shield_action act, int rule)
+static int add_cidr_node(struct yctx *c, const yaml_node_t *n, enum shield_action act, int rule)
 {
 	char msg[SHIELD_ERR_LEN];
-	const char *s = scalar(n);
+	const char *s = yctx_scalar(n);
 
 	if (!s)
-		return fail(c, n, "expected a CIDR like 192.0.2.0/24");
+		return yctx_fail(c, n, "expected a CIDR like 192.0.2.0/24");
 	if (shield_rules_add_cidr(c->rs, s, act, rule, msg, sizeof(msg)))
-		return fail(c, n, "%s", msg);
+		return yctx_fail(c, n, "%s", msg);
 	return 0;
 }
 
-static int new_rule(struct ctx *c, const yaml_node_t *n, const char *name, enum shield_action act)
+static int new_rule(struct yctx *c, const yaml_node_t *n, const char *name, enum shield_action act)
 {
 	int id = shield_rules_add_rule(c->rs, name, act);
 
 	if (id < 0)
-		return fail(c, n, "more than %d named rules", SHIELD_MAX_RULES);
+		return yctx_fail(c, n, "more than %d named rules", SHIELD_MAX_RULES);
 	return id;
 }
 
 /* A named group: { name: x, cidrs: [...], file: path } */
-static int parse_group(struct ctx *c, yaml_node_t *n, enum shield_action act, const char *section)
+static int parse_group(struct yctx *c, yaml_node_t *n, enum shield_action act, const char *section)
 {
 	const char *name = section;
 	char msg[SHIELD_ERR_LEN];
@@ -158,9 +147,10 @@ static int parse_group(struct ctx *c, yaml_node_t *n, enum shield_action act, co
 
 	for_each_pair(c, n, p)
 	{
-		const char *k = scalar(node(c, p->key));
+		const char *k = yctx_scalar(yctx_node(c, p->key));
 
-		if (k && !strcmp(k, "name") && want_scalar(c, node(c, p->value), "name", &name))
+		if (k && !strcmp(k, "name") &&
+		    yctx_want_scalar(c, yctx_node(c, p->value), "name", &name))
 			return -EINVAL;
 	}
 	rule = new_rule(c, n, name, act);
@@ -168,45 +158,45 @@ static int parse_group(struct ctx *c, yaml_node_t *n, enum shield_action act, co
 		return rule;
 	for_each_pair(c, n, p)
 	{
-		yaml_node_t *v = node(c, p->value);
-		const char *k = scalar(node(c, p->key)), *path;
+		yaml_node_t *v = yctx_node(c, p->value);
+		const char *k = yctx_scalar(yctx_node(c, p->key)), *path;
 
 		if (!k)
-			return fail(c, node(c, p->key), "keys must be plain words");
+			return yctx_fail(c, yctx_node(c, p->key), "keys must be plain words");
 		if (!strcmp(k, "name"))
 			continue;
 		if (!strcmp(k, "cidrs")) {
 			if (!v || v->type != YAML_SEQUENCE_NODE)
-				return fail(c, v, "cidrs must be a list");
+				return yctx_fail(c, v, "cidrs must be a list");
 			for (yaml_node_item_t *it = v->data.sequence.items.start;
 			     it < v->data.sequence.items.top; it++)
-				if (add_cidr_node(c, node(c, *it), act, rule))
+				if (add_cidr_node(c, yctx_node(c, *it), act, rule))
 					return -EINVAL;
 		} else if (!strcmp(k, "file")) {
-			if (want_scalar(c, v, "file", &path))
+			if (yctx_want_scalar(c, v, "file", &path))
 				return -EINVAL;
 			if (shield_rules_add_list_file(c->rs, path, act, rule, msg, sizeof(msg)))
-				return fail(c, v, "%s", msg);
+				return yctx_fail(c, v, "%s", msg);
 		} else {
-			return fail(c, node(c, p->key),
-				    "unknown key '%.32s' in %s (want name, cidrs, file)", k,
-				    section);
+			return yctx_fail(c, yctx_node(c, p->key),
+					 "unknown key '%.32s' in %s (want name, cidrs, file)", k,
+					 section);
 		}
 	}
 	return 0;
 }
 
-static int parse_cidr_section(struct ctx *c, yaml_node_t *n, enum shield_action act,
+static int parse_cidr_section(struct yctx *c, yaml_node_t *n, enum shield_action act,
 			      const char *section)
 {
 	int rule = -1;
 
 	if (!n || n->type != YAML_SEQUENCE_NODE)
-		return fail(c, n, "%s must be a list of CIDRs or {name, cidrs, file} groups",
-			    section);
+		return yctx_fail(c, n, "%s must be a list of CIDRs or {name, cidrs, file} groups",
+				 section);
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *item = node(c, *it);
+		yaml_node_t *item = yctx_node(c, *it);
 
 		if (item && item->type == YAML_MAPPING_NODE) {
 			if (parse_group(c, item, act, section))
@@ -224,7 +214,7 @@ static int parse_cidr_section(struct ctx *c, yaml_node_t *n, enum shield_action 
 	return 0;
 }
 
-static int parse_proto(struct ctx *c, const yaml_node_t *n, int *proto)
+static int parse_proto(struct yctx *c, const yaml_node_t *n, int *proto)
 {
 	static const struct {
 		const char *name;
@@ -236,7 +226,7 @@ static int parse_proto(struct ctx *c, const yaml_node_t *n, int *proto)
 	const char *s;
 	long v;
 
-	if (want_scalar(c, n, "proto", &s))
+	if (yctx_want_scalar(c, n, "proto", &s))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i].name)) {
@@ -244,19 +234,19 @@ static int parse_proto(struct ctx *c, const yaml_node_t *n, int *proto)
 			return 0;
 		}
 	}
-	if (get_int(c, n, "proto (a name like tcp, udp, icmp, gre or a number)", 0, 255, &v))
+	if (yctx_get_int(c, n, "proto (a name like tcp, udp, icmp, gre or a number)", 0, 255, &v))
 		return -EINVAL;
 	*proto = v;
 	return 0;
 }
 
-static int parse_port_range(struct ctx *c, const yaml_node_t *n, int *lo, int *hi)
+static int parse_port_range(struct yctx *c, const yaml_node_t *n, int *lo, int *hi)
 {
 	const char *s;
 	char *end;
 	long a, b;
 
-	if (want_scalar(c, n, "port", &s))
+	if (yctx_want_scalar(c, n, "port", &s))
 		return -EINVAL;
 	errno = 0;
 	a = strtol(s, &end, 10);
@@ -269,13 +259,13 @@ static int parse_port_range(struct ctx *c, const yaml_node_t *n, int *lo, int *h
 			errno = EINVAL;
 	}
 	if (errno || end == s || *end || a < 0 || b > 65535 || a > b)
-		return fail(c, n, "port must be N or N-M within 0..65535, got '%.32s'", s);
+		return yctx_fail(c, n, "port must be N or N-M within 0..65535, got '%.32s'", s);
 	*lo = a;
 	*hi = b;
 	return 0;
 }
 
-static int parse_port_rule(struct ctx *c, yaml_node_t *n)
+static int parse_port_rule(struct yctx *c, yaml_node_t *n)
 {
 	yaml_node_t *port_node = NULL, *action_node = NULL;
 	int proto = -1, lo = 0, hi = 65535, rule, act;
@@ -284,22 +274,22 @@ static int parse_port_rule(struct ctx *c, yaml_node_t *n)
 	const char *s;
 
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return fail(c, n,
-			    "each port rule is a mapping like { proto: tcp, port: 23, "
-			    "action: block }");
+		return yctx_fail(c, n,
+				 "each port rule is a mapping like { proto: tcp, port: 23, "
+				 "action: block }");
 	for_each_pair(c, n, p)
 	{
-		yaml_node_t *v = node(c, p->value);
-		const char *k = scalar(node(c, p->key));
+		yaml_node_t *v = yctx_node(c, p->value);
+		const char *k = yctx_scalar(yctx_node(c, p->key));
 
 		if (!k)
-			return fail(c, node(c, p->key), "keys must be plain words");
+			return yctx_fail(c, yctx_node(c, p->key), "keys must be plain words");
 		if (!strcmp(k, "proto")) {
 			if (parse_proto(c, v, &proto))
 				return -EINVAL;
 		} else if (!strcmp(k, "port") || !strcmp(k, "src_port")) {
 			if (have_port)
-				return fail(c, v, "give either port or src_port, not both");
+				return yctx_fail(c, v, "give either port or src_port, not both");
 			if (parse_port_range(c, v, &lo, &hi))
 				return -EINVAL;
 			src = !strcmp(k, "src_port");
@@ -308,27 +298,27 @@ static int parse_port_rule(struct ctx *c, yaml_node_t *n)
 		} else if (!strcmp(k, "action")) {
 			action_node = v;
 		} else if (!strcmp(k, "name")) {
-			if (want_scalar(c, v, "name", &s))
+			if (yctx_want_scalar(c, v, "name", &s))
 				return -EINVAL;
 			snprintf(name, sizeof(name), "%s", s);
 		} else {
-			return fail(
-				c, node(c, p->key),
+			return yctx_fail(
+				c, yctx_node(c, p->key),
 				"unknown key '%.32s' in a port rule (want proto, port, src_port, "
 				"action, name)",
 				k);
 		}
 	}
 	if (proto < 0)
-		return fail(c, n, "port rule needs a proto");
-	if (want_scalar(c, action_node ? action_node : n, "action (block or allow)", &s))
+		return yctx_fail(c, n, "port rule needs a proto");
+	if (yctx_want_scalar(c, action_node ? action_node : n, "action (block or allow)", &s))
 		return -EINVAL;
 	if (!strcmp(s, "block") || !strcmp(s, "drop"))
 		act = SHIELD_ACT_BLOCK;
 	else if (!strcmp(s, "allow") || !strcmp(s, "pass"))
 		act = SHIELD_ACT_ALLOW;
 	else
-		return fail(c, action_node, "action must be block or allow, got '%.32s'", s);
+		return yctx_fail(c, action_node, "action must be block or allow, got '%.32s'", s);
 	if (!name[0]) {
 		if (!have_port)
 			snprintf(name, sizeof(name), "proto-%d", proto);
@@ -344,26 +334,26 @@ static int parse_port_rule(struct ctx *c, yaml_node_t *n)
 		return rule;
 	if (shield_rules_add_port(c->rs, proto, !have_port, lo, hi, src, act, rule, msg,
 				  sizeof(msg)))
-		return fail(c, port_node ? port_node : n, "%s", msg);
+		return yctx_fail(c, port_node ? port_node : n, "%s", msg);
 	return 0;
 }
 
 /* { per_sec: N, burst: N } or, for rate_limit, the packets/bytes pair plus prefixes. */
-static int parse_limit(struct ctx *c, yaml_node_t *n, const char *section, bool full)
+static int parse_limit(struct yctx *c, yaml_node_t *n, const char *section, bool full)
 {
 	__u64 pps = 0, pburst = 0, bps = 0, bburst = 0;
 	struct shield_config *cfg = &c->rs->cfg;
 	long len;
 
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return fail(c, n, "%s must be a mapping", section);
+		return yctx_fail(c, n, "%s must be a mapping", section);
 	for_each_pair(c, n, p)
 	{
-		yaml_node_t *v = node(c, p->value);
-		const char *k = scalar(node(c, p->key));
+		yaml_node_t *v = yctx_node(c, p->value);
+		const char *k = yctx_scalar(yctx_node(c, p->key));
 
 		if (!k)
-			return fail(c, node(c, p->key), "keys must be plain words");
+			return yctx_fail(c, yctx_node(c, p->key), "keys must be plain words");
 		if (!strcmp(k, full ? "packets_per_sec" : "per_sec")) {
 			if (get_rate(c, v, k, &pps))
 				return -EINVAL;
@@ -377,28 +367,30 @@ static int parse_limit(struct ctx *c, yaml_node_t *n, const char *section, bool 
 			if (get_rate(c, v, k, &bburst))
 				return -EINVAL;
 		} else if (full && !strcmp(k, "prefix_v4")) {
-			if (get_int(c, v, k, 1, 32, &len))
+			if (yctx_get_int(c, v, k, 1, 32, &len))
 				return -EINVAL;
 			shield_set_prefix_len(cfg, 4, len);
 		} else if (full && !strcmp(k, "prefix_v6")) {
-			if (get_int(c, v, k, 1, 128, &len))
+			if (yctx_get_int(c, v, k, 1, 128, &len))
 				return -EINVAL;
 			shield_set_prefix_len(cfg, 6, len);
 		} else {
-			return fail(c, node(c, p->key), "unknown key '%.32s' in %s", k, section);
+			return yctx_fail(c, yctx_node(c, p->key), "unknown key '%.32s' in %s", k,
+					 section);
 		}
 	}
 	if (!full) {
 		struct shield_limit *l = !strcmp(section, "syn_limit") ? &cfg->syn : &cfg->icmp;
 
 		if (shield_set_limit(l, pps, pburst, false))
-			return fail(c, n, "%s: rate or burst out of range", section);
+			return yctx_fail(c, n, "%s: rate or burst out of range", section);
 		return 0;
 	}
 	if (shield_set_limit(&cfg->pps, pps, pburst, false))
-		return fail(c, n, "packets_per_sec or packets_burst out of range (at most 1G/s)");
+		return yctx_fail(c, n,
+				 "packets_per_sec or packets_burst out of range (at most 1G/s)");
 	if (shield_set_limit(&cfg->bps, bps, bburst, true))
-		return fail(c, n, "bytes_per_sec or bytes_burst out of range");
+		return yctx_fail(c, n, "bytes_per_sec or bytes_burst out of range");
 	return 0;
 }
 
@@ -413,22 +405,22 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
-static int add_iface(struct ctx *c, const yaml_node_t *n)
+static int add_iface(struct yctx *c, const yaml_node_t *n)
 {
 	struct shield_targets *t = c->targets;
-	const char *s = scalar(n);
+	const char *s = yctx_scalar(n);
 
 	if (!s || !ifname_ok(s))
-		return fail(c, n,
-			    "'%.32s' is not an interface name (1-%d characters, no '/', ':' "
-			    "or spaces)",
-			    s ? s : "", IF_NAMESIZE - 1);
+		return yctx_fail(c, n,
+				 "'%.32s' is not an interface name (1-%d characters, no '/', ':' "
+				 "or spaces)",
+				 s ? s : "", IF_NAMESIZE - 1);
 	for (size_t i = 0; i < t->n; i++)
 		if (!strcmp(t->ifaces[i].name, s))
-			return fail(c, n, "interface '%s' is named twice", s);
+			return yctx_fail(c, n, "interface '%s' is named twice", s);
 	if (t->n == SHIELD_MAX_IFACES)
-		return fail(c, n, "more than %d interfaces in one shield section",
-			    SHIELD_MAX_IFACES);
+		return yctx_fail(c, n, "more than %d interfaces in one shield section",
+				 SHIELD_MAX_IFACES);
 	snprintf(t->ifaces[t->n].name, IF_NAMESIZE, "%s", s);
 	t->ifaces[t->n].line = n->start_mark.line + 1;
 	t->ifaces[t->n].col = n->start_mark.column + 1;
@@ -437,47 +429,49 @@ static int add_iface(struct ctx *c, const yaml_node_t *n)
 }
 
 /* interfaces: eth0 | [eth0, eth1]; attach: auto | native | generic | tc */
-static int parse_target_key(struct ctx *c, const yaml_node_t *key, yaml_node_t *val)
+static int parse_target_key(struct yctx *c, const yaml_node_t *key, yaml_node_t *val)
 {
-	const char *k = scalar(key), *s;
+	const char *k = yctx_scalar(key), *s;
 
 	if (!strcmp(k, "attach")) {
-		if (want_scalar(c, val, k, &s))
+		if (yctx_want_scalar(c, val, k, &s))
 			return -EINVAL;
 		if (shield_parse_mode(s, &c->targets->mode))
-			return fail(c, val,
-				    "attach must be auto, native, generic or tc, got '%.32s'", s);
+			return yctx_fail(c, val,
+					 "attach must be auto, native, generic or tc, got '%.32s'",
+					 s);
 		return 0;
 	}
 	if (val && val->type == YAML_SCALAR_NODE)
 		return add_iface(c, val);
 	if (!val || val->type != YAML_SEQUENCE_NODE ||
 	    val->data.sequence.items.top == val->data.sequence.items.start)
-		return fail(c, val ? val : key, "interfaces must be a non-empty list of names");
+		return yctx_fail(c, val ? val : key,
+				 "interfaces must be a non-empty list of names");
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
 	     it < val->data.sequence.items.top; it++)
-		if (add_iface(c, node(c, *it)))
+		if (add_iface(c, yctx_node(c, *it)))
 			return -EINVAL;
 	return 0;
 }
 
-static int parse_shield(struct ctx *c, yaml_node_t *n)
+static int parse_shield(struct yctx *c, yaml_node_t *n)
 {
 	struct shield_config *cfg = &c->rs->cfg;
 	bool b;
 	long v;
 
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return fail(c, n, "the shield section must be a mapping");
+		return yctx_fail(c, n, "the shield section must be a mapping");
 	for_each_pair(c, n, p)
 	{
-		yaml_node_t *val = node(c, p->value);
-		const char *k = scalar(node(c, p->key)), *s;
+		yaml_node_t *val = yctx_node(c, p->value);
+		const char *k = yctx_scalar(yctx_node(c, p->key)), *s;
 
 		if (!k)
-			return fail(c, node(c, p->key), "keys must be plain words");
+			return yctx_fail(c, yctx_node(c, p->key), "keys must be plain words");
 		if (!strcmp(k, "interfaces") || !strcmp(k, "attach")) {
-			if (parse_target_key(c, node(c, p->key), val))
+			if (parse_target_key(c, yctx_node(c, p->key), val))
 				return -EINVAL;
 		} else if (!strcmp(k, "shadow")) {
 			if (get_bool(c, val, k, &b))
@@ -500,10 +494,10 @@ static int parse_shield(struct ctx *c, yaml_node_t *n)
 				return -EINVAL;
 		} else if (!strcmp(k, "ports")) {
 			if (!val || val->type != YAML_SEQUENCE_NODE)
-				return fail(c, val, "ports must be a list of rules");
+				return yctx_fail(c, val, "ports must be a list of rules");
 			for (yaml_node_item_t *it = val->data.sequence.items.start;
 			     it < val->data.sequence.items.top; it++)
-				if (parse_port_rule(c, node(c, *it)))
+				if (parse_port_rule(c, yctx_node(c, *it)))
 					return -EINVAL;
 		} else if (!strcmp(k, "rate_limit")) {
 			if (parse_limit(c, val, k, true))
@@ -512,25 +506,31 @@ static int parse_shield(struct ctx *c, yaml_node_t *n)
 			if (parse_limit(c, val, k, false))
 				return -EINVAL;
 		} else if (!strcmp(k, "fragments")) {
-			if (want_scalar(c, val, k, &s))
+			if (yctx_want_scalar(c, val, k, &s))
 				return -EINVAL;
 			if (!strcmp(s, "drop"))
 				cfg->flags |= SHIELD_CFG_DROP_FRAGS;
 			else if (!strcmp(s, "inspect"))
 				cfg->flags &= ~SHIELD_CFG_DROP_FRAGS;
 			else
-				return fail(c, val,
-					    "fragments must be inspect or drop, got '%.32s'", s);
+				return yctx_fail(c, val,
+						 "fragments must be inspect or drop, got '%.32s'",
+						 s);
 		} else if (!strcmp(k, "drop_sample")) {
-			if (get_int(c, val, k, 1, 1 << 30, &v))
+			if (yctx_get_int(c, val, k, 1, 1 << 30, &v))
 				return -EINVAL;
 			if (v & (v - 1))
-				return fail(c, val,
-					    "drop_sample must be a power of two (1, 2, 4, ...)");
+				return yctx_fail(
+					c, val,
+					"drop_sample must be a power of two (1, 2, 4, ...)");
 			cfg->sample_mask = v - 1;
+		} else if (!strcmp(k, "balance")) {
+			if (shield_parse_balance(c, val))
+				return -EINVAL;
 		} else {
-			return fail(c, node(c, p->key),
-				    "unknown key '%.32s' in shield (see 'vigil shield --help')", k);
+			return yctx_fail(
+				c, yctx_node(c, p->key),
+				"unknown key '%.32s' in shield (see 'vigil shield --help')", k);
 		}
 	}
 	return 0;
@@ -540,15 +540,15 @@ int shield_rules_parse_section(struct shield_ruleset *rs, yaml_document_t *doc,
 			       yaml_node_t *section, struct shield_targets *targets,
 			       struct shield_yaml_error *e)
 {
-	struct ctx c = { .doc = doc, .rs = rs, .targets = targets, .e = e };
+	struct yctx c = { .doc = doc, .rs = rs, .targets = targets, .e = e };
 	int ret;
 
 	memset(targets, 0, sizeof(*targets));
 	ret = parse_shield(&c, section);
 	if (!ret && !targets->n)
-		ret = fail(&c, section,
-			   "a policy's shield section needs 'interfaces:', the interfaces to "
-			   "attach it to (like interfaces: [eth0])");
+		ret = yctx_fail(&c, section,
+				"a policy's shield section needs 'interfaces:', the interfaces to "
+				"attach it to (like interfaces: [eth0])");
 	return ret;
 }
 
@@ -557,7 +557,7 @@ static int parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len, co
 		      struct shield_targets *targets, char *err, size_t errlen)
 {
 	struct shield_yaml_error e = { 0 };
-	struct ctx c = { .rs = rs, .targets = targets, .e = &e };
+	struct yctx c = { .rs = rs, .targets = targets, .e = &e };
 	yaml_node_t *root, *section = NULL;
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -581,14 +581,14 @@ static int parse_yaml(struct shield_ruleset *rs, const char *buf, size_t len, co
 	if (root && root->type == YAML_MAPPING_NODE) {
 		for_each_pair(&c, root, p)
 		{
-			const char *k = scalar(node(&c, p->key));
+			const char *k = yctx_scalar(yctx_node(&c, p->key));
 
 			if (k && !strcmp(k, "shield"))
-				section = node(&c, p->value);
+				section = yctx_node(&c, p->value);
 		}
 	}
 	if (!section)
-		ret = fail(&c, root, "no 'shield:' section (a mapping at the top level)");
+		ret = yctx_fail(&c, root, "no 'shield:' section (a mapping at the top level)");
 	else
 		ret = parse_shield(&c, section);
 	if (ret && e.line)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <utime.h>
 
 struct fixture {
 	char dir[64];	  /* a fresh directory under /tmp */
@@ -153,11 +154,45 @@ static void check_alert_only(const struct vigil_child *v, struct json_object **e
 		      "%s: %ld opens seen, want fewer than %ld", what, opens_seen(v), max / 2);
 }
 
+/*
+ * Open @path through a file handle (name_to_handle_at, then open_by_handle_at), as a container
+ * escape does with a handle it forged: the kernel gets no name at all. -1, and *@unsupported,
+ * when the file system gives no handles (the VM suite's root may be such).
+ */
+static int open_by_handle(const char *path, bool *unsupported)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh = { .h.handle_bytes = MAX_HANDLE_SZ };
+	char dir[PATH_MAX];
+	int mount_id, mfd, fd = -1;
+
+	*unsupported = false;
+	if (name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, 0)) {
+		*unsupported = errno == EOPNOTSUPP;
+		if (*unsupported)
+			return -1;
+		harness_check(false, __FILE__, __LINE__, "name_to_handle_at: %s", strerror(errno));
+		return -1;
+	}
+	/* any fd on the file's mount: its directory, so that the file is opened once */
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (mfd >= 0)
+		fd = open_by_handle_at(mfd, &fh.h, O_RDONLY);
+	close(mfd);
+	harness_check(fd >= 0, __FILE__, __LINE__, "open_by_handle_at: %s", strerror(errno));
+	return fd;
+}
+
 TEST(open_evasions_resolve_to_the_real_file)
 {
 	char path[PATH_MAX], soft[PATH_MAX], hard[PATH_MAX], elsewhere[64], cwd[PATH_MAX];
 	struct open_how how = { .flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS };
 	struct json_object **ev, *e;
+	bool no_handles;
 	struct vigil_child v;
 	struct fixture fx;
 	size_t n = 0, count;
@@ -194,6 +229,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	read_close(open(soft, O_RDONLY));					  /* 6 symlink */
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
 	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
+	read_close(open_by_handle(fx.secret, &no_handles)); /* 9 a file handle: no name */
 	ev = vigil_stop_and_load(&v, &n);
 
 	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
@@ -205,9 +241,18 @@ TEST(open_evasions_resolve_to_the_real_file)
 		ASSERT_STREQ(jstr(e, "file.flags"), "O_RDONLY", "flags");
 		ASSERT_GE(jint(e, "result"), 0, "result is the fd");
 	}
-	for (size_t i = 0; i < n; i++)
+	e = NULL;
+	for (size_t i = 0; i < n; i++) {
 		if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), "openat2"))
 			ASSERT_STREQ(jstr(ev[i], "file.path"), fx.secret, "openat2 reported");
+		if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), "open_by_handle_at"))
+			e = ev[i];
+	}
+	/* 9: caught by the inode, under the name the dentry cache has for it (either of two) */
+	if (no_handles)
+		printf("  (no file handles on this file system: open_by_handle_at not tried)\n");
+	else if (ASSERT_NOT_NULL(e, "the open by handle is reported"))
+		ASSERT_TRUE(same_object(e, &fx.st), "by handle: the secret's inode and dev");
 	/* 8: another name for the same inode is caught by the kernel's inode match. */
 	e = find_file(ev, n, "open", hard, &count);
 	if (ASSERT_NOT_NULL(e, "the hard link open is reported"))
@@ -717,11 +762,20 @@ out:
 static void change_files(const char *dir)
 {
 	char a[PATH_MAX], b[PATH_MAX], m[PATH_MAX];
+	const struct timespec y2000[2] = { { .tv_sec = 946684800 }, { .tv_sec = 946684800 } };
+	const struct utimbuf y2001 = { .actime = 978307200, .modtime = 978307200 };
 	int fd;
 
 	if (chdir(dir))
 		_exit(10);
 	fd = open("a", O_WRONLY | O_CREAT, 0644);
+	/*
+	 * Times set through the fd (futimens), by name (the old utime call: glibc's utime() is
+	 * utimensat), and to now.
+	 */
+	if (fd < 0 || futimens(fd, y2000) || syscall(SYS_utime, "a", &y2001) ||
+	    utimensat(AT_FDCWD, "a", NULL, 0))
+		_exit(13);
 	close(fd);
 	if (chmod("a", 04755) || chown("a", 1234, 5678) || truncate("a", 42) ||
 	    setxattr("a", "trusted.vigil", "x", 1, 0) || link("a", "hard") ||
@@ -793,6 +847,21 @@ TEST(changes_to_files)
 	if (ASSERT_NOT_NULL(e, "mount"))
 		ASSERT_STREQ(jstr(e, "file.source"), "vigil-test", "mount source");
 	ASSERT_NOT_NULL(find_file(ev, n, "umount", PATH_OF("mnt"), &count), "umount");
+	find_file(ev, n, "utimes", PATH_OF("a"), &count);
+	ASSERT_EQ(count, 3, "utimes: futimens, utime and utimensat");
+	for (size_t i = 0, seen = 0; i < n; i++) {
+		static const char *const want[][2] = { { "utimensat", "2000-01-01T00:00:00Z" },
+						       { "utime", "2001-01-01T00:00:00Z" },
+						       { "utimensat", "now" } };
+
+		if (strcmp(jstr(ev[i], "type"), "utimes") || seen >= 3)
+			continue;
+		ASSERT_STREQ(jstr(ev[i], "syscall"), want[seen][0], "utimes: the call");
+		ASSERT_STREQ(jstr(ev[i], "file.mtime"), want[seen][1], "utimes: the time set");
+		ASSERT_STREQ(jstr(ev[i], "file.path"), PATH_OF("a"),
+			     "utimes: the file, also by fd");
+		seen++;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (jstr(ev[i], "file.path") && strcmp(jstr(ev[i], "type"), "open"))
 			ASSERT_EQ(jint(ev[i], "result"), 0, "every change succeeded");

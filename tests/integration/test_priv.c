@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The privilege sensor end to end: real children change their ids and capabilities, and the
- * events must carry exactly the credentials before and after, and the syscall's result.
+ * The privilege sensor end to end: real children change their ids, capabilities and
+ * namespaces, and the events must carry exactly the credentials or namespaces before and after,
+ * and the syscall's result.
  */
 #include "harness.h"
 #include "testlib.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -18,7 +21,8 @@
 
 static bool start(struct vigil_child *v)
 {
-	static const char *const args[] = { "trace", "--events", "setuid,setgid,capset", NULL };
+	static const char *const args[] = { "trace", "--events",
+					    "setuid,setgid,capset,setns,unshare", NULL };
 
 	return vigil_start_checked(v, args);
 }
@@ -214,6 +218,60 @@ TEST(capset_dropping_cap_net_raw)
 			  "only CAP_NET_RAW left the permitted set");
 		ASSERT_EQ(hexmask(e, "cred.after.inheritable"),
 			  hexmask(e, "cred.before.inheritable"), "inheritable unchanged");
+	}
+	events_free(ev, n);
+	vigil_cleanup(&v);
+}
+
+/* Leave the network namespace for a new one, then come back through an fd kept of the old one. */
+static int netns_round_trip(void)
+{
+	int fd = open("/proc/self/ns/net", O_RDONLY);
+
+	if (fd < 0 || unshare(CLONE_NEWNET))
+		return 1;
+	return setns(fd, CLONE_NEWNET) ? 2 : 0;
+}
+
+/* A JSON value as compact text, "" for none. */
+static const char *plain(struct json_object *e, const char *path)
+{
+	struct json_object *o = jget(e, path);
+
+	return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+}
+
+TEST(unshare_and_setns_back_into_the_host_namespace)
+{
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	size_t n = 0;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !start(&v))
+		return;
+	pid = run_child(netns_round_trip);
+	ASSERT_EQ(wait_code(pid), 0, "child left its network namespace and came back");
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_priv(ev, n, "unshare", pid, "unshare", 0);
+	if (ASSERT_NOT_NULL(e, "unshare event")) {
+		ASSERT_EQ(jint(e, "result"), 0, "unshare result");
+		ASSERT_EQ(jint(e, "namespace.flags"), CLONE_NEWNET, "unshare flags");
+		ASSERT_STREQ(plain(e, "namespace.changed"), "[\"net\"]", "unshare: net changed");
+		ASSERT_STREQ(plain(e, "namespace.into_host"), "[]", "unshare: into no host's");
+		ASSERT_TRUE(jint(e, "namespace.before.net") != jint(e, "namespace.after.net"),
+			    "unshare: the net inode differs");
+		ASSERT_EQ(jint(e, "namespace.before.mnt"), jint(e, "namespace.after.mnt"),
+			  "unshare: the mount namespace stays");
+	}
+	/* the test runs in the host's network namespace: coming back is entering the host's */
+	e = find_priv(ev, n, "setns", pid, "setns", 0);
+	if (ASSERT_NOT_NULL(e, "setns event")) {
+		ASSERT_EQ(jint(e, "result"), 0, "setns result");
+		ASSERT_STREQ(plain(e, "namespace.changed"), "[\"net\"]", "setns: net changed");
+		ASSERT_STREQ(plain(e, "namespace.into_host"), "[\"net\"]",
+			     "setns: into the host's net namespace");
 	}
 	events_free(ev, n);
 	vigil_cleanup(&v);

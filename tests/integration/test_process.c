@@ -539,6 +539,76 @@ TEST(long_argv_is_flagged_truncated)
 	vigil_cleanup(&v);
 }
 
+/* /bin/true run with @env (NULL-terminated), the loader's complaints to /dev/null; its pid */
+static pid_t true_with_env(char *const env[])
+{
+	char *argv[] = { "/bin/true", NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid = -1;
+
+	if (posix_spawn_file_actions_init(&fa))
+		return -1;
+	if (posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0) ||
+	    posix_spawn(&pid, argv[0], &fa, NULL, argv, env))
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+TEST(the_loaders_variables_are_read_at_exec_and_writable_dirs_flagged)
+{
+	enum { PADDING = 600 };
+	static char pad[PADDING][16];
+	char lib_dir[] = "/tmp/vigil-ld-XXXXXX", safe[96], *padded[PADDING + 2];
+	struct json_object **ev, *e;
+	struct vigil_child v;
+	size_t n = 0;
+	pid_t writable, safe_pid, deep;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_NOT_NULL(mkdtemp(lib_dir), "a 0700 directory"))
+		return;
+	snprintf(safe, sizeof(safe), "LD_LIBRARY_PATH=%s:/usr/lib", lib_dir);
+	/* the variable after hundreds of others, where a bounded scan would miss it */
+	for (int i = 0; i < PADDING; i++) {
+		snprintf(pad[i], sizeof(pad[i]), "PAD%03d=x", i);
+		padded[i] = pad[i];
+	}
+	padded[PADDING] = "LD_AUDIT=/dev/shm/vigil-none.so";
+	padded[PADDING + 1] = NULL;
+	if (!vigil_start_checked(&v, (const char *[]){ "trace", "--events", "exec", NULL }))
+		goto out;
+	writable = true_with_env((char *[]){ "A=1", "LD_PRELOAD=/tmp/vigil-none.so", NULL });
+	safe_pid = true_with_env((char *[]){ safe, "LD_PRELOAD=libc.so.6", NULL });
+	deep = true_with_env(padded);
+	wait_status(writable);
+	wait_status(safe_pid);
+	wait_status(deep);
+	ev = vigil_stop_and_load(&v, &n);
+
+	e = find_event(ev, n, "exec", writable);
+	if (ASSERT_NOT_NULL(e, "exec with LD_PRELOAD in /tmp")) {
+		ASSERT_STREQ(json_object_to_json_string_ext(jget(e, "process.ld_env"),
+							    JSON_C_TO_STRING_PLAIN),
+			     "[\"LD_PRELOAD=\\/tmp\\/vigil-none.so\"]",
+			     "ld_env: that variable alone");
+		ASSERT_TRUE(has_exe_flag(e, "ld_writable"), "flagged: /tmp is world-writable");
+	}
+	e = find_event(ev, n, "exec", safe_pid);
+	if (ASSERT_NOT_NULL(e, "exec with a private LD_LIBRARY_PATH")) {
+		ASSERT_EQ(json_object_array_length(jget(e, "process.ld_env")), 2, "both variables");
+		ASSERT_FALSE(has_exe_flag(e, "ld_writable"),
+			     "not flagged: a 0700 directory and a bare library name");
+	}
+	e = find_event(ev, n, "exec", deep);
+	if (ASSERT_NOT_NULL(e, "exec with LD_AUDIT after 600 variables"))
+		ASSERT_TRUE(has_exe_flag(e, "ld_writable"),
+			    "flagged: /dev/shm, found past padding");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	rmdir(lib_dir);
+}
+
 TEST(filters_events_and_comm)
 {
 	char *const sh5[] = { "/bin/sh", "-c", "exit 5", NULL };

@@ -91,6 +91,11 @@ static const char LIB[] =
 	"	i=0; while [ \"$(readlink /proc/$1/exe)\" != \"$2\" ] && [ $i -lt 100 ]; do\n"
 	"		sleep 0.05; i=$((i + 1)); done\n"
 	"}\n"
+	"# typed LINE: LINE typed into an interactive bash on a pty (script gives it one)\n"
+	"typed() {\n"
+	"	printf '%s\\nexit\\n' \"$1\" |\n"
+	"		script -qec 'bash --norc --noprofile -i' /dev/null >/dev/null 2>&1\n"
+	"}\n"
 	"# sysctl_rewrite FILE: write a kernel setting's current value back\n"
 	"sysctl_rewrite() { v=$(cat \"$1\") && printf '%s\\n' \"$v\" > \"$1\"; }\n";
 
@@ -227,6 +232,9 @@ static const struct scenario scenarios[] = {
 	  "scratch /etc/systemd/system && run_as /usr/bin/systemctl 'mkdir /etc/systemd/system/multi-user.target.wants && ln -s /lib/systemd/system/x.service /etc/systemd/system/multi-user.target.wants/x.service'", NULL },
 
 	/* privilege-escalation.yaml */
+	{ "host-namespace-entered-from-outside",
+	  "unshare -n nsenter --net=/proc/$$/ns/net true",
+	  "unshare -n true && nsenter --net=/proc/$$/ns/net true", "unshare nsenter" },
 	{ "setuid-bit-set",
 	  "cp /bin/true $S/x && chmod 4755 $S/x",
 	  "cp /bin/true $S/x && chmod 755 $S/x && run_as /usr/bin/dpkg 'chmod 4755 x' && fake /usr/bin/containerd $H && containerd @chmod 4755 x", NULL },
@@ -269,6 +277,17 @@ static const struct scenario scenarios[] = {
 	{ "timestomp-with-touch",
 	  "touch -d '2020-01-01 00:00' $S/f",
 	  "touch $S/f && printf 'all:\\n\\ttouch -r /etc/hostname f\\n' > Makefile && make -s", NULL },
+	{ "library-preloaded-from-writable-dir",
+	  "LD_PRELOAD=/dev/shm/vigil-none.so /bin/true 2>/dev/null",
+	  "mkdir -m 700 $S/lib && LD_LIBRARY_PATH=$S/lib /bin/true && LD_PRELOAD=libc.so.6 /bin/true && "
+	  "printf 'all:\\n\\tLD_PRELOAD=/tmp/x.so /bin/true 2>/dev/null\\n' > Makefile && make -s", NULL },
+	{ "system-file-times-set",
+	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && python3 -c "
+	  "\"import os; os.utime('/usr/local/bin/t', (946684800, 946684800))\"",
+	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && touch -d 2000-01-01 /usr/local/bin/t && "
+	  "cp -p /etc/hostname /usr/local/bin/h && python3 -c \"import os; os.utime('/usr/local/bin/t')\" && "
+	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\"",
+	  "python3" },
 	{ "hidden-file-created-in-temp-dir",
 	  "scratch /tmp && echo x > /tmp/.hidden",
 	  "scratch /tmp && echo x > /tmp/.X7-lock && echo x > /tmp/.notes.txt.swp && echo x > /tmp/visible", NULL },
@@ -371,6 +390,9 @@ static const struct scenario scenarios[] = {
 	{ "download-piped-to-shell",
 	  "sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'",
 	  "sh -c 'wget --version | head -1 >/dev/null' && run_as /usr/bin/dpkg \"sh -c 'wget -q -O- http://127.0.0.1:1/x 2>/dev/null | sh'\"", "wget" },
+	{ "typed-download-piped-to-shell",
+	  "typed 'curl -s http://127.0.0.1:1/x | sh'",
+	  "typed 'curl --version | head -1 >/dev/null' && sh -c 'curl -s http://127.0.0.1:1/x | cat'", "curl script bash" },
 	{ "decoded-payload-piped-to-shell",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d | sh'",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d > /dev/null' && sh -c 'echo true | sh' && echo x | gzip | gzip -d >/dev/null", NULL },

@@ -92,7 +92,7 @@ TEST(usage_errors_exit_64_with_one_clear_message)
 	run_vigil((const char *[]){ "trace", "--events", "exec,bogus", NULL }, out, sizeof(out));
 	ASSERT_TRUE(strstr(out, "'bogus'") && strstr(out, "exit"),
 		    "names the bad type and the good");
-	ASSERT_TRUE(strstr(out, " proc_read\n") != NULL, "the list of types is whole");
+	ASSERT_TRUE(strstr(out, " tls\n") != NULL, "the list of types is whole");
 }
 
 /*

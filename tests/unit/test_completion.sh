@@ -90,7 +90,7 @@ expect sink_schemes "syslog+tcp:// syslog+tls:// syslog+udp:// syslog:" run --si
 expect event_type "exec" trace -e exe
 expect event_types_by_prefix "exec exit" trace -e ex
 expect event_type_list "exec,fork" trace --events exec,fo
-expect_has event_types_all "exec open connect dns module_load proc_mem_write" run -e ""
+expect_has event_types_all "exec open connect dns module_load proc_mem_write shell tls" run -e ""
 expect output_file "$tmp/a.yaml $tmp/b.yml $tmp/notes.txt $tmp/sub" run -o "$tmp/"
 expect policy_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" run --policy "$tmp/"
 expect metrics_address_is_no_option "" run --metrics -
@@ -99,6 +99,8 @@ expect policy_actions "apply check explain list remove" policy ""
 expect policy_check_files "$tmp/a.yaml $tmp/b.yml $tmp/sub" policy check "$tmp/"
 expect policy_options "--builtin" policy list --b
 expect shield_actions "top" shield t
+expect shield_health_action "health" shield he
+expect_has shield_health_interface "lo" shield health ""
 expect config_actions "check show" config ""
 expect baseline_actions "check diff export learn mode show" baseline ""
 expect_has baseline_options "--exe --cgroup --unit --quiet-period --fold --network" baseline learn -
@@ -111,7 +113,9 @@ expect shield_rules_file "$tmp/a.yaml $tmp/b.yml $tmp/sub" shield reload lo --ru
 # _command_offset calls compopt, which complains outside a real TAB.
 expect_has sandbox_command "echo" sandbox --policy "$tmp/a.yaml" -- ech 2>/dev/null
 expect no_actions_for_status "" status ""
-expect latency_targets "block irq offcpu runq syscall tcp" latency ""
+expect latency_targets "block irq offcpu runq syscall tcp uprobe:" latency ""
+expect latency_uprobe_target "uprobe:" latency up
+expect_has probe_options "--usdt --json --verbose" probe --
 expect latency_groupings_of_target "--per-cgroup --per-cpu --per-pid" latency runq ""
 expect latency_units "ms ns us" latency syscall --unit ""
 expect_has latency_options "--duration --interval --per-disk --top --json" latency --
