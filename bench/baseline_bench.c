@@ -48,12 +48,20 @@ static void handle(const char *dir, int peer, unsigned long n)
 
 	snprintf(path, sizeof(path), "%s/svc.conf", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && read(fd, buf, sizeof(buf)) >= 0)
+	if (fd >= 0) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		(void)r;
 		close(fd);
+	}
 	snprintf(path, sizeof(path), "%s/svc.log", dir);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && write(fd, "request\n", 8) >= 0)
+	if (fd >= 0) {
+		ssize_t r = write(fd, "request\n", 8);
+
+		(void)r;
 		close(fd);
+	}
 	loopback(&a, peer);
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s >= 0) {
@@ -95,8 +103,7 @@ static int serve(const char *dir, int port, int peer)
 			return 0;
 		if (strncmp(req, "ping", 4))
 			handle(dir, peer, ++n);
-		if (write(c, "ok\n", 3) < 0)
-			n += 0;
+		len = write(c, "ok\n", 3); /* a client that left needs no answer */
 		close(c);
 	}
 }
