@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "agent/run.h"
+#include "agent/baselines.h"
 #include "agent/control.h"
 #include "agent/guard.h"
 #include "agent/notify.h"
@@ -269,6 +270,7 @@ int run_main(struct run_options *o)
 	struct agent_status_ctx status = { 0 };
 	struct control *control = NULL;
 	struct agent_guard guard = { 0 };
+	struct agent_baselines baselines = { 0 };
 	struct watch_entry trace_watches[FILTER_MAX_ITEMS];
 	struct sensors *sensors = NULL;
 	struct stream *stream = NULL;
@@ -373,6 +375,15 @@ int run_main(struct run_options *o)
 		sopts.types = ~0ull;
 		o->cfg.judge = policy_engine_judge;
 		o->cfg.judge_ctx = agent_engine(agent);
+		if (o->baseline_dir) {
+			if (agent_baselines_start(&baselines, o->baseline_dir, agent_engine(agent),
+						  o->name)) {
+				ret = EX_CONFIG;
+				goto out;
+			}
+			o->cfg.judge = agent_baselines_judge;
+			o->cfg.judge_ctx = &baselines;
+		}
 		o->cfg.show_unmatched = o->cfg.filter.type_mask || o->cfg.filter.n_paths;
 		/*
 		 * Events in a file, and stderr the journal (systemd sets JOURNAL_STREAM): each
@@ -608,6 +619,7 @@ out:
 	if (bpf_metrics.stats_fd >= 0)
 		close(bpf_metrics.stats_fd);
 	sandbox_destroy(&sb);
+	agent_baselines_stop(&baselines, o->name);
 	stream_free(stream);
 	sensors_stop(sensors);
 	agent_guard_stop(&guard);

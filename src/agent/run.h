@@ -38,7 +38,8 @@ struct run_options {
 	const char *metrics;	/* --metrics ADDR:PORT as given, or NULL: no endpoint */
 	struct metrics_addr metrics_addr; /* ... parsed */
 	bool bpf_stats;			  /* count BPF programs' run time while running */
-	unsigned int histograms; /* latency histograms exported: 1 << enum lat_target each */
+	unsigned int histograms;  /* latency histograms exported: 1 << enum lat_target each */
+	const char *baseline_dir; /* --baseline: learn and monitor these; NULL: none */
 };
 
 /* Run until stopped; the exit code (cli/cli.h; a sandbox's is its command's). */

@@ -62,6 +62,7 @@ extern const struct command cmd_latency;
 extern const struct command cmd_collect;
 extern const struct command cmd_top;
 extern const struct command cmd_profile;
+extern const struct command cmd_baseline;
 
 /*
  * Send @request (and @body) to the running agent over its control socket and print its answer,

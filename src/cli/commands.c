@@ -7,9 +7,9 @@
 #include <string.h>
 
 const struct command *const vigil_commands[] = {
-	&cmd_run,     &cmd_stop,   &cmd_trace,	 &cmd_sandbox, &cmd_policy, &cmd_config,
-	&cmd_status,  &cmd_reopen, &cmd_probe,	 &cmd_version, &cmd_shield, &cmd_unload,
-	&cmd_latency, &cmd_top,	   &cmd_profile, &cmd_collect, NULL,
+	&cmd_run,     &cmd_stop,   &cmd_trace,	 &cmd_sandbox, &cmd_policy,   &cmd_config,
+	&cmd_status,  &cmd_reopen, &cmd_probe,	 &cmd_version, &cmd_shield,   &cmd_unload,
+	&cmd_latency, &cmd_top,	   &cmd_profile, &cmd_collect, &cmd_baseline, NULL,
 };
 
 const struct command *find_command(const char *name)

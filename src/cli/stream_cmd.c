@@ -27,6 +27,7 @@ enum {
 	OPT_METRICS,
 	OPT_BPF_STATS,
 	OPT_HISTOGRAMS,
+	OPT_BASELINE,
 	OPT_KEYS,
 };
 
@@ -210,6 +211,16 @@ const struct cli_option stream_options[] = {
 		  "them; the systemd unit runs with it). Not fanotify's\n"
 		  "refusals (no BPF LSM): they end with the agent",
 	  .config = "keep-enforcement",
+	  .config_default = "off",
+	  .only = RUN },
+	{ .name = "baseline",
+	  .key = OPT_BASELINE,
+	  .arg = "DIR",
+	  .help = "also learn and monitor the baselines in DIR (vigil\n"
+		  "baseline; docs/baseline.md): each program that has one;\n"
+		  "what it never did is written as the event with a\n"
+		  "baseline-* rule (default: off)",
+	  .config = "baseline",
 	  .config_default = "off",
 	  .only = RUN },
 	{ .help = "Metrics (docs/metrics.md):", .only = RUN },
@@ -526,6 +537,11 @@ static int apply(int key, const char *arg, struct run_options *a, char *err, siz
 		return 0;
 	case OPT_HISTOGRAMS:
 		return parse_histograms(arg, &a->histograms, err, errlen);
+	case OPT_BASELINE:
+		if (strcmp(arg, "off") && *arg != '/')
+			return BAD("an absolute directory, or off");
+		a->baseline_dir = strcmp(arg, "off") ? arg : NULL;
+		return 0;
 	}
 	return BAD("unknown option");
 }

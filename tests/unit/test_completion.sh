@@ -76,7 +76,7 @@ expect_has()
 }
 
 expect command_prefix "trace" tr
-expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency top profile collect version help" ""
+expect_has every_command "run trace sandbox policy config status reopen stop probe shield unload latency top profile collect baseline version help" ""
 expect help_takes_a_command "shield" help sh
 expect long_option_prefix "--format" run --for
 expect option_of_its_command_only "--duration" trace --dur
@@ -102,6 +102,8 @@ expect shield_actions "top" shield t
 expect shield_health_action "health" shield he
 expect_has shield_health_interface "lo" shield health ""
 expect config_actions "check show" config ""
+expect baseline_actions "check diff export learn mode show" baseline ""
+expect_has baseline_options "--exe --cgroup --unit --quiet-period --fold --network" baseline learn -
 expect status_policy_is_no_pid "" status -p ""
 expect status_rule_is_no_file "" status -r "$tmp/"
 expect_has shield_interface "lo" shield attach ""
