@@ -2,9 +2,10 @@
 # make test-vm: the VM suite (scripts/vm/run.sh) on each Debian kernel of VM_RELEASES (default
 # "bookworm trixie": Debian 12's 6.1 and Debian 13's 6.12), the whole suite on each, booted side
 # by side: qemu's TCG runs a VM on one host thread, so two VMs take the two cores of a small
-# machine (one after the other would add the whole 6.12 suite, ~12 min here, to make test; side
-# by side the two took 12.9 min where 6.1 alone took 11.5). Prints each kernel's console and
-# total, then their sum; exits non-zero when anything failed on either.
+# machine. One after the other would add the whole 6.12 suite (11-13 min) to make test; side by
+# side the VM step lasts as long as the slower kernel (an earlier run here: 11.5 and 12.9 min,
+# where 6.1 alone took 10.5). Prints each kernel's console and total, then their sum; exits
+# non-zero when anything failed on either.
 # Usage: suites.sh VIGIL TEST_BIN...   (env: VM_RELEASES, and run.sh's)
 set -u -o pipefail
 here=$(dirname "$0")
