@@ -12,7 +12,7 @@ here=$(dirname "$0")
 cache=${VM_CACHE:-.vm-cache}
 # The whole suite ran 633 s here alone (single-threaded TCG). Two suites side by side
 # (suites.sh) share the two cores with everything else the machine runs: under a load of 11
-# from other work each VM got 40% of a core, and neither kernel's suite ended within 1200 s.
+# from other work each VM got 40% of a core: 6.1's suite took 1001 s, 6.12's was cut at 1200.
 timeout_s=${VM_TIMEOUT:-2400}
 qemu=${QEMU:-qemu-system-x86_64}
 release=${VM_RELEASE:-bookworm}
