@@ -18,8 +18,8 @@ suite() {
 	echo "=== $title"
 	"$@" | tee "$log" || status=1
 	awk -v title="$title" '/^=== / { section = substr($0, 5) ": " }
-		/^  [^ ]+:[0-9]+: |: FAIL( |$)|counted as a failure/ { print title ": " section $0 }' \
-		"$log" >>"$failures"
+		/^  [^ ]+:[0-9]+: |: FAIL( |$)|counted as a failure|did not reach its end/ {
+			print title ": " section $0 }' "$log" >>"$failures"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "=== $title: no total: counted as a failure"
