@@ -127,7 +127,7 @@ help:
 	@echo "make run        deps + build + ./vigil run (needs root)"
 	@echo "make test       deps + build + every test suite (needs root for integration)"
 	@echo "make test-package  make install/uninstall, make deb, lintian, the unit (tests/package/)"
-	@echo "make test-vm    boot Debian 12's kernel (6.1) in qemu, run the VM tests (VM_RELEASES=\"bookworm trixie\" adds 6.12; root)"
+	@echo "make test-vm    boot Debian 12's and 13's kernels (6.1, 6.12) in qemu, run the VM tests (root)"
 	@echo "make test-service  boot Debian with systemd in qemu, test the package as a service (root)"
 	@echo "make bench      run the benchmarks and print a table (needs root)"
 	@echo "make fuzz       fuzz the policy parser and compiler for FUZZ_SECONDS (default 60)"
@@ -143,8 +143,8 @@ deps:
 run: deps vigil
 	./vigil run
 
-# Every suite: the host's (the package test builds build/deb/), the VM's (BPF LSM, Debian's 6.1;
-# 6.12 on request), the booted Debian's (the package under systemd), one total.
+# Every suite: the host's (the package test builds build/deb/), the VMs' (BPF LSM, Debian's 6.1
+# and 6.12 kernels), the booted Debian's (the package under systemd), one total.
 test: deps vigil tests $(BUILD)/static/vigil $(VM_TEST_BINS)
 	@scripts/test-all.sh "$(TEST_BINS) $(TEST_SCRIPTS) $(PACKAGE_TESTS)" $(BUILD)/deb \
 		$(BUILD)/static/vigil $(VM_TEST_BINS)

@@ -1,6 +1,6 @@
 #!/bin/bash
-# make test: the host suites, the VM suite on Debian's 6.1 kernel, the booted-Debian suite (the
-# package and its service under systemd), then one grand total.
+# make test: the host suites, the VM suites on Debian's 6.1 and 6.12 kernels, the booted-Debian
+# suite (the package and its service under systemd), then one grand total.
 # usage: test-all.sh "HOST_TEST_BINS" DEB_DIR STATIC_VIGIL VM_TEST_BINS...
 set -u -o pipefail # a suite's status, not tee's
 host_bins=$1 debdir=$2
@@ -10,13 +10,16 @@ trap 'rm -f "$log" "$failures"' EXIT
 status=0 passed=0 failed=0 skipped=0
 
 # suite TITLE CMD...: run one suite, echo it, add its last "N passed, N failed, N skipped" line
-# to the totals; a suite without one counts as one failure.
+# to the totals; a suite without one counts as one failure. Its failures are kept for the end
+# with the section they were in (the binary, or the VM suite's kernel).
 suite() {
 	local title=$1 line p f s
 	shift
 	echo "=== $title"
 	"$@" | tee "$log" || status=1
-	grep -E '^  [^ ]+:[0-9]+: |: FAIL( |$)|counted as a failure' "$log" | sed "s|^|$title: |" >>"$failures"
+	awk -v title="$title" '/^=== / { section = substr($0, 5) ": " }
+		/^  [^ ]+:[0-9]+: |: FAIL( |$)|counted as a failure|did not reach its end/ {
+			print title ": " section $0 }' "$log" >>"$failures"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "=== $title: no total: counted as a failure"
@@ -36,7 +39,7 @@ mounted_bins=$(printf '%s\n' $host_bins | grep -E '/test_(pin|probe|shield_cli)$
 # shellcheck disable=SC2086
 suite "host suites again, where bpffs, tracefs, debugfs and securityfs are mounted" \
 	env TEST_NS=mounted scripts/run-tests.sh $mounted_bins
-suite "VM suite (Debian 12's kernel, 6.1, under qemu)" scripts/vm/suites.sh "$@"
+suite "VM suites (Debian 12's and 13's kernels, 6.1 and 6.12, under qemu)" scripts/vm/suites.sh "$@"
 # the package the host suites' package test built, else one built now
 deb=$(ls "$debdir"/vigil_*_amd64.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || { make -s deb >/dev/null && deb=$(ls "$debdir"/vigil_*_amd64.deb | head -n 1); }

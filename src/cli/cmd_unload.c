@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "core/control.h"
 #include "core/pins.h"
+#include "enforce/lsmdeny.h"
 #include "events/json.h"
 #include "shield/shield.h"
 
@@ -18,7 +19,8 @@ static const struct cli_option unload_options[] = {
 	OPTION("force", 'f', NULL,
 	       "unload even while an agent runs: its connect hooks are detached\n"
 	       "now and its connect deny rules kill instead; its BPF LSM\n"
-	       "programs stay until it exits (the kernel cannot detach them)"),
+	       "programs keep refusing until it exits (the kernel cannot detach\n"
+	       "them; unload disarms them only when no agent runs)"),
 	OPTION("json", 'j', NULL, "what was removed, as one JSON object"),
 	OPTION("help", 'h', NULL, "this help"),
 	{},
@@ -30,7 +32,9 @@ static void unload_usage(FILE *out)
 	      "Detach and remove everything vigil pinned under " PIN_ROOT " (or $" PIN_ROOT_ENV
 	      "):\nthe enforcement a crashed 'vigil run' left in force (connect deny hooks, BPF "
 	      "LSM\nprograms, their maps) and the shield on every interface. Until then those "
-	      "keep\nrefusing what the last policies denied, with no agent running.\n\n"
+	      "keep\nrefusing what the last policies denied, with no agent running. BPF LSM "
+	      "programs,\nwhich the kernel releases some time after their pins are gone, are "
+	      "disarmed\nat once: they refuse nothing from then on.\n\n"
 	      "A running agent removes its own pins when it stops (vigil stop, Ctrl-C): while one\n"
 	      "answers on its control socket, unload refuses unless --force.\n\n",
 	      out);
@@ -52,6 +56,7 @@ static const char *enforce_what(const char *dir)
 
 struct report {
 	bool json;
+	bool agent; /* one answers (--force): its programs are left to it */
 	unsigned int n;
 	int err;
 };
@@ -61,6 +66,15 @@ static void item_start(struct report *r, const char *kind)
 	if (r->json)
 		printf("%s{\"kind\":\"%s\"", r->n ? "," : "", kind);
 	r->n++;
+}
+
+/* Make the programs of the links @c could not detach refuse nothing: 0 or -errno. */
+static int disarm(const struct pin_count *c)
+{
+	int err = lsmdeny_disarm(c->prog_ids, c->n_prog_ids);
+
+	/* one whose program was not found (or past PIN_PROGS_MAX) may still refuse */
+	return err ?: c->n_prog_ids < c->attached ? -E2BIG : 0;
 }
 
 static void unload_enforce(struct report *r)
@@ -82,12 +96,17 @@ static void unload_enforce(struct report *r)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
 		err = pin_remove_tree(path, &c);
-		/* say it is removed only once the kernel no longer runs it (or why not) */
-		if (!err && pin_wait_released(&c, 2000))
+		/*
+		 * Unpinned LSM links still run until the kernel releases them: disarmed, they
+		 * refuse nothing meanwhile. Not a running agent's: it would enforce less, unsaid.
+		 */
+		if (c.attached && r->agent)
 			fprintf(stderr,
-				"vigil: unload: %s: its programs still run: a process (an agent?) "
-				"holds them\n",
+				"vigil: unload: %s: the running agent's programs refuse until it "
+				"exits (the kernel cannot detach them)\n",
 				path);
+		else if (c.attached)
+			err = err ?: disarm(&c);
 		item_start(r, "enforce");
 		if (r->json) {
 			printf(",\"name\":");
@@ -190,8 +209,9 @@ static int unload_run(int argc, char **argv)
 		return EXIT_NO_PRIVILEGE;
 	}
 	/* a stopped agent (it does not answer) is still an agent */
-	ping = force ? -ENOENT : control_request(control_path(), "ping", NULL, 0, NULL);
-	if (ping >= 0 || ping == -ETIMEDOUT) {
+	ping = control_request(control_path(), "ping", NULL, 0, NULL);
+	r.agent = ping >= 0 || ping == -ETIMEDOUT;
+	if (r.agent && !force) {
 		fprintf(stderr,
 			"vigil: unload: an agent is running (%s %s); stopping it ('vigil "
 			"stop') removes its pins. Use --force to unload under it anyway.\n",

@@ -182,27 +182,6 @@ static unsigned int *kind_of(int fd, struct pin_count *c)
 	return NULL;
 }
 
-int pin_wait_released(const struct pin_count *c, int timeout_ms)
-{
-	for (int waited = 0;; waited += 10) {
-		unsigned int alive = 0;
-
-		for (unsigned int i = 0; i < c->n_prog_ids; i++) {
-			int fd = bpf_prog_get_fd_by_id(c->prog_ids[i]);
-
-			if (fd >= 0) {
-				close(fd);
-				alive++;
-			}
-		}
-		if (!alive)
-			return 0;
-		if (waited >= timeout_ms)
-			return -ETIMEDOUT;
-		usleep(10000);
-	}
-}
-
 int pin_remove_tree(const char *dir, struct pin_count *c)
 {
 	DIR *d = opendir(dir);
@@ -229,14 +208,14 @@ int pin_remove_tree(const char *dir, struct pin_count *c)
 		kind = fd >= 0 ? kind_of(fd, c) : NULL;
 		/* detach now even if a process still holds the link (LSM links cannot: their
 		 * last reference detaches them) */
-		if (kind == &c->links) {
+		if (kind == &c->links && bpf_link_detach(fd)) {
 			struct bpf_link_info info = { 0 };
 			__u32 len = sizeof(info);
 
+			c->attached++;
 			if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id &&
 			    c->n_prog_ids < PIN_PROGS_MAX)
 				c->prog_ids[c->n_prog_ids++] = info.prog_id;
-			bpf_link_detach(fd);
 		}
 		if (fd >= 0)
 			close(fd);

@@ -44,8 +44,12 @@ void pin_prune(const char *dir);
 
 struct pin_count {
 	unsigned int links, maps, progs;
-	/* the programs of the links removed (the first PIN_PROGS_MAX), for pin_wait_released() */
-	unsigned int n_prog_ids;
+	/*
+	 * Links the kernel would not detach on request (BPF LSM): their programs run until it
+	 * releases them, some time after the last pin went (from a work queue; seconds later on
+	 * 6.12). Their program ids, the first PIN_PROGS_MAX of them, for the caller to disarm.
+	 */
+	unsigned int attached, n_prog_ids;
 	__u32 prog_ids[PIN_PROGS_MAX];
 };
 
@@ -54,11 +58,5 @@ struct pin_count {
  * removed to @c: 0, -ENOENT when @dir does not exist, or -errno (what it could not remove).
  */
 int pin_remove_tree(const char *dir, struct pin_count *c);
-/*
- * Wait, up to @timeout_ms, until the kernel has released the programs of the links
- * pin_remove_tree() removed: a link's last reference is put from a work queue on some
- * kernels (6.12), and its program still runs until then. 0, or -ETIMEDOUT.
- */
-int pin_wait_released(const struct pin_count *c, int timeout_ms);
 
 #endif

@@ -188,6 +188,9 @@ void lsmdeny_stop(struct lsmdeny *l, bool keep_pins)
 {
 	if (!l)
 		return;
+	/* refuse nothing from now: a link's last reference may be its pin's, put after we exit */
+	if (!keep_pins && l->skel && l->skel->bss)
+		memset(l->skel->bss, 0, sizeof(*l->skel->bss));
 	if (l->pin_dir[0] && !l->pin_pending && l->skel && keep_pins)
 		pr_info("enforce",
 			"the BPF LSM deny programs stay in force, pinned under %s, for the next "
@@ -371,5 +374,62 @@ int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count)
 		pin_now(l);
 out:
 	free(img.e);
+	return err;
+}
+
+/* Zero the one value of the array @map_fd: 0 or -errno. */
+static int zero_value(int map_fd, __u32 value_size)
+{
+	void *zero = calloc(1, value_size);
+	__u32 key = 0;
+	int err;
+
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(map_fd, &key, zero, BPF_ANY) ? -errno : 0;
+	free(zero);
+	return err;
+}
+
+/* Zero the .bss of program @id: ops_self, ops_below and ops_global all 0, nothing is judged. */
+static int disarm_prog(__u32 id)
+{
+	__u32 map_ids[32], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info info = { .nr_map_ids = 32, .map_ids = (__u64)(unsigned long)map_ids };
+	int fd = bpf_prog_get_fd_by_id(id), err = -ENOENT;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno; /* released meanwhile */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	for (__u32 i = 0; err == -ENOENT && i < info.nr_map_ids && i < 32; i++) {
+		struct bpf_map_info map = { 0 };
+		__u32 map_len = sizeof(map);
+		int map_fd = bpf_map_get_fd_by_id(map_ids[i]);
+		size_t n;
+
+		if (map_fd < 0)
+			continue;
+		n = bpf_obj_get_info_by_fd(map_fd, &map, &map_len) ? 0 : strlen(map.name);
+		if (n > 4 && !strcmp(map.name + n - 4, ".bss") && map.type == BPF_MAP_TYPE_ARRAY)
+			err = zero_value(map_fd, map.value_size);
+		close(map_fd);
+	}
+	close(fd);
+	return err;
+}
+
+int lsmdeny_disarm(const __u32 *prog_ids, unsigned int count)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < count; i++) {
+		int e = disarm_prog(prog_ids[i]);
+
+		if (e)
+			pr_warn("enforce", "cannot disarm BPF LSM program %u: %s", prog_ids[i],
+				strerror(-e));
+		err = err ?: e;
+	}
 	return err;
 }

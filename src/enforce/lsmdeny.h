@@ -44,5 +44,13 @@ void lsmdeny_stop(struct lsmdeny *l, bool keep_pins);
  * scopes than VIGIL_DENY_SCOPES - 1.
  */
 int lsmdeny_set(struct lsmdeny *l, const struct lsm_deny *d, size_t count);
+/*
+ * Make the programs @prog_ids (of LSM links just unpinned, which the kernel cannot detach on
+ * request) refuse nothing from now on: their global data, the unions of the operations they
+ * judge, is zeroed. Their links go only when the kernel puts the last reference, from a work
+ * queue (seconds later on 6.12), or when a process that still holds one closes it. Programs
+ * gone already are skipped. 0, or -errno for the first one that could not be disarmed.
+ */
+int lsmdeny_disarm(const __u32 *prog_ids, unsigned int count);
 
 #endif

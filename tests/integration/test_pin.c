@@ -492,6 +492,22 @@ static int try_exec(const void *path)
 	return exec_errno(path);
 }
 
+/* Is the program of the link @fd still loaded? */
+static bool link_attached(int fd)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	int prog;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.prog_id)
+		return false;
+	prog = bpf_prog_get_fd_by_id(info.prog_id);
+	if (prog < 0)
+		return false;
+	close(prog);
+	return true;
+}
+
 TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 {
 	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[PATH_MAX], applied[128];
@@ -499,6 +515,7 @@ TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 	struct hammer h = { .pid = -1, .fd = -1 };
 	long tries = 0, through = -1;
 	struct vigil_child v;
+	int held = -1;
 	bool ok;
 
 	if (SKIP_UNLESS_ROOT())
@@ -552,14 +569,61 @@ TEST(lsm_exec_deny_survives_a_crash_is_adopted_and_unloaded)
 	ASSERT_EQ(exec_errno(second), EPERM, "killed again, the applied policy stays");
 	ASSERT_EQ(exec_errno(first), 0, "and the first binary still runs");
 
+	/*
+	 * The kernel cannot detach an LSM link: it goes with its last reference, from a work
+	 * queue once the pin is gone (seconds later on 6.12), or when a process holding it
+	 * closes it: here the test holds one, so that its program is still attached after unload.
+	 */
+	held = bpf_obj_get(enforce_path("lsm/deny_exec"));
+	ASSERT_TRUE(held >= 0, "the test holds the pinned exec deny link");
 	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "vigil unload exits 0");
 	ASSERT_TRUE(strstr(out, "BPF LSM deny programs") != NULL, "and says what it removed");
+	ASSERT_TRUE(link_attached(held), "the held link's program is still attached");
 	ASSERT_EQ(exec_errno(second), 0, "unloaded, the binary runs");
 	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
 	ASSERT_EQ(vigil_cmd("unload", out, sizeof(out)), 0, "unload again exits 0");
 	ASSERT_TRUE(strstr(out, "nothing to remove") != NULL, "with nothing to do");
 	vigil_cleanup(&v);
 out:
+	if (held >= 0)
+		close(held);
+	vigil_unload_test_pins();
+	vigil_clear_policy_dir();
+	shf("rm -rf %s", dir);
+}
+
+/* A clean stop ends the refusals at once, also of an LSM program that outlives the agent. */
+TEST(lsm_exec_deny_ends_with_a_clean_stop_while_another_process_holds_it)
+{
+	char dir[64] = "/tmp/vigil-pin-lsm-XXXXXX", policy[PATH_MAX], binary[128];
+	struct vigil_child v;
+	int held = -1, status;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!probe_has(FEAT_BPF_LSM)) {
+		SKIP("no BPF LSM on this kernel (the VM suite runs this)");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	snprintf(binary, sizeof(binary), "%s/bin/first", dir);
+	if (!in_policy_dir(policy, sizeof(policy), "pin-lsm") ||
+	    !ASSERT_OK(shf("mkdir %s/bin && cp /bin/true %s", dir, binary), "test binary") ||
+	    !write_exec_policy(policy, dir, "first") || !start_run(&v, policy))
+		goto out;
+	ASSERT_EQ(exec_errno(binary), EPERM, "the agent refuses the denied binary");
+	held = bpf_obj_get(enforce_path("lsm/deny_exec"));
+	ASSERT_TRUE(held >= 0, "the test holds the pinned exec deny link");
+	status = vigil_stop(&v);
+	ASSERT_TRUE(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status), "a clean stop");
+	ASSERT_TRUE(link_attached(held), "the held link's program is still attached");
+	ASSERT_EQ(exec_errno(binary), 0, "stopped, the binary runs");
+	ASSERT_FALSE(exists(enforce_path(NULL)), "the enforce pins are gone");
+	vigil_cleanup(&v);
+out:
+	if (held >= 0)
+		close(held);
 	vigil_unload_test_pins();
 	vigil_clear_policy_dir();
 	shf("rm -rf %s", dir);
