@@ -72,7 +72,7 @@ static double match_ns(const struct policy_set *s, struct match_cache *c, const 
 	size_t hits = 0;
 
 	for (int i = 0; i < iterations; i++)
-		hits += policy_match(s, c, &v) != NULL;
+		hits += policy_match(s, c, &v, NULL) != NULL;
 	if (hits != 0 && hits != (size_t)iterations)
 		fprintf(stderr, "policy_bench: matching is not repeatable\n");
 	return (now_ns() - start) / iterations;
