@@ -24,7 +24,6 @@
  * usage: latency_bench [rounds] [getppid calls]
  */
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,60 +180,6 @@ static int setup(enum workload w, enum cond c, struct running *r)
 	default:
 		return 0;
 	}
-}
-
-/* The ids of the BPF programs process @pid holds (its fdinfo "prog_id:" lines). */
-static int prog_ids_of(pid_t pid, __u32 *ids, int max)
-{
-	char path[300], line[256];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "prog_id:", 8)) {
-				__u32 id = (__u32)strtoul(line + 8, NULL, 10);
-				bool seen = false;
-
-				for (int i = 0; i < n; i++)
-					seen |= ids[i] == id;
-				if (!seen && n < max)
-					ids[n++] = id;
-			}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-/* The run time of programs @ids so far (kernel.bpf_stats_enabled), ns. */
-static double prog_time(const __u32 *ids, int n)
-{
-	double ns = 0;
-
-	for (int i = 0; i < n; i++) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-			ns += (double)info.run_time_ns;
-		close(fd);
-	}
-	return ns;
 }
 
 /*

@@ -15,7 +15,6 @@
  * usage: top_bench [seconds per window] [rounds]
  */
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,58 +30,6 @@
 #define CALLS	   2000000
 
 static char *const top_argv[] = { "./vigil", "top", "--batch", "-i", "1", "-r", "5", NULL };
-
-static int prog_ids_of(pid_t pid, __u32 *ids, int max)
-{
-	char path[300], line[256];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "prog_id:", 8)) {
-				__u32 id = (__u32)strtoul(line + 8, NULL, 10);
-				bool seen = false;
-
-				for (int i = 0; i < n; i++)
-					seen |= ids[i] == id;
-				if (!seen && n < max)
-					ids[n++] = id;
-			}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-static double prog_time_ns(const __u32 *ids, int n)
-{
-	double ns = 0;
-
-	for (int i = 0; i < n; i++) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-			ns += (double)info.run_time_ns;
-		close(fd);
-	}
-	return ns;
-}
 
 /* utime + stime of @pid, in seconds */
 static double cpu_s(pid_t pid)
@@ -158,11 +105,11 @@ static int window(double seconds, double *user_pct, double *bpf_pct)
 		return -1;
 	n = prog_ids_of(pid, ids, 64);
 	c0 = cpu_s(pid);
-	t0 = prog_time_ns(ids, n);
+	t0 = prog_time(ids, n);
 	w0 = now_ns();
 	usleep((useconds_t)(seconds * 1e6));
 	c1 = cpu_s(pid);
-	t1 = prog_time_ns(ids, n);
+	t1 = prog_time(ids, n);
 	w1 = now_ns();
 	stop_child(pid);
 	if (c0 < 0 || c1 < 0 || !n)

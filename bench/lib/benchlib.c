@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "benchlib.h"
 
+#include <bpf/bpf.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,4 +123,56 @@ int quiet(const char *cmd)
 
 	snprintf(line, sizeof(line), "%s >/dev/null 2>&1", cmd);
 	return system(line);
+}
+
+int prog_ids_of(pid_t pid, __u32 *ids, int max)
+{
+	char path[300], line[256];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "prog_id:", 8)) {
+				__u32 id = (__u32)strtoul(line + 8, NULL, 10);
+				bool seen = false;
+
+				for (int i = 0; i < n; i++)
+					seen |= ids[i] == id;
+				if (!seen && n < max)
+					ids[n++] = id;
+			}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+double prog_time(const __u32 *ids, int n)
+{
+	double ns = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			ns += (double)info.run_time_ns;
+		close(fd);
+	}
+	return ns;
 }

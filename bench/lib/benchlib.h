@@ -4,6 +4,7 @@
 #define VIGIL_BENCH_BENCHLIB_H
 
 #include <stddef.h>
+#include <linux/types.h>
 #include <sys/types.h>
 
 double now_ns(void);
@@ -21,5 +22,10 @@ pid_t start_until(char *const argv[], const char *ready);
 void stop_child(pid_t pid);
 /* Run a command line with sh -c, quietly; returns its exit status. */
 int quiet(const char *cmd);
+
+/* The ids of the BPF programs process @pid holds (its fdinfo "prog_id:" lines), @max at most. */
+int prog_ids_of(pid_t pid, __u32 *ids, int max);
+/* The run time of programs @ids so far (kernel.bpf_stats_enabled), ns. */
+double prog_time(const __u32 *ids, int n);
 
 #endif
