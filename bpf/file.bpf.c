@@ -127,6 +127,9 @@ static const struct shape shapes[FSC_COUNT] = {
 	[FSC_UTIME] = SH(VIGIL_EV_UTIMES, N, N, 0, N, N, N, N, N, N, N),
 	/* no name: the opened file alone says what it was */
 	[FSC_OPEN_BY_HANDLE_AT] = SH(VIGIL_EV_OPEN, N, N, N, N, N, N, N, N, N, 2),
+	/* no registers either: flags and mode are read from the request */
+	[FSC_IO_URING_OPENAT] = SH(VIGIL_EV_OPEN, N, N, N, N, N, N, N, N, N, N),
+	[FSC_IO_URING_OPENAT2] = SH(VIGIL_EV_OPEN, N, N, N, N, N, N, N, N, N, N),
 };
 
 #undef N
@@ -590,12 +593,22 @@ static __always_inline bool fold_refused(struct task_struct *task, __u32 path_le
 			now, rep);
 }
 
-/* The flags (and mode) the caller passed to the syscall @sc; 0 when it takes none. */
+/*
+ * The flags (and mode) the caller passed to the syscall @sc, or in the io_uring request @req;
+ * 0 when it takes none.
+ */
 static __always_inline __u32 call_flags(struct pt_regs *regs, enum vigil_file_syscall sc,
-					__u32 *mode)
+					struct io_kiocb *req, __u32 *mode)
 {
 	const struct shape *sh = &shapes[sc];
 	__u32 flags = 0;
+
+	if (req) {
+		struct io_open *open = (void *)&req->cmd;
+
+		*mode = BPF_CORE_READ(open, how.mode);
+		return BPF_CORE_READ(open, how.flags);
+	}
 
 	if (sh->mode != ARG_NONE)
 		*mode = arg(regs, sh->mode);
@@ -647,16 +660,16 @@ static __always_inline bool mtime_given(struct pt_regs *regs, enum vigil_file_sy
  * nobody watches, and this runs for each of them.
  */
 static __always_inline bool open_wanted(struct task_struct *task, enum vigil_file_syscall sc,
-					__s64 ret, struct file **filep, __u16 *access, bool *killed,
-					bool *on_path)
+					struct io_kiocb *req, __s64 ret, struct file **filep,
+					__u16 *access, bool *killed, bool *on_path)
 {
 	struct file *file;
 	__u8 want, kill = 0;
 	__u32 mode;
 
-	/* not ENOENT and friends; a refused open by handle has no name to report */
+	/* not ENOENT and friends; a refused open by handle or io_uring has no name to report */
 	if (ret < 0)
-		return (ret == -EACCES || ret == -EPERM) && sc != FSC_OPEN_BY_HANDLE_AT;
+		return (ret == -EACCES || ret == -EPERM) && shapes[sc].name != ARG_NONE;
 	file = task_fd_file(task, ret);
 	if (!file)
 		return false;
@@ -669,7 +682,10 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 		*on_path = verdict & VERDICT_ON_PATH;
 		/* watched for creating opens only: the flags decide, read for these files alone */
 		if (!want && !kill && (verdict & VERDICT_CREATE) &&
-		    (call_flags(task_regs(task), sc, &mode) & O_CREAT))
+		    (call_flags(task_regs(task), sc, req, &mode) & O_CREAT))
+			want = open_access ?: 3;
+		/* the rare doors pass whatever the watch: few, and how a watched name is avoided */
+		if (sc == FSC_OPEN_BY_HANDLE_AT || req)
 			want = open_access ?: 3;
 	}
 	if (!want && !kill)
@@ -689,7 +705,8 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 	return true;
 }
 
-static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_syscall sc)
+/* A finished call @sc that returned @ret; @req: the io_uring request it was, or NULL. */
+static __always_inline int file_call(enum vigil_file_syscall sc, __s64 ret, struct io_kiocb *req)
 {
 	const struct shape *sh = &shapes[sc];
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -698,12 +715,11 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	struct file *file = NULL;
 	struct agg_report agg = {};
 	__u32 zero = 0, len = 0, tlen, flags = 0, mode = 0;
-	__s64 ret = ctx->ret;
 	__u16 access = 0;
 	bool killed = false, on_path = false, have_path = false;
 
 	if (sh->type == VIGIL_EV_OPEN) {
-		if (!open_wanted(task, sc, ret, &file, &access, &killed, &on_path))
+		if (!open_wanted(task, sc, req, ret, &file, &access, &killed, &on_path))
 			return 0;
 	} else if (watch_enabled && ret == 0 &&
 		   (sh->type == VIGIL_EV_RENAME || sh->type == VIGIL_EV_MOUNT ||
@@ -727,7 +743,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 		access = (fmode & FMODE_READ ? VIGIL_FILE_ACCESS_READ : 0) |
 			 (fmode & FMODE_WRITE ? VIGIL_FILE_ACCESS_WRITE : 0);
 	}
-	flags = call_flags(regs, sc, &mode);
+	flags = call_flags(regs, sc, req, &mode);
 	/* a repeat is folded before the record is built: a polled file costs only this */
 	if (sh->type == VIGIL_EV_OPEN && file && !killed && agg_window_ns &&
 	    fold_repeat(task, file, flags, coarse_ns(), &agg))
@@ -816,7 +832,7 @@ static __always_inline int on_exit(struct sys_exit_ctx *ctx, enum vigil_file_sys
 	SEC("tp/syscalls/sys_exit_" #name)                                                         \
 	int exit_##name(struct sys_exit_ctx *ctx)                                                  \
 	{                                                                                          \
-		return on_exit(ctx, sc);                                                           \
+		return file_call(sc, ctx->ret, NULL);                                              \
 	}
 
 FILE_EXIT(open, FSC_OPEN)
@@ -855,3 +871,30 @@ FILE_EXIT(futimesat, FSC_FUTIMESAT)
 FILE_EXIT(utimes, FSC_UTIMES)
 FILE_EXIT(utime, FSC_UTIME)
 FILE_EXIT(open_by_handle_at, FSC_OPEN_BY_HANDLE_AT)
+
+#define IORING_OP_OPENAT  18
+#define IORING_OP_OPENAT2 28
+
+/*
+ * Opens through io_uring, which no syscall tracepoint sees. A request's completion is posted by
+ * a thread of the process that owns the ring (the submitter, an io-wq worker or the SQPOLL
+ * thread), all of which share its fd table, where the opened file is. The request is the
+ * tracepoint's second argument on every kernel since 6.0 (the rest changed in 6.3); its opcode
+ * and result are read from it. An open into a fixed-file slot has no fd and is not seen; nor is
+ * one whose completion was skipped (IOSQE_CQE_SKIP_SUCCESS): both are documented gaps.
+ */
+SEC("raw_tp/io_uring_complete")
+int exit_io_uring(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (void *)ctx->args[1];
+	__u8 op = BPF_CORE_READ(req, opcode);
+	struct io_open *open;
+
+	if (op != IORING_OP_OPENAT && op != IORING_OP_OPENAT2)
+		return 0;
+	open = (void *)&req->cmd;
+	if (BPF_CORE_READ(open, file_slot))
+		return 0;
+	return file_call(op == IORING_OP_OPENAT ? FSC_IO_URING_OPENAT : FSC_IO_URING_OPENAT2,
+			 BPF_CORE_READ(req, cqe.res), req);
+}

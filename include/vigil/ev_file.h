@@ -134,6 +134,8 @@ enum vigil_file_syscall {
 	FSC_UTIMES,
 	FSC_UTIME,
 	FSC_OPEN_BY_HANDLE_AT,
+	FSC_IO_URING_OPENAT, /* io_uring requests, not syscalls */
+	FSC_IO_URING_OPENAT2,
 	FSC_COUNT,
 };
 

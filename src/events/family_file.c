@@ -21,24 +21,44 @@ static const char *const type_names[] = {
 };
 
 static const char *const syscall_names[FSC_COUNT] = {
-	[FSC_OPEN] = "open",	       [FSC_OPENAT] = "openat",
-	[FSC_OPENAT2] = "openat2",     [FSC_CREAT] = "creat",
-	[FSC_UNLINK] = "unlink",       [FSC_UNLINKAT] = "unlinkat",
-	[FSC_RENAME] = "rename",       [FSC_RENAMEAT] = "renameat",
-	[FSC_RENAMEAT2] = "renameat2", [FSC_CHMOD] = "chmod",
-	[FSC_FCHMOD] = "fchmod",       [FSC_FCHMODAT] = "fchmodat",
-	[FSC_FCHMODAT2] = "fchmodat2", [FSC_CHOWN] = "chown",
-	[FSC_LCHOWN] = "lchown",       [FSC_FCHOWN] = "fchown",
-	[FSC_FCHOWNAT] = "fchownat",   [FSC_LINK] = "link",
-	[FSC_LINKAT] = "linkat",       [FSC_SYMLINK] = "symlink",
-	[FSC_SYMLINKAT] = "symlinkat", [FSC_MKDIR] = "mkdir",
-	[FSC_MKDIRAT] = "mkdirat",     [FSC_RMDIR] = "rmdir",
-	[FSC_TRUNCATE] = "truncate",   [FSC_FTRUNCATE] = "ftruncate",
-	[FSC_MOUNT] = "mount",	       [FSC_UMOUNT2] = "umount2",
-	[FSC_SETXATTR] = "setxattr",   [FSC_LSETXATTR] = "lsetxattr",
-	[FSC_FSETXATTR] = "fsetxattr", [FSC_UTIMENSAT] = "utimensat",
-	[FSC_FUTIMESAT] = "futimesat", [FSC_UTIMES] = "utimes",
-	[FSC_UTIME] = "utime",	       [FSC_OPEN_BY_HANDLE_AT] = "open_by_handle_at",
+	[FSC_OPEN] = "open",
+	[FSC_OPENAT] = "openat",
+	[FSC_OPENAT2] = "openat2",
+	[FSC_CREAT] = "creat",
+	[FSC_UNLINK] = "unlink",
+	[FSC_UNLINKAT] = "unlinkat",
+	[FSC_RENAME] = "rename",
+	[FSC_RENAMEAT] = "renameat",
+	[FSC_RENAMEAT2] = "renameat2",
+	[FSC_CHMOD] = "chmod",
+	[FSC_FCHMOD] = "fchmod",
+	[FSC_FCHMODAT] = "fchmodat",
+	[FSC_FCHMODAT2] = "fchmodat2",
+	[FSC_CHOWN] = "chown",
+	[FSC_LCHOWN] = "lchown",
+	[FSC_FCHOWN] = "fchown",
+	[FSC_FCHOWNAT] = "fchownat",
+	[FSC_LINK] = "link",
+	[FSC_LINKAT] = "linkat",
+	[FSC_SYMLINK] = "symlink",
+	[FSC_SYMLINKAT] = "symlinkat",
+	[FSC_MKDIR] = "mkdir",
+	[FSC_MKDIRAT] = "mkdirat",
+	[FSC_RMDIR] = "rmdir",
+	[FSC_TRUNCATE] = "truncate",
+	[FSC_FTRUNCATE] = "ftruncate",
+	[FSC_MOUNT] = "mount",
+	[FSC_UMOUNT2] = "umount2",
+	[FSC_SETXATTR] = "setxattr",
+	[FSC_LSETXATTR] = "lsetxattr",
+	[FSC_FSETXATTR] = "fsetxattr",
+	[FSC_UTIMENSAT] = "utimensat",
+	[FSC_FUTIMESAT] = "futimesat",
+	[FSC_UTIMES] = "utimes",
+	[FSC_UTIME] = "utime",
+	[FSC_OPEN_BY_HANDLE_AT] = "open_by_handle_at",
+	[FSC_IO_URING_OPENAT] = "io_uring_openat",
+	[FSC_IO_URING_OPENAT2] = "io_uring_openat2",
 };
 
 static const struct vigil_file_event *rec(const struct event *ev)
@@ -332,6 +352,10 @@ static bool file_field(const struct event *ev, enum field_id id, struct field_va
 		out->num = r->inode;
 		out->bits = r->dev;
 		return ev->flags & VIGIL_FILE_HAS_INODE;
+	case FIELD_FILE_SYSCALL:
+		out->str = syscall_names[r->syscall];
+		out->len = strlen(out->str);
+		return true;
 	case FIELD_FILE_TIMES:
 		out->bits = ev->flags & VIGIL_FILE_MTIME_GIVEN ? 1 : 2; /* given, now */
 		return ev->type == VIGIL_EV_UTIMES;

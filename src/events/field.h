@@ -61,6 +61,7 @@ enum field_id {
 	FIELD_NS_INTO_HOST,
 	FIELD_SHELL_LINE,
 	FIELD_TLS_SNI,
+	FIELD_FILE_SYSCALL,
 	/* not conditions: what target.exe and hard-link matching look up */
 	FIELD_TARGET_PID,
 	FIELD_FILE_INODE, /* num: the inode; bits: the kernel's dev_t (major << 20 | minor) */

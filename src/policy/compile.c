@@ -79,6 +79,31 @@ bool policy_kernel_kills(const struct rule *r)
 	return true;
 }
 
+/*
+ * Does @r look only at opens by handle or through io_uring? The kernel sends those whatever
+ * the watch (bpf/file.bpf.c), so the rule needs no watch: a path of its would otherwise have
+ * every open beneath it sent, and no path at all every open on the host.
+ */
+static bool rare_doors_only(const struct rule *r)
+{
+	static const char *const doors[] = { "open_by_handle_at", "io_uring_openat",
+					     "io_uring_openat2" };
+
+	for (size_t i = 0; i < r->match.n_conds; i++) {
+		const struct cond *c = &r->match.conds[i];
+		size_t rare = 0;
+
+		if (c->field != FIELD_FILE_SYSCALL || c->op != OP_IN)
+			continue;
+		for (size_t j = 0; j < c->n_values; j++)
+			for (size_t k = 0; k < sizeof(doors) / sizeof(doors[0]); k++)
+				rare += !strcmp(c->values[j].str, doors[k]);
+		if (rare == c->n_values)
+			return true;
+	}
+	return false;
+}
+
 int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 {
 	const unsigned int open = VIGIL_EV_OPEN;
@@ -94,6 +119,8 @@ int policy_compile_watches(const struct policy_set *s, struct watch_list *out)
 		/* the file sensor kills the opener (a sandbox's sensors: in its cgroup only) */
 		__u16 kill = policy_kernel_kills(r) ? access << VIGIL_WATCH_KILL_SHIFT : 0;
 
+		if (rare_doors_only(r))
+			continue;
 		if (!c) {
 			err = watch_list_add(out, "/", 1, self | self << 2, false);
 			continue;

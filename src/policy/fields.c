@@ -106,6 +106,7 @@ static const struct field_def fields[FIELD_COUNT] = {
 	[FIELD_NS_INTO_HOST] = { "namespace.into_host", VAL_NAMES, T_NS, NAMES(ns_names) },
 	[FIELD_SHELL_LINE] = { "shell.line", VAL_STRING, EVENT_BIT(VIGIL_EV_SHELL) },
 	[FIELD_TLS_SNI] = { "tls.sni", VAL_STRING, EVENT_BIT(VIGIL_EV_TLS) },
+	[FIELD_FILE_SYSCALL] = { "file.syscall", VAL_STRING, T_FILE },
 	/* FIELD_TARGET_PID has no name: it is how target.exe is found */
 };
 

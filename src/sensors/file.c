@@ -24,7 +24,7 @@
 
 #include "file.skel.h"
 
-/* Which event types each syscall's program can emit. */
+/* Which event types each program (exit_<syscall>) can emit. */
 static const struct {
 	const char *syscall;
 	__u64 types;
@@ -34,6 +34,7 @@ static const struct {
 	{ "openat2", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "creat", EVENT_BIT(VIGIL_EV_OPEN) },
 	{ "open_by_handle_at", EVENT_BIT(VIGIL_EV_OPEN) },
+	{ "io_uring", EVENT_BIT(VIGIL_EV_OPEN) }, /* not a syscall: its requests' completions */
 	{ "unlink", EVENT_BIT(VIGIL_EV_UNLINK) },
 	{ "unlinkat", EVENT_BIT(VIGIL_EV_UNLINK) | EVENT_BIT(VIGIL_EV_RMDIR) },
 	{ "rename", EVENT_BIT(VIGIL_EV_RENAME) },
@@ -67,11 +68,19 @@ static const struct {
 	{ "utime", EVENT_BIT(VIGIL_EV_UTIMES) },
 };
 
-static __u64 program_types(const char *syscall)
+static __u64 program_types(const char *syscall, char *tp, size_t tp_len)
 {
-	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
-		if (!strcmp(programs[i].syscall, syscall))
-			return programs[i].types;
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+		if (strcmp(programs[i].syscall, syscall))
+			continue;
+		if (!strcmp(syscall, "io_uring"))
+			snprintf(tp, tp_len,
+				 "/sys/kernel/tracing/events/io_uring/io_uring_complete");
+		else
+			snprintf(tp, tp_len, "/sys/kernel/tracing/events/syscalls/sys_exit_%s",
+				 syscall);
+		return programs[i].types;
+	}
 	return 0;
 }
 
@@ -92,13 +101,11 @@ static void choose_programs(struct file_bpf *skel, __u64 wanted, bool watching)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *syscall = bpf_program__name(prog) + strlen("exit_");
-		__u64 types = program_types(syscall);
+		__u64 types = program_types(syscall, tp, sizeof(tp));
 		bool keep = (types & wanted) || (watching && (types & MOVES_TREES));
 
-		snprintf(tp, sizeof(tp), "/sys/kernel/tracing/events/syscalls/sys_exit_%s",
-			 syscall);
 		if (keep && access(tp, F_OK)) {
-			pr_debug("file", "no %s syscall tracepoint on this kernel", syscall);
+			pr_debug("file", "no %s tracepoint on this kernel", tp);
 			keep = false;
 		}
 		bpf_program__set_autoload(prog, keep);

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "uring.h"
 #include "sensors/sensors.h"
 #include "vigil/ev_file.h"
 
@@ -187,6 +188,37 @@ static int open_by_handle(const char *path, bool *unsupported)
 	return fd;
 }
 
+/*
+ * Open @path through io_uring, as a rootkit that avoids syscalls does (no syscall tracepoint
+ * fires for it): IORING_OP_OPENAT punted to an io-wq worker thread (IOSQE_ASYNC), and
+ * IORING_OP_OPENAT2 completed inline. How many opens succeeded; -1 without io_uring here.
+ */
+static int open_by_io_uring(const char *path)
+{
+	struct open_how how = { .flags = O_RDONLY };
+	struct ring r;
+	int fd, opened = 0;
+
+	if (ring_setup(&r))
+		return -1;
+	fd = ring_run(&r, &(struct io_uring_sqe){ .opcode = IORING_OP_OPENAT,
+						  .flags = IOSQE_ASYNC,
+						  .fd = AT_FDCWD,
+						  .addr = (__u64)(unsigned long)path,
+						  .open_flags = O_RDONLY });
+	opened += fd >= 0;
+	read_close(fd);
+	fd = ring_run(&r, &(struct io_uring_sqe){ .opcode = IORING_OP_OPENAT2,
+						  .fd = AT_FDCWD,
+						  .addr = (__u64)(unsigned long)path,
+						  .len = sizeof(how),
+						  .addr2 = (__u64)(unsigned long)&how });
+	opened += fd >= 0;
+	read_close(fd);
+	ring_close(&r);
+	return opened;
+}
+
 TEST(open_evasions_resolve_to_the_real_file)
 {
 	char path[PATH_MAX], soft[PATH_MAX], hard[PATH_MAX], elsewhere[64], cwd[PATH_MAX];
@@ -196,7 +228,7 @@ TEST(open_evasions_resolve_to_the_real_file)
 	struct vigil_child v;
 	struct fixture fx;
 	size_t n = 0, count;
-	int dfd;
+	int dfd, uring_opens;
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
@@ -230,11 +262,13 @@ TEST(open_evasions_resolve_to_the_real_file)
 	read_close(syscall(SYS_openat2, AT_FDCWD, fx.secret, &how, sizeof(how))); /* 7 openat2 */
 	read_close(open(hard, O_RDONLY));					  /* 8 hard link */
 	read_close(open_by_handle(fx.secret, &no_handles)); /* 9 a file handle: no name */
+	uring_opens = open_by_io_uring(fx.secret);	    /* 10, 11 io_uring requests */
 	ev = vigil_stop_and_load(&v, &n);
 
-	/* 1-7: the kernel opened the secret itself, and says so under its real name. */
+	/* 1-7 (10, 11): the kernel opened the secret itself, and says so under its real name. */
 	e = find_file(ev, n, "open", fx.secret, &count);
-	ASSERT_EQ(count, 7, "opens reported as the secret's own path");
+	ASSERT_EQ(count, 7 + (uring_opens > 0 ? uring_opens : 0),
+		  "opens reported as the secret's own path");
 	if (ASSERT_NOT_NULL(e, "an open of the secret")) {
 		ASSERT_TRUE(same_object(e, &fx.st), "inode and dev are the secret's");
 		ASSERT_STREQ(jstr(e, "file.access"), "read", "access");
@@ -253,6 +287,27 @@ TEST(open_evasions_resolve_to_the_real_file)
 		printf("  (no file handles on this file system: open_by_handle_at not tried)\n");
 	else if (ASSERT_NOT_NULL(e, "the open by handle is reported"))
 		ASSERT_TRUE(same_object(e, &fx.st), "by handle: the secret's inode and dev");
+	/* 10, 11: io_uring opens, from the worker thread and inline, each with its flags */
+	if (uring_opens < 0) {
+		printf("  (no io_uring on this kernel: its opens not tried)\n");
+	} else {
+		ASSERT_EQ(uring_opens, 2, "both io_uring opens of the secret succeeded");
+		for (size_t k = 0; k < 2; k++) {
+			const char *call = k ? "io_uring_openat2" : "io_uring_openat";
+
+			e = NULL;
+			for (size_t i = 0; i < n && !e; i++)
+				if (jstr(ev[i], "syscall") && !strcmp(jstr(ev[i], "syscall"), call))
+					e = ev[i];
+			if (!ASSERT_NOT_NULL(e, call))
+				continue;
+			ASSERT_STREQ(jstr(e, "file.path"), fx.secret, call);
+			ASSERT_TRUE(same_object(e, &fx.st), call);
+			/* io_uring adds O_LARGEFILE, as open(2) does on 64-bit in the kernel */
+			ASSERT_STREQ(jstr(e, "file.flags"), "O_RDONLY|O_LARGEFILE", call);
+			ASSERT_EQ(jint(e, "process.pid"), getpid(), call);
+		}
+	}
 	/* 8: another name for the same inode is caught by the kernel's inode match. */
 	e = find_file(ev, n, "open", hard, &count);
 	if (ASSERT_NOT_NULL(e, "the hard link open is reported"))

@@ -21,6 +21,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "uring.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -288,6 +289,12 @@ static const struct scenario scenarios[] = {
 	  "cp -p /etc/hostname /usr/local/bin/h && python3 -c \"import os; os.utime('/usr/local/bin/t')\" && "
 	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\"",
 	  "python3" },
+	{ "file-opened-through-io-uring",
+	  "$H @uring-open /etc/hostname",
+	  "echo x > $S/f && $H @uring-open $S/f && cat /etc/hostname", NULL },
+	{ "file-opened-by-handle",
+	  "$H @handle-open /etc/hostname",
+	  "$H @handle-open /sys/fs/cgroup && cat /etc/hostname", NULL },
 	{ "hidden-file-created-in-temp-dir",
 	  "scratch /tmp && echo x > /tmp/.hidden",
 	  "scratch /tmp && echo x > /tmp/.X7-lock && echo x > /tmp/.notes.txt.swp && echo x > /tmp/visible", NULL },
@@ -641,6 +648,34 @@ static int helper(int argc, char **argv)
 	const char *verb = argv[1] + 1;
 	pid_t child;
 	long word;
+
+	if (!strcmp(verb, "uring-open") && argc > 2) {
+		struct ring r;
+		int fd;
+
+		if (ring_setup(&r))
+			return 1;
+		fd = ring_run(&r, &(struct io_uring_sqe){ .opcode = IORING_OP_OPENAT,
+							  .fd = AT_FDCWD,
+							  .addr = (__u64)(unsigned long)argv[2],
+							  .open_flags = O_RDONLY });
+		ring_close(&r);
+		return fd < 0;
+	}
+	if (!strcmp(verb, "handle-open") && argc > 2) {
+		struct {
+			struct file_handle h;
+			unsigned char bytes[MAX_HANDLE_SZ];
+		} fh = { .h.handle_bytes = MAX_HANDLE_SZ };
+		/* the handle is looked up on the mount of the fd given: the file's own */
+		int mount_id, fd = -1, mfd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (mfd >= 0 && !name_to_handle_at(AT_FDCWD, argv[2], &fh.h, &mount_id, 0))
+			fd = open_by_handle_at(mfd, &fh.h, O_RDONLY | O_CLOEXEC);
+		close(fd);
+		close(mfd);
+		return fd < 0;
+	}
 
 	if (!strcmp(verb, "attach") || !strcmp(verb, "peek-child") || !strcmp(verb, "poke")) {
 		child = spawn_victim();

@@ -15,8 +15,10 @@
 
 #include "events/event.h"
 #include "events/field.h"
+#include "policy/compile.h"
 #include "policy/match.h"
 #include "policy/policy.h"
+#include "sensors/watch_list.h"
 #include "vigil/ev_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -606,6 +608,40 @@ TEST(a_truncated_path_errs_toward_the_rule)
 	ASSERT_EQ(unsure, -1, "a whole path leaves no doubt");
 out:
 	match_cache_free(c);
+	policy_set_free(s);
+	diags_free(&d);
+}
+
+TEST(rules_on_the_rare_doors_watch_nothing)
+{
+	/* the kernel sends opens by handle and through io_uring whatever the watch */
+	static const char yaml[] =
+		"policy: doors\nrules:\n"
+		"  - {id: handle, description: d, severity: low, on: open, "
+		"match: {file.syscall: open_by_handle_at}}\n"
+		"  - {id: uring, description: d, severity: low, on: open, "
+		"match: {file.syscall: [io_uring_openat, io_uring_openat2],"
+		" file.path: /etc/}}\n"
+		"  - {id: mixed, description: d, severity: low, on: open, "
+		"match: {file.syscall: [openat, io_uring_openat], file.path: /srv/}}\n";
+	struct diags d = { 0 };
+	struct policy *p = policy_parse(yaml, sizeof(yaml) - 1, "doors.yaml", &d);
+	struct policy_set *s = NULL;
+	struct watch_list w = { 0 };
+
+	if (!ASSERT_NOT_NULL(p, "the policy parses")) {
+		diags_print(&d, stderr);
+		goto out;
+	}
+	s = policy_set_load_with(NULL, 0, false, &p, 1, &d);
+	if (!ASSERT_NOT_NULL(s, "the set loads") ||
+	    !ASSERT_OK(policy_compile_watches(s, &w), "watches compile"))
+		goto out;
+	/* neither "/" (no path) nor /etc/ (every open beneath it): only the mixed rule's /srv/ */
+	if (ASSERT_EQ(w.n, 1, "one watch"))
+		ASSERT_STREQ(w.entries[0].path, "/srv/", "the rule that also looks at openat");
+	watch_list_free(&w);
+out:
 	policy_set_free(s);
 	diags_free(&d);
 }
