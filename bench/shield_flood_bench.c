@@ -46,7 +46,6 @@
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
-#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -86,8 +85,8 @@
 #define SERVER_NICE (-20)
 #define HOLD	    0.90
 #define COLLAPSE    0.50
-#define WARMUP_US   300000
-#define SETTLE_US   200000
+#define WARMUP_US   200000
+#define SETTLE_US   100000
 
 static const double rates[] = { 100e3, 141e3,  200e3, 283e3,  400e3, 566e3,
 				800e3, 1.13e6, 1.6e6, 2.26e6, 3.2e6, 4.5e6 };
@@ -295,13 +294,15 @@ static int filter_on(enum filter f, struct shield_handle *h)
 
 	if (f == F_NONE)
 		return 0;
-	if (f == F_NFT)
+	if (f == F_NFT) {
+		snprintf(err, sizeof(err), "nft -f failed");
 		return sh("echo 'table netdev vfb { chain flood { type filter hook ingress device "
 			  "\"%s\" priority -500; policy accept; ip saddr %s counter drop; }; }' | "
 			  "ip netns exec %s nft -f -",
 			  IF_FSRV, BLOCKED, net.ns_sv)
 			       ? -EIO
 			       : 0;
+	}
 	ret = shield_rules_init(&rs);
 	if (ret)
 		return ret;
@@ -567,7 +568,9 @@ static void print_summary(const struct results *res)
 	double acc = gen_accuracy(res);
 
 	printf("\ngenerator: at least %.0f%% of its target rate at every step%s\n", acc * 100,
-	       acc < 0.9 ? " (preempted: the machine is busy; rates below are what it sent)" : "");
+	       acc < 0.9 ? "\n(it was preempted: the machine is busy; the rates below are what it "
+			   "sent)"
+			 : "");
 	printf("summary (a filter holds a rate: legit >= %.0f%% of quiet, nothing lost, every "
 	       "round;\ncollapse: legit < %.0f%% of quiet in most rounds)\n",
 	       HOLD * 100, COLLAPSE * 100);
@@ -594,7 +597,10 @@ static void print_summary(const struct results *res)
 		       fmt_k(sent_at(res, F_SHIELD, held[F_SHIELD])));
 	printf("legit with the shield at every rate nftables holds: %s (target: >= %.0f%% of "
 	       "quiet)\n",
-	       shield_kept ? "kept" : "NOT kept", HOLD * 100);
+	       held[F_NFT] < 0 ? "n/a"
+	       : shield_kept   ? "kept"
+			       : "NOT kept",
+	       HOLD * 100);
 }
 
 static int setup_traffic(struct bench *b)

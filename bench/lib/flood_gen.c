@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #define SLACK_NS 50000 /* late by more (a preemption): skip, no burst */
-#define FRAMES                                                                                     \
-	0xffffffffU  /* one test run until stopped: each costs a page pool and a grace period */
-#define BATCH_S 4e-6 /* frames per flush: ~4 us worth, 1 to 64 */
-#define NEVER	(~0ULL)
+#define BATCH_S	 4e-6  /* frames per flush: ~4 us worth, 1 to 64 */
+#define NEVER	 (~0ULL)
+/* One test run until stopped: each run costs a page pool and an RCU grace period. */
+#define FRAMES 0xffffffffU
 
 static void on_usr1(int sig)
 {
@@ -56,7 +56,7 @@ int flood_gen_init(struct flood_gen *g, int netns_fd, int ifindex, const uint8_t
 	return 0;
 }
 
-static int run_chunk(struct flood_gen *g, unsigned int frames, unsigned int batch)
+static int send_frames(struct flood_gen *g, unsigned int frames, unsigned int batch)
 {
 	struct xdp_md ctx = { .data_end = g->len, .ingress_ifindex = g->ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = g->pkt, .data_size_in = g->len, .ctx_in = &ctx,
@@ -69,7 +69,8 @@ static int run_chunk(struct flood_gen *g, unsigned int frames, unsigned int batc
 static void *gen_thread(void *arg)
 {
 	struct flood_gen *g = arg;
-	double batch = g->rate * BATCH_S;
+	double per_flush = g->rate * BATCH_S;
+	unsigned int batch = per_flush < 1 ? 1 : per_flush > 64 ? 64 : (unsigned int)per_flush;
 
 	setpriority(PRIO_PROCESS, 0, g->nice); /* this thread */
 	if (setns(g->netns_fd, CLONE_NEWNET)) {
@@ -78,10 +79,7 @@ static void *gen_thread(void *arg)
 	}
 	g->t0 = now_ns();
 	while (!atomic_load(&g->stop) && !g->err)
-		g->err = run_chunk(g, FRAMES,
-				   batch < 1	? 1
-				   : batch > 64 ? 64
-						: (unsigned int)batch);
+		g->err = send_frames(g, FRAMES, batch);
 	if (g->err == -EINTR) /* flood_gen_stop() */
 		g->err = 0;
 	g->t1 = now_ns();
@@ -91,6 +89,7 @@ static void *gen_thread(void *arg)
 int flood_gen_start(struct flood_gen *g, int cpu, int nice)
 {
 	struct bench_flood_bpf__bss *b = g->skel->bss;
+	pthread_attr_t attr;
 	cpu_set_t set;
 	int ret;
 
@@ -102,13 +101,13 @@ int flood_gen_start(struct flood_gen *g, int cpu, int nice)
 	g->nice = nice;
 	g->err = 0;
 	atomic_store(&g->stop, 0);
-	ret = -pthread_create(&g->thread, NULL, gen_thread, g);
-	if (ret)
-		return ret;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(g->thread, sizeof(set), &set);
-	return 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	ret = -pthread_create(&g->thread, &attr, gen_thread, g);
+	pthread_attr_destroy(&attr);
+	return ret;
 }
 
 void flood_gen_stop(struct flood_gen *g)
@@ -118,7 +117,7 @@ void flood_gen_stop(struct flood_gen *g)
 	atomic_store(&g->stop, 1);
 	b->end_ns = 1; /* frames from now on are dropped at once */
 	/* a signal ends the test run (EINTR); again, in case it came before the run began */
-	do {
+	for (;;) {
 		struct timespec ts;
 
 		pthread_kill(g->thread, SIGUSR1);
@@ -130,7 +129,7 @@ void flood_gen_stop(struct flood_gen *g)
 		}
 		if (!pthread_timedjoin_np(g->thread, NULL, &ts))
 			break;
-	} while (1);
+	}
 	g->sent = b->sent;
 	g->skipped = b->skipped;
 }
