@@ -5,8 +5,8 @@ set -u
 cd "$(dirname "$0")/.."
 status=0
 for b in exec_bench open_bench budget_bench throughput_bench policy_bench enforce_bench \
-	fanotify_bench shield_bench shield_veth_bench balance_bench latency_bench top_bench profile_bench \
-	sink_bench nats_bench baseline_bench; do
+	fanotify_bench shield_bench shield_veth_bench shield_flood_bench balance_bench latency_bench \
+	top_bench profile_bench sink_bench nats_bench baseline_bench; do
 	echo "=== $b"
 	build/bench/$b || status=1
 	echo
