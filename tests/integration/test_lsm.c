@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 #include "testlib.h"
+#include "uring.h"
 #include "core/probe.h"
 
 #include <errno.h>
@@ -192,13 +193,48 @@ out:
 	teardown(&f);
 }
 
+/*
+ * The doors that pass no name: the errno of an open of @path by a file handle (0 when the file
+ * system gives none) and of one through io_uring (0 when the kernel has none).
+ */
+static void nameless_opens(const char *path, const char *dir, int *by_handle, int *by_uring)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh = { .h.handle_bytes = MAX_HANDLE_SZ };
+	int mount_id, mfd, fd;
+	struct ring r;
+
+	*by_handle = *by_uring = 0;
+	mfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0 && !name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, 0)) {
+		fd = open_by_handle_at(mfd, &fh.h, O_RDONLY | O_CLOEXEC);
+		*by_handle = fd < 0 ? errno : -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (mfd >= 0)
+		close(mfd);
+	if (ring_setup(&r))
+		return;
+	fd = ring_run(&r, &(struct io_uring_sqe){ .opcode = IORING_OP_OPENAT,
+						  .fd = AT_FDCWD,
+						  .addr = (__u64)(unsigned long)path,
+						  .open_flags = O_RDONLY });
+	*by_uring = fd < 0 ? -fd : -1;
+	if (fd >= 0)
+		close(fd);
+	ring_close(&r);
+}
+
 TEST(open_of_a_denied_file_is_refused_by_any_name)
 {
 	struct json_object **ev, *e;
 	struct fixture f;
 	char secret[128], name[256], *base;
 	struct open_how how = { .flags = O_RDONLY };
-	int dirfd, cwd, fd;
+	int dirfd, cwd, fd, by_handle, by_uring;
 	size_t n = 0;
 
 	if (!root_or_skip() || !setup(&f, "enforce"))
@@ -225,6 +261,15 @@ TEST(open_of_a_denied_file_is_refused_by_any_name)
 	snprintf(name, sizeof(name), "%s/hardlink", f.dir);
 	ASSERT_OK(link(secret, name), "a hard link to it");
 	ASSERT_EQ(err_of(open(name, O_RDONLY)), EPERM, "open through the hard link");
+	nameless_opens(secret, f.dir, &by_handle, &by_uring);
+	if (by_handle)
+		ASSERT_EQ(by_handle, EPERM, "open_by_handle_at");
+	else
+		printf("  (no file handles on this file system: open_by_handle_at not tried)\n");
+	if (by_uring)
+		ASSERT_EQ(by_uring, EPERM, "io_uring IORING_OP_OPENAT");
+	else
+		printf("  (no io_uring here: its open not tried)\n");
 	snprintf(name, sizeof(name), "%s/renamed", f.dir);
 	ASSERT_OK(rename(secret, name),
 		  "the secret renamed (renames are not what the rule denies)");
@@ -240,8 +285,9 @@ TEST(open_of_a_denied_file_is_refused_by_any_name)
 	if (fd >= 0)
 		close(fd);
 	ev = vigil_stop_and_load(&f.v, &n);
-	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"), 8,
-		  "eight refused opens, each reported once with its rule");
+	ASSERT_EQ(count_rule(ev, n, "open", "no-secret", "denied"),
+		  8 + (by_handle != 0) + (by_uring != 0),
+		  "every refused open reported once with its rule");
 	e = find_denied(ev, n, "open", "file.path", secret);
 	ASSERT_NOT_NULL(e, "reported with the path the kernel resolved");
 	if (e) {
