@@ -193,7 +193,7 @@ $(BUILD)/static/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-bench: deps vigil $(BENCH_BINS)
+bench: deps vigil $(BENCH_BINS) $(BUILD)/tests/integration/test_baseline
 	@bench/run.sh
 
 # Fails on a crash, a leak, undefined behaviour or a hang (-timeout); what failed is kept in
