@@ -279,6 +279,7 @@ static long varied_load(struct svc_fixture *f, double seconds, int *restarts)
 			++*restarts;
 			restart_at = next_restart(now, seconds);
 		}
+		svc_drain_peer(f);
 		if (!svc_request(f, rand() % 4 ? "normal" : "ping"))
 			return -1;
 		served++;

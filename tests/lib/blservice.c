@@ -233,6 +233,14 @@ void svc_stop(struct svc_fixture *f)
 	f->server = 0;
 }
 
+void svc_drain_peer(struct svc_fixture *f)
+{
+	int c;
+
+	while ((c = accept4(f->peer_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		close(c);
+}
+
 bool svc_normal_load(struct svc_fixture *f)
 {
 	for (int i = 0; i < 5; i++)

@@ -38,6 +38,8 @@ void svc_stop(struct svc_fixture *f);
 bool svc_ask(struct svc_fixture *f, const char *req, char *answer, size_t len);
 /* Send @req: true when it answered. */
 bool svc_request(struct svc_fixture *f, const char *req);
+/* Close the connections the peer holds unaccepted: a full backlog would stall the service. */
+void svc_drain_peer(struct svc_fixture *f);
 /* The normal load: five normal requests, each answered. */
 bool svc_normal_load(struct svc_fixture *f);
 
