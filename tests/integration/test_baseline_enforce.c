@@ -31,10 +31,8 @@ static const struct {
 	const char *rule;    /* the exported rule's id suffix */
 	const char *effect;  /* what its side effect did */
 } misdeeds[N_MISDEEDS] = {
-	[SHELL] = { "shell", "exec", "ran" },
-	[SHADOW] = { "shadow", "read", "read" },
-	[CRON] = { "cron", "write", "created" },
-	[NEWPORT] = { "newport", "connect", "accepted" },
+	[SHELL] = { "shell", "exec", "ran" },	 [SHADOW] = { "shadow", "read", "read" },
+	[CRON] = { "cron", "write", "created" }, [NEWPORT] = { "newport", "connect", "accepted" },
 	[BPF] = { "bpf", "priv", "loaded" },
 };
 

@@ -109,10 +109,10 @@ static void svc_handle(const char *dir, int peer, const char *req, char *ans, si
 		snprintf(path, sizeof(path), "%s/helper.sh", dir);
 		svc_run(path, path, NULL, NULL);
 	} else if (!strcmp(req, "shell")) {
-		/* bash where there is one; busybox's sh in the VM, where sh is dash, the helper's */
+		/* bash where there is one; busybox's sh in the VM, where sh is dash, the helper's
+		 */
 		snprintf(path, sizeof(path), ": > %s/shell-ran", dir);
-		svc_run(access("/bin/bash", X_OK) ? "/bin/busybox" : "/bin/bash", "sh", "-c",
-			path);
+		svc_run(access("/bin/bash", X_OK) ? "/bin/busybox" : "/bin/bash", "sh", "-c", path);
 	} else if (!strcmp(req, "shadow")) {
 		snprintf(ans, len, svc_read("/etc/shadow") > 0 ? "read\n" : "refused\n");
 	} else if (!strcmp(req, "cron")) {
