@@ -50,7 +50,7 @@ static bool svc_alive_or_restart(struct svc_fixture *f)
 	return svc_start(f);
 }
 
-/* Does @path come to exist within a second? */
+/* Does @name come to exist in @dir within a second? */
 static bool appears(const char *dir, const char *name)
 {
 	char path[256];
