@@ -11,4 +11,8 @@ for b in exec_bench open_bench budget_bench throughput_bench policy_bench enforc
 	build/bench/$b || status=1
 	echo
 done
+# The false-positive rate of a baseline over a 10-minute benign replay of the service's normal
+# load with its natural variation, then its detection of each misbehaviour (test_baseline).
+echo "=== baseline replay (600 s monitored)"
+VIGIL_BL_REPLAY=600 build/tests/integration/test_baseline benign_replay || status=1
 exit $status

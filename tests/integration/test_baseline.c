@@ -9,7 +9,9 @@
  * and that, once the baseline is put in enforce mode, stops the service when it misbehaves.
  */
 #include "harness.h"
+#include "blservice.h"
 #include "testlib.h"
+#include "tool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,257 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The service ------------------------------------------------------------------------------ */
-
-static void svc_read(const char *path)
-{
-	char buf[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof(buf)) < 0)
-			buf[0] = 0;
-		close(fd);
-	}
-}
-
-static void svc_append(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd >= 0) {
-		ssize_t r = write(fd, "request\n", 8);
-
-		(void)r; /* a lost log line changes nothing here */
-		close(fd);
-	}
-}
-
-static void svc_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (s >= 0) {
-		connect(s, (struct sockaddr *)&a, sizeof(a));
-		close(s);
-	}
-}
-
-static void svc_run(const char *path, const char *arg)
-{
-	pid_t p = fork();
-
-	if (!p) {
-		execl(path, path, arg, (char *)NULL);
-		_exit(127);
-	}
-	if (p > 0)
-		waitpid(p, NULL, 0);
-}
-
-static void svc_handle(const char *dir, int peer, const char *req)
-{
-	char path[512];
-
-	if (!strcmp(req, "normal")) {
-		snprintf(path, sizeof(path), "%s/svc.conf", dir);
-		svc_read(path);
-		snprintf(path, sizeof(path), "%s/svc.log", dir);
-		svc_append(path);
-		svc_connect(peer);
-		snprintf(path, sizeof(path), "%s/helper.sh", dir);
-		svc_run(path, NULL);
-	} else if (!strcmp(req, "shell")) {
-		svc_run("/bin/bash", "/dev/null"); /* an empty script */
-	} else if (!strcmp(req, "shadow")) {
-		svc_read("/etc/shadow");
-	} else if (!strcmp(req, "cron")) {
-		snprintf(path, sizeof(path), "%s/cron.d/evil", dir);
-		svc_append(path);
-	} else if (!strcmp(req, "newport")) {
-		svc_connect(peer + 1);
-	} else if (!strcmp(req, "unknown")) {
-		snprintf(path, sizeof(path), "%s/unknown-tool", dir);
-		svc_run(path, NULL);
-	}
-}
-
-static int serve(const char *dir, int port, int peer)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	char req[64];
-
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 16))
-		return 1;
-	for (;;) {
-		int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
-		ssize_t n;
-
-		if (c < 0)
-			continue;
-		n = read(c, req, sizeof(req) - 1);
-		req[n > 0 ? n : 0] = 0;
-		req[strcspn(req, "\n")] = 0;
-		if (!strcmp(req, "quit"))
-			return 0;
-		svc_handle(dir, peer, req);
-		n = write(c, "ok\n", 3); /* a client that left needs no answer */
-		close(c);
-	}
-}
-
-/* glibc passes main's arguments to constructors: a copy of this binary is the service. */
 __attribute__((constructor)) static void service_mode(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "--serve"))
-		exit(serve(argv[2], atoi(argv[3]), atoi(argv[4])));
-	if (argc == 3 && !strcmp(argv[1], "--read")) {
-		svc_read(argv[2]);
-		exit(0);
-	}
-}
-
-/* The test's side ----------------------------------------------------------------------- */
-
-struct fixture {
-	char dir[64], svc[128], bl[128];
-	int port, peer_port, peer_fd;
-	pid_t server;
-};
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	if (!bind(s, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(s, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(s);
-	return port;
-}
-
-static int listen_any(int *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 128) ||
-	    getsockname(s, (struct sockaddr *)&a, &len)) {
-		close(s);
-		return -1;
-	}
-	*port = ntohs(a.sin_port);
-	return s;
-}
-
-/* Send @req to the service and wait for its answer: false when it did not answer. */
-static bool request(struct fixture *f, const char *req)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(f->port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	char buf[8];
-	bool ok;
-
-	ok = !connect(s, (struct sockaddr *)&a, sizeof(a)) &&
-	     write(s, req, strlen(req)) == (ssize_t)strlen(req) && read(s, buf, sizeof(buf)) > 0;
-	close(s);
-	return ok;
-}
-
-static bool server_start(struct fixture *f)
-{
-	char port[16], peer[16];
-
-	snprintf(port, sizeof(port), "%d", f->port);
-	snprintf(peer, sizeof(peer), "%d", f->peer_port);
-	f->server = fork();
-	if (!f->server) {
-		setsid(); /* a daemon: no controlling terminal, whatever the test runs under */
-		execl(f->svc, "svc", "--serve", f->dir, port, peer, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		if (request(f, "ping"))
-			return true;
-		usleep(50000);
-	}
-	return false;
-}
-
-static void server_stop(struct fixture *f)
-{
-	if (f->server <= 0)
-		return;
-	request(f, "quit");
-	waitpid(f->server, NULL, 0);
-	f->server = 0;
-}
-
-static bool normal_load(struct fixture *f)
-{
-	for (int i = 0; i < 5; i++)
-		if (!request(f, "normal"))
-			return false;
-	return true;
-}
-
-static bool fixture_setup(struct fixture *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->peer_fd = -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-bl-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return false;
-	snprintf(f->svc, sizeof(f->svc), "%s/svc", f->dir);
-	snprintf(f->bl, sizeof(f->bl), "%s/baselines", f->dir);
-	f->port = free_port();
-	f->peer_fd = listen_any(&f->peer_port);
-	return f->port > 0 && f->peer_fd >= 0 &&
-	       !shf("cp /proc/%d/exe %s && mkdir %s/cron.d && echo 'workers: 2' > %s/svc.conf && "
-		    "printf '#!/bin/sh\\necho helper >/dev/null\\n' > %s/helper.sh && "
-		    "chmod 755 %s/helper.sh && cp /bin/true %s/unknown-tool && "
-		    "echo 'tty only' > %s/tty-only",
-		    getpid(), f->svc, f->dir, f->dir, f->dir, f->dir, f->dir, f->dir);
-}
-
-static void fixture_cleanup(struct fixture *f)
-{
-	server_stop(f);
-	if (f->peer_fd >= 0)
-		close(f->peer_fd);
-	/* KEEP=1 in the environment keeps the directory to look at */
-	if (f->dir[0] && !getenv("KEEP"))
-		shf("rm -rf %s", f->dir);
-}
-
-/* `vigil baseline learn --exe SVC` with anomalies to @anomalies; the start as a check. */
-static bool learn_start(struct fixture *f, struct vigil_child *v, const char *anomalies)
-{
-	const char *args[] = { "baseline",	 "learn", "--exe", f->svc,    "--dir", f->bl,
-			       "--quiet-period", "2s",	  "-o",	   anomalies, NULL };
-
-	if (vigil_start_as_given(v, args)) {
-		harness_check(false, __FILE__, __LINE__, "baseline learn did not start: %s",
-			      v->err);
-		return false;
-	}
-	return true;
+	svc_serve_mode(argc, argv);
 }
 
 /* A terminal session running the service's program by hand: never learned into it. */
-static void tty_session(struct fixture *f)
+static void tty_session(struct svc_fixture *f)
 {
 	char cmd[512];
 	int master;
@@ -335,10 +93,45 @@ static bool has_anomaly(const char *path, const char *kind, const char *suffix)
 	return found;
 }
 
+/* The misbehaviours, and the anomaly each must raise (newport's value: "port N"). */
+static const struct {
+	const char *request, *kind, *value;
+} misdeeds[] = {
+	{ "shell", "exec", "/bash" },		{ "shadow", "read", "/etc/shadow" },
+	{ "cron", "write", "/cron.d/evil" },	{ "newport", "connect", NULL },
+	{ "unknown", "exec", "/unknown-tool" }, { "bpf", "priv", "bpf BPF_PROG_LOAD" },
+};
+#define N_MISDEEDS (sizeof(misdeeds) / sizeof(misdeeds[0]))
+
+static void misbehave(struct svc_fixture *f)
+{
+	char req[32];
+
+	for (size_t i = 0; i < N_MISDEEDS; i++) {
+		snprintf(req, sizeof(req), "%s", misdeeds[i].request);
+		if (!misdeeds[i].value)
+			snprintf(req, sizeof(req), "newport %d", f->new_port);
+		ASSERT_TRUE(svc_request(f, req), req);
+	}
+}
+
+/* How many misbehaviours raised their anomaly in @path (each missing one is a failure). */
+static size_t detected(struct svc_fixture *f, const char *path)
+{
+	char port[32];
+	size_t n = 0;
+
+	snprintf(port, sizeof(port), "port %d", f->new_port);
+	for (size_t i = 0; i < N_MISDEEDS; i++)
+		n += has_anomaly(path, misdeeds[i].kind,
+				 misdeeds[i].value ? misdeeds[i].value : port);
+	return n;
+}
+
 TEST(service_learned_monitored_changed)
 {
 	struct vigil_child v = { 0 };
-	struct fixture f;
+	struct svc_fixture f;
 	char anom1[192], anom2[192], anom3[192], out[8192], policy[192];
 	bool moved;
 
@@ -346,7 +139,7 @@ TEST(service_learned_monitored_changed)
 		SKIP("needs root");
 		return;
 	}
-	if (!ASSERT_TRUE(fixture_setup(&f), "the service's directory, port and peer"))
+	if (!ASSERT_TRUE(svc_fixture_setup(&f), "the service's directory, port and peer"))
 		goto out;
 	snprintf(anom1, sizeof(anom1), "%s/anomalies-1.json", f.dir);
 	snprintf(anom2, sizeof(anom2), "%s/anomalies-2.json", f.dir);
@@ -354,13 +147,13 @@ TEST(service_learned_monitored_changed)
 	snprintf(policy, sizeof(policy), "%s/policy.yaml", f.dir);
 
 	/* 1. learn it under its normal load; a terminal session runs it by hand meanwhile */
-	if (!learn_start(&f, &v, anom1))
+	if (!svc_learn_start(&f, &v, anom1))
 		goto out;
-	ASSERT_TRUE(server_start(&f), "the service answers");
-	ASSERT_TRUE(normal_load(&f), "normal load");
+	ASSERT_TRUE(svc_start(&f), "the service answers");
+	ASSERT_TRUE(svc_normal_load(&f), "normal load");
 	tty_session(&f);
 	usleep(500000);
-	server_stop(&f);
+	svc_stop(&f);
 	ASSERT_EQ(vigil_stop(&v), 0, "learn exits 0");
 	ASSERT_TRUE(strstr(v.err, "learning ") != NULL, v.err);
 	/* quiet for the period at the end of this run, or at the start of the next */
@@ -378,27 +171,20 @@ TEST(service_learned_monitored_changed)
 
 	/* 2. the quiet period has passed: monitor; the same load gives no anomaly */
 	sleep(2);
-	if (!learn_start(&f, &v, anom2))
+	if (!svc_learn_start(&f, &v, anom2))
 		goto out;
 	ASSERT_TRUE(moved || strstr(v.err, "learn -> monitor"), "moved to monitor once quiet");
-	ASSERT_TRUE(server_start(&f), "the service answers");
-	ASSERT_TRUE(normal_load(&f), "normal load again");
+	ASSERT_TRUE(svc_start(&f), "the service answers");
+	ASSERT_TRUE(svc_normal_load(&f), "normal load again");
 	usleep(1500000);
 	ASSERT_EQ(count_lines(anom2), 0, "no anomaly under the normal load");
 	/* 3. misbehave: each raises an anomaly naming what was new */
-	ASSERT_TRUE(request(&f, "shell") && request(&f, "shadow") && request(&f, "cron") &&
-			    request(&f, "newport") && request(&f, "unknown"),
-		    "misbehaviour requests");
+	misbehave(&f);
 	usleep(1500000);
-	server_stop(&f);
+	svc_stop(&f);
 	ASSERT_EQ(vigil_stop(&v), 0, "monitor exits 0");
 	vigil_cleanup(&v);
-	has_anomaly(anom2, "exec", "/bash");
-	has_anomaly(anom2, "read", "/etc/shadow");
-	has_anomaly(anom2, "write", "/cron.d/evil");
-	snprintf(out, sizeof(out), "port %d", f.peer_port + 1);
-	has_anomaly(anom2, "connect", out);
-	has_anomaly(anom2, "exec", "/unknown-tool");
+	detected(&f, anom2);
 	ASSERT_EQ(shf("grep -q '\"category\":\"network\"' %s", anom2), 0,
 		  "the new port is a network anomaly, reported apart");
 
@@ -410,12 +196,12 @@ TEST(service_learned_monitored_changed)
 
 	/* 5. a changed binary is a new program: a fresh baseline, and it says so */
 	ASSERT_EQ(shf("echo changed >> %s", f.svc), 0, "change the binary");
-	if (!learn_start(&f, &v, anom3))
+	if (!svc_learn_start(&f, &v, anom3))
 		goto out;
-	ASSERT_TRUE(server_start(&f), "the changed service answers");
-	ASSERT_TRUE(normal_load(&f), "normal load");
+	ASSERT_TRUE(svc_start(&f), "the changed service answers");
+	ASSERT_TRUE(svc_normal_load(&f), "normal load");
 	usleep(500000);
-	server_stop(&f);
+	svc_stop(&f);
 	ASSERT_EQ(vigil_stop(&v), 0, "learn exits 0");
 	ASSERT_TRUE(strstr(v.err, "changed (sha256") && strstr(v.err, "learning a fresh baseline"),
 		    v.err);
@@ -446,9 +232,9 @@ TEST(service_learned_monitored_changed)
 
 		if (!vigil_start_checked(&v, args))
 			goto out;
-		ASSERT_TRUE(server_start(&f), "the service answers under enforcement");
-		ASSERT_TRUE(normal_load(&f), "the normal load is not refused");
-		request(&f, "shadow");
+		ASSERT_TRUE(svc_start(&f), "the service answers under enforcement");
+		ASSERT_TRUE(svc_normal_load(&f), "the normal load is not refused");
+		svc_request(&f, "shadow");
 		for (int i = 0; i < 50 && waitpid(f.server, &status, WNOHANG) != f.server; i++)
 			usleep(100000);
 		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
@@ -463,7 +249,103 @@ TEST(service_learned_monitored_changed)
 	}
 out:
 	vigil_cleanup(&v);
-	fixture_cleanup(&f);
+	svc_fixture_cleanup(&f);
+}
+
+/* When to restart next: 1/30 to 1/15 of the replay's @seconds after @now, 3 to 40 s. */
+static double next_restart(double now, double seconds)
+{
+	double gap = seconds * (1 + rand() / (double)RAND_MAX) / 30;
+
+	return now + (gap < 3 ? 3 : gap > 40 ? 40 : gap);
+}
+
+/*
+ * The normal load with its natural variation for @seconds: random pacing, pings (no work)
+ * among the requests, and a restart of the service every 1/30 to 1/15 of the time (3 to 40 s).
+ * Requests answered, or -1 when the service stopped answering; restarts added to *restarts.
+ */
+static long varied_load(struct svc_fixture *f, double seconds, int *restarts)
+{
+	double now = now_s(), end = now + seconds, restart_at;
+	long served = 0;
+
+	restart_at = next_restart(now, seconds);
+	while ((now = now_s()) < end) {
+		if (now >= restart_at) {
+			svc_stop(f);
+			if (!svc_start(f))
+				return -1;
+			++*restarts;
+			restart_at = next_restart(now, seconds);
+		}
+		svc_drain_peer(f);
+		if (!svc_request(f, rand() % 4 ? "normal" : "ping"))
+			return -1;
+		served++;
+		usleep(rand() % 100000);
+	}
+	return served;
+}
+
+/*
+ * The false-positive rate on a longer benign replay, and the detection after it: learned for a
+ * quarter of VIGIL_BL_REPLAY seconds (default 16; 600 in bench/run.sh), monitored for all of
+ * it under the same kind of load, then made to misbehave. Prints the rate per hour.
+ */
+TEST(benign_replay_no_false_positives_then_misbehaviour_detected)
+{
+	const char *env = getenv("VIGIL_BL_REPLAY");
+	double monitored = env ? atof(env) : 16, learned = monitored / 4;
+	struct vigil_child v = { 0 };
+	struct svc_fixture f;
+	char anom_learn[192], anom[192];
+	unsigned int seed = (unsigned int)getpid();
+	int restarts = 0;
+	size_t benign;
+	long requests;
+
+	if (SKIP_UNLESS_ROOT())
+		return;
+	if (!ASSERT_TRUE(monitored >= 1, "VIGIL_BL_REPLAY: seconds to monitor, 1 or more") ||
+	    !ASSERT_TRUE(svc_fixture_setup(&f), "the service's directory, ports and peers"))
+		goto out;
+	if (learned < 8)
+		learned = 8;
+	srand(seed);
+	snprintf(anom_learn, sizeof(anom_learn), "%s/anomalies-learn.json", f.dir);
+	snprintf(anom, sizeof(anom), "%s/anomalies.json", f.dir);
+	if (!svc_learn_start(&f, &v, anom_learn))
+		goto out;
+	ASSERT_TRUE(svc_start(&f) && varied_load(&f, learned, &restarts) >= 0,
+		    "learned under the varied load");
+	svc_stop(&f);
+	ASSERT_EQ(vigil_stop(&v), 0, "learn exits 0");
+	vigil_cleanup(&v);
+	ASSERT_EQ(shf("%s baseline mode %s monitor --dir %s >/dev/null", vigil_bin(), f.svc, f.bl),
+		  0, "mode monitor");
+	if (!svc_learn_start(&f, &v, anom))
+		goto out;
+	restarts = 0;
+	requests = svc_start(&f) ? varied_load(&f, monitored, &restarts) : -1;
+	ASSERT_TRUE(requests >= 0, "the varied load, monitored");
+	usleep(1000000);
+	benign = count_lines(anom);
+	printf("  benign replay (seed %u): %ld requests, %d restarts in %.0f s monitored after "
+	       "%.0f s learned: %zu anomalies, %.1f per hour\n",
+	       seed, requests, restarts, monitored, learned, benign, benign * 3600 / monitored);
+	if (benign)
+		shf("cat %s", anom);
+	ASSERT_EQ(benign, 0, "no anomaly under the benign replay");
+	misbehave(&f);
+	usleep(1500000);
+	svc_stop(&f);
+	ASSERT_EQ(vigil_stop(&v), 0, "monitor exits 0");
+	printf("  detection: %zu of %zu misbehaviours, each an anomaly naming it\n",
+	       detected(&f, anom), N_MISDEEDS);
+out:
+	vigil_cleanup(&v);
+	svc_fixture_cleanup(&f);
 }
 
 /* vigil run --baseline: the agent judges the programs that have a baseline, beside its rules. */
@@ -471,7 +353,7 @@ TEST(agent_reports_anomalies_as_rule_matches)
 {
 	struct vigil_child v = { 0 };
 	struct json_object **ev = NULL;
-	struct fixture f;
+	struct svc_fixture f;
 	char anom[192];
 	size_t n = 0, anomalies = 0;
 	bool unknown = false, shell = false;
@@ -480,13 +362,13 @@ TEST(agent_reports_anomalies_as_rule_matches)
 		SKIP("needs root");
 		return;
 	}
-	if (!ASSERT_TRUE(fixture_setup(&f), "the service's directory, port and peer"))
+	if (!ASSERT_TRUE(svc_fixture_setup(&f), "the service's directory, port and peer"))
 		goto out;
 	snprintf(anom, sizeof(anom), "%s/anomalies.json", f.dir);
-	if (!learn_start(&f, &v, anom))
+	if (!svc_learn_start(&f, &v, anom))
 		goto out;
-	ASSERT_TRUE(server_start(&f) && normal_load(&f), "the service learned under load");
-	server_stop(&f);
+	ASSERT_TRUE(svc_start(&f) && svc_normal_load(&f), "the service learned under load");
+	svc_stop(&f);
 	ASSERT_EQ(vigil_stop(&v), 0, "learn exits 0");
 	vigil_cleanup(&v);
 	ASSERT_EQ(shf("%s baseline mode %s monitor --dir %s >/dev/null", vigil_bin(), f.svc, f.bl),
@@ -497,10 +379,10 @@ TEST(agent_reports_anomalies_as_rule_matches)
 		if (!vigil_start_checked(&v, args))
 			goto out;
 	}
-	ASSERT_TRUE(server_start(&f) && normal_load(&f), "the normal load");
-	ASSERT_TRUE(request(&f, "unknown") && request(&f, "shell"), "misbehaviour");
+	ASSERT_TRUE(svc_start(&f) && svc_normal_load(&f), "the normal load");
+	ASSERT_TRUE(svc_request(&f, "unknown") && svc_request(&f, "shell"), "misbehaviour");
 	usleep(500000);
-	server_stop(&f);
+	svc_stop(&f);
 	ev = vigil_stop_and_load(&v, &n);
 	for (size_t i = 0; ev && i < n; i++) {
 		const char *id = jstr(ev[i], "rule.id"), *exe = jstr(ev[i], "process.exe");
@@ -519,7 +401,7 @@ out:
 	if (ev)
 		events_free(ev, n);
 	vigil_cleanup(&v);
-	fixture_cleanup(&f);
+	svc_fixture_cleanup(&f);
 }
 
 /* Shadow mode over an events file: what enforcing would have denied, network apart. */
