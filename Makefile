@@ -84,7 +84,7 @@ TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/harness.c $(wildcard tests/li
 # vigil top's screen: Debian's libncurses-dev has the static ncursesw and tinfo.
 STATIC_LDLIBS := -static -l:libbpf.a -l:libelf.a -l:libz.a -l:libyaml.a -l:libjson-c.a \
 		 -l:libncursesw.a -l:libtinfo.a -lpthread
-VM_TESTS      := process file priv kernel net probe lsm guard pin baseline_enforce
+VM_TESTS      := process file priv kernel net probe lsm guard pin
 # The shield's BPF_PROG_TEST_RUN tests too: its program must load on their verifiers (~30 s).
 VM_XDP_TESTS  := shield
 VM_TEST_BINS  := $(patsubst %,$(BUILD)/static/tests/integration/test_%,$(VM_TESTS)) \
