@@ -122,6 +122,42 @@ out:
 	remove_dir();
 }
 
+/* Messages of the sink's batch=N: the counts are of their lines, through a restart too. */
+TEST(spool_counts_the_events_of_batches)
+{
+	struct spool *s = NULL;
+	struct spool_stats st, again;
+	struct spool_msg one = { "s", "h/i/1", "{}", 2 }, two = { "s", "h/i/1-2", "{}\n{}\n", 6 };
+	char why[256], data[512];
+	struct spool_msg m = { "vigil.events.h.exec.none", "h/i/1-4", data, 0 };
+
+	ASSERT_EQ(spool_msg_events(&one), 1, "a single event");
+	ASSERT_EQ(spool_msg_events(&two), 2, "two lines, the last one ended by a newline");
+	if (!make_dir())
+		return;
+	if (!ASSERT_OK(spool_open(&s, dir, SPOOL_MIN_LIMIT, why, sizeof(why)), why))
+		goto out;
+	m.len = snprintf(data, sizeof(data),
+			 "{\"seq\":1,\"pad\":\"%0100d\"}\n{\"seq\":2}\n"
+			 "{\"seq\":3}\n{\"seq\":4}",
+			 0);
+	for (int i = 0; i < 200; i++)
+		if (!ASSERT_OK(spool_append(s, &m), "append"))
+			break;
+	spool_stats(s, &st);
+	ASSERT_TRUE(st.dropped > 0, "something was dropped");
+	ASSERT_EQ(st.events + st.dropped, 800, "kept + dropped = the events appended");
+	ASSERT_EQ(st.events % 4, 0, "whole batches");
+	spool_close(s);
+	if (!ASSERT_OK(spool_open(&s, dir, SPOOL_MIN_LIMIT, why, sizeof(why)), why))
+		goto out;
+	spool_stats(s, &again);
+	ASSERT_EQ(again.events, st.events, "a restart counts the same events");
+	spool_close(s);
+out:
+	remove_dir();
+}
+
 TEST(spool_segment_being_replayed_is_not_dropped)
 {
 	struct spool *s = NULL;
