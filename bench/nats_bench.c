@@ -76,18 +76,24 @@ struct result {
 	double rate, us_self, us_srv;
 };
 
-typedef double (*round_fn)(int round, long events, long long *lost);
+/* A round: publish @events into a stream of its own, named in @stream; events/s. */
+typedef double (*round_fn)(int round, long events, char *stream, size_t len);
 
+static long long stream_events(const char *stream, long events);
+
+/* The events the stream lacks are counted after the CPU times: reading them back costs too. */
 static struct result measure(round_fn fn, int round, long events, long long *lost)
 {
 	double s0, v0, s1, v1;
+	char stream[32] = "";
 	struct result r;
 
 	cpu_now(&s0, &v0);
-	r.rate = fn(round, events, lost);
+	r.rate = fn(round, events, stream, sizeof(stream));
 	cpu_now(&s1, &v1);
 	r.us_self = (s1 - s0) * 1e6 / events;
 	r.us_srv = (v1 - v0) * 1e6 / events;
+	*lost = events - stream_events(stream, events);
 	return r;
 }
 
@@ -132,16 +138,22 @@ static long long stream_msgs(const char *stream)
 	return n;
 }
 
-/* Events in @stream now (a message's Vigil-Events header, else one), or -1. */
-static long long stream_events(const char *stream)
+/*
+ * Events in @stream now (a message's Vigil-Events header, else one), or -1. As many messages
+ * as @events: one event each, nothing to read.
+ */
+static long long stream_events(const char *stream, long events)
 {
 	natsConnection *nc = NULL;
 	natsSubscription *sub = NULL;
 	jsSubOptions so;
 	jsCtx *js = NULL;
-	long long n = -1;
+	long long n = stream_msgs(stream);
 	uint64_t pending = 1;
 
+	if (n == events || n <= 0)
+		return n > 0 ? n : 0;
+	n = -1;
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
 	so.Ordered = true;
@@ -170,15 +182,14 @@ out:
 }
 
 /* The sink as the framework drives it; events/s until every batch is confirmed. */
-static double sink_round(int round, long events, long long *lost, int batch)
+static double sink_round(int round, long events, char *stream, size_t len, int batch)
 {
-	char url[256], line[2048], why[256] = "", stream[32];
+	char url[256], line[2048], why[256] = "";
 	struct sink_record r = { .type = "exec", .pid = 11257 };
 	void *ctx;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "SINK%d_%d", batch, round);
+	snprintf(stream, len, "SINK%d_%d", batch, round);
 	snprintf(url, sizeof(url),
 		 "nats://127.0.0.1:%d?stream=%s&prefix=s%d_%d.events&spool=%s/spool%d_%d&batch=%d",
 		 PORT, stream, batch, round, dir, batch, round, batch);
@@ -201,28 +212,27 @@ static double sink_round(int round, long events, long long *lost, int batch)
 	sink_nats_ops.flush(ctx);
 	sink_nats_ops.close(ctx); /* waits for the last acknowledgement */
 	t0 = (now_ns() - t0) / 1e9;
-	*lost = events - (batch == 1 ? stream_msgs(stream) : stream_events(stream));
 	return events / t0;
 }
 
-static double round_sink(int round, long events, long long *lost)
+static double round_sink(int round, long events, char *stream, size_t len)
 {
-	return sink_round(round, events, lost, 1);
+	return sink_round(round, events, stream, len, 1);
 }
 
-static double round_batch16(int round, long events, long long *lost)
+static double round_batch16(int round, long events, char *stream, size_t len)
 {
-	return sink_round(round, events, lost, 16);
+	return sink_round(round, events, stream, len, 16);
 }
 
-static double round_batch64(int round, long events, long long *lost)
+static double round_batch64(int round, long events, char *stream, size_t len)
 {
-	return sink_round(round, events, lost, 64);
+	return sink_round(round, events, stream, len, 64);
 }
 
-static double round_batch256(int round, long events, long long *lost)
+static double round_batch256(int round, long events, char *stream, size_t len)
 {
-	return sink_round(round, events, lost, 256);
+	return sink_round(round, events, stream, len, 256);
 }
 
 static long acked;
@@ -237,9 +247,9 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
 }
 
 /* libnats' asynchronous publish with an acknowledgement per message. */
-static double round_each(int round, long events, long long *lost)
+static double round_each(int round, long events, char *stream, size_t len)
 {
-	char line[2048], stream[32], subjects[32], id[96];
+	char line[2048], subjects[32], id[96];
 	const char *list[] = { subjects };
 	natsConnection *nc = NULL;
 	jsStreamConfig sc;
@@ -248,8 +258,7 @@ static double round_each(int round, long events, long long *lost)
 	jsCtx *js = NULL;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "EACH%d", round);
+	snprintf(stream, len, "EACH%d", round);
 	snprintf(subjects, sizeof(subjects), "e%d.>", round);
 	jsOptions_Init(&o);
 	o.PublishAsync.MaxPending = 4096;
@@ -282,15 +291,14 @@ static double round_each(int round, long events, long long *lost)
 	t0 = (now_ns() - t0) / 1e9;
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
-	*lost = events - stream_msgs(stream);
 	return events / t0;
 }
 
 /* The floor: plain publishes, one acknowledged at the very end (what libnats and the server
  * cost per message, with no batching or copies of vigil's). */
-static double round_plain(int round, long events, long long *lost)
+static double round_plain(int round, long events, char *stream, size_t len)
 {
-	char line[2048], stream[32], subjects[32], id[96];
+	char line[2048], subjects[32], id[96];
 	const char *list[] = { subjects };
 	natsConnection *nc = NULL;
 	jsPubAck *pa = NULL;
@@ -298,8 +306,7 @@ static double round_plain(int round, long events, long long *lost)
 	jsCtx *js = NULL;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "PLAIN%d", round);
+	snprintf(stream, len, "PLAIN%d", round);
 	snprintf(subjects, sizeof(subjects), "p%d.>", round);
 	if (natsConnection_ConnectTo(&nc, "nats://127.0.0.1:14299") != NATS_OK ||
 	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK)
@@ -329,7 +336,6 @@ static double round_plain(int round, long events, long long *lost)
 	jsPubAck_Destroy(pa);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
-	*lost = events - stream_msgs(stream);
 	return events / t0;
 }
 

@@ -391,14 +391,22 @@ out:
 	srv_cleanup(&s);
 }
 
+/* The agent stopped for a second: the events of that second reach its sink at once. */
+static void pause_agent(pid_t agent)
+{
+	kill(agent, SIGSTOP);
+	sleep(1);
+	kill(agent, SIGCONT);
+}
+
 /*
  * Events keep coming while the server is down for OUTAGE_S, then it is back (same store):
  * returns what vigil status said was dropped for a full spool, and compares the stream with
- * the agent's file (*missing: the file's events the stream lacks). @burst: the agent is
- * stopped for a second before and during the outage, so that events reach its sink in bursts
- * (at 50 a second, each would come alone).
+ * the agent's file (*missing: the file's events the stream lacks). @bursts: the agent is
+ * paused before and during the outage, so that events reach its sink in bursts (at 50 a
+ * second, each would come alone).
  */
-static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze, bool burst,
+static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze, bool bursts,
 			long long *missing)
 {
 	struct vigil_child v;
@@ -417,21 +425,16 @@ static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze,
 		return -1;
 	loop = exec_loop(50);
 	sleep(2);
-	if (burst) {
-		kill(v.pid, SIGSTOP);
-		sleep(1);
-		kill(v.pid, SIGCONT);
+	if (bursts) {
+		pause_agent(v.pid);
 		sleep(1);
 	}
 	if (freeze)
 		kill(s->pid, SIGSTOP); /* alive, connected, and answering nothing */
 	else
 		srv_stop(s);
-	if (burst) {
-		kill(v.pid, SIGSTOP);
-		sleep(1);
-		kill(v.pid, SIGCONT);
-	}
+	if (bursts)
+		pause_agent(v.pid);
 	sleep(OUTAGE_S);
 	ASSERT_TRUE(sink_counter("spooled") > 0, "events were spooled while the server was away");
 	if (freeze)
@@ -500,8 +503,9 @@ static long long batch_events(natsMsg *m)
 }
 
 /*
- * Every message of the stream a batch: its id HOST/INSTANCE/FIRST-LAST the seqs of its first
- * and last lines, Vigil-Events their number. The messages, and the most events in one.
+ * Every message of the stream is a batch: its id HOST/INSTANCE/FIRST-LAST names the seqs of
+ * its first and last lines, Vigil-Events their number. Gives the messages, and the most events
+ * in one.
  */
 static bool check_batches(const struct nats_srv *s, long long *msgs, long long *most)
 {
