@@ -139,8 +139,8 @@ static long long stream_msgs(const char *stream)
 }
 
 /*
- * Events in @stream now (a message's Vigil-Events header, else one), or -1. As many messages
- * as @events: one event each, nothing to read.
+ * Events in @stream now (a message's Vigil-Events header, else one); 0 when it cannot be read.
+ * As many messages as @events: one event each, nothing to read.
  */
 static long long stream_events(const char *stream, long events)
 {
@@ -153,7 +153,7 @@ static long long stream_events(const char *stream, long events)
 
 	if (n == events || n <= 0)
 		return n > 0 ? n : 0;
-	n = -1;
+	n = 0;
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
 	so.Ordered = true;
@@ -161,7 +161,7 @@ static long long stream_events(const char *stream, long events)
 	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
 	    js_SubscribeSync(&sub, js, ">", NULL, &so, NULL) != NATS_OK)
 		goto out;
-	for (n = 0; pending;) {
+	while (pending) {
 		jsMsgMetaData *meta = NULL;
 		const char *count = NULL;
 		natsMsg *m = NULL;
