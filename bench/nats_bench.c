@@ -5,8 +5,9 @@
  * drives it (send per event, flush every 256), whose batches are confirmed by one
  * acknowledgement, against libnats' asynchronous publish with an acknowledgement per message
  * (at most 4096 outstanding), and the floor of plain publishes with one acknowledgement at
- * the very end. Each round publishes EVENTS realistic exec events (about 700
- * bytes of JSON) into a fresh stream, and counts what the stream holds: "lost" must be 0.
+ * the very end; and the sink with batch=N (N events in one message, JSON lines). Each round
+ * publishes EVENTS realistic exec events (834 bytes of JSON) into a fresh stream, and counts
+ * the events the stream holds: "lost" must be 0.
  * Interleaved rounds, medians; also the CPU time per event of the publisher (this process,
  * libnats' threads included) and of the server, which bound the rate on an idle machine.
  * Target (issue 21): 200,000 events/s.
@@ -75,18 +76,24 @@ struct result {
 	double rate, us_self, us_srv;
 };
 
-typedef double (*round_fn)(int round, long events, long long *lost);
+/* A round: publish @events into a stream of its own, named in @stream; events/s. */
+typedef double (*round_fn)(int round, long events, char *stream, size_t len);
 
+static long long stream_events(const char *stream, long events);
+
+/* The events the stream lacks are counted after the CPU times: reading them back costs too. */
 static struct result measure(round_fn fn, int round, long events, long long *lost)
 {
 	double s0, v0, s1, v1;
+	char stream[32] = "";
 	struct result r;
 
 	cpu_now(&s0, &v0);
-	r.rate = fn(round, events, lost);
+	r.rate = fn(round, events, stream, sizeof(stream));
 	cpu_now(&s1, &v1);
 	r.us_self = (s1 - s0) * 1e6 / events;
 	r.us_srv = (v1 - v0) * 1e6 / events;
+	*lost = events - stream_events(stream, events);
 	return r;
 }
 
@@ -131,19 +138,61 @@ static long long stream_msgs(const char *stream)
 	return n;
 }
 
-/* The sink as the framework drives it; events/s until every batch is confirmed. */
-static double round_sink(int round, long events, long long *lost)
+/*
+ * Events in @stream now (a message's Vigil-Events header, else one); 0 when it cannot be read.
+ * As many messages as @events: one event each, nothing to read.
+ */
+static long long stream_events(const char *stream, long events)
 {
-	char url[256], line[2048], why[256] = "", stream[32];
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+	jsCtx *js = NULL;
+	long long n = stream_msgs(stream);
+	uint64_t pending = 1;
+
+	if (n == events || n <= 0)
+		return n > 0 ? n : 0;
+	n = 0;
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Ordered = true;
+	if (natsConnection_ConnectTo(&nc, "nats://127.0.0.1:14299") != NATS_OK ||
+	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
+	    js_SubscribeSync(&sub, js, ">", NULL, &so, NULL) != NATS_OK)
+		goto out;
+	while (pending) {
+		jsMsgMetaData *meta = NULL;
+		const char *count = NULL;
+		natsMsg *m = NULL;
+
+		if (natsSubscription_NextMsg(&m, sub, 5000) != NATS_OK)
+			break;
+		n += natsMsgHeader_Get(m, "Vigil-Events", &count) == NATS_OK ? atoll(count) : 1;
+		if (natsMsg_GetMetaData(&meta, m) == NATS_OK)
+			pending = meta->NumPending;
+		jsMsgMetaData_Destroy(meta);
+		natsMsg_Destroy(m);
+	}
+out:
+	natsSubscription_Destroy(sub);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return n;
+}
+
+/* The sink as the framework drives it; events/s until every batch is confirmed. */
+static double sink_round(int round, long events, char *stream, size_t len, int batch)
+{
+	char url[256], line[2048], why[256] = "";
 	struct sink_record r = { .type = "exec", .pid = 11257 };
 	void *ctx;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "SINK%d", round);
+	snprintf(stream, len, "SINK%d_%d", batch, round);
 	snprintf(url, sizeof(url),
-		 "nats://127.0.0.1:%d?stream=%s&prefix=s%d.events&spool=%s/spool%d", PORT, stream,
-		 round, dir, round);
+		 "nats://127.0.0.1:%d?stream=%s&prefix=s%d_%d.events&spool=%s/spool%d_%d&batch=%d",
+		 PORT, stream, batch, round, dir, batch, round, batch);
 	if (sink_nats_ops.open(&ctx, url, why, sizeof(why))) {
 		fprintf(stderr, "nats_bench: %s\n", why);
 		return 0;
@@ -157,14 +206,33 @@ static double round_sink(int round, long events, long long *lost)
 				 "7bc3379b-cbd5-4162-8879-2ba35ab32305");
 		r.json = line;
 		sink_nats_ops.send(ctx, &r);
-		if (i % 256 == 0)
+		if (i % SINK_BATCH == 0)
 			sink_nats_ops.flush(ctx);
 	}
 	sink_nats_ops.flush(ctx);
 	sink_nats_ops.close(ctx); /* waits for the last acknowledgement */
 	t0 = (now_ns() - t0) / 1e9;
-	*lost = events - stream_msgs(stream);
 	return events / t0;
+}
+
+static double round_sink(int round, long events, char *stream, size_t len)
+{
+	return sink_round(round, events, stream, len, 1);
+}
+
+static double round_batch16(int round, long events, char *stream, size_t len)
+{
+	return sink_round(round, events, stream, len, 16);
+}
+
+static double round_batch64(int round, long events, char *stream, size_t len)
+{
+	return sink_round(round, events, stream, len, 64);
+}
+
+static double round_batch256(int round, long events, char *stream, size_t len)
+{
+	return sink_round(round, events, stream, len, 256);
 }
 
 static long acked;
@@ -179,9 +247,9 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
 }
 
 /* libnats' asynchronous publish with an acknowledgement per message. */
-static double round_each(int round, long events, long long *lost)
+static double round_each(int round, long events, char *stream, size_t len)
 {
-	char line[2048], stream[32], subjects[32], id[96];
+	char line[2048], subjects[32], id[96];
 	const char *list[] = { subjects };
 	natsConnection *nc = NULL;
 	jsStreamConfig sc;
@@ -190,8 +258,7 @@ static double round_each(int round, long events, long long *lost)
 	jsCtx *js = NULL;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "EACH%d", round);
+	snprintf(stream, len, "EACH%d", round);
 	snprintf(subjects, sizeof(subjects), "e%d.>", round);
 	jsOptions_Init(&o);
 	o.PublishAsync.MaxPending = 4096;
@@ -224,15 +291,14 @@ static double round_each(int round, long events, long long *lost)
 	t0 = (now_ns() - t0) / 1e9;
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
-	*lost = events - stream_msgs(stream);
 	return events / t0;
 }
 
 /* The floor: plain publishes, one acknowledged at the very end (what libnats and the server
  * cost per message, with no batching or copies of vigil's). */
-static double round_plain(int round, long events, long long *lost)
+static double round_plain(int round, long events, char *stream, size_t len)
 {
-	char line[2048], stream[32], subjects[32], id[96];
+	char line[2048], subjects[32], id[96];
 	const char *list[] = { subjects };
 	natsConnection *nc = NULL;
 	jsPubAck *pa = NULL;
@@ -240,8 +306,7 @@ static double round_plain(int round, long events, long long *lost)
 	jsCtx *js = NULL;
 	double t0;
 
-	*lost = events;
-	snprintf(stream, sizeof(stream), "PLAIN%d", round);
+	snprintf(stream, len, "PLAIN%d", round);
 	snprintf(subjects, sizeof(subjects), "p%d.>", round);
 	if (natsConnection_ConnectTo(&nc, "nats://127.0.0.1:14299") != NATS_OK ||
 	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK)
@@ -271,7 +336,6 @@ static double round_plain(int round, long events, long long *lost)
 	jsPubAck_Destroy(pa);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
-	*lost = events - stream_msgs(stream);
 	return events / t0;
 }
 
@@ -279,9 +343,21 @@ int main(int argc, char **argv)
 {
 	long events = argc > 1 ? atol(argv[1]) : 300000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 3;
-	struct result sink[16], each[16], plain[16];
+	static const struct {
+		const char *what;
+		round_fn fn;
+	} rows[] = {
+		{ "vigil's NATS sink: batches confirmed by one ack", round_sink },
+		{ "libnats async publish, one ack per message", round_each },
+		{ "floor: plain publishes, one ack at the end", round_plain },
+		{ "vigil's NATS sink, batch=16 (events a message)", round_batch16 },
+		{ "vigil's NATS sink, batch=64", round_batch64 },
+		{ "vigil's NATS sink, batch=256", round_batch256 },
+	};
+	enum { ROWS = sizeof(rows) / sizeof(*rows) };
+	struct result res[ROWS][16];
+	long long lost[ROWS] = { 0 }, l = 0;
 	char cmd[128];
-	long long lost_sink = 0, lost_each = 0, lost_plain = 0, l = 0;
 
 	if (rounds < 1 || rounds > 16 || events < 1000) {
 		fprintf(stderr, "usage: nats_bench [events >= 1000] [rounds 1..16]\n");
@@ -292,19 +368,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nats_bench: no nats-server (make deps)\n");
 		return 1;
 	}
+	/* interleaved: every row once a round */
 	for (int i = 0; i < rounds; i++) {
-		sink[i] = measure(round_sink, i, events, &l);
-		lost_sink += l;
-		each[i] = measure(round_each, i, events, &l);
-		lost_each += l;
-		plain[i] = measure(round_plain, i, events, &l);
-		lost_plain += l;
+		for (int k = 0; k < ROWS; k++) {
+			res[k][i] = measure(rows[k].fn, i, events, &l);
+			lost[k] += l;
+		}
 	}
 	printf("%-50s %10s %6s %9s %9s\n", "into JetStream (nats-server on loopback)", "events/s",
 	       "lost", "us/ev pub", "us/ev srv");
-	print_row("vigil's NATS sink: batches confirmed by one ack", sink, rounds, lost_sink);
-	print_row("libnats async publish, one ack per message", each, rounds, lost_each);
-	print_row("floor: plain publishes, one ack at the end", plain, rounds, lost_plain);
+	for (int k = 0; k < ROWS; k++)
+		print_row(rows[k].what, res[k], rounds, lost[k]);
 	printf("(%ld events of %d bytes a round, median of %d rounds; target 200,000/s)\n", events,
 	       (int)strlen(event_fmt), rounds);
 	stop_child(server);

@@ -3,7 +3,8 @@
  * vigil collect nats://HOST:PORT: the fleet view. Reads the JetStream stream that the agents'
  * NATS sinks write (sinks/nats.c) and prints the events, filtered, as JSON lines (as the agents
  * wrote them) or text. Host, type and severity are in the subject, so the server filters on
- * them when one of each is asked for; the rest is filtered here.
+ * them when one of each is asked for; the rest is filtered here, event by event (a message of
+ * the sink's batch=N holds several; the reader hands them over one at a time).
  */
 #include "cli/cli.h"
 #include "events/filter.h"
@@ -77,9 +78,10 @@ static void collect_usage(FILE *out)
 	      "Print the events that vigil agents sent to a NATS JetStream stream\n"
 	      "('vigil run --sink nats://...'): the view of a whole fleet, from one place.\n"
 	      "Reads from the start of the stream (or --since) to its end, or on with\n"
-	      "--follow. Subjects are PREFIX.HOST.TYPE.SEVERITY (docs/output.md); the URL\n"
+	      "--follow. Subjects are PREFIX.HOST.TYPE.SEVERITY (docs/nats.md); the URL\n"
 	      "takes the sink's options: stream=, prefix=, tls=, ca=, cert=, key=,\n"
-	      "tls-name=, creds=.\n\n",
+	      "tls-name=, creds=. A message holds one event, or several as JSON lines\n"
+	      "(the sink's batch=N): each event is filtered and printed on its own.\n\n",
 	      out);
 	options_help(out, collect_options, 0);
 	fputs("\nExamples:\n"

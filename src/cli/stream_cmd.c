@@ -65,7 +65,8 @@ const struct cli_option stream_options[] = {
 		  "for more): file:PATH, syslog+udp://HOST:PORT,\n"
 		  "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT,\n"
 		  "syslog: (the local /dev/log), journald: (docs/output.md),\n"
-		  "nats://HOST:PORT (JetStream, a disk spool: docs/nats.md).\n"
+		  "nats://HOST:PORT[?OPTIONS] (JetStream, a disk spool,\n"
+		  "batch=N for more events a second: docs/nats.md).\n"
 		  "Each has its own queue: a slow or dead sink delays\n"
 		  "nothing else, and what it misses is counted (vigil status)",
 	  .config = "sink",

@@ -15,6 +15,13 @@
  * event after them go to the spool (sinks/spool.h), in order. A thread of this sink's
  * reconnects, sends the spool back, confirming each part, and hands over to the live path
  * once it is empty: events are stored in the order they came, once.
+ *
+ * batch=N (off: 1): up to N events of one subject in one message, JSON lines, with the id
+ * HOST/AGENT_INSTANCE/FIRSTSEQ-LASTSEQ and a header Vigil-Events: COUNT. The server's cost is
+ * per message, not per byte, so this multiplies what it can store a second (docs/nats.md).
+ * A batch ends at N events, at another subject, at the server's max_payload, and when the
+ * sink's thread has taken what its queue held (flush): a quiet agent's events wait for no
+ * others. Such a message is spooled and replayed whole, so its id stays the same.
  */
 #include "sinks/nats_conn.h"
 #include "sinks/nats_url.h"
@@ -30,18 +37,22 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_MAX	   4096 /* events confirmed by one acknowledgement, at most */
-#define INFLIGHT_MAX	   32	/* batches awaiting their acknowledgement */
-#define ACK_WAIT_MS	   5000
-#define CONNECT_TIMEOUT_MS 2000
-#define RETRY_MS	   1000
-#define REPLAY_BATCH	   4096
-#define CLOSE_WAIT_MS	   2000
-#define SUBJECT_MAX	   256
-#define MSG_ID_MAX	   (HOST_NAME_MAX + 96)
+#define BATCH_MAX	    4096       /* messages confirmed by one acknowledgement, at most */
+#define BATCH_BYTES	    (4U << 20) /* ... and their bytes, about */
+#define INFLIGHT_MAX	    32	       /* batches awaiting their acknowledgement */
+#define ACK_WAIT_MS	    5000
+#define CONNECT_TIMEOUT_MS  2000
+#define RETRY_MS	    1000
+#define REPLAY_BATCH	    4096
+#define CLOSE_WAIT_MS	    2000
+#define SUBJECT_MAX	    256
+#define MSG_ID_MAX	    (HOST_NAME_MAX + 96)
+#define HEADER_ROOM	    96	      /* a message's headers besides its id, at most */
+#define DEFAULT_MAX_PAYLOAD (1 << 20) /* nats-server's, until a connection says otherwise */
 
 struct entry {
 	size_t subject, id, data, len; /* offsets into the batch's buffer */
+	size_t events;		       /* the message holds (batch=N) */
 };
 
 /* Events published (or about to be), kept until the stream confirms them. */
@@ -50,11 +61,22 @@ struct batch {
 	size_t len, cap;
 	struct entry *ents;
 	size_t n, cap_ents;
+	size_t events;	  /* in its messages */
 	natsMsg *barrier; /* the last event, published with an acknowledgement; NULL: none yet */
 	enum { BATCH_OPEN, BATCH_SENT, BATCH_ACKED, BATCH_FAILED } state;
 	struct timespec sent_at;
 };
 
+/* batch=N: the events of one subject gathered for the next message. */
+struct bundle {
+	char subject[SUBJECT_MAX];
+	unsigned long long first, last; /* seqs */
+	size_t n;
+	char *data; /* JSON lines, without the last newline */
+	size_t len, cap;
+};
+
+/* Of events (a message of batch=N holds several). */
 struct nats_counters {
 	uint64_t published, acked, spooled, replayed, failed, too_large;
 };
@@ -79,6 +101,8 @@ struct nats_sink {
 	bool warned; /* that the server is away, once until it is back */
 	char last_error[256];
 	struct timespec last_connect;
+	struct bundle bundle;
+	int64_t max_payload; /* the server's limit, as the last connection said */
 };
 
 static double since_ms(const struct timespec *t)
@@ -121,7 +145,7 @@ static void learn_identity(struct nats_sink *n, const struct sink_record *r)
 
 static void batch_reset(struct batch *b)
 {
-	b->len = b->n = 0;
+	b->len = b->n = b->events = 0;
 	b->barrier = NULL;
 	b->state = BATCH_OPEN;
 }
@@ -152,24 +176,25 @@ static int batch_grow(struct batch *b, size_t more)
 	return 0;
 }
 
-static int batch_add(struct batch *b, const char *subject, const char *id, const char *data,
-		     size_t len)
+static int batch_add(struct batch *b, const struct spool_msg *m, size_t events)
 {
-	size_t sl = strlen(subject) + 1, il = strlen(id) + 1;
+	size_t sl = strlen(m->subject) + 1, il = strlen(m->id) + 1;
 	struct entry *e;
-	int err = batch_grow(b, sl + il + len);
+	int err = batch_grow(b, sl + il + m->len);
 
 	if (err)
 		return err;
 	e = &b->ents[b->n++];
 	e->subject = b->len;
-	memcpy(b->buf + b->len, subject, sl);
+	memcpy(b->buf + b->len, m->subject, sl);
 	e->id = b->len += sl;
-	memcpy(b->buf + b->len, id, il);
+	memcpy(b->buf + b->len, m->id, il);
 	e->data = b->len += il;
-	memcpy(b->buf + b->len, data, len);
-	e->len = len;
-	b->len += len;
+	memcpy(b->buf + b->len, m->data, m->len);
+	e->len = m->len;
+	e->events = events;
+	b->len += m->len;
+	b->events += events;
 	return 0;
 }
 
@@ -194,22 +219,35 @@ static struct batch *open_batch(struct nats_sink *n)
 	return batch_at(n, n->count - 1);
 }
 
+/* HOST/INSTANCE/FIRST-LAST: a message of batch=N, which says how many events it holds. */
+static bool is_batch_id(const char *id)
+{
+	const char *seq = strrchr(id, '/');
+
+	return seq && strchr(seq, '-');
+}
+
 static natsStatus make_msg(natsMsg **m, const struct spool_msg *s)
 {
 	natsStatus st = natsMsg_Create(m, s->subject, NULL, s->data, s->len);
+	char count[24];
 
-	if (st == NATS_OK) {
-		st = natsMsgHeader_Set(*m, "Nats-Msg-Id", s->id);
-		if (st != NATS_OK)
-			natsMsg_Destroy(*m);
+	if (st != NATS_OK)
+		return st;
+	st = natsMsgHeader_Set(*m, "Nats-Msg-Id", s->id);
+	if (st == NATS_OK && is_batch_id(s->id)) {
+		snprintf(count, sizeof(count), "%zu", spool_msg_events(s));
+		st = natsMsgHeader_Set(*m, "Vigil-Events", count);
 	}
+	if (st != NATS_OK)
+		natsMsg_Destroy(*m);
 	return st;
 }
 
 /* Within the server's limit for one message (its headers included)? */
 static bool fits(const struct spool_msg *m, int64_t max_payload)
 {
-	return max_payload <= 0 || (int64_t)(m->len + strlen(m->id) + 64) <= max_payload;
+	return max_payload <= 0 || (int64_t)(m->len + strlen(m->id) + HEADER_ROOM) <= max_payload;
 }
 
 /* A plain publish: confirmed later by the batch's acknowledgement. */
@@ -225,14 +263,14 @@ static natsStatus publish_plain(natsConnection *nc, const struct spool_msg *s)
 	return st;
 }
 
-static void spool_one(struct nats_sink *n, const struct spool_msg *m)
+static void spool_one(struct nats_sink *n, const struct spool_msg *m, size_t events)
 {
 	int err = spool_append(n->spool, m);
 
 	if (!err)
-		n->c.spooled++;
+		n->c.spooled += events;
 	else if (err != -EMSGSIZE) /* too large: counted as dropped by the spool */
-		n->c.failed++;
+		n->c.failed += events;
 }
 
 /*
@@ -257,7 +295,7 @@ static void fail_over(struct nats_sink *n, const char *why, natsConnection **nc,
 		for (size_t j = 0; j < b->n; j++) {
 			struct spool_msg m = batch_msg(b, j);
 
-			spool_one(n, &m);
+			spool_one(n, &m, b->ents[j].events);
 		}
 	}
 	n->head = n->count = 0;
@@ -287,7 +325,7 @@ static bool reap(struct nats_sink *n)
 			return false;
 		if (b->state != BATCH_ACKED)
 			break;
-		n->c.acked += b->n;
+		n->c.acked += b->events;
 		n->head = (n->head + 1) % (INFLIGHT_MAX + 1);
 		n->count--;
 	}
@@ -346,7 +384,7 @@ static int seal(struct nats_sink *n)
 		snprintf(n->last_error, sizeof(n->last_error), "%s", natsStatus_GetText(st));
 		return -EIO;
 	}
-	n->c.published++;
+	n->c.published += b->ents[b->n - 1].events;
 	return 0;
 }
 
@@ -370,11 +408,118 @@ static int next_batch(struct nats_sink *n)
 	return 0;
 }
 
+/* With the lock: send @m (holding @events), or spool it while the server is away. */
+static int send_msg_locked(struct nats_sink *n, const struct spool_msg *m, size_t events,
+			   natsConnection **nc, jsCtx **js)
+{
+	struct batch *b;
+	int err;
+
+	if (!n->spooling && !fits(m, natsConnection_GetMaxPayload(n->nc))) {
+		n->c.too_large += events;
+		return -EMSGSIZE;
+	}
+	if (n->spooling) {
+		spool_one(n, m, events);
+		return 0;
+	}
+	if (!reap(n)) {
+		fail_over(n, n->last_error[0] ? n->last_error : "no acknowledgement", nc, js);
+		spool_one(n, m, events);
+		return 0;
+	}
+	b = open_batch(n);
+	if (b->n) {
+		/* the message held back is not the last one after all */
+		struct spool_msg held = batch_msg(b, b->n - 1);
+		natsStatus st = publish_plain(n->nc, &held);
+
+		if (st != NATS_OK) {
+			fail_over(n, natsStatus_GetText(st), nc, js);
+			spool_one(n, m, events);
+			return 0;
+		}
+		n->c.published += b->ents[b->n - 1].events;
+	}
+	err = batch_add(b, m, events);
+	if (err) {
+		n->c.failed += events;
+		return err;
+	}
+	if (b->n >= BATCH_MAX || b->len >= BATCH_BYTES) {
+		err = seal(n) ?: next_batch(n);
+		if (err)
+			fail_over(n,
+				  err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
+				  nc, js);
+	}
+	return 0;
+}
+
+/*
+ * With the lock: the bytes of events one message of batch=N may hold, within the server's
+ * limit (the last connection's) and well within the spool's.
+ */
+static size_t bundle_max(struct nats_sink *n)
+{
+	int64_t server = n->nc ? natsConnection_GetMaxPayload(n->nc) : 0;
+	size_t max;
+
+	if (server > 0)
+		n->max_payload = server;
+	if (n->max_payload <= MSG_ID_MAX + HEADER_ROOM)
+		return 0; /* a server that takes no event at all */
+	max = n->max_payload - MSG_ID_MAX - HEADER_ROOM;
+	return max < n->url.spool_size / 4 ? max : n->url.spool_size / 4;
+}
+
+/* With the lock: the events gathered so far, as one message. */
+static int bundle_send(struct nats_sink *n, natsConnection **nc, jsCtx **js)
+{
+	struct bundle *bu = &n->bundle;
+	char id[MSG_ID_MAX];
+	struct spool_msg m = { bu->subject, id, bu->data, bu->len };
+	size_t events = bu->n;
+
+	if (!events)
+		return 0;
+	snprintf(id, sizeof(id), "%s/%s/%llu-%llu", n->host, n->instance, bu->first, bu->last);
+	bu->n = bu->len = 0;
+	return send_msg_locked(n, &m, events, nc, js);
+}
+
+static int bundle_add(struct bundle *bu, const char *subject, const struct sink_record *r)
+{
+	size_t need = bu->len + 1 + r->len;
+
+	if (need > bu->cap) {
+		size_t cap = bu->cap ? 2 * bu->cap : 65536;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(bu->data, cap);
+		if (!p)
+			return -ENOMEM;
+		bu->data = p;
+		bu->cap = cap;
+	}
+	if (bu->n)
+		bu->data[bu->len++] = '\n';
+	else
+		snprintf(bu->subject, sizeof(bu->subject), "%s", subject);
+	memcpy(bu->data + bu->len, r->json, r->len);
+	bu->len += r->len;
+	bu->first = bu->n++ ? bu->first : r->seq;
+	bu->last = r->seq;
+	return 0;
+}
+
 static int nats_send_locked(struct nats_sink *n, const struct sink_record *r, natsConnection **nc,
 			    jsCtx **js)
 {
 	char subject[SUBJECT_MAX], id[MSG_ID_MAX], type[32], severity[32];
-	struct batch *b;
+	struct bundle *bu = &n->bundle;
 	struct spool_msg m;
 	int err;
 
@@ -383,47 +528,27 @@ static int nats_send_locked(struct nats_sink *n, const struct sink_record *r, na
 	nats_subject_token(type, sizeof(type), r->type);
 	nats_subject_token(severity, sizeof(severity), r->severity ?: "none");
 	snprintf(subject, sizeof(subject), "%s.%s.%s.%s", n->url.prefix, n->host, type, severity);
-	snprintf(id, sizeof(id), "%s/%s/%llu", n->host, n->instance, (unsigned long long)r->seq);
-	m = (struct spool_msg){ subject, id, r->json, r->len };
-	if (!n->spooling && !fits(&m, natsConnection_GetMaxPayload(n->nc))) {
+	if (n->url.batch == 1) {
+		snprintf(id, sizeof(id), "%s/%s/%llu", n->host, n->instance,
+			 (unsigned long long)r->seq);
+		m = (struct spool_msg){ subject, id, r->json, r->len };
+		return send_msg_locked(n, &m, 1, nc, js);
+	}
+	if (r->len > bundle_max(n)) {
 		n->c.too_large++;
 		return -EMSGSIZE;
 	}
-	if (n->spooling) {
-		spool_one(n, &m);
-		return 0;
+	if (bu->n && (strcmp(bu->subject, subject) || bu->len + 1 + r->len > bundle_max(n))) {
+		err = bundle_send(n, nc, js);
+		if (err)
+			return err;
 	}
-	if (!reap(n)) {
-		fail_over(n, n->last_error[0] ? n->last_error : "no acknowledgement", nc, js);
-		spool_one(n, &m);
-		return 0;
-	}
-	b = open_batch(n);
-	if (b->n) {
-		/* the event held back is not the last one after all */
-		struct spool_msg held = batch_msg(b, b->n - 1);
-		natsStatus st = publish_plain(n->nc, &held);
-
-		if (st != NATS_OK) {
-			fail_over(n, natsStatus_GetText(st), nc, js);
-			spool_one(n, &m);
-			return 0;
-		}
-		n->c.published++;
-	}
-	err = batch_add(b, subject, id, r->json, r->len);
+	err = bundle_add(bu, subject, r);
 	if (err) {
 		n->c.failed++;
 		return err;
 	}
-	if (b->n >= BATCH_MAX) {
-		err = seal(n) ?: next_batch(n);
-		if (err)
-			fail_over(n,
-				  err == -ETIMEDOUT ? "acknowledgements too slow" : n->last_error,
-				  nc, js);
-	}
-	return 0;
+	return bu->n >= n->url.batch ? bundle_send(n, nc, js) : 0;
 }
 
 static int nats_send(void *ctx, const struct sink_record *r)
@@ -441,14 +566,21 @@ static int nats_send(void *ctx, const struct sink_record *r)
 	return err;
 }
 
-/* The framework's batch ended: confirm what was published. Never waits for the server. */
+/*
+ * The framework's batch ended: send what batch=N gathered, confirm what was published. Never
+ * waits for the server.
+ */
 static int nats_flush(void *ctx)
 {
 	struct nats_sink *n = ctx;
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
+	size_t gathered;
+	int lost;
 
 	pthread_mutex_lock(&n->lock);
+	gathered = n->bundle.n;
+	lost = bundle_send(n, &nc, &js) ? (int)gathered : 0;
 	if (!n->spooling && n->count && open_batch(n)->n) {
 		int err = seal(n) ?: next_batch(n);
 
@@ -460,7 +592,7 @@ static int nats_flush(void *ctx)
 	pthread_mutex_unlock(&n->lock);
 	if (nc)
 		drop_connection(nc, js);
-	return 0;
+	return lost;
 }
 
 static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char *why, size_t len)
@@ -488,7 +620,10 @@ static int connect_js(struct nats_sink *n, natsConnection **nc, jsCtx **js, char
 	return err;
 }
 
-/* Publish @b and wait for the acknowledgement of its last message. */
+/*
+ * Publish @b and wait for the acknowledgement of its last message; *@too_large: the events of
+ * the messages left out, too large for the server.
+ */
 static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_batch *b,
 			     size_t *too_large, char *why, size_t len)
 {
@@ -503,12 +638,14 @@ static int publish_confirmed(natsConnection *nc, jsCtx *js, const struct spool_b
 	/* what the server would refuse whatever happens is skipped, not retried for ever */
 	while (last && !fits(&b->msgs[last - 1], max))
 		last--;
-	*too_large = b->n - last;
+	*too_large = 0;
+	for (size_t i = last; i < b->n; i++)
+		*too_large += spool_msg_events(&b->msgs[i]);
 	for (size_t i = 0; i + 1 < last && st == NATS_OK; i++) {
 		if (fits(&b->msgs[i], max))
 			st = publish_plain(nc, &b->msgs[i]);
 		else
-			(*too_large)++;
+			*too_large += spool_msg_events(&b->msgs[i]);
 	}
 	if (!last)
 		return 0;
@@ -530,7 +667,7 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 	char why[256];
 	natsConnection *nc;
 	jsCtx *js;
-	size_t too_large;
+	size_t too_large, events;
 	int err;
 
 	for (;;) {
@@ -568,9 +705,12 @@ static bool replay(struct nats_sink *n, struct spool_batch *b)
 			drop_connection(nc, js);
 			return false;
 		}
-		n->c.published += b->n - too_large;
-		n->c.acked += b->n - too_large;
-		n->c.replayed += b->n - too_large;
+		events = 0;
+		for (size_t i = 0; i < b->n; i++)
+			events += spool_msg_events(&b->msgs[i]);
+		n->c.published += events - too_large;
+		n->c.acked += events - too_large;
+		n->c.replayed += events - too_large;
 		n->c.too_large += too_large;
 		spool_consume(n->spool, b);
 		pthread_mutex_unlock(&n->lock);
@@ -643,6 +783,7 @@ static void *replayer_main(void *arg)
 			}
 			n->nc = nc;
 			n->js = js;
+			n->max_payload = natsConnection_GetMaxPayload(nc);
 		}
 		pthread_mutex_unlock(&n->lock);
 		ok = replay(n, &b);
@@ -674,6 +815,7 @@ static int nats_open(void **ctx, const char *url, char *why, size_t len)
 	pthread_cond_init(&n->wake, NULL);
 	/* the replay thread connects: until then, and while a spool is left over, events spool */
 	n->spooling = true;
+	n->max_payload = DEFAULT_MAX_PAYLOAD;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = -pthread_create(&n->replayer, NULL, replayer_main, n);
@@ -712,6 +854,7 @@ static void nats_close(void *ctx)
 	pthread_mutex_lock(&n->lock);
 	n->stop = true;
 	pthread_cond_signal(&n->wake);
+	bundle_send(n, &nc, &js); /* a failure is counted */
 	if (!n->spooling) {
 		if (n->count && open_batch(n)->n)
 			seal(n); /* refused: not confirmed below */
@@ -732,6 +875,7 @@ static void nats_close(void *ctx)
 		free(n->inflight[i].buf);
 		free(n->inflight[i].ents);
 	}
+	free(n->bundle.data);
 	spool_close(n->spool);
 	nats_url_free(&n->url);
 	pthread_cond_destroy(&n->acked);
@@ -755,7 +899,7 @@ static size_t nats_counters(void *ctx, struct sink_counter *c, size_t max)
 	all[3] = (struct sink_counter){ "replayed", n->c.replayed };
 	all[4] = (struct sink_counter){ "dropped_spool_full", ss.dropped };
 	all[5] = (struct sink_counter){ "spool_failed", n->c.failed };
-	all[6] = (struct sink_counter){ "spool_waiting", ss.messages };
+	all[6] = (struct sink_counter){ "spool_waiting", ss.events };
 	all[7] = (struct sink_counter){ "too_large", n->c.too_large };
 	pthread_mutex_unlock(&n->lock);
 	k = max < 8 ? max : 8;

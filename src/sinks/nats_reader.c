@@ -46,6 +46,24 @@ static int subscribe(natsSubscription **sub, jsCtx *js, const struct nats_url *u
 	return s == NATS_OK ? 0 : nats_errno(s, why, len);
 }
 
+/* A message holds one event, or several (the sink's batch=N): JSON lines. @fn for each. */
+static int each_event(nats_read_fn fn, void *ctx, natsMsg *m)
+{
+	const char *subject = natsMsg_GetSubject(m), *p = natsMsg_GetData(m);
+	const char *end = p + natsMsg_GetDataLength(m);
+	int ret = 0;
+
+	while (!ret && p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = (nl ?: end) - p;
+
+		if (n)
+			ret = fn(ctx, subject, p, n);
+		p = nl ? nl + 1 : end;
+	}
+	return ret;
+}
+
 static int read_loop(natsSubscription *sub, const struct nats_read_opts *o, uint64_t last,
 		     nats_read_fn fn, void *ctx, char *why, size_t len)
 {
@@ -70,7 +88,7 @@ static int read_loop(natsSubscription *sub, const struct nats_read_opts *o, uint
 			end = !o->follow && (meta->Sequence.Stream >= last || !meta->NumPending);
 			jsMsgMetaData_Destroy(meta);
 		}
-		ret = fn(ctx, natsMsg_GetSubject(m), natsMsg_GetData(m), natsMsg_GetDataLength(m));
+		ret = each_event(fn, ctx, m);
 		natsMsg_Destroy(m);
 		if (end)
 			break;

@@ -17,12 +17,13 @@ struct nats_read_opts {
 	volatile sig_atomic_t *stop;
 };
 
-/* One message; returns 0 to go on, anything else to stop (nats_read() returns it). */
+/* One event; returns 0 to go on, anything else to stop (nats_read() returns it). */
 typedef int (*nats_read_fn)(void *ctx, const char *subject, const char *data, size_t len);
 
 /*
  * Read @u's stream in order through an ordered, ephemeral consumer (nothing is left on the
- * server), calling @fn for each message. 0, @fn's stop value, or -errno with @why.
+ * server), calling @fn for each event: a message holds one, or a batch of them as JSON lines
+ * (the sink's batch=N). 0, @fn's stop value, or -errno with @why.
  */
 int nats_read(const struct nats_url *u, const struct nats_read_opts *o, nats_read_fn fn, void *ctx,
 	      char *why, size_t len);

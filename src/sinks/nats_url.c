@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "sinks/nats_url.h"
+#include "sinks/sink.h"
 #include "sinks/spool.h"
 
 #include <ctype.h>
@@ -157,11 +158,22 @@ static int set_option(struct nats_url *u, const char *key, char *value, char *wh
 			return bad(why, len, "spool-size: a size of at least 16K (e.g. 64M, 1G)");
 		return 0;
 	}
+	if (!strcmp(key, "batch")) {
+		char *end;
+		unsigned long b = strtoul(value, &end, 10);
+		bool ok = isdigit((unsigned char)*value) && !*end && b >= 1 && b <= SINK_BATCH;
+
+		free(value);
+		if (!ok)
+			return bad(why, len, "batch: events in one message, 1 to %d", SINK_BATCH);
+		u->batch = b;
+		return 0;
+	}
 	if (!str) {
 		free(value);
 		return bad(why, len,
 			   "unknown option '%s' (stream, prefix, create-stream, spool, spool-size, "
-			   "tls, ca, cert, key, tls-name, creds)",
+			   "batch, tls, ca, cert, key, tls-name, creds)",
 			   key);
 	}
 	if (!*value) {
@@ -227,6 +239,7 @@ int nats_url_parse(struct nats_url *u, const char *url, char *why, size_t len)
 	memset(u, 0, sizeof(*u));
 	u->create_stream = true;
 	u->spool_size = SPOOL_DEFAULT_LIMIT;
+	u->batch = 1;
 	if (strncmp(url, "nats://", 7))
 		return bad(why, len, "'%s': a NATS URL starts with nats://", url);
 	p = url + 7;

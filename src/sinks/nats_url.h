@@ -28,6 +28,7 @@ struct nats_url {
 	char *creds; /* a NATS credentials file (JWT and NKey seed) */
 	char *spool_dir;
 	uint64_t spool_size;
+	unsigned int batch; /* events of one subject in one message, at most; 1: one per message */
 };
 
 /* 0, or -EINVAL with the reason in @why; nats_url_free() either way. */

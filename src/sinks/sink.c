@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records a thread takes at once, and one flush per batch. */
-#define BATCH 256
 /* Wake a sleeping thread once this many records wait, not for every one. */
 #define KICK_AT 64
 /* A peer away: wait this long before trying again, doubling up to the maximum. */
@@ -212,7 +210,7 @@ static void deliver(struct sink *k, struct queued **batch, size_t n)
 static void *sink_main(void *arg)
 {
 	struct sink *k = arg;
-	struct queued *batch[BATCH];
+	struct queued *batch[SINK_BATCH];
 	size_t n;
 
 	pthread_mutex_lock(&k->lock);
@@ -232,7 +230,7 @@ static void *sink_main(void *arg)
 		}
 		if (k->abandon || (!k->count && k->stopping))
 			break;
-		for (n = 0; n < BATCH && k->count; n++, k->count--) {
+		for (n = 0; n < SINK_BATCH && k->count; n++, k->count--) {
 			batch[n] = k->ring[k->head];
 			k->head = (k->head + 1) % k->cap;
 		}

@@ -78,6 +78,9 @@ int sink_url_check(const char *url, char *why, size_t len);
 #define SINK_QUEUE_DEFAULT 16384
 #define SINK_QUEUE_MAX	   (1 << 22)
 
+/* Records a sink's thread takes from its queue at once; flush() follows each such batch. */
+#define SINK_BATCH 256
+
 struct sinks;
 
 /*

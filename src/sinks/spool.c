@@ -40,7 +40,7 @@ struct segment {
 	uint64_t id;
 	uint64_t size;	   /* bytes in the file */
 	uint64_t read_off; /* what is before was delivered */
-	uint64_t msgs;	   /* messages after read_off */
+	uint64_t events;   /* in the messages after read_off */
 };
 
 struct spool {
@@ -51,7 +51,8 @@ struct spool {
 	int tail_fd; /* open on the last segment, -1: start a new one at the next append */
 	uint64_t next_id;
 	uint64_t pinned; /* the segment a peeked batch came from, or NO_SEGMENT */
-	uint64_t bytes, msgs, dropped;
+	/* events: spool_msg_events() of each message */
+	uint64_t bytes, events, dropped;
 	char *scratch;
 	size_t scratch_cap;
 };
@@ -143,7 +144,22 @@ static size_t record_len(const char *p, size_t avail)
 	return sizeof(h) + h.len;
 }
 
-/* Count the records of a segment left by a previous run; cut it after the last valid one. */
+static void parse_record(const char *p, struct spool_msg *m)
+{
+	struct rec_header h;
+	struct body_header bh;
+
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	memcpy(&bh, p, sizeof(bh));
+	p += sizeof(bh);
+	m->subject = p;
+	m->id = p + bh.subject_len + 1;
+	m->data = m->id + bh.id_len + 1;
+	m->len = h.len - sizeof(bh) - bh.subject_len - bh.id_len - 2;
+}
+
+/* Count the events of a segment left by a previous run; cut it after the last valid record. */
 static int scan_segment(struct spool *s, const char *name, struct segment *seg)
 {
 	struct stat st;
@@ -163,8 +179,12 @@ static int scan_segment(struct spool *s, const char *name, struct segment *seg)
 		err = buf ? -EIO : -ENOMEM;
 		goto out;
 	}
-	for (size_t n; (n = record_len(buf + off, st.st_size - off)); off += n)
-		seg->msgs++;
+	for (size_t n; (n = record_len(buf + off, st.st_size - off)); off += n) {
+		struct spool_msg m;
+
+		parse_record(buf + off, &m);
+		seg->events += spool_msg_events(&m);
+	}
 	if (off < (size_t)st.st_size) {
 		pr_warn("spool",
 			"%s: %zu bytes after the last whole message dropped (cut by a crash?)",
@@ -202,13 +222,13 @@ static int load_segments(struct spool *s, const char *dir, char *why, size_t len
 				  err == -EPERM ? "not a regular file of ours" : strerror(-err));
 			break;
 		}
-		if (!seg.msgs) {
+		if (!seg.events) {
 			unlinkat(s->dirfd, de->d_name, 0);
 			continue;
 		}
 		err = segs_push(s, &seg);
 		s->bytes += seg.size;
-		s->msgs += seg.msgs;
+		s->events += seg.events;
 		if (seg.id >= s->next_id)
 			s->next_id = seg.id + 1;
 	}
@@ -281,7 +301,7 @@ static void remove_segment(struct spool *s, size_t i)
 	segment_name(name, s->segs[i].id);
 	unlinkat(s->dirfd, name, 0);
 	s->bytes -= s->segs[i].size;
-	s->msgs -= s->segs[i].msgs;
+	s->events -= s->segs[i].events;
 	memmove(s->segs + i, s->segs + i + 1, (s->n_segs - i - 1) * sizeof(*s->segs));
 	s->n_segs--;
 }
@@ -292,7 +312,7 @@ static bool drop_oldest(struct spool *s)
 	for (size_t i = 0; i < s->n_segs; i++) {
 		if (s->segs[i].id == s->pinned)
 			continue;
-		s->dropped += s->segs[i].msgs;
+		s->dropped += s->segs[i].events;
 		remove_segment(s, i);
 		return true;
 	}
@@ -348,8 +368,20 @@ static size_t build_record(struct spool *s, const struct spool_msg *m)
 	return total;
 }
 
+size_t spool_msg_events(const struct spool_msg *m)
+{
+	const char *p = m->data, *end = m->data + m->len;
+	size_t n = 1;
+
+	/* a newline at the very end closes the last line, it starts none */
+	for (; (p = memchr(p, '\n', end - p)); p++)
+		n += p + 1 < end;
+	return n;
+}
+
 int spool_append(struct spool *s, const struct spool_msg *m)
 {
+	size_t events = spool_msg_events(m);
 	struct segment *tail;
 	size_t n;
 	ssize_t w;
@@ -357,7 +389,7 @@ int spool_append(struct spool *s, const struct spool_msg *m)
 
 	if (strlen(m->subject) > UINT16_MAX || strlen(m->id) > UINT16_MAX ||
 	    m->len > SPOOL_MAX_BODY - 2 * UINT16_MAX - 8 || m->len > s->limit / 2) {
-		s->dropped++;
+		s->dropped += events;
 		return -EMSGSIZE;
 	}
 	n = build_record(s, m);
@@ -367,7 +399,7 @@ int spool_append(struct spool *s, const struct spool_msg *m)
 		if (!drop_oldest(s)) {
 			/* only the segment being replayed is left: this message is the one that
 			 * goes */
-			s->dropped++;
+			s->dropped += events;
 			return 0;
 		}
 	}
@@ -390,9 +422,9 @@ int spool_append(struct spool *s, const struct spool_msg *m)
 		return err;
 	}
 	tail->size += n;
-	tail->msgs++;
+	tail->events += events;
 	s->bytes += n;
-	s->msgs++;
+	s->events += events;
 	return 0;
 }
 
@@ -415,21 +447,6 @@ static int batch_reserve(struct spool_batch *b, size_t msgs, size_t bytes)
 		b->buf_cap = bytes;
 	}
 	return 0;
-}
-
-static void parse_record(const char *p, struct spool_msg *m)
-{
-	struct rec_header h;
-	struct body_header bh;
-
-	memcpy(&h, p, sizeof(h));
-	p += sizeof(h);
-	memcpy(&bh, p, sizeof(bh));
-	p += sizeof(bh);
-	m->subject = p;
-	m->id = p + bh.subject_len + 1;
-	m->data = m->id + bh.id_len + 1;
-	m->len = h.len - sizeof(bh) - bh.subject_len - bh.id_len - 2;
 }
 
 int spool_peek(struct spool *s, struct spool_batch *b, size_t max)
@@ -476,12 +493,16 @@ int spool_peek(struct spool *s, struct spool_batch *b, size_t max)
 
 void spool_consume(struct spool *s, const struct spool_batch *b)
 {
+	uint64_t events = 0;
+
 	s->pinned = NO_SEGMENT;
 	if (!b->n || !s->n_segs || s->segs[0].id != b->segment)
 		return;
+	for (size_t i = 0; i < b->n; i++)
+		events += spool_msg_events(&b->msgs[i]);
 	s->segs[0].read_off = b->end_off;
-	s->segs[0].msgs -= b->n;
-	s->msgs -= b->n;
+	s->segs[0].events -= events;
+	s->events -= events;
 	if (s->segs[0].read_off == s->segs[0].size && (s->n_segs > 1 || s->tail_fd < 0))
 		remove_segment(s, 0);
 }
@@ -500,12 +521,12 @@ void spool_batch_free(struct spool_batch *b)
 
 bool spool_empty(const struct spool *s)
 {
-	return !s->msgs;
+	return !s->events;
 }
 
 void spool_stats(const struct spool *s, struct spool_stats *st)
 {
-	st->messages = s->msgs;
+	st->events = s->events;
 	st->bytes = s->bytes;
 	st->dropped = s->dropped;
 }

@@ -3,7 +3,7 @@
  * A bounded first-in first-out queue of messages on disk, for a sink whose server is away: the
  * messages wait in segment files of a directory of root's, and are read back in order once the
  * server is back. When the size limit is reached, the oldest segment is dropped whole and its
- * messages counted. Each record carries a checksum: a record cut short by a crash is dropped
+ * events counted. Each record carries a checksum: a record cut short by a crash is dropped
  * with what follows it in its segment, never replayed as garbage. Not thread-safe: the caller
  * serialises calls.
  */
@@ -35,13 +35,17 @@ struct spool_batch {
 	uint64_t end_off; /* where in it they end */
 };
 
+/* Counts are of events, not messages: see spool_msg_events(). */
 struct spool_stats {
-	uint64_t messages; /* waiting */
-	uint64_t bytes;	   /* of the segment files */
-	uint64_t dropped;  /* messages dropped, the oldest first, because the spool was full */
+	uint64_t events;  /* waiting */
+	uint64_t bytes;	  /* of the segment files */
+	uint64_t dropped; /* events dropped, the oldest first, because the spool was full */
 };
 
 struct spool;
+
+/* The events @m holds: one per line of its data (a batch of the NATS sink is JSON lines). */
+size_t spool_msg_events(const struct spool_msg *m);
 
 /*
  * Open (and make, 0700) @dir, which must be a directory of the caller's that nobody else may

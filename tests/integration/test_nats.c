@@ -4,7 +4,8 @@
  * directory of the test): events flow to the stream and `vigil collect` reads them back,
  * filtered; the server stops for a while and comes back, and every event arrives once, in
  * order; with a tiny spool, what overflowed is counted, and the count is the gap a consumer
- * sees. The agent's own -o file, which gets every event, is the reference.
+ * sees; with batch=N, the same holds of messages that carry several events each. The agent's
+ * own -o file, which gets every event, is the reference.
  */
 #include "harness.h"
 #include "testlib.h"
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <nats/nats.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -389,12 +391,23 @@ out:
 	srv_cleanup(&s);
 }
 
+/* The agent stopped for a second: the events of that second reach its sink at once. */
+static void pause_agent(pid_t agent)
+{
+	kill(agent, SIGSTOP);
+	sleep(1);
+	kill(agent, SIGCONT);
+}
+
 /*
  * Events keep coming while the server is down for OUTAGE_S, then it is back (same store):
  * returns what vigil status said was dropped for a full spool, and compares the stream with
- * the agent's file (*missing: the file's events the stream lacks).
+ * the agent's file (*missing: the file's events the stream lacks). @bursts: the agent is
+ * paused before and during the outage, so that events reach its sink in bursts (at 50 a
+ * second, each would come alone).
  */
-static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze, long long *missing)
+static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze, bool bursts,
+			long long *missing)
 {
 	struct vigil_child v;
 	struct json_object **file = NULL, **got = NULL;
@@ -412,10 +425,16 @@ static long long outage(struct nats_srv *s, const char *spool_opts, bool freeze,
 		return -1;
 	loop = exec_loop(50);
 	sleep(2);
+	if (bursts) {
+		pause_agent(v.pid);
+		sleep(1);
+	}
 	if (freeze)
 		kill(s->pid, SIGSTOP); /* alive, connected, and answering nothing */
 	else
 		srv_stop(s);
+	if (bursts)
+		pause_agent(v.pid);
 	sleep(OUTAGE_S);
 	ASSERT_TRUE(sink_counter("spooled") > 0, "events were spooled while the server was away");
 	if (freeze)
@@ -450,9 +469,124 @@ TEST(nats_outage_every_event_once_in_order)
 
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
-	dropped = outage(&s, NULL, false, &missing);
+	dropped = outage(&s, NULL, false, false, &missing);
 	ASSERT_EQ(dropped, 0, "dropped_spool_full");
 	ASSERT_EQ(missing, 0, "events missing from the stream");
+	srv_cleanup(&s);
+}
+
+/* The seq of the JSON line at @p (@len bytes), or -1. */
+static long long line_seq(const char *p, size_t len)
+{
+	const char *k = memmem(p, len, "\"seq\":", 6);
+
+	return k ? atoll(k + 6) : -1;
+}
+
+/* What a batch message holds, checked against its headers: its events, or -1. */
+static long long batch_events(natsMsg *m)
+{
+	const char *data = natsMsg_GetData(m), *end = data + natsMsg_GetDataLength(m);
+	const char *id = NULL, *count = NULL, *last_line = data, *seqs;
+	long long lines = 1, first, last;
+
+	if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK ||
+	    natsMsgHeader_Get(m, "Vigil-Events", &count) != NATS_OK)
+		return -1;
+	for (const char *p = data; (p = memchr(p, '\n', end - p)); p++, lines++)
+		last_line = p + 1;
+	seqs = strrchr(id, '/');
+	if (!seqs || sscanf(seqs, "/%lld-%lld", &first, &last) != 2 || atoll(count) != lines ||
+	    first != line_seq(data, end - data) || last != line_seq(last_line, end - last_line))
+		return -1;
+	return lines;
+}
+
+/*
+ * Every message of the stream is a batch: its id HOST/INSTANCE/FIRST-LAST names the seqs of
+ * its first and last lines, Vigil-Events their number. Gives the messages, and the most events
+ * in one.
+ */
+static bool check_batches(const struct nats_srv *s, long long *msgs, long long *most)
+{
+	char url[64];
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+	jsCtx *js = NULL;
+	bool ok = false;
+	uint64_t pending = 1;
+
+	*msgs = *most = 0;
+	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", s->port);
+	jsSubOptions_Init(&so);
+	so.Stream = "VIGIL";
+	so.Ordered = true;
+	if (!ASSERT_EQ(natsConnection_ConnectTo(&nc, url), NATS_OK, "connect") ||
+	    !ASSERT_EQ(natsConnection_JetStream(&js, nc, NULL), NATS_OK, "JetStream") ||
+	    !ASSERT_EQ(js_SubscribeSync(&sub, js, "vigil.events.>", NULL, &so, NULL), NATS_OK,
+		       "subscribe"))
+		goto out;
+	while (pending) {
+		jsMsgMetaData *meta = NULL;
+		natsMsg *m = NULL;
+		long long n;
+
+		if (!ASSERT_EQ(natsSubscription_NextMsg(&m, sub, 5000), NATS_OK,
+			       "the next message"))
+			goto out;
+		n = batch_events(m);
+		if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+			pending = meta->NumPending;
+			jsMsgMetaData_Destroy(meta);
+		}
+		natsMsg_Destroy(m);
+		if (!ASSERT_TRUE(n > 0, "a batch: its id and count say what it holds"))
+			goto out;
+		++*msgs;
+		*most = n > *most ? n : *most;
+	}
+	ok = true;
+out:
+	natsSubscription_Destroy(sub);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return ok;
+}
+
+/*
+ * batch=N: several events in a message. Through an outage, every event once and in order, as
+ * `vigil collect` shows them (one by one, its filters applied to each).
+ */
+TEST(nats_batch_outage_every_event_once_in_order)
+{
+	struct json_object **all = NULL, **mine = NULL;
+	size_t na = 0, nm = 0, want = 0;
+	long long missing, dropped, msgs, most;
+	struct nats_srv s;
+	char args[128];
+
+	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
+		return;
+	dropped = outage(&s, "batch=64", false, true, &missing);
+	ASSERT_EQ(dropped, 0, "dropped_spool_full");
+	ASSERT_EQ(missing, 0, "events missing from the stream");
+	if (check_batches(&s, &msgs, &most)) {
+		ASSERT_TRUE(most > 1 && most <= 64, "a message holds several events, 64 at most");
+		fprintf(stderr, "  %lld messages, at most %lld events in one\n", msgs, most);
+	}
+	snprintf(args, sizeof(args), "nats://127.0.0.1:%d", s.port);
+	all = collect(&s, args, &na);
+	for (size_t i = 0; i < na; i++)
+		want += jstr(all[i], "process.comm") &&
+			!strcmp(jstr(all[i], "process.comm"), "true");
+	ASSERT_TRUE(msgs < (long long)na, "fewer messages than events");
+	snprintf(args, sizeof(args), "nats://127.0.0.1:%d -e exec -c true", s.port);
+	mine = collect(&s, args, &nm);
+	ASSERT_TRUE(want > 0, "execs of true");
+	ASSERT_EQ(nm, want, "collect -c true: each event of a batch filtered");
+	events_free(all, na);
+	events_free(mine, nm);
 	srv_cleanup(&s);
 }
 
@@ -468,7 +602,7 @@ TEST(nats_stalled_server_every_event_once_in_order)
 
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
-	dropped = outage(&s, NULL, true, &missing);
+	dropped = outage(&s, NULL, true, false, &missing);
 	ASSERT_EQ(dropped, 0, "dropped_spool_full");
 	ASSERT_EQ(missing, 0, "events missing from the stream");
 	srv_cleanup(&s);
@@ -482,7 +616,7 @@ TEST(nats_tiny_spool_overflow_is_the_gap)
 	if (SKIP_UNLESS_ROOT() || !srv_setup(&s))
 		return;
 	/* 16K: a few exec events; OUTAGE_S seconds at 50 execs a second overflow it */
-	dropped = outage(&s, "spool-size=16K", false, &missing);
+	dropped = outage(&s, "spool-size=16K", false, false, &missing);
 	ASSERT_TRUE(dropped > 0, "the tiny spool overflowed and counted it");
 	ASSERT_EQ(missing, dropped, "the gap the consumer sees is the count of dropped events");
 	srv_cleanup(&s);
@@ -555,6 +689,7 @@ TEST(nats_bad_urls_refused)
 		"nats://127.0.0.1:4222?cert=/x",
 		"nats://127.0.0.1:4222?spool-size=1K",
 		"nats://127.0.0.1:4222?colour=blue",
+		"nats://127.0.0.1:4222?batch=1000",
 	};
 
 	vigil_test_env();

@@ -111,12 +111,48 @@ TEST(spool_drops_oldest_and_counts_them)
 	spool_stats(s, &st);
 	ASSERT_TRUE(st.bytes <= SPOOL_MIN_LIMIT, "within the limit");
 	ASSERT_TRUE(st.dropped > 0, "something was dropped");
-	ASSERT_EQ(st.messages + st.dropped, 1000, "kept + dropped = appended");
+	ASSERT_EQ(st.events + st.dropped, 1000, "kept + dropped = appended");
 	n = drain(s, seqs, 2000);
-	ASSERT_EQ(n, st.messages, "what is kept comes back");
+	ASSERT_EQ(n, st.events, "what is kept comes back");
 	/* the oldest went: what is left is the newest, in order, up to the last */
 	ASSERT_EQ(seqs[0], (int)st.dropped + 1, "the first kept follows the dropped ones");
 	ASSERT_EQ(seqs[n - 1], 1000, "the newest kept");
+	spool_close(s);
+out:
+	remove_dir();
+}
+
+/* Messages of the sink's batch=N: the counts are of their lines, through a restart too. */
+TEST(spool_counts_the_events_of_batches)
+{
+	struct spool *s = NULL;
+	struct spool_stats st, again;
+	struct spool_msg one = { "s", "h/i/1", "{}", 2 }, two = { "s", "h/i/1-2", "{}\n{}\n", 6 };
+	char why[256], data[512];
+	struct spool_msg m = { "vigil.events.h.exec.none", "h/i/1-4", data, 0 };
+
+	ASSERT_EQ(spool_msg_events(&one), 1, "a single event");
+	ASSERT_EQ(spool_msg_events(&two), 2, "two lines, the last one ended by a newline");
+	if (!make_dir())
+		return;
+	if (!ASSERT_OK(spool_open(&s, dir, SPOOL_MIN_LIMIT, why, sizeof(why)), why))
+		goto out;
+	m.len = snprintf(data, sizeof(data),
+			 "{\"seq\":1,\"pad\":\"%0100d\"}\n{\"seq\":2}\n"
+			 "{\"seq\":3}\n{\"seq\":4}",
+			 0);
+	for (int i = 0; i < 200; i++)
+		if (!ASSERT_OK(spool_append(s, &m), "append"))
+			break;
+	spool_stats(s, &st);
+	ASSERT_TRUE(st.dropped > 0, "something was dropped");
+	ASSERT_EQ(st.events + st.dropped, 800, "kept + dropped = the events appended");
+	ASSERT_EQ(st.events % 4, 0, "whole batches");
+	spool_close(s);
+	if (!ASSERT_OK(spool_open(&s, dir, SPOOL_MIN_LIMIT, why, sizeof(why)), why))
+		goto out;
+	spool_stats(s, &again);
+	ASSERT_EQ(again.events, st.events, "a restart counts the same events");
 	spool_close(s);
 out:
 	remove_dir();
@@ -145,7 +181,7 @@ TEST(spool_segment_being_replayed_is_not_dropped)
 	spool_consume(s, &b);
 	spool_stats(s, &st);
 	ASSERT_TRUE(st.dropped > 0, "others were dropped meanwhile");
-	ASSERT_EQ(st.messages + st.dropped + 5, 1000, "kept + dropped + delivered = appended");
+	ASSERT_EQ(st.events + st.dropped + 5, 1000, "kept + dropped + delivered = appended");
 	spool_batch_free(&b);
 	spool_close(s);
 out:
@@ -215,7 +251,7 @@ TEST(nats_url_options)
 	if (!ASSERT_OK(
 		    nats_url_parse(&u,
 				   "nats://a:4223,b?stream=FLEET&prefix=sec.ev&ca=/etc/ca%20x.pem"
-				   "&creds=/c&spool=/s&spool-size=64M&create-stream=off",
+				   "&creds=/c&spool=/s&spool-size=64M&create-stream=off&batch=64",
 				   why, sizeof(why)),
 		    why))
 		return;
@@ -228,12 +264,14 @@ TEST(nats_url_options)
 	ASSERT_TRUE(u.tls, "a CA turns TLS on");
 	ASSERT_EQ(u.spool_size, 64 << 20, "spool-size");
 	ASSERT_FALSE(u.create_stream, "create-stream=off");
+	ASSERT_EQ(u.batch, 64, "batch=64");
 	nats_url_free(&u);
 	ASSERT_OK(nats_url_parse(&u, "nats://127.0.0.1:4222", why, sizeof(why)), why);
 	ASSERT_STREQ(u.stream, "VIGIL", "default stream");
 	ASSERT_STREQ(u.prefix, "vigil.events", "default prefix");
 	ASSERT_STREQ(u.spool_dir, SPOOL_DEFAULT_DIR, "default spool");
 	ASSERT_FALSE(u.tls, "no TLS unless asked");
+	ASSERT_EQ(u.batch, 1, "one event a message unless asked");
 	nats_url_free(&u);
 }
 
@@ -255,6 +293,10 @@ TEST(nats_url_refusals)
 		"nats://a?spool-size=1K",
 		"nats://a?spool-size=12Q",
 		"nats://a?nope=1",
+		"nats://a?batch=0",
+		"nats://a?batch=257",
+		"nats://a?batch=-1",
+		"nats://a?batch=8x",
 		"nats://a?ca=%zz",
 		"nats://a?ca=",
 		"nats://u:p@a?creds=/c",
