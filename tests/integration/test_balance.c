@@ -419,7 +419,7 @@ static int be_slot(int backend)
 
 	if (st && !shield_balance_read(&lbh.maps, st) && st->n_svc)
 		for (unsigned int i = 0; i < st->svc[0].n_be; i++)
-			if (st->svc[0].be[i].be.addr == want)
+			if (st->svc[0].be[i].be.addr[3] == want)
 				slot = st->svc[0].be[i].slot;
 	free(st);
 	return slot;
@@ -652,7 +652,7 @@ TEST(agent_checks_health_and_exports_metrics)
 	slot = LB_MAX_BACKENDS;
 	for (__u32 i = 0; i < LB_MAX_BACKENDS; i++)
 		if (!bpf_map_lookup_elem(h.maps.lb_backends, &i, &be) && (be.flags & LB_BE_USED) &&
-		    be.addr == htonl(0x0a4d000b))
+		    be.addr[3] == htonl(0x0a4d000b))
 			slot = i;
 	/* kill backend 1's server: the agent's health thread takes it out */
 	fd = __atomic_exchange_n(&listen_fd[0], -1, __ATOMIC_ACQ_REL);

@@ -291,7 +291,7 @@ TEST(failed_backend_loses_its_flows)
 	if (shield_balance_read(&H.maps, &st) || !ASSERT_EQ(st.n_svc, 1, "one service"))
 		return;
 	for (unsigned int i = 0; i < st.svc[0].n_be; i++)
-		if ((st.svc[0].be[i].be.addr >> 24) == (__u32)b)
+		if ((st.svc[0].be[i].be.addr[3] >> 24) == (__u32)b)
 			slot = st.svc[0].be[i].slot;
 	ASSERT_EQ(shield_balance_set_up(&H.maps, slot, false), 1, "marked down");
 	s.tcp_flags = 0x10;
