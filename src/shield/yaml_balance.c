@@ -42,7 +42,7 @@ static int get_ipv4(struct yctx *c, const yaml_node_t *n, const char *what, __u3
 	if (strchr(s, ':'))
 		return yctx_fail(c, n,
 				 "%s: IPv6-in-IPv6 is not decapsulated here, got '%.48s' (use the "
-				 "kernel's ip6tnl on the backend: see 'man vigil-shield')",
+				 "kernel's ip6tnl on the backend, see vigil-policy(5))",
 				 what, s);
 	if (inet_pton(AF_INET, s, &a) != 1)
 		return yctx_fail(c, n, "%s must be an IPv4 address like 192.0.2.10, got '%.48s'",
