@@ -13,7 +13,8 @@
  *
  * IPv6 services the same way with their own service and flow maps (16-byte addresses), the
  * same ring and backend slots, and IPv6-in-IPv6 (next header 41) to IPv6 backends; the
- * backends decapsulate with the kernel's ip6tnl (this program strips IPv4 IP-in-IP only).
+ * backends decapsulate with the kernel's ip6tnl, or with this program (`decapsulate:`), as
+ * for IPv4.
  *
  * Verdicts: not to a service: untouched (XDP_PASS). Fragments to a service: dropped (a
  * non-first fragment has no ports to hash, so its flow cannot be found; IPv6 likewise, a
@@ -198,6 +199,40 @@ static __always_inline int lb_decap(struct xdp_md *ctx, const struct lb_config *
 		return XDP_PASS; /* the stack has no tunnel for it: it drops it as usual */
 	__builtin_memcpy(&saved, eth, sizeof(saved));
 	if (bpf_xdp_adjust_head(ctx, sizeof(struct iphdr)))
+		return XDP_PASS;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth, &saved, sizeof(saved));
+	lb_count_misc(LB_M_DECAP);
+	return XDP_PASS;
+}
+
+/* The same for IPv6-in-IPv6 (no extension headers in front of the inner packet). */
+static __always_inline int lb_decap6(struct xdp_md *ctx, const struct lb_config *cfg)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data, saved;
+	struct ipv6hdr *ip6h = (void *)(eth + 1);
+	bool trusted = false;
+	__u32 *s;
+
+	if ((void *)(ip6h + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IPV6) ||
+	    ip6h->nexthdr != IPPROTO_IPV6_)
+		return XDP_PASS;
+	s = (__u32 *)&ip6h->saddr;
+#pragma unroll
+	for (int i = 0; i < LB_MAX_DECAP; i++)
+		if ((__u32)i < cfg->n_decap6 && cfg->decap_src6[i][0] == s[0] &&
+		    cfg->decap_src6[i][1] == s[1] && cfg->decap_src6[i][2] == s[2] &&
+		    cfg->decap_src6[i][3] == s[3])
+			trusted = true;
+	if (!trusted)
+		return XDP_PASS; /* the stack has no tunnel for it: it drops it as usual */
+	__builtin_memcpy(&saved, eth, sizeof(saved));
+	if (bpf_xdp_adjust_head(ctx, sizeof(struct ipv6hdr)))
 		return XDP_PASS;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
@@ -452,6 +487,8 @@ static __always_inline int lb_xdp(struct xdp_md *ctx, const struct pkt *p)
 		return XDP_PASS;
 	if (p->family == 4 && p->proto == IPPROTO_IPIP_)
 		return cfg->flags & LB_CFG_DECAP ? lb_decap(ctx, cfg) : XDP_PASS;
+	if (p->family == 6 && p->proto == IPPROTO_IPV6_)
+		return cfg->flags & LB_CFG_DECAP ? lb_decap6(ctx, cfg) : XDP_PASS;
 	if (!(cfg->flags & LB_CFG_BALANCE) || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return XDP_PASS;
 	if (p->family == 6)

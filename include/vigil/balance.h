@@ -27,14 +27,14 @@
 #define LB_RING_MIN	7
 #define LB_RING_MAX	131071	   /* a prime; 64 services x 131071 x 4 bytes = 32 MiB */
 #define LB_MAX_FLOWS	262144	   /* LRU flow table entries */
-#define LB_MAX_DECAP	4	   /* IPv4 tunnel sources a backend accepts IP-in-IP from */
+#define LB_MAX_DECAP	4	   /* tunnel sources of each family a backend accepts */
 #define LB_NO_BACKEND	0xffffffff /* ring entry of a service with no usable backend */
 #define LB_NAME		32
 #define LB_HTTP_PATH	64
 
 /* lb_config.flags */
 #define LB_CFG_BALANCE (1 << 0) /* services to balance in this generation */
-#define LB_CFG_DECAP   (1 << 1) /* strip IP-in-IP from the decap sources (a backend) */
+#define LB_CFG_DECAP   (1 << 1) /* strip IP-in-IP (and 6-in-6) from the decap sources */
 
 struct lb_config {
 	__u32 flags;
@@ -43,8 +43,10 @@ struct lb_config {
 	__u32 n_decap;
 	__u32 decap_src[LB_MAX_DECAP]; /* network byte order */
 	__u32 tunnel_src6[4];	       /* outer source address of IPv6 services */
+	__u32 n_decap6;
+	__u32 decap_src6[LB_MAX_DECAP][4]; /* IPv6-in-IPv6 sources */
 };
-VIGIL_ASSERT_SIZE(struct lb_config, 48);
+VIGIL_ASSERT_SIZE(struct lb_config, 116);
 
 /* The program's global lb (section ".data.lb", pinned as lb_cfg): only `active` is a switch. */
 struct lb_globals {
@@ -52,7 +54,7 @@ struct lb_globals {
 	__u32 seq;    /* how many tables were installed */
 	struct lb_config cfg[2];
 };
-VIGIL_ASSERT_SIZE(struct lb_globals, 104);
+VIGIL_ASSERT_SIZE(struct lb_globals, 240);
 
 /* lb_services key: a virtual service in one generation. */
 struct lb_svc_key {
@@ -147,7 +149,7 @@ VIGIL_ASSERT_SIZE(struct lb_counter, 32);
 
 /* Counters of lb_misc (per CPU), indexed by enum lb_misc. */
 enum lb_misc {
-	LB_M_DECAP = 0,	 /* IP-in-IP packets decapsulated */
+	LB_M_DECAP = 0,	 /* IP-in-IP and IPv6-in-IPv6 packets decapsulated */
 	LB_M_FRAGMENT,	 /* fragments to a service: dropped */
 	LB_M_NO_BACKEND, /* a service with no usable backend: dropped */
 	LB_M_NO_ROUTE,	 /* the backend's route failed (forwarding off, unreachable): dropped */

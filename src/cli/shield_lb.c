@@ -57,6 +57,9 @@ static void print_json(const struct lb_status *st, const struct lb_config *cfg)
 	       lb_addr_set(cfg->tunnel_src6) ? lb_addr_str(cfg->tunnel_src6, a6) : "");
 	for (__u32 i = 0; i < cfg->n_decap && i < LB_MAX_DECAP; i++)
 		printf("%s\"%s\"", i ? "," : "", ip4(cfg->decap_src[i], a));
+	for (__u32 i = 0; i < cfg->n_decap6 && i < LB_MAX_DECAP; i++)
+		printf("%s\"%s\"", i || cfg->n_decap ? "," : "",
+		       lb_addr_str(cfg->decap_src6[i], a));
 	printf("],\"services\":[");
 	for (unsigned int i = 0; i < st->n_svc; i++) {
 		const struct lb_status_service *s = &st->svc[i];
@@ -105,9 +108,9 @@ static void print_text(const struct lb_status *st, const struct lb_config *cfg)
 		printf(", IP-in-IP from %s", ip4(cfg->tunnel_src, a));
 	if (lb_addr_set(cfg->tunnel_src6))
 		printf(", IPv6-in-IPv6 from %s", lb_addr_str(cfg->tunnel_src6, a));
-	if (cfg->n_decap)
-		printf(", decapsulates from %u source%s", cfg->n_decap,
-		       cfg->n_decap > 1 ? "s" : "");
+	if (cfg->n_decap + cfg->n_decap6)
+		printf(", decapsulates from %u source%s", cfg->n_decap + cfg->n_decap6,
+		       cfg->n_decap + cfg->n_decap6 > 1 ? "s" : "");
 	printf("\n");
 	for (unsigned int i = 0; i < st->n_svc; i++) {
 		const struct lb_status_service *s = &st->svc[i];

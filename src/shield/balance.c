@@ -193,7 +193,8 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++)
 		n_svc += !!(s->svc[i].flags & LB_SVC_USED);
 	g.cfg[next] = *cfg;
-	g.cfg[next].flags = (n_svc ? LB_CFG_BALANCE : 0) | (cfg->n_decap ? LB_CFG_DECAP : 0);
+	g.cfg[next].flags =
+		(n_svc ? LB_CFG_BALANCE : 0) | (cfg->n_decap || cfg->n_decap6 ? LB_CFG_DECAP : 0);
 	if (n_svc) {
 		inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_ring_gen", sizeof(__u32),
 				       sizeof(__u32), n_svc * cfg->ring_size, &opts);
@@ -377,8 +378,8 @@ void shield_balance_warn_tc(const struct shield_maps *m, const struct shield_rul
 	struct shield_state st;
 	__u32 zero = 0;
 
-	if ((rs->lb.n_svc || rs->lb.cfg.n_decap) && !bpf_map_lookup_elem(m->state, &zero, &st) &&
-	    st.mode == SHIELD_MODE_TC)
+	if ((rs->lb.n_svc || rs->lb.cfg.n_decap || rs->lb.cfg.n_decap6) &&
+	    !bpf_map_lookup_elem(m->state, &zero, &st) && st.mode == SHIELD_MODE_TC)
 		pr_warn("shield", "the shield runs in tc mode: it filters, but balances and "
 				  "decapsulates in XDP only (attach it in native or generic mode)");
 }
@@ -393,8 +394,8 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
 	int ret;
 
 	/* no balancer before, none now: nothing to do (a filter-only reload stays as fast) */
-	if (!rs->lb.n_svc && !rs->lb.cfg.n_decap && !bpf_map_lookup_elem(m->lb_cfg, &zero, &g) &&
-	    !g.cfg[g.active & 1].flags)
+	if (!rs->lb.n_svc && !rs->lb.cfg.n_decap && !rs->lb.cfg.n_decap6 &&
+	    !bpf_map_lookup_elem(m->lb_cfg, &zero, &g) && !g.cfg[g.active & 1].flags)
 		return 0;
 	s = calloc(1, sizeof(*s));
 	be_taken = calloc(LB_MAX_BACKENDS, sizeof(*be_taken));

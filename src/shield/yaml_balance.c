@@ -8,7 +8,8 @@
  *                                    # [10.0.0.2, 2001:db8::2]: one of each family
  *                                    # for IPv4 and IPv6 services
  *   table_size: 65537                # Maglev entries per service, a prime (default 65537)
- *   decapsulate: [10.0.0.2]          # on a backend: strip IP-in-IP from these balancers
+ *   decapsulate: [10.0.0.2]          # on a backend: strip IP-in-IP (IPv6-in-IPv6 for IPv6
+ *                                    # addresses) from these balancers
  *   services:
  *     - name: web
  *       address: 192.0.2.10          # or IPv6, with IPv6 backends (IPv6-in-IPv6)
@@ -31,25 +32,6 @@
 #include <string.h>
 
 #define LB_MAX_WEIGHT 1000
-
-static int get_ipv4(struct yctx *c, const yaml_node_t *n, const char *what, __u32 *out)
-{
-	const char *s;
-	struct in_addr a;
-
-	if (yctx_want_scalar(c, n, what, &s))
-		return -EINVAL;
-	if (strchr(s, ':'))
-		return yctx_fail(c, n,
-				 "%s: IPv6-in-IPv6 is not decapsulated here, got '%.48s' (use the "
-				 "kernel's ip6tnl on the backend, see vigil-policy(5))",
-				 what, s);
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return yctx_fail(c, n, "%s must be an IPv4 address like 192.0.2.10, got '%.48s'",
-				 what, s);
-	*out = a.s_addr;
-	return 0;
-}
 
 /* An IPv4 or IPv6 unicast address, IPv4 mapped (lb_addr_is_v4) into out[4]. */
 static int get_addr(struct yctx *c, const yaml_node_t *n, const char *what, __u32 *out)
@@ -157,6 +139,23 @@ static bool is_prime(long n)
 		if (n % d == 0)
 			return false;
 	return true;
+}
+
+/* One decapsulate source, of either family, at most LB_MAX_DECAP of each. */
+static int add_decap(struct yctx *c, yaml_node_t *n, struct lb_config *cfg)
+{
+	__u32 a[4];
+
+	if (get_addr(c, n, "a decapsulate source", a))
+		return -EINVAL;
+	if ((lb_addr_is_v4(a) ? cfg->n_decap : cfg->n_decap6) == LB_MAX_DECAP)
+		return yctx_fail(c, n, "more than %d %s decapsulate sources", LB_MAX_DECAP,
+				 family_name(a));
+	if (lb_addr_is_v4(a))
+		cfg->decap_src[cfg->n_decap++] = a[3];
+	else
+		memcpy(cfg->decap_src6[cfg->n_decap6++], a, 16);
+	return 0;
 }
 
 static int parse_check(struct yctx *c, yaml_node_t *n, struct lb_svc_info *si)
@@ -412,14 +411,8 @@ int shield_parse_balance(struct yctx *c, yaml_node_t *n)
 						 "addresses");
 			for_each_item(val, it)
 			{
-				if (lb->cfg.n_decap == LB_MAX_DECAP)
-					return yctx_fail(c, yctx_node(c, *it),
-							 "more than %d decapsulate sources",
-							 LB_MAX_DECAP);
-				if (get_ipv4(c, yctx_node(c, *it), "a decapsulate source",
-					     &lb->cfg.decap_src[lb->cfg.n_decap]))
+				if (add_decap(c, yctx_node(c, *it), &lb->cfg))
 					return -EINVAL;
-				lb->cfg.n_decap++;
 			}
 		} else if (!strcmp(k, "services")) {
 			if (!val || val->type != YAML_SEQUENCE_NODE)

@@ -764,8 +764,10 @@ TEST(v6_parser_errors)
 		{ "shield:\n  balance:\n    tunnel_source: 'fd00::9'\n    services:\n      - { "
 		  "address: '::ffff:10.0.0.1', port: 80, proto: tcp, backends: ['fd00::2'] }\n",
 		  "write IPv4 as a.b.c.d" },
-		{ "shield:\n  balance:\n    decapsulate: ['fd00::9']\n",
-		  "t:3:19: error: a decapsulate source: IPv6-in-IPv6 is not decapsulated here" },
+		{ "shield:\n  balance:\n    decapsulate: ['fd00::1', 'fd00::2', 'fd00::3', "
+		  "'fd00::4', "
+		  "10.0.0.1, 'fd00::5']\n",
+		  "t:3:73: error: more than 4 IPv6 decapsulate sources" },
 		{ "shield:\n  balance:\n    tunnel_source: 'fd00::9'\n    services:\n      - { "
 		  "address: '2001:db8::1', port: 80, proto: tcp, backends: ['fd00::2', "
 		  "'fd00:0::2'] "
@@ -786,4 +788,28 @@ TEST(v6_parser_errors)
 		ASSERT_TRUE(strstr(err, cases[i].want) != NULL, "the error says what is wrong");
 		shield_rules_free(&rs);
 	}
+}
+
+TEST(v6_backend_decapsulates)
+{
+	uint8_t in[PKT_MAX], enc[PKT_MAX + 64], out[PKT_MAX + 64];
+	struct pkt_spec s = flow6("2001:db8:5::7", 40000, 80, 0x02);
+	size_t len;
+	__u32 n, m;
+
+	if (!setup() || !install_yaml(SERVICE6("['fd00:99::11']")))
+		return;
+	len = pkt_build(in, &s);
+	if (!ASSERT_EQ(run(in, len, enc, &n), XDP_TX_, "encapsulated"))
+		return;
+	if (!install_yaml("shield:\n  balance:\n    decapsulate: [10.99.0.99, '" LB6 "']\n"))
+		return;
+	ASSERT_EQ(run(enc, n, out, &m), XDP_PASS_, "decapsulated and passed up");
+	ASSERT_EQ(m, len, "40 bytes shorter");
+	ASSERT_OK(memcmp(out + 12, in + 12, len - 12), "the inner packet, as the client sent it");
+	ASSERT_OK(memcmp(out, enc, 12), "Ethernet addresses kept");
+	if (!install_yaml("shield:\n  balance:\n    decapsulate: ['fd00:99::98']\n"))
+		return;
+	ASSERT_EQ(run(enc, n, out, &m), XDP_PASS_, "from an untrusted source: passed");
+	ASSERT_TRUE(m == n && !memcmp(out, enc, n), "as it was");
 }
