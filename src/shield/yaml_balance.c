@@ -356,8 +356,9 @@ static int parse_service(struct yctx *c, yaml_node_t *n)
 	if (si->check == LB_CHECK_HTTP && !si->expect)
 		si->expect = 200;
 	if (!si->name[0])
-		snprintf(si->name, sizeof(si->name), "%s-%u",
-			 si->proto == IPPROTO_TCP ? "tcp" : "udp", si->port);
+		snprintf(si->name, sizeof(si->name), "%s%s-%u",
+			 si->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 lb_addr_is_v4(si->addr) ? "" : "6", si->port);
 	for (unsigned int i = 0; i < lb->n_svc; i++) {
 		const struct lb_svc_info *o = &lb->svc[i].info;
 
