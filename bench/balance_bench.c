@@ -87,7 +87,7 @@ static int install(struct shield_handle *h, const char *yaml)
 	"  balance:\n"                                                                             \
 	"    tunnel_source: [" tunnel ", '" LB6 "']\n"                                             \
 	"    services:\n"                                                                          \
-	"      - { address: '" VIP6 "', port: 80, proto: tcp,\n"                                  \
+	"      - { address: '" VIP6 "', port: 80, proto: tcp,\n"                                   \
 	"          backends: ['fd88::11', 'fd88::12', 'fd88::13'] }\n"                             \
 	"      - { address: " VIP ", port: 80, proto: tcp,\n"                                      \
 	"          backends: [10.88.0.11, 10.88.0.12, 10.88.0.13] }\n"                             \
@@ -184,12 +184,14 @@ static int test_run_part(int rounds)
 	    sh("ip link add lbb0 type veth peer name lbb1") ||
 	    sh("ip addr add " LB "/24 dev lbb0 && ip link set lbb0 up && ip link set lbb1 up") ||
 	    sh("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lbb0.forwarding=1") ||
-	    sh("ip addr add " LB6 "/64 dev lbb0 nodad && sysctl -qw net.ipv6.conf.all.forwarding=1")) {
+	    sh("ip addr add " LB6
+	       "/64 dev lbb0 nodad && sysctl -qw net.ipv6.conf.all.forwarding=1")) {
 		fprintf(stderr, "balance_bench: cannot make a network namespace\n");
 		return -1;
 	}
 	for (int i = 0; i < NB; i++)
-		sh("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent && "
+		sh("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent "
+		   "&& "
 		   "ip neigh replace fd88::%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent",
 		   11 + i, 11 + i, 11 + i, 11 + i);
 	ifindex = if_nametoindex("lbb0");
