@@ -46,6 +46,8 @@
 
 #define VIP	"10.88.1.1"
 #define LB	"10.88.0.3"
+#define VIP6	"2001:db8:88::1"
+#define LB6	"fd88::3"
 #define CLIENT	"10.88.0.2"
 #define PORT	80
 #define NB	3
@@ -83,8 +85,10 @@ static int install(struct shield_handle *h, const char *yaml)
 #define SERVICE_YAML(tunnel)                                                                       \
 	"shield:\n"                                                                                \
 	"  balance:\n"                                                                             \
-	"    tunnel_source: " tunnel "\n"                                                          \
+	"    tunnel_source: [" tunnel ", '" LB6 "']\n"                                             \
 	"    services:\n"                                                                          \
+	"      - { address: '" VIP6 "', port: 80, proto: tcp,\n"                                   \
+	"          backends: ['fd88::11', 'fd88::12', 'fd88::13'] }\n"                             \
 	"      - { address: " VIP ", port: 80, proto: tcp,\n"                                      \
 	"          backends: [10.88.0.11, 10.88.0.12, 10.88.0.13] }\n"                             \
 	"      - { address: " VIP ", port: 80, proto: udp,\n"                                      \
@@ -155,36 +159,41 @@ static double live_ns(int fd, const void *pkt, size_t len, int ifindex, int n)
 	return ((t[2] - t[1]) - (t[1] - t[0])) / (n - n / 10);
 }
 
-static void clear_flows(const struct shield_maps *m)
+/* Empty a flow table (lb_flows or lb_flows6). */
+static void clear_flows(int fd)
 {
-	struct lb_flow_key k;
+	struct lb_flow6_key k; /* the larger key */
 
-	while (!bpf_map_get_next_key(m->lb_flows, NULL, &k))
-		if (bpf_map_delete_elem(m->lb_flows, &k))
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		if (bpf_map_delete_elem(fd, &k))
 			break;
 }
 
 static int test_run_part(int rounds)
 {
 	struct bpf_insn tx[] = { { .code = 0xb7, .dst_reg = 0, .imm = XDP_TX_ }, { .code = 0x95 } };
-	static uint8_t flows[N_FLOWS][128], other[N_FLOWS][128];
-	double *res[6], med[6];
+	static uint8_t flows[N_FLOWS][128], other[N_FLOWS][128], flows6[N_FLOWS][128];
+	double *res[9], med[9];
 	static const char *names[4] = { "floor (XDP_TX)", "pass, no service", "new flow",
 					"established" };
 	struct shield_handle h;
 	int floor_fd, stats_fd = -1, ifindex, ret = -1;
-	size_t len = 0;
+	size_t len = 0, len6 = 0;
 
 	if (unshare(CLONE_NEWNET) || sh("ip link set lo up") ||
 	    sh("ip link add lbb0 type veth peer name lbb1") ||
 	    sh("ip addr add " LB "/24 dev lbb0 && ip link set lbb0 up && ip link set lbb1 up") ||
-	    sh("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lbb0.forwarding=1")) {
+	    sh("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lbb0.forwarding=1") ||
+	    sh("ip addr add " LB6
+	       "/64 dev lbb0 nodad && sysctl -qw net.ipv6.conf.all.forwarding=1")) {
 		fprintf(stderr, "balance_bench: cannot make a network namespace\n");
 		return -1;
 	}
 	for (int i = 0; i < NB; i++)
-		sh("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent",
-		   11 + i, 11 + i);
+		sh("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent "
+		   "&& "
+		   "ip neigh replace fd88::%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent",
+		   11 + i, 11 + i, 11 + i, 11 + i);
 	ifindex = if_nametoindex("lbb0");
 	for (int i = 0; i < N_FLOWS; i++) {
 		uint8_t buf[PKT_MAX]; /* pkt_build clears PKT_MAX bytes */
@@ -203,6 +212,12 @@ static int test_run_part(int rounds)
 		s.dport = PORT + 1;
 		pkt_build(buf, &s);
 		memcpy(other[i], buf, sizeof(other[i]));
+		snprintf(src, sizeof(src), "2001:db8:18::%x", i + 1);
+		s.family = 6;
+		s.dst = VIP6;
+		s.dport = PORT;
+		len6 = pkt_build(buf, &s);
+		memcpy(flows6[i], buf, sizeof(flows6[i]));
 	}
 	floor_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "floor", "GPL", tx, 2, NULL);
 	if (floor_fd < 0 || shield_load(&h, err, sizeof(err)) || install(&h, SERVICE_YAML(LB))) {
@@ -214,24 +229,29 @@ static int test_run_part(int rounds)
 		fprintf(stderr, "balance_bench: bpf_enable_stats: %s\n", strerror(errno));
 		goto out;
 	}
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < 9; c++)
 		res[c] = calloc(rounds, sizeof(double));
 	for (int r = 0; r < rounds; r++) {
 		int fd = shield_prog_fd(&h, false);
 
 		res[0][r] = own_ns(floor_fd, flows, len, ifindex, XDP_TX_);
 		res[1][r] = own_ns(fd, other, len, ifindex, XDP_PASS);
-		clear_flows(&h.maps);
+		clear_flows(h.maps.lb_flows);
 		res[2][r] = own_ns(fd, flows, len, ifindex, XDP_TX_);
 		res[3][r] = own_ns(fd, flows, len, ifindex, XDP_TX_);
 		res[4][r] = live_ns(floor_fd, flows[0], len, ifindex, 1000000);
 		res[5][r] = live_ns(fd, flows[0], len, ifindex, 1000000);
-		if (res[2][r] < 0 || res[4][r] < 0 || res[5][r] < 0)
+		clear_flows(h.maps.lb_flows6);
+		res[6][r] = own_ns(fd, flows6, len6, ifindex, XDP_TX_);
+		res[7][r] = own_ns(fd, flows6, len6, ifindex, XDP_TX_);
+		res[8][r] = live_ns(fd, flows6[0], len6, ifindex, 1000000);
+		if (res[2][r] < 0 || res[4][r] < 0 || res[5][r] < 0 || res[6][r] < 0 ||
+		    res[8][r] < 0)
 			goto out;
 	}
 	close(stats_fd);
 	stats_fd = -1;
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < 9; c++)
 		med[c] = median(res[c], rounds);
 	printf("balancer BPF_PROG_TEST_RUN: %d interleaved rounds, medians\n\n", rounds);
 	printf("hot loop of live frames (1M runs of one flow, XDP_TX really sent), ns/packet:\n");
@@ -239,15 +259,22 @@ static int test_run_part(int rounds)
 	       "established flow", med[5], med[5] / med[4]);
 	printf("  %-24s %8.1f  %.2fx the floor (established + what a new flow adds below)\n",
 	       "new flow", med[5] + med[2] - med[3], (med[5] + med[2] - med[3]) / med[4]);
+	printf("  %-24s %8.1f  %.2fx the floor\n", "IPv6 established flow", med[8],
+	       med[8] / med[4]);
+	printf("  %-24s %8.1f  %.2fx the floor (the same way)\n", "IPv6 new flow",
+	       med[8] + med[6] - med[7], (med[8] + med[6] - med[7]) / med[4]);
 	printf("\none run per packet over %d distinct flows (cold caches), the programs' own ns "
 	       "(bpf_stats):\n",
 	       N_FLOWS);
 	for (int c = 0; c < 4; c++)
 		printf("  %-24s %8.1f  (+%.1f over the floor)\n", names[c], med[c],
 		       med[c] - med[0]);
+	printf("  %-24s %8.1f  (+%.1f over the floor)\n  %-24s %8.1f  (+%.1f over the floor)\n",
+	       "IPv6 new flow", med[6], med[6] - med[0], "IPv6 established", med[7],
+	       med[7] - med[0]);
 	printf("  a new flow costs %.1f ns more than an established one (flow table miss, "
-	       "Maglev table, insert)\n",
-	       med[2] - med[3]);
+	       "Maglev table, insert); IPv6 %.1f ns\n",
+	       med[2] - med[3], med[6] - med[7]);
 	ret = 0;
 out:
 	if (stats_fd >= 0)

@@ -97,13 +97,15 @@ static void explain_shield(const struct policy_shield *sh)
 		       : " none");
 	for (unsigned int i = 0; i < rs->lb.n_svc; i++) {
 		const struct lb_service_spec *svc = &rs->lb.svc[i];
-		char addr[INET_ADDRSTRLEN];
+		char addr[INET6_ADDRSTRLEN];
+		bool v4 = lb_addr_is_v4(svc->info.addr);
 
-		inet_ntop(AF_INET, &svc->info.addr, addr, sizeof(addr));
-		printf("    balances %s %s:%u/%s over %u backends (Maglev, IP-in-IP), %s health "
+		printf("    balances %s %s%s%s:%u/%s over %u backends (Maglev, %s), %s health "
 		       "check\n",
-		       svc->info.name, addr, svc->info.port,
+		       svc->info.name, v4 ? "" : "[", lb_addr_str(svc->info.addr, addr),
+		       v4 ? "" : "]", svc->info.port,
 		       svc->info.proto == IPPROTO_TCP ? "tcp" : "udp", svc->n_be,
+		       v4 ? "IP-in-IP" : "IPv6-in-IPv6",
 		       svc->info.check == LB_CHECK_HTTP	 ? "http"
 		       : svc->info.check == LB_CHECK_TCP ? "tcp"
 							 : "no");

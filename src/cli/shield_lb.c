@@ -49,13 +49,17 @@ static const char *be_state(const struct lb_backend *be)
 
 static void print_json(const struct lb_status *st, const struct lb_config *cfg)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 
 	printf(",\"balance\":{\"generation\":%u,\"table_size\":%u,\"tunnel_source\":\"%s\","
-	       "\"decapsulate\":[",
-	       st->g.seq, cfg->ring_size, cfg->tunnel_src ? ip4(cfg->tunnel_src, a) : "");
+	       "\"tunnel_source6\":\"%s\",\"decapsulate\":[",
+	       st->g.seq, cfg->ring_size, cfg->tunnel_src ? ip4(cfg->tunnel_src, a) : "",
+	       lb_addr_set(cfg->tunnel_src6) ? lb_addr_str(cfg->tunnel_src6, a6) : "");
 	for (__u32 i = 0; i < cfg->n_decap && i < LB_MAX_DECAP; i++)
 		printf("%s\"%s\"", i ? "," : "", ip4(cfg->decap_src[i], a));
+	for (__u32 i = 0; i < cfg->n_decap6 && i < LB_MAX_DECAP; i++)
+		printf("%s\"%s\"", i || cfg->n_decap ? "," : "",
+		       lb_addr_str(cfg->decap_src6[i], a));
 	printf("],\"services\":[");
 	for (unsigned int i = 0; i < st->n_svc; i++) {
 		const struct lb_status_service *s = &st->svc[i];
@@ -64,7 +68,7 @@ static void print_json(const struct lb_status *st, const struct lb_config *cfg)
 		shield_json_str(s->info.name);
 		printf(",\"address\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"check\":{\"type\":\"%"
 		       "s\"",
-		       ip4(s->info.addr, a), s->info.port,
+		       lb_addr_str(s->info.addr, a), s->info.port,
 		       s->info.proto == IPPROTO_TCP ? "tcp" : "udp", check_name(s->info.check));
 		if (s->info.check != LB_CHECK_NONE)
 			printf(",\"interval_ms\":%u,\"timeout_ms\":%u,\"fall\":%u,\"rise\":%u",
@@ -79,8 +83,8 @@ static void print_json(const struct lb_status *st, const struct lb_config *cfg)
 			printf("%s{\"address\":\"%s\",\"weight\":%u,\"state\":\"%s\",\"healthy\":%"
 			       "s,"
 			       "\"packets\":%llu,\"bytes\":%llu,\"new_flows\":%llu}",
-			       j ? "," : "", ip4(b->be.addr, a), b->be.weight, be_state(&b->be),
-			       b->be.flags & LB_BE_UP ? "true" : "false",
+			       j ? "," : "", lb_addr_str(b->be.addr, a), b->be.weight,
+			       be_state(&b->be), b->be.flags & LB_BE_UP ? "true" : "false",
 			       (unsigned long long)b->c.packets, (unsigned long long)b->c.bytes,
 			       (unsigned long long)b->c.new_flows);
 		}
@@ -95,23 +99,27 @@ static void print_json(const struct lb_status *st, const struct lb_config *cfg)
 
 static void print_text(const struct lb_status *st, const struct lb_config *cfg)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	bool any = false;
 
 	printf("  balancer: generation %u, %u services, Maglev table of %u entries each", st->g.seq,
 	       st->n_svc, cfg->ring_size);
 	if (cfg->tunnel_src)
 		printf(", IP-in-IP from %s", ip4(cfg->tunnel_src, a));
-	if (cfg->n_decap)
-		printf(", decapsulates from %u source%s", cfg->n_decap,
-		       cfg->n_decap > 1 ? "s" : "");
+	if (lb_addr_set(cfg->tunnel_src6))
+		printf(", IPv6-in-IPv6 from %s", lb_addr_str(cfg->tunnel_src6, a));
+	if (cfg->n_decap + cfg->n_decap6)
+		printf(", decapsulates from %u source%s", cfg->n_decap + cfg->n_decap6,
+		       cfg->n_decap + cfg->n_decap6 > 1 ? "s" : "");
 	printf("\n");
 	for (unsigned int i = 0; i < st->n_svc; i++) {
 		const struct lb_status_service *s = &st->svc[i];
 
-		printf("  service %s %s:%u/%s, check %s", s->info.name, ip4(s->info.addr, a),
-		       s->info.port, s->info.proto == IPPROTO_TCP ? "tcp" : "udp",
-		       check_name(s->info.check));
+		/* [v6]:port, as in a URL */
+		printf("  service %s %s%s%s:%u/%s, check %s", s->info.name,
+		       lb_addr_is_v4(s->info.addr) ? "" : "[", lb_addr_str(s->info.addr, a),
+		       lb_addr_is_v4(s->info.addr) ? "" : "]", s->info.port,
+		       s->info.proto == IPPROTO_TCP ? "tcp" : "udp", check_name(s->info.check));
 		if (s->info.check != LB_CHECK_NONE)
 			printf(" every %ums (fall %u, rise %u)", s->info.interval_ms, s->info.fall,
 			       s->info.rise);
@@ -123,9 +131,10 @@ static void print_text(const struct lb_status *st, const struct lb_config *cfg)
 		for (unsigned int j = 0; j < s->n_be; j++) {
 			const struct lb_status_backend *b = &s->be[j];
 
-			printf("    %-16s %6u %-9s %14llu %16llu %12llu\n", ip4(b->be.addr, a),
-			       b->be.weight, be_state(&b->be), (unsigned long long)b->c.packets,
-			       (unsigned long long)b->c.bytes, (unsigned long long)b->c.new_flows);
+			printf("    %-16s %6u %-9s %14llu %16llu %12llu\n",
+			       lb_addr_str(b->be.addr, a), b->be.weight, be_state(&b->be),
+			       (unsigned long long)b->c.packets, (unsigned long long)b->c.bytes,
+			       (unsigned long long)b->c.new_flows);
 		}
 	}
 	for (int i = 0; i < LB_M_MAX; i++) {

@@ -30,7 +30,7 @@ static void balancer_counters(struct metrics_batch *b, const char *ifname,
 			      const struct shield_maps *m)
 {
 	struct lb_status *st = calloc(1, sizeof(*st));
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 
 	if (!st || shield_balance_read(m, st)) {
 		free(st);
@@ -57,7 +57,7 @@ static void balancer_counters(struct metrics_batch *b, const char *ifname,
 		for (unsigned int j = 0; j < s->n_be; j++) {
 			const struct lb_status_backend *be = &s->be[j];
 
-			inet_ntop(AF_INET, &be->be.addr, addr, sizeof(addr));
+			lb_addr_str(be->be.addr, addr);
 			metrics_counter(b, "vigil_shield_lb_backend_packets_total",
 					"Packets the balancer forwarded to each backend",
 					be->c.packets, "interface", ifname, "service", svc,

@@ -64,8 +64,8 @@ static int find_service(const struct slots *s, const struct lb_svc_info *want, c
 	for (int i = 0; i < LB_MAX_SERVICES; i++) {
 		const struct lb_svc_info *o = &s->svc[i];
 
-		if ((o->flags & LB_SVC_USED) && o->addr == want->addr && o->port == want->port &&
-		    o->proto == want->proto && !taken[i]) {
+		if ((o->flags & LB_SVC_USED) && !memcmp(o->addr, want->addr, sizeof(o->addr)) &&
+		    o->port == want->port && o->proto == want->proto && !taken[i]) {
 			*fresh = false;
 			return i;
 		}
@@ -77,7 +77,7 @@ static int find_service(const struct slots *s, const struct lb_svc_info *want, c
 }
 
 /* The slot a (service, backend) pair had, or a free one (*fresh); -ENOSPC. */
-static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool *taken,
+static int find_backend(const struct slots *s, __u32 svc, const __u32 *addr, const bool *taken,
 			bool *fresh)
 {
 	int free_slot = -ENOSPC;
@@ -85,7 +85,8 @@ static int find_backend(const struct slots *s, __u32 svc, __u32 addr, const bool
 	for (int i = 0; i < LB_MAX_BACKENDS; i++) {
 		const struct lb_backend *o = &s->be[i];
 
-		if ((o->flags & LB_BE_USED) && o->svc_slot == svc && o->addr == addr && !taken[i]) {
+		if ((o->flags & LB_BE_USED) && o->svc_slot == svc &&
+		    !memcmp(o->addr, addr, sizeof(o->addr)) && !taken[i]) {
 			*fresh = false;
 			return i;
 		}
@@ -119,18 +120,57 @@ static int write_ring(int fd, const __u32 *ring, __u32 n)
 	return ret;
 }
 
-/* Delete generation @gen's service keys. */
-static void drop_services(const struct shield_maps *m, __u32 gen)
+/* Delete generation @gen's keys from a service map (both key types start with gen). */
+static void drop_gen(int fd, __u32 gen)
 {
-	struct lb_svc_key k, nk;
-	bool more = !bpf_map_get_next_key(m->lb_services, NULL, &k);
+	struct lb_svc6_key k, nk;
+	bool more = !bpf_map_get_next_key(fd, NULL, &k);
 
 	while (more) {
-		more = !bpf_map_get_next_key(m->lb_services, &k, &nk);
+		more = !bpf_map_get_next_key(fd, &k, &nk);
 		if (k.gen == gen)
-			bpf_map_delete_elem(m->lb_services, &k);
+			bpf_map_delete_elem(fd, &k);
 		k = nk;
 	}
+}
+
+static void drop_services(const struct shield_maps *m, __u32 gen)
+{
+	drop_gen(m->lb_services, gen);
+	drop_gen(m->lb_services6, gen);
+}
+
+/* A service's key in generation @gen, in lb_services or lb_services6: 0 or -errno. */
+static int add_service(const struct shield_maps *m, const struct lb_svc_info *si, __u32 gen,
+		       const struct lb_svc_val *v)
+{
+	struct lb_svc6_key k6 = { .gen = gen, .port = htons(si->port), .proto = si->proto };
+	struct lb_svc_key k = { .gen = gen, .port = k6.port, .proto = si->proto };
+	int ret;
+
+	if (lb_addr_is_v4(si->addr)) {
+		k.addr = si->addr[3];
+		ret = bpf_map_update_elem(m->lb_services, &k, v, BPF_ANY);
+	} else {
+		memcpy(k6.addr, si->addr, sizeof(k6.addr));
+		ret = bpf_map_update_elem(m->lb_services6, &k6, v, BPF_ANY);
+	}
+	return ret ? -errno : 0;
+}
+
+/* A backend's Maglev key: its IPv4 address, or the IPv6 one folded to 32 bits. */
+static __u32 maglev_key(const __u32 *a)
+{
+	if (lb_addr_is_v4(a))
+		return a[3];
+	return ((a[0] * 0x9e3779b1 ^ a[1]) * 0x85ebca77 ^ a[2]) * 0xc2b2ae3d ^ a[3];
+}
+
+const char *lb_addr_str(const __u32 *a, char *buf)
+{
+	if (lb_addr_is_v4(a))
+		return inet_ntop(AF_INET, &a[3], buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
 /* The next generation's services and tables, from the slots; then the flip. */
@@ -153,7 +193,8 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++)
 		n_svc += !!(s->svc[i].flags & LB_SVC_USED);
 	g.cfg[next] = *cfg;
-	g.cfg[next].flags = (n_svc ? LB_CFG_BALANCE : 0) | (cfg->n_decap ? LB_CFG_DECAP : 0);
+	g.cfg[next].flags =
+		(n_svc ? LB_CFG_BALANCE : 0) | (cfg->n_decap || cfg->n_decap6 ? LB_CFG_DECAP : 0);
 	if (n_svc) {
 		inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_ring_gen", sizeof(__u32),
 				       sizeof(__u32), n_svc * cfg->ring_size, &opts);
@@ -166,9 +207,6 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 	}
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++) {
 		const struct lb_svc_info *si = &s->svc[i];
-		struct lb_svc_key k = {
-			.gen = next, .addr = si->addr, .port = htons(si->port), .proto = si->proto
-		};
 		struct lb_svc_val v = { .slot = i, .row = row };
 		unsigned int n = 0;
 
@@ -178,7 +216,7 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 			const struct lb_backend *be = &s->be[b];
 
 			if ((be->flags & LB_BE_USED) && be->svc_slot == i) {
-				keys[n] = be->addr;
+				keys[n] = maglev_key(be->addr);
 				weights[n] = be->flags & LB_BE_UP ? be->weight : 0;
 				slot[n++] = b;
 			}
@@ -189,10 +227,9 @@ static int rebuild(const struct shield_maps *m, const struct slots *s, const str
 		for (__u32 j = 0; j < cfg->ring_size; j++)
 			ring[(size_t)row * cfg->ring_size + j] =
 				tmp[j] == MAGLEV_NONE ? LB_NO_BACKEND : slot[tmp[j]];
-		if (bpf_map_update_elem(m->lb_services, &k, &v, BPF_ANY)) {
-			ret = -errno;
+		ret = add_service(m, si, next, &v);
+		if (ret)
 			goto out;
-		}
 		row++;
 	}
 	ret = write_ring(inner, ring, n_svc * cfg->ring_size);
@@ -315,10 +352,10 @@ static int assign_slots(const struct shield_maps *m, const struct shield_ruleset
 				up = s->be[b].flags & LB_BE_UP; /* health survives reloads */
 			}
 			be_taken[b] = true;
-			s->be[b] = (struct lb_backend){ .addr = spec->be[j].addr,
-							.flags = LB_BE_USED | up,
+			s->be[b] = (struct lb_backend){ .flags = LB_BE_USED | up,
 							.svc_slot = sl,
 							.weight = spec->be[j].weight };
+			memcpy(s->be[b].addr, spec->be[j].addr, sizeof(s->be[b].addr));
 		}
 	}
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++) {
@@ -341,8 +378,8 @@ void shield_balance_warn_tc(const struct shield_maps *m, const struct shield_rul
 	struct shield_state st;
 	__u32 zero = 0;
 
-	if ((rs->lb.n_svc || rs->lb.cfg.n_decap) && !bpf_map_lookup_elem(m->state, &zero, &st) &&
-	    st.mode == SHIELD_MODE_TC)
+	if ((rs->lb.n_svc || rs->lb.cfg.n_decap || rs->lb.cfg.n_decap6) &&
+	    !bpf_map_lookup_elem(m->state, &zero, &st) && st.mode == SHIELD_MODE_TC)
 		pr_warn("shield", "the shield runs in tc mode: it filters, but balances and "
 				  "decapsulates in XDP only (attach it in native or generic mode)");
 }
@@ -357,8 +394,8 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
 	int ret;
 
 	/* no balancer before, none now: nothing to do (a filter-only reload stays as fast) */
-	if (!rs->lb.n_svc && !rs->lb.cfg.n_decap && !bpf_map_lookup_elem(m->lb_cfg, &zero, &g) &&
-	    !g.cfg[g.active & 1].flags)
+	if (!rs->lb.n_svc && !rs->lb.cfg.n_decap && !rs->lb.cfg.n_decap6 &&
+	    !bpf_map_lookup_elem(m->lb_cfg, &zero, &g) && !g.cfg[g.active & 1].flags)
 		return 0;
 	s = calloc(1, sizeof(*s));
 	be_taken = calloc(LB_MAX_BACKENDS, sizeof(*be_taken));
@@ -385,13 +422,13 @@ int shield_balance_install(const struct shield_maps *m, const struct shield_rule
 	for (__u32 i = 0; i < LB_MAX_SERVICES; i++) {
 		struct lb_svc_info none = {};
 
-		if (!svc_taken[i] && s->svc[i].addr)
+		if (!svc_taken[i] && lb_addr_set(s->svc[i].addr))
 			bpf_map_update_elem(m->lb_svc_info, &i, &none, BPF_ANY);
 	}
 	for (__u32 i = 0; i < LB_MAX_BACKENDS; i++) {
 		struct lb_backend none = {};
 
-		if (!be_taken[i] && s->be[i].addr)
+		if (!be_taken[i] && lb_addr_set(s->be[i].addr))
 			bpf_map_update_elem(m->lb_backends, &i, &none, BPF_ANY);
 	}
 out:
@@ -486,6 +523,7 @@ const char *shield_lb_misc_name(enum lb_misc i)
 		[LB_M_NO_BACKEND] = "no_backend", [LB_M_NO_ROUTE] = "no_route",
 		[LB_M_NEIGH_PASS] = "neigh_pass", [LB_M_TX] = "tx",
 		[LB_M_REDIRECT] = "redirect",	  [LB_M_UNTOUCHED] = "untouched",
+		[LB_M_V6_EXT] = "v6_ext_headers",
 	};
 
 	return i < LB_M_MAX ? names[i] : "?";

@@ -57,17 +57,24 @@ void lb_health_free(struct lb_health *h)
 
 static int start(struct lb_health_be *b, const struct lb_svc_info *si, long long now)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = b->addr };
+	__u16 port = htons(si->check_port ? si->check_port : si->port);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = port };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = port,
+				 .sin_addr.s_addr = b->addr[3] };
+	bool v4 = lb_addr_is_v4(b->addr);
 
-	a.sin_port = htons(si->check_port ? si->check_port : si->port);
-	b->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memcpy(&a6.sin6_addr, b->addr, sizeof(a6.sin6_addr));
+	b->fd = socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (b->fd < 0)
 		return -errno;
 	b->deadline = now + si->timeout_ms;
 	b->got = 0;
 	b->ok = false;
 	b->state = ST_CONNECTING;
-	if (connect(b->fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS) {
+	if ((v4 ? connect(b->fd, (struct sockaddr *)&a, sizeof(a))
+		: connect(b->fd, (struct sockaddr *)&a6, sizeof(a6))) &&
+	    errno != EINPROGRESS) {
 		finish(b); /* refused at once: a failed check */
 		return 0;
 	}
@@ -85,7 +92,7 @@ static bool status_ok(const char *buf, unsigned int expect)
 /* One step of a check whose socket is ready; leaves b->state ST_IDLE when it is decided. */
 static void step(struct lb_health_be *b, const struct lb_svc_info *si, short revents)
 {
-	char req[LB_HTTP_PATH + 128], ip[INET_ADDRSTRLEN];
+	char req[LB_HTTP_PATH + 128], ip[INET6_ADDRSTRLEN];
 	int soerr = 0;
 	socklen_t len = sizeof(soerr);
 	ssize_t n;
@@ -101,11 +108,13 @@ static void step(struct lb_health_be *b, const struct lb_svc_info *si, short rev
 			finish(b);
 			return;
 		}
-		inet_ntop(AF_INET, &b->addr, ip, sizeof(ip));
+		lb_addr_str(b->addr, ip);
+		/* an IPv6 literal in Host: goes in brackets (RFC 3986) */
 		n = snprintf(req, sizeof(req),
-			     "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: vigil-health\r\n"
+			     "GET %s HTTP/1.0\r\nHost: %s%s%s\r\nUser-Agent: vigil-health\r\n"
 			     "Connection: close\r\n\r\n",
-			     si->path, ip);
+			     si->path, lb_addr_is_v4(b->addr) ? "" : "[", ip,
+			     lb_addr_is_v4(b->addr) ? "" : "]");
 		if (send(b->fd, req, n, MSG_NOSIGNAL) != n) {
 			finish(b);
 			return;
@@ -129,7 +138,7 @@ static void step(struct lb_health_be *b, const struct lb_svc_info *si, short rev
 static void judge(const struct shield_maps *m, struct lb_health_be *b, const struct lb_svc_info *si,
 		  __u32 slot)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 	int ret;
 
 	if (b->ok) {
@@ -146,7 +155,7 @@ static void judge(const struct shield_maps *m, struct lb_health_be *b, const str
 	if (b->up == b->ok)
 		return;
 	b->up = b->ok;
-	inet_ntop(AF_INET, &b->addr, ip, sizeof(ip));
+	lb_addr_str(b->addr, ip);
 	ret = shield_balance_set_up(m, slot, b->up);
 	if (ret < 0)
 		pr_warn("shield", "service %s: cannot mark backend %s %s: %s", si->name, ip,
@@ -185,14 +194,15 @@ int lb_health_round(struct lb_health *h, const struct shield_maps *m, int *next_
 			b->known = false;
 			continue;
 		}
-		if (!b->known || b->addr != be.addr || b->svc_slot != be.svc_slot) {
+		if (!b->known || memcmp(b->addr, be.addr, sizeof(b->addr)) ||
+		    b->svc_slot != be.svc_slot) {
 			/* new here (or the slot was reused): start from what the map says */
 			*b = (struct lb_health_be){ .known = true,
-						    .addr = be.addr,
 						    .fd = -1,
 						    .svc_slot = be.svc_slot,
 						    .up = !!(be.flags & LB_BE_UP),
 						    .next_due = now };
+			memcpy(b->addr, be.addr, sizeof(b->addr));
 		}
 		if (b->next_due <= now && start(b, si, now) == 0) {
 			b->next_due = now + si->interval_ms;

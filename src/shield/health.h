@@ -8,7 +8,7 @@
 struct lb_health_be {
 	bool known, up, ok;
 	int fd, state;
-	__u32 addr, svc_slot;
+	__u32 addr[4], svc_slot; /* as lb_backend's */
 	unsigned int ok_run, fail_run;
 	long long next_due, deadline; /* CLOCK_MONOTONIC ms */
 	char buf[64];		      /* an HTTP status line */

@@ -12,6 +12,7 @@
 #ifndef VIGIL_SRC_SHIELD_H
 #define VIGIL_SRC_SHIELD_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <net/if.h>
@@ -34,9 +35,23 @@ struct shield_prefix {
 #define LB_MAX_SVC_BACKENDS 64 /* backends of one service */
 
 struct lb_backend_spec {
-	__u32 addr; /* network byte order */
+	__u32 addr[4]; /* as lb_backend's: IPv6, or IPv4 mapped */
 	__u32 weight;
 };
+
+/* An lb address (IPv6, or IPv4 mapped as ::ffff:a.b.c.d) holds IPv4. */
+static inline bool lb_addr_is_v4(const __u32 *a)
+{
+	return !a[0] && !a[1] && a[2] == htonl(0xffff);
+}
+
+static inline bool lb_addr_set(const __u32 *a)
+{
+	return a[0] | a[1] | a[2] | a[3];
+}
+
+/* The address as text ("192.0.2.1" or "2001:db8::1") in buf (INET6_ADDRSTRLEN bytes). */
+const char *lb_addr_str(const __u32 *a, char *buf);
 
 struct lb_service_spec {
 	struct lb_svc_info info; /* flags, check and identity as lb_svc_info holds them */
@@ -124,8 +139,8 @@ int shield_rules_load_file(struct shield_ruleset *rs, const char *path,
 struct shield_maps {
 	int table_v4, deep_v4, rules_v4, rules_v6, port_rules, cfg, state, stats, rule_info,
 		l4_stats, sources, events;
-	int lb_cfg, lb_ring, lb_services, lb_backends, lb_svc_info, lb_flows, lb_svc_stats,
-		lb_be_stats, lb_misc;
+	int lb_cfg, lb_ring, lb_services, lb_services6, lb_backends, lb_svc_info, lb_flows,
+		lb_flows6, lb_svc_stats, lb_be_stats, lb_misc;
 };
 
 /* install.c */

@@ -4,12 +4,15 @@
  * the rest of the section: every node checked, errors at file:line:col.
  *
  * balance:
- *   tunnel_source: 10.0.0.2          # outer source of the IP-in-IP packets (with services)
+ *   tunnel_source: 10.0.0.2          # outer source of the IP-in-IP packets (with services);
+ *                                    # [10.0.0.2, 2001:db8::2]: one of each family
+ *                                    # for IPv4 and IPv6 services
  *   table_size: 65537                # Maglev entries per service, a prime (default 65537)
- *   decapsulate: [10.0.0.2]          # on a backend: strip IP-in-IP from these balancers
+ *   decapsulate: [10.0.0.2]          # on a backend: strip IP-in-IP (IPv6-in-IPv6 for IPv6
+ *                                    # addresses) from these balancers
  *   services:
  *     - name: web
- *       address: 192.0.2.10
+ *       address: 192.0.2.10          # or IPv6, with IPv6 backends (IPv6-in-IPv6)
  *       port: 80
  *       proto: tcp                   # or udp
  *       check: { type: http, path: /healthz, expect: 200, port: 8080,
@@ -30,19 +33,74 @@
 
 #define LB_MAX_WEIGHT 1000
 
-static int get_ipv4(struct yctx *c, const yaml_node_t *n, const char *what, __u32 *out)
+/* An IPv4 or IPv6 unicast address, IPv4 mapped (lb_addr_is_v4) into out[4]. */
+static int get_addr(struct yctx *c, const yaml_node_t *n, const char *what, __u32 *out)
 {
+	struct in6_addr a6;
 	const char *s;
-	struct in_addr a;
 
 	if (yctx_want_scalar(c, n, what, &s))
 		return -EINVAL;
-	if (strchr(s, ':'))
-		return yctx_fail(c, n, "%s: IPv6 is not balanced yet, got '%.48s'", what, s);
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return yctx_fail(c, n, "%s must be an IPv4 address like 192.0.2.10, got '%.48s'",
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, &out[3]) == 1) {
+		out[2] = htonl(0xffff);
+	} else if (inet_pton(AF_INET6, s, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6) || IN6_IS_ADDR_V4COMPAT(&a6) ||
+		    IN6_IS_ADDR_MULTICAST(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
+			return yctx_fail(c, n,
+					 "%s must be a unicast IPv6 address (write IPv4 as "
+					 "a.b.c.d), got '%.48s'",
+					 what, s);
+		memcpy(out, &a6, 16);
+	} else {
+		return yctx_fail(c, n,
+				 "%s must be an address like 192.0.2.10 or 2001:db8::10, got "
+				 "'%.48s'",
 				 what, s);
-	*out = a.s_addr;
+	}
+	if (lb_addr_is_v4(out) && (!out[3] || (ntohl(out[3]) >> 28) >= 14))
+		return yctx_fail(c, n, "%s must be a unicast IPv4 address, got '%.48s'", what, s);
+	return 0;
+}
+
+static const char *family_name(const __u32 *a)
+{
+	return lb_addr_is_v4(a) ? "IPv4" : "IPv6";
+}
+
+/* tunnel_source: one address, or a list of at most one per family. */
+static int parse_tunnel(struct yctx *c, yaml_node_t *n, struct lb_config *cfg, bool *v4, bool *v6)
+{
+	yaml_node_t *one[2] = { n, NULL };
+	unsigned int count = 1;
+
+	if (n && n->type == YAML_SEQUENCE_NODE) {
+		count = 0;
+		for_each_item(n, it)
+		{
+			if (count == 2)
+				return yctx_fail(c, yctx_node(c, *it),
+						 "tunnel_source takes at most two addresses, an "
+						 "IPv4 and an IPv6 one");
+			one[count++] = yctx_node(c, *it);
+		}
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		__u32 a[4];
+
+		if (get_addr(c, one[i], "tunnel_source", a))
+			return -EINVAL;
+		if (lb_addr_is_v4(a) ? *v4 : *v6)
+			return yctx_fail(c, one[i], "tunnel_source has two %s addresses",
+					 family_name(a));
+		if (lb_addr_is_v4(a)) {
+			cfg->tunnel_src = a[3];
+			*v4 = true;
+		} else {
+			memcpy(cfg->tunnel_src6, a, sizeof(cfg->tunnel_src6));
+			*v6 = true;
+		}
+	}
 	return 0;
 }
 
@@ -81,6 +139,23 @@ static bool is_prime(long n)
 		if (n % d == 0)
 			return false;
 	return true;
+}
+
+/* One decapsulate source, of either family, at most LB_MAX_DECAP of each. */
+static int add_decap(struct yctx *c, yaml_node_t *n, struct lb_config *cfg)
+{
+	__u32 a[4];
+
+	if (get_addr(c, n, "a decapsulate source", a))
+		return -EINVAL;
+	if ((lb_addr_is_v4(a) ? cfg->n_decap : cfg->n_decap6) == LB_MAX_DECAP)
+		return yctx_fail(c, n, "more than %d %s decapsulate sources", LB_MAX_DECAP,
+				 family_name(a));
+	if (lb_addr_is_v4(a))
+		cfg->decap_src[cfg->n_decap++] = a[3];
+	else
+		memcpy(cfg->decap_src6[cfg->n_decap6++], a, 16);
+	return 0;
 }
 
 static int parse_check(struct yctx *c, yaml_node_t *n, struct lb_svc_info *si)
@@ -186,10 +261,17 @@ static int parse_backend(struct yctx *c, yaml_node_t *n, struct lb_service_spec 
 		if (!addr)
 			return yctx_fail(c, n, "a backend needs an address");
 	}
-	if (get_ipv4(c, addr, "a backend's address", &b->addr))
+	if (get_addr(c, addr, "a backend's address", b->addr))
 		return -EINVAL;
+	/* 4in6 or 6in4 would need the other family's tunnel on the backends: not done */
+	if (lb_addr_is_v4(b->addr) != lb_addr_is_v4(svc->info.addr))
+		return yctx_fail(c, addr,
+				 "backend %s is %s but the service's address is %s: an IPv4 "
+				 "service needs IPv4 backends, an IPv6 one IPv6 backends",
+				 yctx_scalar(addr), family_name(b->addr),
+				 family_name(svc->info.addr));
 	for (unsigned int i = 0; i < svc->n_be; i++)
-		if (svc->be[i].addr == b->addr)
+		if (!memcmp(svc->be[i].addr, b->addr, sizeof(b->addr)))
 			return yctx_fail(c, addr, "backend %s is listed twice in this service",
 					 yctx_scalar(addr));
 	svc->n_be++;
@@ -234,7 +316,7 @@ static int parse_service(struct yctx *c, yaml_node_t *n)
 						 LB_NAME - 1);
 			snprintf(si->name, sizeof(si->name), "%s", s);
 		} else if (!strcmp(k, "address")) {
-			if (get_ipv4(c, val, "address", &si->addr))
+			if (get_addr(c, val, "address", si->addr))
 				return -EINVAL;
 		} else if (!strcmp(k, "port")) {
 			if (yctx_get_int(c, val, k, 1, 65535, &v))
@@ -262,7 +344,7 @@ static int parse_service(struct yctx *c, yaml_node_t *n)
 					 k);
 		}
 	}
-	if (!si->addr || !si->port || !si->proto)
+	if (!lb_addr_set(si->addr) || !si->port || !si->proto)
 		return yctx_fail(c, n, "a service needs address, port and proto");
 	if (!backends || backends->type != YAML_SEQUENCE_NODE ||
 	    backends->data.sequence.items.top == backends->data.sequence.items.start)
@@ -274,12 +356,14 @@ static int parse_service(struct yctx *c, yaml_node_t *n)
 	if (si->check == LB_CHECK_HTTP && !si->expect)
 		si->expect = 200;
 	if (!si->name[0])
-		snprintf(si->name, sizeof(si->name), "%s-%u",
-			 si->proto == IPPROTO_TCP ? "tcp" : "udp", si->port);
+		snprintf(si->name, sizeof(si->name), "%s%s-%u",
+			 si->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 lb_addr_is_v4(si->addr) ? "" : "6", si->port);
 	for (unsigned int i = 0; i < lb->n_svc; i++) {
 		const struct lb_svc_info *o = &lb->svc[i].info;
 
-		if (o->addr == si->addr && o->port == si->port && o->proto == si->proto)
+		if (!memcmp(o->addr, si->addr, sizeof(o->addr)) && o->port == si->port &&
+		    o->proto == si->proto)
 			return yctx_fail(c, n,
 					 "services '%s' and '%s' have the same address, port "
 					 "and proto",
@@ -294,7 +378,7 @@ static int parse_service(struct yctx *c, yaml_node_t *n)
 int shield_parse_balance(struct yctx *c, yaml_node_t *n)
 {
 	struct shield_balance *lb = &c->rs->lb;
-	yaml_node_t *tunnel = NULL;
+	bool tunnel_v4 = false, tunnel_v6 = false;
 	long v;
 
 	if (!n || n->type != YAML_MAPPING_NODE)
@@ -309,9 +393,8 @@ int shield_parse_balance(struct yctx *c, yaml_node_t *n)
 		if (!k)
 			return yctx_fail(c, yctx_node(c, p->key), "keys must be plain words");
 		if (!strcmp(k, "tunnel_source")) {
-			if (get_ipv4(c, val, k, &lb->cfg.tunnel_src))
+			if (parse_tunnel(c, val, &lb->cfg, &tunnel_v4, &tunnel_v6))
 				return -EINVAL;
-			tunnel = val;
 		} else if (!strcmp(k, "table_size")) {
 			if (yctx_get_int(c, val, k, LB_RING_MIN, LB_RING_MAX, &v))
 				return -EINVAL;
@@ -329,14 +412,8 @@ int shield_parse_balance(struct yctx *c, yaml_node_t *n)
 						 "addresses");
 			for_each_item(val, it)
 			{
-				if (lb->cfg.n_decap == LB_MAX_DECAP)
-					return yctx_fail(c, yctx_node(c, *it),
-							 "more than %d decapsulate sources",
-							 LB_MAX_DECAP);
-				if (get_ipv4(c, yctx_node(c, *it), "a decapsulate source",
-					     &lb->cfg.decap_src[lb->cfg.n_decap]))
+				if (add_decap(c, yctx_node(c, *it), &lb->cfg))
 					return -EINVAL;
-				lb->cfg.n_decap++;
 			}
 		} else if (!strcmp(k, "services")) {
 			if (!val || val->type != YAML_SEQUENCE_NODE)
@@ -355,9 +432,17 @@ int shield_parse_balance(struct yctx *c, yaml_node_t *n)
 					 k);
 		}
 	}
-	if (lb->n_svc && !tunnel)
+	for (unsigned int i = 0; i < lb->n_svc; i++) {
+		const struct lb_svc_info *si = &lb->svc[i].info;
+		bool v4 = lb_addr_is_v4(si->addr);
+
+		if (v4 ? tunnel_v4 : tunnel_v6)
+			continue;
 		return yctx_fail(c, n,
-				 "balance with services needs tunnel_source: the balancer's "
-				 "own address, the outer source of its IP-in-IP packets");
+				 "balance with %s services (like '%s') needs an %s tunnel_source: "
+				 "the balancer's own address, the outer source of its %s packets",
+				 family_name(si->addr), si->name, family_name(si->addr),
+				 v4 ? "IP-in-IP" : "IPv6-in-IPv6");
+	}
 	return 0;
 }

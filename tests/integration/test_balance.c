@@ -10,7 +10,10 @@
  *
  * Covered: connections spread by weight; draining a backend while a long-lived connection to
  * it keeps exchanging data; `vigil shield health` taking a killed backend out within its
- * interval; adding a backend moves about 1/N of new flows and no established one.
+ * interval; adding a backend moves about 1/N of new flows and no established one. The same
+ * namespaces carry IPv6 too: a second service on an IPv6 address, forwarded by IPv6-in-IPv6
+ * (the backends decapsulate with ip6tnl where the kernel has it, else with the shield), spread
+ * by weight and health-checked over IPv6.
  *
  * Everything is named with our pid and deleted at exit, also when a test fails.
  */
@@ -43,6 +46,9 @@
 #define PORT	  80
 #define CLIENT	  "10.77.0.2"
 #define LB	  "10.77.0.3"
+#define VIP6	  "2001:db8:77::1"
+#define CLIENT6	  "fd77::2"
+#define LB6	  "fd77::3"
 #define MAX_CONNS 512
 
 static char ns_sw[32], ns_cli[32], ns_lb[32], ns_be[NB][32];
@@ -111,7 +117,12 @@ static int plug(const char *ns, const char *ifname, const char *addr, int idx)
 	       shf("ip -n %s link set blp%d-%d master br0 up", ns_sw, idx, getpid() % 100000) ||
 	       shf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && "
 		   "ip -n %s link set lo up",
-		   ns, addr, ifname, ns, ifname, ns);
+		   ns, addr, ifname, ns, ifname, ns) ||
+	       shf("ip -n %s addr add fd77::%x/64 dev %s nodad", ns,
+		   idx == 0   ? 2
+		   : idx == 1 ? 3
+			      : 0x11 + idx - 2,
+		   ifname);
 }
 
 /* Attach a shield in @ns on @ifname with the rules @yaml, pinned (so `vigil` finds it). */
@@ -140,7 +151,7 @@ static const char *lb_rules(int w1, int w2, int w3, bool fourth)
 	snprintf(buf, sizeof(buf),
 		 "shield:\n"
 		 "  balance:\n"
-		 "    tunnel_source: " LB "\n"
+		 "    tunnel_source: [" LB ", '" LB6 "']\n"
 		 "    table_size: 65537\n"
 		 "    services:\n"
 		 "      - name: web\n"
@@ -152,9 +163,18 @@ static const char *lb_rules(int w1, int w2, int w3, bool fourth)
 		 "          - { address: 10.77.0.11, weight: %d }\n"
 		 "          - { address: 10.77.0.12, weight: %d }\n"
 		 "          - { address: 10.77.0.13, weight: %d }\n"
-		 "%s",
-		 PORT, w1, w2, w3,
-		 fourth ? "          - { address: 10.77.0.14, weight: 1 }\n" : "");
+		 "%s"
+		 "      - name: web6\n"
+		 "        address: '" VIP6 "'\n"
+		 "        port: %d\n"
+		 "        proto: tcp\n"
+		 "        check: { type: tcp, interval: 300ms, timeout: 200ms, fall: 1, rise: 1 }\n"
+		 "        backends:\n"
+		 "          - { address: 'fd77::11', weight: %d }\n"
+		 "          - { address: 'fd77::12', weight: %d }\n"
+		 "          - { address: 'fd77::13', weight: %d }\n",
+		 PORT, w1, w2, w3, fourth ? "          - { address: 10.77.0.14, weight: 1 }\n" : "",
+		 PORT, w1, w2, w3);
 	return buf;
 }
 
@@ -244,17 +264,19 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* One listener for both families (IPv4 mapped). */
 static int listen_in(int ns)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	int fd, one = 1;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) };
+	int fd, one = 1, zero = 0;
 
 	setns(ns, CLONE_NEWNET);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setns(orig_ns, CLONE_NEWNET);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 256)) {
 		close(fd);
 		return -1;
@@ -265,6 +287,7 @@ static int listen_in(int ns)
 static bool env_up(void)
 {
 	int pid = getpid() % 100000, ret;
+	bool ip6tnl = true;
 
 	if (SKIP_UNLESS_ROOT())
 		return false;
@@ -294,6 +317,8 @@ static bool env_up(void)
 	    shf("ip -n %s link add br0 type bridge && ip -n %s link set br0 up", ns_sw, ns_sw) ||
 	    plug(ns_cli, if_cli, CLIENT, 0) || plug(ns_lb, if_lb, LB, 1) ||
 	    shf("ip -n %s route add " VIP "/32 via " LB, ns_cli) ||
+	    shf("ip -n %s -6 route add " VIP6 "/128 via " LB6, ns_cli) ||
+	    shf("ip netns exec %s sysctl -qw net.ipv6.conf.all.forwarding=1", ns_lb) ||
 	    shf("ip netns exec %s sysctl -qw net.ipv4.conf.all.forwarding=1 "
 		"net.ipv4.conf.%s.forwarding=1",
 		ns_lb, if_lb))
@@ -304,6 +329,7 @@ static bool env_up(void)
 		snprintf(addr, sizeof(addr), "10.77.0.%d", 11 + i);
 		if (shf("ip netns add %s", ns_be[i]) || plug(ns_be[i], if_be[i], addr, 2 + i) ||
 		    shf("ip -n %s addr add " VIP "/32 dev lo", ns_be[i]) ||
+		    shf("ip -n %s addr add " VIP6 "/128 dev lo", ns_be[i]) ||
 		    shf("ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=0 "
 			"net.ipv4.conf.%s.rp_filter=0",
 			ns_be[i], if_be[i]))
@@ -312,9 +338,18 @@ static bool env_up(void)
 	}
 	cli_ns = open_ns(ns_cli);
 	lb_ns = open_ns(ns_lb);
+	/* IPv6-in-IPv6: the kernel's ip6tnl where it has one (not on every kernel) */
+	for (int i = 0; i < NB && ip6tnl; i++)
+		ip6tnl = !shf(
+			"ip -n %s link add t6 type ip6tnl mode ip6ip6 local fd77::%x remote " LB6
+			" 2>/dev/null && ip -n %s link set t6 up",
+			ns_be[i], 0x11 + i, ns_be[i]);
+	printf("  the backends strip IPv6-in-IPv6 with %s\n", ip6tnl ? "ip6tnl" : "the shield");
 	/* the backends share one loaded shield (a load is ~2 s here): decapsulation only */
 	if (shield_load(&be_h, err, sizeof(err)) ||
-	    install_rules(&be_h, "shield:\n  balance:\n    decapsulate: [" LB "]\n")) {
+	    install_rules(&be_h, ip6tnl ? "shield:\n  balance:\n    decapsulate: [" LB "]\n"
+					: "shield:\n  balance:\n    decapsulate: [" LB ", '" LB6
+					  "']\n")) {
 		fprintf(stderr, "backends: %s\n", err);
 		goto fail;
 	}
@@ -346,8 +381,9 @@ static bool env_up(void)
 	server_running = true;
 	/* the balancer learns the backends' MACs (else the first packets go via the stack) */
 	for (int i = 0; i < NB; i++)
-		shf("ip netns exec %s busybox ping -c1 -W1 10.77.0.%d >/dev/null 2>&1", ns_lb,
-		    11 + i);
+		shf("ip netns exec %s busybox ping -c1 -W1 10.77.0.%d >/dev/null 2>&1; "
+		    "ip netns exec %s busybox ping -6 -c1 -W1 fd77::%x >/dev/null 2>&1",
+		    ns_lb, 11 + i, ns_lb, 0x11 + i);
 	env_ready = true;
 	return true;
 fail:
@@ -355,6 +391,30 @@ fail:
 	env_failed = true;
 	env_down();
 	return false;
+}
+
+/* A connection from the client to the IPv6 service: fd or -errno. */
+static int conn_open6(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) };
+	struct timeval tv = { .tv_sec = 2 };
+	int fd;
+
+	setns(cli_ns, CLONE_NEWNET);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setns(orig_ns, CLONE_NEWNET);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	inet_pton(AF_INET6, VIP6, &a.sin6_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
 }
 
 /* A connection from the client to the service, bound to @sport (0: any): fd or -errno. */
@@ -395,10 +455,10 @@ static int ask(int fd)
 	return id >= '1' && id <= '4' ? id - '0' : 0;
 }
 
-/* A short connection: which backend answered (0: none). */
+/* A short connection (to the IPv6 service: @sport < 0): which backend answered (0: none). */
 static int one_shot(int sport)
 {
-	int fd = conn_open(sport), b;
+	int fd = sport < 0 ? conn_open6() : conn_open(sport), b;
 
 	if (fd < 0)
 		return 0;
@@ -411,16 +471,19 @@ static int one_shot(int sport)
 	return b;
 }
 
-static int be_slot(int backend)
+/* The slot of backend 1-4 of the IPv4 service (@v6: of the IPv6 one). */
+static int be_slot(int backend, bool v6)
 {
 	struct lb_status *st = calloc(1, sizeof(*st));
-	__u32 want = htonl(0x0a4d000a + backend); /* 10.77.0.(10 + backend) */
+	/* 10.77.0.(10 + backend), fd77::(10 + backend) */
+	__u32 want = v6 ? htonl(0x10 + backend) : htonl(0x0a4d000a + backend);
 	int slot = -1;
 
-	if (st && !shield_balance_read(&lbh.maps, st) && st->n_svc)
-		for (unsigned int i = 0; i < st->svc[0].n_be; i++)
-			if (st->svc[0].be[i].be.addr == want)
-				slot = st->svc[0].be[i].slot;
+	for (unsigned int s = 0; st && !shield_balance_read(&lbh.maps, st) && s < st->n_svc; s++)
+		for (unsigned int i = 0; i < st->svc[s].n_be; i++)
+			if (lb_addr_is_v4(st->svc[s].be[i].be.addr) != v6 &&
+			    st->svc[s].be[i].be.addr[3] == want)
+				slot = st->svc[s].be[i].slot;
 	free(st);
 	return slot;
 }
@@ -434,6 +497,23 @@ TEST(spread_by_weight)
 	for (int i = 0; i < n; i++)
 		hits[one_shot(0)]++;
 	printf("  %d connections, weights 1:2:1: %d %d %d (failed %d)\n", n, hits[1], hits[2],
+	       hits[3], hits[0]);
+	ASSERT_EQ(hits[0], 0, "every connection answered");
+	ASSERT_EQ(hits[4], 0, "none to the backend not in the service");
+	ASSERT_TRUE(hits[1] > n / 4 * 0.65 && hits[1] < n / 4 * 1.35, "backend 1: ~1/4");
+	ASSERT_TRUE(hits[2] > n / 2 * 0.65 && hits[2] < n / 2 * 1.35, "backend 2: ~1/2");
+	ASSERT_TRUE(hits[3] > n / 4 * 0.65 && hits[3] < n / 4 * 1.35, "backend 3: ~1/4");
+}
+
+TEST(v6_spread_by_weight)
+{
+	int hits[NB + 1] = {}, n = 300;
+
+	if (!env_up())
+		return;
+	for (int i = 0; i < n; i++)
+		hits[one_shot(-1)]++;
+	printf("  %d IPv6 connections, weights 1:2:1: %d %d %d (failed %d)\n", n, hits[1], hits[2],
 	       hits[3], hits[0]);
 	ASSERT_EQ(hits[0], 0, "every connection answered");
 	ASSERT_EQ(hits[4], 0, "none to the backend not in the service");
@@ -499,53 +579,58 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-TEST(health_check_takes_dead_backend_out)
+/* Seconds from @t0 until backend @slot's health is @up, or -1 after 5 s. */
+static double wait_health(__u32 slot, bool up, double t0)
 {
 	struct lb_backend be;
-	double t0, took = -1;
-	__u32 slot;
-	int fd, after = 0;
+
+	while (now_s() - t0 < 5) {
+		if (!bpf_map_lookup_elem(lbh.maps.lb_backends, &slot, &be) &&
+		    !!(be.flags & LB_BE_UP) == up)
+			return now_s() - t0;
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
+TEST(health_check_takes_dead_backend_out)
+{
+	double t0, took, took6;
+	__u32 slot, slot6;
+	int fd, after = 0, after6 = 0;
 
 	if (!env_up() || !ASSERT_OK(start_health(), "vigil shield health started"))
 		return;
-	slot = be_slot(3);
+	slot = be_slot(3, false);
+	slot6 = be_slot(3, true);
 	usleep(700 * 1000); /* a round or two with everything healthy */
-	/* kill backend 3's server */
+	/* kill backend 3's server (one listener for both families) */
 	fd = __atomic_exchange_n(&listen_fd[3 - 1], -1, __ATOMIC_ACQ_REL);
 	usleep(100 * 1000); /* the server thread stops polling it */
 	close(fd);
 	t0 = now_s();
-	while (now_s() - t0 < 5) {
-		if (!bpf_map_lookup_elem(lbh.maps.lb_backends, &slot, &be) &&
-		    !(be.flags & LB_BE_UP)) {
-			took = now_s() - t0;
-			break;
-		}
-		usleep(20 * 1000);
-	}
-	printf("  backend 3 marked down %.2f s after its server died (interval 0.3 s, timeout "
-	       "0.2 s, fall 1)\n",
-	       took);
+	took = wait_health(slot, false, t0);
+	took6 = wait_health(slot6, false, t0);
+	printf("  backend 3 marked down %.2f s (IPv6: %.2f s) after its server died (interval "
+	       "0.3 s, timeout 0.2 s, fall 1)\n",
+	       took, took6);
 	ASSERT_TRUE(took >= 0 && took < 1.5, "out within the interval and timeout (with slack)");
+	ASSERT_TRUE(took6 >= 0 && took6 < 1.5, "its IPv6 address too, checked over IPv6");
 	for (int i = 0; i < 60; i++) {
-		int b = one_shot(0);
+		int b = one_shot(0), b6 = one_shot(-1);
 
 		after += b == 0 || b == 3; /* refused: it went to the dead one */
+		after6 += b6 == 0 || b6 == 3;
 	}
 	ASSERT_EQ(after, 0, "no new connection goes to the dead backend");
+	ASSERT_EQ(after6, 0, "no new IPv6 connection goes to the dead backend");
 	/* back after it recovers (rise 1) */
 	__atomic_store_n(&listen_fd[3 - 1], listen_in(be_ns[3 - 1]), __ATOMIC_RELEASE);
 	t0 = now_s();
-	took = -1;
-	while (now_s() - t0 < 5) {
-		if (!bpf_map_lookup_elem(lbh.maps.lb_backends, &slot, &be) &&
-		    (be.flags & LB_BE_UP)) {
-			took = now_s() - t0;
-			break;
-		}
-		usleep(20 * 1000);
-	}
+	took = wait_health(slot, true, t0);
+	took6 = wait_health(slot6, true, t0);
 	ASSERT_TRUE(took >= 0 && took < 1.5, "back after its server returned");
+	ASSERT_TRUE(took6 >= 0 && took6 < 1.5, "the IPv6 one too");
 	kill(health_pid, SIGTERM);
 	waitpid(health_pid, NULL, 0);
 	health_pid = 0;
@@ -652,7 +737,7 @@ TEST(agent_checks_health_and_exports_metrics)
 	slot = LB_MAX_BACKENDS;
 	for (__u32 i = 0; i < LB_MAX_BACKENDS; i++)
 		if (!bpf_map_lookup_elem(h.maps.lb_backends, &i, &be) && (be.flags & LB_BE_USED) &&
-		    be.addr == htonl(0x0a4d000b))
+		    be.addr[3] == htonl(0x0a4d000b))
 			slot = i;
 	/* kill backend 1's server: the agent's health thread takes it out */
 	fd = __atomic_exchange_n(&listen_fd[0], -1, __ATOMIC_ACQ_REL);
