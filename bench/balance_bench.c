@@ -57,19 +57,6 @@
 static char err[SHIELD_ERR_LEN];
 static int orig_ns = -1;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return quiet(cmd);
-}
-
 static int install(struct shield_handle *h, const char *yaml)
 {
 	struct shield_ruleset rs;
@@ -180,20 +167,23 @@ static int test_run_part(int rounds)
 	int floor_fd, stats_fd = -1, ifindex, ret = -1;
 	size_t len = 0, len6 = 0;
 
-	if (unshare(CLONE_NEWNET) || sh("ip link set lo up") ||
-	    sh("ip link add lbb0 type veth peer name lbb1") ||
-	    sh("ip addr add " LB "/24 dev lbb0 && ip link set lbb0 up && ip link set lbb1 up") ||
-	    sh("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lbb0.forwarding=1") ||
-	    sh("ip addr add " LB6
-	       "/64 dev lbb0 nodad && sysctl -qw net.ipv6.conf.all.forwarding=1")) {
+	if (unshare(CLONE_NEWNET) || quietf("ip link set lo up") ||
+	    quietf("ip link add lbb0 type veth peer name lbb1") ||
+	    quietf("ip addr add " LB
+		   "/24 dev lbb0 && ip link set lbb0 up && ip link set lbb1 up") ||
+	    quietf("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lbb0.forwarding=1") ||
+	    quietf("ip addr add " LB6
+		   "/64 dev lbb0 nodad && sysctl -qw net.ipv6.conf.all.forwarding=1")) {
 		fprintf(stderr, "balance_bench: cannot make a network namespace\n");
 		return -1;
 	}
 	for (int i = 0; i < NB; i++)
-		sh("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent "
-		   "&& "
-		   "ip neigh replace fd88::%d lladdr 02:00:00:00:00:%02x dev lbb0 nud permanent",
-		   11 + i, 11 + i, 11 + i, 11 + i);
+		quietf("ip neigh replace 10.88.0.%d lladdr 02:00:00:00:00:%02x dev lbb0 nud "
+		       "permanent "
+		       "&& "
+		       "ip neigh replace fd88::%d lladdr 02:00:00:00:00:%02x dev lbb0 nud "
+		       "permanent",
+		       11 + i, 11 + i, 11 + i, 11 + i);
 	ifindex = if_nametoindex("lbb0");
 	for (int i = 0; i < N_FLOWS; i++) {
 		uint8_t buf[PKT_MAX]; /* pkt_build clears PKT_MAX bytes */
@@ -304,11 +294,11 @@ static void net_down(void)
 
 		snprintf(ifn, sizeof(ifn), "lbb-b%d", i + 1);
 		shield_detach_pinned(ifn, e, sizeof(e));
-		sh("ip netns del %s", ns_be[i]);
+		quietf("ip netns del %s", ns_be[i]);
 	}
-	sh("ip netns del %s", ns_cli);
-	sh("ip netns del %s", ns_lb);
-	sh("ip netns del %s", ns_sw);
+	quietf("ip netns del %s", ns_cli);
+	quietf("ip netns del %s", ns_lb);
+	quietf("ip netns del %s", ns_sw);
 	ns_sw[0] = '\0';
 }
 
@@ -322,12 +312,12 @@ static int open_ns(const char *name)
 
 static int plug(const char *ns, const char *ifname, const char *addr, int idx)
 {
-	return sh("ip link add %s netns %s type veth peer name lbbp%d netns %s", ifname, ns, idx,
-		  ns_sw) ||
-	       sh("ip -n %s link set lbbp%d master br0 up", ns_sw, idx) ||
-	       sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && "
-		  "ip -n %s link set lo up",
-		  ns, addr, ifname, ns, ifname, ns);
+	return quietf("ip link add %s netns %s type veth peer name lbbp%d netns %s", ifname, ns,
+		      idx, ns_sw) ||
+	       quietf("ip -n %s link set lbbp%d master br0 up", ns_sw, idx) ||
+	       quietf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && "
+		      "ip -n %s link set lo up",
+		      ns, addr, ifname, ns, ifname, ns);
 }
 
 static int attach_in(const char *ns, const char *ifname, const char *yaml)
@@ -408,14 +398,14 @@ static int net_up(void)
 	snprintf(ns_sw, sizeof(ns_sw), "lbbsw%d", pid);
 	snprintf(ns_cli, sizeof(ns_cli), "lbbc%d", pid);
 	snprintf(ns_lb, sizeof(ns_lb), "lbbl%d", pid);
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", ns_sw, ns_cli, ns_lb) ||
-	    sh("ip -n %s link add br0 type bridge && ip -n %s link set br0 up", ns_sw, ns_sw) ||
+	if (quietf("ip netns add %s && ip netns add %s && ip netns add %s", ns_sw, ns_cli, ns_lb) ||
+	    quietf("ip -n %s link add br0 type bridge && ip -n %s link set br0 up", ns_sw, ns_sw) ||
 	    plug(ns_cli, "lbb-c", CLIENT, 0) || plug(ns_lb, "lbb-l", LB, 1) ||
-	    sh("ip -n %s route add " VIP "/32 via " LB, ns_cli) ||
-	    sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.forwarding=1 "
-	       "net.ipv4.conf.lbb-l.forwarding=1 net.ipv4.conf.all.send_redirects=0 "
-	       "net.ipv4.conf.lbb-l.send_redirects=0",
-	       ns_lb))
+	    quietf("ip -n %s route add " VIP "/32 via " LB, ns_cli) ||
+	    quietf("ip netns exec %s sysctl -qw net.ipv4.conf.all.forwarding=1 "
+		   "net.ipv4.conf.lbb-l.forwarding=1 net.ipv4.conf.all.send_redirects=0 "
+		   "net.ipv4.conf.lbb-l.send_redirects=0",
+		   ns_lb))
 		return -1;
 	for (int i = 0; i < NB; i++) {
 		char addr[32], ifn[16];
@@ -423,15 +413,15 @@ static int net_up(void)
 		snprintf(ns_be[i], sizeof(ns_be[i]), "lbbb%d-%d", i + 1, pid);
 		snprintf(addr, sizeof(addr), "10.88.0.%d", 11 + i);
 		snprintf(ifn, sizeof(ifn), "lbb-b%d", i + 1);
-		if (sh("ip netns add %s", ns_be[i]) || plug(ns_be[i], ifn, addr, 2 + i) ||
-		    sh("ip -n %s addr add " VIP "/32 dev lo", ns_be[i]) ||
-		    sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=0 "
-		       "net.ipv4.conf.%s.rp_filter=0",
-		       ns_be[i], ifn) ||
+		if (quietf("ip netns add %s", ns_be[i]) || plug(ns_be[i], ifn, addr, 2 + i) ||
+		    quietf("ip -n %s addr add " VIP "/32 dev lo", ns_be[i]) ||
+		    quietf("ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=0 "
+			   "net.ipv4.conf.%s.rp_filter=0",
+			   ns_be[i], ifn) ||
 		    attach_in(ns_be[i], ifn, "shield:\n  balance:\n    decapsulate: [" LB "]\n"))
 			return -1;
 		be_fd[i] = open_ns(ns_be[i]);
-		sh("ip netns exec %s busybox ping -c1 -W1 %s", ns_lb, addr);
+		quietf("ip netns exec %s busybox ping -c1 -W1 %s", ns_lb, addr);
 	}
 	cli_fd = open_ns(ns_cli);
 	return cli_fd < 0 ? -1 : 0;
@@ -442,26 +432,26 @@ static int use_balancer(bool xdp)
 {
 	char e[SHIELD_ERR_LEN];
 
-	sh("ip netns exec %s nft delete table ip lbb", ns_lb);
+	quietf("ip netns exec %s nft delete table ip lbb", ns_lb);
 	shield_detach_pinned("lbb-l", e, sizeof(e));
 	for (int i = 0; i < NB; i++)
-		sh("ip -n %s route del " CLIENT "/32", ns_be[i]);
+		quietf("ip -n %s route del " CLIENT "/32", ns_be[i]);
 	if (xdp)
 		return attach_in(ns_lb, "lbb-l", SERVICE_YAML(LB));
 	for (int i = 0; i < NB; i++)
-		if (sh("ip -n %s route add " CLIENT "/32 via " LB, ns_be[i]))
+		if (quietf("ip -n %s route add " CLIENT "/32 via " LB, ns_be[i]))
 			return -1;
-	return sh("printf '%%s\\n' '"
-		  "table ip lbb {\n"
-		  "  chain pre {\n"
-		  "    type nat hook prerouting priority -100;\n"
-		  "    ip daddr " VIP " tcp dport 80 dnat to numgen random mod 3 map "
-		  "{ 0 : 10.88.0.11, 1 : 10.88.0.12, 2 : 10.88.0.13 }\n"
-		  "    ip daddr " VIP " udp dport 80 dnat to numgen random mod 3 map "
-		  "{ 0 : 10.88.0.11, 1 : 10.88.0.12, 2 : 10.88.0.13 }\n"
-		  "  }\n"
-		  "}' | ip netns exec %s nft -f -",
-		  ns_lb);
+	return quietf("printf '%%s\\n' '"
+		      "table ip lbb {\n"
+		      "  chain pre {\n"
+		      "    type nat hook prerouting priority -100;\n"
+		      "    ip daddr " VIP " tcp dport 80 dnat to numgen random mod 3 map "
+		      "{ 0 : 10.88.0.11, 1 : 10.88.0.12, 2 : 10.88.0.13 }\n"
+		      "    ip daddr " VIP " udp dport 80 dnat to numgen random mod 3 map "
+		      "{ 0 : 10.88.0.11, 1 : 10.88.0.12, 2 : 10.88.0.13 }\n"
+		      "  }\n"
+		      "}' | ip netns exec %s nft -f -",
+		      ns_lb);
 }
 
 static double conns_per_sec(double secs)

@@ -102,30 +102,17 @@ struct net {
 
 static struct net net = { .orig = -1, .fl = -1, .cl = -1, .sv = -1 };
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return quiet(cmd);
-}
-
 /* Deleting the namespaces takes the veths, the XDP programs and the nft table with them. */
 static void cleanup(void)
 {
 	if (net.orig >= 0)
 		setns(net.orig, CLONE_NEWNET);
 	if (net.ns_fl[0])
-		sh("ip netns del %s", net.ns_fl);
+		quietf("ip netns del %s", net.ns_fl);
 	if (net.ns_cl[0])
-		sh("ip netns del %s", net.ns_cl);
+		quietf("ip netns del %s", net.ns_cl);
 	if (net.ns_sv[0])
-		sh("ip netns del %s", net.ns_sv);
+		quietf("ip netns del %s", net.ns_sv);
 }
 
 static void on_signal(int sig)
@@ -201,7 +188,7 @@ static int threaded_napi(int ns, const char *ns_name, const char *ifname, int cp
 	ret = iface_ioctl(ns, ifname, SIOCETHTOOL, &ifr);
 	if (ret)
 		return ret;
-	if (sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded'", ns_name, ifname))
+	if (quietf("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded'", ns_name, ifname))
 		return -EOPNOTSUPP;
 	/* its thread is "napi/<ifname>-<napi id>" */
 	snprintf(want, sizeof(want), "napi/%s-", ifname);
@@ -229,12 +216,12 @@ static int threaded_napi(int ns, const char *ns_name, const char *ifname, int cp
 static int veth(const char *ns_a, const char *if_a, const char *addr_a, const char *ns_b,
 		const char *if_b, const char *addr_b)
 {
-	return sh("ip link add %s netns %s type veth peer name %s netns %s", if_a, ns_a, if_b,
-		  ns_b) ||
-	       sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up", ns_a, addr_a, if_a,
-		  ns_a, if_a) ||
-	       sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up", ns_b, addr_b, if_b,
-		  ns_b, if_b);
+	return quietf("ip link add %s netns %s type veth peer name %s netns %s", if_a, ns_a, if_b,
+		      ns_b) ||
+	       quietf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up", ns_a, addr_a,
+		      if_a, ns_a, if_a) ||
+	       quietf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up", ns_b, addr_b,
+		      if_b, ns_b, if_b);
 }
 
 static int setup_net(void)
@@ -242,12 +229,12 @@ static int setup_net(void)
 	snprintf(net.ns_fl, sizeof(net.ns_fl), "vfb_fl_%d", getpid());
 	snprintf(net.ns_cl, sizeof(net.ns_cl), "vfb_cl_%d", getpid());
 	snprintf(net.ns_sv, sizeof(net.ns_sv), "vfb_sv_%d", getpid());
-	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", net.ns_fl, net.ns_cl,
-	       net.ns_sv) ||
+	if (quietf("ip netns add %s && ip netns add %s && ip netns add %s", net.ns_fl, net.ns_cl,
+		   net.ns_sv) ||
 	    veth(net.ns_fl, IF_GEN, ADDR_GEN, net.ns_sv, IF_FSRV, ADDR_FSRV) ||
 	    veth(net.ns_cl, IF_CLI, ADDR_CLI, net.ns_sv, IF_CSRV, ADDR_CSRV) ||
 	    /* a route back to the flood's sources, as a server on the internet has */
-	    sh("ip -n %s route add default via %s", net.ns_sv, ADDR_GEN))
+	    quietf("ip -n %s route add default via %s", net.ns_sv, ADDR_GEN))
 		return -1;
 	net.fl = open_ns(net.ns_fl);
 	net.cl = open_ns(net.ns_cl);
@@ -296,10 +283,12 @@ static int filter_on(enum filter f, struct shield_handle *h)
 		return 0;
 	if (f == F_NFT) {
 		snprintf(err, sizeof(err), "nft -f failed");
-		return sh("echo 'table netdev vfb { chain flood { type filter hook ingress device "
-			  "\"%s\" priority -500; policy accept; ip saddr %s counter drop; }; }' | "
-			  "ip netns exec %s nft -f -",
-			  IF_FSRV, BLOCKED, net.ns_sv)
+		return quietf("echo 'table netdev vfb { chain flood { type filter hook ingress "
+			      "device "
+			      "\"%s\" priority -500; policy accept; ip saddr %s counter drop; }; "
+			      "}' | "
+			      "ip netns exec %s nft -f -",
+			      IF_FSRV, BLOCKED, net.ns_sv)
 			       ? -EIO
 			       : 0;
 	}
@@ -319,7 +308,7 @@ static int filter_on(enum filter f, struct shield_handle *h)
 static void filter_off(enum filter f, struct shield_handle *h)
 {
 	if (f == F_NFT)
-		sh("ip netns exec %s nft delete table netdev vfb", net.ns_sv);
+		quietf("ip netns exec %s nft delete table netdev vfb", net.ns_sv);
 	else if (f == F_SHIELD)
 		shield_close(h);
 }

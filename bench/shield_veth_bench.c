@@ -17,6 +17,7 @@
  *
  * usage: shield_veth_bench [rounds] [seconds per measurement]
  */
+#include "benchlib.h"
 #include "shield/shield.h"
 #include "core/log.h"
 #include "../tests/xdp/shield_pkt.h"
@@ -55,28 +56,15 @@ static char ns_tx[32], ns_rx[32];
 static int fd_tx = -1, fd_rx = -1, fd_orig = -1;
 static double secs = 1.0;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /* Deleting the namespaces takes the veth pair and the nft table with them. */
 static void cleanup(void)
 {
 	if (fd_orig >= 0)
 		setns(fd_orig, CLONE_NEWNET);
 	if (ns_tx[0])
-		sh("ip netns del %s 2>/dev/null", ns_tx);
+		quietf("ip netns del %s 2>/dev/null", ns_tx);
 	if (ns_rx[0])
-		sh("ip netns del %s 2>/dev/null", ns_rx);
+		quietf("ip netns del %s 2>/dev/null", ns_rx);
 }
 
 static void on_signal(int sig)
@@ -177,15 +165,17 @@ static int setup_net(void)
 {
 	snprintf(ns_tx, sizeof(ns_tx), "vvb_tx_%d", getpid());
 	snprintf(ns_rx, sizeof(ns_rx), "vvb_rx_%d", getpid());
-	if (sh("ip netns add %s && ip netns add %s", ns_tx, ns_rx) ||
-	    sh("ip link add %s netns %s type veth peer name %s netns %s", IF_TX, ns_tx, IF_RX,
-	       ns_rx) ||
-	    sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set lo "
-	       "up",
-	       ns_tx, ADDR_TX, IF_TX, ns_tx, IF_TX, ns_tx) ||
-	    sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set lo "
-	       "up",
-	       ns_rx, ADDR_RX, IF_RX, ns_rx, IF_RX, ns_rx))
+	if (quietf("ip netns add %s && ip netns add %s", ns_tx, ns_rx) ||
+	    quietf("ip link add %s netns %s type veth peer name %s netns %s", IF_TX, ns_tx, IF_RX,
+		   ns_rx) ||
+	    quietf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set "
+		   "lo "
+		   "up",
+		   ns_tx, ADDR_TX, IF_TX, ns_tx, IF_TX, ns_tx) ||
+	    quietf("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set "
+		   "lo "
+		   "up",
+		   ns_rx, ADDR_RX, IF_RX, ns_rx, IF_RX, ns_rx))
 		return -1;
 	fd_tx = open_ns(ns_tx);
 	fd_rx = open_ns(ns_rx);
@@ -334,7 +324,7 @@ static int filter_on(enum filter which, struct shield_handle *h)
 	int ret;
 
 	if (which == NFT)
-		return sh(
+		return quietf(
 			"ip netns exec %s nft -f - <<'EOF'\n"
 			"table netdev vvb {\n"
 			"  chain ingress {\n"
@@ -356,7 +346,7 @@ static int filter_on(enum filter which, struct shield_handle *h)
 static void filter_off(enum filter which, struct shield_handle *h)
 {
 	if (which == NFT)
-		sh("ip netns exec %s nft delete table netdev vvb", ns_rx);
+		quietf("ip netns exec %s nft delete table netdev vvb", ns_rx);
 	else
 		shield_close(h);
 }
@@ -379,19 +369,6 @@ static double drop_rate(enum filter which, struct shield_handle *h, struct flood
 	d1 = which == NFT ? nft_packets() : shield_drops(h);
 	*offered = f->sent / (f->t1 - f->t0);
 	return (d1 - d0) / (f->t1 - f->t0);
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 enum { D_SHIELD, D_NFT, O_SHIELD, O_NFT, L0_SHIELD, L1_SHIELD, L0_NFT, L1_NFT, N_RES };
@@ -432,7 +409,7 @@ int main(int argc, char **argv)
 	ret = set_gro(IF_RX, 1) || get_mac(IF_RX, mac_rx);
 	setns(fd_orig, CLONE_NEWNET);
 	/* after GRO: a veth without NAPI refuses the switch */
-	if (sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded'", ns_rx, IF_RX))
+	if (quietf("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded'", ns_rx, IF_RX))
 		fprintf(stderr, "shield_veth_bench: no threaded NAPI: sender and receiver share "
 				"a CPU\n");
 	else if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || pin_napi_thread(IF_RX, CPU_RX))

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,10 +120,21 @@ void stop_child(pid_t pid)
 
 int quiet(const char *cmd)
 {
-	char line[1024];
+	char line[1100];
 
 	snprintf(line, sizeof(line), "%s >/dev/null 2>&1", cmd);
 	return system(line);
+}
+
+int quietf(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return quiet(cmd);
 }
 
 int prog_ids_of(pid_t pid, __u32 *ids, int max)

@@ -22,6 +22,8 @@ pid_t start_until(char *const argv[], const char *ready);
 void stop_child(pid_t pid);
 /* Run a command line with sh -c, quietly; returns its exit status. */
 int quiet(const char *cmd);
+/* quiet() of a command line made from @fmt. */
+int quietf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The ids of the BPF programs process @pid holds (its fdinfo "prog_id:" lines), @max at most. */
 int prog_ids_of(pid_t pid, __u32 *ids, int max);
