@@ -122,7 +122,8 @@ int quiet(const char *cmd)
 {
 	char line[1100];
 
-	snprintf(line, sizeof(line), "%s >/dev/null 2>&1", cmd);
+	/* braced, so that a here-document or a trailing & in @cmd keeps its meaning */
+	snprintf(line, sizeof(line), "{ %s\n} >/dev/null 2>&1", cmd);
 	return system(line);
 }
 
