@@ -7,7 +7,7 @@
 
 struct pipe_writer {
 	__u32 dev;
-	__u64 ino; /* 0: a free slot */
+	__u64 ino;	  /* 0: a free slot */
 	struct proc proc; /* a copy: pid, exec_time, comm, exe, args */
 };
 
