@@ -286,8 +286,9 @@ static const struct scenario scenarios[] = {
 	  "\"import os; os.utime('/usr/local/bin/t', (946684800, 946684800))\"",
 	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && touch -d 2000-01-01 /usr/local/bin/t && "
 	  "cp -p /etc/hostname /usr/local/bin/h && python3 -c \"import os; os.utime('/usr/local/bin/t')\" && "
-	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\"",
-	  "python3" },
+	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\" && "
+	  "accounts && useradd -M vigiltest && userdel vigiltest",
+	  "python3 useradd userdel" },
 	{ "hidden-file-created-in-temp-dir",
 	  "scratch /tmp && echo x > /tmp/.hidden",
 	  "scratch /tmp && echo x > /tmp/.X7-lock && echo x > /tmp/.notes.txt.swp && echo x > /tmp/visible", NULL },
