@@ -6,10 +6,10 @@
  *
  * The two ends of a pipeline exec in either order, and a fast writer may exit before its
  * reader execs. So writers are kept as copies (exe, argv), found while alive or up to
- * PIPE_LINK_WINDOW_NS after their exec; a reader whose writer has not exec'd yet is held, as a
- * copy of its record, for as long, and handed back when a writer's exec arrives, to be judged
- * again (the stream's choice: no line waits for a writer that may never come).
- * Bounded: PIPE_WRITERS writers (a newer one on the same slot replaces an older one) and
+ * PIPE_LINK_WINDOW_NS after their exec; a reader no rule matched is held, as a copy of its
+ * record, for as long (its pipe may have another writer next), and handed back when a writer's exec
+ * arrives, to be judged again (the stream's choice: no line waits for a writer that may never
+ * come). Bounded: PIPE_WRITERS writers (a newer one on the same slot replaces an older one) and
  * PIPE_READERS held readers (the oldest goes first).
  */
 #ifndef VIGIL_EVENTS_PIPES_H
@@ -39,7 +39,7 @@ int pipes_note_writer(struct pipes *p, const struct event *ev, const struct proc
  */
 const struct proc *pipes_writer(struct pipes *p, struct proctab *procs, const struct event *ev);
 
-/* Hold @ev (an exec whose stdin pipe has no known writer): a copy of its @size-byte record. */
+/* Hold @ev (an exec reading a pipe, judged without a match): a copy of its record. */
 int pipes_hold_reader(struct pipes *p, const struct event *ev);
 
 /*

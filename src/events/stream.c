@@ -354,10 +354,11 @@ static bool judge_reader_again(struct stream *s, const void *record, size_t size
 }
 
 /*
- * The two ends of a pipeline exec in either order. A reader whose writer has not exec'd yet
- * is judged without it, and held: when a writer's exec (@ev) arrives, the reader is judged
- * again and written if a rule matches then. Holding the first judgement back instead would
- * delay the line of every exec reading a pipe that no exec ever writes (a shell builtin's).
+ * The two ends of a pipeline exec in either order, and a pipe may have several writers in
+ * turn ((sleep 1; base64 -d f) | sh). A reader no rule matched is held: when a writer's exec
+ * (@ev) arrives, the reader is judged again with it and written if a rule matches then.
+ * Holding the first judgement back instead would delay the line of every exec reading a pipe
+ * that no exec ever writes (a shell builtin's).
  */
 static void link_pipes(struct stream *s, const struct event *ev, bool matched)
 {
@@ -366,7 +367,7 @@ static void link_pipes(struct stream *s, const struct event *ev, bool matched)
 
 	if (!s->cfg.judge || ev->type != VIGIL_EV_EXEC || (ev->flags & VIGIL_EXEC_DENIED))
 		return;
-	if (!matched && ev->stdin_ino && !pipes_writer(s->pipes, s->procs, ev))
+	if (!matched && ev->stdin_ino)
 		pipes_hold_reader(s->pipes, ev);
 	while ((record = pipes_held_reader(s->pipes, ev, &cursor, &size)))
 		if (judge_reader_again(s, record, size))

@@ -667,5 +667,10 @@ TEST(a_pipe_links_its_reader_to_its_writer_in_either_order)
 		ASSERT_OK(stream_handle_record(c.s, buf, size), "sh on another device");
 	}
 	ASSERT_EQ(alerts_for(&c, 51), 0, "another device's pipe");
+	/* a pipe's writers in turn: sleep before the reader, the decoder after it */
+	piped_exec(c.s, 60, "/usr/bin/sleep", 0, 600, 11.0);
+	piped_exec(c.s, 61, "/usr/bin/sh", 600, 0, 11.1);
+	piped_exec(c.s, 62, "/usr/bin/base64", 0, 600, 11.5);
+	ASSERT_EQ(alerts_for(&c, 61), 1, "the writer after the reader's first writer");
 	capture_close(&c);
 }
