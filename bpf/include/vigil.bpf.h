@@ -18,6 +18,7 @@
 #define PF_KTHREAD 0x00200000
 #define S_IFMT	   00170000
 #define S_IFSOCK   0140000
+#define S_IFIFO	   0010000
 #define AF_INET	   2
 #define AF_INET6   10
 

@@ -116,11 +116,20 @@ struct vigil_exec_event {
 			  */
 	__u16 env_len;	 /* the loader's variables: "LD_PRELOAD=..." strings, NUL-terminated */
 	__u16 pad[3];
+	/*
+	 * fd 0 and fd 1 of the new image when they are pipes or FIFOs: the inode's device (the
+	 * kernel's dev_t) and number, which both ends share; all zero otherwise.
+	 */
+	__u32 stdin_dev, stdout_dev;
+	__u64 stdin_ino, stdout_ino;
 	/* the strings follow here: exe, cwd, args, env */
 };
-VIGIL_ASSERT_SIZE(struct vigil_exec_event, 104);
+VIGIL_ASSERT_SIZE(struct vigil_exec_event, 128);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, argc, 80);
 VIGIL_ASSERT_OFFSET(struct vigil_exec_event, exe_flags, 90);
+VIGIL_ASSERT_OFFSET(struct vigil_exec_event, stdin_dev, 104);
+VIGIL_ASSERT_OFFSET(struct vigil_exec_event, stdin_ino, 112);
+VIGIL_ASSERT_OFFSET(struct vigil_exec_event, stdout_ino, 120);
 
 /* fork: a new process (not a thread); task is the child. */
 struct vigil_fork_event {

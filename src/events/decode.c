@@ -50,6 +50,10 @@ static int decode_exec(const void *data, size_t size, struct event *ev)
 	ev->env = ev->args + r->args_len;
 	ev->env_len = r->env_len;
 	ev->argc = r->argc;
+	ev->stdin_dev = r->stdin_dev;
+	ev->stdin_ino = r->stdin_ino;
+	ev->stdout_dev = r->stdout_dev;
+	ev->stdout_ino = r->stdout_ino;
 	ev->exe_flags = r->exe_flags & ~VIGIL_EXE_LD_WRITABLE; /* the kernel does not set it */
 	if (ev->env_len && ld_env_writable(ev->env, ev->env_len, ev->cwd, ev->cwd_len))
 		ev->exe_flags |= VIGIL_EXE_LD_WRITABLE;

@@ -17,6 +17,9 @@ struct event {
 	const char *exe, *cwd, *args, *env;
 	__u32 exe_len, cwd_len, args_len, env_len, argc;
 	__u16 exe_flags; /* VIGIL_EXE_* */
+	/* the pipe or FIFO inode of stdin and stdout; ino 0: not one */
+	__u32 stdin_dev, stdout_dev;
+	__u64 stdin_ino, stdout_ino;
 
 	/* exit */
 	__u32 status;

@@ -39,6 +39,7 @@ struct event_view {
 	const struct event *ev;
 	const struct proc *proc;   /* the process, NULL when unknown */
 	const struct proc *parent; /* its parent, NULL when unknown */
+	const struct proc *stdin;  /* exec: the process writing into its stdin pipe, or NULL */
 	struct proctab *procs;	   /* for the ancestors, looked up only when written */
 	const char *cgroup;	   /* path below the cgroup2 root, NULL when unknown */
 	__u64 proctab_gen;	   /* the process table's generation when the view was made */

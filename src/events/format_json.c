@@ -292,6 +292,10 @@ static void json_context(FILE *out, struct formatter *f, const struct event_view
 	fputs(",\"parent\":", out);
 	json_parent(out, v);
 	json_ancestors(out, v);
+	if (v->stdin) {
+		fputs(",\"stdin\":", out);
+		json_ancestor(out, v->stdin);
+	}
 }
 
 static bool context_cached(const struct json_context_cache *c, const struct event_view *v)

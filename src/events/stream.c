@@ -3,6 +3,7 @@
 #include "events/message.h"
 #include "events/aggregate.h"
 #include "events/pathmark.h"
+#include "events/pipes.h"
 #include "events/text.h"
 #include "events/cgroup.h"
 #include "core/log.h"
@@ -20,6 +21,7 @@ struct stream {
 	struct stream_config cfg;
 	struct formatter fmt;
 	struct proctab *procs;
+	struct pipes *pipes;	      /* who feeds each new image's stdin */
 	struct cgroup_names *cgroups; /* NULL without a cgroup2 mount */
 	struct ring_buffer *ring;
 	struct aggregate *agg;
@@ -94,9 +96,10 @@ int stream_new(struct stream **out, const struct stream_config *cfg)
 	s->cfg = *cfg;
 	formatter_init(&s->fmt, cfg->format, cfg->out, cfg->colour);
 	s->agg = aggregate_new();
+	s->pipes = pipes_new();
 	s->procs = proctab_new(cfg->proctab_capacity ? cfg->proctab_capacity
 						     : DEFAULT_PROCTAB_CAPACITY);
-	if (!s->procs || !s->agg) {
+	if (!s->procs || !s->agg || !s->pipes) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -137,6 +140,7 @@ void stream_free(struct stream *s)
 	aggregate_free(s->agg);
 	cgroup_names_free(s->cgroups);
 	proctab_free(s->procs);
+	pipes_free(s->pipes);
 	free(s);
 }
 
@@ -176,6 +180,9 @@ static void view_init(struct stream *s, struct event_view *v, const struct event
 	v->ev = ev;
 	v->proc = proc;
 	v->parent = proctab_lookup(s->procs, ev->task->ppid);
+	v->stdin = ev->type == VIGIL_EV_EXEC && !(ev->flags & VIGIL_EXEC_DENIED)
+			   ? pipes_writer(s->pipes, s->procs, ev)
+			   : NULL;
 	v->procs = s->procs;
 	v->cgroup = s->cgroups ? cgroup_names_get(s->cgroups, ev->task->cgroup_id) : NULL;
 	v->proctab_gen = proctab_generation(s->procs);
@@ -288,8 +295,11 @@ static void write_event(struct stream *s, const struct event_view *v)
 		publish_event(s, v, format_for_sinks(s, v, 0, NULL, 0));
 }
 
-/* Write @ev if the filter or a rule wants it; with @summary_of, as that open was. */
-static void show_event(struct stream *s, const struct event *ev, struct proc *proc,
+/*
+ * Write @ev if the filter or a rule wants it; with @summary_of, as that open was. Returns
+ * whether a rule matched.
+ */
+static bool show_event(struct stream *s, const struct event *ev, struct proc *proc,
 		       const struct event_verdict **summary_of)
 {
 	struct event_view view = { 0 };
@@ -305,7 +315,7 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 	if (!summary_of)
 		aggregate_note_outcome(s->agg, ev, shown, view.verdict);
 	if (!shown)
-		return;
+		return false;
 	write_event(s, &view);
 	if (view.verdict && !summary_of && s->cfg.alert_log)
 		log_alert(s, &view);
@@ -315,6 +325,53 @@ static void show_event(struct stream *s, const struct event *ev, struct proc *pr
 	else
 		s->stats.written++;
 	s->stats.folded += ev->repeats;
+	return view.verdict;
+}
+
+/*
+ * A held reader's exec (@record), judged again now that a writer is known: shown on a match.
+ * Returns whether it is done with (matched, or its process has moved on).
+ */
+static bool judge_reader_again(struct stream *s, const void *record, size_t size)
+{
+	struct event_view view = { 0 };
+	struct proc *proc;
+	struct event ev;
+
+	if (event_decode(record, size, &ev))
+		return true;
+	proc = proctab_lookup(s->procs, ev.task->pid);
+	if (!proc || proc->exec_time != ev.time_ns)
+		return true; /* it runs another image now, or is gone */
+	view_init(s, &view, &ev, proc);
+	if (!view.stdin || !(view.verdict = s->cfg.judge(s->cfg.judge_ctx, &view)))
+		return false;
+	write_event(s, &view);
+	if (s->cfg.alert_log)
+		log_alert(s, &view);
+	s->stats.written++;
+	return true;
+}
+
+/*
+ * The two ends of a pipeline exec in either order, and a pipe may have several writers in
+ * turn ((sleep 1; base64 -d f) | sh). A reader no rule matched is held: when a writer's exec
+ * (@ev) arrives, the reader is judged again with it and written if a rule matches then.
+ * Holding the first judgement back instead would delay the line of every exec reading a pipe
+ * that no exec ever writes (a shell builtin's).
+ */
+static void link_pipes(struct stream *s, const struct event *ev, bool matched)
+{
+	const void *record;
+	size_t cursor = 0, size;
+
+	if (!s->cfg.judge || ev->type != VIGIL_EV_EXEC || (ev->flags & VIGIL_EXEC_DENIED))
+		return;
+	if (!matched && ev->stdin_ino)
+		pipes_hold_reader(s->pipes, ev);
+	while ((record = pipes_held_reader(s->pipes, ev, &cursor, &size)))
+		if (judge_reader_again(s, record, size))
+			pipes_drop_reader(s->pipes, cursor);
 }
 
 /* A summary of opens folded after the last one reported (events/aggregate.h). */
@@ -415,8 +472,8 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 	case VIGIL_EV_EXEC:
 		if (ev.flags & VIGIL_EXEC_DENIED)
 			proc = refused_image(s, &ev, &refused);
-		else
-			proc = proctab_exec(s->procs, &ev);
+		else if ((proc = proctab_exec(s->procs, &ev)))
+			pipes_note_writer(s->pipes, &ev, proc);
 		break;
 	case VIGIL_EV_FORK:
 		proc = proctab_fork(s->procs, &ev);
@@ -426,7 +483,7 @@ int stream_handle_record(struct stream *s, const void *data, size_t size)
 		break;
 	}
 	ev.repeats = aggregate_on_event(s->agg, &ev, show_summary, s);
-	show_event(s, &ev, proc, NULL);
+	link_pipes(s, &ev, show_event(s, &ev, proc, NULL));
 	if (ev.type == VIGIL_EV_EXIT)
 		proctab_remove(s->procs, ev.task->pid);
 	return 0;

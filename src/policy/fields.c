@@ -67,6 +67,8 @@ static const struct field_def fields[FIELD_COUNT] = {
 	[FIELD_PROCESS_ANCESTORS] = { "process.ancestors", VAL_PATH, T_ALL },
 	[FIELD_TARGET_EXE] = { "target.exe", VAL_PATH, T_TARGET },
 	[FIELD_TARGET_RELATION] = { "target.relation", VAL_NAMES, T_TARGET, NAMES(relation_names) },
+	[FIELD_STDIN_EXE] = { "stdin.exe", VAL_PATH, EVENT_BIT(VIGIL_EV_EXEC) },
+	[FIELD_STDIN_ARGS] = { "stdin.args", VAL_STRING, EVENT_BIT(VIGIL_EV_EXEC) },
 	[FIELD_RESULT] = { "result", VAL_NUMBER, T_NOT_DNS },
 	[FIELD_FILE_PATH] = { "file.path", VAL_PATH, T_FILE },
 	[FIELD_FILE_TARGET] = { "file.target", VAL_PATH,
@@ -227,6 +229,11 @@ bool field_get(const struct event_view *v, int field, struct field_value *out, c
 	}
 	case FIELD_TARGET_RELATION:
 		return target_relation(v, out, buf);
+	case FIELD_STDIN_EXE:
+		out->truncated = v->stdin && v->stdin->exe_truncated;
+		return v->stdin && v->stdin->exe[0] && set_str(out, v->stdin->exe);
+	case FIELD_STDIN_ARGS:
+		return v->stdin && v->stdin->args && args_joined(v->stdin, out, buf);
 	default:
 		fam = event_family_of(v->ev->type);
 		return fam && fam->field && fam->field(v->ev, field, out, buf);

@@ -287,8 +287,9 @@ static const struct scenario scenarios[] = {
 	  "\"import os; os.utime('/usr/local/bin/t', (946684800, 946684800))\"",
 	  "ovl /usr/local/bin && echo x > /usr/local/bin/t && touch -d 2000-01-01 /usr/local/bin/t && "
 	  "cp -p /etc/hostname /usr/local/bin/h && python3 -c \"import os; os.utime('/usr/local/bin/t')\" && "
-	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\"",
-	  "python3" },
+	  "python3 -c \"import os; os.utime('$S/f' if open('$S/f', 'w') else '', (0, 0))\" && "
+	  "accounts && useradd -M vigiltest && userdel vigiltest",
+	  "python3 useradd userdel" },
 	{ "file-opened-through-io-uring",
 	  "$H @uring-open /etc/hostname",
 	  "echo x > $S/f && $H @uring-open $S/f && cat /etc/hostname", NULL },
@@ -403,6 +404,36 @@ static const struct scenario scenarios[] = {
 	{ "decoded-payload-piped-to-shell",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d | sh'",
 	  "sh -c 'echo dHJ1ZQo= | base64 -d > /dev/null' && sh -c 'echo true | sh' && echo x | gzip | gzip -d >/dev/null", NULL },
+	/* The decoder and the shell linked by their pipe (stdin.exe), whatever started them. A
+	 * shell run with -c reads data, not commands; encoding is not decoding. */
+	{ "decoder-output-run-by-shell",
+	  "echo dHJ1ZQo= | base64 -d | sh",
+	  "echo dHJ1ZQo= | base64 -d | sh -c 'cat > $S/out' && echo true | base64 | sh -c 'cat >/dev/null' && echo dHJ1ZQo= | base64 -d | wc -c >/dev/null && echo true | sh", NULL },
+	{ "decoder-output-run-by-shell",
+	  "echo 74727565 | xxd -r -p | bash",
+	  "echo true | xxd -p | bash -c 'cat >/dev/null' && echo 74727565 | xxd -r -p > $S/x", "xxd" },
+	{ "decoder-output-run-by-shell",
+	  "echo dHJ1ZQo= > $S/p && openssl base64 -d -in $S/p | sh",
+	  "echo true | openssl base64 | sh -c 'cat >/dev/null' && echo dHJ1ZQo= | openssl base64 -d | sort >/dev/null", "openssl" },
+	{ "decoder-output-run-by-shell",
+	  "echo dHJ1ZQo= | basenc --base64 -d | dash",
+	  "echo true | basenc --base32 | dash -c 'cat >/dev/null'", "basenc dash" },
+	{ "decoder-output-run-by-shell",
+	  "echo true | uuencode x > $S/p.uu && uudecode -o /dev/stdout $S/p.uu | sh",
+	  "echo true | uuencode x | sh -c 'cat >/dev/null' && echo true | uuencode x > $S/p.uu && uudecode -o /dev/stdout $S/p.uu | cat >/dev/null", "uuencode uudecode" },
+	/* through a FIFO; the decoder started after the shell; an interpreter reading its program */
+	{ "decoder-output-run-by-shell",
+	  "mkfifo $S/f && (echo dHJ1ZQo= | base64 -d > $S/f &) && sh < $S/f",
+	  "mkfifo $S/f && (echo dHJ1ZQo= | base64 -d > $S/f &) && cat < $S/f >/dev/null && mkfifo $S/g && (echo true > $S/g &) && sh < $S/g", "mkfifo" },
+	{ "decoder-output-run-by-shell",
+	  "(sleep 0.5; echo dHJ1ZQo= | base64 -d) | sh",
+	  "(sleep 0.5; echo true) | sh && (sleep 0.5; echo true | base64) | sh -c 'cat >/dev/null'", NULL },
+	{ "decoder-output-run-by-shell",
+	  "echo cHJpbnQoMSkK | base64 -d | /usr/bin/python3 >/dev/null",
+	  "echo eyJhIjoxfQo= | base64 -d | /usr/bin/python3 -m json.tool >/dev/null", "/usr/bin/python3" },
+	{ "script-decoder-output-run-by-shell",
+	  "/usr/bin/python3 -c 'import base64,sys; sys.stdout.write(base64.b64decode(sys.argv[1]).decode())' dHJ1ZQo= | sh",
+	  "/usr/bin/python3 -c 'import base64,sys; sys.stdout.write(base64.b64encode(b\"true\").decode())' | sh -c 'cat >/dev/null' && /usr/bin/python3 -c 'print(\"true\")' | sh", "/usr/bin/python3" },
 
 	/* kernel.yaml */
 	/* A kernel without module support has no module syscall tracepoints, and vigil run does
@@ -1315,11 +1346,11 @@ static void check_scenario(size_t i)
 		 row_##d##5, row_##d##6, row_##d##7, row_##d##8, row_##d##9,
 
 ROWS10() ROWS10(1) ROWS10(2) ROWS10(3) ROWS10(4) ROWS10(5)
-ROWS10(6) ROWS10(7) ROWS10(8) ROWS10(9) ROWS10(10) ROWS10(11)
+ROWS10(6) ROWS10(7) ROWS10(8) ROWS10(9) ROWS10(10) ROWS10(11) ROWS10(12)
 
 static test_fn row_fns[] = {
 	FNS10() FNS10(1) FNS10(2) FNS10(3) FNS10(4) FNS10(5)
-	FNS10(6) FNS10(7) FNS10(8) FNS10(9) FNS10(10) FNS10(11)
+	FNS10(6) FNS10(7) FNS10(8) FNS10(9) FNS10(10) FNS10(11) FNS10(12)
 };
 /* clang-format on */
 

@@ -577,3 +577,100 @@ TEST(alerts_carry_a_message_in_json_and_text)
 		capture_close(&c);
 	}
 }
+
+/* A judge that flags execs whose stdin pipe base64 writes into. */
+static const struct event_verdict *judge_base64_stdin(void *ctx, const struct event_view *v)
+{
+	(void)ctx;
+	return v->stdin && !strcmp(v->stdin->exe, "/usr/bin/base64") ? &test_verdict : NULL;
+}
+
+/* An exec of @exe as pid @pid at @when_s seconds, reading pipe @in and writing pipe @out. */
+static void piped_exec(struct stream *s, __u32 pid, const char *exe, __u64 in, __u64 out,
+		       double when_s)
+{
+	unsigned char buf[512];
+	struct vigil_exec_event *r = (void *)buf;
+	size_t size = exec_record(buf, pid, 1, exe, exe, strlen(exe) + 1, when_s * 1e9);
+
+	r->stdin_ino = in;
+	r->stdout_ino = out;
+	r->stdin_dev = r->stdout_dev = 12;
+	ASSERT_OK(stream_handle_record(s, buf, size), exe);
+}
+
+static void exit_record(struct stream *s, __u32 pid, double when_s)
+{
+	struct vigil_exit_event ex = { .hdr = { .type = VIGIL_EV_EXIT, .size = sizeof(ex) } };
+
+	ex.hdr.time_ns = when_s * 1e9;
+	ex.task.pid = ex.task.tid = pid;
+	ASSERT_OK(stream_handle_record(s, &ex, sizeof(ex)), "exit");
+}
+
+/* How many lines name @pid as the process (an alert on its exec). */
+static size_t alerts_for(struct capture *c, __u32 pid)
+{
+	char key[48];
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "\"process\":{\"pid\":%u,", pid);
+	for (const char *p = captured(c); (p = strstr(p, key)); p++)
+		n++;
+	return n;
+}
+
+TEST(a_pipe_links_its_reader_to_its_writer_in_either_order)
+{
+	struct stream_config cfg = { .format = FORMAT_JSON, .judge = judge_base64_stdin };
+	struct capture c;
+
+	memset(&c, 0, sizeof(c));
+	c.f = open_memstream(&c.buf, &c.size);
+	cfg.out = c.f;
+	if (!ASSERT_OK(stream_new(&c.s, &cfg), "stream_new"))
+		return;
+	/* the writer first: linked, also once it has exited (a fast decoder) */
+	piped_exec(c.s, 10, "/usr/bin/base64", 0, 100, 1.0);
+	exit_record(c.s, 10, 1.1);
+	piped_exec(c.s, 11, "/usr/bin/sh", 100, 0, 1.2);
+	ASSERT_EQ(alerts_for(&c, 11), 1, "reader after its writer (gone by then)");
+	ASSERT_TRUE(strstr(captured(&c), "\"stdin\":{\"pid\":10,\"exe\":\"/usr/bin/base64\"") !=
+			    NULL,
+		    "the writer is in the line");
+	/* the reader first, then another writer (sleep), then the decoder */
+	piped_exec(c.s, 20, "/usr/bin/sh", 200, 0, 2.0);
+	ASSERT_EQ(alerts_for(&c, 20), 0, "no writer yet");
+	piped_exec(c.s, 21, "/usr/bin/sleep", 0, 200, 2.1);
+	ASSERT_EQ(alerts_for(&c, 20), 0, "sleep writes into it");
+	piped_exec(c.s, 22, "/usr/bin/base64", 0, 200, 2.5);
+	ASSERT_EQ(alerts_for(&c, 20), 1, "judged again when the decoder execs");
+	piped_exec(c.s, 23, "/usr/bin/base64", 0, 200, 2.6);
+	ASSERT_EQ(alerts_for(&c, 20), 1, "once");
+	/* bounded: a writer gone for longer than the window, a reader held for longer */
+	piped_exec(c.s, 30, "/usr/bin/base64", 0, 300, 3.0);
+	exit_record(c.s, 30, 3.1);
+	piped_exec(c.s, 31, "/usr/bin/sh", 300, 0, 6.0);
+	ASSERT_EQ(alerts_for(&c, 31), 0, "its writer exited 3 s before");
+	piped_exec(c.s, 40, "/usr/bin/sh", 400, 0, 7.0);
+	piped_exec(c.s, 41, "/usr/bin/base64", 0, 400, 9.5);
+	ASSERT_EQ(alerts_for(&c, 40), 0, "its writer came 2.5 s after");
+	/* the same inode number on another device is another pipe */
+	piped_exec(c.s, 50, "/usr/bin/base64", 0, 500, 10.0);
+	{
+		unsigned char buf[512];
+		struct vigil_exec_event *r = (void *)buf;
+		size_t size = exec_record(buf, 51, 1, "/usr/bin/sh", "sh", 3, 10.1e9);
+
+		r->stdin_ino = 500;
+		r->stdin_dev = 13;
+		ASSERT_OK(stream_handle_record(c.s, buf, size), "sh on another device");
+	}
+	ASSERT_EQ(alerts_for(&c, 51), 0, "another device's pipe");
+	/* a pipe's writers in turn: sleep before the reader, the decoder after it */
+	piped_exec(c.s, 60, "/usr/bin/sleep", 0, 600, 11.0);
+	piped_exec(c.s, 61, "/usr/bin/sh", 600, 0, 11.1);
+	piped_exec(c.s, 62, "/usr/bin/base64", 0, 600, 11.5);
+	ASSERT_EQ(alerts_for(&c, 61), 1, "the writer after the reader's first writer");
+	capture_close(&c);
+}
