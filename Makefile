@@ -112,7 +112,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    qemu-system-x86 auditd bpftrace nftables libclang-rt-14-dev man-db \
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
-	    gnutls-bin libnats-dev nats-server openssl libncurses-dev libdw-dev linux-perf
+	    gnutls-bin libnats-dev nats-server openssl libncurses-dev libdw-dev linux-perf \
+	    redis-server redis-tools nginx wrk
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 
