@@ -11,4 +11,7 @@ for b in exec_bench open_bench budget_bench throughput_bench policy_bench enforc
 	build/bench/$b || status=1
 	echo
 done
+# Overhead on real work (a build, redis, nginx, process churn); a script: --quick for one round
+echo "=== workload_bench"
+bench/workload_bench.sh || status=1
 exit $status
