@@ -20,7 +20,7 @@
 # are put back as they were, and dpkg's database, which gets a tiny package for a moment.
 #
 # usage: bench/workload_bench.sh [--quick]   (root, from anywhere; `make bench` runs it)
-#   --quick                  one round, smaller workloads (a minute or two)
+#   --quick                  one round, smaller workloads (about 2 minutes on a quiet host)
 #   WORKLOAD_ROUNDS=N        rounds (default 3)
 #   WORKLOAD_CONDITIONS=...  a subset, e.g. "none vigil auditd" (none always runs)
 set -u
@@ -61,12 +61,14 @@ mkdir -p "$res"
 churn_pkg=vigil-bench-churn
 started=""	  # pids of what this script started and has not stopped
 audit_saved=0	  # the host's audit rules and state are in $tmp/audit.prev
+vigil_pid="" auditd_pid="" bpftrace_pid="" redis_pid="" nginx_pid=""
 
 log() { echo "workload_bench: $*" >&2; }
 
 # SIGTERM, 10 s, SIGKILL; reap. Only pids this script started.
 stop_pid() {
 	local pid=$1
+	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -189,7 +191,7 @@ restore_audit() {
 
 stop_auditd() {
 	restore_audit
-	[ -n "$auditd_pid" ] && stop_pid "$auditd_pid"
+	stop_pid "$auditd_pid"
 	rm -rf "$tmp/audit"
 }
 
@@ -576,7 +578,8 @@ if in_ran vigil && in_ran auditd; then
 		{ [ -n "$v" ] && [ -n "$a" ]; } || continue
 		printf '    %-33s %s\n' "$(label "$m")" "$(awk -v v="$v" -v a="$a" 'BEGIN {
 			if (a <= 0.5) printf "vigil %+.1f%%, auditd %+.1f%%: auditd added nothing measurable", v, a
-			else printf "%.2f (%s)", v / a, v / a <= 0.33 ? "met" : "NOT met" }')"
+			else if (v <= 0) printf "vigil %+.1f%%, auditd %+.1f%% (met)", v, a
+			else printf "%.2f: vigil %+.1f%%, auditd %+.1f%% (%s)", v / a, v, a, v / a <= 0.33 ? "met" : "NOT met" }')"
 	done
 fi
 if in_ran vigil && in_ran vigil+1000; then
@@ -592,4 +595,4 @@ if in_ran vigil && in_ran vigil+1000; then
 			else printf "%+.1f%%, noise %.1f%% (%s)", d, n, (d < 0 ? -d : d) <= n ? "met" : "NOT met" }')"
 	done
 fi
-echo "  (machine load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "  (took ${SECONDS} s; machine load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
