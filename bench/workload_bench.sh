@@ -6,7 +6,8 @@
 #   vigil       vigil run: the built-in ruleset (audit mode), JSON to a file
 #   vigil+1000  the same with 1,000 more open rules (scripts/gen-policy.sh)
 #   vigil-all   every sensor and every event type written (--events: all of them), and the
-#               runq and syscall latency histograms on (--histograms, the documented example)
+#               runq and syscall latency histograms on (--histograms, the documented example);
+#               opens are still those of watched files (run sends no others, as measured here)
 #   auditd      auditd with the rule set below: the files and syscalls of the built-in rules
 #   bpftrace    bpftrace on the same tracepoints and files, printing to a file
 #
@@ -53,6 +54,13 @@ churn_loops=$((quick ? 60 : 150))
 all_conditions="none vigil vigil+1000 vigil-all auditd bpftrace"
 conditions="none ${WORKLOAD_CONDITIONS:-$all_conditions}"
 conditions=$(echo "$conditions" | sed 's/,/ /g' | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+for c in $conditions; do
+	case " $all_conditions " in *" $c "*) ;; *)
+		echo "workload_bench: unknown condition $c (conditions: $all_conditions)" >&2
+		exit 64
+		;;
+	esac
+done
 
 tmp=$(mktemp -d /tmp/vigil-workload.XXXXXX)
 chmod 755 "$tmp" # nginx's workers (nobody) read the served file below it
