@@ -128,7 +128,8 @@ stop_vigil() {
 	# vigil stop: SIGTERM is refused where the agent is tamper-protected (BPF LSM)
 	vigil_env ./vigil stop >/dev/null 2>&1
 	stop_pid "$vigil_pid"
-	grep -h 'events seen' "$tmp/vigil.log" | sed 's/^/    /' >>"$tmp/vigil.summary"
+	grep -h 'events seen' "$tmp/vigil.log" | sed "s/^vigil: run:/    $cond, round $round:/" \
+		>>"$tmp/vigil.summary"
 	vigil_env ./vigil unload --force >/dev/null 2>&1
 	rm -f "$tmp/vigil.json"
 }
