@@ -113,7 +113,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-con
 	    bash-completion libsystemd-dev debhelper lintian fakeroot dpkg-dev debootstrap \
 	    logrotate libmicrohttpd-dev prometheus libgnutls28-dev rsyslog rsyslog-gnutls \
 	    gnutls-bin libnats-dev nats-server openssl libncurses-dev libdw-dev linux-perf \
-	    sharutils xxd
+	    sharutils xxd \
+	    redis-server redis-tools nginx wrk
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(TEST_LIB_OBJS) $(BENCH_LIB_OBJS)
 

@@ -15,4 +15,7 @@ done
 # load with its natural variation, then its detection of each misbehaviour (test_baseline).
 echo "=== baseline replay (600 s monitored)"
 VIGIL_BL_REPLAY=600 build/tests/integration/test_baseline benign_replay || status=1
+# Overhead on real work (a build, redis, nginx, process churn); a script: --quick for one round
+echo "=== workload_bench"
+bench/workload_bench.sh || status=1
 exit $status
