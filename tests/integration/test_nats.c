@@ -25,11 +25,8 @@
 #include <unistd.h>
 
 #define NATS_SERVER "/usr/sbin/nats-server"
-/*
- * The issue asks for a 30 s outage; 8 s shows the same (reconnects fail for several retry
- * periods, the spool fills and is replayed) at a quarter of the suite's time.
- */
-#define OUTAGE_S 8
+/* The server away for 30 s, as issue 21 asks: reconnects fail for many retry periods. */
+#define OUTAGE_S 30
 
 struct nats_srv {
 	pid_t pid;
