@@ -35,6 +35,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Interest filter for opens, set by user space before load. */
 const volatile __u16 open_access = 0; /* VIGIL_FILE_ACCESS_* wanted; 0: any */
 const volatile bool watch_enabled = false;
+/* Every open is sent, as `run -e open` asks; the watch still decides the kills. */
+const volatile bool all_opens = false;
 /* Fold repeated identical opens within this window (0: report each one). */
 const volatile __u64 agg_window_ns = 0;
 /* Event types to send (EVENT bits); programs may run only to keep the watch cache honest. */
@@ -685,7 +687,7 @@ static __always_inline bool open_wanted(struct task_struct *task, enum vigil_fil
 		    (call_flags(task_regs(task), sc, req, &mode) & O_CREAT))
 			want = open_access ?: 3;
 		/* the rare doors pass whatever the watch: few, and how a watched name is avoided */
-		if (sc == FSC_OPEN_BY_HANDLE_AT || req)
+		if (all_opens || sc == FSC_OPEN_BY_HANDLE_AT || req)
 			want = open_access ?: 3;
 	}
 	if (!want && !kill)

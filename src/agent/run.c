@@ -372,6 +372,9 @@ int run_main(struct run_options *o)
 		}
 		agent_watches(agent, &sopts.watches, &sopts.n_watches);
 		sopts.watch = true;
+		/* `-e open` without --path: every open, as trace shows them */
+		sopts.all_opens = (o->cfg.filter.type_mask & EVENT_BIT(VIGIL_EV_OPEN)) &&
+				  !o->cfg.filter.n_paths;
 		sopts.types = ~0ull;
 		o->cfg.judge = policy_engine_judge;
 		o->cfg.judge_ctx = agent_engine(agent);

@@ -440,6 +440,7 @@ static int file_start(const struct sensor_ctx *ctx, void **state)
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->open_access = ctx->file_access;
 	skel->rodata->watch_enabled = ctx->watch;
+	skel->rodata->all_opens = ctx->all_opens;
 	skel->rodata->wanted_types = ctx->types;
 	skel->rodata->agg_window_ns = ctx->agg_window_ns;
 	skel->rodata->kill_cgroup_id = ctx->kill_scope.cgroup_id;

@@ -36,7 +36,8 @@ struct sensor_ctx {
 	/* file sensor's interest filter: watched paths, and access wanted (0: any) */
 	const struct watch_entry *watches;
 	size_t n_watches;
-	bool watch; /* filter opens by the watch list, even while it is empty */
+	bool watch;	/* filter opens by the watch list, even while it is empty */
+	bool all_opens; /* send every open anyway; the watch still decides the kills */
 	__u16 file_access;
 	__u64 agg_window_ns; /* fold repeated identical opens within this window (0: never) */
 	struct vigil_deny_scope kill_scope; /* in-kernel kills only in this cgroup subtree */

@@ -182,6 +182,7 @@ static int start_others(struct sensors *s, const struct sensors_opts *opts)
 		.watches = opts->watches,
 		.n_watches = opts->n_watches,
 		.watch = opts->watch || opts->n_watches,
+		.all_opens = opts->all_opens,
 		.file_access = opts->file_access,
 		.agg_window_ns = opts->agg_window_ns,
 		.kill_scope = opts->kill_scope,

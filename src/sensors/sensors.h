@@ -29,6 +29,7 @@ struct sensors_opts {
 	const struct watch_entry *watches;
 	size_t n_watches;
 	bool watch;
+	bool all_opens; /* send every open anyway; the watch still decides the kills */
 	__u16 file_access;
 	/* Fold repeated identical opens (process, file, flags) within this window; 0: never. */
 	__u64 agg_window_ns;

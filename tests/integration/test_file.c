@@ -524,6 +524,35 @@ out:
 	teardown(&fx);
 }
 
+/* `run -e open` shows every open, as its help says, not only those the rules watch. */
+TEST(run_with_events_open_shows_every_open)
+{
+	struct json_object **ev;
+	struct vigil_child v;
+	struct fixture fx;
+	size_t n = 0, count;
+	pid_t pid;
+
+	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
+		return;
+	if (!vigil_start_checked(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--events", "open", NULL }))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/cat", "cat", fx.secret, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	ev = vigil_stop_and_load(&v, &n);
+	ASSERT_NOT_NULL(find_file(ev, n, "open", fx.secret, &count),
+			"cat's open of a file no rule watches");
+	events_free(ev, n);
+	vigil_cleanup(&v);
+out:
+	teardown(&fx);
+}
+
 /* The kernel watches inodes: a watched file replaced by rename (an editor's save) is followed. */
 TEST(a_watched_file_replaced_by_rename_is_followed)
 {
