@@ -494,6 +494,25 @@ out:
 	teardown(&fx);
 }
 
+/*
+ * `vigil @args` started, `cat @file` run and waited for, vigil stopped: its events in *@ev (*@n
+ * of them) and cat's pid; false when vigil did not start.
+ */
+static bool cat_under_vigil(struct vigil_child *v, const char *const *args, const char *file,
+			    struct json_object ***ev, size_t *n, pid_t *pid)
+{
+	if (!vigil_start_checked(v, args))
+		return false;
+	*pid = fork();
+	if (*pid == 0) {
+		execl("/bin/cat", "cat", file, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(*pid, NULL, 0);
+	*ev = vigil_stop_and_load(v, n);
+	return true;
+}
+
 /* run --path PATH writes file events under PATH, not every fork, exec and exit. */
 TEST(path_alone_shows_file_events_only)
 {
@@ -505,15 +524,9 @@ TEST(path_alone_shows_file_events_only)
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
-	if (!vigil_start_checked(&v, (const char *[]){ "run", "--path", fx.dir, NULL }))
+	if (!cat_under_vigil(&v, (const char *[]){ "run", "--path", fx.dir, NULL }, fx.secret, &ev,
+			     &n, &pid))
 		goto out;
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/cat", "cat", fx.secret, (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_NOT_NULL(find_file(ev, n, "open", fx.secret, &count), "cat's open of the file");
 	ASSERT_TRUE(find_event(ev, n, "fork", pid) == NULL, "no fork");
 	ASSERT_TRUE(find_event(ev, n, "exec", pid) == NULL, "no exec");
@@ -535,16 +548,10 @@ TEST(run_with_events_open_shows_every_open)
 
 	if (SKIP_UNLESS_ROOT() || !ASSERT_TRUE(setup(&fx), "fixture"))
 		return;
-	if (!vigil_start_checked(
-		    &v, (const char *[]){ "run", "--no-default-rules", "--events", "open", NULL }))
+	if (!cat_under_vigil(
+		    &v, (const char *[]){ "run", "--no-default-rules", "--events", "open", NULL },
+		    fx.secret, &ev, &n, &pid))
 		goto out;
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/cat", "cat", fx.secret, (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-	ev = vigil_stop_and_load(&v, &n);
 	ASSERT_NOT_NULL(find_file(ev, n, "open", fx.secret, &count),
 			"cat's open of a file no rule watches");
 	events_free(ev, n);
