@@ -550,26 +550,6 @@ out:
 	teardown(&f);
 }
 
-/* A socket filter that returns 0: the smallest program bpf() loads. */
-static int load_prog(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr attr = {
-		.prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
-		.insns = (__u64)(unsigned long)insns,
-		.insn_cnt = 2,
-		.license = (__u64)(unsigned long)"GPL",
-	};
-	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-
-	if (fd >= 0)
-		close(fd);
-	return err_of(fd);
-}
-
 static int create_map(void)
 {
 	union bpf_attr attr = {
@@ -651,7 +631,7 @@ TEST(module_bpf_ptrace_and_raw_sockets_are_refused_whatever_the_object)
 	if (!f.running)
 		goto out;
 	ASSERT_EQ(load_module(f.dir), EPERM, "finit_module is refused");
-	ASSERT_EQ(load_prog(), EPERM, "bpf(BPF_PROG_LOAD) is refused");
+	ASSERT_EQ(load_tiny_bpf_prog(), EPERM, "bpf(BPF_PROG_LOAD) is refused");
 	ASSERT_EQ(create_map(), 0, "bpf(BPF_MAP_CREATE) is not what the rule names");
 	ASSERT_EQ(attach_child(), EPERM, "PTRACE_ATTACH is refused");
 	ASSERT_EQ(make_socket(AF_PACKET, SOCK_RAW), EPERM, "a packet socket is refused");
@@ -669,7 +649,7 @@ TEST(module_bpf_ptrace_and_raw_sockets_are_refused_whatever_the_object)
 	events_free(ev, n);
 	/* the agent is gone: the same calls are the kernel's own business again */
 	ASSERT_NEQ(load_module(f.dir), EPERM, "finit_module without the agent fails otherwise");
-	ASSERT_EQ(load_prog(), 0, "a program loads without the agent");
+	ASSERT_EQ(load_tiny_bpf_prog(), 0, "a program loads without the agent");
 	ASSERT_EQ(attach_child(), 0, "PTRACE_ATTACH works without the agent");
 	ASSERT_EQ(make_socket(AF_PACKET, SOCK_RAW), 0, "a packet socket opens without the agent");
 out:

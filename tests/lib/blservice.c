@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "blservice.h"
 #include "harness.h"
+#include "testlib.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,27 +72,6 @@ static void svc_run(const char *path, const char *argv0, const char *arg1, const
 		waitpid(p, NULL, 0);
 }
 
-/* Load a BPF program (socket filter, "return 0"): true when the kernel took it. */
-static bool svc_load_bpf(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr attr = {
-		.prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
-		.insns = (__u64)(unsigned long)insns,
-		.insn_cnt = 2,
-		.license = (__u64)(unsigned long)"GPL",
-	};
-	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Handle @req; the answer in @ans says whether a misbehaviour got what it was after. */
 static void svc_handle(const char *dir, int peer, const char *req, char *ans, size_t len)
 {
@@ -121,7 +99,7 @@ static void svc_handle(const char *dir, int peer, const char *req, char *ans, si
 	} else if (!strncmp(req, "newport ", 8)) {
 		svc_connect(atoi(req + 8));
 	} else if (!strcmp(req, "bpf")) {
-		snprintf(ans, len, svc_load_bpf() ? "loaded\n" : "refused\n");
+		snprintf(ans, len, !load_tiny_bpf_prog() ? "loaded\n" : "refused\n");
 	} else if (!strcmp(req, "unknown")) {
 		snprintf(path, sizeof(path), "%s/unknown-tool", dir);
 		svc_run(path, path, NULL, NULL);

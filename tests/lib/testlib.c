@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -525,4 +526,24 @@ void bpf_progs_of(pid_t pid, char *buf, size_t size)
 		close(fd);
 	}
 	closedir(d);
+}
+
+int load_tiny_bpf_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr = {
+		.prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
+		.insns = (__u64)(unsigned long)insns,
+		.insn_cnt = 2,
+		.license = (__u64)(unsigned long)"GPL",
+	};
+	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
 }

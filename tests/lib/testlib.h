@@ -106,4 +106,8 @@ struct json_object *find_exec(struct json_object **ev, size_t n, const char *exe
  */
 void bpf_progs_of(pid_t pid, char *buf, size_t size);
 
+/* Load the smallest program bpf() takes (a socket filter returning 0), then close it: 0 or the
+ * errno of the load. */
+int load_tiny_bpf_prog(void);
+
 #endif
